@@ -1,0 +1,90 @@
+/* cmd.h - what the subcommands of `sip` share: the option tables that feed
+ * getopt_long, --help and the completion scripts, output settings, error
+ * messages and exit codes. */
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdbool.h>
+
+#include "banned.h"
+#include "sip.h"
+
+/* Exit codes, the same for every subcommand (sip(1), EXIT STATUS). */
+enum {
+	EXIT_OK = 0,
+	EXIT_RESPONSE = 1,  /* a final response outside 2xx */
+	EXIT_USAGE = 2,     /* bad option, argument or URI */
+	EXIT_TIMEOUT = 3,
+	EXIT_TRANSPORT = 4,
+	EXIT_DNS = 5,
+	EXIT_AUTH = 6,
+	EXIT_PROTOCOL = 7,  /* a message could not be parsed or is invalid */
+	EXIT_INTERNAL = 8,
+};
+
+/* One option of a subcommand: the single source for getopt_long, --help,
+ * the man page test and `sip __complete`. */
+struct cmd_opt {
+	int key;             /* returned by cmd_getopt; unique within a command */
+	const char *name;    /* long name, without "--" */
+	char short_name;     /* 0: none */
+	const char *arg;     /* metavariable ("FORMAT"); NULL for a flag */
+	const char *help;
+	const char *values;  /* space-separated values to complete, or NULL */
+};
+
+/* Groups of shared options a command accepts, parsed by cmd_common_opt. */
+#define CMD_OPTS_OUTPUT 0x1 /* -o, --color, -v, -q */
+
+struct cmd {
+	const char *name;
+	int (*fn)(const struct cmd *self, int argc, char **argv);
+	const char *summary;
+	const char *usage;      /* after "sip NAME ": "[options] [FILE...]" */
+	const struct cmd_opt *opts; /* ends with a zero entry */
+	unsigned groups;        /* CMD_OPTS_* */
+	const char *args;       /* what positional arguments complete to: "file", "host", NULL */
+};
+
+/* Keys of the shared options; a command's own keys stay below 1000. */
+enum {
+	OPT_HELP = 1000,
+	OPT_OUTPUT,
+	OPT_COLOR,
+	OPT_VERBOSE,
+	OPT_QUIET,
+};
+
+/* Settings from the shared options. */
+struct cmd_common {
+	enum sip_print_format format;
+	bool format_set;
+	bool color;
+	int verbose;
+	bool quiet;
+};
+
+extern const struct cmd cmd_table[];
+
+/* The command named name, or NULL. */
+const struct cmd *cmd_find(const char *name);
+/*
+ * Walks argv like getopt_long over the command's own and shared options.
+ * Returns an option key with *arg set, -1 when the options end (optind
+ * then indexes the first operand), or -2 after printing a usage error.
+ * Shared options are handled inside and not returned; --help prints the
+ * help and returns -3 (the command then exits 0).
+ */
+int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **argv,
+               const char **arg);
+/* Checked number option: a decimal in [min, max], else a usage error. */
+int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
+                   unsigned long max, unsigned long *out);
+/* Prints "sip: NAME: message" to stderr. */
+void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+void cmd_help(const struct cmd *c, FILE *f);
+
+int cmd_decode(const struct cmd *self, int argc, char **argv);
+
+#endif

@@ -1,0 +1,478 @@
+/*
+ * sip.h - the public API of libsip: parse, build and print SIP messages.
+ *
+ * Every public name starts with sip_. Parsing never allocates: a parsed
+ * message, URI or header view is a set of slices into the caller's buffer,
+ * and that buffer must outlive it. Functions that can fail return 0 or a
+ * negative SIP_E* code; sip_strerror() names it.
+ */
+#ifndef SIP_H
+#define SIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SIP_API __attribute__((visibility("default")))
+#define SIP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define SIP_API
+#define SIP_PRINTF(f, a)
+#endif
+
+#define SIP_VERSION "0.1.0"
+
+/* Error codes; each has a one-line description from sip_strerror(). */
+enum sip_err {
+	SIP_OK = 0,
+	SIP_EINVAL = -1,  /* bad argument */
+	SIP_ENOMEM = -2,  /* out of memory */
+	SIP_EAGAIN = -3,  /* incomplete: more bytes are needed */
+	SIP_ETOOBIG = -4, /* over a size or count limit */
+	SIP_ERANGE = -5,  /* number out of range */
+	SIP_ESYNTAX = -6, /* malformed */
+	SIP_EQUOTE = -7,  /* unterminated quoted string */
+	SIP_EEMPTY = -8,  /* empty value or list element */
+	SIP_EHOST = -9,   /* bad host or IP address */
+	SIP_EPORT = -10,  /* bad port */
+	SIP_ESCHEME = -11, /* unsupported URI scheme */
+	SIP_EESCAPE = -12, /* bad %-escape */
+	SIP_ENOSPC = -13, /* output buffer too small */
+};
+SIP_API const char *sip_strerror(int err);
+
+/* ---- str: slices ------------------------------------------------------ */
+
+struct sip_str {
+	const char *p;
+	size_t len;
+};
+#define SIP_STR(lit) ((struct sip_str){(lit), sizeof(lit) - 1})
+#define SIP_STR_FMT(s) (int)(s).len, (s).p /* printf("%.*s", SIP_STR_FMT(s)) */
+
+SIP_API struct sip_str sip_str_from(const char *cstr);
+SIP_API bool sip_str_eq(struct sip_str a, struct sip_str b);
+/* Case-insensitive (ASCII) equality. */
+SIP_API bool sip_str_ieq(struct sip_str a, struct sip_str b);
+SIP_API bool sip_str_ieq_cstr(struct sip_str a, const char *b);
+/* Strips LWS (SP, HT and folded line breaks) from both ends. */
+SIP_API struct sip_str sip_str_trim(struct sip_str s);
+/* Decimal digits only (leading zeros allowed), value <= max. */
+SIP_API int sip_str_to_u64(struct sip_str s, uint64_t max, uint64_t *out);
+SIP_API int sip_str_to_u32(struct sip_str s, uint32_t *out);
+
+/* ---- methods and status codes ---------------------------------------- */
+
+enum sip_method {
+	SIP_METHOD_OTHER = 0,
+	SIP_INVITE,
+	SIP_ACK,
+	SIP_BYE,
+	SIP_CANCEL,
+	SIP_OPTIONS,
+	SIP_REGISTER,
+	SIP_PRACK,
+	SIP_UPDATE,
+	SIP_REFER,
+	SIP_SUBSCRIBE,
+	SIP_NOTIFY,
+	SIP_MESSAGE,
+	SIP_INFO,
+	SIP_PUBLISH,
+	SIP_METHOD_COUNT
+};
+/* Method names are case-sensitive (RFC 3261 §7.1). */
+SIP_API enum sip_method sip_method_from_str(struct sip_str s);
+SIP_API const char *sip_method_name(enum sip_method m); /* NULL for OTHER */
+
+/* Default reason phrase ("Busy Here"), or NULL for an unknown code. */
+SIP_API const char *sip_status_reason(unsigned code);
+/* What the code means to a troubleshooter ("the callee is busy"). */
+SIP_API const char *sip_status_meaning(unsigned code);
+
+/* ---- msg: zero-copy message parser ----------------------------------- */
+
+enum sip_hdr_id {
+	SIP_HDR_OTHER = 0,
+	SIP_HDR_ACCEPT,
+	SIP_HDR_ACCEPT_CONTACT,
+	SIP_HDR_ACCEPT_ENCODING,
+	SIP_HDR_ACCEPT_LANGUAGE,
+	SIP_HDR_ALERT_INFO,
+	SIP_HDR_ALLOW,
+	SIP_HDR_ALLOW_EVENTS,
+	SIP_HDR_AUTHENTICATION_INFO,
+	SIP_HDR_AUTHORIZATION,
+	SIP_HDR_CALL_ID,
+	SIP_HDR_CALL_INFO,
+	SIP_HDR_CONTACT,
+	SIP_HDR_CONTENT_DISPOSITION,
+	SIP_HDR_CONTENT_ENCODING,
+	SIP_HDR_CONTENT_LANGUAGE,
+	SIP_HDR_CONTENT_LENGTH,
+	SIP_HDR_CONTENT_TYPE,
+	SIP_HDR_CSEQ,
+	SIP_HDR_DATE,
+	SIP_HDR_ERROR_INFO,
+	SIP_HDR_EVENT,
+	SIP_HDR_EXPIRES,
+	SIP_HDR_FROM,
+	SIP_HDR_IDENTITY,
+	SIP_HDR_IN_REPLY_TO,
+	SIP_HDR_MAX_FORWARDS,
+	SIP_HDR_MIME_VERSION,
+	SIP_HDR_MIN_EXPIRES,
+	SIP_HDR_MIN_SE,
+	SIP_HDR_ORGANIZATION,
+	SIP_HDR_P_ASSERTED_IDENTITY,
+	SIP_HDR_PATH,
+	SIP_HDR_PRIORITY,
+	SIP_HDR_PRIVACY,
+	SIP_HDR_PROXY_AUTHENTICATE,
+	SIP_HDR_PROXY_AUTHORIZATION,
+	SIP_HDR_PROXY_REQUIRE,
+	SIP_HDR_RACK,
+	SIP_HDR_REASON,
+	SIP_HDR_RECORD_ROUTE,
+	SIP_HDR_REFER_SUB,
+	SIP_HDR_REFER_TO,
+	SIP_HDR_REFERRED_BY,
+	SIP_HDR_REJECT_CONTACT,
+	SIP_HDR_REPLACES,
+	SIP_HDR_REPLY_TO,
+	SIP_HDR_REQUEST_DISPOSITION,
+	SIP_HDR_REQUIRE,
+	SIP_HDR_RETRY_AFTER,
+	SIP_HDR_ROUTE,
+	SIP_HDR_RSEQ,
+	SIP_HDR_SERVER,
+	SIP_HDR_SESSION_EXPIRES,
+	SIP_HDR_SIP_ETAG,
+	SIP_HDR_SIP_IF_MATCH,
+	SIP_HDR_SUBJECT,
+	SIP_HDR_SUBSCRIPTION_STATE,
+	SIP_HDR_SUPPORTED,
+	SIP_HDR_TIMESTAMP,
+	SIP_HDR_TO,
+	SIP_HDR_UNSUPPORTED,
+	SIP_HDR_USER_AGENT,
+	SIP_HDR_VIA,
+	SIP_HDR_WARNING,
+	SIP_HDR_WWW_AUTHENTICATE,
+	SIP_HDR_COUNT
+};
+/* Folds a header name (long or compact form, any case) to its id. */
+SIP_API enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name);
+/* Canonical long name ("Via"), or NULL for SIP_HDR_OTHER. */
+SIP_API const char *sip_hdr_name(enum sip_hdr_id id);
+
+struct sip_hdr {
+	struct sip_str name;  /* as written, possibly compact */
+	struct sip_str value; /* trimmed; may span folded lines */
+	uint16_t id;          /* enum sip_hdr_id */
+	uint16_t next;        /* index + 1 of the next header with this id, 0 at the end */
+	uint32_t line;        /* 1-based line number in the message */
+};
+
+/* A message with more header lines than this is refused (SIP_ETOOBIG). */
+#define SIP_MSG_MAX_HDRS 256
+
+/* sip_msg_parse flags */
+#define SIP_PARSE_STREAM 0x1 /* framed by Content-Length; SIP_EAGAIN if short */
+
+/* sip_msg.flags, set by the parser */
+#define SIP_MSG_BARE_LF 0x1  /* some lines end in LF alone, not CRLF */
+#define SIP_MSG_NO_CL 0x2    /* no Content-Length header */
+#define SIP_MSG_CL_MULTI 0x4 /* more than one Content-Length header */
+
+struct sip_msg {
+	struct sip_str raw;        /* the whole message, start line to body end */
+	struct sip_str start_line; /* without its line end */
+	bool is_request;
+	enum sip_method method;     /* requests */
+	struct sip_str method_name; /* as written */
+	struct sip_str ruri;
+	struct sip_str version; /* "SIP/2.0" */
+	unsigned status;        /* responses */
+	struct sip_str reason;
+	struct sip_str body;
+	size_t trailing;    /* datagram octets after the body, ignored (§18.3) */
+	uint32_t body_line; /* line the body starts on */
+	unsigned flags;     /* SIP_MSG_* */
+	unsigned nhdrs;
+	uint16_t first[SIP_HDR_COUNT]; /* index + 1 of the first header of an id */
+	struct sip_hdr hdrs[SIP_MSG_MAX_HDRS];
+	/* Set when sip_msg_parse fails: where and why. */
+	uint32_t err_line;
+	char err_text[128];
+};
+
+/*
+ * Parses one message from buf. Without SIP_PARSE_STREAM the buffer is one
+ * datagram: a Content-Length larger than what follows the headers is an
+ * error, octets beyond it are counted in msg->trailing and ignored. With
+ * SIP_PARSE_STREAM a short buffer gives SIP_EAGAIN, and msg->raw.len tells
+ * how many octets the message took.
+ */
+SIP_API int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned flags);
+
+/* The first header with this id, or NULL. */
+SIP_API const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id);
+/* The next header of the same id after h, or NULL. */
+SIP_API const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg, const struct sip_hdr *h);
+/* The first header of this name (compared case-insensitively, compact forms folded). */
+SIP_API const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *msg, struct sip_str name);
+/* Number of headers with this id. */
+SIP_API unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id);
+
+/* ---- uri ---------------------------------------------------------------- */
+
+enum sip_uri_scheme { SIP_URI_OTHER = 0, SIP_URI_SIP, SIP_URI_SIPS, SIP_URI_TEL };
+
+struct sip_uri {
+	enum sip_uri_scheme scheme;
+	struct sip_str scheme_name; /* as written */
+	struct sip_str user;        /* sip/sips userinfo, tel number; still %-escaped */
+	struct sip_str password;
+	struct sip_str host;        /* IPv6 references keep their brackets */
+	uint16_t port;              /* 0 when absent */
+	bool has_port;
+	bool host_is_ip6;
+	bool host_is_ip4;
+	struct sip_str params;  /* after the first ';', before '?'; without the leading ';' */
+	struct sip_str headers; /* after '?' */
+	struct sip_str opaque;  /* other schemes: everything after "scheme:" */
+};
+/* Parses sip:, sips:, tel: fully; any other RFC 3986 scheme as opaque. */
+SIP_API int sip_uri_parse(struct sip_uri *uri, struct sip_str s);
+/* Writes the URI in canonical form; returns its length or a SIP_E* code. */
+SIP_API int sip_uri_print(const struct sip_uri *uri, char *buf, size_t cap);
+/* Equality per RFC 3261 §19.1.4. */
+SIP_API bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b);
+/* Decodes %-escapes into out (cap bytes); returns the length or SIP_EESCAPE/SIP_ENOSPC. */
+SIP_API int sip_uri_unescape(struct sip_str in, char *out, size_t cap);
+
+/* ---- hdr: typed views parsed on demand ------------------------------- */
+
+struct sip_param {
+	struct sip_str name;
+	struct sip_str value; /* empty when the parameter has no '=' */
+	bool has_value;
+};
+/*
+ * Takes the next ";name[=value]" from *params (a parameter list with or
+ * without a leading ';') and advances it. Returns 1 with *p filled, 0 at
+ * the end, or a SIP_E* code for a malformed list.
+ */
+SIP_API int sip_param_next(struct sip_str *params, struct sip_param *p);
+/* Finds a parameter by name (case-insensitive); true when present. */
+SIP_API bool sip_param_get(struct sip_str params, const char *name, struct sip_str *value);
+
+/*
+ * Takes the next element of a comma-separated header value from *list,
+ * honouring quotes and <>, and advances *list. Returns 1, 0 at the end, or
+ * SIP_EEMPTY / SIP_EQUOTE.
+ */
+SIP_API int sip_list_next(struct sip_str *list, struct sip_str *elem);
+
+struct sip_via {
+	struct sip_str protocol;  /* "SIP/2.0" */
+	struct sip_str transport; /* "UDP" */
+	struct sip_str host;      /* sent-by host, IPv6 in brackets */
+	uint16_t port;
+	bool has_port;
+	struct sip_str params; /* without the leading ';' */
+	struct sip_str branch;
+	struct sip_str received;
+	bool rport;            /* rport present */
+	uint16_t rport_value;  /* 0 when rport has no value */
+	struct sip_str maddr;
+};
+/* Parses one via-parm (one element of a Via list). */
+SIP_API int sip_via_parse(struct sip_via *via, struct sip_str s);
+
+/* name-addr or addr-spec, as in From, To, Contact, Route, Refer-To. */
+struct sip_addr {
+	struct sip_str display; /* without quotes; still escaped */
+	bool display_quoted;
+	struct sip_str uri;
+	bool angle;            /* the URI was in <> */
+	struct sip_str params; /* header parameters, without the leading ';' */
+	struct sip_str tag;
+	bool star;             /* "Contact: *" */
+};
+SIP_API int sip_addr_parse(struct sip_addr *addr, struct sip_str s);
+
+struct sip_cseq {
+	uint32_t num;
+	struct sip_str method_name;
+	enum sip_method method;
+};
+SIP_API int sip_cseq_parse(struct sip_cseq *cseq, struct sip_str s);
+
+struct sip_rack {
+	uint32_t rseq;
+	uint32_t cseq;
+	struct sip_str method_name;
+	enum sip_method method;
+};
+SIP_API int sip_rack_parse(struct sip_rack *rack, struct sip_str s);
+
+/* A header whose value is one delta-seconds-like number (Max-Forwards, Expires, RSeq...). */
+SIP_API int sip_hdr_uint(struct sip_str value, uint64_t max, uint64_t *out);
+
+struct sip_ctype {
+	struct sip_str type;    /* "application" */
+	struct sip_str subtype; /* "sdp" */
+	struct sip_str params;
+};
+SIP_API int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s);
+
+/* Event / Subscription-State: a token followed by parameters. */
+struct sip_token_params {
+	struct sip_str token;
+	struct sip_str params;
+};
+SIP_API int sip_token_params_parse(struct sip_token_params *tp, struct sip_str s);
+
+/* ---- check: validation with line numbers ------------------------------ */
+
+enum sip_severity { SIP_SEV_WARNING = 1, SIP_SEV_ERROR = 2 };
+
+struct sip_diag {
+	uint32_t line; /* 0 when the problem belongs to no single line */
+	enum sip_severity severity;
+	char text[160];
+};
+
+/*
+ * Checks a parsed message against RFC 3261 and its extensions: every known
+ * header's syntax and ranges, required headers, CSeq method, Request-URI,
+ * Content-Length against the body. Fills at most max diagnostics in order
+ * of their lines and returns how many problems were found in all.
+ */
+SIP_API size_t sip_msg_check(const struct sip_msg *msg, struct sip_diag *out, size_t max);
+
+/* ---- sdp: parse side -------------------------------------------------- */
+
+#define SIP_SDP_MAX_MEDIA 8
+#define SIP_SDP_MAX_CODECS 16
+
+enum sip_sdp_dir { SIP_SDP_SENDRECV = 0, SIP_SDP_SENDONLY, SIP_SDP_RECVONLY, SIP_SDP_INACTIVE };
+
+struct sip_sdp_codec {
+	unsigned pt;           /* payload type */
+	struct sip_str name;   /* from a=rtpmap; empty for a static type without one */
+	unsigned rate;
+	struct sip_str params; /* channels, after the rate */
+};
+
+struct sip_sdp_media {
+	struct sip_str type; /* "audio" */
+	uint16_t port;
+	struct sip_str proto; /* "RTP/AVP" */
+	struct sip_str conn;  /* c= of the media, or the session's */
+	enum sip_sdp_dir dir;
+	unsigned ncodecs;
+	struct sip_sdp_codec codecs[SIP_SDP_MAX_CODECS];
+};
+
+struct sip_sdp {
+	struct sip_str origin;  /* o= */
+	struct sip_str session; /* s= */
+	struct sip_str conn;    /* session-level c= address ("IN IP4 192.0.2.1") */
+	enum sip_sdp_dir dir;   /* session-level direction */
+	unsigned nmedia;
+	struct sip_sdp_media media[SIP_SDP_MAX_MEDIA];
+};
+SIP_API int sip_sdp_parse(struct sip_sdp *sdp, struct sip_str body);
+SIP_API const char *sip_sdp_dir_name(enum sip_sdp_dir dir);
+
+/* ---- build: requests and responses ----------------------------------- */
+
+/* A growable output buffer with a size cap; an error sticks in err. */
+struct sip_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	size_t max;
+	int err;
+};
+SIP_API void sip_buf_init(struct sip_buf *b, size_t max);
+SIP_API void sip_buf_reset(struct sip_buf *b); /* frees and re-inits */
+SIP_API int sip_buf_append(struct sip_buf *b, const char *p, size_t len);
+SIP_API int sip_buf_puts(struct sip_buf *b, const char *s);
+SIP_API int sip_buf_printf(struct sip_buf *b, const char *fmt, ...) SIP_PRINTF(2, 3);
+
+/* Random tokens from the system CSPRNG: out gets len characters and a NUL. */
+SIP_API int sip_rand_token(char *out, size_t len);
+
+/* A user-given header line "Name: value": replaces a default of that name, or adds. */
+struct sip_build_hdr {
+	const char *line;
+};
+
+struct sip_request_spec {
+	enum sip_method method;
+	const char *method_name; /* for SIP_METHOD_OTHER */
+	const char *ruri;
+	const char *from;     /* name-addr or URI; a tag is added unless from_tag is "" */
+	const char *from_tag; /* NULL: fresh */
+	const char *to;       /* default: the Request-URI */
+	const char *to_tag;
+	const char *call_id;  /* NULL: fresh */
+	uint32_t cseq;        /* 0: 1 */
+	const char *transport; /* Via transport, default "UDP" */
+	const char *via_host;  /* sent-by */
+	uint16_t via_port;
+	const char *branch;   /* NULL: fresh z9hG4bK branch */
+	const char *contact;  /* NULL: none */
+	int max_forwards;     /* <0: default 70 */
+	const char *user_agent;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	const struct sip_build_hdr *headers;
+	size_t nheaders;
+};
+SIP_API int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec);
+
+struct sip_response_spec {
+	unsigned status;
+	const char *reason; /* NULL: the default phrase */
+	const char *to_tag; /* added to To when it has none; NULL: fresh for >100, none for 100 */
+	const char *contact;
+	const char *user_agent;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	const struct sip_build_hdr *headers;
+	size_t nheaders;
+};
+/* A response to req: Via, From, To, Call-ID, CSeq copied as RFC 3261 §8.2.6 says. */
+SIP_API int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
+                               const struct sip_response_spec *spec);
+
+/* ---- print ------------------------------------------------------------ */
+
+enum sip_print_format { SIP_PRINT_RAW = 0, SIP_PRINT_PRETTY, SIP_PRINT_JSON };
+
+struct sip_print_opts {
+	enum sip_print_format format;
+	bool color;
+	const struct sip_diag *diags; /* from sip_msg_check, shown with the message */
+	size_t ndiags;
+	const char *source; /* where the message came from (a file name), or NULL */
+};
+SIP_API int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,145 @@
+/* str.c - slices, case-insensitive comparison, checked number parsing,
+ * error names and method names. */
+#include <string.h>
+
+#include "sip.h"
+#include "sip_int.h"
+
+const char *sip_strerror(int err)
+{
+	switch (err) {
+	case SIP_OK: return "success";
+	case SIP_EINVAL: return "invalid argument";
+	case SIP_ENOMEM: return "out of memory";
+	case SIP_EAGAIN: return "incomplete message";
+	case SIP_ETOOBIG: return "too large";
+	case SIP_ERANGE: return "number out of range";
+	case SIP_ESYNTAX: return "syntax error";
+	case SIP_EQUOTE: return "unterminated quoted string";
+	case SIP_EEMPTY: return "empty value";
+	case SIP_EHOST: return "bad host";
+	case SIP_EPORT: return "bad port";
+	case SIP_ESCHEME: return "unsupported URI scheme";
+	case SIP_EESCAPE: return "bad %-escape";
+	case SIP_ENOSPC: return "buffer too small";
+	}
+	return "unknown error";
+}
+
+struct sip_str sip_str_from(const char *cstr)
+{
+	struct sip_str s = {cstr, cstr ? strlen(cstr) : 0};
+	return s;
+}
+
+bool sip_str_eq(struct sip_str a, struct sip_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool sip_str_ieq(struct sip_str a, struct sip_str b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (sip_lower(a.p[i]) != sip_lower(b.p[i]))
+			return false;
+	return true;
+}
+
+bool sip_str_ieq_cstr(struct sip_str a, const char *b)
+{
+	return sip_str_ieq(a, sip_str_from(b));
+}
+
+/* A folded line break (CRLF or LF followed by SP/HT) counts as LWS. */
+static size_t lws_at(const char *p, size_t n)
+{
+	if (n && (p[0] == ' ' || p[0] == '\t'))
+		return 1;
+	if (n >= 3 && p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
+		return 3;
+	if (n >= 2 && p[0] == '\n' && (p[1] == ' ' || p[1] == '\t'))
+		return 2;
+	return 0;
+}
+
+size_t sip_lws_skip(struct sip_str s)
+{
+	size_t i = 0, k;
+	while ((k = lws_at(s.p + i, s.len - i)) > 0)
+		i += k;
+	return i;
+}
+
+struct sip_str sip_str_trim(struct sip_str s)
+{
+	size_t k = sip_lws_skip(s);
+	s.p += k;
+	s.len -= k;
+	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
+	                 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+		s.len--;
+	return s;
+}
+
+int sip_str_to_u64(struct sip_str s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (s.len == 0)
+		return SIP_ESYNTAX;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return SIP_ESYNTAX;
+		if (v > (UINT64_MAX - d) / 10)
+			return SIP_ERANGE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return SIP_ERANGE;
+	*out = v;
+	return 0;
+}
+
+int sip_str_to_u32(struct sip_str s, uint32_t *out)
+{
+	uint64_t v;
+	int err = sip_str_to_u64(s, UINT32_MAX, &v);
+	if (err == 0)
+		*out = (uint32_t)v;
+	return err;
+}
+
+static const char *const method_names[SIP_METHOD_COUNT] = {
+	[SIP_INVITE] = "INVITE",       [SIP_ACK] = "ACK",         [SIP_BYE] = "BYE",
+	[SIP_CANCEL] = "CANCEL",       [SIP_OPTIONS] = "OPTIONS", [SIP_REGISTER] = "REGISTER",
+	[SIP_PRACK] = "PRACK",         [SIP_UPDATE] = "UPDATE",   [SIP_REFER] = "REFER",
+	[SIP_SUBSCRIBE] = "SUBSCRIBE", [SIP_NOTIFY] = "NOTIFY",   [SIP_MESSAGE] = "MESSAGE",
+	[SIP_INFO] = "INFO",           [SIP_PUBLISH] = "PUBLISH",
+};
+
+enum sip_method sip_method_from_str(struct sip_str s)
+{
+	for (int m = 1; m < SIP_METHOD_COUNT; m++)
+		if (sip_str_eq(s, sip_str_from(method_names[m])))
+			return (enum sip_method)m;
+	return SIP_METHOD_OTHER;
+}
+
+const char *sip_method_name(enum sip_method m)
+{
+	return (m > 0 && m < SIP_METHOD_COUNT) ? method_names[m] : NULL;
+}
+
+bool sip_is_token_char(char c)
+{
+	if (sip_is_alpha(c) || sip_is_digit(c))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*': case '_':
+	case '+': case '`': case '\'': case '~':
+		return true;
+	}
+	return false;
+}
