@@ -85,6 +85,8 @@ void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_help(const struct cmd *c, FILE *f);
 
+/* Each subcommand: its entry point and its own options (cmd/NAME.c). */
 int cmd_decode(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt decode_opts[];
 
 #endif
