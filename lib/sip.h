@@ -190,6 +190,7 @@ struct sip_hdr {
 #define SIP_MSG_BARE_LF 0x1  /* some lines end in LF alone, not CRLF */
 #define SIP_MSG_NO_CL 0x2    /* no Content-Length header */
 #define SIP_MSG_CL_MULTI 0x4 /* more than one Content-Length header */
+#define SIP_MSG_NO_EOH 0x8   /* datagram ended inside the headers: no empty line */
 
 struct sip_msg {
 	struct sip_str raw;        /* the whole message, start line to body end */
@@ -218,7 +219,11 @@ struct sip_msg {
  * datagram: a Content-Length larger than what follows the headers is an
  * error, octets beyond it are counted in msg->trailing and ignored. With
  * SIP_PARSE_STREAM a short buffer gives SIP_EAGAIN, and msg->raw.len tells
- * how many octets the message took.
+ * how many octets the message took (leading CRLFs, which RFC 3261 §7.5
+ * says to ignore, are skipped: the message used msg->raw.p + msg->raw.len - buf).
+ * A datagram whose headers run to its end without the empty line parses,
+ * with SIP_MSG_NO_EOH set, so that sip_msg_check can still name the
+ * problems in its headers; sip_msg_check reports it as an error.
  */
 SIP_API int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned flags);
 
