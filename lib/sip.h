@@ -44,6 +44,10 @@ enum sip_err {
 	SIP_ESCHEME = -11, /* unsupported URI scheme */
 	SIP_EESCAPE = -12, /* bad %-escape */
 	SIP_ENOSPC = -13, /* output buffer too small */
+	SIP_EDISPLAY = -14, /* display name with special characters not quoted */
+	SIP_EANGLE = -15,   /* <URI> not closed, or whitespace inside the brackets */
+	SIP_EBARE = -16,    /* URI with ',', ';' or '?' of its own outside <> */
+	SIP_EPARAM = -17,   /* empty or malformed ;parameter */
 };
 SIP_API const char *sip_strerror(int err);
 

@@ -22,6 +22,10 @@ const char *sip_strerror(int err)
 	case SIP_ESCHEME: return "unsupported URI scheme";
 	case SIP_EESCAPE: return "bad %-escape";
 	case SIP_ENOSPC: return "buffer too small";
+	case SIP_EDISPLAY: return "display name with special characters must be quoted";
+	case SIP_EANGLE: return "URI in <> is not closed or has whitespace inside the brackets";
+	case SIP_EBARE: return "URI with a '?' or ',' must be enclosed in <>";
+	case SIP_EPARAM: return "empty or malformed parameter";
 	}
 	return "unknown error";
 }
