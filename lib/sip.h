@@ -480,6 +480,9 @@ struct sip_print_opts {
 	const char *source; /* where the message came from (a file name), or NULL */
 };
 SIP_API int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opts *opts);
+/* A message that sip_msg_parse refused: its bytes (raw, pretty) or a JSON
+ * object with "valid": false, and the problems in opts. */
+SIP_API int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_opts *opts);
 
 #ifdef __cplusplus
 }
