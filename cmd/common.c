@@ -1,0 +1,409 @@
+/*
+ * common.c - what the subcommands share: finding a command, walking its
+ * options with getopt_long over one table built from the command's own
+ * options and its shared groups, the shared output options, checked
+ * numbers, error messages in one voice, and --help generated from the
+ * same tables.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+/* Not in cmd.h yet: sip.c uses it for `sip __complete`. */
+const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter);
+
+/* -h/--help: every command has it. */
+static const struct cmd_opt help_opts[] = {
+	{OPT_HELP, "help", 'h', NULL, "show this help and exit", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
+/* CMD_OPTS_OUTPUT */
+static const struct cmd_opt output_opts[] = {
+	{OPT_OUTPUT, "output", 'o', "FORMAT",
+         "raw, pretty or json (default: pretty on a terminal, else raw)", "raw pretty json"},
+	{OPT_COLOR, "color", 0, "WHEN", "colour the pretty output: auto, always or never",
+         "auto always never"},
+	{OPT_VERBOSE, "verbose", 'v', NULL, "say more; repeat for even more", NULL},
+	{OPT_QUIET, "quiet", 'q', NULL, "print only the problems, not the messages", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct {
+	unsigned flag;
+	const struct cmd_opt *opts;
+} groups[] = {
+	{CMD_OPTS_OUTPUT, output_opts},
+};
+
+const struct cmd *cmd_find(const char *name)
+{
+	for (const struct cmd *c = cmd_table; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * Every option c accepts, in --help order: its own, then each shared group
+ * it has, then -h. Start with *iter = 0; NULL at the end.
+ */
+const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter)
+{
+	size_t i = *iter;
+	const struct cmd_opt *lists[1 + sizeof groups / sizeof groups[0] + 1];
+	size_t nlists = 0;
+
+	lists[nlists++] = c->opts;
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+		if (c->groups & groups[g].flag)
+			lists[nlists++] = groups[g].opts;
+	lists[nlists++] = help_opts;
+
+	for (size_t l = 0; l < nlists; l++) {
+		const struct cmd_opt *o = lists[l];
+		size_t n = 0;
+		while (o && o[n].name)
+			n++;
+		if (i < n) {
+			(*iter)++;
+			return &o[i];
+		}
+		i -= n;
+	}
+	return NULL;
+}
+
+static void vmsg(const struct cmd *c, const char *prefix, const char *fmt, va_list ap)
+	SIP_PRINTF(3, 0);
+
+static void vmsg(const struct cmd *c, const char *prefix, const char *fmt, va_list ap)
+{
+	if (c)
+		fprintf(stderr, "sip: %s: %s", c->name, prefix);
+	else
+		fprintf(stderr, "sip: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cmd_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, "", fmt, ap);
+	va_end(ap);
+}
+
+void cmd_warn(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+static void see_help(const struct cmd *c)
+{
+	fprintf(stderr, "See 'sip %s --help'.\n", c->name);
+}
+
+/* "--output" for "output" or "--output"; "-o" stays. */
+static const char *dashed(const char *opt, char *buf, size_t cap)
+{
+	if (opt[0] == '-')
+		return opt;
+	snprintf(buf, cap, "--%s", opt);
+	return buf;
+}
+
+int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
+                   unsigned long max, unsigned long *out)
+{
+	char name[64];
+	const char *p = s;
+	char *end;
+	unsigned long v;
+
+	/* strtoul would take leading blanks, a sign and "0x" as octal/hex prefixes. */
+	if (*p < '0' || *p > '9')
+		goto bad;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	cmd_error(c, "bad value '%s' for %s: expected a number from %lu to %lu", s,
+	          dashed(opt, name, sizeof name), min, max);
+	see_help(c);
+	return -2;
+}
+
+/* ---- getopt_long tables ------------------------------------------------- */
+
+#define MAX_OPTS 64
+#define LONG_BASE 0x10000 /* getopt_long's val for a long option: LONG_BASE + index */
+
+static struct {
+	const struct cmd *cmd;
+	char **argv;
+	bool active;
+	size_t n;
+	const struct cmd_opt *opts[MAX_OPTS];
+	struct option longopts[MAX_OPTS + 1];
+	char shortopts[2 * MAX_OPTS + 2];
+} gs;
+
+static int build_tables(const struct cmd *c)
+{
+	size_t it = 0, ns = 0;
+	const struct cmd_opt *o;
+	struct option *lo;
+
+	gs.n = 0;
+	gs.shortopts[ns++] = ':'; /* missing argument: ':' instead of '?' */
+	while ((o = cmd_opt_next(c, &it))) {
+		if (gs.n == MAX_OPTS) {
+			cmd_error(c, "too many options (cap %d)", MAX_OPTS);
+			return -1;
+		}
+		gs.opts[gs.n] = o;
+		lo = &gs.longopts[gs.n];
+		lo->name = o->name;
+		lo->has_arg = o->arg ? required_argument : no_argument;
+		lo->flag = NULL;
+		lo->val = LONG_BASE + (int)gs.n;
+		if (o->short_name) {
+			gs.shortopts[ns++] = o->short_name;
+			if (o->arg)
+				gs.shortopts[ns++] = ':';
+		}
+		gs.n++;
+	}
+	gs.longopts[gs.n] = (struct option){NULL, 0, NULL, 0};
+	gs.shortopts[ns] = '\0';
+	return 0;
+}
+
+/* The entry getopt_long's return value r (or optopt) names, or NULL. */
+static const struct cmd_opt *opt_of(int r)
+{
+	if (r >= LONG_BASE && (size_t)(r - LONG_BASE) < gs.n)
+		return gs.opts[r - LONG_BASE];
+	for (size_t i = 0; i < gs.n; i++)
+		if (r > 0 && gs.opts[i]->short_name == r)
+			return gs.opts[i];
+	return NULL;
+}
+
+/* How the user wrote option o: getopt returns the letter for "-o", LONG_BASE + i for "--output". */
+static void spelled(const struct cmd_opt *o, int r, char *buf, size_t cap)
+{
+	if (r < LONG_BASE && o->short_name)
+		snprintf(buf, cap, "-%c", o->short_name);
+	else
+		snprintf(buf, cap, "--%s", o->name);
+}
+
+/* "raw, pretty or json" from "raw pretty json". */
+static void values_text(const char *values, char *buf, size_t cap)
+{
+	size_t n = 0, count = 0, k = 0;
+	const char *p;
+
+	for (p = values; *p; p++)
+		if (*p != ' ' && (p == values || p[-1] == ' '))
+			count++;
+	buf[0] = '\0';
+	for (p = values; *p && n + 1 < cap;) {
+		size_t len = strcspn(p, " ");
+		if (len) {
+			const char *sep = k == 0 ? "" : k + 1 == count ? " or " : ", ";
+			int w = snprintf(buf + n, cap - n, "%s%.*s", sep, (int)len, p);
+			if (w < 0 || (size_t)w >= cap - n)
+				break;
+			n += (size_t)w;
+			k++;
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* True when v is one of the space-separated words in values. */
+static bool one_of(const char *v, const char *values)
+{
+	size_t vl = strlen(v);
+	for (const char *p = values; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len && len == vl && memcmp(p, v, len) == 0)
+			return true;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+static bool color_auto(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && (!nc || !*nc);
+}
+
+/* Applies a shared option; 0, or -2 after a usage error. */
+static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
+                      const char *name, const char *arg)
+{
+	if (o->values && arg && !one_of(arg, o->values)) {
+		char exp[128];
+		values_text(o->values, exp, sizeof exp);
+		cmd_error(c, "bad value '%s' for %s: expected %s", arg, name, exp);
+		see_help(c);
+		return -2;
+	}
+	switch (o->key) {
+	case OPT_OUTPUT:
+		cc->format = strcmp(arg, "raw") == 0    ? SIP_PRINT_RAW
+		             : strcmp(arg, "json") == 0 ? SIP_PRINT_JSON
+		                                        : SIP_PRINT_PRETTY;
+		cc->format_set = true;
+		break;
+	case OPT_COLOR:
+		cc->color = strcmp(arg, "always") == 0  ? true
+		            : strcmp(arg, "never") == 0 ? false
+		                                        : color_auto();
+		break;
+	case OPT_VERBOSE:
+		if (cc->verbose < INT_MAX)
+			cc->verbose++;
+		break;
+	case OPT_QUIET: cc->quiet = true; break;
+	}
+	return 0;
+}
+
+int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **argv,
+               const char **arg)
+{
+	char name[80];
+	int r;
+
+	/* A new walk: first call, another command or argv, or the last walk ended. */
+	if (!gs.active || gs.cmd != c || gs.argv != argv) {
+		if (build_tables(c) < 0)
+			return -2;
+		gs.cmd = c;
+		gs.argv = argv;
+		gs.active = true;
+		*common = (struct cmd_common){
+			.format = isatty(STDOUT_FILENO) ? SIP_PRINT_PRETTY : SIP_PRINT_RAW,
+			.color = color_auto(),
+		};
+		optind = 0; /* glibc: start over, argv[0] is the command name */
+	}
+	opterr = 0;
+
+	for (;;) {
+		const struct cmd_opt *o;
+
+		*arg = NULL;
+		optopt = 0;
+		r = getopt_long(argc, argv, gs.shortopts, gs.longopts, NULL);
+		if (r == -1) {
+			gs.active = false;
+			return -1;
+		}
+		if (r == '?' || r == ':') {
+			/* optopt: the letter, LONG_BASE + i for a known long option, 0 for an unknown one */
+			o = opt_of(optopt);
+			if (o && r == ':') {
+				spelled(o, optopt, name, sizeof name);
+				cmd_error(c, "option '%s' needs a value", name);
+			} else if (o && optopt >= LONG_BASE) {
+				cmd_error(c, "option '--%s' takes no value", o->name);
+			} else if (optopt > 0 && optopt < 256) {
+				cmd_error(c, "unknown option '-%c'", optopt);
+			} else if (optind > 0 && optind - 1 < argc) {
+				/* glibc has stepped past the unknown long option */
+				const char *word = argv[optind - 1];
+				cmd_error(c, "unknown option '%.*s'", (int)strcspn(word, "="),
+				          word);
+			} else {
+				cmd_error(c, "bad option");
+			}
+			see_help(c);
+			gs.active = false;
+			return -2;
+		}
+		o = opt_of(r);
+		if (!o) {
+			cmd_error(c, "internal error: getopt returned %d", r);
+			gs.active = false;
+			return -2;
+		}
+		if (o->key == OPT_HELP) {
+			cmd_help(c, stdout);
+			gs.active = false;
+			return -3;
+		}
+		if (o->key > OPT_HELP) {
+			spelled(o, r, name, sizeof name);
+			if (shared_opt(c, common, o, name, optarg) < 0) {
+				gs.active = false;
+				return -2;
+			}
+			continue;
+		}
+		*arg = optarg;
+		return o->key;
+	}
+}
+
+/* ---- --help --------------------------------------------------------------- */
+
+/* "  -o, --output FORMAT" into buf; returns its length. */
+static size_t opt_left(const struct cmd_opt *o, char *buf, size_t cap)
+{
+	int n;
+	if (o->short_name)
+		n = snprintf(buf, cap, "  -%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+		             o->arg ? o->arg : "");
+	else
+		n = snprintf(buf, cap, "      --%s%s%s", o->name, o->arg ? " " : "",
+		             o->arg ? o->arg : "");
+	if (n < 0)
+		return 0;
+	return (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+void cmd_help(const struct cmd *c, FILE *f)
+{
+	char left[128];
+	size_t it = 0, width = 0;
+	const struct cmd_opt *o;
+
+	fprintf(f, "usage: sip %s %s\n\n%s\n\noptions:\n", c->name, c->usage ? c->usage : "",
+	        c->summary);
+	while ((o = cmd_opt_next(c, &it))) {
+		size_t w = opt_left(o, left, sizeof left);
+		if (w > width)
+			width = w;
+	}
+	it = 0;
+	while ((o = cmd_opt_next(c, &it))) {
+		size_t w = opt_left(o, left, sizeof left);
+		fprintf(f, "%s%*s  %s\n", left, (int)(width - w), "", o->help ? o->help : "");
+	}
+	fprintf(f, "\nSee sip-%s(1) for more.\n", c->name);
+}

@@ -1,0 +1,161 @@
+/*
+ * sip.c - the `sip` command: the table of subcommands, `sip help`,
+ * `sip --version`, the hidden `sip __complete` that the completion scripts
+ * ask, and the check that standard output was written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+/* From common.c; not in cmd.h yet. */
+const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter);
+
+const struct cmd cmd_table[] = {
+	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",
+         decode_opts, CMD_OPTS_OUTPUT, "file"},
+	{NULL, NULL, NULL, NULL, NULL, 0, NULL},
+};
+
+/* The options of `sip` itself, before any command. */
+static const struct cmd_opt top_opts[] = {
+	{OPT_HELP, "help", 'h', NULL, "list the commands", NULL},
+	{1, "version", 0, NULL, "print the version", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
+static void list_commands(FILE *f)
+{
+	size_t width = 0;
+
+	fprintf(f, "usage: sip COMMAND [options] [ARGS...]\n"
+	           "       sip help COMMAND\n"
+	           "       sip --version\n\n"
+	           "commands:\n");
+	for (const struct cmd *c = cmd_table; c->name; c++)
+		if (strlen(c->name) > width)
+			width = strlen(c->name);
+	for (const struct cmd *c = cmd_table; c->name; c++)
+		fprintf(f, "  %-*s  %s\n", (int)width, c->name, c->summary);
+	fprintf(f, "\nSee 'sip help COMMAND' or 'sip COMMAND --help' for a command's options,\n"
+	           "and sip(1) for exit codes and more.\n");
+}
+
+static void complete_opt(FILE *f, const struct cmd_opt *o)
+{
+	fprintf(f, "--%s\n", o->name);
+	if (o->short_name)
+		fprintf(f, "-%c\n", o->short_name);
+}
+
+/* "--output=raw pretty json": the option takes a value, and these complete it. */
+static void complete_values(FILE *f, const struct cmd_opt *o)
+{
+	if (!o->arg)
+		return;
+	fprintf(f, "--%s=%s\n", o->name, o->values ? o->values : "");
+	if (o->short_name)
+		fprintf(f, "-%c=%s\n", o->short_name, o->values ? o->values : "");
+}
+
+/*
+ * sip __complete commands       the command names, one a line
+ * sip __complete options [CMD]  every option as "--long" and "-s" lines, then for
+ *                               each option that takes a value "--long=V1 V2..."
+ *                               and "-s=V1 V2..." (values may be empty)
+ * sip __complete args CMD       what the operands are: file, command, or nothing
+ */
+static int complete(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	const struct cmd *c = NULL;
+	const struct cmd_opt *o;
+	size_t it;
+
+	if (argc > 2) {
+		c = cmd_find(argv[2]);
+		if (!c && strcmp(argv[2], "help") != 0)
+			return EXIT_USAGE;
+	}
+	if (strcmp(what, "commands") == 0) {
+		for (const struct cmd *k = cmd_table; k->name; k++)
+			printf("%s\n", k->name);
+	} else if (strcmp(what, "options") == 0) {
+		if (!c) { /* `sip` itself, or `sip help` */
+			if (argc <= 2)
+				for (o = top_opts; o->name; o++)
+					complete_opt(stdout, o);
+			return EXIT_OK;
+		}
+		for (it = 0; (o = cmd_opt_next(c, &it));)
+			complete_opt(stdout, o);
+		for (it = 0; (o = cmd_opt_next(c, &it));)
+			complete_values(stdout, o);
+	} else if (strcmp(what, "args") == 0) {
+		if (argc <= 2)
+			return EXIT_USAGE;
+		if (!c)
+			printf("command\n");
+		else if (c->args)
+			printf("%s\n", c->args);
+	} else {
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	const char *name = argv[1];
+	const struct cmd *c;
+
+	if (argc < 2) {
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		if (argc < 3) {
+			list_commands(stdout);
+			return EXIT_OK;
+		}
+		c = cmd_find(argv[2]);
+		if (!c) {
+			fprintf(stderr, "sip: '%s' is not a sip command. See 'sip help'.\n",
+			        argv[2]);
+			return EXIT_USAGE;
+		}
+		cmd_help(c, stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0) {
+		printf("sip %s\n", SIP_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(name, "__complete") == 0)
+		return complete(argc - 1, argv + 1);
+	if (name[0] == '-') {
+		fprintf(stderr, "sip: unknown option '%.*s'\nSee 'sip help'.\n",
+		        (int)strcspn(name, "="), name);
+		return EXIT_USAGE;
+	}
+	c = cmd_find(name);
+	if (!c) {
+		fprintf(stderr, "sip: '%s' is not a sip command. See 'sip help'.\n", name);
+		return EXIT_USAGE;
+	}
+	return c->fn(c, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	int status = run(argc, argv);
+
+	/* As git does: a full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "sip: cannot write to standard output: %s\n",
+		        errno ? strerror(errno) : "write error");
+		return EXIT_INTERNAL;
+	}
+	return status;
+}

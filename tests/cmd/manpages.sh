@@ -1,0 +1,56 @@
+#!/bin/sh
+# manpages.sh - every command has a page, every option it accepts is on
+# that page, and every page is clean under mandoc -Tlint.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+M=$T_ROOT/man
+
+# opt_on_page OPTION PAGE: "--output" as "Fl -output", "-o" as "Fl o".
+# shellcheck disable=SC2317 # called through t_check
+opt_on_page() {
+	case $1 in
+	--*) t_fl="-${1#--}" ;;
+	-*) t_fl=${1#-} ;;
+	esac
+	grep -qE -e "(^|[ .])Fl $t_fl( |\$)" "$2"
+}
+
+T_NAME="sip.1"
+t_check "exists" test -f "$M/sip.1"
+for opt in $("$SIP" __complete options | grep -v -e =); do
+	t_check "names $opt" opt_on_page "$opt" "$M/sip.1"
+done
+
+for cmd in $("$SIP" __complete commands); do
+	page=$M/sip-$cmd.1
+	T_NAME="sip-$cmd.1"
+	if [ ! -f "$page" ]; then
+		t_fail "$T_NAME" "'$cmd' has no man/sip-$cmd.1"
+		continue
+	fi
+	t_ok "$T_NAME: exists"
+	for opt in $("$SIP" __complete options "$cmd" | grep -v -e =); do
+		t_check "names $opt" opt_on_page "$opt" "$page"
+	done
+	t_check "sip.1 lists it" grep -qE -e "^\\.It Cm $cmd( |\$)" "$M/sip.1"
+	t_check "has EXAMPLES" grep -q -e '^\.Sh EXAMPLES' "$page"
+	t_check "has EXIT STATUS" grep -q -e '^\.Sh EXIT STATUS' "$page"
+	t_check "has STANDARDS" grep -q -e '^\.Sh STANDARDS' "$page"
+done
+
+# mandoc -Tlint, less its note that our own pages are not installed yet.
+if t_have mandoc; then
+	for page in "$M"/*.1; do
+		T_NAME=$(basename "$page")
+		mandoc -Tlint "$page" 2>&1 |
+			grep -v -E -e 'STYLE: referenced manual not found: Xr sip(-[a-z]+)? 1' \
+				-e 'outdated mandoc.db' >"$T_TMP/lint"
+		t_check "mandoc -Tlint is clean" test ! -s "$T_TMP/lint"
+		[ -s "$T_TMP/lint" ] && sed 's/^/     /' "$T_TMP/lint"
+	done
+else
+	t_skip "mandoc -Tlint" "mandoc is not installed (sh tests/deps.sh test)"
+fi
+
+t_done

@@ -1,0 +1,103 @@
+#!/bin/sh
+# usage.sh - `sip` itself: help, version, unknown commands and options,
+# bad option values, and the exit code 2 for every usage error.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+t_run "sip help" 0 "$SIP" help
+t_out_has "decode"
+t_out_has "decode and validate SIP messages"
+t_err_empty
+
+t_run "sip --help" 0 "$SIP" --help
+t_out_has "decode"
+
+t_run "sip -h" 0 "$SIP" -h
+t_out_has "usage: sip"
+
+t_run "sip with no arguments" 2 "$SIP"
+t_err_has "decode"
+t_out_empty
+
+t_run "sip --version" 0 "$SIP" --version
+t_out_has "sip 0.1.0"
+t_out_lines 1
+
+t_run "unknown command" 2 "$SIP" foo
+t_err_has "sip: 'foo' is not a sip command. See 'sip help'."
+t_err_lines 1
+t_out_empty
+
+t_run "unknown top-level option" 2 "$SIP" --frobnicate
+t_err_has "unknown option '--frobnicate'"
+
+t_run "sip help decode" 0 "$SIP" help decode
+t_out_has "usage: sip decode [options] [FILE...]"
+t_out_has "--output FORMAT"
+t_out_has "--stream"
+t_out_has "--strict"
+cp "$T_OUT" "$T_TMP/help1"
+
+t_run "sip decode --help" 0 "$SIP" decode --help
+t_check "same text as sip help decode" cmp -s "$T_OUT" "$T_TMP/help1"
+
+t_run "sip decode -h" 0 "$SIP" decode -h
+t_check "same text as sip help decode" cmp -s "$T_OUT" "$T_TMP/help1"
+
+t_run "sip help of an unknown command" 2 "$SIP" help nosuch
+t_err_has "'nosuch' is not a sip command"
+
+# Every option the command accepts is in its --help.
+for opt in $("$SIP" __complete options decode | grep -v -e =); do
+	t_eq "--help names $opt" yes "$(grep -qe "$opt\\b" "$T_TMP/help1" && echo yes)"
+done
+
+t_run "unknown long option" 2 "$SIP" decode --foo
+t_err_has "sip: decode: unknown option '--foo'"
+t_err_has "See 'sip decode --help'."
+t_err_lines 2
+t_out_empty
+
+t_run "unknown long option with a value" 2 "$SIP" decode --foo=bar
+t_err_has "unknown option '--foo'"
+t_err_lacks "bar"
+
+t_run "unknown short option" 2 "$SIP" decode -Z
+t_err_has "sip: decode: unknown option '-Z'"
+t_err_lines 2
+
+t_run "bad -o value" 2 "$SIP" decode -o xml
+t_err_has "sip: decode: bad value 'xml' for -o: expected raw, pretty or json"
+t_err_lines 2
+
+t_run "bad --output= value" 2 "$SIP" decode --output=xml
+t_err_has "bad value 'xml' for --output: expected raw, pretty or json"
+
+t_run "bad --color value" 2 "$SIP" decode --color=sometimes
+t_err_has "bad value 'sometimes' for --color: expected auto, always or never"
+
+t_run "missing value" 2 "$SIP" decode --output
+t_err_has "sip: decode: option '--output' needs a value"
+t_err_lines 2
+
+t_run "missing short value" 2 "$SIP" decode -o
+t_err_has "option '-o' needs a value"
+
+t_run "value given to a flag" 2 "$SIP" decode --quiet=yes
+t_err_has "option '--quiet' takes no value"
+
+t_run "__complete commands" 0 "$SIP" __complete commands
+t_out_has "decode"
+
+t_run "__complete args" 0 "$SIP" __complete args decode
+t_out_has "file"
+
+if [ -w /dev/full ]; then
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'
+	t_err_has "cannot write to standard output"
+else
+	t_skip "stdout write error" "no /dev/full"
+fi
+
+t_done
