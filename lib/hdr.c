@@ -54,6 +54,8 @@ int sip_list_next(struct sip_str *list, struct sip_str *elem)
 	int angle = 0;
 	for (; i < s.len; i++) {
 		char c = s.p[i];
+		if (!sip_is(c, SIP_C_SPECIAL))
+			continue;
 		if (c == '"') {
 			size_t q = quoted_len(advance(s, i));
 			if (q == 0)
@@ -126,9 +128,10 @@ int sip_param_next(struct sip_str *params, struct sip_param *p)
 
 bool sip_param_get(struct sip_str params, const char *name, struct sip_str *value)
 {
+	struct sip_str want = sip_str_from(name);
 	struct sip_param p;
 	while (sip_param_next(&params, &p) == 1) {
-		if (sip_str_ieq_cstr(p.name, name)) {
+		if (sip_str_ieq(p.name, want)) {
 			if (value)
 				*value = p.value;
 			return true;
@@ -230,13 +233,13 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 	struct sip_param p;
 	int r;
 	while ((r = sip_param_next(&s, &p)) == 1) {
-		if (sip_str_ieq_cstr(p.name, "branch")) {
+		if (sip_str_ieq(p.name, SIP_STR("branch"))) {
 			via->branch = p.value;
-		} else if (sip_str_ieq_cstr(p.name, "received")) {
+		} else if (sip_str_ieq(p.name, SIP_STR("received"))) {
 			via->received = p.value;
-		} else if (sip_str_ieq_cstr(p.name, "maddr")) {
+		} else if (sip_str_ieq(p.name, SIP_STR("maddr"))) {
 			via->maddr = p.value;
-		} else if (sip_str_ieq_cstr(p.name, "rport")) {
+		} else if (sip_str_ieq(p.name, SIP_STR("rport"))) {
 			via->rport = true;
 			if (p.has_value && parse_port(p.value, &via->rport_value))
 				return SIP_EPORT;
@@ -307,10 +310,12 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 	if (s.len && s.p[0] != ';')
 		return SIP_ESYNTAX;
 	addr->params = s.len ? advance(s, 1) : s;
-	if ((err = params_valid(s)) != 0)
-		return err;
-	sip_param_get(s, "tag", &addr->tag);
-	return 0;
+	struct sip_param p;
+	int r;
+	while ((r = sip_param_next(&s, &p)) == 1)
+		if (sip_str_ieq(p.name, SIP_STR("tag")))
+			addr->tag = p.value;
+	return r;
 }
 
 /* "number LWS method", the shape of CSeq and the tail of RAck. */

@@ -8,120 +8,78 @@
 
 #include "sip_int.h"
 
-struct hdr_name {
-	const char *name;
-	unsigned char len;
-	unsigned char id;
-};
+/* Long names by a perfect hash of (first, middle and last letter, length),
+ * lowercased; HDR_HASH's multipliers were found by search so that no two
+ * known names collide. A hit is confirmed against the canonical name. */
+#define HDR_HASH(first, mid, last, len)                                                            \
+	(((unsigned)(first) * 4 + (unsigned)(mid) * 18 + (unsigned)(last) * 29 + (unsigned)(len) * 3) & 255)
 
-/* Long names grouped by first letter, so a lookup compares a handful. */
-#define H(n, id) {n, sizeof(n) - 1, id}
-static const struct hdr_name names_a[] = {
-	H("accept", SIP_HDR_ACCEPT),
-	H("accept-contact", SIP_HDR_ACCEPT_CONTACT),
-	H("accept-encoding", SIP_HDR_ACCEPT_ENCODING),
-	H("accept-language", SIP_HDR_ACCEPT_LANGUAGE),
-	H("alert-info", SIP_HDR_ALERT_INFO),
-	H("allow", SIP_HDR_ALLOW),
-	H("allow-events", SIP_HDR_ALLOW_EVENTS),
-	H("authentication-info", SIP_HDR_AUTHENTICATION_INFO),
-	H("authorization", SIP_HDR_AUTHORIZATION),
-	{0},
-};
-static const struct hdr_name names_c[] = {
-	H("call-id", SIP_HDR_CALL_ID),
-	H("call-info", SIP_HDR_CALL_INFO),
-	H("contact", SIP_HDR_CONTACT),
-	H("content-disposition", SIP_HDR_CONTENT_DISPOSITION),
-	H("content-encoding", SIP_HDR_CONTENT_ENCODING),
-	H("content-language", SIP_HDR_CONTENT_LANGUAGE),
-	H("content-length", SIP_HDR_CONTENT_LENGTH),
-	H("content-type", SIP_HDR_CONTENT_TYPE),
-	H("cseq", SIP_HDR_CSEQ),
-	{0},
-};
-static const struct hdr_name names_d[] = {H("date", SIP_HDR_DATE), {0}};
-static const struct hdr_name names_e[] = {
-	H("error-info", SIP_HDR_ERROR_INFO),
-	H("event", SIP_HDR_EVENT),
-	H("expires", SIP_HDR_EXPIRES),
-	{0},
-};
-static const struct hdr_name names_f[] = {H("from", SIP_HDR_FROM), {0}};
-static const struct hdr_name names_i[] = {
-	H("identity", SIP_HDR_IDENTITY),
-	H("in-reply-to", SIP_HDR_IN_REPLY_TO),
-	{0},
-};
-static const struct hdr_name names_m[] = {
-	H("max-forwards", SIP_HDR_MAX_FORWARDS),
-	H("mime-version", SIP_HDR_MIME_VERSION),
-	H("min-expires", SIP_HDR_MIN_EXPIRES),
-	H("min-se", SIP_HDR_MIN_SE),
-	{0},
-};
-static const struct hdr_name names_o[] = {H("organization", SIP_HDR_ORGANIZATION), {0}};
-static const struct hdr_name names_p[] = {
-	H("p-asserted-identity", SIP_HDR_P_ASSERTED_IDENTITY),
-	H("path", SIP_HDR_PATH),
-	H("priority", SIP_HDR_PRIORITY),
-	H("privacy", SIP_HDR_PRIVACY),
-	H("proxy-authenticate", SIP_HDR_PROXY_AUTHENTICATE),
-	H("proxy-authorization", SIP_HDR_PROXY_AUTHORIZATION),
-	H("proxy-require", SIP_HDR_PROXY_REQUIRE),
-	{0},
-};
-static const struct hdr_name names_r[] = {
-	H("rack", SIP_HDR_RACK),
-	H("reason", SIP_HDR_REASON),
-	H("record-route", SIP_HDR_RECORD_ROUTE),
-	H("refer-sub", SIP_HDR_REFER_SUB),
-	H("refer-to", SIP_HDR_REFER_TO),
-	H("referred-by", SIP_HDR_REFERRED_BY),
-	H("reject-contact", SIP_HDR_REJECT_CONTACT),
-	H("replaces", SIP_HDR_REPLACES),
-	H("reply-to", SIP_HDR_REPLY_TO),
-	H("request-disposition", SIP_HDR_REQUEST_DISPOSITION),
-	H("require", SIP_HDR_REQUIRE),
-	H("retry-after", SIP_HDR_RETRY_AFTER),
-	H("route", SIP_HDR_ROUTE),
-	H("rseq", SIP_HDR_RSEQ),
-	{0},
-};
-static const struct hdr_name names_s[] = {
-	H("server", SIP_HDR_SERVER),
-	H("session-expires", SIP_HDR_SESSION_EXPIRES),
-	H("sip-etag", SIP_HDR_SIP_ETAG),
-	H("sip-if-match", SIP_HDR_SIP_IF_MATCH),
-	H("subject", SIP_HDR_SUBJECT),
-	H("subscription-state", SIP_HDR_SUBSCRIPTION_STATE),
-	H("supported", SIP_HDR_SUPPORTED),
-	{0},
-};
-static const struct hdr_name names_t[] = {
-	H("timestamp", SIP_HDR_TIMESTAMP),
-	H("to", SIP_HDR_TO),
-	{0},
-};
-static const struct hdr_name names_u[] = {
-	H("unsupported", SIP_HDR_UNSUPPORTED),
-	H("user-agent", SIP_HDR_USER_AGENT),
-	{0},
-};
-static const struct hdr_name names_v[] = {H("via", SIP_HDR_VIA), {0}};
-static const struct hdr_name names_w[] = {
-	H("warning", SIP_HDR_WARNING),
-	H("www-authenticate", SIP_HDR_WWW_AUTHENTICATE),
-	{0},
-};
-#undef H
-
-static const struct hdr_name *const by_letter[26] = {
-	['a' - 'a'] = names_a, ['c' - 'a'] = names_c, ['d' - 'a'] = names_d,
-	['e' - 'a'] = names_e, ['f' - 'a'] = names_f, ['i' - 'a'] = names_i,
-	['m' - 'a'] = names_m, ['o' - 'a'] = names_o, ['p' - 'a'] = names_p,
-	['r' - 'a'] = names_r, ['s' - 'a'] = names_s, ['t' - 'a'] = names_t,
-	['u' - 'a'] = names_u, ['v' - 'a'] = names_v, ['w' - 'a'] = names_w,
+static const unsigned char by_hash[256] = {
+	[1] = SIP_HDR_REFER_SUB,
+	[9] = SIP_HDR_SUPPORTED,
+	[12] = SIP_HDR_REJECT_CONTACT,
+	[18] = SIP_HDR_EXPIRES,
+	[20] = SIP_HDR_SERVER,
+	[34] = SIP_HDR_AUTHENTICATION_INFO,
+	[41] = SIP_HDR_UNSUPPORTED,
+	[42] = SIP_HDR_SESSION_EXPIRES,
+	[53] = SIP_HDR_DATE,
+	[55] = SIP_HDR_TO,
+	[56] = SIP_HDR_IN_REPLY_TO,
+	[64] = SIP_HDR_VIA,
+	[73] = SIP_HDR_CONTENT_TYPE,
+	[76] = SIP_HDR_MIN_EXPIRES,
+	[88] = SIP_HDR_WARNING,
+	[92] = SIP_HDR_PROXY_REQUIRE,
+	[95] = SIP_HDR_ALERT_INFO,
+	[97] = SIP_HDR_MIN_SE,
+	[100] = SIP_HDR_CALL_INFO,
+	[102] = SIP_HDR_REASON,
+	[104] = SIP_HDR_MIME_VERSION,
+	[111] = SIP_HDR_ERROR_INFO,
+	[118] = SIP_HDR_ACCEPT_ENCODING,
+	[119] = SIP_HDR_REFER_TO,
+	[121] = SIP_HDR_SUBJECT,
+	[127] = SIP_HDR_CSEQ,
+	[129] = SIP_HDR_CONTENT_ENCODING,
+	[130] = SIP_HDR_ROUTE,
+	[131] = SIP_HDR_AUTHORIZATION,
+	[135] = SIP_HDR_RECORD_ROUTE,
+	[136] = SIP_HDR_REQUIRE,
+	[141] = SIP_HDR_CALL_ID,
+	[145] = SIP_HDR_PRIORITY,
+	[151] = SIP_HDR_WWW_AUTHENTICATE,
+	[153] = SIP_HDR_IDENTITY,
+	[157] = SIP_HDR_CONTENT_DISPOSITION,
+	[162] = SIP_HDR_REFERRED_BY,
+	[166] = SIP_HDR_ALLOW,
+	[168] = SIP_HDR_CONTENT_LENGTH,
+	[169] = SIP_HDR_SIP_ETAG,
+	[177] = SIP_HDR_TIMESTAMP,
+	[182] = SIP_HDR_P_ASSERTED_IDENTITY,
+	[183] = SIP_HDR_PROXY_AUTHENTICATE,
+	[185] = SIP_HDR_REPLACES,
+	[186] = SIP_HDR_ACCEPT_LANGUAGE,
+	[187] = SIP_HDR_RSEQ,
+	[188] = SIP_HDR_PATH,
+	[191] = SIP_HDR_PROXY_AUTHORIZATION,
+	[197] = SIP_HDR_CONTENT_LANGUAGE,
+	[200] = SIP_HDR_ACCEPT_CONTACT,
+	[201] = SIP_HDR_ALLOW_EVENTS,
+	[203] = SIP_HDR_FROM,
+	[212] = SIP_HDR_ACCEPT,
+	[213] = SIP_HDR_SUBSCRIPTION_STATE,
+	[214] = SIP_HDR_PRIVACY,
+	[217] = SIP_HDR_REQUEST_DISPOSITION,
+	[225] = SIP_HDR_EVENT,
+	[226] = SIP_HDR_SIP_IF_MATCH,
+	[227] = SIP_HDR_MAX_FORWARDS,
+	[232] = SIP_HDR_USER_AGENT,
+	[233] = SIP_HDR_RACK,
+	[234] = SIP_HDR_ORGANIZATION,
+	[237] = SIP_HDR_CONTACT,
+	[245] = SIP_HDR_REPLY_TO,
+	[253] = SIP_HDR_RETRY_AFTER,
 };
 
 /* RFC 3261 §7.3.3 and the extensions that define compact forms. */
@@ -208,26 +166,22 @@ static const char *const canonical[SIP_HDR_COUNT] = {
 
 enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
 {
-	if (name.len == 0)
-		return SIP_HDR_OTHER;
-	unsigned c = (unsigned char)sip_lower(name.p[0]) - 'a';
-	if (c >= 26)
-		return SIP_HDR_OTHER;
-	if (name.len == 1)
-		return (enum sip_hdr_id)compact[c];
-	const struct hdr_name *n = by_letter[c];
-	if (!n)
-		return SIP_HDR_OTHER;
-	for (; n->name; n++) {
-		if (n->len != name.len)
-			continue;
-		size_t i = 1;
-		while (i < name.len && sip_lower(name.p[i]) == n->name[i])
-			i++;
-		if (i == name.len)
-			return (enum sip_hdr_id)n->id;
+	const char *p = name.p;
+	size_t n = name.len;
+	if (n == 1) {
+		unsigned c = (unsigned char)sip_lower(p[0]) - 'a';
+		return c < 26 ? (enum sip_hdr_id)compact[c] : SIP_HDR_OTHER;
 	}
-	return SIP_HDR_OTHER;
+	if (n < 2 || n > 64)
+		return SIP_HDR_OTHER;
+	unsigned id = by_hash[HDR_HASH(sip_lower(p[0]), sip_lower(p[n / 2]), sip_lower(p[n - 1]), n)];
+	if (id == 0)
+		return SIP_HDR_OTHER;
+	const char *canon = canonical[id];
+	for (size_t i = 0; i < n; i++)
+		if (sip_lower(p[i]) != sip_lower(canon[i]))
+			return SIP_HDR_OTHER;
+	return canon[n] == '\0' ? (enum sip_hdr_id)id : SIP_HDR_OTHER;
 }
 
 const char *sip_hdr_name(enum sip_hdr_id id)

@@ -5,6 +5,20 @@
 #include "banned.h"
 #include "sip.h"
 
+/* Character classes, one table lookup per test on the parser's hot paths. */
+#define SIP_C_TOKEN 1  /* RFC 3261 token: alphanum and -.!%*_+`'~ */
+#define SIP_C_LWS 2    /* SP, HT, CR, LF */
+#define SIP_C_SPECIAL 4 /* what a list scan stops at: " < > , */
+#define SIP_C_DIGIT 8
+#define SIP_C_ALPHA 16
+#define SIP_C_HEX 32
+extern const unsigned char sip_ctype[256];
+
+static inline bool sip_is(char c, unsigned cls)
+{
+	return sip_ctype[(unsigned char)c] & cls;
+}
+
 static inline char sip_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
@@ -12,23 +26,33 @@ static inline char sip_lower(char c)
 
 static inline bool sip_is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return sip_is(c, SIP_C_DIGIT);
 }
 
 static inline bool sip_is_alpha(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return sip_is(c, SIP_C_ALPHA);
 }
 
 static inline bool sip_is_hex(char c)
 {
-	return sip_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return sip_is(c, SIP_C_HEX);
 }
 
-/* RFC 3261 token characters: alphanum and -.!%*_+`'~ */
-bool sip_is_token_char(char c);
+static inline bool sip_is_token_char(char c)
+{
+	return sip_is(c, SIP_C_TOKEN);
+}
+
+size_t sip_lws_skip_slow(struct sip_str s);
+
 /* Length of the LWS (including folded line breaks) at the start of s. */
-size_t sip_lws_skip(struct sip_str s);
+static inline size_t sip_lws_skip(struct sip_str s)
+{
+	if (s.len == 0 || !sip_is(s.p[0], SIP_C_LWS))
+		return 0;
+	return sip_lws_skip_slow(s);
+}
 
 static inline struct sip_str sip_str_sub(struct sip_str s, size_t from, size_t to)
 {

@@ -30,6 +30,18 @@ const char *sip_strerror(int err)
 	return "unknown error";
 }
 
+/* Bits are SIP_C_*; octets from 0x80 up are in no class. */
+const unsigned char sip_ctype[256] = {
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,  0,  0,  2,  0,  0,
+	 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+	 2,  1,  4,  0,  0,  1,  0,  1,  0,  0,  1,  1,  4,  1,  1,  0,
+	41, 41, 41, 41, 41, 41, 41, 41, 41, 41,  0,  0,  4,  0,  4,  0,
+	 0, 49, 49, 49, 49, 49, 49, 17, 17, 17, 17, 17, 17, 17, 17, 17,
+	17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17,  0,  0,  0,  0,  1,
+	 1, 49, 49, 49, 49, 49, 49, 17, 17, 17, 17, 17, 17, 17, 17, 17,
+	17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17,  0,  0,  0,  1,  0,
+};
+
 struct sip_str sip_str_from(const char *cstr)
 {
 	struct sip_str s = {cstr, cstr ? strlen(cstr) : 0};
@@ -68,7 +80,7 @@ static size_t lws_at(const char *p, size_t n)
 	return 0;
 }
 
-size_t sip_lws_skip(struct sip_str s)
+size_t sip_lws_skip_slow(struct sip_str s)
 {
 	size_t i = 0, k;
 	while ((k = lws_at(s.p + i, s.len - i)) > 0)
@@ -81,8 +93,7 @@ struct sip_str sip_str_trim(struct sip_str s)
 	size_t k = sip_lws_skip(s);
 	s.p += k;
 	s.len -= k;
-	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t' ||
-	                 s.p[s.len - 1] == '\r' || s.p[s.len - 1] == '\n'))
+	while (s.len && sip_is(s.p[s.len - 1], SIP_C_LWS))
 		s.len--;
 	return s;
 }
@@ -125,8 +136,11 @@ static const char *const method_names[SIP_METHOD_COUNT] = {
 
 enum sip_method sip_method_from_str(struct sip_str s)
 {
+	if (s.len < 3 || s.len > 9)
+		return SIP_METHOD_OTHER;
 	for (int m = 1; m < SIP_METHOD_COUNT; m++)
-		if (sip_str_eq(s, sip_str_from(method_names[m])))
+		if (method_names[m][0] == s.p[0] && strlen(method_names[m]) == s.len &&
+		    memcmp(method_names[m], s.p, s.len) == 0)
 			return (enum sip_method)m;
 	return SIP_METHOD_OTHER;
 }
@@ -136,14 +150,3 @@ const char *sip_method_name(enum sip_method m)
 	return (m > 0 && m < SIP_METHOD_COUNT) ? method_names[m] : NULL;
 }
 
-bool sip_is_token_char(char c)
-{
-	if (sip_is_alpha(c) || sip_is_digit(c))
-		return true;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*': case '_':
-	case '+': case '`': case '\'': case '~':
-		return true;
-	}
-	return false;
-}
