@@ -86,6 +86,44 @@ t_err_has "option '-o' needs a value"
 t_run "value given to a flag" 2 "$SIP" decode --quiet=yes
 t_err_has "option '--quiet' takes no value"
 
+# ---- the shared output options, seen through decode.
+msg=$T_TMP/options.sip
+printf 'OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bKx\r\nMax-Forwards: 70\r\nTo: <sip:a@example.com>\r\nFrom: <sip:b@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' >"$msg"
+esc=$(printf '\033')
+
+t_run "not a terminal: raw by default" 0 "$SIP" decode "$msg"
+t_check "output is the message, byte for byte" cmp -s "$T_OUT" "$msg"
+
+t_run "--output=raw after the operand" 0 "$SIP" decode "$msg" --output=raw
+t_check "output is the message" cmp -s "$T_OUT" "$msg"
+
+t_run "-o pretty, not a terminal: no colour" 0 "$SIP" decode -o pretty "$msg"
+t_out_lacks "${esc}["
+
+t_run "--color=always" 0 "$SIP" decode -o pretty --color=always "$msg"
+t_out_has "${esc}["
+
+t_run "NO_COLOR does not beat --color=always" 0 env NO_COLOR=1 "$SIP" decode -o pretty --color always "$msg"
+t_out_has "${esc}["
+
+t_run "abbreviated long options" 0 "$SIP" decode --out pretty --col never "$msg"
+t_out_lacks "${esc}["
+
+if t_have script && script -qec true /dev/null >/dev/null 2>&1; then
+	# script(1) gives sip a terminal for standard output.
+	t_run "terminal: pretty and colour by default" 0 script -qec "'$SIP' decode '$msg'" /dev/null
+	t_out_has "${esc}["
+	t_run "terminal, NO_COLOR=1: no colour" 0 env NO_COLOR=1 script -qec "'$SIP' decode '$msg'" /dev/null
+	t_out_lacks "${esc}["
+	t_out_has "OPTIONS sip:a@example.com"
+	t_run "terminal, NO_COLOR empty: colour" 0 env NO_COLOR= script -qec "'$SIP' decode '$msg'" /dev/null
+	t_out_has "${esc}["
+	t_run "terminal, --color=never" 0 script -qec "'$SIP' decode --color=never '$msg'" /dev/null
+	t_out_lacks "${esc}["
+else
+	t_skip "terminal output" "script(1) cannot open a terminal here"
+fi
+
 t_run "__complete commands" 0 "$SIP" __complete commands
 t_out_has "decode"
 
