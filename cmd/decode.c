@@ -106,7 +106,7 @@ static size_t decode_one(struct decode *dc, struct sip_msg *msg, const char *buf
                          const char *source)
 {
 	struct sip_diag diags[DIAG_MAX];
-	int err = sip_msg_parse(msg, buf, len, dc->stream ? SIP_PARSE_STREAM : 0);
+	int err = sip_msg_parse(msg, buf, len, dc->stream ? SIP_PARSE_STREAM : SIP_PARSE_LENIENT);
 	if (err == 0) {
 		size_t n = sip_msg_check(msg, diags, DIAG_MAX);
 		emit(dc, msg, msg->raw, source, diags, n < DIAG_MAX ? n : DIAG_MAX);

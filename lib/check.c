@@ -144,6 +144,11 @@ static void check_framing(struct checker *c)
 	const struct sip_msg *m = c->msg;
 	if (m->flags & SIP_MSG_NO_EOH)
 		ERR(c, m->body_line, "the headers do not end with an empty line");
+	if (m->flags & SIP_MSG_CL_SHORT) {
+		const struct sip_hdr *cl = sip_msg_hdr(m, SIP_HDR_CONTENT_LENGTH);
+		ERR(c, cl->line, "Content-Length says %.*s, body has %zu bytes", EXCERPT(cl->value),
+		    m->body.len);
+	}
 	if (m->flags & SIP_MSG_BARE_LF)
 		WARN(c, 0, "lines end in LF alone, not CRLF (accepted)");
 	if (m->flags & SIP_MSG_CL_MULTI) {

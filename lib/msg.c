@@ -436,6 +436,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 	if (!eoh) {
 		if (stream)
 			return SIP_EAGAIN;
+		if (!(flags & SIP_PARSE_LENIENT))
+			return fail(msg, SIP_ESYNTAX, lineno, "the headers do not end with an empty line");
 		msg->flags |= SIP_MSG_NO_EOH;
 		i = n;
 	}
@@ -450,8 +452,12 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 	if (cl > avail) {
 		if (stream)
 			return SIP_EAGAIN;
-		return fail(msg, SIP_ESYNTAX, cl_hdr->line, "Content-Length says %llu, body has %zu bytes",
-		            (unsigned long long)cl, avail);
+		if (!(flags & SIP_PARSE_LENIENT))
+			return fail(msg, SIP_ESYNTAX, cl_hdr->line,
+			            "Content-Length says %llu, body has %zu bytes", (unsigned long long)cl,
+			            avail);
+		msg->flags |= SIP_MSG_CL_SHORT;
+		cl = avail;
 	}
 	msg->body = (struct sip_str){start + (n - avail), (size_t)cl};
 	msg->trailing = stream ? 0 : avail - (size_t)cl;

@@ -374,9 +374,15 @@ static void pretty_addrs(FILE *f, const struct sip_hdr *h, const struct style *s
 		fputs("uri ", f);
 		put_safe(f, a.uri);
 		pretty_uri(f, a.uri);
-		if (a.params.len) {
-			fputs("  params ", f);
-			put_safe(f, a.params);
+		struct sip_str ps = a.params;
+		struct sip_param p;
+		while (sip_param_next(&ps, &p) == 1) {
+			fputs("  ", f);
+			put_safe(f, p.name);
+			if (p.has_value) {
+				fputc(p.name.len == 3 && sip_str_ieq(p.name, SIP_STR("tag")) ? ' ' : '=', f);
+				put_safe(f, p.value);
+			}
 		}
 		note_end(f, st);
 	}

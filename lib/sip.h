@@ -189,12 +189,17 @@ struct sip_hdr {
 
 /* sip_msg_parse flags */
 #define SIP_PARSE_STREAM 0x1 /* framed by Content-Length; SIP_EAGAIN if short */
+/* A datagram whose framing is broken (no empty line after the headers, a
+ * Content-Length beyond its end) still parses, with SIP_MSG_NO_EOH or
+ * SIP_MSG_CL_SHORT set, so that sip_msg_check can name every problem in it. */
+#define SIP_PARSE_LENIENT 0x2
 
 /* sip_msg.flags, set by the parser */
 #define SIP_MSG_BARE_LF 0x1  /* some lines end in LF alone, not CRLF */
 #define SIP_MSG_NO_CL 0x2    /* no Content-Length header */
 #define SIP_MSG_CL_MULTI 0x4 /* more than one Content-Length header */
 #define SIP_MSG_NO_EOH 0x8   /* datagram ended inside the headers: no empty line */
+#define SIP_MSG_CL_SHORT 0x10 /* datagram body shorter than its Content-Length */
 
 struct sip_msg {
 	struct sip_str raw;        /* the whole message, start line to body end */
@@ -225,9 +230,7 @@ struct sip_msg {
  * SIP_PARSE_STREAM a short buffer gives SIP_EAGAIN, and msg->raw.len tells
  * how many octets the message took (leading CRLFs, which RFC 3261 §7.5
  * says to ignore, are skipped: the message used msg->raw.p + msg->raw.len - buf).
- * A datagram whose headers run to its end without the empty line parses,
- * with SIP_MSG_NO_EOH set, so that sip_msg_check can still name the
- * problems in its headers; sip_msg_check reports it as an error.
+ * On failure msg->err_line and msg->err_text say where and why.
  */
 SIP_API int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned flags);
 
