@@ -66,6 +66,8 @@ struct cmd_common {
 
 extern const struct cmd cmd_table[];
 
+/* Walks a command's own options, then its shared groups'; *iter starts at 0. */
+const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter);
 /* The command named name, or NULL. */
 const struct cmd *cmd_find(const char *name);
 /*

@@ -17,7 +17,6 @@
 #include "cmd.h"
 
 /* Not in cmd.h yet: sip.c uses it for `sip __complete`. */
-const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter);
 
 /* -h/--help: every command has it. */
 static const struct cmd_opt help_opts[] = {

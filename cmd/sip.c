@@ -10,7 +10,6 @@
 #include "cmd.h"
 
 /* From common.c; not in cmd.h yet. */
-const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter);
 
 const struct cmd cmd_table[] = {
 	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",

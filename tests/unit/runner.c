@@ -80,7 +80,7 @@ static const char *current;
 
 void test_fail(const char *file, int line, const char *what)
 {
-	printf("FAIL %s (%s:%d): %s\n", current, file, line, what);
+	printf("FAIL %s (%s:%d): %s\n", current ? current : "?", file, line, what);
 }
 
 char *test_read_file(const char *path, size_t *len)
@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : NULL;
 	int passed = 0, failed = 0;
-	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+	const size_t ntests = sizeof tests / sizeof tests[0];
+	for (size_t i = 0; i < ntests; i++) {
 		if (filter && !strstr(tests[i].name, filter))
 			continue;
 		current = tests[i].name;

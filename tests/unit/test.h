@@ -1,5 +1,5 @@
 /* test.h - the unit test runner's macros. A test is `TEST(name) { ... }`
- * in any tests/unit/*.c; it returns 0 to pass. The runner fails a test that
+ * in any C file of tests/unit; it returns 0 to pass. The runner fails a test that
  * leaves library allocations behind. */
 #ifndef TEST_H
 #define TEST_H
@@ -9,7 +9,11 @@
 
 #include "sip.h"
 
-#define TEST(name) int name(void)
+/* The prototype keeps -Wmissing-prototypes quiet; the runner's table
+ * declares the same. */
+#define TEST(name)                                                                                 \
+	int name(void);                                                                            \
+	int name(void)
 
 void test_fail(const char *file, int line, const char *what);
 /* Heap blocks currently allocated (malloc minus free), and allocations so far. */
