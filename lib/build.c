@@ -183,21 +183,11 @@ static struct sip_str user_name(const char *line)
 	return name;
 }
 
-static bool is_token(struct sip_str s)
-{
-	if (s.len == 0)
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		if (!sip_is_token_char(s.p[i]))
-			return false;
-	return true;
-}
-
 /* A user line must be one "Name: value" line, or it would corrupt the
  * framing of the message around it. */
 static bool valid_user_line(const char *line)
 {
-	return line && strchr(line, ':') && !strpbrk(line, "\r\n") && is_token(user_name(line));
+	return line && strchr(line, ':') && !strpbrk(line, "\r\n") && sip_is_token(user_name(line));
 }
 
 /* Values go into header lines, so a line break in one would inject headers. */
@@ -327,7 +317,7 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		method,        spec->ruri,       spec->from,        spec->from_tag, spec->to,
 		spec->to_tag,  spec->call_id,    spec->transport,   spec->via_host, spec->branch,
 		spec->contact, spec->user_agent, spec->content_type};
-	if (!method || !is_token(sip_str_from(method)) || !spec->ruri || !*spec->ruri ||
+	if (!method || !sip_is_token(sip_str_from(method)) || !spec->ruri || !*spec->ruri ||
 	    !spec->from || !*spec->from || !spec->via_host || !*spec->via_host ||
 	    (spec->body_len && !spec->body))
 		return SIP_EINVAL;
@@ -358,7 +348,7 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 	}
 	if (slot(&e, SIP_HDR_MAX_FORWARDS))
 		sip_buf_printf(out, "Max-Forwards: %d\r\n",
-		               spec->max_forwards < 0 ? 70 : spec->max_forwards);
+		               spec->max_forwards ? spec->max_forwards : 70);
 	if (slot(&e, SIP_HDR_FROM)) {
 		sip_buf_puts(out, "From: ");
 		put_addr(out, sip_str_from(spec->from), true, from_tag);

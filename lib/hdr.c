@@ -5,19 +5,20 @@
 
 #include "sip_int.h"
 
-static struct sip_str skip_lws(struct sip_str s)
+/* Both leave an empty slice alone: its pointer may be NULL, and even a
+ * zero offset from NULL is undefined. */
+static struct sip_str advance(struct sip_str s, size_t n)
 {
-	size_t k = sip_lws_skip(s);
-	s.p += k;
-	s.len -= k;
+	if (n) {
+		s.p += n;
+		s.len -= n;
+	}
 	return s;
 }
 
-static struct sip_str advance(struct sip_str s, size_t n)
+static struct sip_str skip_lws(struct sip_str s)
 {
-	s.p += n;
-	s.len -= n;
-	return s;
+	return advance(s, sip_lws_skip(s));
 }
 
 static size_t token_len(struct sip_str s)

@@ -205,16 +205,6 @@ static int fail(struct sip_msg *msg, int err, uint32_t line, const char *fmt, ..
 /* A quoted excerpt for error messages, cut so that it fits. */
 #define EXCERPT(s) (int)((s).len > 40 ? 40 : (s).len), (s).p
 
-static bool is_token(struct sip_str s)
-{
-	if (s.len == 0)
-		return false;
-	for (size_t i = 0; i < s.len; i++)
-		if (!sip_is_token_char(s.p[i]))
-			return false;
-	return true;
-}
-
 static bool is_version(struct sip_str v)
 {
 	return sip_str_ieq_cstr(v, "SIP/2.0");
@@ -263,7 +253,7 @@ static int parse_request_line(struct sip_msg *msg, struct sip_str l)
 		return fail(msg, SIP_ESYNTAX, 1, "request line '%.*s' is not METHOD URI SIP/2.0",
 		            EXCERPT(l));
 	msg->method_name = sip_str_sub(l, 0, (size_t)(sp1 - l.p));
-	if (!is_token(msg->method_name))
+	if (!sip_is_token(msg->method_name))
 		return fail(msg, SIP_ESYNTAX, 1, "method '%.*s' is not a token",
 		            EXCERPT(msg->method_name));
 	size_t at = (size_t)(sp1 - l.p) + 1;

@@ -380,7 +380,7 @@ enum sip_sdp_dir { SIP_SDP_SENDRECV = 0, SIP_SDP_SENDONLY, SIP_SDP_RECVONLY, SIP
 
 struct sip_sdp_codec {
 	unsigned pt;           /* payload type */
-	struct sip_str name;   /* from a=rtpmap; empty for a static type without one */
+	struct sip_str name;   /* from a=rtpmap, or the RFC 3551 name of a static type */
 	unsigned rate;
 	struct sip_str params; /* channels, after the rate */
 };
@@ -445,7 +445,7 @@ struct sip_request_spec {
 	uint16_t via_port;
 	const char *branch;   /* NULL: fresh z9hG4bK branch */
 	const char *contact;  /* NULL: none */
-	int max_forwards;     /* <0: default 70 */
+	unsigned max_forwards; /* 0: the default, 70 (send 0 with a Max-Forwards user header) */
 	const char *user_agent;
 	const char *content_type;
 	const char *body;

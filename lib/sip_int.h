@@ -44,6 +44,17 @@ static inline bool sip_is_token_char(char c)
 	return sip_is(c, SIP_C_TOKEN);
 }
 
+/* A non-empty run of token characters. */
+static inline bool sip_is_token(struct sip_str s)
+{
+	if (s.len == 0)
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if (!sip_is_token_char(s.p[i]))
+			return false;
+	return true;
+}
+
 size_t sip_lws_skip_slow(struct sip_str s);
 
 /* Length of the LWS (including folded line breaks) at the start of s. */

@@ -91,8 +91,10 @@ size_t sip_lws_skip_slow(struct sip_str s)
 struct sip_str sip_str_trim(struct sip_str s)
 {
 	size_t k = sip_lws_skip(s);
-	s.p += k;
-	s.len -= k;
+	if (k) {
+		s.p += k;
+		s.len -= k;
+	}
 	while (s.len && sip_is(s.p[s.len - 1], SIP_C_LWS))
 		s.len--;
 	return s;

@@ -17,7 +17,6 @@ static void spec_init(struct sip_request_spec *s, enum sip_method m)
 	s->from = "\"Carol\" <sip:carol@example.com>";
 	s->via_host = "198.51.100.7";
 	s->via_port = 5070;
-	s->max_forwards = -1;
 }
 
 /* A header's value, or "" when absent. */
@@ -181,7 +180,10 @@ TEST(build_request_options)
 	s.via_host = "2001:db8::7";
 	s.via_port = 0;
 	s.contact = "*";
-	s.max_forwards = 0;
+	/* Max-Forwards 0 (a probe for 483) goes through a user header. */
+	struct sip_build_hdr zero_hops[] = {{"Max-Forwards: 0"}};
+	s.headers = zero_hops;
+	s.nheaders = 1;
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
 	CHECK_INT(sip_build_request(&b, &s), 0);
