@@ -79,7 +79,7 @@ deps:
 	sh tests/deps.sh build
 
 demo: $(SIP)
-	sh examples/demo.sh $(SIP)
+	sh tests/demo.sh $(SIP)
 
 unit: $(UNIT)
 	$(UNIT)

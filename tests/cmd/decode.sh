@@ -5,7 +5,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-ex=$T_ROOT/examples
+ex=$T_ROOT/tests/data
 d=$T_TMP
 
 # crlf FILE LINE...: writes the lines joined by CRLF, with the empty line

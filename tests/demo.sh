@@ -1,9 +1,9 @@
 #!/bin/sh
 # demo.sh - what `make demo` runs: decode the example messages that ship
 # with sip, the way an admin would look at a capture. Needs no server.
-# usage: sh examples/demo.sh [path/to/sip]
+# usage: sh tests/demo.sh [path/to/sip]
 sip=${1:-cmd/sip}
-dir=$(dirname "$0")
+dir=$(dirname "$0")/data
 
 run() {
 	printf '\n$ %s\n' "$*"
