@@ -1,0 +1,57 @@
+#!/bin/sh
+# install.sh - `make install` into a staging DESTDIR: every file lands,
+# the shared library has its soname and exports only sip_ names, and a
+# program builds against the installed copy through pkg-config and runs.
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+stage=$T_TMP/stage
+# A plain build whatever the suite runs under: a sanitized libsip would
+# need the sanitizer runtime in the test program too.
+t_run "make install" 0 env -u MAKEFLAGS -u MAKELEVEL \
+	make -s -C "$T_ROOT" install PREFIX=/usr DESTDIR="$stage"
+for f in bin/sip lib/libsip.a lib/libsip.so.0 lib/libsip.so include/sip.h \
+	lib/pkgconfig/libsip.pc share/man/man1/sip.1 share/man/man1/sip-decode.1 \
+	share/bash-completion/completions/sip share/zsh/site-functions/_sip \
+	share/fish/vendor_completions.d/sip.fish; do
+	t_check "installs $f" test -e "$stage/usr/$f"
+done
+
+if t_have readelf; then
+	readelf -d "$stage/usr/lib/libsip.so.0" >"$T_TMP/dyn"
+	t_check "soname is libsip.so.0" grep -q 'SONAME.*\[libsip\.so\.0\]' "$T_TMP/dyn"
+	nm -D --defined-only "$stage/usr/lib/libsip.so.0" | awk '$2 == "T" || $2 == "D" || $2 == "R" { print $3 }' >"$T_TMP/syms"
+	t_check "exports symbols" test -s "$T_TMP/syms"
+	t_check "exports only sip_ names" sh -c "! grep -v '^sip_' '$T_TMP/syms'"
+else
+	t_skip "soname and exports" "binutils is not installed"
+fi
+
+cat >"$T_TMP/prog.c" <<'C'
+#include <sip.h>
+#include <string.h>
+
+int main(void)
+{
+	static const char m[] = "OPTIONS sip:a@example.com SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n";
+	struct sip_msg msg;
+	if (sip_msg_parse(&msg, m, strlen(m), 0) != 0)
+		return 1;
+	printf("%.*s\n", SIP_STR_FMT(msg.method_name));
+	return 0;
+}
+C
+if t_have pkg-config; then
+	flags=$(PKG_CONFIG_PATH=$stage/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage \
+		pkg-config --cflags --libs libsip)
+	# shellcheck disable=SC2086
+	t_run "a program builds with pkg-config" 0 cc -o "$T_TMP/prog" "$T_TMP/prog.c" $flags
+	LD_LIBRARY_PATH=$stage/usr/lib t_run "and runs against libsip.so" 0 "$T_TMP/prog"
+	t_out_has "OPTIONS"
+	t_check "links the shared library" sh -c "LD_LIBRARY_PATH='$stage/usr/lib' ldd '$T_TMP/prog' | grep -q libsip.so.0"
+else
+	t_skip "pkg-config build" "pkg-config is not installed"
+fi
+LD_LIBRARY_PATH= t_run "installed sip runs" 0 "$stage/usr/bin/sip" --version
+
+t_done
