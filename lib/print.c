@@ -468,12 +468,28 @@ static bool printable_body(struct sip_str b)
 	return true;
 }
 
-static void pretty_problems(FILE *f, const struct sip_print_opts *o, const struct style *st)
+static bool on_header_line(const struct sip_msg *m, uint32_t line)
+{
+	if (line == 1)
+		return true;
+	for (unsigned i = 0; i < m->nhdrs; i++)
+		if (m->hdrs[i].line == line)
+			return true;
+	return false;
+}
+
+/* The problems on one line, shown under it; with line 0 (or no message),
+ * those that belong to no start or header line, shown at the end. */
+static void pretty_problems(FILE *f, const struct sip_print_opts *o, const struct style *st,
+                            const struct sip_msg *m, uint32_t line)
 {
 	for (size_t i = 0; i < o->ndiags; i++) {
 		const struct sip_diag *d = &o->diags[i];
+		if (m && (line ? d->line != line : on_header_line(m, d->line)))
+			continue;
 		bool e = d->severity == SIP_SEV_ERROR;
-		fprintf(f, "%s%s:%s ", e ? st->err : st->warn, e ? "error" : "warning", st->off);
+		fprintf(f, "%s%s%s:%s ", line ? "    " : "", e ? st->err : st->warn,
+		        e ? "error" : "warning", st->off);
 		if (d->line)
 			fprintf(f, "line %u: ", d->line);
 		fprintf(f, "%s\n", d->text);
@@ -509,6 +525,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		pretty_uri(f, m->ruri);
 		note_end(f, st);
 	}
+	pretty_problems(f, o, st, m, 1);
 	unsigned hop = 0;
 	for (unsigned i = 0; i < m->nhdrs; i++) {
 		const struct sip_hdr *h = &m->hdrs[i];
@@ -538,6 +555,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		default:
 			break;
 		}
+		pretty_problems(f, o, st, m, h->line);
 	}
 	fputc('\n', f);
 	if (m->body.len) {
@@ -551,7 +569,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		if (is_sdp(m))
 			pretty_sdp(f, m, st);
 	}
-	pretty_problems(f, o, st);
+	pretty_problems(f, o, st, m, 0);
 }
 
 int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opts *opts)
@@ -586,7 +604,7 @@ int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_o
 		put_safe(f, raw);
 		if (raw.len && raw.p[raw.len - 1] != '\n')
 			fputc('\n', f);
-		pretty_problems(f, o, st);
+		pretty_problems(f, o, st, NULL, 0);
 		break;
 	case SIP_PRINT_JSON:
 		fputc('{', f);
