@@ -178,8 +178,9 @@ enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
 	if (id == 0)
 		return SIP_HDR_OTHER;
 	const char *canon = canonical[id];
+	/* A NUL in name must not carry the comparison past canon's end. */
 	for (size_t i = 0; i < n; i++)
-		if (sip_lower(p[i]) != sip_lower(canon[i]))
+		if (canon[i] == '\0' || sip_lower(p[i]) != sip_lower(canon[i]))
 			return SIP_HDR_OTHER;
 	return canon[n] == '\0' ? (enum sip_hdr_id)id : SIP_HDR_OTHER;
 }
