@@ -490,7 +490,10 @@ const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *msg, struct sip_
 unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdr_id id)
 {
 	unsigned c = 0;
-	for (const struct sip_hdr *h = sip_msg_hdr(msg, id); h; h = sip_msg_hdr_next(msg, h))
+	/* The id's own chain: for SIP_HDR_OTHER every unknown header, whatever
+	 * its name (sip_msg_hdr_next keeps to one name). */
+	for (const struct sip_hdr *h = sip_msg_hdr(msg, id); h;
+	     h = h->next ? &msg->hdrs[h->next - 1] : NULL)
 		c++;
 	return c;
 }
