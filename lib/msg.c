@@ -220,6 +220,12 @@ static int parse_version_error(struct sip_msg *msg, struct sip_str v)
 
 static int parse_status_line(struct sip_msg *msg, struct sip_str l)
 {
+	/* SIP-Version SP Status-Code SP: only the reason phrase may hold a tab. */
+	size_t head = 0;
+	for (int spaces = 0; head < l.len && spaces < 2; head++)
+		spaces += l.p[head] == ' ';
+	if (memchr(l.p, '\t', head))
+		return fail(msg, SIP_ESYNTAX, 1, "tab in the status line");
 	const char *sp = memchr(l.p, ' ', l.len);
 	if (!sp)
 		return fail(msg, SIP_ESYNTAX, 1, "status line has no status code");
@@ -249,6 +255,9 @@ static int parse_status_line(struct sip_msg *msg, struct sip_str l)
 
 static int parse_request_line(struct sip_msg *msg, struct sip_str l)
 {
+	/* First: a tab elsewhere reads as a bad method, URI or version. */
+	if (memchr(l.p, '\t', l.len))
+		return fail(msg, SIP_ESYNTAX, 1, "tab in the request line");
 	const char *sp1 = memchr(l.p, ' ', l.len);
 	if (!sp1)
 		return fail(msg, SIP_ESYNTAX, 1, "request line '%.*s' is not METHOD URI SIP/2.0",
@@ -284,8 +293,6 @@ static int parse_request_line(struct sip_msg *msg, struct sip_str l)
 	msg->version = rest;
 	if (!is_version(rest))
 		return parse_version_error(msg, rest);
-	if (memchr(l.p, '\t', l.len))
-		return fail(msg, SIP_ESYNTAX, 1, "tab in the request line");
 	msg->method = sip_method_from_str(msg->method_name);
 	msg->is_request = true;
 	return 0;
