@@ -251,7 +251,7 @@ struct sip_uri {
 	enum sip_uri_scheme scheme;
 	struct sip_str scheme_name; /* as written */
 	struct sip_str user;        /* sip/sips userinfo, tel number; still %-escaped */
-	struct sip_str password;
+	struct sip_str password;    /* p set and len 0: an empty password ("alice:@host") */
 	struct sip_str host;        /* IPv6 references keep their brackets */
 	uint16_t port;              /* 0 when absent */
 	bool has_port;
@@ -263,11 +263,13 @@ struct sip_uri {
 };
 /* Parses sip:, sips:, tel: fully; any other RFC 3986 scheme as opaque. */
 SIP_API int sip_uri_parse(struct sip_uri *uri, struct sip_str s);
-/* Writes the URI in canonical form; returns its length or a SIP_E* code. */
+/* Writes the URI in canonical form, NUL-terminated (cap counts the NUL);
+ * returns its length or a SIP_E* code. */
 SIP_API int sip_uri_print(const struct sip_uri *uri, char *buf, size_t cap);
 /* Equality per RFC 3261 §19.1.4. */
 SIP_API bool sip_uri_equal(const struct sip_uri *a, const struct sip_uri *b);
-/* Decodes %-escapes into out (cap bytes); returns the length or SIP_EESCAPE/SIP_ENOSPC. */
+/* Decodes %-escapes into out, NUL-terminated (cap counts the NUL); returns
+ * the length or SIP_EESCAPE/SIP_ENOSPC. */
 SIP_API int sip_uri_unescape(struct sip_str in, char *out, size_t cap);
 
 /* ---- hdr: typed views parsed on demand ------------------------------- */
