@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +50,14 @@ enum sip_err {
 	SIP_EANGLE = -15,   /* <URI> not closed, or whitespace inside the brackets */
 	SIP_EBARE = -16,    /* URI with ',', ';' or '?' of its own outside <> */
 	SIP_EPARAM = -17,   /* empty or malformed ;parameter */
+	SIP_ENOTFOUND = -18, /* DNS: no records for the name */
+	SIP_EDNS = -19,      /* DNS: the server failed or did not answer */
+	SIP_ETIMEDOUT = -20, /* no answer in time */
+	SIP_EREFUSED = -21,  /* connection refused, or ICMP port unreachable */
+	SIP_ENET = -22,      /* network or host unreachable, or a send failed */
+	SIP_ETLS = -23,      /* TLS handshake or certificate verification failed */
+	SIP_ECLOSED = -24,   /* the peer closed the connection */
+	SIP_ESYS = -25,      /* a system call failed (see errno) */
 };
 SIP_API const char *sip_strerror(int err);
 
@@ -472,6 +482,164 @@ struct sip_response_spec {
 /* A response to req: Via, From, To, Call-ID, CSeq copied as RFC 3261 §8.2.6 says. */
 SIP_API int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
                                const struct sip_response_spec *spec);
+
+/* ---- loop: one poll() loop for sockets, timers and signals ----------- */
+
+struct sip_loop;
+
+#define SIP_EV_READ 0x1
+#define SIP_EV_WRITE 0x2
+#define SIP_EV_ERROR 0x4 /* POLLERR or POLLHUP; delivered whatever was asked */
+
+typedef void(sip_fd_h)(int fd, unsigned events, void *arg);
+typedef void(sip_timer_h)(void *arg);
+
+/* A timer lives in its owner's storage; zero it (or sip_timer_init) once. */
+struct sip_timer {
+	uint64_t due; /* microseconds on the loop's clock */
+	sip_timer_h *h;
+	void *arg;
+	size_t slot; /* index + 1 in the loop's heap; 0 when not armed */
+	uint64_t seq;
+};
+
+SIP_API int sip_loop_new(struct sip_loop **loopp);
+SIP_API void sip_loop_free(struct sip_loop *loop);
+/* Monotonic microseconds. */
+SIP_API uint64_t sip_loop_now(const struct sip_loop *loop);
+/* Tests replace the clock: a 32-second Timer B then takes no real time. */
+SIP_API void sip_loop_set_clock(struct sip_loop *loop, uint64_t (*now)(void *arg), void *arg);
+/* Watches fd for events (0 stops watching). One handler per fd. */
+SIP_API int sip_loop_fd(struct sip_loop *loop, int fd, unsigned events, sip_fd_h *h, void *arg);
+SIP_API void sip_timer_init(struct sip_timer *t);
+/* (Re)arms t to fire after delay_us; a 0 delay runs it on the loop's next
+ * turn, never inside the current call. SIP_ENOMEM leaves it unarmed. */
+SIP_API int sip_timer_start(struct sip_loop *loop, struct sip_timer *t, uint64_t delay_us,
+                             sip_timer_h *h, void *arg);
+SIP_API void sip_timer_cancel(struct sip_loop *loop, struct sip_timer *t);
+SIP_API bool sip_timer_armed(const struct sip_timer *t);
+/* Calls h on the loop (not in the signal handler) when signo arrives. */
+SIP_API int sip_loop_signal(struct sip_loop *loop, int signo, sip_timer_h *h, void *arg);
+/* One turn: waits for I/O at most max_wait_us (or until the next timer;
+ * -1: no limit), then runs what is due. Returns the handlers run, or SIP_E*. */
+SIP_API int sip_loop_poll(struct sip_loop *loop, int64_t max_wait_us);
+/* Turns until sip_loop_stop, or until nothing is left to wait for. */
+SIP_API int sip_loop_run(struct sip_loop *loop);
+SIP_API void sip_loop_stop(struct sip_loop *loop);
+
+/* ---- transport: UDP, TCP and TLS ------------------------------------- */
+
+enum sip_tp { SIP_TP_UDP = 0, SIP_TP_TCP, SIP_TP_TLS, SIP_TP_COUNT };
+SIP_API const char *sip_tp_name(enum sip_tp tp); /* "UDP" */
+/* "udp", "TCP", "tls"... case-insensitive; -1 when unknown. */
+SIP_API int sip_tp_from_str(struct sip_str s);
+
+struct sip_sockaddr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+	} u;
+	socklen_t len;
+};
+/* A numeric IPv4 or IPv6 address (brackets allowed) and a port. */
+SIP_API int sip_sockaddr_set(struct sip_sockaddr *sa, struct sip_str host, uint16_t port);
+/* "192.0.2.1:5060" or "[2001:db8::1]:5060"; returns the length or SIP_ENOSPC. */
+SIP_API int sip_sockaddr_print(const struct sip_sockaddr *sa, char *buf, size_t cap);
+/* The address alone, IPv6 in brackets as Via and Contact want it. */
+SIP_API int sip_sockaddr_host(const struct sip_sockaddr *sa, char *buf, size_t cap);
+SIP_API uint16_t sip_sockaddr_port(const struct sip_sockaddr *sa);
+SIP_API bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b);
+
+/* What travelled where, for printing a message sent or received. */
+struct sip_packet_info {
+	bool tx;
+	enum sip_tp tp;
+	struct sip_sockaddr local;
+	struct sip_sockaddr remote;
+	uint64_t time_us; /* loop clock */
+};
+
+typedef void(sip_trace_h)(const struct sip_packet_info *pi, const char *buf, size_t len,
+                          void *arg);
+/* A message arrived; msg and its buffer live until the handler returns. */
+typedef void(sip_recv_h)(const struct sip_msg *msg, const struct sip_packet_info *pi, void *arg);
+/* Sending to remote failed: SIP_EREFUSED (ICMP port unreachable, RST),
+ * SIP_ENET, SIP_ETLS, SIP_ECLOSED...; detail says more (certificate error). */
+typedef void(sip_tp_err_h)(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
+                           const char *detail, void *arg);
+
+struct sip_transport_opts {
+	int family;             /* AF_UNSPEC, AF_INET or AF_INET6 */
+	const char *local_host; /* numeric address to bind; NULL: any */
+	uint16_t local_port;    /* 0: ephemeral */
+	const char *ca_file;    /* TLS trust anchors; NULL: the system's */
+	bool insecure;          /* TLS: do not verify the peer certificate */
+	const char *cert_file;  /* TLS server side (sip listen) */
+	const char *key_file;
+	size_t max_msg;         /* largest message accepted; 0: 65535 */
+	uint64_t idle_us;       /* close a stream whose message is not complete by then; 0: 32 s */
+	sip_trace_h *trace;
+	void *trace_arg;
+};
+
+struct sip_transport;
+SIP_API int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
+                              const struct sip_transport_opts *opts, sip_recv_h *recv,
+                              sip_tp_err_h *err, void *arg);
+SIP_API void sip_transport_free(struct sip_transport *tp);
+/*
+ * The local address a message to remote leaves from, for Via and Contact.
+ * For TCP and TLS this opens the connection (verifying tls_name, or the
+ * address when NULL) if none is open yet; the connect completes later.
+ */
+SIP_API int sip_transport_local(struct sip_transport *tp, enum sip_tp t,
+                                const struct sip_sockaddr *remote, const char *tls_name,
+                                struct sip_sockaddr *local);
+/* Sends one message; a stream queues it until the connection is up. */
+SIP_API int sip_transport_send(struct sip_transport *tp, enum sip_tp t,
+                               const struct sip_sockaddr *remote, const char *tls_name,
+                               const char *buf, size_t len);
+/* Accepts connections on TCP or TLS at the bound address (UDP always receives). */
+SIP_API int sip_transport_listen(struct sip_transport *tp, enum sip_tp t);
+/* The bound address of a transport's socket (UDP, or a TCP/TLS listener). */
+SIP_API int sip_transport_bound(struct sip_transport *tp, enum sip_tp t, int family,
+                                struct sip_sockaddr *local);
+/* Subject, issuer and expiry of a TLS peer's certificate, one line. */
+SIP_API int sip_transport_tls_peer(struct sip_transport *tp, const struct sip_sockaddr *remote,
+                                   char *buf, size_t cap);
+
+/* ---- dns: RFC 3263 target selection --------------------------------- */
+
+struct sip_target {
+	enum sip_tp tp;
+	struct sip_sockaddr addr;
+	char name[256]; /* the host name the address came from: TLS verification, Host */
+};
+
+#define SIP_RESOLVE_MAX 32
+
+struct sip_resolve_opts {
+	unsigned tp_mask; /* transports allowed: 1 << SIP_TP_UDP ...; 0: all */
+	int family;       /* AF_UNSPEC, AF_INET or AF_INET6 */
+	void (*trace)(const char *line, void *arg); /* each step, for `sip resolve` */
+	void *trace_arg;
+};
+
+struct sip_resolver;
+/* server: "host[:port]" of the DNS server to ask, or NULL for resolv.conf. */
+SIP_API int sip_resolver_new(struct sip_resolver **rp, struct sip_loop *loop, const char *server);
+SIP_API void sip_resolver_free(struct sip_resolver *r);
+typedef void(sip_resolve_h)(int err, const struct sip_target *targets, size_t n, void *arg);
+/*
+ * Resolves a sip:, sips: or tel-free URI per RFC 3263: numeric host, or
+ * explicit port or transport short-cuts, else NAPTR -> SRV -> A/AAAA, and
+ * calls h (never from inside this call) with the targets in the order to
+ * try. err is SIP_ENOTFOUND or SIP_EDNS when there is none.
+ */
+SIP_API int sip_resolve(struct sip_resolver *r, const struct sip_uri *uri,
+                        const struct sip_resolve_opts *opts, sip_resolve_h *h, void *arg);
 
 /* ---- print ------------------------------------------------------------ */
 

@@ -26,6 +26,14 @@ const char *sip_strerror(int err)
 	case SIP_EANGLE: return "URI in <> is not closed or has whitespace inside the brackets";
 	case SIP_EBARE: return "URI with a '?' or ',' must be enclosed in <>";
 	case SIP_EPARAM: return "empty or malformed parameter";
+	case SIP_ENOTFOUND: return "no DNS records";
+	case SIP_EDNS: return "DNS server failure";
+	case SIP_ETIMEDOUT: return "timed out";
+	case SIP_EREFUSED: return "connection refused";
+	case SIP_ENET: return "network unreachable";
+	case SIP_ETLS: return "TLS failure";
+	case SIP_ECLOSED: return "connection closed by the peer";
+	case SIP_ESYS: return "system error";
 	}
 	return "unknown error";
 }

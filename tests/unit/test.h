@@ -34,8 +34,8 @@ char *test_read_file(const char *path, size_t *len);
 	do {                                                                                       \
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (a_ != b_) {                                                                    \
-			char w_[160];                                                              \
-			snprintf(w_, sizeof w_, "%s == %s (%lld != %lld)", #a, #b, a_, b_);        \
+			char w_[256];                                                              \
+			snprintf(w_, sizeof w_, "%.80s == %.80s (%lld != %lld)", #a, #b, a_, b_);  \
 			test_fail(__FILE__, __LINE__, w_);                                         \
 			return 1;                                                                  \
 		}                                                                                  \
