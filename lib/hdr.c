@@ -261,8 +261,10 @@ static int parse_display(struct sip_addr *addr, struct sip_str *s)
 		return 0;
 	}
 	const char *lt = memchr(s->p, '<', s->len);
-	if (!lt)
-		return 0; /* addr-spec form */
+	/* addr-spec form: no '<', or one after a ';' (a display name has none),
+	 * quoted in a parameter such as +sip.instance="<urn:...>" */
+	if (!lt || memchr(s->p, ';', (size_t)(lt - s->p)))
+		return 0;
 	struct sip_str dn = sip_str_sub(*s, 0, (size_t)(lt - s->p));
 	for (size_t i = 0; i < dn.len; i++) {
 		char c = dn.p[i];
