@@ -232,12 +232,18 @@ static void check_addrs(struct checker *c, const struct sip_hdr *h)
 			return;
 		if (h->id == SIP_HDR_CONTACT && u.scheme != SIP_URI_OTHER) {
 			struct sip_param p;
-			struct sip_str ps = u.params;
-			if (!a.angle && a.params.len)
-				WARN(c, h->line,
-				     "Contact '%.*s' has no <>: ';%.*s' is a Contact parameter, not a URI "
-				     "parameter",
-				     EXCERPT(a.uri), EXCERPT(a.params));
+			struct sip_str ps = u.params, hp = a.params;
+			/* Without <> every parameter is the binding's: worth a word only for
+			 * one that only a URI takes (expires, q, +sip.instance are meant so). */
+			while (!a.angle && sip_param_next(&hp, &p) == 1)
+				if (in_list(p.name, uri_params)) {
+					WARN(c, h->line,
+					     "Contact '%.*s' has no <>: ';%.*s%s%.*s' is a Contact parameter, "
+					     "not a URI parameter",
+					     EXCERPT(a.uri), EXCERPT(p.name), p.has_value ? "=" : "",
+					     EXCERPT(p.value));
+					break;
+				}
 			while (a.angle && sip_param_next(&ps, &p) == 1)
 				if (!p.has_value && !in_list(p.name, uri_params))
 					WARN(c, h->line,
