@@ -208,6 +208,13 @@ static const char *const uri_params[] = {
 	"isub", "ext", "postd", "isup-oli", "pres", "cpc", NULL,
 };
 
+/* Contact header parameters (RFC 3261, 3840, 5626, 5627). */
+static const char *const contact_params[] = {
+	"expires", "q", "reg-id", "pub-gruu", "temp-gruu", "methods", "events", "description",
+	"mobility", "class", "duplex", "automata", "actor", "language", "priority", "isfocus",
+	"schemes", "audio", "video", "data", "control", "text", "application", NULL,
+};
+
 /* Lists of name-addr: Contact, Route, Record-Route, Path. */
 static void check_addrs(struct checker *c, const struct sip_hdr *h)
 {
@@ -233,10 +240,11 @@ static void check_addrs(struct checker *c, const struct sip_hdr *h)
 		if (h->id == SIP_HDR_CONTACT && u.scheme != SIP_URI_OTHER) {
 			struct sip_param p;
 			struct sip_str ps = u.params, hp = a.params;
-			/* Without <> every parameter is the binding's: worth a word only for
-			 * one that only a URI takes (expires, q, +sip.instance are meant so). */
+			/* Without <> every parameter is the binding's: worth a word for one
+			 * that is not a binding parameter (expires, q, feature tags), as it
+			 * was likely meant for the URI. */
 			while (!a.angle && sip_param_next(&hp, &p) == 1)
-				if (in_list(p.name, uri_params)) {
+				if (!in_list(p.name, contact_params) && p.name.p[0] != '+') {
 					WARN(c, h->line,
 					     "Contact '%.*s' has no <>: ';%.*s%s%.*s' is a Contact parameter, "
 					     "not a URI parameter",
