@@ -492,7 +492,8 @@ static void pretty_problems(FILE *f, const struct sip_print_opts *o, const struc
 		        e ? "error" : "warning", st->off);
 		if (d->line)
 			fprintf(f, "line %u: ", d->line);
-		fprintf(f, "%s\n", d->text);
+		put_safe(f, sip_str_from(d->text)); /* it quotes the message */
+		fputc('\n', f);
 	}
 }
 
