@@ -35,6 +35,8 @@ struct cmd_opt {
 
 /* Groups of shared options a command accepts, parsed by cmd_common_opt. */
 #define CMD_OPTS_OUTPUT 0x1 /* -o, --color, -v, -q */
+#define CMD_OPTS_NET 0x4    /* -p, -t, -l, --timeout, --t1, -H, --from... --insecure */
+#define CMD_OPTS_NAGIOS 0x8 /* CMD_OPTS_OUTPUT with -o nagios */
 
 struct cmd {
 	const char *name;
@@ -53,15 +55,43 @@ enum {
 	OPT_COLOR,
 	OPT_VERBOSE,
 	OPT_QUIET,
+	OPT_PROXY,
+	OPT_TRANSPORT,
+	OPT_LOCAL,
+	OPT_TIMEOUT,
+	OPT_T1,
+	OPT_HEADER,
+	OPT_FROM,
+	OPT_TO,
+	OPT_CONTACT,
+	OPT_USER_AGENT,
+	OPT_MAX_FORWARDS,
+	OPT_CA_FILE,
+	OPT_INSECURE,
 };
+
+#define CMD_MAX_HEADERS 32
 
 /* Settings from the shared options. */
 struct cmd_common {
 	enum sip_print_format format;
 	bool format_set;
+	bool nagios; /* -o nagios */
 	bool color;
 	int verbose;
 	bool quiet;
+	/* CMD_OPTS_NET */
+	const char *proxy;
+	int transport;          /* enum sip_tp, or -1: as the target says */
+	const char *local;      /* ADDR[:PORT] */
+	uint64_t timeout_us;    /* 0: Timer F's 64*T1 */
+	uint64_t t1_us;         /* 0: 500 ms */
+	const char *headers[CMD_MAX_HEADERS];
+	size_t nheaders;
+	const char *from, *to, *contact, *user_agent;
+	int max_forwards;       /* -1: default */
+	const char *ca_file;
+	bool insecure;
 };
 
 extern const struct cmd cmd_table[];

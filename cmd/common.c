@@ -24,10 +24,21 @@ static const struct cmd_opt help_opts[] = {
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
-/* CMD_OPTS_OUTPUT */
-static const struct cmd_opt output_opts[] = {
+/* CMD_OPTS_OUTPUT: -o; CMD_OPTS_NAGIOS: the same with one more format. */
+static const struct cmd_opt format_opts[] = {
 	{OPT_OUTPUT, "output", 'o', "FORMAT",
          "raw, pretty or json (default: pretty on a terminal, else raw)", "raw pretty json"},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cmd_opt format_nagios_opts[] = {
+	{OPT_OUTPUT, "output", 'o', "FORMAT",
+         "raw, pretty, json or nagios (default: pretty on a terminal, else raw)",
+         "raw pretty json nagios"},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cmd_opt display_opts[] = {
 	{OPT_COLOR, "color", 0, "WHEN", "colour the pretty output: auto, always or never",
          "auto always never"},
 	{OPT_VERBOSE, "verbose", 'v', NULL, "say more; repeat for even more", NULL},
@@ -35,11 +46,35 @@ static const struct cmd_opt output_opts[] = {
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
+/* CMD_OPTS_NET: how requests are built and where they go. */
+static const struct cmd_opt net_opts[] = {
+	{OPT_PROXY, "proxy", 'p', "URI", "send through this outbound proxy", NULL},
+	{OPT_TRANSPORT, "transport", 't', "PROTO", "udp, tcp or tls (default: as the target says)",
+         "udp tcp tls"},
+	{OPT_LOCAL, "local", 'l', "ADDR[:PORT]", "local address and port to send from", NULL},
+	{OPT_TIMEOUT, "timeout", 0, "SECONDS", "give up after this long (default: 64*T1)", NULL},
+	{OPT_T1, "t1", 0, "MS", "RFC 3261 T1, the first retransmit interval (default 500)", NULL},
+	{OPT_HEADER, "header", 'H', "'NAME: VALUE'", "add a header, or replace a default one",
+         NULL},
+	{OPT_FROM, "from", 0, "URI", "From address (default: sip:sip@LOCAL-ADDRESS)", NULL},
+	{OPT_TO, "to", 0, "URI", "To address (default: the target)", NULL},
+	{OPT_CONTACT, "contact", 0, "URI", "Contact address (default: from the local address)",
+         NULL},
+	{OPT_USER_AGENT, "user-agent", 0, "TEXT", "User-Agent header (default: sip/VERSION)", NULL},
+	{OPT_MAX_FORWARDS, "max-forwards", 0, "N", "Max-Forwards (default 70)", NULL},
+	{OPT_CA_FILE, "ca-file", 0, "FILE", "TLS: trust the CAs in FILE", NULL},
+	{OPT_INSECURE, "insecure", 0, NULL, "TLS: do not verify the server certificate", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct {
-	unsigned flag;
+	unsigned flag; /* a command with any of these bits gets the options */
 	const struct cmd_opt *opts;
 } groups[] = {
-	{CMD_OPTS_OUTPUT, output_opts},
+	{CMD_OPTS_OUTPUT, format_opts},
+	{CMD_OPTS_NAGIOS, format_nagios_opts},
+	{CMD_OPTS_OUTPUT | CMD_OPTS_NAGIOS, display_opts},
+	{CMD_OPTS_NET, net_opts},
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -260,6 +295,63 @@ static bool color_auto(void)
 	return isatty(STDOUT_FILENO) && (!nc || !*nc);
 }
 
+/* Seconds with a fraction ("0.5") into microseconds, at most max_s. */
+static int parse_seconds(const struct cmd *c, const char *name, const char *s, double max_s,
+                         uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !(v > 0) || v > max_s) {
+		cmd_error(c, "bad value '%s' for %s: expected seconds from 0 to %g", s, name, max_s);
+		see_help(c);
+		return -2;
+	}
+	*out = (uint64_t)(v * 1e6 + 0.5);
+	return 0;
+}
+
+static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
+                   const char *name, const char *arg)
+{
+	unsigned long v;
+	switch (o->key) {
+	case OPT_PROXY: cc->proxy = arg; break;
+	case OPT_TRANSPORT: cc->transport = sip_tp_from_str(sip_str_from(arg)); break;
+	case OPT_LOCAL: cc->local = arg; break;
+	case OPT_TIMEOUT: return parse_seconds(c, name, arg, 3600, &cc->timeout_us);
+	case OPT_T1:
+		if (cmd_parse_uint(c, name, arg, 1, 60000, &v))
+			return -2;
+		cc->t1_us = (uint64_t)v * 1000;
+		break;
+	case OPT_HEADER:
+		if (!strchr(arg, ':') || strpbrk(arg, "\r\n")) {
+			cmd_error(c, "bad header '%s': expected 'Name: value' on one line", arg);
+			see_help(c);
+			return -2;
+		}
+		if (cc->nheaders == CMD_MAX_HEADERS) {
+			cmd_error(c, "too many -H headers (at most %d)", CMD_MAX_HEADERS);
+			return -2;
+		}
+		cc->headers[cc->nheaders++] = arg;
+		break;
+	case OPT_FROM: cc->from = arg; break;
+	case OPT_TO: cc->to = arg; break;
+	case OPT_CONTACT: cc->contact = arg; break;
+	case OPT_USER_AGENT: cc->user_agent = arg; break;
+	case OPT_MAX_FORWARDS:
+		if (cmd_parse_uint(c, name, arg, 0, 255, &v))
+			return -2;
+		cc->max_forwards = (int)v;
+		break;
+	case OPT_CA_FILE: cc->ca_file = arg; break;
+	case OPT_INSECURE: cc->insecure = true; break;
+	}
+	return 0;
+}
+
 /* Applies a shared option; 0, or -2 after a usage error. */
 static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                       const char *name, const char *arg)
@@ -276,6 +368,7 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 		cc->format = strcmp(arg, "raw") == 0    ? SIP_PRINT_RAW
 		             : strcmp(arg, "json") == 0 ? SIP_PRINT_JSON
 		                                        : SIP_PRINT_PRETTY;
+		cc->nagios = strcmp(arg, "nagios") == 0;
 		cc->format_set = true;
 		break;
 	case OPT_COLOR:
@@ -288,6 +381,7 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 			cc->verbose++;
 		break;
 	case OPT_QUIET: cc->quiet = true; break;
+	default: return net_opt(c, cc, o, name, arg);
 	}
 	return 0;
 }
@@ -308,6 +402,8 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 		*common = (struct cmd_common){
 			.format = isatty(STDOUT_FILENO) ? SIP_PRINT_PRETTY : SIP_PRINT_RAW,
 			.color = color_auto(),
+			.transport = -1,
+			.max_forwards = -1,
 		};
 		optind = 0; /* glibc: start over, argv[0] is the command name */
 	}

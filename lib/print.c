@@ -255,6 +255,27 @@ static bool is_sdp(const struct sip_msg *m)
 	       sip_str_ieq_cstr(ct.subtype, "sdp");
 }
 
+/* Seconds from t0, for JSON. */
+static double rel_seconds(const struct sip_print_opts *o)
+{
+	uint64_t t = o->packet->time_us;
+	return t > o->t0_us ? (double)(t - o->t0_us) / 1e6 : 0.0;
+}
+
+static void json_packet(FILE *f, bool *first, const struct sip_print_opts *o)
+{
+	char addr[64];
+	const struct sip_packet_info *pi = o->packet;
+	json_key(f, first, "direction");
+	fputs(pi->tx ? "\"sent\"" : "\"received\"", f);
+	fprintf(f, ",\"transport\":\"%s\"", sip_tp_name(pi->tp));
+	if (sip_sockaddr_print(&pi->local, addr, sizeof addr) > 0)
+		fprintf(f, ",\"local\":\"%s\"", addr);
+	if (sip_sockaddr_print(&pi->remote, addr, sizeof addr) > 0)
+		fprintf(f, ",\"remote\":\"%s\"", addr);
+	fprintf(f, ",\"time\":%.6f", rel_seconds(o));
+}
+
 static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_opts *o)
 {
 	bool first = true;
@@ -263,6 +284,8 @@ static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_
 		json_key(f, &first, "source");
 		json_cstr(f, o->source);
 	}
+	if (o->packet)
+		json_packet(f, &first, o);
 	json_key(f, &first, "valid");
 	fputs(has_errors(o) ? "false" : "true", f);
 	fprintf(f, ",\"size\":%zu", m->raw.len);
@@ -497,10 +520,30 @@ static void pretty_problems(FILE *f, const struct sip_print_opts *o, const struc
 	}
 }
 
+/* "→ UDP 127.0.0.1:5060  412 B  +0.000 s": what travelled where and when. */
+static void packet_line(FILE *f, const struct sip_print_opts *o, const struct style *st,
+                        size_t size)
+{
+	char addr[64];
+	const struct sip_packet_info *pi = o->packet;
+	uint64_t dt = pi->time_us > o->t0_us ? pi->time_us - o->t0_us : 0;
+	if (sip_sockaddr_print(&pi->remote, addr, sizeof addr) < 0)
+		addr[0] = '\0';
+	fprintf(f, "%s%s %s %s  %zu B  ", st->note, pi->tx ? "\u2192" : "\u2190", sip_tp_name(pi->tp),
+	        addr, size);
+	if (dt < 1000000)
+		fprintf(f, "+%.1f ms", (double)dt / 1000.0);
+	else
+		fprintf(f, "+%.3f s", (double)dt / 1e6);
+	fprintf(f, "%s\n", st->off);
+}
+
 static void pretty_source(FILE *f, const struct sip_print_opts *o, const struct style *st,
                           size_t size)
 {
-	if (o->source)
+	if (o->packet)
+		packet_line(f, o, st, size);
+	else if (o->source)
 		fprintf(f, "%s-- %s (%zu bytes)%s\n", st->note, o->source, size, st->off);
 }
 
@@ -579,6 +622,8 @@ int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opt
 	const struct sip_print_opts *o = opts ? opts : &none;
 	switch (o->format) {
 	case SIP_PRINT_RAW:
+		if (o->packet)
+			packet_line(f, o, &plain, msg->raw.len);
 		put(f, msg->raw);
 		break;
 	case SIP_PRINT_PRETTY:
