@@ -356,7 +356,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 		msg->flags |= SIP_MSG_BARE_LF;
 	struct sip_str line = {start, l_end};
 	msg->start_line = line;
-	int err = (line.len >= 4 && memcmp(line.p, "SIP/", 4) == 0)
+	/* SIP-Version is case-insensitive (§7.1); no method holds a '/'. */
+	int err = (line.len >= 4 && sip_str_ieq(sip_str_sub(line, 0, 4), SIP_STR("SIP/")))
 	                  ? parse_status_line(msg, line)
 	                  : parse_request_line(msg, line);
 	if (err)
