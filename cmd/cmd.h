@@ -80,6 +80,9 @@ struct cmd_common {
 	bool color;
 	int verbose;
 	bool quiet;
+	/* CMD_OPTS_DNS */
+	const char *dns_server; /* HOST[:PORT] */
+	int family;             /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	/* CMD_OPTS_NET */
 	const char *proxy;
 	int transport;          /* enum sip_tp, or -1: as the target says */
