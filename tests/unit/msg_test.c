@@ -129,6 +129,20 @@ TEST(msg_response_reason_forms)
 	return 0;
 }
 
+/* RFC 3261 §7.1: the SIP-Version string is case-insensitive, in
+ * responses as in requests. */
+TEST(msg_response_version_case_insensitive)
+{
+	static const char text[] = "sip/2.0 200 OK\r\nCall-ID: 1\r\n\r\n";
+	struct sip_msg m;
+	CHECK_INT(PARSE(&m, text, 0), 0);
+	CHECK(!m.is_request);
+	CHECK_INT(m.status, 200);
+	CHECK_STR(m.version, "sip/2.0");
+	CHECK_STR(m.reason, "OK");
+	return 0;
+}
+
 /* ---- header names ---- */
 
 static const struct {
