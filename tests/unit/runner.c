@@ -6,7 +6,7 @@
 #include "test.h"
 
 #define X(name) int name(void);
-#include "tests.inc"
+#include <tests.inc> /* from -I: the build variant's own list */
 #undef X
 
 static const struct {
@@ -14,7 +14,7 @@ static const struct {
 	int (*fn)(void);
 } tests[] = {
 #define X(name) {#name, name},
-#include "tests.inc"
+#include <tests.inc>
 #undef X
 };
 
