@@ -35,6 +35,7 @@ struct cmd_opt {
 
 /* Groups of shared options a command accepts, parsed by cmd_common_opt. */
 #define CMD_OPTS_OUTPUT 0x1 /* -o, --color, -v, -q */
+#define CMD_OPTS_DNS 0x2    /* --dns-server, -4, -6 */
 #define CMD_OPTS_NET 0x4    /* -p, -t, -l, --timeout, --t1, -H, --from... --insecure */
 #define CMD_OPTS_NAGIOS 0x8 /* CMD_OPTS_OUTPUT with -o nagios */
 
@@ -68,6 +69,9 @@ enum {
 	OPT_MAX_FORWARDS,
 	OPT_CA_FILE,
 	OPT_INSECURE,
+	OPT_DNS_SERVER,
+	OPT_IPV4,
+	OPT_IPV6,
 };
 
 #define CMD_MAX_HEADERS 32
@@ -119,9 +123,22 @@ int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_help(const struct cmd *c, FILE *f);
+/*
+ * A target as the user gives it: a SIP URI, or a bare host[:port] read as
+ * sip:host[:port] (written into buf, which the URI then points into).
+ * Returns 0, or EXIT_USAGE after printing "bad target 'ARG': REASON".
+ */
+int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
+                     struct sip_uri *uri);
+/* A resolver that asks --dns-server, or resolv.conf's servers. Returns 0,
+ * or an exit code after printing why not. */
+int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
+                     struct sip_resolver **rp);
 
 /* Each subcommand: its entry point and its own options (cmd/NAME.c). */
 int cmd_decode(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt decode_opts[];
+int cmd_resolve(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt resolve_opts[];
 
 #endif

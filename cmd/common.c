@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -67,6 +68,15 @@ static const struct cmd_opt net_opts[] = {
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
+/* CMD_OPTS_DNS: how a target's name is looked up. */
+static const struct cmd_opt dns_opts[] = {
+	{OPT_DNS_SERVER, "dns-server", 0, "HOST[:PORT]",
+         "ask this DNS server (an IP address) instead of resolv.conf's", NULL},
+	{OPT_IPV4, "ipv4", '4', NULL, "use IPv4 addresses only", NULL},
+	{OPT_IPV6, "ipv6", '6', NULL, "use IPv6 addresses only", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct {
 	unsigned flag; /* a command with any of these bits gets the options */
 	const struct cmd_opt *opts;
@@ -75,6 +85,7 @@ static const struct {
 	{CMD_OPTS_NAGIOS, format_nagios_opts},
 	{CMD_OPTS_OUTPUT | CMD_OPTS_NAGIOS, display_opts},
 	{CMD_OPTS_NET, net_opts},
+	{CMD_OPTS_DNS, dns_opts},
 };
 
 const struct cmd *cmd_find(const char *name)
@@ -352,6 +363,25 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 	return 0;
 }
 
+static int dns_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
+                   const char *arg)
+{
+	int family = o->key == OPT_IPV4 ? AF_INET : AF_INET6;
+	switch (o->key) {
+	case OPT_DNS_SERVER: cc->dns_server = arg; break;
+	case OPT_IPV4:
+	case OPT_IPV6:
+		if (cc->family != AF_UNSPEC && cc->family != family) {
+			cmd_error(c, "options '-4' and '-6' cannot be used together");
+			see_help(c);
+			return -2;
+		}
+		cc->family = family;
+		break;
+	}
+	return 0;
+}
+
 /* Applies a shared option; 0, or -2 after a usage error. */
 static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                       const char *name, const char *arg)
@@ -381,6 +411,9 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 			cc->verbose++;
 		break;
 	case OPT_QUIET: cc->quiet = true; break;
+	case OPT_DNS_SERVER:
+	case OPT_IPV4:
+	case OPT_IPV6: return dns_opt(c, cc, o, arg);
 	default: return net_opt(c, cc, o, name, arg);
 	}
 	return 0;
@@ -463,6 +496,46 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 		*arg = optarg;
 		return o->key;
 	}
+}
+
+/* ---- targets and DNS ------------------------------------------------------ */
+
+int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
+                     struct sip_uri *uri)
+{
+	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
+	bool uri_given = strncasecmp(arg, "sip:", 4) == 0 || strncasecmp(arg, "sips:", 5) == 0 ||
+	                 strncasecmp(arg, "tel:", 4) == 0;
+	int n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
+	int err;
+
+	if (n < 0 || (size_t)n >= cap)
+		err = SIP_ETOOBIG;
+	else
+		err = sip_uri_parse(uri, (struct sip_str){buf, (size_t)n});
+	if (err) {
+		cmd_error(c, "bad target '%s': %s", arg, sip_strerror(err));
+		see_help(c);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
+                     struct sip_resolver **rp)
+{
+	int err = sip_resolver_new(rp, loop, cc->dns_server);
+	if (err == SIP_EHOST || err == SIP_EPORT) {
+		cmd_error(c, "bad value '%s' for --dns-server: expected an IP address and an optional port",
+		          cc->dns_server);
+		see_help(c);
+		return EXIT_USAGE;
+	}
+	if (err) {
+		cmd_error(c, "cannot set up DNS: %s", sip_strerror(err));
+		return err == SIP_ENOMEM ? EXIT_INTERNAL : EXIT_DNS;
+	}
+	return 0;
 }
 
 /* ---- --help --------------------------------------------------------------- */

@@ -14,6 +14,8 @@
 const struct cmd cmd_table[] = {
 	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",
          decode_opts, CMD_OPTS_OUTPUT, "file"},
+	{"resolve", cmd_resolve, "show how a target resolves (RFC 3263)", "[options] TARGET",
+         resolve_opts, CMD_OPTS_OUTPUT | CMD_OPTS_DNS, "host"},
 	{NULL, NULL, NULL, NULL, NULL, 0, NULL},
 };
 
