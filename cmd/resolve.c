@@ -11,7 +11,7 @@ enum { OPT_TP = 1 };
 
 const struct cmd_opt resolve_opts[] = {
 	{OPT_TP, "transport", 't', "PROTO",
-	 "consider only this transport: udp, tcp or tls (repeat for more)", "udp tcp tls"},
+         "consider only this transport: udp, tcp or tls (repeat for more)", "udp tcp tls"},
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -77,10 +77,12 @@ static void on_resolved(int err, const struct sip_target *t, size_t n, void *arg
 			size_t alen = strcspn(a, "]");
 			char bare[64];
 			snprintf(bare, sizeof bare, "%.*s", (int)alen, a);
-			sip_buf_printf(&rs->targets, "%s{\"transport\":\"%s\",\"address\":", i ? "," : "",
+			sip_buf_printf(&rs->targets,
+			               "%s{\"transport\":\"%s\",\"address\":", i ? "," : "",
 			               sip_tp_name(t[i].tp));
 			json_str(&rs->targets, bare);
-			sip_buf_printf(&rs->targets, ",\"port\":%u,\"name\":", sip_sockaddr_port(&t[i].addr));
+			sip_buf_printf(&rs->targets,
+			               ",\"port\":%u,\"name\":", sip_sockaddr_port(&t[i].addr));
 			json_str(&rs->targets, t[i].name);
 			sip_buf_puts(&rs->targets, "}");
 		} else {
@@ -128,8 +130,7 @@ static void explain_conflict(const struct resolve *rs, const char *arg, const st
 }
 
 /* "no NAPTR, SRV or A records": what was looked for, by the RFC 3263 path the URI takes. */
-static void nothing_found(const struct resolve *rs, const struct sip_uri *u, char *buf,
-                          size_t cap)
+static void nothing_found(const struct resolve *rs, const struct sip_uri *u, char *buf, size_t cap)
 {
 	const char *a = rs->common.family == AF_INET6 ? "AAAA" : "A";
 	if (u->has_port)
@@ -237,7 +238,8 @@ int cmd_resolve(const struct cmd *self, int argc, char **argv)
 		if (key == OPT_TP) {
 			int tp = sip_tp_from_str(sip_str_from(arg));
 			if (tp < 0) {
-				cmd_error(self, "bad value '%s' for --transport: expected udp, tcp or tls", arg);
+				cmd_error(self, "bad value '%s' for --transport: %s", arg,
+				          "expected udp, tcp or tls");
 				fprintf(stderr, "See 'sip %s --help'.\n", self->name);
 				return EXIT_USAGE;
 			}

@@ -8,7 +8,10 @@
  * (RFC 2782 order), and A/AAAA the addresses. Each step is one phase: its
  * queries go out together and the next phase starts when all have
  * answered, so that the order of the result and of the trace does not
- * depend on which answer came first.
+ * depend on which answer came first. Each host name is asked for A and
+ * AAAA at once, and its IPv4 addresses are listed before its IPv6 ones: a
+ * client probing over UDP learns of a dead IPv6 path only by timing out,
+ * so the family that works more often goes first.
  *
  * The RFC 3263 machine asks its questions through a dns_query_fn. The real
  * one is c-ares, driven by the loop: its sockets are watched through the
@@ -28,11 +31,11 @@
 
 #include "dns_int.h"
 
-#define MAX_RR 32    /* records kept from one answer */
-#define MAX_PICKS 8  /* SRV names looked up for one URI */
-#define MAX_SRV 16   /* SRV records kept for one name */
-#define MAX_JOBS 16  /* host names whose addresses are looked up */
-#define MAX_ADDRS 8  /* addresses kept for one name and family */
+#define MAX_RR 32   /* records kept from one answer */
+#define MAX_PICKS 8 /* SRV names looked up for one URI */
+#define MAX_SRV 16  /* SRV records kept for one name */
+#define MAX_JOBS 16 /* host names whose addresses are looked up */
+#define MAX_ADDRS 8 /* addresses kept for one name and family */
 
 /* c-ares waits this long for the first try and doubles it for the second;
  * its own default (5 s, 4 tries) keeps a dead server's user waiting more
@@ -149,7 +152,9 @@ int dns_plan(struct dns_plan *p, const struct sip_uri *uri, const struct sip_res
 
 int dns_srv_name(enum sip_tp tp, const char *domain, char *buf, size_t cap)
 {
-	const char *prefix = tp == SIP_TP_TLS ? "_sips._tcp" : tp == SIP_TP_TCP ? "_sip._tcp" : "_sip._udp";
+	const char *prefix = tp == SIP_TP_TLS   ? "_sips._tcp"
+	                     : tp == SIP_TP_TCP ? "_sip._tcp"
+	                                        : "_sip._udp";
 	int n = snprintf(buf, cap, "%s.%s", prefix, domain);
 	if (n < 0 || (size_t)n >= cap)
 		return SIP_ENOSPC;
@@ -163,9 +168,9 @@ static const struct {
 	int tp; /* -1: a transport we do not speak */
 	bool sips;
 } services[] = {
-	{"SIP+D2U", SIP_TP_UDP, false},  {"SIP+D2T", SIP_TP_TCP, false},
-	{"SIPS+D2T", SIP_TP_TLS, true},  {"SIP+D2S", -1, false},
-	{"SIPS+D2S", -1, true},          {"SIP+D2W", -1, false},
+	{"SIP+D2U", SIP_TP_UDP, false}, {"SIP+D2T", SIP_TP_TCP, false},
+	{"SIPS+D2T", SIP_TP_TLS, true}, {"SIP+D2S", -1, false},
+	{"SIPS+D2S", -1, true},         {"SIP+D2W", -1, false},
 	{"SIPS+D2W", -1, true},
 };
 
@@ -186,8 +191,9 @@ const char *dns_naptr_unusable(const struct dns_naptr *rr, const struct dns_plan
 	if (i == n)
 		return "not a SIP service";
 	if (services[i].tp < 0)
-		return strchr(rr->service, 'W') || strchr(rr->service, 'w') ? "WebSocket is not supported"
-		                                                             : "SCTP is not supported";
+		return strchr(rr->service, 'W') || strchr(rr->service, 'w')
+		               ? "WebSocket is not supported"
+		               : "SCTP is not supported";
 	/* Only "s" leads to SRV; an empty flag would lead to another NAPTR,
 	 * which RFC 3263 does not use. */
 	if (strcasecmp(rr->flags, "s") != 0)
@@ -336,9 +342,9 @@ struct req {
 	void *trace_arg;
 	struct dns_plan plan;
 	enum phase phase;
-	unsigned pending; /* queries out, plus one while a phase sends them */
-	int fatal;        /* SIP_ETIMEDOUT or SIP_ENOMEM seen: ask nothing more */
-	bool failed;      /* a server answered with a failure */
+	unsigned pending;        /* queries out, plus one while a phase sends them */
+	int fatal;               /* SIP_ETIMEDOUT or SIP_ENOMEM seen: ask nothing more */
+	bool failed;             /* a server answered with a failure */
 	enum sip_tp fallback_tp; /* for A/AAAA of the domain when SRV finds nothing */
 	struct sip_timer timer;
 
@@ -569,9 +575,10 @@ static void naptr_done(struct req *q)
 			const struct dns_naptr *n = &q->naptr[i];
 			enum sip_tp tp;
 			const char *why = dns_naptr_unusable(n, &q->plan, &tp);
-			trace(q, "NAPTR %s: %u %u \"%s\" \"%s\" -> %s%s%s%s", host, n->order, n->pref,
-			      n->flags, n->service, n->replacement[0] ? n->replacement : ".",
-			      why ? " (ignored: " : "", why ? why : "", why ? ")" : "");
+			trace(q, "NAPTR %s: %u %u \"%s\" \"%s\" -> %s%s%s%s", host, n->order,
+			      n->pref, n->flags, n->service,
+			      n->replacement[0] ? n->replacement : ".", why ? " (ignored: " : "",
+			      why ? why : "", why ? ")" : "");
 		}
 		struct dns_pick picks[MAX_PICKS];
 		size_t n = dns_naptr_select(q->naptr, q->nnaptr, &q->plan, picks, MAX_PICKS);
@@ -620,7 +627,8 @@ static void srv_done(struct req *q)
 			/* RFC 2782: a target of "." says the service is not offered here. */
 			bool root = !rr->target[0] || strcmp(rr->target, ".") == 0;
 			trace(q, "SRV %s: %u %u %u %s%s", s->pick.name, rr->priority, rr->weight,
-			      rr->port, root ? "." : rr->target, root ? " (service not available)" : "");
+			      rr->port, root ? "." : rr->target,
+			      root ? " (service not available)" : "");
 			if (root) {
 				unavailable = true;
 				continue;
@@ -715,7 +723,8 @@ static void start(void *arg)
 		finish(q);
 		break;
 	case DNS_STEP_ADDR:
-		trace(q, "port %u given: %s of %s, no NAPTR or SRV", p->port, addr_types(q), p->host);
+		trace(q, "port %u given: %s of %s, no NAPTR or SRV", p->port, addr_types(q),
+		      p->host);
 		add_job(q, p->tp, p->host, p->port);
 		begin_addr(q);
 		break;

@@ -43,10 +43,10 @@ struct dns_plan {
 	enum dns_step step;
 	char host[DNS_NAME_MAX]; /* maddr or host: no brackets, no trailing dot */
 	bool sips;
-	unsigned mask;    /* transports allowed: the caller's, less what sips forbids */
-	enum sip_tp tp;   /* given by ;transport=, or the default for the scheme and mask */
+	unsigned mask;  /* transports allowed: the caller's, less what sips forbids */
+	enum sip_tp tp; /* given by ;transport=, or the default for the scheme and mask */
 	bool tp_given;
-	uint16_t port;    /* given, or the default for tp */
+	uint16_t port; /* given, or the default for tp */
 	int family;
 	struct sip_sockaddr addr; /* DNS_STEP_NUMERIC: the address and port */
 };
