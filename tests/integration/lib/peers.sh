@@ -1,0 +1,304 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2034 # P_PORT, P_PID, P_RC, P_WHY are for the tests that source this
+# peers.sh - real SIP peers for the integration tests (POSIX sh), sourced
+# after tests/lib.sh:
+#
+#   . "$(dirname "$0")/lib/peers.sh"
+#   p_install kamailio sip-tester          # installs what is missing, once
+#   p_free_port; port=$P_PORT              # a UDP+TCP port free on loopback
+#   p_start kamailio "$T_TMP/k.log" kamailio -DD -E -f ...   # PID in $P_PID
+#   p_wait_listen udp "$port" "$P_PID" 50  # until it listens (tenths of s)
+#   p_stop "$P_PID"                        # TERM, then KILL
+#
+# Every peer runs under `timeout` (P_LIFETIME seconds) so that nothing
+# outlives a killed test, and is stopped by its PID in the EXIT trap this
+# file sets (which also removes $T_TMP). Only loopback addresses are used.
+
+P_DIR=$T_ROOT/tests/integration
+P_PIDS=
+P_PORTS=
+P_LIFETIME=${P_LIFETIME:-110}
+P_UPDATED=
+P_WHY=
+
+# p_cleanup: stops every peer still running; the EXIT trap.
+p_cleanup() {
+	for p_pid in $P_PIDS; do
+		p_stop "$p_pid"
+	done
+	P_PIDS=
+}
+trap 'p_cleanup; rm -rf "$T_TMP"' EXIT
+
+# p_installed PKG: true when the Debian package is installed.
+p_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# p_install PKG...: installs the missing ones (one apt-get update first, only
+# when something is missing). Returns 1 with the reason in $P_WHY when some
+# package is still missing afterwards.
+p_install() {
+	P_WHY=
+	p_missing=
+	for p_pkg in "$@"; do
+		p_installed "$p_pkg" || p_missing="$p_missing $p_pkg"
+	done
+	[ -n "$p_missing" ] || return 0
+	if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+		P_WHY="not a Debian system; missing:$p_missing"
+		return 1
+	fi
+	if [ "$(id -u)" -eq 0 ]; then
+		p_sudo=
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		p_sudo=sudo
+	else
+		P_WHY="need root or sudo to install$p_missing"
+		return 1
+	fi
+	printf '# installing%s\n' "$p_missing"
+	if [ -z "$P_UPDATED" ]; then
+		$p_sudo apt-get update -q >>"$T_TMP/apt.log" 2>&1
+		P_UPDATED=1
+	fi
+	# Wireshark's question about a setuid dumpcap: no (the tests run as root).
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+		$p_sudo debconf-set-selections 2>/dev/null
+	# shellcheck disable=SC2086 # one word per package
+	$p_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $p_missing \
+		>>"$T_TMP/apt.log" 2>&1
+	case " $p_missing " in
+	*" kamailio "*) p_no_service kamailio ;;
+	esac
+	p_left=
+	for p_pkg in $p_missing; do
+		p_installed "$p_pkg" || p_left="$p_left $p_pkg"
+	done
+	if [ -n "$p_left" ]; then
+		P_WHY="apt-get install failed for$p_left: $(tail -n 1 "$T_TMP/apt.log")"
+		return 1
+	fi
+}
+
+# p_no_service NAME: stops and disables the Debian service a package just
+# installed started (the tests run their own instance on their own ports).
+p_no_service() {
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$p_sudo systemctl stop "$1" >/dev/null 2>&1
+		$p_sudo systemctl disable "$1" >/dev/null 2>&1
+	elif [ -x "/etc/init.d/$1" ]; then
+		$p_sudo "/etc/init.d/$1" stop >/dev/null 2>&1
+		$p_sudo update-rc.d "$1" disable >/dev/null 2>&1
+	fi
+	return 0
+}
+
+# p_now_ms: milliseconds on a clock that only moves forward (uptime).
+p_now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# p_random N: a random number in [0, N).
+p_random() {
+	echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1))
+}
+
+# p_free_port: sets $P_PORT to a port that no TCP or UDP socket on this
+# machine uses (listening or not), below the ephemeral range, and not handed
+# out before by this script. (Not in $(...): it remembers what it gave.)
+p_free_port() {
+	p_used=$(ss -Hantu 2>/dev/null | awk '{ n = split($5, a, ":"); print a[n] }')
+	p_try=0
+	while [ $p_try -lt 100 ]; do
+		P_PORT=$((20000 + $(p_random 12000)))
+		p_try=$((p_try + 1))
+		case " $P_PORTS " in
+		*" $P_PORT "*) continue ;;
+		esac
+		if ! printf '%s\n' "$p_used" | grep -qx "$P_PORT"; then
+			P_PORTS="$P_PORTS $P_PORT"
+			return 0
+		fi
+	done
+	echo "peers.sh: no free port found" >&2
+	return 1
+}
+
+# p_start LOG CMD [ARG...]: runs CMD in the background (no stdin, output to
+# LOG) under `timeout`, records its PID; the PID is left in $P_PID.
+p_start() {
+	p_log=$1
+	shift
+	timeout -k 3 "$P_LIFETIME" "$@" </dev/null >"$p_log" 2>&1 &
+	P_PID=$!
+	P_PIDS="$P_PIDS $P_PID"
+}
+
+# p_alive PID: true while PID runs (a zombie is not running).
+p_alive() {
+	p_stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $p_stat in
+	Z*) return 1 ;;
+	esac
+	return 0
+}
+
+# p_wait_exit PID TENTHS: waits up to TENTHS tenths of a second for PID to
+# end by itself; returns 0 when it did, with its exit status in $P_RC.
+p_wait_exit() {
+	p_n=0
+	while p_alive "$1"; do
+		[ "$p_n" -ge "$2" ] && return 1
+		sleep 0.1
+		p_n=$((p_n + 1))
+	done
+	wait "$1"
+	P_RC=$?
+	p_forget "$1"
+	return 0
+}
+
+# p_forget PID: drops PID from the list the EXIT trap stops.
+p_forget() {
+	p_keep=
+	for p_p in $P_PIDS; do
+		[ "$p_p" = "$1" ] || p_keep="$p_keep $p_p"
+	done
+	P_PIDS=$p_keep
+}
+
+# p_stop PID: TERM, up to 5 s to end, then KILL; leaves the status in $P_RC.
+p_stop() {
+	kill -TERM "$1" 2>/dev/null
+	if ! p_wait_exit "$1" 50; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		P_RC=$?
+		p_forget "$1"
+	fi
+}
+
+# p_wait_listen udp|tcp PORT PID TENTHS: waits until something listens on
+# PORT (on loopback), while PID still runs.
+p_wait_listen() {
+	case $1 in
+	udp) p_ssopt=-Hlnu ;;
+	*) p_ssopt=-Hlnt ;;
+	esac
+	p_n=0
+	while [ "$p_n" -lt "$4" ]; do
+		p_alive "$3" || return 1
+		if [ -n "$(ss "$p_ssopt" "sport = :$2" 2>/dev/null)" ]; then
+			return 0
+		fi
+		sleep 0.1
+		p_n=$((p_n + 1))
+	done
+	return 1
+}
+
+# p_wait_text FILE TEXT PID TENTHS: waits until FILE contains TEXT, while PID
+# still runs.
+p_wait_text() {
+	p_n=0
+	while [ "$p_n" -lt "$4" ]; do
+		grep -qF -e "$2" "$1" 2>/dev/null && return 0
+		p_alive "$3" || return 1
+		sleep 0.1
+		p_n=$((p_n + 1))
+	done
+	return 1
+}
+
+# p_certs DIR: a CA (ca.pem) and a server certificate it signed
+# (server.pem, server.key) for localhost, 127.0.0.1 and ::1, valid 2 days.
+p_certs() {
+	(
+		cd "$1" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+			-nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=sip test CA' \
+			-addext 'basicConstraints=critical,CA:TRUE' \
+			-addext 'keyUsage=critical,keyCertSign,cRLSign' &&
+			openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+				-nodes -keyout server.key -out server.csr -subj '/CN=localhost' &&
+			printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1' \
+				'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+				'extendedKeyUsage=serverAuth' >ext.cnf &&
+			openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+				-CAcreateserial -out server.pem -days 2 -extfile ext.cnf &&
+			openssl verify -CAfile ca.pem server.pem
+	) >"$1/openssl.log" 2>&1
+}
+
+# p_kamailio DIR PORT TLS_PORT: writes DIR/kamailio.cfg from
+# kamailio/kamailio.cfg (certificates from p_certs in DIR), checks it and
+# starts Kamailio in the foreground; PID in $P_PID, log in DIR/kamailio.log.
+# Returns 1 with the reason in $P_WHY when it does not come up.
+p_kamailio() {
+	p_mods=
+	for p_m in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
+		[ -f "$p_m/sl.so" ] && p_mods=$p_m && break
+	done
+	if [ -z "$p_mods" ]; then
+		P_WHY="no Kamailio module directory with sl.so"
+		return 1
+	fi
+	if [ ! -f "$p_mods/tls.so" ]; then
+		P_WHY="no tls.so in $p_mods (kamailio-tls-modules)"
+		return 1
+	fi
+	sed -e "s|@PORT@|$2|g" -e "s|@TLS_PORT@|$3|g" -e "s|@DIR@|$1|g" \
+		-e "s|@MODULES@|$p_mods|g" "$P_DIR/kamailio/kamailio.cfg" >"$1/kamailio.cfg"
+	if ! kamailio -c -f "$1/kamailio.cfg" >"$1/kamailio-check.log" 2>&1; then
+		P_WHY="kamailio -c rejects the config: $(grep -m 1 -i error "$1/kamailio-check.log")"
+		return 1
+	fi
+	p_start "$1/kamailio.log" kamailio -DD -E -f "$1/kamailio.cfg" \
+		-P "$1/kamailio.pid" -Y "$1" -w "$1" -m 64 -M 8
+	if ! p_wait_listen udp "$2" "$P_PID" 100 || ! p_wait_listen tcp "$3" "$P_PID" 50; then
+		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$1/kamailio.log")"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
+# p_sipp LOG SCENARIO PORT CALLS [ARG...]: starts SIPp as a server on
+# 127.0.0.1:PORT (UDP) with tests/integration/sipp/SCENARIO.xml, ending
+# after CALLS calls; its screen at exit goes to LOG, every message it sent
+# and received to LOG.msg. PID in $P_PID.
+p_sipp() {
+	p_log=$1 p_scen=$2 p_port=$3 p_calls=$4
+	shift 4
+	p_start "$p_log" sipp -sf "$P_DIR/sipp/$p_scen.xml" -i 127.0.0.1 -p "$p_port" \
+		-t u1 -m "$p_calls" -nostdin -timeout 30s -trace_msg \
+		-message_file "$p_log.msg" -trace_err -error_file "$p_log.err" "$@"
+	if ! p_wait_listen udp "$p_port" "$P_PID" 50; then
+		P_WHY="sipp did not start: $(head -n 3 "$p_log" | tr '\n' ' ')"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
+# p_sipp_received LOG: how many requests SIPp received (retransmissions
+# included) per its message log.
+p_sipp_received() {
+	grep -c 'message received' "$1.msg" 2>/dev/null
+}
+
+# p_tshark FILE PORT...: captures on lo what goes to or from the ports into
+# FILE; returns once tshark reports capturing. PID in $P_PID.
+p_tshark() {
+	p_file=$1
+	shift
+	p_filter=
+	for p_p in "$@"; do
+		p_filter="${p_filter:+$p_filter or }port $p_p"
+	done
+	p_start "$p_file.log" tshark -q -n -i lo -f "$p_filter" -w "$p_file"
+	if ! p_wait_text "$p_file.log" "Capturing on" "$P_PID" 100; then
+		P_WHY="tshark did not start: $(head -n 2 "$p_file.log" | tr '\n' ' ')"
+		p_stop "$P_PID"
+		return 1
+	fi
+}

@@ -1,0 +1,337 @@
+#!/bin/sh
+# options.sh - `sip options` and `sip listen` against real peers on loopback:
+# Kamailio (UDP, TCP, TLS with a certificate made here, IPv6; output
+# formats, ping and flood modes, many targets), SIPp servers with scenarios
+# in sipp/ (200 with Allow and Supported, 404 and --expect, an answer only
+# after retransmissions, no answer at all), an ICMP port unreachable, `sip
+# listen` probed by `sip options`, and a tshark capture that must decode as
+# SIP with nothing malformed. Missing peers are installed once (Debian
+# packages); a peer that cannot be installed or started skips its tests
+# with the reason. Every peer is on a free port and stopped by its PID;
+# every client call is bounded by `timeout 30`.
+# shellcheck disable=SC2317 # helpers are called through t_run and t_check
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/integration/lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
+
+d=$T_TMP
+
+# sipc ARG...: the sip under test, bounded in time.
+sipc() { timeout 30 "$SIP" "$@"; }
+
+# t_timed NAME EXIT CMD...: t_run, with the wall time in $ms.
+t_timed() {
+	t_t0=$(p_now_ms)
+	t_run "$@"
+	ms=$(($(p_now_ms) - t_t0))
+}
+
+# t_faster NAME MS: the last t_timed took less than MS milliseconds.
+t_faster() {
+	if [ "$ms" -lt "$2" ]; then
+		t_ok "$1 (${ms} ms < $2 ms)"
+	else
+		t_fail "$1" "took ${ms} ms, limit $2 ms"
+	fi
+}
+
+# t_nonzero NAME CMD...: runs CMD like t_run and passes on any failure
+# status (not a crash, not the timeout's 124).
+t_nonzero() {
+	T_NAME=$1
+	shift
+	"$@" </dev/null >"$T_OUT" 2>"$T_ERR"
+	T_RC=$?
+	if [ "$T_RC" -ge 1 ] && [ "$T_RC" -le 8 ]; then
+		t_ok "$T_NAME (exit $T_RC)"
+	else
+		t_fail "$T_NAME" "exit $T_RC, expected a failure status 1-8"
+		t_show
+	fi
+}
+
+# t_err_has_i TEXT: stderr has TEXT, in any case.
+t_err_has_i() { t_check "stderr has '$1' (any case)" grep -qiF -e "$1" "$T_ERR"; }
+
+# zero_loss FILE: a ping summary in FILE says 0% loss.
+zero_loss() { grep -Eq '(^|[^0-9.])0(\.0+)?% (packet )?loss' "$1"; }
+
+# between N LOW HIGH: LOW <= N <= HIGH.
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# count_lines FILE PATTERN: lines of FILE matching the extended regex.
+count_lines() { grep -Ec -e "$2" "$1"; }
+
+if ! "$SIP" options --help >/dev/null 2>&1; then
+	t_skip "sip options" "this sip has no options command yet"
+	t_done
+fi
+
+# Peers: install what is missing, once.
+if ! p_install kamailio kamailio-tls-modules sip-tester tshark openssl jq; then
+	printf '# %s\n' "$P_WHY"
+fi
+
+# A port nothing listens on, for ICMP port unreachable and refused TCP.
+p_free_port
+dead=$P_PORT
+
+# --- ICMP port unreachable, TCP refused --------------------------------------
+t_timed "udp to a closed port: exit 4 (ICMP port unreachable)" 4 \
+	sipc options --timeout 10 "127.0.0.1:$dead"
+t_faster "ICMP ends the probe at once, not at the timeout" 3000
+t_timed "tcp to a closed port: exit 4 (refused)" 4 \
+	sipc options -t tcp --timeout 10 "127.0.0.1:$dead"
+t_faster "refused ends the probe at once" 3000
+
+# --- sip listen, probed by sip options ---------------------------------------
+listen_tests() {
+	if ! "$SIP" listen --help >/dev/null 2>&1; then
+		t_skip "sip listen" "this sip has no listen command yet"
+		return
+	fi
+	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 2
+	lpid=$P_PID
+	if ! p_wait_text "$d/listen.log" "listening on" "$lpid" 50; then
+		t_fail "sip listen 127.0.0.1:0 says where it listens" "$(head -n 3 "$d/listen.log")"
+		p_stop "$lpid"
+		return
+	fi
+	lport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$d/listen.log" | head -n 1)
+	t_check "sip listen names its port" test -n "$lport"
+	t_check "the first line is 'sip: listen: listening on 127.0.0.1:PORT (UDP, TCP)'" \
+		grep -q "^sip: listen: listening on 127\.0\.0\.1:$lport (UDP, TCP)" "$d/listen.log"
+	[ -n "$lport" ] || {
+		p_stop "$lpid"
+		return
+	}
+
+	# --dry-run sends nothing: were it sent, the listener would count it.
+	t_run "--dry-run prints the request" 0 sipc options --dry-run "127.0.0.1:$lport"
+	t_out_has "OPTIONS sip:127.0.0.1:$lport SIP/2.0"
+	t_out_has "Via: SIP/2.0/UDP 127.0.0.1:"
+
+	t_run "sip options against sip listen (udp)" 0 \
+		sipc options -H 'X-Probe: 42' --user-agent 'itest/1' --max-forwards 7 \
+		--from sip:alice@example.test "127.0.0.1:$lport"
+	t_out_has "200 OK"
+	t_run "sip options against sip listen (tcp)" 0 sipc options -t tcp "127.0.0.1:$lport"
+	t_out_has "200 OK"
+	if p_wait_exit "$lpid" 50; then
+		t_eq "sip listen --count 2 exits 0 by itself" 0 "$P_RC"
+	else
+		t_fail "sip listen --count 2 exits 0 by itself" "still running after 5 s"
+		p_stop "$lpid"
+	fi
+	T_NAME="sip listen prints the requests"
+	T_OUT=$d/listen.log
+	t_out_has "X-Probe: 42"
+	t_out_has "User-Agent: itest/1"
+	t_out_has "Max-Forwards: 7"
+	t_out_has "sip:alice@example.test"
+	t_check "two requests arrived (none from --dry-run)" \
+		[ "$(count_lines "$d/listen.log" '^OPTIONS sip:')" -eq 2 ]
+	T_OUT=$T_TMP/out
+}
+listen_tests
+
+# --- Kamailio ----------------------------------------------------------------
+kamailio_tests() {
+	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
+		t_skip "kamailio" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
+		return
+	fi
+	mkdir "$d/kam"
+	if ! p_certs "$d/kam"; then
+		t_skip "kamailio" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
+		return
+	fi
+	p_free_port
+	kp=$P_PORT
+	p_free_port
+	ktls=$P_PORT
+	if ! p_kamailio "$d/kam" "$kp" "$ktls"; then
+		t_skip "kamailio" "$P_WHY"
+		return
+	fi
+	kpid=$P_PID
+
+	# A capture of the UDP, TCP and IPv6 probes, for tshark to judge.
+	tpid=
+	if command -v tshark >/dev/null 2>&1; then
+		if p_tshark "$d/kam.pcap" "$kp"; then
+			tpid=$P_PID
+		else
+			t_skip "tshark capture" "$P_WHY"
+		fi
+	else
+		t_skip "tshark capture" "tshark is not installed${P_WHY:+ ($P_WHY)}"
+	fi
+
+	t_run "kamailio, udp" 0 sipc options "127.0.0.1:$kp"
+	t_out_has "200 OK"
+	t_out_has "kamailio"
+	t_run "kamailio, tcp (-t tcp)" 0 sipc options -t tcp "127.0.0.1:$kp"
+	t_out_has "200 OK"
+	t_run "kamailio, tcp (;transport=tcp)" 0 sipc options "sip:127.0.0.1:$kp;transport=tcp"
+	t_run "kamailio, ipv6 [::1] udp" 0 sipc options "[::1]:$kp"
+	t_out_has "200 OK"
+	t_run "kamailio, ipv6 -6 tcp" 0 sipc options -6 -t tcp "sip:[::1]:$kp"
+
+	if [ -n "$tpid" ]; then
+		sleep 0.3
+		p_stop "$tpid"
+		decode="-d udp.port==$kp,sip -d tcp.port==$kp,sip"
+		# shellcheck disable=SC2086 # $decode is several arguments
+		nreq=$(tshark -n -r "$d/kam.pcap" $decode -Y 'sip.Method == "OPTIONS"' 2>/dev/null | wc -l)
+		# shellcheck disable=SC2086
+		nok=$(tshark -n -r "$d/kam.pcap" $decode -Y 'sip.Status-Code == 200' 2>/dev/null | wc -l)
+		# shellcheck disable=SC2086
+		tshark -n -r "$d/kam.pcap" $decode -Y '_ws.malformed || _ws.expert.severity == error' \
+			>"$d/malformed.txt" 2>"$d/tshark.err"
+		t_eq "tshark: the 5 OPTIONS requests decode as SIP" 5 "$nreq"
+		t_eq "tshark: the 5 responses decode as SIP 200" 5 "$nok"
+		T_NAME="tshark"
+		t_check "no malformed packet or expert error" test ! -s "$d/malformed.txt"
+		sed -n '1,10s/^/     | /p' "$d/malformed.txt"
+	fi
+
+	# TLS: verified against the test's CA, failing without it.
+	t_run "kamailio, tls with --ca-file" 0 \
+		sipc options -t tls --ca-file "$d/kam/ca.pem" "127.0.0.1:$ktls"
+	t_out_has "200 OK"
+	t_run "kamailio, sips: URI with --ca-file" 0 \
+		sipc options --ca-file "$d/kam/ca.pem" "sips:127.0.0.1:$ktls"
+	t_run "kamailio, tls without the CA: exit 4" 4 sipc options -t tls "127.0.0.1:$ktls"
+	t_err_has_i "certificate"
+	t_run "kamailio, tls --insecure" 0 sipc options -t tls --insecure "127.0.0.1:$ktls"
+
+	# Output formats.
+	t_run "kamailio, -o json" 0 sipc options -o json "127.0.0.1:$kp"
+	if command -v jq >/dev/null 2>&1; then
+		t_check "jq reads every line" jq -e . "$T_OUT"
+		t_check "a .summary object" sh -c "jq -s -e 'map(select(type == \"object\" and (.summary | type) == \"object\")) | length >= 1' '$T_OUT' >/dev/null"
+	else
+		t_skip "json with jq" "jq is not installed"
+	fi
+	t_run "kamailio, -o nagios" 0 sipc options -o nagios "127.0.0.1:$kp"
+	t_out_lines 1
+	t_out_has "SIP OK - 200 OK"
+	t_out_has "| rtt="
+	t_run "nagios, nothing listening: CRITICAL" 2 sipc options -o nagios --timeout 5 "127.0.0.1:$dead"
+	t_out_has "SIP CRITICAL"
+
+	# Ping and flood.
+	t_timed "ping -c 5 -i 0.1" 0 sipc options -c 5 -i 0.1 "127.0.0.1:$kp"
+	t_check "0% loss" zero_loss "$T_OUT"
+	t_out_has "rtt min/avg/max/mdev"
+	t_out_has "rtt p50/p95/p99"
+	t_check "the interval is kept (>= 400 ms for 5 probes)" [ "$ms" -ge 400 ]
+	t_timed "flood -c 200 -i 0 --concurrency 10" 0 \
+		sipc options -c 200 -i 0 --concurrency 10 "127.0.0.1:$kp"
+	t_check "0% loss" zero_loss "$T_OUT"
+	t_out_has "200 received"
+	t_faster "the flood completes" 20000
+
+	# Many targets, one line each.
+	t_nonzero "two targets, one dead: non-zero exit" \
+		sipc options --timeout 3 "127.0.0.1:$kp" "127.0.0.1:$dead"
+	t_check "the live target's line shows 200" grep -q "127\.0\.0\.1:$kp.*200" "$T_OUT"
+	t_check "the dead target has a line" grep -q "127\.0\.0\.1:$dead" "$T_OUT"
+	t_check "the dead target's line shows no 200" t_lacks_re "127\.0\.0\.1:$dead.* 200 " "$T_OUT"
+	printf '%s\n' "127.0.0.1:$kp" "sip:127.0.0.1:$kp;transport=tcp" >"$d/targets"
+	t_run "-f FILE, all alive" 0 sipc options -f "$d/targets"
+	t_out_lines 2
+	printf '%s\n' "127.0.0.1:$dead" >>"$d/targets"
+	t_nonzero "-f FILE, one dead: non-zero exit" sipc options --timeout 3 -f "$d/targets"
+	t_out_lines 3
+
+	p_stop "$kpid"
+}
+
+# t_lacks_re REGEX FILE: no line of FILE matches REGEX.
+t_lacks_re() { ! grep -Eq -e "$1" "$2"; }
+
+kamailio_tests
+
+# --- SIPp --------------------------------------------------------------------
+sipp_tests() {
+	if ! command -v sipp >/dev/null 2>&1; then
+		t_skip "sipp" "sipp is not installed${P_WHY:+ ($P_WHY)}"
+		return
+	fi
+
+	# 200 with Allow and Supported; SIPp checks the request (exit 1 if not).
+	p_free_port
+	if ! p_sipp "$d/s200.log" uas-200 "$P_PORT" 1; then
+		t_skip "sipp uas-200" "$P_WHY"
+	else
+		spid=$P_PID
+		t_run "sipp 200: exit 0" 0 sipc options "127.0.0.1:$P_PORT"
+		t_out_has "200 OK"
+		t_out_has "MESSAGE, SUBSCRIBE"
+		t_out_has "replaces"
+		t_out_has "SIPp integration peer"
+		if p_wait_exit "$spid" 50; then
+			t_eq "sipp 200: SIPp found the request well-formed" 0 "$P_RC"
+			[ "$P_RC" -eq 0 ] || sed -n '1,5s/^/     | /p' "$d/s200.log.err"
+		else
+			t_fail "sipp 200: SIPp ends after its call"
+			p_stop "$spid"
+		fi
+	fi
+
+	# 404: exit 1, or 0 when --expect names it.
+	p_free_port
+	if ! p_sipp "$d/s404.log" uas-404 "$P_PORT" 4; then
+		t_skip "sipp uas-404" "$P_WHY"
+	else
+		spid=$P_PID
+		t_run "sipp 404: exit 1" 1 sipc options "127.0.0.1:$P_PORT"
+		t_out_has "404 Not Found"
+		t_run "sipp 404, --expect 404: exit 0" 0 sipc options --expect 404 "127.0.0.1:$P_PORT"
+		t_run "sipp 404, --expect 4xx: exit 0" 0 sipc options --expect 4xx "127.0.0.1:$P_PORT"
+		t_run "sipp 404, --expect 5xx: exit 1" 1 sipc options --expect 5xx "127.0.0.1:$P_PORT"
+		p_wait_exit "$spid" 50 || p_stop "$spid"
+	fi
+
+	# An answer only after the third copy: retransmission must get it.
+	p_free_port
+	if ! p_sipp "$d/late.log" uas-late "$P_PORT" 3; then
+		t_skip "sipp uas-late" "$P_WHY"
+	else
+		spid=$P_PID
+		t_timed "sipp answers after 2 lost copies, --t1 100: exit 0" 0 \
+			sipc options --t1 100 "127.0.0.1:$P_PORT"
+		t_out_has "200 OK"
+		t_eq "sipp saw 3 copies (0, 100, 300 ms)" 3 "$(p_sipp_received "$d/late.log")"
+		# The same server answers in ~500 ms: nagios thresholds.
+		t_run "nagios, rtt over --warn: WARNING" 1 \
+			sipc options -o nagios --t1 1000 --warn 200 --crit 5000 "127.0.0.1:$P_PORT"
+		t_out_has "SIP WARNING"
+		t_run "nagios, rtt over --crit: CRITICAL" 2 \
+			sipc options -o nagios --t1 1000 --warn 50 --crit 200 "127.0.0.1:$P_PORT"
+		t_out_has "SIP CRITICAL"
+		p_wait_exit "$spid" 50 || p_stop "$spid"
+	fi
+
+	# No answer at all: exit 3 at the timeout, after Timer E retransmissions.
+	p_free_port
+	if ! p_sipp "$d/silent.log" uas-silent "$P_PORT" 1; then
+		t_skip "sipp uas-silent" "$P_WHY"
+	else
+		spid=$P_PID
+		t_timed "sipp never answers, --t1 50 --timeout 2: exit 3" 3 \
+			sipc options --t1 50 --timeout 2 "127.0.0.1:$P_PORT"
+		t_faster "gives up near the 2 s timeout" 10000
+		t_check "waits for the timeout (>= 1.5 s)" [ "$ms" -ge 1500 ]
+		n=$(p_sipp_received "$d/silent.log")
+		t_check "sipp saw the retransmissions (0, 50, 150, 350, 750, 1550 ms: 6, got $n)" \
+			between "$n" 5 7
+		p_stop "$spid"
+	fi
+}
+sipp_tests
+
+t_done
