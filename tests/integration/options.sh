@@ -60,6 +60,20 @@ zero_loss() { grep -Eq '(^|[^0-9.])0(\.0+)?% (packet )?loss' "$1"; }
 # between N LOW HIGH: LOW <= N <= HIGH.
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
+# t_jq DESCRIPTION FILTER: jq -e FILTER holds on the last stdout read as one
+# array of its JSON values (jq -s).
+t_jq() {
+	if [ "$have_jq" = yes ]; then
+		t_check "$1" t_jq_true "$2"
+	else
+		t_skip "$T_NAME: $1" "jq is not installed"
+	fi
+}
+t_jq_true() { jq -s -e "$1" "$T_OUT" >/dev/null 2>&1; }
+
+# t_any_has TEXT: stdout or stderr has TEXT.
+t_any_has() { t_check "stdout or stderr has '$1'" grep -qF -e "$1" "$T_OUT" "$T_ERR"; }
+
 # count_lines FILE PATTERN: lines of FILE matching the extended regex.
 count_lines() { grep -Ec -e "$2" "$1"; }
 
@@ -72,6 +86,17 @@ fi
 if ! p_install kamailio kamailio-tls-modules sip-tester tshark openssl jq; then
 	printf '# %s\n' "$P_WHY"
 fi
+
+# Certificates for the TLS peers: a CA and a server certificate it signed.
+mkdir "$d/pki"
+certs=$d/pki
+if ! command -v openssl >/dev/null 2>&1 || ! p_certs "$certs"; then
+	printf '# openssl could not make the certificates: %s\n' "$(tail -n 1 "$certs/openssl.log" 2>/dev/null)"
+	certs=
+fi
+
+have_jq=no
+command -v jq >/dev/null 2>&1 && have_jq=yes
 
 # A port nothing listens on, for ICMP port unreachable and refused TCP.
 p_free_port
@@ -98,6 +123,7 @@ listen_tests() {
 		p_stop "$lpid"
 		return
 	fi
+	T_NAME="sip listen 127.0.0.1:0"
 	lport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$d/listen.log" | head -n 1)
 	t_check "sip listen names its port" test -n "$lport"
 	t_check "the first line is 'sip: listen: listening on 127.0.0.1:PORT (UDP, TCP)'" \
@@ -132,7 +158,36 @@ listen_tests() {
 	t_out_has "sip:alice@example.test"
 	t_check "two requests arrived (none from --dry-run)" \
 		[ "$(count_lines "$d/listen.log" '^OPTIONS sip:')" -eq 2 ]
+	# RFC 3581 section 4: with rport, the server MUST add received, even
+	# when it equals the sent-by host.
+	t_check "its 200 carries Via rport=PORT and received=127.0.0.1 (RFC 3581)" \
+		grep -Eq '^Via: SIP/2.0/UDP 127.0.0.1:[0-9]+;.*rport=[0-9]+.*received=127.0.0.1|received=127.0.0.1.*rport=[0-9]+' \
+		"$d/listen.log"
 	T_OUT=$T_TMP/out
+
+	# TLS: sip listen --tls with the test's certificate.
+	if [ -z "$certs" ]; then
+		t_skip "sip listen --tls" "no certificates"
+		return
+	fi
+	p_start "$d/listen-tls.log" "$SIP" listen 127.0.0.1:0 --count 1 --tls \
+		--cert "$certs/server.pem" --key "$certs/server.key"
+	lpid=$P_PID
+	if ! p_wait_text "$d/listen-tls.log" "listening on" "$lpid" 50; then
+		t_fail "sip listen --tls says where it listens" "$(head -n 3 "$d/listen-tls.log")"
+		p_stop "$lpid"
+		return
+	fi
+	lport=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$d/listen-tls.log" | head -n 1)
+	t_run "sip options -t tls against sip listen --tls" 0 \
+		sipc options -t tls --ca-file "$certs/ca.pem" "127.0.0.1:$lport"
+	t_out_has "200 OK"
+	if p_wait_exit "$lpid" 50; then
+		t_eq "sip listen --tls --count 1 exits 0 by itself" 0 "$P_RC"
+	else
+		t_fail "sip listen --tls --count 1 exits 0 by itself" "still running after 5 s"
+		p_stop "$lpid"
+	fi
 }
 listen_tests
 
@@ -142,16 +197,15 @@ kamailio_tests() {
 		t_skip "kamailio" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
 		return
 	fi
-	mkdir "$d/kam"
-	if ! p_certs "$d/kam"; then
-		t_skip "kamailio" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
+	if [ -z "$certs" ]; then
+		t_skip "kamailio" "openssl could not make the certificates"
 		return
 	fi
 	p_free_port
 	kp=$P_PORT
 	p_free_port
 	ktls=$P_PORT
-	if ! p_kamailio "$d/kam" "$kp" "$ktls"; then
+	if ! p_kamailio "$certs" "$kp" "$ktls"; then
 		t_skip "kamailio" "$P_WHY"
 		return
 	fi
@@ -199,22 +253,50 @@ kamailio_tests() {
 
 	# TLS: verified against the test's CA, failing without it.
 	t_run "kamailio, tls with --ca-file" 0 \
-		sipc options -t tls --ca-file "$d/kam/ca.pem" "127.0.0.1:$ktls"
+		sipc options -t tls --ca-file "$certs/ca.pem" "127.0.0.1:$ktls"
 	t_out_has "200 OK"
 	t_run "kamailio, sips: URI with --ca-file" 0 \
-		sipc options --ca-file "$d/kam/ca.pem" "sips:127.0.0.1:$ktls"
+		sipc options --ca-file "$certs/ca.pem" "sips:127.0.0.1:$ktls"
 	t_run "kamailio, tls without the CA: exit 4" 4 sipc options -t tls "127.0.0.1:$ktls"
 	t_err_has_i "certificate"
 	t_run "kamailio, tls --insecure" 0 sipc options -t tls --insecure "127.0.0.1:$ktls"
+	t_run "kamailio, tls -v shows the peer certificate" 0 \
+		sipc options -v -t tls --ca-file "$certs/ca.pem" "127.0.0.1:$ktls"
+	t_any_has "CN=localhost"
+	t_any_has "sip test CA"
+
+	# Names from /etc/hosts, -4 and -6.
+	if grep -Eq '^127\.0\.0\.1[[:space:]]+([^#]*[[:space:]])?localhost([[:space:]]|$)' /etc/hosts; then
+		t_run "kamailio, localhost (127.0.0.1 in /etc/hosts)" 0 sipc options "localhost:$kp"
+		t_run "kamailio, -4 localhost" 0 sipc options -4 "sip:localhost:$kp"
+	else
+		t_skip "localhost" "/etc/hosts does not map localhost to 127.0.0.1"
+	fi
+
+	# -q, -l, -p.
+	t_run "kamailio, -q" 0 sipc options -q "127.0.0.1:$kp"
+	t_out_empty
+	p_free_port
+	t_run "kamailio, -l 127.0.0.1:PORT" 0 sipc options -o json -l "127.0.0.1:$P_PORT" "127.0.0.1:$kp"
+	t_jq "sent from that port" "map(select(.direction == \"sent\"))[0].local == \"127.0.0.1:$P_PORT\""
+	t_jq "the server answers to that port (rport)" \
+		"map(select(.direction == \"received\"))[0].via[0].rport == $P_PORT"
+	t_run "kamailio as outbound proxy (-p)" 0 \
+		sipc options -o json -p "sip:127.0.0.1:$kp" sip:nobody@example.invalid
+	t_jq "the request goes to the proxy" "map(select(.direction == \"sent\"))[0].remote == \"127.0.0.1:$kp\""
+	t_jq "with the target as Request-URI" "map(select(.direction == \"sent\"))[0].ruri == \"sip:nobody@example.invalid\""
 
 	# Output formats.
 	t_run "kamailio, -o json" 0 sipc options -o json "127.0.0.1:$kp"
-	if command -v jq >/dev/null 2>&1; then
-		t_check "jq reads every line" jq -e . "$T_OUT"
-		t_check "a .summary object" sh -c "jq -s -e 'map(select(type == \"object\" and (.summary | type) == \"object\")) | length >= 1' '$T_OUT' >/dev/null"
-	else
-		t_skip "json with jq" "jq is not installed"
-	fi
+	t_jq "jq reads it: sent, received, summary" \
+		'map(.direction // "summary") == ["sent", "received", "summary"]'
+	t_check "one JSON value per line" t_json_lines "$T_OUT"
+	t_jq ".summary: status, server, allow, supported" \
+		'.[-1].summary | .status == 200 and .server == "kamailio (sip integration test)" and .allow == "INVITE, ACK, CANCEL, BYE, OPTIONS" and .supported == "path, outbound"'
+	t_run "ping mode, -o json" 0 sipc options -o json -c 3 -i 0.1 "127.0.0.1:$kp"
+	t_jq "jq reads it, with a .summary" 'map(select(type == "object" and has("summary"))) | length == 1'
+	t_run "two targets, -o json" 0 sipc options -o json "127.0.0.1:$kp" "sip:127.0.0.1:$kp;transport=tcp"
+	t_jq "jq reads it: an object for each target" 'length >= 2 and all(.[]; type == "object")'
 	t_run "kamailio, -o nagios" 0 sipc options -o nagios "127.0.0.1:$kp"
 	t_out_lines 1
 	t_out_has "SIP OK - 200 OK"
@@ -233,6 +315,10 @@ kamailio_tests() {
 	t_check "0% loss" zero_loss "$T_OUT"
 	t_out_has "200 received"
 	t_faster "the flood completes" 20000
+	t_run "Ctrl-C in ping mode prints the summary" 0 \
+		timeout --preserve-status -s INT 1 "$SIP" options -c 100 -i 0.2 "127.0.0.1:$kp"
+	t_out_has "rtt min/avg/max/mdev"
+	t_check "it stopped early" t_lacks "100 requests sent" "$T_OUT"
 
 	# Many targets, one line each.
 	t_nonzero "two targets, one dead: non-zero exit" \
@@ -250,6 +336,12 @@ kamailio_tests() {
 	p_stop "$kpid"
 }
 
+# t_json_lines FILE: every line of FILE is one JSON value.
+t_json_lines() {
+	[ "$have_jq" = yes ] || return 0
+	[ "$(jq -c . "$1" 2>/dev/null | wc -l)" -eq "$(wc -l <"$1")" ]
+}
+
 # t_lacks_re REGEX FILE: no line of FILE matches REGEX.
 t_lacks_re() { ! grep -Eq -e "$1" "$2"; }
 
@@ -264,7 +356,7 @@ sipp_tests() {
 
 	# 200 with Allow and Supported; SIPp checks the request (exit 1 if not).
 	p_free_port
-	if ! p_sipp "$d/s200.log" uas-200 "$P_PORT" 1; then
+	if ! p_sipp "$d/s200.log" uas-200 "$P_PORT" 2; then
 		t_skip "sipp uas-200" "$P_WHY"
 	else
 		spid=$P_PID
@@ -273,11 +365,14 @@ sipp_tests() {
 		t_out_has "MESSAGE, SUBSCRIBE"
 		t_out_has "replaces"
 		t_out_has "SIPp integration peer"
+		t_run "sipp 200, -o json" 0 sipc options -o json "127.0.0.1:$P_PORT"
+		t_jq ".summary has Allow, Supported, Accept, Server" \
+			'.[-1].summary | .allow == "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, SUBSCRIBE, NOTIFY" and .supported == "replaces, timer, 100rel" and .accept == "application/sdp, text/plain" and .server == "SIPp integration peer"'
 		if p_wait_exit "$spid" 50; then
-			t_eq "sipp 200: SIPp found the request well-formed" 0 "$P_RC"
+			t_eq "sipp 200: SIPp found the requests well-formed" 0 "$P_RC"
 			[ "$P_RC" -eq 0 ] || sed -n '1,5s/^/     | /p' "$d/s200.log.err"
 		else
-			t_fail "sipp 200: SIPp ends after its call"
+			t_fail "sipp 200: SIPp ends after its calls"
 			p_stop "$spid"
 		fi
 	fi
