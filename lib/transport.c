@@ -411,7 +411,7 @@ static void tls_fail(struct conn *c, const char *what)
 	long v = SSL_get_verify_result(c->ssl);
 	unsigned long e = ERR_peek_last_error();
 	const char *reason = e ? ERR_reason_error_string(e) : NULL;
-	if (c->state == C_HANDSHAKE && v != X509_V_OK)
+	if (c->state == C_HANDSHAKE && !c->accepted && !c->tp->opts.insecure && v != X509_V_OK)
 		snprintf(detail, sizeof detail, "%s", X509_verify_cert_error_string(v));
 	else if (reason)
 		snprintf(detail, sizeof detail, "%s", reason);
@@ -481,6 +481,12 @@ static void connect_done(struct conn *c)
 		conn_kill_errno(c, e);
 		return;
 	}
+	/* Readiness meant for a closed socket whose number this one took can
+	 * arrive in the same turn: connected means a peer address. */
+	struct sip_sockaddr peer;
+	socklen_t plen = sizeof peer.u;
+	if (getpeername(c->fd, &peer.u.sa, &plen) < 0)
+		return;
 	socklen_t len = sizeof c->local.u;
 	if (getsockname(c->fd, &c->local.u.sa, &len) == 0)
 		c->local.len = len;
@@ -547,6 +553,24 @@ static void in_consume(struct conn *c, size_t n)
 	c->need = 0;
 	c->scan = 0;
 	c->line1 = false;
+}
+
+/* Shows a message on its way out. False when the trace handler freed the
+ * transport, which the caller must then leave alone. Connections it closed
+ * stay readable: the caller may hold one. */
+static bool trace_tx(struct sip_transport *tp, const struct sip_packet_info *pi, const char *buf,
+                     size_t len)
+{
+	if (!tp->opts.trace)
+		return true;
+	enter(tp);
+	tp->opts.trace(pi, buf, len, tp->opts.trace_arg);
+	tp->depth--;
+	if (!tp->freeing)
+		return true;
+	if (!tp->depth)
+		destroy(tp);
+	return false;
 }
 
 static struct sip_packet_info conn_info(const struct conn *c, bool tx)
@@ -1317,7 +1341,8 @@ static int udp_send(struct sip_transport *tp, const struct sip_sockaddr *remote,
 		struct sip_packet_info pi = {.tx = true, .tp = SIP_TP_UDP, .remote = *remote};
 		udp_local(tp, remote, &pi.local);
 		pi.time_us = sip_loop_now(tp->loop);
-		tp->opts.trace(&pi, buf, len, tp->opts.trace_arg);
+		if (!trace_tx(tp, &pi, buf, len))
+			return 0;
 	}
 	for (int tries = 0; tries < 3; tries++) {
 		if (sendto(tp->udp[fi], buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, &remote->u.sa,
@@ -1567,10 +1592,9 @@ int sip_transport_send(struct sip_transport *tp, enum sip_tp t, const struct sip
 	}
 	if (c->out.len + c->pend.len + len > OUT_MAX || len > INT32_MAX)
 		return SIP_ETOOBIG;
-	if (tp->opts.trace) {
-		struct sip_packet_info pi = conn_info(c, true);
-		tp->opts.trace(&pi, buf, len, tp->opts.trace_arg);
-	}
+	struct sip_packet_info pi = conn_info(c, true);
+	if (!trace_tx(tp, &pi, buf, len) || c->dead)
+		return 0;
 	if (t == SIP_TP_TCP) {
 		if (bytes_append(&c->out, buf, len))
 			return SIP_ENOMEM;
