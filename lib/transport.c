@@ -39,6 +39,11 @@
 #define OUT_MAX (4u << 20)
 /* Work done per readiness before other sockets get their turn. */
 #define BATCH 64
+/* Accepted connections beyond this are closed at once: a flood of idle
+ * connections cannot take every descriptor. */
+#define MAX_ACCEPTED 1024
+/* How long listeners rest when accept fails for want of descriptors. */
+#define ACCEPT_PAUSE_US 100000
 
 enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UP };
 
@@ -91,6 +96,8 @@ struct sip_transport {
 	int lfd[SIP_TP_COUNT][2]; /* TCP and TLS listeners */
 	struct sip_sockaddr laddr[SIP_TP_COUNT][2];
 	struct conn *conns, *dead;
+	unsigned naccepted;
+	struct sip_timer accept_pause;
 	struct report *reports, **reports_tail;
 	struct sip_timer report_timer;
 	SSL_CTX *cli_ctx, *srv_ctx;
@@ -299,6 +306,8 @@ static void conn_kill(struct conn *c, int err, const char *detail)
 		tp->last_peer_addr = c->remote;
 		memcpy(tp->last_peer, c->peer, sizeof tp->last_peer);
 	}
+	if (c->accepted)
+		tp->naccepted--;
 	for (struct conn **pp = &tp->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -1001,6 +1010,21 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 
 /* ---- listeners ---- */
 
+static void on_listen(int fd, unsigned events, void *arg);
+
+static void listeners_watch(struct sip_transport *tp, unsigned events)
+{
+	for (int t = SIP_TP_TCP; t < SIP_TP_COUNT; t++)
+		for (int fi = 0; fi < 2; fi++)
+			if (tp->lfd[t][fi] >= 0)
+				sip_loop_fd(tp->loop, tp->lfd[t][fi], events, on_listen, tp);
+}
+
+static void on_accept_pause(void *arg)
+{
+	listeners_watch(arg, SIP_EV_READ);
+}
+
 static void on_listen(int fd, unsigned events, void *arg)
 {
 	struct sip_transport *tp = arg;
@@ -1015,8 +1039,23 @@ static void on_listen(int fd, unsigned events, void *arg)
 		struct sip_sockaddr remote;
 		socklen_t len = sizeof remote.u;
 		int cfd = accept4(fd, &remote.u.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0)
+		if (cfd < 0) {
+			/* Out of descriptors, the connection stays queued and the
+			 * listener readable: rest rather than spin. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				listeners_watch(tp, 0);
+				sip_timer_start(tp->loop, &tp->accept_pause, ACCEPT_PAUSE_US,
+				                on_accept_pause, tp);
+			}
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
 			break;
+		}
+		if (tp->naccepted >= MAX_ACCEPTED) {
+			close(cfd);
+			continue;
+		}
 		remote.len = len;
 		struct conn *c = conn_alloc(tp, t, cfd, &remote);
 		if (!c || (t == SIP_TP_TLS && tls_setup(c, tp->srv_ctx, true) != 0)) {
@@ -1039,6 +1078,7 @@ static void on_listen(int fd, unsigned events, void *arg)
 		c->events = SIP_EV_READ;
 		c->next = tp->conns;
 		tp->conns = c;
+		tp->naccepted++;
 		/* A client that never finishes its handshake is cut off too. */
 		if (t == SIP_TP_TLS)
 			sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
@@ -1459,6 +1499,7 @@ int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
 		tp->lfd[t][0] = tp->lfd[t][1] = -1;
 	tp->reports_tail = &tp->reports;
 	sip_timer_init(&tp->report_timer);
+	sip_timer_init(&tp->accept_pause);
 	tp->local_host = dup_str(opts->local_host, &rc);
 	tp->ca_file = dup_str(opts->ca_file, &rc);
 	tp->cert_file = dup_str(opts->cert_file, &rc);
@@ -1527,6 +1568,7 @@ static void destroy(struct sip_transport *tp)
 		free(r);
 	}
 	sip_timer_cancel(tp->loop, &tp->report_timer);
+	sip_timer_cancel(tp->loop, &tp->accept_pause);
 	SSL_CTX_free(tp->cli_ctx);
 	SSL_CTX_free(tp->srv_ctx);
 	free(tp->local_host);
