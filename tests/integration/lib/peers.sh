@@ -15,6 +15,7 @@
 # file sets (which also removes $T_TMP). Only loopback addresses are used.
 
 P_DIR=$T_ROOT/tests/integration
+PATH=$PATH:/usr/sbin:/sbin
 P_PIDS=
 P_PORTS=
 P_LIFETIME=${P_LIFETIME:-110}
@@ -179,19 +180,36 @@ p_stop() {
 	fi
 }
 
-# p_wait_listen udp|tcp PORT PID TENTHS: waits until something listens on
-# PORT (on loopback), while PID still runs.
+# p_family PID: PID and its descendants, three generations deep (the peer
+# runs under `timeout`, and Kamailio's listeners are its children).
+p_family() {
+	p_gen=$1
+	p_all=$1
+	for _ in 1 2 3; do
+		p_next=
+		for p_p in $p_gen; do
+			p_next="$p_next $(pgrep -P "$p_p" | tr '\n' ' ')"
+		done
+		p_gen=$p_next
+		p_all="$p_all $p_next"
+	done
+	echo "$p_all"
+}
+
+# p_wait_listen udp|tcp PORT PID TENTHS: waits until PID (or one of its
+# descendants) listens on PORT, while PID still runs.
 p_wait_listen() {
 	case $1 in
-	udp) p_ssopt=-Hlnu ;;
-	*) p_ssopt=-Hlnt ;;
+	udp) p_ssopt=-Hlnup ;;
+	*) p_ssopt=-Hlntp ;;
 	esac
 	p_n=0
 	while [ "$p_n" -lt "$4" ]; do
 		p_alive "$3" || return 1
-		if [ -n "$(ss "$p_ssopt" "sport = :$2" 2>/dev/null)" ]; then
-			return 0
-		fi
+		p_owners=$(ss "$p_ssopt" "sport = :$2" 2>/dev/null | grep -o 'pid=[0-9]*')
+		for p_p in $(p_family "$3"); do
+			printf '%s\n' "$p_owners" | grep -qx "pid=$p_p" && return 0
+		done
 		sleep 0.1
 		p_n=$((p_n + 1))
 	done
