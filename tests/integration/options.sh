@@ -443,6 +443,20 @@ sipp_tests() {
 			between "$n" 5 7
 		p_stop "$spid"
 	fi
+
+	# The same over TCP: no retransmission on a reliable transport (Timer E
+	# is for UDP alone), still exit 3 at the timeout.
+	p_free_port
+	if ! p_sipp "$d/silent-tcp.log" uas-silent "$P_PORT" 1 tcp; then
+		t_skip "sipp uas-silent over tcp" "$P_WHY"
+	else
+		spid=$P_PID
+		t_timed "sipp never answers over tcp, --timeout 2: exit 3" 3 \
+			sipc options -t tcp --t1 50 --timeout 2 "127.0.0.1:$P_PORT"
+		t_faster "gives up near the 2 s timeout" 10000
+		t_eq "sipp saw one copy over tcp" 1 "$(p_sipp_received "$d/silent-tcp.log")"
+		p_stop "$spid"
+	fi
 }
 sipp_tests
 

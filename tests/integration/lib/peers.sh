@@ -281,17 +281,20 @@ p_kamailio() {
 	fi
 }
 
-# p_sipp LOG SCENARIO PORT CALLS [ARG...]: starts SIPp as a server on
-# 127.0.0.1:PORT (UDP) with tests/integration/sipp/SCENARIO.xml, ending
-# after CALLS calls; its screen at exit goes to LOG, every message it sent
-# and received to LOG.msg. PID in $P_PID.
+# p_sipp LOG SCENARIO PORT CALLS [udp|tcp]: starts SIPp as a server on
+# 127.0.0.1:PORT (UDP unless told) with tests/integration/sipp/SCENARIO.xml,
+# ending after CALLS calls; its screen at exit goes to LOG, every message it
+# sent and received to LOG.msg, unexpected ones to LOG.err. PID in $P_PID.
 p_sipp() {
-	p_log=$1 p_scen=$2 p_port=$3 p_calls=$4
-	shift 4
+	p_log=$1 p_scen=$2 p_port=$3 p_calls=$4 p_proto=${5:-udp}
+	case $p_proto in
+	tcp) p_mode=t1 ;;
+	*) p_mode=u1 ;;
+	esac
 	p_start "$p_log" sipp -sf "$P_DIR/sipp/$p_scen.xml" -i 127.0.0.1 -p "$p_port" \
-		-t u1 -m "$p_calls" -nostdin -timeout 30s -trace_msg \
-		-message_file "$p_log.msg" -trace_err -error_file "$p_log.err" "$@"
-	if ! p_wait_listen udp "$p_port" "$P_PID" 50; then
+		-t "$p_mode" -m "$p_calls" -nostdin -timeout 30s -trace_msg \
+		-message_file "$p_log.msg" -trace_err -error_file "$p_log.err"
+	if ! p_wait_listen "$p_proto" "$p_port" "$P_PID" 50; then
 		P_WHY="sipp did not start: $(head -n 3 "$p_log" | tr '\n' ' ')"
 		p_stop "$P_PID"
 		return 1
