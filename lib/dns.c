@@ -20,6 +20,7 @@
  * is used in this file alone.
  */
 #include <ares.h>
+#include <netdb.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -1014,9 +1015,42 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 	r->fds[r->nfds++] = fd;
 }
 
+/* /etc/hosts first, as getaddrinfo would: "localhost" and names an admin
+ * pinned there resolve without a DNS server. True when it answered. */
+static bool hosts_file(struct sip_resolver *r, struct dns_query *dq, const char *name)
+{
+	struct hostent *he = NULL;
+	int fam = dq->type == DNS_T_AAAA ? AF_INET6 : AF_INET;
+	if (ares_gethostbyname_file(r->ch, name, fam, &he) != ARES_SUCCESS || !he)
+		return false;
+	struct dns_answer a = {0};
+	union rr_buf b;
+	for (char **p = he->h_addr_list; *p && a.n < MAX_RR; p++) {
+		struct sip_sockaddr *sa = &b.addr[a.n++];
+		memset(sa, 0, sizeof *sa);
+		if (fam == AF_INET6) {
+			sa->u.in6.sin6_family = AF_INET6;
+			memcpy(&sa->u.in6.sin6_addr, *p, sizeof sa->u.in6.sin6_addr);
+			sa->len = sizeof sa->u.in6;
+		} else {
+			sa->u.in.sin_family = AF_INET;
+			memcpy(&sa->u.in.sin_addr, *p, sizeof sa->u.in.sin_addr);
+			sa->len = sizeof sa->u.in;
+		}
+	}
+	ares_free_hostent(he);
+	if (a.n == 0)
+		return false;
+	a.addr = b.addr;
+	dq->h(dq, &a);
+	return true;
+}
+
 static void ares_ask(void *ctx, struct dns_query *dq, const char *name)
 {
 	struct sip_resolver *r = ctx;
+	if ((dq->type == DNS_T_A || dq->type == DNS_T_AAAA) && hosts_file(r, dq, name))
+		return;
 	ares_query(r->ch, name, 1 /* C_IN */, dq->type, on_ares, dq);
 	arm_timeout(r);
 }
