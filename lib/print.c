@@ -70,7 +70,7 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 
 /* A JSON string: control characters escaped, invalid UTF-8 as U+FFFD so
  * that jq always reads the line. */
-static void json_str(FILE *f, struct sip_str s)
+void sip_print_json_str(FILE *f, struct sip_str s)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
 	fputc('"', f);
@@ -105,7 +105,7 @@ static void json_str(FILE *f, struct sip_str s)
 static void json_cstr(FILE *f, const char *s)
 {
 	if (s)
-		json_str(f, sip_str_from(s));
+		sip_print_json_str(f, sip_str_from(s));
 	else
 		fputs("null", f);
 }
@@ -119,7 +119,7 @@ static void json_key(FILE *f, bool *first, const char *key)
 static void json_kstr(FILE *f, bool *first, const char *key, struct sip_str s)
 {
 	json_key(f, first, key);
-	json_str(f, s);
+	sip_print_json_str(f, s);
 }
 
 static void json_problems(FILE *f, const struct sip_print_opts *o)
@@ -239,7 +239,7 @@ static void json_sdp(FILE *f, const struct sip_sdp *sdp)
 		for (unsigned k = 0; k < md->ncodecs; k++) {
 			const struct sip_sdp_codec *cd = &md->codecs[k];
 			fprintf(f, "%s{\"pt\":%u,\"name\":", k ? "," : "", cd->pt);
-			json_str(f, cd->name);
+			sip_print_json_str(f, cd->name);
 			fprintf(f, ",\"rate\":%u}", cd->rate);
 		}
 		fputs("]}", f);
@@ -306,9 +306,9 @@ static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_
 		if (canon)
 			json_cstr(f, canon);
 		else
-			json_str(f, h->name);
+			sip_print_json_str(f, h->name);
 		fputs(",\"value\":", f);
-		json_str(f, h->value);
+		sip_print_json_str(f, h->value);
 		fprintf(f, ",\"line\":%u}", h->line);
 	}
 	fputc(']', f);
@@ -328,13 +328,13 @@ static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_
 	struct sip_cseq cs;
 	if ((h = sip_msg_hdr(m, SIP_HDR_CSEQ)) != NULL && sip_cseq_parse(&cs, h->value) == 0) {
 		fprintf(f, ",\"cseq\":{\"num\":%u,\"method\":", cs.num);
-		json_str(f, cs.method_name);
+		sip_print_json_str(f, cs.method_name);
 		fputc('}', f);
 	}
 	fprintf(f, ",\"body\":{\"length\":%zu", m->body.len);
 	if ((h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE)) != NULL) {
 		fputs(",\"type\":", f);
-		json_str(f, h->value);
+		sip_print_json_str(f, h->value);
 	}
 	struct sip_sdp sdp;
 	if (is_sdp(m) && sip_sdp_parse(&sdp, m->body) == 0)

@@ -719,6 +719,8 @@ struct sip_print_opts {
 	uint64_t t0_us; /* packet times are shown relative to this */
 };
 SIP_API int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opts *opts);
+/* s as a JSON string literal: quotes, escapes, invalid UTF-8 as U+FFFD. */
+SIP_API void sip_print_json_str(FILE *f, struct sip_str s);
 /* A message that sip_msg_parse refused: its bytes (raw, pretty) or a JSON
  * object with "valid": false, and the problems in opts. */
 SIP_API int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_opts *opts);
