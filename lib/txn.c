@@ -1,0 +1,678 @@
+/* txn.c - the context (transport, timers, transaction tables) and the
+ * client and server transactions of RFC 3261 §17.
+ *
+ * Client transactions are matched by the branch of the top Via and the
+ * CSeq method (§17.1.3), server transactions by branch, sent-by and method
+ * (§17.2.3; an ACK finds its INVITE). Both live in small hash tables keyed
+ * by the branch. A transaction its owner has let go of stays alive until
+ * its last timer, so that late retransmissions are still absorbed. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_int.h"
+
+#define BUCKETS 256
+
+enum state { CALLING, PROCEEDING, COMPLETED, CONFIRMED, TERMINATED };
+
+struct sip_txn {
+	struct sip_ctx *ctx;
+	struct sip_txn *next;
+	struct sip_target target;
+	char *buf;
+	size_t len;
+	struct sip_msg req;
+	struct sip_str branch;
+	enum state state;
+	struct sip_timer retrans; /* A or E */
+	struct sip_timer timeout; /* B or F */
+	struct sip_timer linger;  /* D or K */
+	uint64_t interval;
+	uint64_t sent_at;
+	unsigned sends;
+	sip_resp_h *h;
+	void *arg;
+	bool in_handler;
+	bool released; /* the owner freed it; it goes when its timers end */
+	char *ack;
+	size_t ack_len;
+};
+
+struct sip_strans {
+	struct sip_ctx *ctx;
+	struct sip_strans *next;
+	char *buf;
+	size_t len;
+	struct sip_msg req;
+	struct sip_str branch;
+	struct sip_str sent_by;
+	struct sip_packet_info pi;
+	enum state state;
+	struct sip_buf resp;
+	unsigned status;
+	struct sip_timer retrans; /* G */
+	struct sip_timer linger;  /* H, I or J */
+	uint64_t interval;
+};
+
+struct sip_ctx {
+	struct sip_loop *loop;
+	struct sip_transport *tp;
+	uint64_t t1, t2, t4;
+	char *user_agent;
+	sip_req_h *req_h;
+	void *req_arg;
+	sip_tp_err_h *tp_err;
+	void *tp_err_arg;
+	struct sip_txn *clients[BUCKETS];
+	struct sip_strans *servers[BUCKETS];
+	/* Scratch for parsing a response's Via; one per context, not per call. */
+	struct sip_msg scratch;
+};
+
+static unsigned bucket(struct sip_str branch)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < branch.len; i++)
+		h = (h ^ (unsigned char)branch.p[i]) * 16777619u;
+	return h % BUCKETS;
+}
+
+/* The top Via's branch and sent-by ("host:port" as written). */
+static int top_via(const struct sip_msg *m, struct sip_via *via)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	struct sip_str list, elem;
+	if (!h)
+		return SIP_ESYNTAX;
+	list = h->value;
+	if (sip_list_next(&list, &elem) != 1)
+		return SIP_ESYNTAX;
+	return sip_via_parse(via, elem);
+}
+
+static int cseq_of(const struct sip_msg *m, struct sip_cseq *cs)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CSEQ);
+	return h ? sip_cseq_parse(cs, h->value) : SIP_ESYNTAX;
+}
+
+/* ---- client transactions ---- */
+
+static void txn_unlink(struct sip_txn *t)
+{
+	struct sip_txn **pp = &t->ctx->clients[bucket(t->branch)];
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+	}
+}
+
+static void txn_destroy(struct sip_txn *t)
+{
+	struct sip_loop *l = t->ctx->loop;
+	txn_unlink(t);
+	sip_timer_cancel(l, &t->retrans);
+	sip_timer_cancel(l, &t->timeout);
+	sip_timer_cancel(l, &t->linger);
+	free(t->buf);
+	free(t->ack);
+	free(t);
+}
+
+/* Calls the owner's handler; the owner may free the transaction inside. */
+static void txn_deliver(struct sip_txn *t, int err, const struct sip_msg *msg)
+{
+	if (t->released || !t->h)
+		return;
+	t->in_handler = true;
+	t->h(err, msg, t->arg);
+	t->in_handler = false;
+	if (t->released && !sip_timer_armed(&t->linger))
+		txn_destroy(t);
+}
+
+static void txn_send(struct sip_txn *t, const char *buf, size_t len)
+{
+	t->sends++;
+	/* A failure here arrives again through the transport's error handler. */
+	sip_transport_send(t->ctx->tp, t->target.tp, &t->target.addr,
+	                   t->target.name[0] ? t->target.name : NULL, buf, len);
+}
+
+/* Ends a transaction that got no final response, telling its owner why. */
+static void txn_fail(struct sip_txn *t, int err)
+{
+	struct sip_loop *l = t->ctx->loop;
+	t->state = TERMINATED;
+	sip_timer_cancel(l, &t->retrans);
+	sip_timer_cancel(l, &t->timeout);
+	sip_timer_cancel(l, &t->linger);
+	txn_unlink(t);
+	t->next = NULL;
+	txn_deliver(t, err, NULL);
+}
+
+static void on_retransmit(void *arg)
+{
+	struct sip_txn *t = arg;
+	struct sip_ctx *c = t->ctx;
+	txn_send(t, t->buf, t->len);
+	/* INVITE doubles without bound (Timer A); others cap at T2 (Timer E),
+	 * and stay at T2 once a provisional response came. */
+	if (t->req.method == SIP_INVITE)
+		t->interval *= 2;
+	else
+		t->interval = t->state == PROCEEDING ? c->t2 : (t->interval * 2 > c->t2 ? c->t2 : t->interval * 2);
+	sip_timer_start(c->loop, &t->retrans, t->interval, on_retransmit, t);
+}
+
+static void on_timeout(void *arg)
+{
+	txn_fail(arg, SIP_ETIMEDOUT);
+}
+
+static void on_linger_end(void *arg)
+{
+	struct sip_txn *t = arg;
+	t->state = TERMINATED;
+	txn_unlink(t);
+	t->next = NULL;
+	if (t->released && !t->in_handler)
+		txn_destroy(t);
+}
+
+/* The ACK for a non-2xx final response (§17.1.1.3): same Request-URI, top
+ * Via, From, Call-ID, CSeq number and Route as the INVITE, To from the response. */
+static int build_ack(struct sip_txn *t, const struct sip_msg *resp)
+{
+	const struct sip_msg *r = &t->req;
+	const struct sip_hdr *via = sip_msg_hdr(r, SIP_HDR_VIA);
+	const struct sip_hdr *from = sip_msg_hdr(r, SIP_HDR_FROM);
+	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
+	const struct sip_hdr *cid = sip_msg_hdr(r, SIP_HDR_CALL_ID);
+	struct sip_cseq cs;
+	struct sip_str vlist, top;
+	if (!via || !from || !to || !cid || cseq_of(r, &cs) != 0)
+		return SIP_ESYNTAX;
+	vlist = via->value;
+	if (sip_list_next(&vlist, &top) != 1)
+		return SIP_ESYNTAX;
+	struct sip_buf b;
+	sip_buf_init(&b, 0);
+	sip_buf_printf(&b, "ACK %.*s SIP/2.0\r\nVia: %.*s\r\nMax-Forwards: 70\r\n", SIP_STR_FMT(r->ruri),
+	               SIP_STR_FMT(top));
+	for (const struct sip_hdr *h = sip_msg_hdr(r, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(r, h))
+		sip_buf_printf(&b, "Route: %.*s\r\n", SIP_STR_FMT(h->value));
+	sip_buf_printf(&b, "From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: %u ACK\r\n"
+	               "Content-Length: 0\r\n\r\n",
+	               SIP_STR_FMT(from->value), SIP_STR_FMT(to->value), SIP_STR_FMT(cid->value), cs.num);
+	if (b.err) {
+		int err = b.err;
+		sip_buf_reset(&b);
+		return err;
+	}
+	free(t->ack);
+	t->ack = b.p;
+	t->ack_len = b.len;
+	return 0;
+}
+
+static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
+{
+	struct sip_ctx *c = t->ctx;
+	bool reliable = t->target.tp != SIP_TP_UDP;
+	if (t->state == COMPLETED) {
+		/* A retransmitted final response: repeat the ACK (INVITE), else absorb. */
+		if (t->ack && m->status >= 300)
+			txn_send(t, t->ack, t->ack_len);
+		return;
+	}
+	if (t->state == TERMINATED)
+		return;
+	if (m->status < 200) {
+		if (t->req.method == SIP_INVITE) {
+			sip_timer_cancel(c->loop, &t->retrans);
+			sip_timer_cancel(c->loop, &t->timeout);
+		}
+		t->state = PROCEEDING;
+		txn_deliver(t, 0, m);
+		return;
+	}
+	sip_timer_cancel(c->loop, &t->retrans);
+	sip_timer_cancel(c->loop, &t->timeout);
+	if (t->req.method == SIP_INVITE && m->status < 300) {
+		/* The TU acknowledges a 2xx itself (§13.2.2.4). */
+		txn_unlink(t);
+		t->next = NULL;
+		t->state = TERMINATED;
+		txn_deliver(t, 0, m);
+		return;
+	}
+	if (t->req.method == SIP_INVITE && build_ack(t, m) == 0)
+		txn_send(t, t->ack, t->ack_len);
+	t->state = COMPLETED;
+	uint64_t wait = reliable ? 0 : (t->req.method == SIP_INVITE ? 64 * c->t1 : c->t4);
+	sip_timer_start(c->loop, &t->linger, wait, on_linger_end, t);
+	txn_deliver(t, 0, m);
+}
+
+int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_target *target,
+                  const char *buf, size_t len, sip_resp_h *h, void *arg)
+{
+	struct sip_txn *t = calloc(1, sizeof *t);
+	if (!t)
+		return SIP_ENOMEM;
+	t->buf = malloc(len);
+	if (!t->buf) {
+		free(t);
+		return SIP_ENOMEM;
+	}
+	memcpy(t->buf, buf, len);
+	t->len = len;
+	struct sip_via via;
+	int err = sip_msg_parse(&t->req, t->buf, len, 0);
+	if (err == 0 && !t->req.is_request)
+		err = SIP_EINVAL;
+	if (err == 0 && (err = top_via(&t->req, &via)) == 0 && via.branch.len == 0)
+		err = SIP_EINVAL;
+	if (err) {
+		free(t->buf);
+		free(t);
+		return err;
+	}
+	t->ctx = c;
+	t->target = *target;
+	t->branch = via.branch;
+	t->h = h;
+	t->arg = arg;
+	t->state = CALLING;
+	unsigned b = bucket(t->branch);
+	t->next = c->clients[b];
+	c->clients[b] = t;
+	t->sent_at = sip_loop_now(c->loop);
+	txn_send(t, t->buf, t->len);
+	if (target->tp == SIP_TP_UDP) {
+		t->interval = c->t1;
+		sip_timer_start(c->loop, &t->retrans, t->interval, on_retransmit, t);
+	}
+	sip_timer_start(c->loop, &t->timeout, 64 * c->t1, on_timeout, t);
+	*txp = t;
+	return 0;
+}
+
+void sip_txn_free(struct sip_txn *t)
+{
+	if (!t)
+		return;
+	t->released = true;
+	sip_timer_cancel(t->ctx->loop, &t->retrans);
+	sip_timer_cancel(t->ctx->loop, &t->timeout);
+	/* Still absorbing retransmitted finals (Timer D/K): let that finish. */
+	if (t->in_handler || sip_timer_armed(&t->linger))
+		return;
+	txn_destroy(t);
+}
+
+const struct sip_msg *sip_txn_request(const struct sip_txn *t)
+{
+	return &t->req;
+}
+
+uint64_t sip_txn_sent_at(const struct sip_txn *t)
+{
+	return t->sent_at;
+}
+
+unsigned sip_txn_sends(const struct sip_txn *t)
+{
+	return t->sends;
+}
+
+static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
+{
+	struct sip_via via;
+	struct sip_cseq cs;
+	if (top_via(m, &via) != 0 || cseq_of(m, &cs) != 0)
+		return NULL;
+	for (struct sip_txn *t = c->clients[bucket(via.branch)]; t; t = t->next)
+		if (sip_str_eq(t->branch, via.branch) && sip_str_eq(t->req.method_name, cs.method_name))
+			return t;
+	return NULL;
+}
+
+/* ---- server transactions ---- */
+
+static void strans_unlink(struct sip_strans *st)
+{
+	struct sip_strans **pp = &st->ctx->servers[bucket(st->branch)];
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			return;
+		}
+	}
+}
+
+static void strans_destroy(struct sip_strans *st)
+{
+	strans_unlink(st);
+	sip_timer_cancel(st->ctx->loop, &st->retrans);
+	sip_timer_cancel(st->ctx->loop, &st->linger);
+	sip_buf_reset(&st->resp);
+	free(st->buf);
+	free(st);
+}
+
+static void on_strans_end(void *arg)
+{
+	strans_destroy(arg);
+}
+
+static void set_port(struct sip_sockaddr *sa, uint16_t port)
+{
+	if (sa->u.sa.sa_family == AF_INET6)
+		sa->u.in6.sin6_port = htons(port);
+	else
+		sa->u.in.sin_port = htons(port);
+}
+
+static void strans_send(struct sip_strans *st)
+{
+	struct sip_via via;
+	struct sip_sockaddr dst = st->pi.remote;
+	/* §18.2.2: over UDP without rport, the port is the one in sent-by. */
+	if (st->pi.tp == SIP_TP_UDP && top_via(&st->req, &via) == 0 && !via.rport)
+		set_port(&dst, via.has_port ? via.port : 5060);
+	sip_transport_send(st->ctx->tp, st->pi.tp, &dst, NULL, st->resp.p, st->resp.len);
+}
+
+/* Timer G: an INVITE's final response again until the ACK (§17.2.1). */
+static void on_strans_retransmit(void *arg)
+{
+	struct sip_strans *st = arg;
+	strans_send(st);
+	st->interval = st->interval * 2 > st->ctx->t2 ? st->ctx->t2 : st->interval * 2;
+	sip_timer_start(st->ctx->loop, &st->retrans, st->interval, on_strans_retransmit, st);
+}
+
+int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *spec)
+{
+	struct sip_ctx *c = st->ctx;
+	if (st->status >= 200)
+		return SIP_EINVAL;
+	struct sip_response_spec s = *spec;
+	if (!s.user_agent)
+		s.user_agent = c->user_agent;
+	sip_buf_reset(&st->resp);
+	int err = sip_build_response(&st->resp, &st->req, &s);
+	if (err)
+		return err;
+	st->status = spec->status;
+	strans_send(st);
+	if (st->status < 200)
+		return 0;
+	bool reliable = st->pi.tp != SIP_TP_UDP;
+	st->state = COMPLETED;
+	if (st->req.method == SIP_INVITE && st->status >= 300) {
+		if (!reliable) {
+			st->interval = c->t1;
+			sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit, st);
+		}
+		sip_timer_start(c->loop, &st->linger, 64 * c->t1, on_strans_end, st); /* Timer H */
+	} else if (st->req.method == SIP_INVITE) {
+		/* A 2xx ends the transaction; the dialog layer retransmits it. */
+		sip_timer_start(c->loop, &st->linger, 0, on_strans_end, st);
+	} else {
+		sip_timer_start(c->loop, &st->linger, reliable ? 0 : 64 * c->t1, on_strans_end,
+		                st); /* Timer J */
+	}
+	return 0;
+}
+
+/*
+ * Keeps a copy of the request whose top Via says where it really came from:
+ * received= when the source address differs from sent-by (§18.2.1) or the
+ * client asked with rport, and rport's value (RFC 3581), so that every
+ * response copies them and the client learns its public address.
+ */
+static int stamp_via(struct sip_strans *st, const struct sip_msg *m, const struct sip_via *via,
+                     const struct sip_packet_info *pi)
+{
+	char host[64], extra[96] = "";
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_VIA);
+	struct sip_str list = h->value, top;
+	sip_list_next(&list, &top);
+	if (sip_sockaddr_host(&pi->remote, host, sizeof host) < 0)
+		return SIP_ENOSPC;
+	/* received= takes the address without brackets (RFC 5118 §4.5). */
+	const char *bare = host[0] == '[' ? host + 1 : host;
+	size_t blen = strlen(bare) - (host[0] == '[');
+	struct sip_str sent = via->host;
+	if (sent.len > 2 && sent.p[0] == '[')
+		sent = (struct sip_str){sent.p + 1, sent.len - 2};
+	size_t n = 0;
+	/* With rport, received= goes in even when it equals sent-by (RFC 3581 §4). */
+	bool differs = !sip_str_ieq(sent, (struct sip_str){bare, blen});
+	if (!via->received.len && (differs || via->rport))
+		n += (size_t)snprintf(extra, sizeof extra, ";received=%.*s", (int)blen, bare);
+	/* A valueless rport is replaced, in place, by rport=PORT. */
+	const char *rp = NULL;
+	if (via->rport && !via->rport_value) {
+		struct sip_str ps = via->params;
+		struct sip_param prm;
+		while (sip_param_next(&ps, &prm) == 1)
+			if (sip_str_ieq(prm.name, SIP_STR("rport")))
+				rp = prm.name.p + prm.name.len;
+	}
+	size_t cut = (size_t)(top.p + top.len - m->raw.p); /* where extra goes */
+	size_t len = m->raw.len + n + (rp ? 8 : 0);
+	if (!(st->buf = malloc(len)))
+		return SIP_ENOMEM;
+	char *o = st->buf;
+	if (rp) {
+		size_t k = (size_t)(rp - m->raw.p);
+		memcpy(o, m->raw.p, k);
+		o += k;
+		o += snprintf(o, 8, "=%u", sip_sockaddr_port(&pi->remote));
+		memcpy(o, rp, cut - k);
+		o += cut - k;
+	} else {
+		memcpy(o, m->raw.p, cut);
+		o += cut;
+	}
+	memcpy(o, extra, n);
+	o += n;
+	memcpy(o, m->raw.p + cut, m->raw.len - cut);
+	o += m->raw.len - cut;
+	st->len = (size_t)(o - st->buf);
+	return 0;
+}
+
+static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *m,
+                                       const struct sip_via *via)
+{
+	enum sip_method want = m->method == SIP_ACK ? SIP_INVITE : m->method;
+	for (struct sip_strans *st = c->servers[bucket(via->branch)]; st; st = st->next) {
+		struct sip_via sv;
+		if (!sip_str_eq(st->branch, via->branch) || top_via(&st->req, &sv) != 0)
+			continue;
+		if (!sip_str_ieq(sv.host, via->host) || sv.port != via->port)
+			continue;
+		if (want == SIP_METHOD_OTHER ? sip_str_eq(st->req.method_name, m->method_name)
+		                             : st->req.method == want)
+			return st;
+	}
+	return NULL;
+}
+
+static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct sip_packet_info *pi)
+{
+	struct sip_via via;
+	if (top_via(m, &via) != 0 || sip_msg_hdr(m, SIP_HDR_CSEQ) == NULL)
+		return; /* cannot be answered: §18.2.1 would have it dropped */
+	struct sip_strans *st = via.branch.len ? strans_match(c, m, &via) : NULL;
+	if (st) {
+		if (m->method == SIP_ACK) {
+			/* Timer I: the ACK arrived; stop repeating the response. */
+			sip_timer_cancel(c->loop, &st->retrans);
+			st->state = CONFIRMED;
+			sip_timer_start(c->loop, &st->linger, pi->tp == SIP_TP_UDP ? c->t4 : 0,
+			                on_strans_end, st);
+		} else if (st->resp.len) {
+			strans_send(st);
+		}
+		return;
+	}
+	if (m->method == SIP_ACK)
+		return; /* an ACK for a 2xx belongs to a dialog, not to a transaction */
+	st = calloc(1, sizeof *st);
+	if (!st || stamp_via(st, m, &via, pi) != 0) {
+		free(st);
+		return;
+	}
+	sip_msg_parse(&st->req, st->buf, st->len, 0);
+	top_via(&st->req, &via);
+	st->ctx = c;
+	st->branch = via.branch;
+	st->pi = *pi;
+	st->state = PROCEEDING;
+	sip_buf_init(&st->resp, 0);
+	unsigned b = bucket(st->branch);
+	st->next = c->servers[b];
+	c->servers[b] = st;
+	if (c->req_h)
+		c->req_h(st, &st->req, pi, c->req_arg);
+	else
+		sip_ctx_default_answer(c, st, &st->req);
+	if (st->status < 200) {
+		struct sip_response_spec s = {.status = 500, .reason = "No Answer From Handler"};
+		sip_strans_respond(st, &s);
+	}
+}
+
+int sip_ctx_default_answer(struct sip_ctx *c, struct sip_strans *st, const struct sip_msg *req)
+{
+	static const struct sip_build_hdr caps[] = {
+		{"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, REFER, SUBSCRIBE, "
+		 "NOTIFY, MESSAGE"},
+		{"Supported: 100rel, replaces, timer, path, outbound"},
+		{"Accept: application/sdp, message/sipfrag, text/plain"},
+	};
+	struct sip_response_spec s = {.headers = caps, .nheaders = 3};
+	struct sip_addr to;
+	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_TO);
+	(void)c;
+	if (req->method == SIP_OPTIONS)
+		s.status = 200;
+	else if (h && sip_addr_parse(&to, h->value) == 0 && to.tag.len)
+		s.status = 481;
+	else
+		s.status = 405;
+	if (s.status == 481)
+		s.nheaders = 0;
+	else if (s.status == 405)
+		s.nheaders = 1;
+	return sip_strans_respond(st, &s);
+}
+
+/* ---- the context ---- */
+
+static void ctx_recv(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
+{
+	struct sip_ctx *c = arg;
+	if (m->is_request) {
+		on_request(c, m, pi);
+		return;
+	}
+	struct sip_txn *t = txn_match(c, m);
+	if (t)
+		txn_on_response(t, m);
+}
+
+static struct sip_txn *txn_towards(struct sip_ctx *c, enum sip_tp tp,
+                                   const struct sip_sockaddr *remote)
+{
+	for (unsigned b = 0; b < BUCKETS; b++)
+		for (struct sip_txn *t = c->clients[b]; t; t = t->next)
+			if (t->target.tp == tp && sip_sockaddr_eq(&t->target.addr, remote) &&
+			    (t->state == CALLING || t->state == PROCEEDING))
+				return t;
+	return NULL;
+}
+
+static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
+                       void *arg)
+{
+	struct sip_ctx *c = arg;
+	struct sip_txn *t;
+	/* Every client transaction towards that destination fails with it. A
+	 * handler may free any transaction, so the search starts over each time;
+	 * a failed one is no longer in the table. */
+	while ((t = txn_towards(c, tp, remote)) != NULL)
+		txn_fail(t, err);
+	if (c->tp_err)
+		c->tp_err(err, tp, remote, detail, c->tp_err_arg);
+}
+
+int sip_ctx_new(struct sip_ctx **ctxp, struct sip_loop *loop, const struct sip_ctx_opts *opts,
+                sip_tp_err_h *tp_err, void *arg)
+{
+	struct sip_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		return SIP_ENOMEM;
+	c->loop = loop;
+	c->t1 = opts->t1_us ? opts->t1_us : SIP_T1_DEFAULT;
+	c->t2 = opts->t2_us ? opts->t2_us : SIP_T2_DEFAULT;
+	c->t4 = opts->t4_us ? opts->t4_us : SIP_T4_DEFAULT;
+	if (c->t2 < c->t1)
+		c->t2 = c->t1;
+	c->tp_err = tp_err;
+	c->tp_err_arg = arg;
+	if (opts->user_agent && !(c->user_agent = strdup(opts->user_agent))) {
+		free(c);
+		return SIP_ENOMEM;
+	}
+	int err = sip_transport_new(&c->tp, loop, &opts->tp, ctx_recv, ctx_tp_err, c);
+	if (err) {
+		free(c->user_agent);
+		free(c);
+		return err;
+	}
+	*ctxp = c;
+	return 0;
+}
+
+void sip_ctx_free(struct sip_ctx *c)
+{
+	if (!c)
+		return;
+	for (unsigned b = 0; b < BUCKETS; b++) {
+		while (c->clients[b])
+			txn_destroy(c->clients[b]);
+		while (c->servers[b])
+			strans_destroy(c->servers[b]);
+	}
+	sip_transport_free(c->tp);
+	free(c->user_agent);
+	free(c);
+}
+
+struct sip_transport *sip_ctx_transport(struct sip_ctx *c)
+{
+	return c->tp;
+}
+
+struct sip_loop *sip_ctx_loop(struct sip_ctx *c)
+{
+	return c->loop;
+}
+
+void sip_ctx_set_request_handler(struct sip_ctx *c, sip_req_h *h, void *arg)
+{
+	c->req_h = h;
+	c->req_arg = arg;
+}

@@ -1,0 +1,337 @@
+/* txn_test.c - client and server transactions against a raw UDP socket on
+ * loopback, with the loop on a fake clock: Timer E's doubling and Timer F's
+ * 32 seconds take no real time. */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static uint64_t fake_now;
+
+static uint64_t fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+struct peer {
+	int fd;
+	struct sip_sockaddr addr;
+};
+
+static int peer_open(struct peer *p)
+{
+	p->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (p->fd < 0)
+		return -1;
+	sip_sockaddr_set(&p->addr, SIP_STR("127.0.0.1"), 0);
+	if (bind(p->fd, &p->addr.u.sa, p->addr.len) < 0)
+		return -1;
+	p->addr.len = sizeof p->addr.u.ss;
+	return getsockname(p->fd, &p->addr.u.sa, &p->addr.len);
+}
+
+/* One datagram within a second of real time, or 0 bytes. */
+static size_t peer_recv(struct peer *p, char *buf, size_t cap, struct sip_sockaddr *from)
+{
+	struct pollfd pfd = {p->fd, POLLIN, 0};
+	if (poll(&pfd, 1, 1000) != 1)
+		return 0;
+	from->len = sizeof from->u.ss;
+	ssize_t n = recvfrom(p->fd, buf, cap - 1, 0, &from->u.sa, &from->len);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+static bool peer_pending(struct peer *p)
+{
+	struct pollfd pfd = {p->fd, POLLIN, 0};
+	return poll(&pfd, 1, 0) == 1;
+}
+
+struct result {
+	int calls;
+	int err;
+	unsigned status;
+	unsigned provisional;
+};
+
+static void on_resp(int err, const struct sip_msg *m, void *arg)
+{
+	struct result *r = arg;
+	if (!err && m->status < 200) {
+		r->provisional++;
+		return;
+	}
+	r->calls++;
+	r->err = err;
+	r->status = m ? m->status : 0;
+}
+
+struct fixture {
+	struct sip_loop *loop;
+	struct sip_ctx *ctx;
+	struct peer peer;
+	struct sip_target target;
+	struct sip_sockaddr local;
+};
+
+static int fixture_open(struct fixture *f)
+{
+	struct sip_ctx_opts o;
+	memset(&o, 0, sizeof o);
+	memset(f, 0, sizeof *f);
+	o.tp.family = AF_INET;
+	o.tp.local_host = "127.0.0.1";
+	fake_now = 1000000;
+	if (sip_loop_new(&f->loop) || peer_open(&f->peer))
+		return -1;
+	sip_loop_set_clock(f->loop, fake_clock, NULL);
+	if (sip_ctx_new(&f->ctx, f->loop, &o, NULL, NULL))
+		return -1;
+	f->target.tp = SIP_TP_UDP;
+	f->target.addr = f->peer.addr;
+	return sip_transport_bound(sip_ctx_transport(f->ctx), SIP_TP_UDP, AF_INET, &f->local);
+}
+
+static void fixture_close(struct fixture *f)
+{
+	sip_ctx_free(f->ctx);
+	sip_loop_free(f->loop);
+	close(f->peer.fd);
+}
+
+/* A request built for the fixture's peer. */
+static int build(struct fixture *f, enum sip_method m, struct sip_buf *b)
+{
+	struct sip_request_spec s = {
+		.method = m,
+		.ruri = "sip:bob@127.0.0.1",
+		.from = "<sip:alice@127.0.0.1>",
+		.via_host = "127.0.0.1",
+		.via_port = sip_sockaddr_port(&f->local),
+	};
+	sip_buf_init(b, 0);
+	return sip_build_request(b, &s);
+}
+
+/* Opens the fixture and starts a client transaction of method m to its peer. */
+static int start(struct fixture *f, enum sip_method m, struct sip_txn **t, sip_resp_h *h, void *arg)
+{
+	struct sip_buf b;
+	if (fixture_open(f) != 0 || build(f, m, &b) != 0)
+		return -1;
+	int err = sip_txn_start(t, f->ctx, &f->target, b.p, b.len, h, arg);
+	sip_buf_reset(&b);
+	return err;
+}
+
+/* Answers the request in buf with status, to where it came from. */
+static int answer(struct fixture *f, const char *req, size_t len, unsigned status,
+                  const struct sip_sockaddr *to)
+{
+	static struct sip_msg m;
+	struct sip_buf b;
+	struct sip_response_spec rs = {.status = status};
+	if (sip_msg_parse(&m, req, len, 0) != 0)
+		return -1;
+	sip_buf_init(&b, 0);
+	int err = sip_build_response(&b, &m, &rs);
+	if (!err && sendto(f->peer.fd, b.p, b.len, 0, &to->u.sa, to->len) != (ssize_t)b.len)
+		err = -1;
+	sip_buf_reset(&b);
+	return err;
+}
+
+/* Turns the loop until a datagram may have arrived: real sockets, fake time. */
+static void spin(struct fixture *f)
+{
+	for (int i = 0; i < 20; i++)
+		sip_loop_poll(f->loop, 5000);
+}
+
+TEST(txn_timer_e_doubles_to_t2_and_timer_f_gives_up)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct sip_txn *t;
+	char buf[4096];
+	struct sip_sockaddr from;
+	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
+	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	/* Retransmissions at 0.5, 1.5, 3.5, 7.5 s, then every T2 = 4 s until 32 s. */
+	static const uint64_t at[] = {500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500};
+	uint64_t start = fake_now;
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		fake_now = start + at[i] * 1000 - 1;
+		sip_loop_poll(f.loop, 0);
+		CHECK(!peer_pending(&f.peer));
+		fake_now += 1;
+		sip_loop_poll(f.loop, 0);
+		CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	}
+	CHECK_INT(sip_txn_sends(t), 11);
+	CHECK_INT(r.calls, 0);
+	fake_now = start + 32000000;
+	sip_loop_poll(f.loop, 0);
+	CHECK_INT(r.calls, 1);
+	CHECK_INT(r.err, SIP_ETIMEDOUT);
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
+TEST(txn_final_response_matched_by_branch)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct sip_txn *t;
+	char buf[4096];
+	struct sip_sockaddr from;
+	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK(n > 0);
+	/* A response to another transaction (another branch) is not ours. */
+	char *other = strstr(buf, "z9hG4bK");
+	CHECK(other != NULL);
+	other[7] = other[7] == 'x' ? 'y' : 'x';
+	CHECK_INT(answer(&f, buf, n, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(r.calls, 0);
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 180, &from), 0);
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(r.provisional, 1);
+	CHECK_INT(r.calls, 1);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(r.err, 0);
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
+TEST(txn_invite_non_2xx_is_acked_in_the_transaction)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct sip_txn *t;
+	char buf[4096];
+	struct sip_sockaddr from;
+	static struct sip_msg ack;
+	CHECK_INT(start(&f, SIP_INVITE, &t, on_resp, &r), 0);
+	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 486, &from), 0);
+	spin(&f);
+	CHECK_INT(r.calls, 1);
+	CHECK_INT(r.status, 486);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK(n > 0);
+	CHECK_INT(sip_msg_parse(&ack, buf, n, 0), 0);
+	CHECK_INT(ack.method, SIP_ACK);
+	const struct sip_hdr *cseq = sip_msg_hdr(&ack, SIP_HDR_CSEQ);
+	CHECK(cseq && strstr(cseq->value.p, "ACK") == cseq->value.p + cseq->value.len - 3);
+	struct sip_addr to;
+	CHECK_INT(sip_addr_parse(&to, sip_msg_hdr(&ack, SIP_HDR_TO)->value), 0);
+	CHECK(to.tag.len > 0);
+	/* A retransmitted 486 gets the ACK again, and no second call. */
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 486, &from), 0);
+	spin(&f);
+	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	CHECK_INT(r.calls, 1);
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
+/* The server side: a raw peer sends requests to the context. */
+static int peer_send_request(struct fixture *f, const char *method, const char *branch,
+                             const char *to_tag, char *out, size_t cap)
+{
+	int n = snprintf(out, cap,
+	                 "%s sip:x@127.0.0.1 SIP/2.0\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+	                 "Max-Forwards: 70\r\n"
+	                 "From: <sip:p@127.0.0.1>;tag=p1\r\n"
+	                 "To: <sip:x@127.0.0.1>%s%s\r\n"
+	                 "Call-ID: srv-%s\r\n"
+	                 "CSeq: 1 %s\r\n"
+	                 "Content-Length: 0\r\n\r\n",
+	                 method, sip_sockaddr_port(&f->peer.addr), branch, to_tag ? ";tag=" : "",
+	                 to_tag ? to_tag : "", branch, method);
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	return sendto(f->peer.fd, out, (size_t)n, 0, &f->local.u.sa, f->local.len) == n ? 0 : -1;
+}
+
+static unsigned status_of(const char *buf, size_t n)
+{
+	static struct sip_msg m;
+	return sip_msg_parse(&m, buf, n, 0) == 0 ? m.status : 0;
+}
+
+TEST(txn_server_default_answers_and_absorbs_retransmissions)
+{
+	struct fixture f;
+	char req[1024], buf[4096];
+	struct sip_sockaddr from;
+	CHECK_INT(fixture_open(&f), 0);
+	CHECK_INT(peer_send_request(&f, "OPTIONS", "z9hG4bKs1", NULL, req, sizeof req), 0);
+	spin(&f);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 200);
+	CHECK(strstr(buf, "\r\nAllow: ") != NULL);
+	/* The same request again: the stored response again. */
+	CHECK_INT(peer_send_request(&f, "OPTIONS", "z9hG4bKs1", NULL, req, sizeof req), 0);
+	spin(&f);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 200);
+	CHECK_INT(peer_send_request(&f, "MESSAGE", "z9hG4bKs2", NULL, req, sizeof req), 0);
+	spin(&f);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 405);
+	CHECK_INT(peer_send_request(&f, "BYE", "z9hG4bKs3", "gone", req, sizeof req), 0);
+	spin(&f);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 481);
+	/* Timer J lets the transactions go after 64*T1. */
+	fake_now += 64 * 500000;
+	sip_loop_poll(f.loop, 0);
+	fixture_close(&f);
+	return 0;
+}
+
+static int refused_calls;
+
+static void on_refused(int err, const struct sip_msg *m, void *arg)
+{
+	struct result *r = arg;
+	(void)m;
+	r->err = err;
+	refused_calls++;
+}
+
+TEST(txn_icmp_port_unreachable_ends_it_at_once)
+{
+	struct fixture f;
+	struct sip_buf b;
+	struct result r = {0};
+	struct sip_txn *t;
+	CHECK_INT(fixture_open(&f), 0);
+	close(f.peer.fd);
+	f.peer.fd = -1;
+	refused_calls = 0;
+	CHECK_INT(build(&f, SIP_OPTIONS, &b), 0);
+	CHECK_INT(sip_txn_start(&t, f.ctx, &f.target, b.p, b.len, on_refused, &r), 0);
+	sip_buf_reset(&b);
+	spin(&f);
+	CHECK_INT(refused_calls, 1);
+	CHECK_INT(r.err, SIP_EREFUSED);
+	sip_txn_free(t);
+	sip_ctx_free(f.ctx);
+	sip_loop_free(f.loop);
+	return 0;
+}
