@@ -140,5 +140,9 @@ int cmd_decode(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt decode_opts[];
 int cmd_resolve(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt resolve_opts[];
+int cmd_options(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt options_opts[];
+int cmd_listen(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt listen_opts[];
 
 #endif

@@ -14,6 +14,11 @@
 const struct cmd cmd_table[] = {
 	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",
          decode_opts, CMD_OPTS_OUTPUT, "file"},
+	{"options", cmd_options, "probe servers with OPTIONS: alive, capabilities, round trip",
+         "[options] TARGET...", options_opts,
+         CMD_OPTS_NAGIOS | CMD_OPTS_DNS | CMD_OPTS_NET, "host"},
+	{"listen", cmd_listen, "answer requests on an address and print them",
+         "[options] [ADDR][:PORT]", listen_opts, CMD_OPTS_OUTPUT, NULL},
 	{"resolve", cmd_resolve, "show how a target resolves (RFC 3263)", "[options] TARGET",
          resolve_opts, CMD_OPTS_OUTPUT | CMD_OPTS_DNS, "host"},
 	{NULL, NULL, NULL, NULL, NULL, 0, NULL},

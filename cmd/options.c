@@ -1,0 +1,566 @@
+/* options.c - `sip options`: probe servers with OPTIONS. One target prints
+ * the exchange and a summary of the server; -c/-i make it a ping with
+ * round-trip statistics; several targets are probed at once, one line each;
+ * -o nagios speaks the monitoring-plugin format. */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "probe.h"
+
+enum {
+	OPT_COUNT = 1,
+	OPT_INTERVAL,
+	OPT_CONCURRENCY,
+	OPT_FILE,
+	OPT_EXPECT,
+	OPT_WARN,
+	OPT_CRIT,
+	OPT_DRY_RUN,
+};
+
+const struct cmd_opt options_opts[] = {
+	{OPT_COUNT, "count", 'c', "N", "send N probes, then print ping statistics", NULL},
+	{OPT_INTERVAL, "interval", 'i', "SECONDS",
+	 "wait between probes (default 1; 0: as fast as the server answers)", NULL},
+	{OPT_CONCURRENCY, "concurrency", 0, "N", "with -i 0: probes in flight at once (default 1)",
+	 NULL},
+	{OPT_FILE, "file", 'f', "FILE", "read targets from FILE, one a line ('-': stdin)", NULL},
+	{OPT_EXPECT, "expect", 0, "CODE", "count this response (404, 4xx) as success", NULL},
+	{OPT_WARN, "warn", 0, "MS", "-o nagios: round trip above MS is WARNING", NULL},
+	{OPT_CRIT, "crit", 0, "MS", "-o nagios: round trip above MS is CRITICAL", NULL},
+	{OPT_DRY_RUN, "dry-run", 0, NULL, "print the request that would be sent, send nothing", NULL},
+	{0},
+};
+
+#define MAX_TARGETS 1024
+
+struct target {
+	struct run *run;
+	char text[512];    /* as given */
+	char uri_buf[512]; /* as a URI */
+	struct sip_uri uri;
+	struct probe_dest dest;
+	int result;        /* exit code for this target; -1 while in progress */
+	unsigned status;
+	char reason[64];
+	char server[96];
+	uint64_t rtt_us;
+};
+
+struct run {
+	const struct cmd *cmd;
+	struct cmd_common cc;
+	struct probe_ctx pc;
+	struct target *targets;
+	size_t ntargets;
+	size_t pending;
+	/* ping mode */
+	bool ping;
+	unsigned long count; /* 0: until Ctrl-C */
+	uint64_t interval_us;
+	unsigned long concurrency;
+	unsigned long sent, received, answered_ok, inflight;
+	uint64_t *rtts;
+	size_t nrtts, caprtts;
+	struct sip_timer next_probe;
+	bool stopping;
+	/* success */
+	int expect_code;  /* 0: 2xx; 100..699: that code; 1..6: that class (expect_class) */
+	bool expect_class;
+	bool nagios;
+	unsigned long warn_ms, crit_ms;
+	bool dry_run;
+	int rc;
+};
+
+static bool json(const struct run *r)
+{
+	return r->cc.format == SIP_PRINT_JSON;
+}
+
+static bool wanted(const struct run *r, unsigned status)
+{
+	if (r->expect_code == 0)
+		return status >= 200 && status < 300;
+	if (r->expect_class)
+		return status / 100 == (unsigned)r->expect_code;
+	return status == (unsigned)r->expect_code;
+}
+
+/* 404, 4xx, 4XX */
+static int parse_expect(struct run *r, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 3 && s[0] >= '1' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') &&
+	    (s[2] == 'x' || s[2] == 'X')) {
+		r->expect_code = s[0] - '0';
+		r->expect_class = true;
+		return 0;
+	}
+	unsigned long v;
+	if (cmd_parse_uint(r->cmd, "expect", s, 100, 699, &v) != 0)
+		return -2;
+	r->expect_code = (int)v;
+	return 0;
+}
+
+/* Seconds with a fraction ("0.2", "1", "0") into microseconds. */
+static int parse_seconds(struct run *r, const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !(v >= 0) || v > 86400) {
+		cmd_error(r->cmd, "bad value '%s' for --%s: expected seconds from 0 to 86400", s, opt);
+		return -2;
+	}
+	*out = (uint64_t)(v * 1e6 + 0.5);
+	return 0;
+}
+
+static int add_target(struct run *r, const char *text)
+{
+	if (r->ntargets == MAX_TARGETS) {
+		cmd_error(r->cmd, "too many targets (at most %d)", MAX_TARGETS);
+		return EXIT_USAGE;
+	}
+	struct target *t = &r->targets[r->ntargets];
+	memset(t, 0, sizeof *t);
+	t->run = r;
+	t->result = -1;
+	snprintf(t->text, sizeof t->text, "%s", text);
+	if (cmd_parse_target(r->cmd, text, t->uri_buf, sizeof t->uri_buf, &t->uri) != 0)
+		return EXIT_USAGE;
+	r->ntargets++;
+	return 0;
+}
+
+static int read_targets(struct run *r, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		cmd_error(r->cmd, "cannot open '%s': %m", path);
+		return EXIT_USAGE;
+	}
+	char line[512];
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		char *p = line + strspn(line, " \t");
+		p[strcspn(p, " \t\r\n#")] = '\0';
+		if (*p)
+			rc = add_target(r, p);
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double ms(uint64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static uint64_t percentile(const uint64_t *v, size_t n, unsigned p)
+{
+	size_t rank = (size_t)ceil((double)p / 100.0 * (double)n);
+	return v[rank ? rank - 1 : 0];
+}
+
+static void print_ping_summary(struct run *r)
+{
+	struct target *t = &r->targets[0];
+	unsigned long lost = r->sent - r->received;
+	double loss = r->sent ? 100.0 * (double)lost / (double)r->sent : 0.0;
+	double avg = 0, mdev = 0;
+	if (r->nrtts) {
+		qsort(r->rtts, r->nrtts, sizeof *r->rtts, cmp_u64);
+		double sum = 0, sq = 0;
+		for (size_t i = 0; i < r->nrtts; i++) {
+			sum += ms(r->rtts[i]);
+			sq += ms(r->rtts[i]) * ms(r->rtts[i]);
+		}
+		avg = sum / (double)r->nrtts;
+		mdev = sqrt(fmax(0.0, sq / (double)r->nrtts - avg * avg));
+	}
+	if (json(r)) {
+		printf("{\"summary\":{\"target\":");
+		sip_print_json_str(stdout, sip_str_from(t->text));
+		printf(",\"sent\":%lu,\"received\":%lu,\"answered_ok\":%lu,\"loss_pct\":%.1f", r->sent,
+		       r->received, r->answered_ok, loss);
+		if (r->nrtts)
+			printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f,"
+			       "\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f}",
+			       ms(r->rtts[0]), avg, ms(r->rtts[r->nrtts - 1]), mdev,
+			       ms(percentile(r->rtts, r->nrtts, 50)), ms(percentile(r->rtts, r->nrtts, 95)),
+			       ms(percentile(r->rtts, r->nrtts, 99)));
+		printf("}}\n");
+		return;
+	}
+	printf("\n--- %s sip options statistics ---\n", t->text);
+	printf("%lu requests sent, %lu received, %lu answered %s, %.1f%% loss\n", r->sent, r->received,
+	       r->answered_ok, r->expect_code ? "as expected" : "2xx", loss);
+	if (!r->nrtts)
+		return;
+	printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ms(r->rtts[0]), avg,
+	       ms(r->rtts[r->nrtts - 1]), mdev);
+	printf("rtt p50/p95/p99 = %.3f/%.3f/%.3f ms\n", ms(percentile(r->rtts, r->nrtts, 50)),
+	       ms(percentile(r->rtts, r->nrtts, 95)), ms(percentile(r->rtts, r->nrtts, 99)));
+}
+
+static void print_ping_reply(const struct run *r, const struct probe *p, int err,
+                             const struct sip_msg *resp, uint64_t rtt)
+{
+	if (json(r) && err) {
+		printf("{\"seq\":%lu,\"peer\":\"%s\",\"error\":\"%s\"}\n", p->seq, p->peer,
+		       sip_strerror(err));
+	} else if (json(r)) {
+		printf("{\"seq\":%lu,\"peer\":\"%s\",\"status\":%u,\"reason\":", p->seq, p->peer,
+		       resp->status);
+		sip_print_json_str(stdout, resp->reason);
+		printf(",\"rtt_ms\":%.3f}\n", ms(rtt));
+	} else if (err) {
+		printf("no response from %s seq=%lu: %s\n", p->peer, p->seq, sip_strerror(err));
+	} else {
+		printf("%u %.*s from %s seq=%lu time=%.3f ms\n", resp->status, SIP_STR_FMT(resp->reason),
+		       p->peer, p->seq, ms(rtt));
+	}
+}
+
+static void record_rtt(struct run *r, uint64_t rtt)
+{
+	if (r->nrtts == r->caprtts) {
+		size_t cap = r->caprtts ? r->caprtts * 2 : 64;
+		uint64_t *n = realloc(r->rtts, cap * sizeof *n);
+		if (!n)
+			return; /* the statistics lose a sample, the probe goes on */
+		r->rtts = n;
+		r->caprtts = cap;
+	}
+	r->rtts[r->nrtts++] = rtt;
+}
+
+/* ---- one probe ---- */
+
+static void send_next_ping(void *arg);
+
+static void finish_target(struct target *t, int result)
+{
+	struct run *r = t->run;
+	t->result = result;
+	if (r->pending)
+		r->pending--;
+	if (r->pending == 0)
+		sip_loop_stop(r->pc.loop);
+}
+
+static void header_text(const struct sip_msg *m, enum sip_hdr_id id, char *buf, size_t cap)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, id);
+	snprintf(buf, cap, "%.*s", h ? (int)h->value.len : 0, h ? h->value.p : "");
+}
+
+static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt)
+{
+	struct target *t = p->arg;
+	struct run *r = t->run;
+	if (r->ping) {
+		r->inflight--;
+		if (!err) {
+			r->received++;
+			if (wanted(r, resp->status))
+				r->answered_ok++;
+			record_rtt(r, rtt);
+		}
+		if (!r->cc.quiet && r->interval_us)
+			print_ping_reply(r, p, err, resp, rtt);
+		probe_free(p);
+		if (r->stopping || (r->count && r->sent >= r->count)) {
+			if (r->inflight == 0)
+				sip_loop_stop(r->pc.loop);
+		} else if (r->interval_us == 0) {
+			send_next_ping(r);
+		}
+		return;
+	}
+	if (err) {
+		t->result = probe_exit_code(err);
+		snprintf(t->reason, sizeof t->reason, "%s", sip_strerror(err));
+	} else if (!resp) {
+		t->result = EXIT_OK; /* a dry run: the request was printed */
+	} else {
+		t->status = resp->status;
+		t->rtt_us = rtt;
+		snprintf(t->reason, sizeof t->reason, "%.*s", SIP_STR_FMT(resp->reason));
+		header_text(resp, SIP_HDR_SERVER, t->server, sizeof t->server);
+		if (!t->server[0])
+			header_text(resp, SIP_HDR_USER_AGENT, t->server, sizeof t->server);
+		if (r->ntargets == 1 && !r->nagios)
+			probe_print_summary(p, resp, &r->cc);
+		t->result = wanted(r, resp->status) ? EXIT_OK : EXIT_RESPONSE;
+	}
+	probe_free(p);
+	finish_target(t, t->result);
+}
+
+static int start_probe(struct target *t)
+{
+	struct run *r = t->run;
+	struct probe_spec ps = {
+		.method = SIP_OPTIONS,
+		.dest = &t->dest,
+		.seq = r->ping ? r->sent : 1,
+		.done = on_probe_done,
+		.arg = t,
+		.dry_run = r->dry_run,
+	};
+	return probe_start(&r->pc, &ps);
+}
+
+static void send_next_ping(void *arg)
+{
+	struct run *r = arg;
+	struct target *t = &r->targets[0];
+	while (!r->stopping && (!r->count || r->sent < r->count) &&
+	       r->inflight < (r->interval_us ? 1000000ul : r->concurrency)) {
+		r->sent++;
+		r->inflight++;
+		if (start_probe(t) != 0) {
+			r->inflight--;
+			r->stopping = true;
+			break;
+		}
+		if (r->interval_us)
+			break;
+	}
+	if (r->interval_us && !r->stopping && (!r->count || r->sent < r->count))
+		sip_timer_start(r->pc.loop, &r->next_probe, r->interval_us, send_next_ping, r);
+	if (r->inflight == 0)
+		sip_loop_stop(r->pc.loop);
+}
+
+static void on_interrupt(void *arg)
+{
+	struct run *r = arg;
+	if (r->stopping) {
+		sip_loop_stop(r->pc.loop); /* a second Ctrl-C: stop waiting */
+		return;
+	}
+	r->stopping = true;
+	sip_timer_cancel(r->pc.loop, &r->next_probe);
+	if (!r->ping || r->inflight == 0)
+		sip_loop_stop(r->pc.loop);
+}
+
+/* Once every target has its destinations, the probes start. */
+static void on_dest_ready(struct probe_dest *d, int err, void *arg)
+{
+	struct target *t = arg;
+	struct run *r = t->run;
+	(void)d;
+	if (err) {
+		snprintf(t->reason, sizeof t->reason, "%s", sip_strerror(err));
+		finish_target(t, EXIT_DNS);
+		return;
+	}
+	if (r->ping) {
+		send_next_ping(r);
+		return;
+	}
+	if (start_probe(t) != 0)
+		finish_target(t, EXIT_INTERNAL);
+}
+
+/* ---- output of several targets, and nagios ---- */
+
+static void print_table(struct run *r)
+{
+	for (size_t i = 0; i < r->ntargets; i++) {
+		struct target *t = &r->targets[i];
+		int result = t->result < 0 ? EXIT_TIMEOUT : t->result;
+		if (json(r)) {
+			printf("{\"target\":");
+			sip_print_json_str(stdout, sip_str_from(t->text));
+			if (t->status) {
+				printf(",\"status\":%u,\"reason\":", t->status);
+				sip_print_json_str(stdout, sip_str_from(t->reason));
+				printf(",\"rtt_ms\":%.3f,\"server\":", ms(t->rtt_us));
+				sip_print_json_str(stdout, sip_str_from(t->server));
+			} else {
+				printf(",\"error\":");
+				sip_print_json_str(stdout, sip_str_from(t->reason[0] ? t->reason : "not probed"));
+			}
+			printf(",\"exit\":%d}\n", result);
+		} else if (t->status)
+			printf("%-32s %u %-24s %8.3f ms  %s\n", t->text, t->status, t->reason, ms(t->rtt_us),
+			       t->server);
+		else
+			printf("%-32s --- %s\n", t->text, t->reason[0] ? t->reason : "not probed");
+	}
+}
+
+static int nagios(struct run *r)
+{
+	struct target *t = &r->targets[0];
+	double rtt = ms(t->rtt_us);
+	const char *state[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	int code;
+	if (t->result == EXIT_OK)
+		code = (r->crit_ms && rtt > (double)r->crit_ms)   ? 2
+		       : (r->warn_ms && rtt > (double)r->warn_ms) ? 1
+		                                                   : 0;
+	else
+		code = t->result == EXIT_USAGE || t->result == EXIT_INTERNAL ? 3 : 2;
+	char warn[24] = "", crit[24] = "";
+	if (r->warn_ms)
+		snprintf(warn, sizeof warn, "%lu", r->warn_ms);
+	if (r->crit_ms)
+		snprintf(crit, sizeof crit, "%lu", r->crit_ms);
+	if (t->status)
+		printf("SIP %s - %u %s from %s in %.1f ms | rtt=%.3fms;%s;%s;0\n", state[code], t->status,
+		       t->reason, t->server[0] ? t->server : t->text, rtt, rtt, warn, crit);
+	else
+		printf("SIP %s - %s: %s\n", state[code], t->text, t->reason);
+	return code;
+}
+
+int cmd_options(const struct cmd *self, int argc, char **argv)
+{
+	struct run r = {.cmd = self, .concurrency = 1, .interval_us = 1000000};
+	const char *file = NULL, *arg;
+	bool interval_set = false;
+	unsigned long v;
+	int key;
+	while ((key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
+		switch (key) {
+		case OPT_COUNT:
+			if (cmd_parse_uint(self, "count", arg, 1, 100000000, &r.count))
+				return EXIT_USAGE;
+			r.ping = true;
+			break;
+		case OPT_INTERVAL:
+			if (parse_seconds(&r, "interval", arg, &r.interval_us))
+				return EXIT_USAGE;
+			r.ping = interval_set = true;
+			break;
+		case OPT_CONCURRENCY:
+			if (cmd_parse_uint(self, "concurrency", arg, 1, 10000, &r.concurrency))
+				return EXIT_USAGE;
+			break;
+		case OPT_FILE:
+			file = arg;
+			break;
+		case OPT_EXPECT:
+			if (parse_expect(&r, arg))
+				return EXIT_USAGE;
+			break;
+		case OPT_WARN:
+		case OPT_CRIT:
+			if (cmd_parse_uint(self, key == OPT_WARN ? "warn" : "crit", arg, 0, 3600000, &v))
+				return EXIT_USAGE;
+			*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
+			break;
+		case OPT_DRY_RUN:
+			r.dry_run = true;
+			break;
+		}
+	}
+	if (key == -3)
+		return EXIT_OK;
+	if (key == -2)
+		return EXIT_USAGE;
+	r.nagios = r.cc.nagios;
+	r.targets = calloc(MAX_TARGETS, sizeof *r.targets);
+	if (!r.targets) {
+		cmd_error(self, "out of memory");
+		return EXIT_INTERNAL;
+	}
+	int rc = 0;
+	for (int i = optind; rc == 0 && i < argc; i++)
+		rc = add_target(&r, argv[i]);
+	if (rc == 0 && file)
+		rc = read_targets(&r, file);
+	if (rc == 0 && r.ntargets == 0) {
+		cmd_error(self, "no target given");
+		fprintf(stderr, "See 'sip options --help'.\n");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && r.concurrency > 1 && (!interval_set || r.interval_us != 0)) {
+		cmd_error(self, "--concurrency needs -i 0");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && r.ping && r.ntargets > 1) {
+		cmd_error(self, "-c and -i take one target");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && r.nagios && (r.ntargets > 1 || r.ping)) {
+		cmd_error(self, "-o nagios takes one target and no -c or -i");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && r.dry_run && (r.ntargets > 1 || r.ping)) {
+		cmd_error(self, "--dry-run takes one target and no -c or -i");
+		rc = EXIT_USAGE;
+	}
+	if (rc) {
+		free(r.targets);
+		return rc;
+	}
+	/* Many targets, a ping or nagios print lines of their own, the messages only with -v. */
+	bool show_messages = r.ntargets == 1 && !r.ping && !r.nagios ? !r.cc.quiet : r.cc.verbose > 0;
+	struct probe_setup setup = {.show_messages = show_messages};
+	rc = probe_ctx_init(&r.pc, self, &r.cc, &setup);
+	if (rc) {
+		free(r.targets);
+		return rc;
+	}
+	sip_loop_signal(r.pc.loop, SIGINT, on_interrupt, &r);
+	sip_loop_signal(r.pc.loop, SIGTERM, on_interrupt, &r);
+	r.pending = r.ntargets;
+	for (size_t i = 0; i < r.ntargets; i++)
+		if (probe_dest_resolve(&r.pc, &r.targets[i].dest, &r.targets[i].uri, on_dest_ready,
+		                       &r.targets[i]) != 0)
+			finish_target(&r.targets[i], EXIT_DNS);
+	if (r.pending)
+		sip_loop_run(r.pc.loop);
+
+	if (r.ping) {
+		print_ping_summary(&r);
+		rc = r.received == 0 ? (r.targets[0].result > 0 ? r.targets[0].result : EXIT_TIMEOUT)
+		     : r.answered_ok == r.received ? EXIT_OK
+		                                   : EXIT_RESPONSE;
+	} else if (r.nagios) {
+		rc = nagios(&r);
+	} else {
+		if (r.ntargets > 1)
+			print_table(&r);
+		rc = EXIT_OK;
+		for (size_t i = 0; i < r.ntargets; i++) {
+			int tr = r.targets[i].result < 0 ? EXIT_TIMEOUT : r.targets[i].result;
+			if (tr > rc)
+				rc = tr;
+			if (r.ntargets == 1 && tr == EXIT_DNS)
+				cmd_error(self, "cannot resolve '%s': %s", r.targets[i].text,
+				          r.targets[i].reason);
+			else if (r.ntargets == 1 && tr != EXIT_OK && r.targets[i].status == 0)
+				cmd_error(self, "'%s': %s", r.targets[i].text, r.targets[i].reason);
+		}
+	}
+	for (size_t i = 0; i < r.ntargets; i++)
+		probe_dest_reset(&r.targets[i].dest);
+	probe_ctx_reset(&r.pc);
+	free(r.rtts);
+	free(r.targets);
+	return rc;
+}

@@ -1,0 +1,450 @@
+/* probe.c - the network half every request-sending subcommand shares; see
+ * probe.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+
+static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
+{
+	struct probe_ctx *pc = arg;
+	if (!pc->show_messages)
+		return;
+	struct sip_print_opts po = {
+		.format = pc->cc->format,
+		.color = pc->cc->color,
+		.packet = pi,
+		.t0_us = pc->t0,
+	};
+	if (sip_msg_parse(pc->scratch, buf, len, 0) == 0)
+		sip_msg_print(stdout, pc->scratch, &po);
+	else
+		sip_msg_print_unparsed(stdout, (struct sip_str){buf, len}, &po);
+	if (po.format == SIP_PRINT_PRETTY)
+		putchar('\n');
+	fflush(stdout);
+}
+
+static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
+                      void *arg)
+{
+	struct probe_ctx *pc = arg;
+	char addr[64];
+	if (sip_sockaddr_print(remote, addr, sizeof addr) < 0)
+		addr[0] = '\0';
+	/* The transaction reports the error code; the detail (which certificate
+	 * check failed) is only here, and worth a line for TLS. */
+	if (detail && *detail && (err == SIP_ETLS || pc->cc->verbose))
+		cmd_error(pc->cmd, "%s %s: %s: %s", sip_tp_name(tp), addr, sip_strerror(err), detail);
+	else if (pc->cc->verbose)
+		cmd_error(pc->cmd, "%s %s: %s", sip_tp_name(tp), addr, sip_strerror(err));
+}
+
+/* "ADDR[:PORT]", "[v6]:PORT", ":PORT" */
+static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t cap, uint16_t *port)
+{
+	const char *colon = NULL;
+	*port = 0;
+	host[0] = '\0';
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (size_t)(close - s) >= cap)
+			goto bad;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (close[1] && !colon)
+			goto bad;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon)
+			colon = NULL; /* a bare IPv6 address */
+		size_t n = colon ? (size_t)(colon - s) : strlen(s);
+		if (n >= cap)
+			goto bad;
+		memcpy(host, s, n);
+		host[n] = '\0';
+	}
+	if (colon) {
+		unsigned long v;
+		if (cmd_parse_uint(pc->cmd, "local", colon + 1, 0, 65535, &v))
+			return EXIT_USAGE;
+		*port = (uint16_t)v;
+	}
+	struct sip_sockaddr sa;
+	if (host[0] && sip_sockaddr_set(&sa, sip_str_from(host), 0) != 0)
+		goto bad;
+	return 0;
+bad:
+	cmd_error(pc->cmd, "bad value '%s' for --local: expected ADDR[:PORT] with a numeric address",
+	          s);
+	return EXIT_USAGE;
+}
+
+int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
+                   const struct probe_setup *setup)
+{
+	char host[64];
+	struct sip_ctx_opts o;
+	memset(pc, 0, sizeof *pc);
+	memset(&o, 0, sizeof o);
+	pc->cmd = cmd;
+	pc->cc = cc;
+	pc->show_messages = setup->show_messages;
+	o.tp.cert_file = setup->cert_file;
+	o.tp.key_file = setup->key_file;
+	if (cc->local) {
+		int rc = parse_local(pc, cc->local, host, sizeof host, &o.tp.local_port);
+		if (rc)
+			return rc;
+		o.tp.local_host = host[0] ? host : NULL;
+	}
+	o.tp.family = cc->family;
+	o.tp.ca_file = cc->ca_file;
+	o.tp.insecure = cc->insecure;
+	o.tp.trace = on_trace;
+	o.tp.trace_arg = pc;
+	o.t1_us = cc->t1_us;
+	o.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION;
+	pc->scratch = malloc(sizeof *pc->scratch);
+	if (!pc->scratch || sip_loop_new(&pc->loop) != 0) {
+		free(pc->scratch);
+		cmd_error(cmd, "out of memory");
+		return EXIT_INTERNAL;
+	}
+	int err = sip_ctx_new(&pc->ctx, pc->loop, &o, on_tp_err, pc);
+	if (err) {
+		cmd_error(cmd, "cannot open a socket%s%s: %s", cc->local ? " on " : "",
+		          cc->local ? cc->local : "", sip_strerror(err));
+		probe_ctx_reset(pc);
+		return EXIT_TRANSPORT;
+	}
+	int rc = cmd_resolver_new(cmd, cc, pc->loop, &pc->resolver);
+	if (rc) {
+		probe_ctx_reset(pc);
+		return rc;
+	}
+	if (sip_rand_token(pc->call_id, 24) != 0 || sip_rand_token(pc->from_tag, 12) != 0) {
+		cmd_error(cmd, "no random numbers");
+		probe_ctx_reset(pc);
+		return EXIT_INTERNAL;
+	}
+	pc->t0 = sip_loop_now(pc->loop);
+	return 0;
+}
+
+void probe_ctx_reset(struct probe_ctx *pc)
+{
+	sip_resolver_free(pc->resolver);
+	sip_ctx_free(pc->ctx);
+	sip_loop_free(pc->loop);
+	free(pc->scratch);
+	memset(pc, 0, sizeof *pc);
+}
+
+/* ---- destinations ---- */
+
+static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg)
+{
+	struct probe_dest *d = arg;
+	if (!err) {
+		memcpy(d->targets, targets, n * sizeof *targets);
+		d->ntargets = n;
+		/* -t over a target that named no transport: every address, that transport. */
+		for (size_t i = 0; i < n && d->pc->cc->transport >= 0; i++)
+			d->targets[i].tp = (enum sip_tp)d->pc->cc->transport;
+		if (n == 0)
+			err = SIP_ENOTFOUND;
+	}
+	d->ready(d, err, d->arg);
+}
+
+int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
+                       void (*ready)(struct probe_dest *d, int err, void *arg), void *arg)
+{
+	const struct sip_uri *where = uri;
+	memset(d, 0, sizeof *d);
+	d->pc = pc;
+	d->ruri = uri;
+	d->ready = ready;
+	d->arg = arg;
+	if (sip_uri_print(uri, d->ruri_text, sizeof d->ruri_text) < 0) {
+		cmd_error(pc->cmd, "target URI is too long");
+		return EXIT_USAGE;
+	}
+	if (pc->cc->proxy) {
+		if (!pc->proxy.host.len && cmd_parse_target(pc->cmd, pc->cc->proxy, pc->proxy_buf,
+		                                            sizeof pc->proxy_buf, &pc->proxy) != 0)
+			return EXIT_USAGE;
+		where = &pc->proxy;
+	}
+	struct sip_resolve_opts ro = {.family = pc->cc->family};
+	if (pc->cc->transport >= 0)
+		ro.tp_mask = 1u << pc->cc->transport;
+	int err = sip_resolve(pc->resolver, where, &ro, on_resolved, d);
+	if (err) {
+		cmd_error(pc->cmd, "cannot resolve '%s': %s", d->ruri_text, sip_strerror(err));
+		return EXIT_DNS;
+	}
+	return 0;
+}
+
+void probe_dest_reset(struct probe_dest *d)
+{
+	memset(d, 0, sizeof *d);
+}
+
+/* ---- one request ---- */
+
+int probe_exit_code(int err)
+{
+	switch (err) {
+	case SIP_ETIMEDOUT: return EXIT_TIMEOUT;
+	case SIP_EREFUSED:
+	case SIP_ENET:
+	case SIP_ETLS:
+	case SIP_ECLOSED:
+	case SIP_ETOOBIG:
+	case SIP_ESYS: return EXIT_TRANSPORT;
+	case SIP_ENOTFOUND:
+	case SIP_EDNS: return EXIT_DNS;
+	case SIP_ESYNTAX: return EXIT_PROTOCOL;
+	}
+	return EXIT_INTERNAL;
+}
+
+static int send_current(struct probe *p);
+
+static bool worth_failing_over(int err)
+{
+	return err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET || err == SIP_ETLS ||
+	       err == SIP_ECLOSED;
+}
+
+static void finish(struct probe *p, int err, const struct sip_msg *msg)
+{
+	uint64_t rtt = err ? 0 : sip_loop_now(p->pc->loop) - p->sent_at;
+	sip_timer_cancel(p->pc->loop, &p->deadline);
+	p->spec.done(p, err, err ? NULL : msg, rtt);
+}
+
+/* --timeout: the whole wait, across fail-over, is capped. */
+static void on_deadline(void *arg)
+{
+	struct probe *p = arg;
+	sip_txn_free(p->txn);
+	p->txn = NULL;
+	finish(p, SIP_ETIMEDOUT, NULL);
+}
+
+static void on_response(int err, const struct sip_msg *msg, void *arg)
+{
+	struct probe *p = arg;
+	struct probe_dest *d = p->spec.dest;
+	if (!err && msg->status < 200)
+		return;
+	sip_txn_free(p->txn);
+	p->txn = NULL;
+	const struct sip_target *t = &d->targets[d->cur];
+	char cert[512];
+	/* -v over TLS: whose certificate it was, verified or not. */
+	if (t->tp == SIP_TP_TLS && p->pc->cc->verbose &&
+	    sip_transport_tls_peer(sip_ctx_transport(p->pc->ctx), &t->addr, cert, sizeof cert) > 0)
+		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", p->pc->cmd->name, p->peer, cert);
+	if (err && worth_failing_over(err) && d->cur + 1 < d->ntargets) {
+		d->cur++;
+		cmd_warn(p->pc->cmd, "%s from %s; trying %s", sip_strerror(err), p->peer,
+		         d->targets[d->cur].name);
+		if (send_current(p) == 0)
+			return;
+	}
+	finish(p, err, msg);
+}
+
+static void print_dry_run(struct probe *p, const char *buf, size_t len)
+{
+	struct sip_msg *m = p->pc->scratch;
+	struct sip_print_opts po = {.format = p->pc->cc->format, .color = p->pc->cc->color};
+	if (sip_msg_parse(m, buf, len, 0) == 0)
+		sip_msg_print(stdout, m, &po);
+}
+
+static int send_current(struct probe *p)
+{
+	struct probe_ctx *pc = p->pc;
+	const struct cmd_common *cc = pc->cc;
+	const struct sip_target *t = &p->spec.dest->targets[p->spec.dest->cur];
+	char host[64], from[300], contact[300], mf[32];
+	struct sip_build_hdr hdrs[CMD_MAX_HEADERS + 1];
+	size_t nh = 0;
+	int err = sip_transport_local(sip_ctx_transport(pc->ctx), t->tp, &t->addr,
+	                              t->name[0] ? t->name : NULL, &p->local);
+	if (err == 0)
+		err = sip_sockaddr_host(&p->local, host, sizeof host) < 0 ? SIP_ENOSPC : 0;
+	sip_sockaddr_print(&t->addr, p->peer, sizeof p->peer);
+	if (err)
+		return err;
+	snprintf(from, sizeof from, "<sip:sip@%s>", host);
+	snprintf(contact, sizeof contact, "<sip:sip@%s:%u%s%s>", host, sip_sockaddr_port(&p->local),
+	         t->tp == SIP_TP_UDP ? "" : ";transport=", t->tp == SIP_TP_UDP ? "" : (t->tp == SIP_TP_TCP ? "tcp" : "tls"));
+	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 means the default in a spec. */
+	if (cc->max_forwards == 0) {
+		snprintf(mf, sizeof mf, "Max-Forwards: 0");
+		hdrs[nh++].line = mf;
+	}
+	for (size_t i = 0; i < cc->nheaders; i++)
+		hdrs[nh++].line = cc->headers[i];
+	struct sip_request_spec s = {
+		.method = p->spec.method,
+		.ruri = p->spec.dest->ruri_text,
+		.from = cc->from ? cc->from : from,
+		.from_tag = pc->from_tag,
+		.to = cc->to,
+		.call_id = pc->call_id,
+		.cseq = (uint32_t)p->spec.seq,
+		.transport = sip_tp_name(t->tp),
+		.via_host = host,
+		.via_port = sip_sockaddr_port(&p->local),
+		.contact = cc->contact ? cc->contact : contact,
+		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.headers = hdrs,
+		.nheaders = nh,
+	};
+	struct sip_buf b;
+	sip_buf_init(&b, 0);
+	err = sip_build_request(&b, &s);
+	if (err) {
+		sip_buf_reset(&b);
+		cmd_error(pc->cmd, "cannot build the request: %s", sip_strerror(err));
+		return err;
+	}
+	if (p->spec.dry_run) {
+		print_dry_run(p, b.p, b.len);
+		sip_buf_reset(&b);
+		p->spec.done(p, 0, NULL, 0);
+		return 0;
+	}
+	err = sip_txn_start(&p->txn, pc->ctx, t, b.p, b.len, on_response, p);
+	sip_buf_reset(&b);
+	if (err == 0)
+		p->sent_at = sip_txn_sent_at(p->txn);
+	return err;
+}
+
+int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
+{
+	if (spec->dest->ntargets == 0)
+		return SIP_ENOTFOUND;
+	struct probe *p = calloc(1, sizeof *p);
+	if (!p)
+		return SIP_ENOMEM;
+	p->pc = pc;
+	p->spec = *spec;
+	p->arg = spec->arg;
+	p->seq = spec->seq;
+	sip_timer_init(&p->deadline);
+	if (pc->cc->timeout_us && !spec->dry_run)
+		sip_timer_start(pc->loop, &p->deadline, pc->cc->timeout_us, on_deadline, p);
+	/* A dry run ends inside: done has freed p when this returns 0. */
+	int err = send_current(p);
+	if (err) {
+		sip_timer_cancel(pc->loop, &p->deadline);
+		free(p);
+	}
+	return err;
+}
+
+void probe_free(struct probe *p)
+{
+	if (!p)
+		return;
+	sip_timer_cancel(p->pc->loop, &p->deadline);
+	sip_txn_free(p->txn);
+	free(p);
+}
+
+/* ---- the summary ---- */
+
+static void summary_line(const char *label, const struct sip_msg *m, enum sip_hdr_id id)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, id);
+	if (!h)
+		return;
+	printf("%-12s", label);
+	for (; h; h = sip_msg_hdr_next(m, h))
+		printf("%.*s%s", SIP_STR_FMT(h->value), sip_msg_hdr_next(m, h) ? ", " : "\n");
+}
+
+/* Where the server saw the request come from, when it says (Via received/rport). */
+static bool seen_as(const struct probe *p, const struct sip_msg *resp, char *buf, size_t cap,
+                    bool *nat)
+{
+	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_VIA);
+	struct sip_str list, elem;
+	struct sip_via v;
+	char ours[64];
+	if (!h)
+		return false;
+	list = h->value;
+	if (sip_list_next(&list, &elem) != 1 || sip_via_parse(&v, elem) != 0)
+		return false;
+	if (!v.received.len && !v.rport_value)
+		return false;
+	if (sip_sockaddr_host(&p->local, ours, sizeof ours) < 0)
+		return false;
+	uint16_t port = v.rport_value ? v.rport_value : sip_sockaddr_port(&p->local);
+	struct sip_str host = v.received.len ? v.received : sip_str_from(ours);
+	bool v6 = memchr(host.p, ':', host.len) && host.p[0] != '[';
+	snprintf(buf, cap, "%s%.*s%s:%u", v6 ? "[" : "", SIP_STR_FMT(host), v6 ? "]" : "", port);
+	struct sip_str bare = sip_str_from(ours);
+	if (bare.len > 2 && bare.p[0] == '[')
+		bare = (struct sip_str){bare.p + 1, bare.len - 2};
+	struct sip_str rh = host;
+	if (rh.len > 2 && rh.p[0] == '[')
+		rh = (struct sip_str){rh.p + 1, rh.len - 2};
+	*nat = !sip_str_ieq(rh, bare) || port != sip_sockaddr_port(&p->local);
+	return true;
+}
+
+void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
+                         const struct cmd_common *cc)
+{
+	char seen[80];
+	bool nat = false, have_seen = seen_as(p, resp, seen, sizeof seen, &nat);
+	double rtt = (double)(sip_loop_now(p->pc->loop) - p->sent_at) / 1000.0;
+	if (cc->format == SIP_PRINT_JSON) {
+		const struct sip_hdr *h;
+		printf("{\"summary\":{\"peer\":\"%s\",\"status\":%u,\"rtt_ms\":%.3f", p->peer, resp->status,
+		       rtt);
+		static const struct {
+			const char *key;
+			enum sip_hdr_id id;
+		} keys[] = {{"server", SIP_HDR_SERVER},     {"user_agent", SIP_HDR_USER_AGENT},
+		            {"allow", SIP_HDR_ALLOW},       {"supported", SIP_HDR_SUPPORTED},
+		            {"accept", SIP_HDR_ACCEPT}};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+			if (!(h = sip_msg_hdr(resp, keys[i].id)))
+				continue;
+			printf(",\"%s\":", keys[i].key);
+			sip_print_json_str(stdout, h->value);
+		}
+		if (have_seen)
+			printf(",\"seen_as\":\"%s\",\"nat\":%s", seen, nat ? "true" : "false");
+		printf("}}\n");
+		return;
+	}
+	if (cc->format != SIP_PRINT_PRETTY)
+		return;
+	printf("%-12s%s %u %.*s in %.3f ms\n", "Answer:", p->peer, resp->status,
+	       SIP_STR_FMT(resp->reason), rtt);
+	summary_line("Server:", resp, SIP_HDR_SERVER);
+	summary_line("User-Agent:", resp, SIP_HDR_USER_AGENT);
+	summary_line("Allow:", resp, SIP_HDR_ALLOW);
+	summary_line("Supported:", resp, SIP_HDR_SUPPORTED);
+	summary_line("Accept:", resp, SIP_HDR_ACCEPT);
+	if (have_seen && nat)
+		printf("%-12sthe server sees you as %s: you are behind NAT\n", "NAT:", seen);
+	else if (have_seen)
+		printf("%-12snone: the server sees you as %s\n", "NAT:", seen);
+}

@@ -1,0 +1,89 @@
+/* probe.h - what every subcommand that talks to the network shares: the
+ * loop, context and resolver set up from the shared options, destinations
+ * resolved per RFC 3263 with fail-over along their targets, requests built
+ * with the real local address, and every message sent or received printed. */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include "cmd.h"
+
+struct probe_ctx {
+	const struct cmd *cmd;
+	const struct cmd_common *cc;
+	struct sip_loop *loop;
+	struct sip_ctx *ctx;
+	struct sip_resolver *resolver;
+	bool show_messages;
+	uint64_t t0;
+	struct sip_msg *scratch; /* for printing traced messages */
+	char call_id[40];        /* one per run: a ping's requests share it */
+	char from_tag[20];
+	struct sip_uri proxy;    /* -p, parsed once */
+	char proxy_buf[512];
+};
+
+struct probe_setup {
+	bool show_messages; /* print every message sent and received */
+	const char *cert_file; /* TLS server side (sip listen) */
+	const char *key_file;
+};
+
+/* Sets up from the shared options; returns 0 or an exit code after a message. */
+int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
+                   const struct probe_setup *setup);
+void probe_ctx_reset(struct probe_ctx *pc);
+
+/* Where requests for one target go: its Request-URI and the addresses the
+ * target (or the outbound proxy) resolved to, in the order to try. */
+struct probe_dest {
+	struct probe_ctx *pc;
+	const struct sip_uri *ruri;
+	char ruri_text[512];
+	struct sip_target targets[SIP_RESOLVE_MAX];
+	size_t ntargets;
+	size_t cur;
+	void (*ready)(struct probe_dest *d, int err, void *arg);
+	void *arg;
+};
+
+/* Resolves the proxy (-p) or else uri; calls ready from the loop. */
+int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
+                       void (*ready)(struct probe_dest *d, int err, void *arg), void *arg);
+void probe_dest_reset(struct probe_dest *d);
+
+struct probe;
+/* The final response (err 0), or why there is none; resp is NULL for a dry run. */
+typedef void(probe_done_h)(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt_us);
+
+struct probe_spec {
+	enum sip_method method;
+	struct probe_dest *dest;
+	unsigned long seq; /* CSeq number */
+	probe_done_h *done;
+	void *arg;
+	bool dry_run;
+};
+
+/* One request in its transaction, failing over to the destination's next
+ * target on a timeout or transport error. */
+struct probe {
+	struct probe_ctx *pc;
+	struct probe_spec spec;
+	void *arg;
+	unsigned long seq;
+	struct sip_txn *txn;
+	struct sip_sockaddr local; /* what our Via said */
+	char peer[64];             /* the target it went to: "127.0.0.1:5060" */
+	uint64_t sent_at;
+	struct sip_timer deadline; /* --timeout */
+};
+
+int probe_start(struct probe_ctx *pc, const struct probe_spec *spec);
+void probe_free(struct probe *p);
+/* After a final response: Allow, Supported, Accept, Server, and NAT. */
+void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
+                         const struct cmd_common *cc);
+/* The exit code for a SIP_E* that ended a request. */
+int probe_exit_code(int err);
+
+#endif
