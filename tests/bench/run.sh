@@ -14,9 +14,13 @@
 #                counted by the harness's own malloc (it interposes on glibc's
 #                for the shared libraries too; nothing is preloaded)
 # then ratios, the target (>= 3x sofia-sip's msgs/s, 0 allocs/msg) and the
-# top of libsip's profile. Missing competitor packages are installed when
-# possible; one that cannot be had is reported as skipped. Exits non-zero
-# only when libsip itself cannot be built or refuses a corpus message.
+# top of libsip's profile. Then tests/bench/probe.sh: the wall time and peak
+# memory of one `sip options` probe beside `sipsak -s`, and the flood rate
+# of `sip options -c N -i 0` beside SIPp's client and `sipsak -F`, all
+# against one SIPp UAS on loopback (see that script). Missing competitor
+# packages are installed when possible; one that cannot be had is reported
+# as skipped. Exits non-zero only when libsip or sip itself cannot be built,
+# refuses a corpus message or fails against the loopback server.
 set -u
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -241,4 +245,8 @@ if [ -f "$B/cg.sip.out" ] && command -v callgrind_annotate >/dev/null 2>&1; then
 	echo " inclusive:"
 	top yes 8
 fi
+
+# ---- the network figures ------------------------------------------------------------
+# One probe and a flood against a loopback server, beside sipsak and SIPp.
+sh tests/bench/probe.sh || status=1
 exit "$status"
