@@ -3,7 +3,6 @@
  * the user that replace a default of the same name or add to them. */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +151,10 @@ int sip_rand_token(char *out, size_t len)
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	/* Bytes from 248 up are dropped so that every character is equally likely. */
 	const unsigned limit = 256 - 256 % (sizeof alnum - 1);
-	unsigned char pool[64];
-	size_t used = sizeof pool;
+	/* Bytes left over stay for the next call: a flood of requests then costs
+	 * one getrandom(2) per 4 KiB of randomness, not one per token. */
+	static _Thread_local unsigned char pool[4096];
+	static _Thread_local size_t used = sizeof pool;
 	for (size_t i = 0; i < len;) {
 		if (used == sizeof pool) {
 			int err = random_bytes(pool, sizeof pool);
@@ -206,6 +207,27 @@ static int check_input(const char *const *text, size_t ntext, const struct sip_b
 }
 
 /* ---- header emission shared by requests and responses ------------------ */
+
+/* Appends each string in turn, up to a NULL: a header line from its parts
+ * without a trip through printf, which a flood of requests would feel. */
+static void put(struct sip_buf *b, ...)
+{
+	va_list ap;
+	va_start(ap, b);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
+		sip_buf_puts(b, s);
+	va_end(ap);
+}
+
+static void put_uint(struct sip_buf *b, uint64_t v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	sip_buf_append(b, digits + i, sizeof digits - i);
+}
 
 struct emit {
 	struct sip_buf *out;
@@ -260,11 +282,12 @@ static void put_addr(struct sip_buf *b, struct sip_str v, bool wrap, const char 
 {
 	bool wrapped = wrap && is_bare(v) && !(v.len == 1 && v.p[0] == '*');
 	if (wrapped)
-		sip_buf_printf(b, "<%.*s>", SIP_STR_FMT(v));
-	else
-		sip_buf_append(b, v.p, v.len);
+		sip_buf_puts(b, "<");
+	sip_buf_append(b, v.p, v.len);
+	if (wrapped)
+		sip_buf_puts(b, ">");
 	if (tag && *tag && (wrapped || !has_tag(v)))
-		sip_buf_printf(b, ";tag=%s", tag);
+		put(b, ";tag=", tag, NULL);
 }
 
 /* Headers common to requests and responses, the user's additions, the
@@ -279,10 +302,10 @@ static int finish(struct emit *e, const char *contact, const char *user_agent,
 		sip_buf_puts(b, "\r\n");
 	}
 	if (slot(e, SIP_HDR_USER_AGENT) && user_agent)
-		sip_buf_printf(b, "User-Agent: %s\r\n", user_agent);
+		put(b, "User-Agent: ", user_agent, "\r\n", NULL);
 	/* a type without a body would describe nothing */
 	if (slot(e, SIP_HDR_CONTENT_TYPE) && content_type && body_len)
-		sip_buf_printf(b, "Content-Type: %s\r\n", content_type);
+		put(b, "Content-Type: ", content_type, "\r\n", NULL);
 	/* Content-Length comes last, after everything the user adds. */
 	e->slot[SIP_HDR_CONTENT_LENGTH] = true;
 	for (size_t i = 0; i < e->nuser; i++) {
@@ -292,8 +315,11 @@ static int finish(struct emit *e, const char *contact, const char *user_agent,
 			sip_buf_puts(b, "\r\n");
 		}
 	}
-	if (slot(e, SIP_HDR_CONTENT_LENGTH))
-		sip_buf_printf(b, "Content-Length: %zu\r\n", body_len);
+	if (slot(e, SIP_HDR_CONTENT_LENGTH)) {
+		sip_buf_puts(b, "Content-Length: ");
+		put_uint(b, body_len);
+		sip_buf_puts(b, "\r\n");
+	}
 	sip_buf_puts(b, "\r\n");
 	return sip_buf_append(b, body, body_len);
 }
@@ -335,20 +361,23 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		return err;
 
 	struct emit e = {.out = out, .user = spec->headers, .nuser = spec->nheaders};
-	sip_buf_printf(out, "%s %s SIP/2.0\r\n", method, spec->ruri);
+	put(out, method, " ", spec->ruri, " SIP/2.0\r\n", NULL);
 	if (slot(&e, SIP_HDR_VIA)) {
 		const char *host = spec->via_host;
 		bool ip6 = strchr(host, ':') && host[0] != '[';
-		sip_buf_printf(out, "Via: SIP/2.0/%s %s%s%s",
-		               spec->transport ? spec->transport : "UDP", ip6 ? "[" : "", host,
-		               ip6 ? "]" : "");
-		if (spec->via_port)
-			sip_buf_printf(out, ":%u", (unsigned)spec->via_port);
-		sip_buf_printf(out, ";branch=%s;rport\r\n", br);
+		put(out, "Via: SIP/2.0/", spec->transport ? spec->transport : "UDP", " ",
+		    ip6 ? "[" : "", host, ip6 ? "]" : "", NULL);
+		if (spec->via_port) {
+			sip_buf_puts(out, ":");
+			put_uint(out, spec->via_port);
+		}
+		put(out, ";branch=", br, ";rport\r\n", NULL);
 	}
-	if (slot(&e, SIP_HDR_MAX_FORWARDS))
-		sip_buf_printf(out, "Max-Forwards: %d\r\n",
-		               spec->max_forwards ? spec->max_forwards : 70);
+	if (slot(&e, SIP_HDR_MAX_FORWARDS)) {
+		sip_buf_puts(out, "Max-Forwards: ");
+		put_uint(out, spec->max_forwards ? spec->max_forwards : 70);
+		sip_buf_puts(out, "\r\n");
+	}
 	if (slot(&e, SIP_HDR_FROM)) {
 		sip_buf_puts(out, "From: ");
 		put_addr(out, sip_str_from(spec->from), true, from_tag);
@@ -360,10 +389,12 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		sip_buf_puts(out, "\r\n");
 	}
 	if (slot(&e, SIP_HDR_CALL_ID))
-		sip_buf_printf(out, "Call-ID: %s\r\n", cid);
-	if (slot(&e, SIP_HDR_CSEQ))
-		sip_buf_printf(out, "CSeq: %" PRIu32 " %s\r\n", spec->cseq ? spec->cseq : 1,
-		               method);
+		put(out, "Call-ID: ", cid, "\r\n", NULL);
+	if (slot(&e, SIP_HDR_CSEQ)) {
+		sip_buf_puts(out, "CSeq: ");
+		put_uint(out, spec->cseq ? spec->cseq : 1);
+		put(out, " ", method, "\r\n", NULL);
+	}
 	return finish(&e, spec->contact, spec->user_agent, spec->content_type, spec->body,
 	              spec->body_len);
 }
@@ -372,8 +403,11 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 static void copy(struct sip_buf *b, const struct sip_msg *req, enum sip_hdr_id id, bool all)
 {
 	const struct sip_hdr *h = sip_msg_hdr(req, id);
-	for (; h; h = all ? sip_msg_hdr_next(req, h) : NULL)
-		sip_buf_printf(b, "%s: %.*s\r\n", sip_hdr_name(id), SIP_STR_FMT(h->value));
+	for (; h; h = all ? sip_msg_hdr_next(req, h) : NULL) {
+		put(b, sip_hdr_name(id), ": ", NULL);
+		sip_buf_append(b, h->value.p, h->value.len);
+		sip_buf_puts(b, "\r\n");
+	}
 }
 
 /* Responses that establish a dialog carry the Record-Route set back
@@ -408,7 +442,9 @@ int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
 	/* Whatever the request lacks is left out rather than refused, so that
 	 * a 400 can still answer a request that is missing headers. */
 	struct emit e = {.out = out, .user = spec->headers, .nuser = spec->nheaders};
-	sip_buf_printf(out, "SIP/2.0 %u %s\r\n", spec->status, reason ? reason : "Unknown");
+	sip_buf_puts(out, "SIP/2.0 ");
+	put_uint(out, spec->status);
+	put(out, " ", reason ? reason : "Unknown", "\r\n", NULL);
 	if (slot(&e, SIP_HDR_VIA))
 		copy(out, req, SIP_HDR_VIA, true);
 	if (slot(&e, SIP_HDR_RECORD_ROUTE) && makes_dialog(req, spec->status))

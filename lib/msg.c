@@ -164,6 +164,75 @@ static const char *const canonical[SIP_HDR_COUNT] = {
 	[SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
 };
 
+/* The same names in lower case: a lookup folds one side only. */
+static const char *const folded[SIP_HDR_COUNT] = {
+	[SIP_HDR_ACCEPT] = "accept",
+	[SIP_HDR_ACCEPT_CONTACT] = "accept-contact",
+	[SIP_HDR_ACCEPT_ENCODING] = "accept-encoding",
+	[SIP_HDR_ACCEPT_LANGUAGE] = "accept-language",
+	[SIP_HDR_ALERT_INFO] = "alert-info",
+	[SIP_HDR_ALLOW] = "allow",
+	[SIP_HDR_ALLOW_EVENTS] = "allow-events",
+	[SIP_HDR_AUTHENTICATION_INFO] = "authentication-info",
+	[SIP_HDR_AUTHORIZATION] = "authorization",
+	[SIP_HDR_CALL_ID] = "call-id",
+	[SIP_HDR_CALL_INFO] = "call-info",
+	[SIP_HDR_CONTACT] = "contact",
+	[SIP_HDR_CONTENT_DISPOSITION] = "content-disposition",
+	[SIP_HDR_CONTENT_ENCODING] = "content-encoding",
+	[SIP_HDR_CONTENT_LANGUAGE] = "content-language",
+	[SIP_HDR_CONTENT_LENGTH] = "content-length",
+	[SIP_HDR_CONTENT_TYPE] = "content-type",
+	[SIP_HDR_CSEQ] = "cseq",
+	[SIP_HDR_DATE] = "date",
+	[SIP_HDR_ERROR_INFO] = "error-info",
+	[SIP_HDR_EVENT] = "event",
+	[SIP_HDR_EXPIRES] = "expires",
+	[SIP_HDR_FROM] = "from",
+	[SIP_HDR_IDENTITY] = "identity",
+	[SIP_HDR_IN_REPLY_TO] = "in-reply-to",
+	[SIP_HDR_MAX_FORWARDS] = "max-forwards",
+	[SIP_HDR_MIME_VERSION] = "mime-version",
+	[SIP_HDR_MIN_EXPIRES] = "min-expires",
+	[SIP_HDR_MIN_SE] = "min-se",
+	[SIP_HDR_ORGANIZATION] = "organization",
+	[SIP_HDR_P_ASSERTED_IDENTITY] = "p-asserted-identity",
+	[SIP_HDR_PATH] = "path",
+	[SIP_HDR_PRIORITY] = "priority",
+	[SIP_HDR_PRIVACY] = "privacy",
+	[SIP_HDR_PROXY_AUTHENTICATE] = "proxy-authenticate",
+	[SIP_HDR_PROXY_AUTHORIZATION] = "proxy-authorization",
+	[SIP_HDR_PROXY_REQUIRE] = "proxy-require",
+	[SIP_HDR_RACK] = "rack",
+	[SIP_HDR_REASON] = "reason",
+	[SIP_HDR_RECORD_ROUTE] = "record-route",
+	[SIP_HDR_REFER_SUB] = "refer-sub",
+	[SIP_HDR_REFER_TO] = "refer-to",
+	[SIP_HDR_REFERRED_BY] = "referred-by",
+	[SIP_HDR_REJECT_CONTACT] = "reject-contact",
+	[SIP_HDR_REPLACES] = "replaces",
+	[SIP_HDR_REPLY_TO] = "reply-to",
+	[SIP_HDR_REQUEST_DISPOSITION] = "request-disposition",
+	[SIP_HDR_REQUIRE] = "require",
+	[SIP_HDR_RETRY_AFTER] = "retry-after",
+	[SIP_HDR_ROUTE] = "route",
+	[SIP_HDR_RSEQ] = "rseq",
+	[SIP_HDR_SERVER] = "server",
+	[SIP_HDR_SESSION_EXPIRES] = "session-expires",
+	[SIP_HDR_SIP_ETAG] = "sip-etag",
+	[SIP_HDR_SIP_IF_MATCH] = "sip-if-match",
+	[SIP_HDR_SUBJECT] = "subject",
+	[SIP_HDR_SUBSCRIPTION_STATE] = "subscription-state",
+	[SIP_HDR_SUPPORTED] = "supported",
+	[SIP_HDR_TIMESTAMP] = "timestamp",
+	[SIP_HDR_TO] = "to",
+	[SIP_HDR_UNSUPPORTED] = "unsupported",
+	[SIP_HDR_USER_AGENT] = "user-agent",
+	[SIP_HDR_VIA] = "via",
+	[SIP_HDR_WARNING] = "warning",
+	[SIP_HDR_WWW_AUTHENTICATE] = "www-authenticate",
+};
+
 enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
 {
 	const char *p = name.p;
@@ -177,12 +246,14 @@ enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
 	unsigned id = by_hash[HDR_HASH(sip_lower(p[0]), sip_lower(p[n / 2]), sip_lower(p[n - 1]), n)];
 	if (id == 0)
 		return SIP_HDR_OTHER;
-	const char *canon = canonical[id];
-	/* A NUL in name must not carry the comparison past canon's end. */
+	/* OR-ing 0x20 lowers a letter and leaves the other token characters
+	 * alone ('_' becomes DEL, which matches nothing). No byte ORs to NUL, so
+	 * the comparison stops at the end of the shorter name. */
+	const char *lc = folded[id];
 	for (size_t i = 0; i < n; i++)
-		if (canon[i] == '\0' || sip_lower(p[i]) != sip_lower(canon[i]))
+		if ((char)(p[i] | 0x20) != lc[i])
 			return SIP_HDR_OTHER;
-	return canon[n] == '\0' ? (enum sip_hdr_id)id : SIP_HDR_OTHER;
+	return lc[n] == '\0' ? (enum sip_hdr_id)id : SIP_HDR_OTHER;
 }
 
 const char *sip_hdr_name(enum sip_hdr_id id)

@@ -694,7 +694,9 @@ SIP_API int sip_txn_start(struct sip_txn **txp, struct sip_ctx *ctx, const struc
                           const char *buf, size_t len, sip_resp_h *h, void *arg);
 /* Stops the transaction (no more calls to its handler) and frees it. */
 SIP_API void sip_txn_free(struct sip_txn *txn);
-/* The request as sent, parsed. */
+/* The request as sent, parsed; NULL once a final response other than an
+ * INVITE's 2xx has been handled (the transaction then keeps only what it
+ * needs to absorb retransmissions). */
 SIP_API const struct sip_msg *sip_txn_request(const struct sip_txn *txn);
 /* Time the request was first sent (loop clock, µs) and how many times it was sent. */
 SIP_API uint64_t sip_txn_sent_at(const struct sip_txn *txn);

@@ -20,9 +20,15 @@ struct sip_txn {
 	struct sip_ctx *ctx;
 	struct sip_txn *next;
 	struct sip_target target;
+	/* The request and its parse live until the final response; what
+	 * matching needs later is copied, so that a completed transaction
+	 * waiting out Timer K costs a few hundred bytes, not a whole message. */
 	char *buf;
 	size_t len;
-	struct sip_msg req;
+	struct sip_msg *req;
+	enum sip_method method;
+	char method_name[32];
+	char branch_buf[96];
 	struct sip_str branch;
 	enum state state;
 	struct sip_timer retrans; /* A or E */
@@ -42,11 +48,19 @@ struct sip_txn {
 struct sip_strans {
 	struct sip_ctx *ctx;
 	struct sip_strans *next;
+	/* The request lives until the final response is built; matching
+	 * retransmissions later needs only the copies below. */
 	char *buf;
 	size_t len;
-	struct sip_msg req;
+	struct sip_msg *req;
+	enum sip_method method;
+	char method_name[32];
+	char branch_buf[96];
+	char host_buf[64];
 	struct sip_str branch;
-	struct sip_str sent_by;
+	struct sip_str host; /* sent-by */
+	uint16_t port;
+	bool rport;
 	struct sip_packet_info pi;
 	enum state state;
 	struct sip_buf resp;
@@ -111,6 +125,17 @@ static void txn_unlink(struct sip_txn *t)
 	}
 }
 
+/* Drops the request once no retransmission or ACK will need it. */
+static void txn_drop_request(struct sip_txn *t)
+{
+	if (t->branch.p != t->branch_buf)
+		return; /* an unusually long branch still points into buf */
+	free(t->req);
+	free(t->buf);
+	t->req = NULL;
+	t->buf = NULL;
+}
+
 static void txn_destroy(struct sip_txn *t)
 {
 	struct sip_loop *l = t->ctx->loop;
@@ -118,6 +143,7 @@ static void txn_destroy(struct sip_txn *t)
 	sip_timer_cancel(l, &t->retrans);
 	sip_timer_cancel(l, &t->timeout);
 	sip_timer_cancel(l, &t->linger);
+	free(t->req);
 	free(t->buf);
 	free(t->ack);
 	free(t);
@@ -163,7 +189,7 @@ static void on_retransmit(void *arg)
 	txn_send(t, t->buf, t->len);
 	/* INVITE doubles without bound (Timer A); others cap at T2 (Timer E),
 	 * and stay at T2 once a provisional response came. */
-	if (t->req.method == SIP_INVITE)
+	if (t->method == SIP_INVITE)
 		t->interval *= 2;
 	else
 		t->interval = t->state == PROCEEDING ? c->t2 : (t->interval * 2 > c->t2 ? c->t2 : t->interval * 2);
@@ -189,7 +215,7 @@ static void on_linger_end(void *arg)
  * Via, From, Call-ID, CSeq number and Route as the INVITE, To from the response. */
 static int build_ack(struct sip_txn *t, const struct sip_msg *resp)
 {
-	const struct sip_msg *r = &t->req;
+	const struct sip_msg *r = t->req;
 	const struct sip_hdr *via = sip_msg_hdr(r, SIP_HDR_VIA);
 	const struct sip_hdr *from = sip_msg_hdr(r, SIP_HDR_FROM);
 	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
@@ -234,7 +260,7 @@ static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
 	if (t->state == TERMINATED)
 		return;
 	if (m->status < 200) {
-		if (t->req.method == SIP_INVITE) {
+		if (t->method == SIP_INVITE) {
 			sip_timer_cancel(c->loop, &t->retrans);
 			sip_timer_cancel(c->loop, &t->timeout);
 		}
@@ -244,7 +270,7 @@ static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
 	}
 	sip_timer_cancel(c->loop, &t->retrans);
 	sip_timer_cancel(c->loop, &t->timeout);
-	if (t->req.method == SIP_INVITE && m->status < 300) {
+	if (t->method == SIP_INVITE && m->status < 300) {
 		/* The TU acknowledges a 2xx itself (§13.2.2.4). */
 		txn_unlink(t);
 		t->next = NULL;
@@ -252,12 +278,14 @@ static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
 		txn_deliver(t, 0, m);
 		return;
 	}
-	if (t->req.method == SIP_INVITE && build_ack(t, m) == 0)
+	if (t->method == SIP_INVITE && build_ack(t, m) == 0)
 		txn_send(t, t->ack, t->ack_len);
 	t->state = COMPLETED;
-	uint64_t wait = reliable ? 0 : (t->req.method == SIP_INVITE ? 64 * c->t1 : c->t4);
+	uint64_t wait = reliable ? 0 : (t->method == SIP_INVITE ? 64 * c->t1 : c->t4);
 	sip_timer_start(c->loop, &t->linger, wait, on_linger_end, t);
 	txn_deliver(t, 0, m);
+	/* Timer K/D keeps the transaction, so it is still here. */
+	txn_drop_request(t);
 }
 
 int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_target *target,
@@ -267,26 +295,36 @@ int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_targ
 	if (!t)
 		return SIP_ENOMEM;
 	t->buf = malloc(len);
-	if (!t->buf) {
+	t->req = malloc(sizeof *t->req);
+	if (!t->buf || !t->req) {
+		free(t->buf);
+		free(t->req);
 		free(t);
 		return SIP_ENOMEM;
 	}
 	memcpy(t->buf, buf, len);
 	t->len = len;
 	struct sip_via via;
-	int err = sip_msg_parse(&t->req, t->buf, len, 0);
-	if (err == 0 && !t->req.is_request)
+	int err = sip_msg_parse(t->req, t->buf, len, 0);
+	if (err == 0 && (!t->req->is_request || t->req->method_name.len >= sizeof t->method_name))
 		err = SIP_EINVAL;
-	if (err == 0 && (err = top_via(&t->req, &via)) == 0 && via.branch.len == 0)
+	if (err == 0 && (err = top_via(t->req, &via)) == 0 && via.branch.len == 0)
 		err = SIP_EINVAL;
 	if (err) {
 		free(t->buf);
+		free(t->req);
 		free(t);
 		return err;
 	}
 	t->ctx = c;
 	t->target = *target;
+	t->method = t->req->method;
+	memcpy(t->method_name, t->req->method_name.p, t->req->method_name.len);
 	t->branch = via.branch;
+	if (via.branch.len < sizeof t->branch_buf) {
+		memcpy(t->branch_buf, via.branch.p, via.branch.len);
+		t->branch = (struct sip_str){t->branch_buf, via.branch.len};
+	}
 	t->h = h;
 	t->arg = arg;
 	t->state = CALLING;
@@ -319,7 +357,7 @@ void sip_txn_free(struct sip_txn *t)
 
 const struct sip_msg *sip_txn_request(const struct sip_txn *t)
 {
-	return &t->req;
+	return t->req;
 }
 
 uint64_t sip_txn_sent_at(const struct sip_txn *t)
@@ -339,7 +377,7 @@ static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
 	if (top_via(m, &via) != 0 || cseq_of(m, &cs) != 0)
 		return NULL;
 	for (struct sip_txn *t = c->clients[bucket(via.branch)]; t; t = t->next)
-		if (sip_str_eq(t->branch, via.branch) && sip_str_eq(t->req.method_name, cs.method_name))
+		if (sip_str_eq(t->branch, via.branch) && sip_str_eq(sip_str_from(t->method_name), cs.method_name))
 			return t;
 	return NULL;
 }
@@ -363,8 +401,18 @@ static void strans_destroy(struct sip_strans *st)
 	sip_timer_cancel(st->ctx->loop, &st->retrans);
 	sip_timer_cancel(st->ctx->loop, &st->linger);
 	sip_buf_reset(&st->resp);
+	free(st->req);
 	free(st->buf);
 	free(st);
+}
+
+/* A copy of s in buf when it fits; else s itself, still in the request. */
+static struct sip_str keep(struct sip_str s, char *buf, size_t cap)
+{
+	if (s.len >= cap)
+		return s;
+	memcpy(buf, s.p, s.len);
+	return (struct sip_str){buf, s.len};
 }
 
 static void on_strans_end(void *arg)
@@ -382,11 +430,10 @@ static void set_port(struct sip_sockaddr *sa, uint16_t port)
 
 static void strans_send(struct sip_strans *st)
 {
-	struct sip_via via;
 	struct sip_sockaddr dst = st->pi.remote;
 	/* §18.2.2: over UDP without rport, the port is the one in sent-by. */
-	if (st->pi.tp == SIP_TP_UDP && top_via(&st->req, &via) == 0 && !via.rport)
-		set_port(&dst, via.has_port ? via.port : 5060);
+	if (st->pi.tp == SIP_TP_UDP && !st->rport)
+		set_port(&dst, st->port ? st->port : 5060);
 	sip_transport_send(st->ctx->tp, st->pi.tp, &dst, NULL, st->resp.p, st->resp.len);
 }
 
@@ -408,22 +455,28 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	if (!s.user_agent)
 		s.user_agent = c->user_agent;
 	sip_buf_reset(&st->resp);
-	int err = sip_build_response(&st->resp, &st->req, &s);
+	int err = sip_build_response(&st->resp, st->req, &s);
 	if (err)
 		return err;
 	st->status = spec->status;
+	if (st->status >= 200 && st->branch.p == st->branch_buf && st->host.p == st->host_buf) {
+		free(st->req);
+		free(st->buf);
+		st->req = NULL;
+		st->buf = NULL;
+	}
 	strans_send(st);
 	if (st->status < 200)
 		return 0;
 	bool reliable = st->pi.tp != SIP_TP_UDP;
 	st->state = COMPLETED;
-	if (st->req.method == SIP_INVITE && st->status >= 300) {
+	if (st->method == SIP_INVITE && st->status >= 300) {
 		if (!reliable) {
 			st->interval = c->t1;
 			sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit, st);
 		}
 		sip_timer_start(c->loop, &st->linger, 64 * c->t1, on_strans_end, st); /* Timer H */
-	} else if (st->req.method == SIP_INVITE) {
+	} else if (st->method == SIP_INVITE) {
 		/* A 2xx ends the transaction; the dialog layer retransmits it. */
 		sip_timer_start(c->loop, &st->linger, 0, on_strans_end, st);
 	} else {
@@ -497,13 +550,11 @@ static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *
 {
 	enum sip_method want = m->method == SIP_ACK ? SIP_INVITE : m->method;
 	for (struct sip_strans *st = c->servers[bucket(via->branch)]; st; st = st->next) {
-		struct sip_via sv;
-		if (!sip_str_eq(st->branch, via->branch) || top_via(&st->req, &sv) != 0)
+		if (!sip_str_eq(st->branch, via->branch) || !sip_str_ieq(st->host, via->host) ||
+		    st->port != via->port)
 			continue;
-		if (!sip_str_ieq(sv.host, via->host) || sv.port != via->port)
-			continue;
-		if (want == SIP_METHOD_OTHER ? sip_str_eq(st->req.method_name, m->method_name)
-		                             : st->req.method == want)
+		if (want == SIP_METHOD_OTHER ? sip_str_eq(sip_str_from(st->method_name), m->method_name)
+		                             : st->method == want)
 			return st;
 	}
 	return NULL;
@@ -529,15 +580,24 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 	}
 	if (m->method == SIP_ACK)
 		return; /* an ACK for a 2xx belongs to a dialog, not to a transaction */
+	if (m->method_name.len >= sizeof st->method_name)
+		return;
 	st = calloc(1, sizeof *st);
-	if (!st || stamp_via(st, m, &via, pi) != 0) {
+	if (!st || !(st->req = malloc(sizeof *st->req)) || stamp_via(st, m, &via, pi) != 0) {
+		if (st)
+			free(st->req);
 		free(st);
 		return;
 	}
-	sip_msg_parse(&st->req, st->buf, st->len, 0);
-	top_via(&st->req, &via);
+	sip_msg_parse(st->req, st->buf, st->len, 0);
+	top_via(st->req, &via);
 	st->ctx = c;
-	st->branch = via.branch;
+	st->method = m->method;
+	memcpy(st->method_name, m->method_name.p, m->method_name.len);
+	st->branch = keep(via.branch, st->branch_buf, sizeof st->branch_buf);
+	st->host = keep(via.host, st->host_buf, sizeof st->host_buf);
+	st->port = via.port;
+	st->rport = via.rport;
 	st->pi = *pi;
 	st->state = PROCEEDING;
 	sip_buf_init(&st->resp, 0);
@@ -545,9 +605,9 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 	st->next = c->servers[b];
 	c->servers[b] = st;
 	if (c->req_h)
-		c->req_h(st, &st->req, pi, c->req_arg);
+		c->req_h(st, st->req, pi, c->req_arg);
 	else
-		sip_ctx_default_answer(c, st, &st->req);
+		sip_ctx_default_answer(c, st, st->req);
 	if (st->status < 200) {
 		struct sip_response_spec s = {.status = 500, .reason = "No Answer From Handler"};
 		sip_strans_respond(st, &s);
