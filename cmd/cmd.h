@@ -130,6 +130,10 @@ void cmd_help(const struct cmd *c, FILE *f);
  */
 int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
                      struct sip_uri *uri);
+/* Says why sip_resolve refused a target (SIP_EINVAL): its transport or
+ * address family against -t (mask of allowed transports, 0: any), -4, -6. */
+void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsigned mask,
+                          const char *arg, const struct sip_uri *u);
 /* A resolver that asks --dns-server, or resolv.conf's servers. Returns 0,
  * or an exit code after printing why not. */
 int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,

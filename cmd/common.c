@@ -521,6 +521,42 @@ int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap
 	return 0;
 }
 
+/* Why sip_resolve refused the target (SIP_EINVAL): what conflicts with what. */
+void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsigned mask,
+                          const char *arg, const struct sip_uri *u)
+{
+	struct sip_str tps;
+	bool sips = u->scheme == SIP_URI_SIPS;
+	int tp = -1;
+
+	if (sip_param_get(u->params, "transport", &tps)) {
+		tp = sip_tp_from_str(tps);
+		if (tp < 0) {
+			cmd_error(c, "bad target '%s': transport '%.*s' is not supported", arg,
+			          SIP_STR_FMT(tps));
+			return;
+		}
+		if (sips && tp == SIP_TP_UDP) {
+			cmd_error(c, "bad target '%s': a sips: URI cannot use UDP", arg);
+			return;
+		}
+		if (sips)
+			tp = SIP_TP_TLS;
+	}
+	if (sips && mask && !(mask & (1u << SIP_TP_TLS))) {
+		cmd_error(c, "bad target '%s': a sips: URI needs TLS, which -t leaves out", arg);
+	} else if (tp >= 0 && mask && !(mask & (1u << tp))) {
+		cmd_error(c, "bad target '%s': its transport %s is left out by -t", arg,
+		          sip_tp_name((enum sip_tp)tp));
+	} else if (cc->family != AF_UNSPEC && (u->host_is_ip4 || u->host_is_ip6)) {
+		cmd_error(c, "bad target '%s': %.*s is an IPv%d address, but %s was given", arg,
+		          SIP_STR_FMT(u->host), u->host_is_ip4 ? 4 : 6,
+		          cc->family == AF_INET ? "-4" : "-6");
+	} else {
+		cmd_error(c, "bad target '%s': %s", arg, sip_strerror(SIP_EINVAL));
+	}
+}
+
 int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
                      struct sip_resolver **rp)
 {

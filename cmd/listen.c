@@ -73,7 +73,19 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		cmd_error(self, "--tls needs --cert and --key");
 		return EXIT_USAGE;
 	}
-	cc.local = optind < argc ? argv[optind] : "0.0.0.0:5060";
+	/* A bare address listens on the SIP port; ":PORT" listens everywhere. */
+	char where_arg[80];
+	const char *a = optind < argc ? argv[optind] : "0.0.0.0";
+	const char *colon = strchr(a, ':');
+	bool bare_v6 = a[0] != '[' && colon && colon != strrchr(a, ':');
+	if (a[0] == '[')
+		snprintf(where_arg, sizeof where_arg, "%s%s", a, strstr(a, "]:") ? "" : ":5060");
+	else if (bare_v6)
+		snprintf(where_arg, sizeof where_arg, "[%s]:5060", a);
+	else
+		snprintf(where_arg, sizeof where_arg, "%s%s%s", a[0] == ':' ? "0.0.0.0" : "", a,
+		         colon ? "" : ":5060");
+	cc.local = where_arg;
 	struct probe_setup setup = {.show_messages = !cc.quiet, .cert_file = cert, .key_file = key};
 	int rc = probe_ctx_init(&ls.pc, self, &cc, &setup);
 	if (rc)

@@ -83,6 +83,16 @@ static bool json(const struct run *r)
 	return r->cc.format == SIP_PRINT_JSON;
 }
 
+/* A monitoring system reads 2 as CRITICAL: in nagios mode a usage error
+ * is UNKNOWN (3), with the one line a plugin owes. */
+static int usage_exit(const struct run *r)
+{
+	if (!r->nagios)
+		return EXIT_USAGE;
+	printf("SIP UNKNOWN - bad usage, see sip options --help\n");
+	return 3;
+}
+
 static bool wanted(const struct run *r, unsigned status)
 {
 	if (r->expect_code == 0)
@@ -479,9 +489,9 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	}
 	if (key == -3)
 		return EXIT_OK;
-	if (key == -2)
-		return EXIT_USAGE;
 	r.nagios = r.cc.nagios;
+	if (key == -2)
+		return usage_exit(&r);
 	r.targets = calloc(MAX_TARGETS, sizeof *r.targets);
 	if (!r.targets) {
 		cmd_error(self, "out of memory");
@@ -515,7 +525,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	}
 	if (rc) {
 		free(r.targets);
-		return rc;
+		return rc == EXIT_USAGE ? usage_exit(&r) : rc;
 	}
 	/* Many targets, a ping or nagios print lines of their own, the messages only with -v. */
 	bool show_messages = r.ntargets == 1 && !r.ping && !r.nagios ? !r.cc.quiet : r.cc.verbose > 0;
@@ -523,15 +533,20 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	rc = probe_ctx_init(&r.pc, self, &r.cc, &setup);
 	if (rc) {
 		free(r.targets);
-		return rc;
+		return rc == EXIT_USAGE ? usage_exit(&r) : rc;
 	}
 	sip_loop_signal(r.pc.loop, SIGINT, on_interrupt, &r);
 	sip_loop_signal(r.pc.loop, SIGTERM, on_interrupt, &r);
 	r.pending = r.ntargets;
-	for (size_t i = 0; i < r.ntargets; i++)
-		if (probe_dest_resolve(&r.pc, &r.targets[i].dest, &r.targets[i].uri, on_dest_ready,
-		                       &r.targets[i]) != 0)
-			finish_target(&r.targets[i], EXIT_DNS);
+	for (size_t i = 0; i < r.ntargets; i++) {
+		int dr = probe_dest_resolve(&r.pc, &r.targets[i].dest, &r.targets[i].uri,
+		                            on_dest_ready, &r.targets[i]);
+		if (dr) {
+			snprintf(r.targets[i].reason, sizeof r.targets[i].reason, "%s",
+			         dr == EXIT_USAGE ? "bad target" : "cannot resolve");
+			finish_target(&r.targets[i], dr);
+		}
+	}
 	if (r.pending)
 		sip_loop_run(r.pc.loop);
 
@@ -553,7 +568,8 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			if (r.ntargets == 1 && tr == EXIT_DNS)
 				cmd_error(self, "cannot resolve '%s': %s", r.targets[i].text,
 				          r.targets[i].reason);
-			else if (r.ntargets == 1 && tr != EXIT_OK && r.targets[i].status == 0)
+			else if (r.ntargets == 1 && tr != EXIT_OK && tr != EXIT_USAGE &&
+			         r.targets[i].status == 0)
 				cmd_error(self, "'%s': %s", r.targets[i].text, r.targets[i].reason);
 		}
 	}

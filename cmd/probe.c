@@ -1,5 +1,6 @@
 /* probe.c - the network half every request-sending subcommand shares; see
  * probe.h. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +67,10 @@ static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t c
 		host[n] = '\0';
 	}
 	if (colon) {
-		unsigned long v;
-		if (cmd_parse_uint(pc->cmd, "local", colon + 1, 0, 65535, &v))
-			return EXIT_USAGE;
+		char *end;
+		unsigned long v = strtoul(colon + 1, &end, 10);
+		if (colon[1] < '0' || colon[1] > '9' || *end || v > 65535)
+			goto bad;
 		*port = (uint16_t)v;
 	}
 	struct sip_sockaddr sa;
@@ -76,8 +78,7 @@ static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t c
 		goto bad;
 	return 0;
 bad:
-	cmd_error(pc->cmd, "bad value '%s' for --local: expected ADDR[:PORT] with a numeric address",
-	          s);
+	cmd_error(pc->cmd, "bad address '%s': expected ADDR[:PORT] with a numeric address", s);
 	return EXIT_USAGE;
 }
 
@@ -114,8 +115,9 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	}
 	int err = sip_ctx_new(&pc->ctx, pc->loop, &o, on_tp_err, pc);
 	if (err) {
+		/* errno names what the system refused: an address in use, not ours. */
 		cmd_error(cmd, "cannot open a socket%s%s: %s", cc->local ? " on " : "",
-		          cc->local ? cc->local : "", sip_strerror(err));
+		          cc->local ? cc->local : "", err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		probe_ctx_reset(pc);
 		return EXIT_TRANSPORT;
 	}
@@ -182,6 +184,11 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 	if (pc->cc->transport >= 0)
 		ro.tp_mask = 1u << pc->cc->transport;
 	int err = sip_resolve(pc->resolver, where, &ro, on_resolved, d);
+	if (err == SIP_EINVAL) {
+		cmd_explain_conflict(pc->cmd, pc->cc, ro.tp_mask, pc->cc->proxy ? pc->cc->proxy : d->ruri_text,
+		                     where);
+		return EXIT_USAGE;
+	}
 	if (err) {
 		cmd_error(pc->cmd, "cannot resolve '%s': %s", d->ruri_text, sip_strerror(err));
 		return EXIT_DNS;

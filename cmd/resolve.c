@@ -93,42 +93,6 @@ static void on_resolved(int err, const struct sip_target *t, size_t n, void *arg
 	sip_loop_stop(rs->loop);
 }
 
-/* Why sip_resolve refused the target (SIP_EINVAL): what conflicts with what. */
-static void explain_conflict(const struct resolve *rs, const char *arg, const struct sip_uri *u)
-{
-	const struct cmd *c = rs->cmd;
-	struct sip_str tps;
-	bool sips = u->scheme == SIP_URI_SIPS;
-	int tp = -1;
-
-	if (sip_param_get(u->params, "transport", &tps)) {
-		tp = sip_tp_from_str(tps);
-		if (tp < 0) {
-			cmd_error(c, "bad target '%s': transport '%.*s' is not supported", arg,
-			          SIP_STR_FMT(tps));
-			return;
-		}
-		if (sips && tp == SIP_TP_UDP) {
-			cmd_error(c, "bad target '%s': a sips: URI cannot use UDP", arg);
-			return;
-		}
-		if (sips)
-			tp = SIP_TP_TLS;
-	}
-	if (sips && rs->mask && !(rs->mask & (1u << SIP_TP_TLS))) {
-		cmd_error(c, "bad target '%s': a sips: URI needs TLS, which -t leaves out", arg);
-	} else if (tp >= 0 && rs->mask && !(rs->mask & (1u << tp))) {
-		cmd_error(c, "bad target '%s': its transport %s is left out by -t", arg,
-		          sip_tp_name((enum sip_tp)tp));
-	} else if (rs->common.family != AF_UNSPEC && (u->host_is_ip4 || u->host_is_ip6)) {
-		cmd_error(c, "bad target '%s': %.*s is an IPv%d address, but %s was given", arg,
-		          SIP_STR_FMT(u->host), u->host_is_ip4 ? 4 : 6,
-		          rs->common.family == AF_INET ? "-4" : "-6");
-	} else {
-		cmd_error(c, "bad target '%s': %s", arg, sip_strerror(SIP_EINVAL));
-	}
-}
-
 /* "no NAPTR, SRV or A records": what was looked for, by the RFC 3263 path the URI takes. */
 static void nothing_found(const struct resolve *rs, const struct sip_uri *u, char *buf, size_t cap)
 {
@@ -192,7 +156,7 @@ static int run(struct resolve *rs, const char *arg)
 		cmd_error(c, "bad target '%s': only sip: and sips: URIs can be resolved", arg);
 		rc = EXIT_USAGE;
 	} else if (err == SIP_EINVAL) {
-		explain_conflict(rs, arg, &uri);
+		cmd_explain_conflict(rs->cmd, &rs->common, rs->mask, arg, &uri);
 		rc = EXIT_USAGE;
 	} else if (err) {
 		cmd_error(c, "bad target '%s': %s", arg, sip_strerror(err));

@@ -617,9 +617,9 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 int sip_ctx_default_answer(struct sip_ctx *c, struct sip_strans *st, const struct sip_msg *req)
 {
 	static const struct sip_build_hdr caps[] = {
-		{"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, REFER, SUBSCRIBE, "
-		 "NOTIFY, MESSAGE"},
-		{"Supported: 100rel, replaces, timer, path, outbound"},
+		/* What this answer handles; a command that handles more says so itself. */
+		{"Allow: OPTIONS, ACK, CANCEL"},
+		{"Supported:"}, /* no extension is handled here; the list is empty */
 		{"Accept: application/sdp, message/sipfrag, text/plain"},
 	};
 	struct sip_response_spec s = {.headers = caps, .nheaders = 3};
@@ -628,8 +628,9 @@ int sip_ctx_default_answer(struct sip_ctx *c, struct sip_strans *st, const struc
 	(void)c;
 	if (req->method == SIP_OPTIONS)
 		s.status = 200;
-	else if (h && sip_addr_parse(&to, h->value) == 0 && to.tag.len)
-		s.status = 481;
+	else if (req->method == SIP_CANCEL ||
+	         (h && sip_addr_parse(&to, h->value) == 0 && to.tag.len))
+		s.status = 481; /* a CANCEL here matches no transaction (§9.2) */
 	else
 		s.status = 405;
 	if (s.status == 481)
