@@ -276,24 +276,42 @@ static void print_dry_run(struct probe *p, const char *buf, size_t len)
 		sip_msg_print(stdout, m, &po);
 }
 
+/* The local address towards t and what is made of it: Via, From, Contact. */
+static int dest_local(struct probe_dest *d, const struct sip_target *t)
+{
+	/* A stream may have been closed and reopened from another port. */
+	if (d->cached == d->cur + 1 && t->tp == SIP_TP_UDP)
+		return 0;
+	d->cached = 0;
+	int err = sip_transport_local(sip_ctx_transport(d->pc->ctx), t->tp, &t->addr,
+	                              t->name[0] ? t->name : NULL, &d->local);
+	if (err)
+		return err;
+	if (sip_sockaddr_host(&d->local, d->host, sizeof d->host) < 0 ||
+	    sip_sockaddr_print(&t->addr, d->peer, sizeof d->peer) < 0)
+		return SIP_ENOSPC;
+	const char *tp = t->tp == SIP_TP_UDP ? "" : t->tp == SIP_TP_TCP ? ";transport=tcp" : ";transport=tls";
+	snprintf(d->from, sizeof d->from, "<sip:sip@%s>", d->host);
+	snprintf(d->contact, sizeof d->contact, "<sip:sip@%s:%u%s>", d->host,
+	         sip_sockaddr_port(&d->local), tp);
+	d->cached = d->cur + 1;
+	return 0;
+}
+
 static int send_current(struct probe *p)
 {
 	struct probe_ctx *pc = p->pc;
 	const struct cmd_common *cc = pc->cc;
-	const struct sip_target *t = &p->spec.dest->targets[p->spec.dest->cur];
-	char host[64], from[300], contact[300], mf[32];
+	struct probe_dest *d = p->spec.dest;
+	const struct sip_target *t = &d->targets[d->cur];
+	char mf[32];
 	struct sip_build_hdr hdrs[CMD_MAX_HEADERS + 1];
 	size_t nh = 0;
-	int err = sip_transport_local(sip_ctx_transport(pc->ctx), t->tp, &t->addr,
-	                              t->name[0] ? t->name : NULL, &p->local);
-	if (err == 0)
-		err = sip_sockaddr_host(&p->local, host, sizeof host) < 0 ? SIP_ENOSPC : 0;
-	sip_sockaddr_print(&t->addr, p->peer, sizeof p->peer);
+	int err = dest_local(d, t);
 	if (err)
 		return err;
-	snprintf(from, sizeof from, "<sip:sip@%s>", host);
-	snprintf(contact, sizeof contact, "<sip:sip@%s:%u%s%s>", host, sip_sockaddr_port(&p->local),
-	         t->tp == SIP_TP_UDP ? "" : ";transport=", t->tp == SIP_TP_UDP ? "" : (t->tp == SIP_TP_TCP ? "tcp" : "tls"));
+	p->local = d->local;
+	memcpy(p->peer, d->peer, sizeof p->peer);
 	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 means the default in a spec. */
 	if (cc->max_forwards == 0) {
 		snprintf(mf, sizeof mf, "Max-Forwards: 0");
@@ -304,15 +322,15 @@ static int send_current(struct probe *p)
 	struct sip_request_spec s = {
 		.method = p->spec.method,
 		.ruri = p->spec.dest->ruri_text,
-		.from = cc->from ? cc->from : from,
+		.from = cc->from ? cc->from : d->from,
 		.from_tag = pc->from_tag,
 		.to = cc->to,
 		.call_id = pc->call_id,
 		.cseq = (uint32_t)p->spec.seq,
 		.transport = sip_tp_name(t->tp),
-		.via_host = host,
+		.via_host = d->host,
 		.via_port = sip_sockaddr_port(&p->local),
-		.contact = cc->contact ? cc->contact : contact,
+		.contact = cc->contact ? cc->contact : d->contact,
 		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
 		.headers = hdrs,

@@ -42,6 +42,11 @@ struct probe_dest {
 	struct sip_target targets[SIP_RESOLVE_MAX];
 	size_t ntargets;
 	size_t cur;
+	/* Over UDP the local address towards a target does not change, so a
+	 * flood formats it once: for target index cached - 1. */
+	size_t cached;
+	struct sip_sockaddr local;
+	char host[64], peer[64], from[300], contact[300];
 	void (*ready)(struct probe_dest *d, int err, void *arg);
 	void *arg;
 };
