@@ -208,16 +208,15 @@ static int check_input(const char *const *text, size_t ntext, const struct sip_b
 
 /* ---- header emission shared by requests and responses ------------------ */
 
-/* Appends each string in turn, up to a NULL: a header line from its parts
+/* Appends each string of a NULL-ended list: a header line from its parts
  * without a trip through printf, which a flood of requests would feel. */
-static void put(struct sip_buf *b, ...)
+static void put_all(struct sip_buf *b, const char *const *parts)
 {
-	va_list ap;
-	va_start(ap, b);
-	for (const char *s; (s = va_arg(ap, const char *)) != NULL;)
-		sip_buf_puts(b, s);
-	va_end(ap);
+	for (; *parts; parts++)
+		sip_buf_puts(b, *parts);
 }
+
+#define PUT(b, ...) put_all((b), (const char *const[]){__VA_ARGS__, NULL})
 
 static void put_uint(struct sip_buf *b, uint64_t v)
 {
@@ -287,7 +286,7 @@ static void put_addr(struct sip_buf *b, struct sip_str v, bool wrap, const char 
 	if (wrapped)
 		sip_buf_puts(b, ">");
 	if (tag && *tag && (wrapped || !has_tag(v)))
-		put(b, ";tag=", tag, NULL);
+		PUT(b, ";tag=", tag);
 }
 
 /* Headers common to requests and responses, the user's additions, the
@@ -302,10 +301,10 @@ static int finish(struct emit *e, const char *contact, const char *user_agent,
 		sip_buf_puts(b, "\r\n");
 	}
 	if (slot(e, SIP_HDR_USER_AGENT) && user_agent)
-		put(b, "User-Agent: ", user_agent, "\r\n", NULL);
+		PUT(b, "User-Agent: ", user_agent, "\r\n");
 	/* a type without a body would describe nothing */
 	if (slot(e, SIP_HDR_CONTENT_TYPE) && content_type && body_len)
-		put(b, "Content-Type: ", content_type, "\r\n", NULL);
+		PUT(b, "Content-Type: ", content_type, "\r\n");
 	/* Content-Length comes last, after everything the user adds. */
 	e->slot[SIP_HDR_CONTENT_LENGTH] = true;
 	for (size_t i = 0; i < e->nuser; i++) {
@@ -361,17 +360,17 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		return err;
 
 	struct emit e = {.out = out, .user = spec->headers, .nuser = spec->nheaders};
-	put(out, method, " ", spec->ruri, " SIP/2.0\r\n", NULL);
+	PUT(out, method, " ", spec->ruri, " SIP/2.0\r\n");
 	if (slot(&e, SIP_HDR_VIA)) {
 		const char *host = spec->via_host;
 		bool ip6 = strchr(host, ':') && host[0] != '[';
-		put(out, "Via: SIP/2.0/", spec->transport ? spec->transport : "UDP", " ",
-		    ip6 ? "[" : "", host, ip6 ? "]" : "", NULL);
+		PUT(out, "Via: SIP/2.0/", spec->transport ? spec->transport : "UDP", " ",
+		    ip6 ? "[" : "", host, ip6 ? "]" : "");
 		if (spec->via_port) {
 			sip_buf_puts(out, ":");
 			put_uint(out, spec->via_port);
 		}
-		put(out, ";branch=", br, ";rport\r\n", NULL);
+		PUT(out, ";branch=", br, ";rport\r\n");
 	}
 	if (slot(&e, SIP_HDR_MAX_FORWARDS)) {
 		sip_buf_puts(out, "Max-Forwards: ");
@@ -389,11 +388,11 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		sip_buf_puts(out, "\r\n");
 	}
 	if (slot(&e, SIP_HDR_CALL_ID))
-		put(out, "Call-ID: ", cid, "\r\n", NULL);
+		PUT(out, "Call-ID: ", cid, "\r\n");
 	if (slot(&e, SIP_HDR_CSEQ)) {
 		sip_buf_puts(out, "CSeq: ");
 		put_uint(out, spec->cseq ? spec->cseq : 1);
-		put(out, " ", method, "\r\n", NULL);
+		PUT(out, " ", method, "\r\n");
 	}
 	return finish(&e, spec->contact, spec->user_agent, spec->content_type, spec->body,
 	              spec->body_len);
@@ -404,7 +403,7 @@ static void copy(struct sip_buf *b, const struct sip_msg *req, enum sip_hdr_id i
 {
 	const struct sip_hdr *h = sip_msg_hdr(req, id);
 	for (; h; h = all ? sip_msg_hdr_next(req, h) : NULL) {
-		put(b, sip_hdr_name(id), ": ", NULL);
+		PUT(b, sip_hdr_name(id), ": ");
 		sip_buf_append(b, h->value.p, h->value.len);
 		sip_buf_puts(b, "\r\n");
 	}
@@ -444,7 +443,7 @@ int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
 	struct emit e = {.out = out, .user = spec->headers, .nuser = spec->nheaders};
 	sip_buf_puts(out, "SIP/2.0 ");
 	put_uint(out, spec->status);
-	put(out, " ", reason ? reason : "Unknown", "\r\n", NULL);
+	PUT(out, " ", reason ? reason : "Unknown", "\r\n");
 	if (slot(&e, SIP_HDR_VIA))
 		copy(out, req, SIP_HDR_VIA, true);
 	if (slot(&e, SIP_HDR_RECORD_ROUTE) && makes_dialog(req, spec->status))

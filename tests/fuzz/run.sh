@@ -12,13 +12,14 @@ if ! command -v clang >/dev/null 2>&1; then
 	exit 1
 fi
 lib_src=$(ls lib/*.c)
+libs=$(pkg-config --libs libcares openssl 2>/dev/null || echo -lcares -lssl -lcrypto)
 rc=0
 for target in msg uri; do
 	bin=$out/fuzz_$target
 	# shellcheck disable=SC2086
 	if ! clang -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -Ilib \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o "$bin" "tests/fuzz/fuzz_$target.c" $lib_src; then
+		-o "$bin" "tests/fuzz/fuzz_$target.c" $lib_src $libs; then
 		echo "fuzz: cannot build fuzz_$target"
 		rc=1
 		continue
