@@ -322,4 +322,7 @@ p_tshark() {
 		p_stop "$P_PID"
 		return 1
 	fi
+	# "Capturing on" comes a moment before dumpcap really captures; a probe
+	# sent at once was seen missing from the file under load.
+	sleep 1
 }
