@@ -38,6 +38,7 @@ struct cmd_opt {
 #define CMD_OPTS_DNS 0x2    /* --dns-server, -4, -6 */
 #define CMD_OPTS_NET 0x4    /* -p, -t, -l, --timeout, --t1, -H, --from... --insecure */
 #define CMD_OPTS_NAGIOS 0x8 /* CMD_OPTS_OUTPUT with -o nagios */
+#define CMD_OPTS_AUTH 0x10  /* -u, --auth-user, --password-file */
 
 struct cmd {
 	const char *name;
@@ -72,6 +73,9 @@ enum {
 	OPT_DNS_SERVER,
 	OPT_IPV4,
 	OPT_IPV6,
+	OPT_USER,
+	OPT_AUTH_USER,
+	OPT_PASSWORD_FILE,
 };
 
 #define CMD_MAX_HEADERS 32
@@ -99,6 +103,10 @@ struct cmd_common {
 	int max_forwards;       /* -1: default */
 	const char *ca_file;
 	bool insecure;
+	/* CMD_OPTS_AUTH; the password itself never comes from the command line */
+	const char *user;
+	const char *auth_user;
+	const char *password_file;
 };
 
 extern const struct cmd cmd_table[];
@@ -139,6 +147,12 @@ void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsi
 int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
                      struct sip_resolver **rp);
 
+/* The password for who ("alice@example.com"): --password-file, then
+ * SIP_PASSWORD, then a prompt on the terminal. 0, or an exit code after
+ * saying why there is none. */
+int cmd_password(const struct cmd *c, const struct cmd_common *cc, const char *who, char *buf,
+                 size_t cap);
+
 /* Each subcommand: its entry point and its own options (cmd/NAME.c). */
 int cmd_decode(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt decode_opts[];
@@ -148,5 +162,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt options_opts[];
 int cmd_listen(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt listen_opts[];
+int cmd_register(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt register_opts[];
 
 #endif

@@ -77,6 +77,18 @@ static const struct cmd_opt dns_opts[] = {
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
+/* CMD_OPTS_AUTH: who we are when challenged. The password comes from
+ * SIP_PASSWORD, a file or a prompt: ps(1) shows arguments to everyone. */
+static const struct cmd_opt auth_opts[] = {
+	{OPT_USER, "user", 'u', "USER", "user name to authenticate as (password: SIP_PASSWORD, "
+                                        "--password-file or a prompt)", NULL},
+	{OPT_AUTH_USER, "auth-user", 0, "NAME", "authentication name, when it differs from --user",
+         NULL},
+	{OPT_PASSWORD_FILE, "password-file", 0, "FILE", "read the password from FILE's first line",
+         NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
 static const struct {
 	unsigned flag; /* a command with any of these bits gets the options */
 	const struct cmd_opt *opts;
@@ -85,6 +97,7 @@ static const struct {
 	{CMD_OPTS_NAGIOS, format_nagios_opts},
 	{CMD_OPTS_OUTPUT | CMD_OPTS_NAGIOS, display_opts},
 	{CMD_OPTS_NET, net_opts},
+	{CMD_OPTS_AUTH, auth_opts},
 	{CMD_OPTS_DNS, dns_opts},
 };
 
@@ -359,6 +372,9 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 		break;
 	case OPT_CA_FILE: cc->ca_file = arg; break;
 	case OPT_INSECURE: cc->insecure = true; break;
+	case OPT_USER: cc->user = arg; break;
+	case OPT_AUTH_USER: cc->auth_user = arg; break;
+	case OPT_PASSWORD_FILE: cc->password_file = arg; break;
 	}
 	return 0;
 }

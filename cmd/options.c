@@ -319,7 +319,7 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 			header_text(resp, SIP_HDR_USER_AGENT, t->server, sizeof t->server);
 		if (r->ntargets == 1 && !r->nagios)
 			probe_print_summary(p, resp, &r->cc);
-		t->result = wanted(r, resp->status) ? EXIT_OK : EXIT_RESPONSE;
+		t->result = p->auth_failed ? EXIT_AUTH : wanted(r, resp->status) ? EXIT_OK : EXIT_RESPONSE;
 	}
 	probe_free(p);
 	finish_target(t, t->result);

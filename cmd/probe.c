@@ -137,6 +137,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 
 void probe_ctx_reset(struct probe_ctx *pc)
 {
+	explicit_bzero(pc->password, sizeof pc->password);
 	sip_resolver_free(pc->resolver);
 	sip_ctx_free(pc->ctx);
 	sip_loop_free(pc->loop);
@@ -244,12 +245,104 @@ static void on_deadline(void *arg)
 	finish(p, SIP_ETIMEDOUT, NULL);
 }
 
+static struct probe_auth *auth_for(struct probe *p, struct sip_str realm, bool proxy)
+{
+	for (size_t i = 0; i < p->nauth; i++)
+		if (p->auth[i].proxy == proxy && sip_str_eq(realm, sip_str_from(p->auth[i].realm)))
+			return &p->auth[i];
+	return NULL;
+}
+
+/*
+ * A 401 or 407: answers the strongest challenge with the user's credentials
+ * and returns 0 when the request is to be sent again. A second challenge
+ * for a realm already answered means the credentials were refused, unless
+ * it says stale=true (a new nonce, the same password).
+ */
+static int answer_challenge(struct probe *p, const struct sip_msg *resp)
+{
+	struct probe_ctx *pc = p->pc;
+	const struct cmd_common *cc = pc->cc;
+	struct sip_challenge ch;
+	int err = sip_challenge_pick(resp, &ch);
+	if (err) {
+		cmd_error(pc->cmd, "%u %.*s from %s: no Digest challenge with MD5, SHA-256 or "
+		          "SHA-512-256 to answer", resp->status, SIP_STR_FMT(resp->reason), p->peer);
+		return -1;
+	}
+	if (!cc->user) {
+		cmd_error(pc->cmd, "%u %.*s from %s: realm '%.*s' wants credentials: give -u USER "
+		          "(the password comes from SIP_PASSWORD, --password-file or a prompt)",
+		          resp->status, SIP_STR_FMT(resp->reason), p->peer, SIP_STR_FMT(ch.realm));
+		return -1;
+	}
+	const char *user = cc->auth_user ? cc->auth_user : cc->user;
+	struct probe_auth *a = auth_for(p, ch.realm, ch.proxy);
+	if (a && (!ch.stale || ++p->stale > 3)) {
+		cmd_error(pc->cmd, "credentials of '%s' rejected by realm '%s'", user, a->realm);
+		return -1;
+	}
+	if (!a) {
+		if (p->nauth == PROBE_MAX_AUTH || ch.realm.len >= sizeof a->realm) {
+			cmd_error(pc->cmd, "too many realms to answer ('%.*s')", SIP_STR_FMT(ch.realm));
+			return -1;
+		}
+		a = &p->auth[p->nauth++];
+		sip_buf_init(&a->line, 0);
+		memcpy(a->realm, ch.realm.p, ch.realm.len);
+		a->realm[ch.realm.len] = '\0';
+		a->proxy = ch.proxy;
+	}
+	if (!pc->have_password) {
+		char who[300];
+		snprintf(who, sizeof who, "%s@%s", user, a->realm);
+		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0)
+			return -1;
+		pc->have_password = true;
+	}
+	const struct sip_msg *req = sip_txn_request(p->txn);
+	struct sip_digest_input in = {
+		.ch = &ch,
+		.user = user,
+		.password = pc->password,
+		.method = sip_method_name(p->spec.method),
+		.uri = p->spec.dest->ruri_text,
+		.body = req ? req->body : (struct sip_str){0},
+		.nc = 1,
+	};
+	sip_buf_reset(&a->line);
+	sip_buf_puts(&a->line, ch.proxy ? "Proxy-Authorization: " : "Authorization: ");
+	if ((err = sip_digest_authorization(&a->line, &in)) != 0) {
+		cmd_error(pc->cmd, "cannot answer the challenge: %s", sip_strerror(err));
+		return -1;
+	}
+	p->cseq++;
+	return 0;
+}
+
 static void on_response(int err, const struct sip_msg *msg, void *arg)
 {
 	struct probe *p = arg;
 	struct probe_dest *d = p->spec.dest;
 	if (!err && msg->status < 200)
 		return;
+	if (!err && (msg->status == 401 || msg->status == 407)) {
+		bool retry = answer_challenge(p, msg) == 0;
+		sip_txn_free(p->txn);
+		p->txn = NULL;
+		if (retry && send_current(p) == 0)
+			return;
+		p->auth_failed = true;
+		finish(p, 0, msg);
+		return;
+	}
+	if (!err && msg->status == 403 && p->nauth) {
+		cmd_error(p->pc->cmd, "403 %.*s: credentials of '%s' refused by realm '%s'",
+		          SIP_STR_FMT(msg->reason),
+		          p->pc->cc->auth_user ? p->pc->cc->auth_user : p->pc->cc->user,
+		          p->auth[p->nauth - 1].realm);
+		p->auth_failed = true;
+	}
 	sip_txn_free(p->txn);
 	p->txn = NULL;
 	const struct sip_target *t = &d->targets[d->cur];
@@ -292,11 +385,14 @@ static int dest_local(struct probe_dest *d, const struct sip_target *t)
 		return SIP_ENOSPC;
 	const char *tp = t->tp == SIP_TP_UDP ? "" : t->tp == SIP_TP_TCP ? ";transport=tcp" : ";transport=tls";
 	snprintf(d->from, sizeof d->from, "<sip:sip@%s>", d->host);
-	snprintf(d->contact, sizeof d->contact, "<sip:sip@%s:%u%s>", d->host,
-	         sip_sockaddr_port(&d->local), tp);
+	snprintf(d->contact, sizeof d->contact, "<sip:%s@%s:%u%s>",
+	         d->contact_user ? d->contact_user : "sip", d->host, sip_sockaddr_port(&d->local), tp);
 	d->cached = d->cur + 1;
 	return 0;
 }
+
+/* Headers a command adds of its own (Expires...): a handful at most. */
+#define MAX_SPEC_HEADERS 8
 
 static int send_current(struct probe *p)
 {
@@ -305,7 +401,7 @@ static int send_current(struct probe *p)
 	struct probe_dest *d = p->spec.dest;
 	const struct sip_target *t = &d->targets[d->cur];
 	char mf[32];
-	struct sip_build_hdr hdrs[CMD_MAX_HEADERS + 1];
+	struct sip_build_hdr hdrs[1 + MAX_SPEC_HEADERS + CMD_MAX_HEADERS + PROBE_MAX_AUTH];
 	size_t nh = 0;
 	int err = dest_local(d, t);
 	if (err)
@@ -317,20 +413,25 @@ static int send_current(struct probe *p)
 		snprintf(mf, sizeof mf, "Max-Forwards: 0");
 		hdrs[nh++].line = mf;
 	}
+	for (size_t i = 0; i < p->spec.nheaders && nh < MAX_SPEC_HEADERS; i++)
+		hdrs[nh++] = p->spec.headers[i];
 	for (size_t i = 0; i < cc->nheaders; i++)
 		hdrs[nh++].line = cc->headers[i];
+	for (size_t i = 0; i < p->nauth; i++)
+		hdrs[nh++].line = p->auth[i].line.p;
 	struct sip_request_spec s = {
 		.method = p->spec.method,
 		.ruri = p->spec.dest->ruri_text,
-		.from = cc->from ? cc->from : d->from,
+		.from = p->spec.from ? p->spec.from : cc->from ? cc->from : d->from,
 		.from_tag = pc->from_tag,
-		.to = cc->to,
+		.to = p->spec.to ? p->spec.to : cc->to,
 		.call_id = pc->call_id,
-		.cseq = (uint32_t)p->spec.seq,
+		.cseq = (uint32_t)p->cseq,
 		.transport = sip_tp_name(t->tp),
 		.via_host = d->host,
 		.via_port = sip_sockaddr_port(&p->local),
-		.contact = cc->contact ? cc->contact : d->contact,
+		.contact = p->spec.contact ? (*p->spec.contact ? p->spec.contact : NULL)
+		           : cc->contact ? cc->contact : d->contact,
 		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
 		.headers = hdrs,
@@ -368,6 +469,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	p->spec = *spec;
 	p->arg = spec->arg;
 	p->seq = spec->seq;
+	p->cseq = spec->seq;
 	sip_timer_init(&p->deadline);
 	if (pc->cc->timeout_us && !spec->dry_run)
 		sip_timer_start(pc->loop, &p->deadline, pc->cc->timeout_us, on_deadline, p);
@@ -386,6 +488,8 @@ void probe_free(struct probe *p)
 		return;
 	sip_timer_cancel(p->pc->loop, &p->deadline);
 	sip_txn_free(p->txn);
+	for (size_t i = 0; i < p->nauth; i++)
+		sip_buf_reset(&p->auth[i].line);
 	free(p);
 }
 

@@ -20,6 +20,8 @@ struct probe_ctx {
 	char from_tag[20];
 	struct sip_uri proxy;    /* -p, parsed once */
 	char proxy_buf[512];
+	char password[256];      /* asked for once, at the first challenge; wiped at the end */
+	bool have_password;
 };
 
 struct probe_setup {
@@ -45,6 +47,7 @@ struct probe_dest {
 	/* Over UDP the local address towards a target does not change, so a
 	 * flood formats it once: for target index cached - 1. */
 	size_t cached;
+	const char *contact_user; /* for the default Contact; NULL: "sip" */
 	struct sip_sockaddr local;
 	char host[64], peer[64], from[300], contact[300];
 	void (*ready)(struct probe_dest *d, int err, void *arg);
@@ -67,15 +70,36 @@ struct probe_spec {
 	probe_done_h *done;
 	void *arg;
 	bool dry_run;
+	/* What a command sets of its own; NULL: --from/--to/--contact, else the defaults. */
+	const char *from;
+	const char *to;
+	const char *contact;      /* "" for none (a REGISTER query) */
+	const struct sip_build_hdr *headers; /* before the user's -H lines */
+	size_t nheaders;
 };
 
 /* One request in its transaction, failing over to the destination's next
  * target on a timeout or transport error. */
+/* The answers to challenges a request carries: one per realm (a proxy's
+ * and the registrar's), resent with every retry. */
+#define PROBE_MAX_AUTH 4
+
+struct probe_auth {
+	struct sip_buf line; /* "Authorization: Digest ..." */
+	char realm[128];
+	bool proxy;
+};
+
 struct probe {
 	struct probe_ctx *pc;
 	struct probe_spec spec;
 	void *arg;
 	unsigned long seq;
+	unsigned long cseq; /* seq, and one more for each authenticated retry */
+	struct probe_auth auth[PROBE_MAX_AUTH];
+	size_t nauth;
+	unsigned stale;     /* stale=true retries so far */
+	bool auth_failed;   /* credentials missing or rejected: exit 6 */
 	struct sip_txn *txn;
 	struct sip_sockaddr local; /* what our Via said */
 	char peer[64];             /* the target it went to: "127.0.0.1:5060" */
