@@ -97,41 +97,6 @@ static const char *alg_md(enum sip_digest_alg alg)
 
 /* ---- challenge parsing --------------------------------------------------- */
 
-/* Both leave an empty slice alone: its pointer may be NULL. */
-static struct sip_str advance(struct sip_str s, size_t n)
-{
-	if (n) {
-		s.p += n;
-		s.len -= n;
-	}
-	return s;
-}
-
-static struct sip_str skip_lws(struct sip_str s)
-{
-	return advance(s, sip_lws_skip(s));
-}
-
-static size_t token_len(struct sip_str s)
-{
-	size_t i = 0;
-	while (i < s.len && sip_is_token_char(s.p[i]))
-		i++;
-	return i;
-}
-
-/* Length of the quoted string at s (s.p[0] == '"'), quotes included, or 0
- * when it does not end. */
-static size_t quoted_len(struct sip_str s)
-{
-	for (size_t i = 1; i < s.len; i++) {
-		if (s.p[i] == '\\')
-			i++;
-		else if (s.p[i] == '"')
-			return i + 1;
-	}
-	return 0;
-}
 
 /* An unquoted value: a token by the grammar, but servers send base64 nonces
  * and the like bare, so any visible character is taken but ',' and '"', and
@@ -174,7 +139,7 @@ static void parse_qop(struct sip_challenge *ch, struct sip_str list)
 			ch->qop_auth = true;
 		else if (sip_str_ieq_cstr(v, "auth-int"))
 			ch->qop_auth_int = true;
-		list = advance(list, comma ? n + 1 : n);
+		list = sip_str_advance(list, comma ? n + 1 : n);
 	}
 }
 
@@ -242,12 +207,12 @@ int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool pro
 		return SIP_EINVAL;
 	memset(ch, 0, sizeof *ch);
 	ch->proxy = proxy;
-	struct sip_str s = skip_lws(value);
-	size_t n = token_len(s);
+	struct sip_str s = sip_str_skip_lws(value);
+	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
 	ch->scheme = sip_str_sub(s, 0, n);
-	s = advance(s, n);
+	s = sip_str_advance(s, n);
 	if (!sip_str_ieq_cstr(ch->scheme, "Digest"))
 		return SIP_ESCHEME;
 	if (s.len && !sip_is(s.p[0], SIP_C_LWS))
@@ -255,36 +220,36 @@ int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool pro
 	ch->alg = SIP_DIGEST_MD5; /* RFC 7616 §3.3: absent means MD5 */
 	unsigned seen = 0;
 	for (;;) {
-		s = skip_lws(s);
+		s = sip_str_skip_lws(s);
 		if (s.len == 0)
 			break;
 		if (s.p[0] == ',') { /* empty list elements are allowed (RFC 7230 §7) */
-			s = advance(s, 1);
+			s = sip_str_advance(s, 1);
 			continue;
 		}
-		n = token_len(s);
+		n = sip_token_len(s);
 		if (n == 0)
 			return SIP_ESYNTAX;
 		struct sip_str name = sip_str_sub(s, 0, n);
-		s = skip_lws(advance(s, n));
+		s = sip_str_skip_lws(sip_str_advance(s, n));
 		if (s.len == 0 || s.p[0] != '=')
 			return SIP_ESYNTAX;
-		s = skip_lws(advance(s, 1));
+		s = sip_str_skip_lws(sip_str_advance(s, 1));
 		struct sip_str v;
 		if (s.len && s.p[0] == '"') {
-			size_t q = quoted_len(s);
+			size_t q = sip_quoted_len(s);
 			if (q == 0)
 				return SIP_EQUOTE;
 			v = sip_str_sub(s, 1, q - 1);
-			s = advance(s, q);
+			s = sip_str_advance(s, q);
 		} else {
 			size_t b = bare_len(s);
 			if (b == 0)
 				return SIP_ESYNTAX;
 			v = sip_str_sub(s, 0, b);
-			s = advance(s, b);
+			s = sip_str_advance(s, b);
 		}
-		s = skip_lws(s);
+		s = sip_str_skip_lws(s);
 		if (s.len && s.p[0] != ',')
 			return SIP_ESYNTAX;
 		int err = set_param(ch, &seen, name, v);

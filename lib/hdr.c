@@ -5,46 +5,10 @@
 
 #include "sip_int.h"
 
-/* Both leave an empty slice alone: its pointer may be NULL, and even a
- * zero offset from NULL is undefined. */
-static struct sip_str advance(struct sip_str s, size_t n)
-{
-	if (n) {
-		s.p += n;
-		s.len -= n;
-	}
-	return s;
-}
-
-static struct sip_str skip_lws(struct sip_str s)
-{
-	return advance(s, sip_lws_skip(s));
-}
-
-static size_t token_len(struct sip_str s)
-{
-	size_t i = 0;
-	while (i < s.len && sip_is_token_char(s.p[i]))
-		i++;
-	return i;
-}
-
-/* Length of the quoted string at s (s.p[0] == '"'), quotes included, or 0
- * when it does not end. */
-static size_t quoted_len(struct sip_str s)
-{
-	for (size_t i = 1; i < s.len; i++) {
-		if (s.p[i] == '\\')
-			i++;
-		else if (s.p[i] == '"')
-			return i + 1;
-	}
-	return 0;
-}
 
 int sip_list_next(struct sip_str *list, struct sip_str *elem)
 {
-	struct sip_str s = skip_lws(*list);
+	struct sip_str s = sip_str_skip_lws(*list);
 	if (s.len == 0) {
 		*list = s;
 		return 0;
@@ -58,7 +22,7 @@ int sip_list_next(struct sip_str *list, struct sip_str *elem)
 		if (!sip_is(c, SIP_C_SPECIAL))
 			continue;
 		if (c == '"') {
-			size_t q = quoted_len(advance(s, i));
+			size_t q = sip_quoted_len(sip_str_advance(s, i));
 			if (q == 0)
 				return SIP_EQUOTE;
 			i += q - 1;
@@ -72,42 +36,42 @@ int sip_list_next(struct sip_str *list, struct sip_str *elem)
 	}
 	*elem = sip_str_trim(sip_str_sub(s, 0, i));
 	if (i == s.len) {
-		*list = advance(s, i);
+		*list = sip_str_advance(s, i);
 		return 1;
 	}
 	/* Leave a lone trailing comma in place so that the next call reports it. */
-	struct sip_str rest = advance(s, i + 1);
+	struct sip_str rest = sip_str_advance(s, i + 1);
 	*list = sip_str_trim(rest).len ? rest : sip_str_sub(s, i, i + 1);
 	return 1;
 }
 
 int sip_param_next(struct sip_str *params, struct sip_param *p)
 {
-	struct sip_str s = skip_lws(*params);
+	struct sip_str s = sip_str_skip_lws(*params);
 	if (s.len && s.p[0] == ';')
-		s = skip_lws(advance(s, 1));
+		s = sip_str_skip_lws(sip_str_advance(s, 1));
 	if (s.len == 0) {
 		if (params->len && sip_str_trim(*params).len)
 			return SIP_EPARAM; /* a ';' with nothing after it */
 		*params = s;
 		return 0;
 	}
-	size_t n = token_len(s);
+	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_EPARAM;
 	p->name = sip_str_sub(s, 0, n);
 	p->value = (struct sip_str){s.p + n, 0};
 	p->has_value = false;
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (s.len && s.p[0] == '=') {
-		s = skip_lws(advance(s, 1));
+		s = sip_str_skip_lws(sip_str_advance(s, 1));
 		p->has_value = true;
 		if (s.len && s.p[0] == '"') {
-			size_t q = quoted_len(s);
+			size_t q = sip_quoted_len(s);
 			if (q == 0)
 				return SIP_EQUOTE;
 			p->value = sip_str_sub(s, 1, q - 1);
-			s = advance(s, q);
+			s = sip_str_advance(s, q);
 		} else {
 			/* token, host (IPv6 references included) or a bare IPv6 address */
 			size_t v = 0;
@@ -117,9 +81,9 @@ int sip_param_next(struct sip_str *params, struct sip_param *p)
 			if (v == 0)
 				return SIP_EPARAM;
 			p->value = sip_str_sub(s, 0, v);
-			s = advance(s, v);
+			s = sip_str_advance(s, v);
 		}
-		s = skip_lws(s);
+		s = sip_str_skip_lws(s);
 	}
 	if (s.len && s.p[0] != ';')
 		return SIP_EPARAM;
@@ -181,17 +145,17 @@ static int parse_hostport(struct sip_str *s, struct sip_str *host, uint16_t *por
 	*host = sip_str_sub(*s, 0, i);
 	*has_port = false;
 	*port = 0;
-	struct sip_str rest = advance(*s, i);
-	struct sip_str after = skip_lws(rest);
+	struct sip_str rest = sip_str_advance(*s, i);
+	struct sip_str after = sip_str_skip_lws(rest);
 	if (after.len && after.p[0] == ':') {
-		after = skip_lws(advance(after, 1));
+		after = sip_str_skip_lws(sip_str_advance(after, 1));
 		size_t d = 0;
 		while (d < after.len && sip_is_digit(after.p[d]))
 			d++;
 		if (parse_port(sip_str_sub(after, 0, d), port))
 			return SIP_EPORT;
 		*has_port = true;
-		rest = advance(after, d);
+		rest = sip_str_advance(after, d);
 	}
 	*s = rest;
 	return 0;
@@ -201,36 +165,36 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 {
 	memset(via, 0, sizeof *via);
 	s = sip_str_trim(s);
-	size_t n = token_len(s);
+	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
 	const char *proto = s.p;
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (!s.len || s.p[0] != '/')
 		return SIP_ESYNTAX;
-	s = skip_lws(advance(s, 1));
-	if ((n = token_len(s)) == 0)
+	s = sip_str_skip_lws(sip_str_advance(s, 1));
+	if ((n = sip_token_len(s)) == 0)
 		return SIP_ESYNTAX;
 	via->protocol = (struct sip_str){proto, (size_t)(s.p + n - proto)};
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (!s.len || s.p[0] != '/')
 		return SIP_ESYNTAX;
-	s = skip_lws(advance(s, 1));
-	if ((n = token_len(s)) == 0)
+	s = sip_str_skip_lws(sip_str_advance(s, 1));
+	if ((n = sip_token_len(s)) == 0)
 		return SIP_ESYNTAX;
 	via->transport = sip_str_sub(s, 0, n);
-	s = advance(s, n);
+	s = sip_str_advance(s, n);
 	size_t w = sip_lws_skip(s);
 	if (w == 0)
 		return SIP_ESYNTAX;
-	s = advance(s, w);
+	s = sip_str_advance(s, w);
 	int err = parse_hostport(&s, &via->host, &via->port, &via->has_port);
 	if (err)
 		return err;
-	s = skip_lws(s);
+	s = sip_str_skip_lws(s);
 	if (s.len && s.p[0] != ';')
 		return SIP_ESYNTAX;
-	via->params = s.len ? advance(s, 1) : s;
+	via->params = s.len ? sip_str_advance(s, 1) : s;
 	struct sip_param p;
 	int r;
 	while ((r = sip_param_next(&s, &p)) == 1) {
@@ -252,12 +216,12 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 static int parse_display(struct sip_addr *addr, struct sip_str *s)
 {
 	if (s->p[0] == '"') {
-		size_t q = quoted_len(*s);
+		size_t q = sip_quoted_len(*s);
 		if (q == 0)
 			return SIP_EQUOTE;
 		addr->display = sip_str_sub(*s, 1, q - 1);
 		addr->display_quoted = true;
-		*s = skip_lws(advance(*s, q));
+		*s = sip_str_skip_lws(sip_str_advance(*s, q));
 		return 0;
 	}
 	const char *lt = memchr(s->p, '<', s->len);
@@ -272,7 +236,7 @@ static int parse_display(struct sip_addr *addr, struct sip_str *s)
 			return c == '"' ? SIP_EQUOTE : SIP_EDISPLAY;
 	}
 	addr->display = sip_str_trim(dn);
-	*s = advance(*s, dn.len);
+	*s = sip_str_advance(*s, dn.len);
 	return 0;
 }
 
@@ -297,7 +261,7 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 		addr->angle = true;
 		if (addr->uri.len == 0 || sip_str_trim(addr->uri).len != addr->uri.len)
 			return SIP_EANGLE;
-		s = skip_lws(advance(s, (size_t)(gt - s.p) + 1));
+		s = sip_str_skip_lws(sip_str_advance(s, (size_t)(gt - s.p) + 1));
 	} else {
 		if (addr->display_quoted)
 			return SIP_EANGLE;
@@ -308,11 +272,11 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 		addr->uri = sip_str_sub(s, 0, i);
 		if (memchr(addr->uri.p, '?', addr->uri.len) || memchr(addr->uri.p, ',', addr->uri.len))
 			return SIP_EBARE;
-		s = skip_lws(advance(s, i));
+		s = sip_str_skip_lws(sip_str_advance(s, i));
 	}
 	if (s.len && s.p[0] != ';')
 		return SIP_ESYNTAX;
-	addr->params = s.len ? advance(s, 1) : s;
+	addr->params = s.len ? sip_str_advance(s, 1) : s;
 	struct sip_param p;
 	int r;
 	while ((r = sip_param_next(&s, &p)) == 1)
@@ -330,16 +294,16 @@ static int parse_num_method(struct sip_str *s, uint32_t *num, struct sip_str *me
 	int err = sip_str_to_u32(sip_str_sub(*s, 0, d), num);
 	if (err)
 		return err;
-	struct sip_str rest = advance(*s, d);
+	struct sip_str rest = sip_str_advance(*s, d);
 	size_t w = sip_lws_skip(rest);
 	if (w == 0)
 		return SIP_ESYNTAX;
-	rest = advance(rest, w);
-	size_t n = token_len(rest);
+	rest = sip_str_advance(rest, w);
+	size_t n = sip_token_len(rest);
 	if (n == 0)
 		return SIP_ESYNTAX;
 	*method = sip_str_sub(rest, 0, n);
-	*s = advance(rest, n);
+	*s = sip_str_advance(rest, n);
 	return 0;
 }
 
@@ -366,11 +330,11 @@ int sip_rack_parse(struct sip_rack *rack, struct sip_str s)
 	int err = sip_str_to_u32(sip_str_sub(s, 0, d), &rack->rseq);
 	if (err)
 		return err;
-	s = advance(s, d);
+	s = sip_str_advance(s, d);
 	size_t w = sip_lws_skip(s);
 	if (w == 0)
 		return SIP_ESYNTAX;
-	s = advance(s, w);
+	s = sip_str_advance(s, w);
 	if ((err = parse_num_method(&s, &rack->cseq, &rack->method_name)) != 0)
 		return err;
 	if (s.len)
@@ -388,21 +352,21 @@ int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s)
 {
 	memset(ct, 0, sizeof *ct);
 	s = sip_str_trim(s);
-	size_t n = token_len(s);
+	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
 	ct->type = sip_str_sub(s, 0, n);
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (!s.len || s.p[0] != '/')
 		return SIP_ESYNTAX;
-	s = skip_lws(advance(s, 1));
-	if ((n = token_len(s)) == 0)
+	s = sip_str_skip_lws(sip_str_advance(s, 1));
+	if ((n = sip_token_len(s)) == 0)
 		return SIP_ESYNTAX;
 	ct->subtype = sip_str_sub(s, 0, n);
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (s.len && s.p[0] != ';')
 		return SIP_ESYNTAX;
-	ct->params = s.len ? advance(s, 1) : s;
+	ct->params = s.len ? sip_str_advance(s, 1) : s;
 	return params_valid(s);
 }
 
@@ -410,13 +374,13 @@ int sip_token_params_parse(struct sip_token_params *tp, struct sip_str s)
 {
 	memset(tp, 0, sizeof *tp);
 	s = sip_str_trim(s);
-	size_t n = token_len(s);
+	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
 	tp->token = sip_str_sub(s, 0, n);
-	s = skip_lws(advance(s, n));
+	s = sip_str_skip_lws(sip_str_advance(s, n));
 	if (s.len && s.p[0] != ';')
 		return SIP_ESYNTAX;
-	tp->params = s.len ? advance(s, 1) : s;
+	tp->params = s.len ? sip_str_advance(s, 1) : s;
 	return params_valid(s);
 }

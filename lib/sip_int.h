@@ -65,6 +65,43 @@ static inline size_t sip_lws_skip(struct sip_str s)
 	return sip_lws_skip_slow(s);
 }
 
+/* Both leave an empty slice alone: its pointer may be NULL, and even a
+ * zero offset from NULL is undefined. */
+static inline struct sip_str sip_str_advance(struct sip_str s, size_t n)
+{
+	if (n) {
+		s.p += n;
+		s.len -= n;
+	}
+	return s;
+}
+
+static inline struct sip_str sip_str_skip_lws(struct sip_str s)
+{
+	return sip_str_advance(s, sip_lws_skip(s));
+}
+
+static inline size_t sip_token_len(struct sip_str s)
+{
+	size_t i = 0;
+	while (i < s.len && sip_is_token_char(s.p[i]))
+		i++;
+	return i;
+}
+
+/* Length of the quoted string at s (s.p[0] == '"'), quotes included, or 0
+ * when it does not end. */
+static inline size_t sip_quoted_len(struct sip_str s)
+{
+	for (size_t i = 1; i < s.len; i++) {
+		if (s.p[i] == '\\')
+			i++;
+		else if (s.p[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
 static inline struct sip_str sip_str_sub(struct sip_str s, size_t from, size_t to)
 {
 	struct sip_str r = {s.p + from, to - from};
