@@ -65,6 +65,7 @@ struct run {
 	uint64_t interval_us;
 	unsigned long concurrency;
 	unsigned long sent, received, answered_ok, inflight;
+	int last_err; /* why the last probe without an answer had none */
 	uint64_t *rtts;
 	size_t nrtts, caprtts;
 	struct sip_timer next_probe;
@@ -106,14 +107,15 @@ static bool wanted(const struct run *r, unsigned status)
 static int parse_expect(struct run *r, const char *s)
 {
 	size_t n = strlen(s);
-	if (n == 3 && s[0] >= '1' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') &&
+	/* A final response is what a probe ends on: 1xx is never one. */
+	if (n == 3 && s[0] >= '2' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') &&
 	    (s[2] == 'x' || s[2] == 'X')) {
 		r->expect_code = s[0] - '0';
 		r->expect_class = true;
 		return 0;
 	}
 	unsigned long v;
-	if (cmd_parse_uint(r->cmd, "expect", s, 100, 699, &v) != 0)
+	if (cmd_parse_uint(r->cmd, "expect", s, 200, 699, &v) != 0)
 		return -2;
 	r->expect_code = (int)v;
 	return 0;
@@ -288,6 +290,8 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 	struct run *r = t->run;
 	if (r->ping) {
 		r->inflight--;
+		if (err)
+			r->last_err = err;
 		if (!err) {
 			r->received++;
 			if (wanted(r, resp->status))
@@ -519,6 +523,10 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		cmd_error(self, "-o nagios takes one target and no -c or -i");
 		rc = EXIT_USAGE;
 	}
+	if (rc == 0 && !r.nagios && (r.warn_ms || r.crit_ms)) {
+		cmd_error(self, "--warn and --crit go with -o nagios");
+		rc = EXIT_USAGE;
+	}
 	if (rc == 0 && r.dry_run && (r.ntargets > 1 || r.ping)) {
 		cmd_error(self, "--dry-run takes one target and no -c or -i");
 		rc = EXIT_USAGE;
@@ -552,7 +560,9 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 
 	if (r.ping) {
 		print_ping_summary(&r);
-		rc = r.received == 0 ? (r.targets[0].result > 0 ? r.targets[0].result : EXIT_TIMEOUT)
+		rc = r.received == 0 ? (r.targets[0].result > 0 ? r.targets[0].result
+		                        : r.last_err             ? probe_exit_code(r.last_err)
+		                                                 : EXIT_TIMEOUT)
 		     : r.answered_ok == r.received ? EXIT_OK
 		                                   : EXIT_RESPONSE;
 	} else if (r.nagios) {
