@@ -326,3 +326,57 @@ p_tshark() {
 	# sent at once was seen missing from the file under load.
 	sleep 1
 }
+
+# p_kamailio_registrar DIR PORT [DEFINE...]: writes DIR/registrar.cfg from
+# kamailio/registrar.cfg and a db_text directory DIR/db with the users given
+# in $P_USERS ("user:password" words, domain 127.0.0.1), checks the config
+# and starts Kamailio in the foreground (each DEFINE passed as -A DEFINE);
+# PID in $P_PID, log in DIR/kamailio.log. Returns 1 with the reason in
+# $P_WHY when it does not come up.
+p_kamailio_registrar() {
+	p_dir=$1 p_port=$2
+	shift 2
+	p_mods=
+	for p_m in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
+		[ -f "$p_m/registrar.so" ] && p_mods=$p_m && break
+	done
+	if [ -z "$p_mods" ]; then
+		P_WHY="no Kamailio module directory with registrar.so"
+		return 1
+	fi
+	for p_m in pv tm sl rr maxfwd textops db_text usrloc auth auth_db; do
+		if [ ! -f "$p_mods/$p_m.so" ]; then
+			P_WHY="no $p_m.so in $p_mods"
+			return 1
+		fi
+	done
+	mkdir -p "$p_dir/db"
+	printf '%s\n' 'id(int,auto) table_name(string) table_version(int)' \
+		'0:subscriber:7' >"$p_dir/db/version"
+	printf '%s\n' 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)' \
+		>"$p_dir/db/subscriber"
+	p_n=0
+	for p_u in $P_USERS; do
+		p_n=$((p_n + 1))
+		printf '%d:%s:127.0.0.1:%s::\n' "$p_n" "${p_u%%:*}" "${p_u#*:}" >>"$p_dir/db/subscriber"
+	done
+	sed -e "s|@PORT@|$p_port|g" -e "s|@DB@|$p_dir/db|g" -e "s|@MODULES@|$p_mods|g" \
+		"$P_DIR/kamailio/registrar.cfg" >"$p_dir/registrar.cfg"
+	p_defs=
+	for p_d in "$@"; do
+		p_defs="$p_defs -A $p_d"
+	done
+	# shellcheck disable=SC2086 # -A NAME pairs
+	if ! kamailio -c $p_defs -f "$p_dir/registrar.cfg" >"$p_dir/kamailio-check.log" 2>&1; then
+		P_WHY="kamailio -c rejects the config: $(grep -m 1 -i error "$p_dir/kamailio-check.log")"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	p_start "$p_dir/kamailio.log" kamailio -DD -E $p_defs -f "$p_dir/registrar.cfg" \
+		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
+	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50; then
+		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
