@@ -44,6 +44,7 @@ struct reg {
 	unsigned long granted;
 	struct sip_timer refresh;
 	bool stopping;   /* Ctrl-C: unregister, then exit */
+	uint64_t stop_at;
 	bool registered; /* a binding of ours is in place */
 	unsigned refreshes;
 	int rc;
@@ -218,10 +219,10 @@ static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64
 	if (status >= 200 && status < 300) {
 		if (r->mode == REGISTER && !r->stopping)
 			r->granted = granted_expiry(r, p, resp);
-		if (!r->cc.quiet && r->cc.format != SIP_PRINT_RAW && !r->stopping)
+		/* -q drops the messages, not the answer: the bindings still show. */
+		if (r->cc.format != SIP_PRINT_RAW && !r->stopping)
 			print_bindings(r, p, resp);
-		if (r->mode == REGISTER && !r->stopping && !r->cc.quiet &&
-		    r->cc.format == SIP_PRINT_PRETTY)
+		if (r->mode == REGISTER && !r->stopping && r->cc.format == SIP_PRINT_PRETTY)
 			printf("registered %s for %lu s%s\n", r->aor_text, r->granted,
 			       r->keep ? "; refreshing until Ctrl-C" : "");
 	}
@@ -251,8 +252,9 @@ static void send_register(struct reg *r)
 		.seq = r->seq,
 		.done = on_done,
 		.arg = r,
-		.from = r->aor_text,
-		.to = r->aor_text,
+		/* --from and --to win: registering on behalf of another (§10.2). */
+		.from = r->cc.from ? NULL : r->aor_text,
+		.to = r->cc.to ? NULL : r->aor_text,
 		.contact = r->mode == QUERY ? "" : r->mode == UNREGISTER_ALL ? "*" : NULL,
 		.headers = r->hdrs,
 		.nheaders = r->mode == QUERY ? 0 : 1,
@@ -270,11 +272,17 @@ static void send_register(struct reg *r)
 static void on_signal(void *arg)
 {
 	struct reg *r = arg;
+	uint64_t now = sip_loop_now(r->pc.loop);
+	/* timeout(1) signals sip and its process group: a second signal right
+	 * after the first is the same request, not "quit now". */
+	if (r->stopping && now - r->stop_at < 1000000)
+		return;
 	if (r->stopping || !r->registered) {
 		stop(r, r->stopping ? EXIT_OK : r->rc);
 		return;
 	}
 	r->stopping = true;
+	r->stop_at = now;
 	sip_timer_cancel(r->pc.loop, &r->refresh);
 	if (!r->cc.quiet)
 		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);

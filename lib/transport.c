@@ -982,9 +982,15 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 	}
 	/* Each message is one write; Nagle would only delay it. */
 	set_int_opt(c->fd, IPPROTO_TCP, TCP_NODELAY, 1);
-	if (tp->local_host) {
+	/* A client connection leaves from the port it was told to use too: a
+	 * registrar keys a binding on it, and --unregister must find it again.
+	 * SO_REUSEADDR lets it follow a closed connection still in TIME_WAIT. */
+	if (tp->local_host || tp->opts.local_port) {
 		struct sip_sockaddr la;
-		if (sip_sockaddr_set(&la, sip_str_from(tp->local_host), 0) == 0 &&
+		const char *h = tp->local_host ? tp->local_host : family == AF_INET6 ? "::" : "0.0.0.0";
+		if (tp->opts.local_port)
+			set_int_opt(c->fd, SOL_SOCKET, SO_REUSEADDR, 1);
+		if (sip_sockaddr_set(&la, sip_str_from(h), tp->opts.local_port) == 0 &&
 		    la.u.sa.sa_family == family && bind(c->fd, &la.u.sa, la.len) < 0) {
 			int e = errno;
 			tp->conns = c->next;
