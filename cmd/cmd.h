@@ -147,6 +147,11 @@ void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsi
 int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
                      struct sip_resolver **rp);
 
+/* After a command's loop has ended on Ctrl-C or SIGTERM: a copy of the
+ * signal still on its way (timeout(1) signals the process group too) must
+ * not kill the process while it prints its summary. */
+void cmd_signals_done(void);
+
 /* The password for who ("alice@example.com"): --password-file, then
  * SIP_PASSWORD, then a prompt on the terminal. 0, or an exit code after
  * saying why there is none. */

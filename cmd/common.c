@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,12 @@ static const char *dashed(const char *opt, char *buf, size_t cap)
 		return opt;
 	snprintf(buf, cap, "--%s", opt);
 	return buf;
+}
+
+void cmd_signals_done(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 }
 
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,

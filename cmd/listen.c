@@ -112,5 +112,6 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	sip_loop_run(ls.pc.loop);
 	sip_timer_cancel(ls.pc.loop, &ls.stop);
 	probe_ctx_reset(&ls.pc);
+	cmd_signals_done(); /* after the loop gave back its handlers */
 	return EXIT_OK;
 }

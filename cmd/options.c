@@ -586,6 +586,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	for (size_t i = 0; i < r.ntargets; i++)
 		probe_dest_reset(&r.targets[i].dest);
 	probe_ctx_reset(&r.pc);
+	cmd_signals_done(); /* after the loop gave back its handlers */
 	free(r.rtts);
 	free(r.targets);
 	return rc;

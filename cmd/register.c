@@ -378,9 +378,10 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	if (rc == 0) {
 		r.dest.contact_user = r.user;
 		sip_loop_run(r.pc.loop);
-		rc = r.rc;
+			rc = r.rc;
 	}
 	sip_timer_cancel(r.pc.loop, &r.refresh);
 	probe_ctx_reset(&r.pc);
+	cmd_signals_done(); /* after the loop gave back its handlers */
 	return rc;
 }
