@@ -34,33 +34,9 @@ BFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g $WARN"
 mkdir -p "$B" || exit 1
 
 # ---- packages ---------------------------------------------------------------
-install_missing() {
-	command -v dpkg >/dev/null 2>&1 || return 0
-	missing=
-	for p in libsofia-sip-ua-dev libosip2-dev libre-dev valgrind pkg-config; do
-		dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
-	done
-	[ -n "$missing" ] || return 0
-	sudo=
-	if [ "$(id -u)" -ne 0 ]; then
-		if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-			sudo="sudo -n"
-		else
-			echo "cannot install$missing (not root); going on without them"
-			return 0
-		fi
-	fi
-	echo "installing$missing"
-	# $sudo and $missing are word lists on purpose.
-	# shellcheck disable=SC2086
-	if ! { $sudo apt-get update -qq &&
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } \
-		>"$B/apt.log" 2>&1; then
-		echo "apt-get failed (last lines of $B/apt.log):"
-		tail -n 5 "$B/apt.log"
-	fi
-}
-install_missing
+# shellcheck source=tests/bench/install.sh
+. tests/bench/install.sh
+bench_install libsofia-sip-ua-dev libosip2-dev libre-dev valgrind pkg-config
 
 have_valgrind=0
 command -v valgrind >/dev/null 2>&1 && have_valgrind=1
