@@ -348,6 +348,16 @@ int sip_hdr_uint(struct sip_str value, uint64_t max, uint64_t *out)
 	return sip_str_to_u64(sip_str_trim(value), max, out);
 }
 
+/* What follows a value's token: nothing, or ";params" that must all parse. */
+static int trailing_params(struct sip_str s, struct sip_str *params)
+{
+	s = sip_str_skip_lws(s);
+	if (s.len && s.p[0] != ';')
+		return SIP_ESYNTAX;
+	*params = s.len ? sip_str_advance(s, 1) : s;
+	return params_valid(s);
+}
+
 int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s)
 {
 	memset(ct, 0, sizeof *ct);
@@ -363,11 +373,7 @@ int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s)
 	if ((n = sip_token_len(s)) == 0)
 		return SIP_ESYNTAX;
 	ct->subtype = sip_str_sub(s, 0, n);
-	s = sip_str_skip_lws(sip_str_advance(s, n));
-	if (s.len && s.p[0] != ';')
-		return SIP_ESYNTAX;
-	ct->params = s.len ? sip_str_advance(s, 1) : s;
-	return params_valid(s);
+	return trailing_params(sip_str_advance(s, n), &ct->params);
 }
 
 int sip_token_params_parse(struct sip_token_params *tp, struct sip_str s)
@@ -378,9 +384,5 @@ int sip_token_params_parse(struct sip_token_params *tp, struct sip_str s)
 	if (n == 0)
 		return SIP_ESYNTAX;
 	tp->token = sip_str_sub(s, 0, n);
-	s = sip_str_skip_lws(sip_str_advance(s, n));
-	if (s.len && s.p[0] != ';')
-		return SIP_ESYNTAX;
-	tp->params = s.len ? sip_str_advance(s, 1) : s;
-	return params_valid(s);
+	return trailing_params(sip_str_advance(s, n), &tp->params);
 }
