@@ -668,7 +668,7 @@ struct sip_strans;
 typedef void(sip_resp_h)(int err, const struct sip_msg *msg, void *arg);
 /* A new request (retransmissions are answered by its server transaction).
  * Answer it with sip_strans_respond before returning: a request left without
- * a final response gets 500. ACKs to non-2xx responses never arrive here. */
+ * a final response gets 500. ACKs never arrive here (see the stray handler). */
 typedef void(sip_req_h)(struct sip_strans *st, const struct sip_msg *req,
                         const struct sip_packet_info *pi, void *arg);
 
@@ -680,6 +680,10 @@ SIP_API struct sip_loop *sip_ctx_loop(struct sip_ctx *ctx);
 /* Without a handler, the context answers OPTIONS with 200 (Allow, Supported,
  * Accept), an in-dialog request with 481 and the rest with 405. */
 SIP_API void sip_ctx_set_request_handler(struct sip_ctx *ctx, sip_req_h *h, void *arg);
+/* Messages no transaction takes: a 2xx to an INVITE after its client
+ * transaction ended (retransmissions, other forks: RFC 3261 §13.2.2.4 has
+ * the UAC core ACK each), an ACK for a 2xx, a response to nothing. */
+SIP_API void sip_ctx_set_stray_handler(struct sip_ctx *ctx, sip_recv_h *h, void *arg);
 /* The answer the context gives when there is no handler, for one to reuse. */
 SIP_API int sip_ctx_default_answer(struct sip_ctx *ctx, struct sip_strans *st,
                                    const struct sip_msg *req);
@@ -692,6 +696,11 @@ SIP_API int sip_ctx_default_answer(struct sip_ctx *ctx, struct sip_strans *st,
  */
 SIP_API int sip_txn_start(struct sip_txn **txp, struct sip_ctx *ctx, const struct sip_target *target,
                           const char *buf, size_t len, sip_resp_h *h, void *arg);
+/* CANCELs an INVITE still waiting for its final response (§9.1): a
+ * transaction of its own whose handler gets the CANCEL's response; the
+ * INVITE's handler then gets its final one (487). Send it only once a
+ * provisional response has come. SIP_EINVAL when there is nothing to cancel. */
+SIP_API int sip_txn_cancel(struct sip_txn **txp, struct sip_txn *invite, sip_resp_h *h, void *arg);
 /* Stops the transaction (no more calls to its handler) and frees it. */
 SIP_API void sip_txn_free(struct sip_txn *txn);
 /* The request as sent, parsed; NULL once a final response other than an
@@ -704,7 +713,8 @@ SIP_API unsigned sip_txn_sends(const struct sip_txn *txn);
 
 /* Answers a request: the response goes where RFC 3261 §18.2.2 says (the
  * source address with rport, the connection it came on) and is kept to
- * answer retransmissions. A 1xx may be followed by another response. */
+ * answer retransmissions. A 1xx may be followed by another response. A 2xx
+ * to an INVITE is repeated on T1..T2 until its ACK or 64*T1 (§13.3.1.4). */
 SIP_API int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *spec);
 
 /* ---- auth: HTTP digest for SIP (RFC 3261 §22, RFC 7616, RFC 8760) ------ */
