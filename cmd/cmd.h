@@ -169,5 +169,7 @@ int cmd_listen(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt listen_opts[];
 int cmd_register(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt register_opts[];
+int cmd_invite(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt invite_opts[];
 
 #endif
