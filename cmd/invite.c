@@ -518,7 +518,7 @@ static void on_ring_timeout(void *arg)
 static struct early *early_for(struct call *c, const struct sip_msg *req, const struct sip_msg *resp)
 {
 	for (size_t i = 0; i < c->nearly; i++)
-		if (sip_dialog_match(c->early[i].d, resp))
+		if (c->early[i].d && sip_dialog_match(c->early[i].d, resp))
 			return &c->early[i];
 	if (c->nearly == MAX_EARLY || sip_dialog_new_uac(&c->early[c->nearly].d, req, resp) != 0)
 		return NULL;
@@ -664,7 +664,8 @@ static bool follow_next(struct call *c)
 		if (!c->cc.quiet)
 			fprintf(stderr, "sip: invite: following the redirect to %s\n", ct->uri);
 		c->phase = CALLING;
-		c->nearly = 0;
+		for (; c->nearly > 0; c->nearly--)
+			sip_dialog_free(c->early[c->nearly - 1].d);
 		if (probe_dest_resolve(&c->pc, &c->dest, &c->redirect, on_redirect_dest, c) == 0)
 			return true;
 	}
@@ -691,7 +692,16 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 {
 	c->t_answer = sip_loop_now(c->pc.loop);
 	c->answered = true;
-	if (sip_dialog_new_uac(&c->dialog, req, resp) != 0) {
+	/* The early dialog of this answer goes on, with the CSeq its PRACKs used;
+	 * the 2xx replaces its route set (§12.1.2). */
+	for (size_t i = 0; i < c->nearly && !c->dialog; i++) {
+		if (c->early[i].d && sip_dialog_match(c->early[i].d, resp) &&
+		    sip_dialog_update(c->early[i].d, resp) == 0) {
+			c->dialog = c->early[i].d;
+			c->early[i].d = NULL;
+		}
+	}
+	if (!c->dialog && sip_dialog_new_uac(&c->dialog, req, resp) != 0) {
 		cmd_error(c->cmd, "%u %.*s: no dialog can be made of it (To tag, Contact?)", resp->status,
 		          SIP_STR_FMT(resp->reason));
 		end_call(c, EXIT_PROTOCOL);
