@@ -52,6 +52,7 @@ enum phase { CALLING, RINGING, CANCELLING, CONFIRMED, ENDING, DONE };
 #define MAX_EARLY 4
 #define MAX_REDIRECTS 8
 #define MAX_INFLIGHT 4
+#define MAX_JOBS 4
 #define MAX_SDP_FILE 16384
 
 /* An early dialog from a reliable provisional response (RFC 3262). */
@@ -75,7 +76,12 @@ struct call {
 	char hop_uri_buf[512];
 	struct sip_uri hop_uri;
 	bool hop_resolving;
-	void (*after_hop)(struct call *c);
+	/* What waits for the hop: a PRACK, an ACK, a BYE... in order. */
+	struct hop_job {
+		struct sip_dialog *d;
+		void (*fn)(struct call *c);
+	} jobs[MAX_JOBS];
+	size_t njobs;
 	char target_buf[512];
 	struct sip_uri target;
 	char to[520];
@@ -229,6 +235,8 @@ static void note_media(struct call *c, const struct sip_msg *m)
 
 /* ---- requests in the dialog ---- */
 
+static void run_jobs(struct call *c);
+
 static void on_hop(struct probe_dest *d, int err, void *arg)
 {
 	struct call *c = arg;
@@ -237,47 +245,57 @@ static void on_hop(struct probe_dest *d, int err, void *arg)
 	if (err) {
 		cmd_error(c->cmd, "cannot resolve the dialog's next hop '%s': %s", c->hop_uri_buf,
 		          sip_strerror(err));
+		c->njobs = 0;
 		end_call(c, probe_exit_code(err));
 		return;
 	}
-	c->after_hop(c);
+	run_jobs(c);
 }
 
-/* Runs after() once c->hop is where d's requests go: -p when given (an
- * outbound proxy takes every request), else the dialog's next hop,
- * resolved again only when it changed. */
-static void with_hop(struct call *c, struct sip_dialog *d, void (*after)(struct call *c))
+/* Runs the queued jobs whose hop is known, and starts resolving the first
+ * whose hop is not: -p when given (an outbound proxy takes every request),
+ * else its dialog's next hop, resolved again only when it changed. */
+static void run_jobs(struct call *c)
 {
 	char next[sizeof c->hop_uri_buf];
-	if (c->hop_resolving)
-		return; /* after the current job, step() comes back */
-	c->after_hop = after;
-	if (c->cc.proxy) {
-		c->hop = c->dest;
-		after(c);
+	while (c->njobs && !c->hop_resolving && c->phase != DONE) {
+		struct hop_job job = c->jobs[0];
+		if (c->cc.proxy) {
+			c->hop = c->dest;
+		} else if (sip_dialog_next_hop(job.d, next, sizeof next) < 0 ||
+		           (strcmp(next, c->hop_uri_buf) != 0 &&
+		            sip_uri_parse(&c->hop_uri, sip_str_from(next)) != 0)) {
+			cmd_error(c->cmd, "bad next hop in the dialog");
+			c->njobs = 0;
+			end_call(c, EXIT_PROTOCOL);
+			return;
+		} else if (!c->hop.ntargets || strcmp(next, c->hop_uri_buf) != 0) {
+			memcpy(c->hop_uri_buf, next, sizeof next);
+			sip_uri_parse(&c->hop_uri, sip_str_from(c->hop_uri_buf));
+			c->hop_resolving = true;
+			int rc = probe_dest_resolve(&c->pc, &c->hop, &c->hop_uri, on_hop, c);
+			if (rc) {
+				c->hop_resolving = false;
+				c->njobs = 0;
+				end_call(c, rc);
+			}
+			return;
+		}
+		memmove(c->jobs, c->jobs + 1, --c->njobs * sizeof c->jobs[0]);
+		job.fn(c);
+	}
+}
+
+/* Runs fn once c->hop is where d's requests go. */
+static void with_hop(struct call *c, struct sip_dialog *d, void (*fn)(struct call *c))
+{
+	if (c->njobs == MAX_JOBS) {
+		cmd_error(c->cmd, "too many requests waiting for the next hop");
+		end_call(c, EXIT_INTERNAL);
 		return;
 	}
-	if (sip_dialog_next_hop(d, next, sizeof next) < 0) {
-		cmd_error(c->cmd, "the dialog's next hop is too long");
-		end_call(c, EXIT_PROTOCOL);
-		return;
-	}
-	if (c->hop.ntargets && strcmp(next, c->hop_uri_buf) == 0) {
-		after(c);
-		return;
-	}
-	memcpy(c->hop_uri_buf, next, sizeof next);
-	if (sip_uri_parse(&c->hop_uri, sip_str_from(c->hop_uri_buf)) != 0) {
-		cmd_error(c->cmd, "bad next hop '%s' in the dialog", c->hop_uri_buf);
-		end_call(c, EXIT_PROTOCOL);
-		return;
-	}
-	c->hop_resolving = true;
-	int rc = probe_dest_resolve(&c->pc, &c->hop, &c->hop_uri, on_hop, c);
-	if (rc) {
-		c->hop_resolving = false;
-		end_call(c, rc);
-	}
+	c->jobs[c->njobs++] = (struct hop_job){d, fn};
+	run_jobs(c);
 }
 
 static struct probe **free_slot(struct call *c)
@@ -439,7 +457,7 @@ static void send_reinvite(struct call *c)
 /* What the confirmed call does next: UPDATE, re-INVITE, then BYE when due. */
 static void step(struct call *c)
 {
-	if (c->phase != CONFIRMED || c->busy || c->hop_resolving)
+	if (c->phase != CONFIRMED || c->busy || c->njobs)
 		return;
 	if (c->update && !c->update_done)
 		with_hop(c, c->dialog, send_update);
