@@ -387,6 +387,46 @@ TEST(pcap_tcp_large_message_is_split)
 	return 0;
 }
 
+/* Past its 1024 connections the capture forgets the one quiet longest: a
+ * message on it later opens it again with a handshake of its own. */
+TEST(pcap_tcp_flow_table_forgets_the_oldest)
+{
+	struct tmpcap t;
+	struct sip_pcap *p;
+	struct reader rd;
+	struct rec r;
+	CHECK_INT(tmpcap_make(&t), 0);
+	CHECK_INT(sip_pcap_open(&p, t.path), 0);
+	int err = 0;
+	/* Port 20000 first, then 1024 others, then 20000 and the newest again. */
+	for (uint16_t port = 20000; !err && port <= 20000 + 1024; port++) {
+		struct sip_packet_info tx = info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
+		err = sip_pcap_write(p, &tx, MSG_REQ, strlen(MSG_REQ));
+	}
+	for (int i = 0; !err && i < 2; i++) {
+		uint16_t port = i ? 20000 + 1024 : 20000;
+		struct sip_packet_info tx = info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
+		err = sip_pcap_write(p, &tx, MSG_REQ, strlen(MSG_REQ));
+	}
+	sip_pcap_close(p);
+	int ok = err == 0 && reader_open(&rd, t.path) == 0, n;
+	unsigned syn_first = 0, syn_newest = 0, records = 0;
+	while (ok && (n = next_rec(&rd, &r)) == 1) {
+		records++;
+		syn_first += r.flags == SYN && r.sport == 20000;
+		syn_newest += r.flags == SYN && r.sport == 20000 + 1024;
+	}
+	if (ok)
+		ok = n == 0;
+	free(rd.buf);
+	tmpcap_remove(&t);
+	CHECK(ok);
+	CHECK_INT(records, 1025 * 4 + 4 + 1);
+	CHECK_INT(syn_first, 2);
+	CHECK_INT(syn_newest, 1);
+	return 0;
+}
+
 TEST(pcap_open_fails)
 {
 	struct sip_pcap *p = (struct sip_pcap *)&p;
