@@ -9,6 +9,14 @@
 static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
 {
 	struct probe_ctx *pc = arg;
+	int err = pc->pcap ? sip_pcap_write(pc->pcap, pi, buf, len) : 0;
+	if (err) {
+		/* Said once: the capture ends here, the command goes on. */
+		cmd_error(pc->cmd, "cannot write '%s': %s", pc->cc->pcap,
+		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
+		sip_pcap_close(pc->pcap);
+		pc->pcap = NULL;
+	}
 	if (!pc->show_messages)
 		return;
 	struct sip_print_opts po = {
@@ -113,6 +121,12 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
 	}
+	/* A path that cannot be written is a usage error, found before anything is sent. */
+	if (cc->pcap && sip_pcap_open(&pc->pcap, cc->pcap) != 0) {
+		cmd_error(cmd, "cannot write '%s': %s", cc->pcap, strerror(errno));
+		probe_ctx_reset(pc);
+		return EXIT_USAGE;
+	}
 	int err = sip_ctx_new(&pc->ctx, pc->loop, &o, on_tp_err, pc);
 	if (err) {
 		/* errno names what the system refused: an address in use, not ours. */
@@ -141,6 +155,7 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	sip_resolver_free(pc->resolver);
 	sip_ctx_free(pc->ctx);
 	sip_loop_free(pc->loop);
+	sip_pcap_close(pc->pcap);
 	free(pc->scratch);
 	memset(pc, 0, sizeof *pc);
 }

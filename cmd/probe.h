@@ -16,6 +16,7 @@ struct probe_ctx {
 	bool show_messages;
 	uint64_t t0;
 	struct sip_msg *scratch; /* for printing traced messages */
+	struct sip_pcap *pcap;   /* --pcap */
 	char call_id[40];        /* one per run: a ping's requests share it */
 	char from_tag[20];
 	struct sip_uri proxy;    /* -p, parsed once */

@@ -24,7 +24,7 @@ const struct cmd cmd_table[] = {
          "[options] TARGET", invite_opts,
          CMD_OPTS_OUTPUT | CMD_OPTS_DNS | CMD_OPTS_NET | CMD_OPTS_AUTH, "host"},
 	{"listen", cmd_listen, "answer requests on an address and print them",
-         "[options] [ADDR][:PORT]", listen_opts, CMD_OPTS_OUTPUT, NULL},
+         "[options] [ADDR][:PORT]", listen_opts, CMD_OPTS_OUTPUT | CMD_OPTS_CAPTURE, NULL},
 	{"resolve", cmd_resolve, "show how a target resolves (RFC 3263)", "[options] TARGET",
          resolve_opts, CMD_OPTS_OUTPUT | CMD_OPTS_DNS, "host"},
 	{NULL, NULL, NULL, NULL, NULL, 0, NULL},
