@@ -39,6 +39,8 @@ struct cmd_opt {
 #define CMD_OPTS_NET 0x4    /* -p, -t, -l, --timeout, --t1, -H, --from... --insecure */
 #define CMD_OPTS_NAGIOS 0x8 /* CMD_OPTS_OUTPUT with -o nagios */
 #define CMD_OPTS_AUTH 0x10  /* -u, --auth-user, --password-file */
+/* --pcap: every command that sends or receives SIP; CMD_OPTS_NET brings it. */
+#define CMD_OPTS_CAPTURE 0x20
 
 struct cmd {
 	const char *name;
@@ -76,6 +78,7 @@ enum {
 	OPT_USER,
 	OPT_AUTH_USER,
 	OPT_PASSWORD_FILE,
+	OPT_PCAP,
 };
 
 #define CMD_MAX_HEADERS 32
@@ -103,6 +106,8 @@ struct cmd_common {
 	int max_forwards;       /* -1: default */
 	const char *ca_file;
 	bool insecure;
+	/* CMD_OPTS_CAPTURE */
+	const char *pcap; /* every message sent and received, as a capture */
 	/* CMD_OPTS_AUTH; the password itself never comes from the command line */
 	const char *user;
 	const char *auth_user;
@@ -169,5 +174,7 @@ int cmd_listen(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt listen_opts[];
 int cmd_register(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt register_opts[];
+int cmd_invite(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt invite_opts[];
 
 #endif

@@ -69,6 +69,12 @@ static const struct cmd_opt net_opts[] = {
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
+/* CMD_OPTS_CAPTURE: what went over the wire, for Wireshark. */
+static const struct cmd_opt capture_opts[] = {
+	{OPT_PCAP, "pcap", 0, "FILE", "write every message sent and received to FILE (pcap)", NULL},
+	{0, NULL, 0, NULL, NULL, NULL},
+};
+
 /* CMD_OPTS_DNS: how a target's name is looked up. */
 static const struct cmd_opt dns_opts[] = {
 	{OPT_DNS_SERVER, "dns-server", 0, "HOST[:PORT]",
@@ -98,6 +104,7 @@ static const struct {
 	{CMD_OPTS_NAGIOS, format_nagios_opts},
 	{CMD_OPTS_OUTPUT | CMD_OPTS_NAGIOS, display_opts},
 	{CMD_OPTS_NET, net_opts},
+	{CMD_OPTS_NET | CMD_OPTS_CAPTURE, capture_opts},
 	{CMD_OPTS_AUTH, auth_opts},
 	{CMD_OPTS_DNS, dns_opts},
 };
@@ -379,6 +386,7 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 		break;
 	case OPT_CA_FILE: cc->ca_file = arg; break;
 	case OPT_INSECURE: cc->insecure = true; break;
+	case OPT_PCAP: cc->pcap = arg; break;
 	case OPT_USER: cc->user = arg; break;
 	case OPT_AUTH_USER: cc->auth_user = arg; break;
 	case OPT_PASSWORD_FILE: cc->password_file = arg; break;

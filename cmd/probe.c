@@ -9,6 +9,14 @@
 static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
 {
 	struct probe_ctx *pc = arg;
+	int err = pc->pcap ? sip_pcap_write(pc->pcap, pi, buf, len) : 0;
+	if (err) {
+		/* Said once: the capture ends here, the command goes on. */
+		cmd_error(pc->cmd, "cannot write '%s': %s", pc->cc->pcap,
+		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
+		sip_pcap_close(pc->pcap);
+		pc->pcap = NULL;
+	}
 	if (!pc->show_messages)
 		return;
 	struct sip_print_opts po = {
@@ -113,6 +121,12 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
 	}
+	/* A path that cannot be written is a usage error, found before anything is sent. */
+	if (cc->pcap && sip_pcap_open(&pc->pcap, cc->pcap) != 0) {
+		cmd_error(cmd, "cannot write '%s': %s", cc->pcap, strerror(errno));
+		probe_ctx_reset(pc);
+		return EXIT_USAGE;
+	}
 	int err = sip_ctx_new(&pc->ctx, pc->loop, &o, on_tp_err, pc);
 	if (err) {
 		/* errno names what the system refused: an address in use, not ours. */
@@ -141,6 +155,7 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	sip_resolver_free(pc->resolver);
 	sip_ctx_free(pc->ctx);
 	sip_loop_free(pc->loop);
+	sip_pcap_close(pc->pcap);
 	free(pc->scratch);
 	memset(pc, 0, sizeof *pc);
 }
@@ -300,14 +315,22 @@ static int answer_challenge(struct probe *p, const struct sip_msg *resp)
 			return -1;
 		pc->have_password = true;
 	}
+	/* The digest-uri is the Request-URI as sent: an in-dialog request's is the remote target. */
 	const struct sip_msg *req = sip_txn_request(p->txn);
+	char ruri[512];
+	if (!req || req->ruri.len >= sizeof ruri) {
+		cmd_error(pc->cmd, "cannot answer the challenge: the request is gone");
+		return -1;
+	}
+	memcpy(ruri, req->ruri.p, req->ruri.len);
+	ruri[req->ruri.len] = '\0';
 	struct sip_digest_input in = {
 		.ch = &ch,
 		.user = user,
 		.password = pc->password,
 		.method = sip_method_name(p->spec.method),
-		.uri = p->spec.dest->ruri_text,
-		.body = req ? req->body : (struct sip_str){0},
+		.uri = ruri,
+		.body = req->body,
 		.nc = 1,
 	};
 	sip_buf_reset(&a->line);
@@ -324,8 +347,11 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 {
 	struct probe *p = arg;
 	struct probe_dest *d = p->spec.dest;
-	if (!err && msg->status < 200)
+	if (!err && msg->status < 200) {
+		if (p->spec.provisional)
+			p->spec.provisional(p, msg);
 		return;
+	}
 	if (!err && (msg->status == 401 || msg->status == 407)) {
 		bool retry = answer_challenge(p, msg) == 0;
 		sip_txn_free(p->txn);
@@ -343,8 +369,6 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 		          p->auth[p->nauth - 1].realm);
 		p->auth_failed = true;
 	}
-	sip_txn_free(p->txn);
-	p->txn = NULL;
 	const struct sip_target *t = &d->targets[d->cur];
 	char cert[512];
 	/* -v over TLS: whose certificate it was, verified or not. */
@@ -352,6 +376,8 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	    sip_transport_tls_peer(sip_ctx_transport(p->pc->ctx), &t->addr, cert, sizeof cert) > 0)
 		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", p->pc->cmd->name, p->peer, cert);
 	if (err && worth_failing_over(err) && d->cur + 1 < d->ntargets) {
+		sip_txn_free(p->txn);
+		p->txn = NULL;
 		d->cur++;
 		cmd_warn(p->pc->cmd, "%s from %s; trying %s", sip_strerror(err), p->peer,
 		         d->targets[d->cur].name);
@@ -369,9 +395,9 @@ static void print_dry_run(struct probe *p, const char *buf, size_t len)
 		sip_msg_print(stdout, m, &po);
 }
 
-/* The local address towards t and what is made of it: Via, From, Contact. */
-static int dest_local(struct probe_dest *d, const struct sip_target *t)
+int probe_dest_local(struct probe_dest *d)
 {
+	const struct sip_target *t = &d->targets[d->cur];
 	/* A stream may have been closed and reopened from another port. */
 	if (d->cached == d->cur + 1 && t->tp == SIP_TP_UDP)
 		return 0;
@@ -394,6 +420,53 @@ static int dest_local(struct probe_dest *d, const struct sip_target *t)
 /* Headers a command adds of its own (Expires...): a handful at most. */
 #define MAX_SPEC_HEADERS 8
 
+/* The request of p into b: a dialog's, or one built from the options. */
+static int build_current(struct probe *p, const struct sip_target *t, const struct sip_build_hdr *hdrs,
+                         size_t nh, struct sip_buf *b)
+{
+	struct probe_ctx *pc = p->pc;
+	const struct cmd_common *cc = pc->cc;
+	struct probe_dest *d = p->spec.dest;
+	const char *contact = p->spec.contact ? (*p->spec.contact ? p->spec.contact : NULL)
+	                      : cc->contact ? cc->contact : d->contact;
+	if (p->spec.dialog) {
+		struct sip_dialog_request r = {
+			.method = p->spec.method,
+			.transport = sip_tp_name(t->tp),
+			.via_host = d->host,
+			.via_port = sip_sockaddr_port(&p->local),
+			.contact = contact,
+			.content_type = p->spec.content_type,
+			.body = p->spec.body,
+			.body_len = p->spec.body_len,
+			.headers = hdrs,
+			.nheaders = nh,
+		};
+		return sip_dialog_request(p->spec.dialog, b, &r);
+	}
+	struct sip_request_spec s = {
+		.method = p->spec.method,
+		.ruri = d->ruri_text,
+		.from = p->spec.from ? p->spec.from : cc->from ? cc->from : d->from,
+		.from_tag = pc->from_tag,
+		.to = p->spec.to ? p->spec.to : cc->to,
+		.call_id = pc->call_id,
+		.cseq = (uint32_t)p->cseq,
+		.transport = sip_tp_name(t->tp),
+		.via_host = d->host,
+		.via_port = sip_sockaddr_port(&p->local),
+		.contact = contact,
+		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.content_type = p->spec.content_type,
+		.body = p->spec.body,
+		.body_len = p->spec.body_len,
+		.headers = hdrs,
+		.nheaders = nh,
+	};
+	return sip_build_request(b, &s);
+}
+
 static int send_current(struct probe *p)
 {
 	struct probe_ctx *pc = p->pc;
@@ -403,43 +476,25 @@ static int send_current(struct probe *p)
 	char mf[32];
 	struct sip_build_hdr hdrs[1 + MAX_SPEC_HEADERS + CMD_MAX_HEADERS + PROBE_MAX_AUTH];
 	size_t nh = 0;
-	int err = dest_local(d, t);
+	int err = probe_dest_local(d);
 	if (err)
 		return err;
 	p->local = d->local;
 	memcpy(p->peer, d->peer, sizeof p->peer);
 	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 means the default in a spec. */
-	if (cc->max_forwards == 0) {
+	if (cc->max_forwards == 0 && !p->spec.dialog) {
 		snprintf(mf, sizeof mf, "Max-Forwards: 0");
 		hdrs[nh++].line = mf;
 	}
 	for (size_t i = 0; i < p->spec.nheaders && nh < MAX_SPEC_HEADERS; i++)
 		hdrs[nh++] = p->spec.headers[i];
-	for (size_t i = 0; i < cc->nheaders; i++)
+	for (size_t i = 0; i < cc->nheaders && !p->spec.dialog; i++)
 		hdrs[nh++].line = cc->headers[i];
 	for (size_t i = 0; i < p->nauth; i++)
 		hdrs[nh++].line = p->auth[i].line.p;
-	struct sip_request_spec s = {
-		.method = p->spec.method,
-		.ruri = p->spec.dest->ruri_text,
-		.from = p->spec.from ? p->spec.from : cc->from ? cc->from : d->from,
-		.from_tag = pc->from_tag,
-		.to = p->spec.to ? p->spec.to : cc->to,
-		.call_id = pc->call_id,
-		.cseq = (uint32_t)p->cseq,
-		.transport = sip_tp_name(t->tp),
-		.via_host = d->host,
-		.via_port = sip_sockaddr_port(&p->local),
-		.contact = p->spec.contact ? (*p->spec.contact ? p->spec.contact : NULL)
-		           : cc->contact ? cc->contact : d->contact,
-		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.headers = hdrs,
-		.nheaders = nh,
-	};
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
-	err = sip_build_request(&b, &s);
+	err = build_current(p, t, hdrs, nh, &b);
 	if (err) {
 		sip_buf_reset(&b);
 		cmd_error(pc->cmd, "cannot build the request: %s", sip_strerror(err));
@@ -458,6 +513,36 @@ static int send_current(struct probe *p)
 	return err;
 }
 
+int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
+                   const char *content_type, const char *body, size_t body_len, struct sip_buf *out)
+{
+	int err = probe_dest_local(d);
+	if (err)
+		return err;
+	const struct sip_target *t = &d->targets[d->cur];
+	struct sip_dialog_request r = {
+		.method = SIP_ACK,
+		.cseq = cseq,
+		.transport = sip_tp_name(t->tp),
+		.via_host = d->host,
+		.via_port = sip_sockaddr_port(&d->local),
+		.content_type = content_type,
+		.body = body,
+		.body_len = body_len,
+	};
+	sip_buf_reset(out);
+	if ((err = sip_dialog_request(dialog, out, &r)) != 0)
+		return err;
+	return probe_resend(d, out);
+}
+
+int probe_resend(struct probe_dest *d, const struct sip_buf *msg)
+{
+	const struct sip_target *t = &d->targets[d->cur];
+	return sip_transport_send(sip_ctx_transport(d->pc->ctx), t->tp, &t->addr,
+	                          t->name[0] ? t->name : NULL, msg->p, msg->len);
+}
+
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 {
 	if (spec->dest->ntargets == 0)
@@ -474,8 +559,12 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	if (pc->cc->timeout_us && !spec->dry_run)
 		sip_timer_start(pc->loop, &p->deadline, pc->cc->timeout_us, on_deadline, p);
 	/* A dry run ends inside: done has freed p when this returns 0. */
+	if (spec->handle && !spec->dry_run)
+		*spec->handle = p;
 	int err = send_current(p);
 	if (err) {
+		if (spec->handle && !spec->dry_run)
+			*spec->handle = NULL;
 		sip_timer_cancel(pc->loop, &p->deadline);
 		free(p);
 	}
@@ -486,6 +575,8 @@ void probe_free(struct probe *p)
 {
 	if (!p)
 		return;
+	if (p->spec.handle && *p->spec.handle == p)
+		*p->spec.handle = NULL;
 	sip_timer_cancel(p->pc->loop, &p->deadline);
 	sip_txn_free(p->txn);
 	for (size_t i = 0; i < p->nauth; i++)

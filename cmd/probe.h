@@ -16,6 +16,7 @@ struct probe_ctx {
 	bool show_messages;
 	uint64_t t0;
 	struct sip_msg *scratch; /* for printing traced messages */
+	struct sip_pcap *pcap;   /* --pcap */
 	char call_id[40];        /* one per run: a ping's requests share it */
 	char from_tag[20];
 	struct sip_uri proxy;    /* -p, parsed once */
@@ -58,9 +59,19 @@ struct probe_dest {
 int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
                        void (*ready)(struct probe_dest *d, int err, void *arg), void *arg);
 void probe_dest_reset(struct probe_dest *d);
+/* The local address towards the current target, and what is made of it:
+ * host, Via, the default From and Contact. */
+int probe_dest_local(struct probe_dest *d);
+/* An ACK for a 2xx (no transaction: §13.2.2.4) sent to the current target;
+ * out keeps it for probe_resend when the 2xx comes again. */
+int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
+                   const char *content_type, const char *body, size_t body_len, struct sip_buf *out);
+int probe_resend(struct probe_dest *d, const struct sip_buf *msg);
 
 struct probe;
-/* The final response (err 0), or why there is none; resp is NULL for a dry run. */
+/* The final response (err 0), or why there is none; resp is NULL for a dry
+ * run. The transaction (p->txn) lives until probe_free: an INVITE's still
+ * has the request its 2xx answers. */
 typedef void(probe_done_h)(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt_us);
 
 struct probe_spec {
@@ -76,6 +87,17 @@ struct probe_spec {
 	const char *contact;      /* "" for none (a REGISTER query) */
 	const struct sip_build_hdr *headers; /* before the user's -H lines */
 	size_t nheaders;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	/* Each provisional response, before the final one reaches done. */
+	void (*provisional)(struct probe *p, const struct sip_msg *resp);
+	/* An in-dialog request: Request-URI, Route, tags and CSeq from the
+	 * dialog; the user's -H lines stay with the dialog-creating request. */
+	struct sip_dialog *dialog;
+	/* Points at the probe from probe_start to probe_free (not for a dry
+	 * run): to CANCEL it, or to free it when the command ends first. */
+	struct probe **handle;
 };
 
 /* One request in its transaction, failing over to the destination's next

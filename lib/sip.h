@@ -401,6 +401,7 @@ struct sip_sdp_media {
 	struct sip_str type; /* "audio" */
 	uint16_t port;
 	struct sip_str proto; /* "RTP/AVP" */
+	struct sip_str fmts;  /* the format list as written ("0 8 101", "t38") */
 	struct sip_str conn;  /* c= of the media, or the session's */
 	enum sip_sdp_dir dir;
 	unsigned ncodecs;
@@ -482,6 +483,44 @@ struct sip_response_spec {
 /* A response to req: Via, From, To, Call-ID, CSeq copied as RFC 3261 §8.2.6 says. */
 SIP_API int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
                                const struct sip_response_spec *spec);
+
+/* ---- sdp: offers and answers (RFC 3264) ----------------------------- */
+
+/*
+ * Codecs the builder knows, by name (any case) or payload number: PCMU (0),
+ * GSM (3), G723 (4), PCMA (8), G722 (9), CN (13), G729 (18, annexb=no),
+ * AMR (96), iLBC (97, mode=30), speex (98), AMR-WB (99), telephone-event
+ * (101, events 0-16), opus (111).
+ */
+#define SIP_SDP_DEFAULT_CODECS "PCMU,PCMA,telephone-event"
+
+struct sip_sdp_spec {
+	const char *addr;     /* numeric IPv4 or IPv6 (brackets allowed) for o= and c= */
+	uint16_t port;        /* RTP port of the audio stream */
+	const char *codecs;   /* comma-separated, in preference order; NULL: the default */
+	enum sip_sdp_dir dir; /* ours: sendonly puts the peer on hold */
+	uint64_t session_id;  /* o= sess-id; 0: the wall clock in µs since the NTP epoch */
+	uint64_t version;     /* o= sess-version: bump it for a re-offer (re-INVITE, UPDATE) */
+	unsigned ptime;       /* 0: 20 ms */
+};
+/* Appends an offer: one audio stream with the codecs of s->codecs, each with
+ * a=rtpmap (static ones too: many UAs want them) and its a=fmtp. */
+SIP_API int sip_sdp_build_offer(struct sip_buf *out, const struct sip_sdp_spec *s);
+/*
+ * Appends the answer to a parsed offer (RFC 3264 §6): the first audio
+ * RTP/AVP stream gets the codecs of s->codecs that the offer has, in the
+ * offer's order and with its payload numbers (dynamic ones matched by name,
+ * rate and channels), and the direction both sides allow (an offer's
+ * sendonly gets recvonly); every other stream is rejected with port 0.
+ * SIP_ENOTFOUND when there is no such stream, or no voice codec in common
+ * (telephone-event or CN alone make no call).
+ */
+SIP_API int sip_sdp_build_answer(struct sip_buf *out, const struct sip_sdp *offer,
+                                 const struct sip_sdp_spec *s);
+/* Checks a codec list: SIP_EINVAL for an unknown name, SIP_EEMPTY for an
+ * empty item, with *bad (when not NULL) set to the item, so that a command
+ * can say "unknown codec 'X'". NULL is the default list. */
+SIP_API int sip_sdp_codecs_check(const char *list, struct sip_str *bad);
 
 /* ---- loop: one poll() loop for sockets, timers and signals ----------- */
 
@@ -610,6 +649,29 @@ SIP_API int sip_transport_bound(struct sip_transport *tp, enum sip_tp t, int fam
 SIP_API int sip_transport_tls_peer(struct sip_transport *tp, const struct sip_sockaddr *remote,
                                    char *buf, size_t cap);
 
+/* ---- pcap: traced messages as a packet capture ------------------------ */
+
+/*
+ * A classic pcap file (microsecond timestamps, LINKTYPE_RAW) that
+ * Wireshark and tshark read. Each message becomes an IPv4 or IPv6 packet
+ * between the addresses of its sip_packet_info: one UDP datagram, or TCP
+ * segments whose sequence numbers run on across the messages of each
+ * connection, which starts with a made-up handshake. TLS messages are
+ * written as the TCP segments of their plaintext. Records are timestamped
+ * with the wall clock when written and are in the file when
+ * sip_pcap_write returns.
+ */
+struct sip_pcap;
+/* Creates or truncates path (mode 0600: the capture holds what TLS hid)
+ * and writes the file header. SIP_ESYS with errno set when it cannot. */
+SIP_API int sip_pcap_open(struct sip_pcap **pp, const char *path);
+/* One message, as the transport's trace handler sees it. SIP_ESYS (errno
+ * set) when the file cannot be written; that error sticks, for a record
+ * cut short leaves the rest of the file unreadable. */
+SIP_API int sip_pcap_write(struct sip_pcap *p, const struct sip_packet_info *pi, const char *buf,
+                           size_t len);
+SIP_API void sip_pcap_close(struct sip_pcap *p);
+
 /* ---- dns: RFC 3263 target selection --------------------------------- */
 
 struct sip_target {
@@ -668,7 +730,7 @@ struct sip_strans;
 typedef void(sip_resp_h)(int err, const struct sip_msg *msg, void *arg);
 /* A new request (retransmissions are answered by its server transaction).
  * Answer it with sip_strans_respond before returning: a request left without
- * a final response gets 500. ACKs to non-2xx responses never arrive here. */
+ * a final response gets 500. ACKs never arrive here (see the stray handler). */
 typedef void(sip_req_h)(struct sip_strans *st, const struct sip_msg *req,
                         const struct sip_packet_info *pi, void *arg);
 
@@ -680,6 +742,10 @@ SIP_API struct sip_loop *sip_ctx_loop(struct sip_ctx *ctx);
 /* Without a handler, the context answers OPTIONS with 200 (Allow, Supported,
  * Accept), an in-dialog request with 481 and the rest with 405. */
 SIP_API void sip_ctx_set_request_handler(struct sip_ctx *ctx, sip_req_h *h, void *arg);
+/* Messages no transaction takes: a 2xx to an INVITE after its client
+ * transaction ended (retransmissions, other forks: RFC 3261 §13.2.2.4 has
+ * the UAC core ACK each), an ACK for a 2xx, a response to nothing. */
+SIP_API void sip_ctx_set_stray_handler(struct sip_ctx *ctx, sip_recv_h *h, void *arg);
 /* The answer the context gives when there is no handler, for one to reuse. */
 SIP_API int sip_ctx_default_answer(struct sip_ctx *ctx, struct sip_strans *st,
                                    const struct sip_msg *req);
@@ -692,6 +758,11 @@ SIP_API int sip_ctx_default_answer(struct sip_ctx *ctx, struct sip_strans *st,
  */
 SIP_API int sip_txn_start(struct sip_txn **txp, struct sip_ctx *ctx, const struct sip_target *target,
                           const char *buf, size_t len, sip_resp_h *h, void *arg);
+/* CANCELs an INVITE still waiting for its final response (§9.1): a
+ * transaction of its own whose handler gets the CANCEL's response; the
+ * INVITE's handler then gets its final one (487). Send it only once a
+ * provisional response has come. SIP_EINVAL when there is nothing to cancel. */
+SIP_API int sip_txn_cancel(struct sip_txn **txp, struct sip_txn *invite, sip_resp_h *h, void *arg);
 /* Stops the transaction (no more calls to its handler) and frees it. */
 SIP_API void sip_txn_free(struct sip_txn *txn);
 /* The request as sent, parsed; NULL once a final response other than an
@@ -704,7 +775,8 @@ SIP_API unsigned sip_txn_sends(const struct sip_txn *txn);
 
 /* Answers a request: the response goes where RFC 3261 §18.2.2 says (the
  * source address with rport, the connection it came on) and is kept to
- * answer retransmissions. A 1xx may be followed by another response. */
+ * answer retransmissions. A 1xx may be followed by another response. A 2xx
+ * to an INVITE is repeated on T1..T2 until its ACK or 64*T1 (§13.3.1.4). */
 SIP_API int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *spec);
 
 /* ---- auth: HTTP digest for SIP (RFC 3261 §22, RFC 7616, RFC 8760) ------ */

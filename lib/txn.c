@@ -14,7 +14,9 @@
 
 #define BUCKETS 256
 
-enum state { CALLING, PROCEEDING, COMPLETED, CONFIRMED, TERMINATED };
+/* ACCEPTED is a UAS INVITE whose 2xx is repeated until the ACK (§13.3.1.4,
+ * RFC 6026 §8.7). */
+enum state { CALLING, PROCEEDING, COMPLETED, CONFIRMED, ACCEPTED, TERMINATED };
 
 struct sip_txn {
 	struct sip_ctx *ctx;
@@ -77,6 +79,8 @@ struct sip_ctx {
 	char *user_agent;
 	sip_req_h *req_h;
 	void *req_arg;
+	sip_recv_h *stray_h;
+	void *stray_arg;
 	sip_tp_err_h *tp_err;
 	void *tp_err_arg;
 	struct sip_txn *clients[BUCKETS];
@@ -211,36 +215,50 @@ static void on_linger_end(void *arg)
 		txn_destroy(t);
 }
 
-/* The ACK for a non-2xx final response (§17.1.1.3): same Request-URI, top
- * Via, From, Call-ID, CSeq number and Route as the INVITE, To from the response. */
-static int build_ack(struct sip_txn *t, const struct sip_msg *resp)
+/*
+ * A request that goes where the INVITE went, hop by hop: the ACK for a
+ * non-2xx final response (§17.1.1.3, To from the response) and CANCEL
+ * (§9.1, To from the INVITE). Both copy the Request-URI, top Via, From,
+ * Call-ID, CSeq number and Route of the INVITE.
+ */
+static int build_hop_request(const struct sip_msg *r, const char *method, struct sip_str to,
+                             struct sip_buf *b)
 {
-	const struct sip_msg *r = t->req;
 	const struct sip_hdr *via = sip_msg_hdr(r, SIP_HDR_VIA);
 	const struct sip_hdr *from = sip_msg_hdr(r, SIP_HDR_FROM);
-	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
 	const struct sip_hdr *cid = sip_msg_hdr(r, SIP_HDR_CALL_ID);
 	struct sip_cseq cs;
 	struct sip_str vlist, top;
-	if (!via || !from || !to || !cid || cseq_of(r, &cs) != 0)
+	if (!via || !from || !cid || cseq_of(r, &cs) != 0)
 		return SIP_ESYNTAX;
 	vlist = via->value;
 	if (sip_list_next(&vlist, &top) != 1)
 		return SIP_ESYNTAX;
-	struct sip_buf b;
-	sip_buf_init(&b, 0);
-	sip_buf_printf(&b, "ACK %.*s SIP/2.0\r\nVia: %.*s\r\nMax-Forwards: 70\r\n", SIP_STR_FMT(r->ruri),
-	               SIP_STR_FMT(top));
+	sip_buf_init(b, 0);
+	sip_buf_printf(b, "%s %.*s SIP/2.0\r\nVia: %.*s\r\nMax-Forwards: 70\r\n", method,
+	               SIP_STR_FMT(r->ruri), SIP_STR_FMT(top));
 	for (const struct sip_hdr *h = sip_msg_hdr(r, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(r, h))
-		sip_buf_printf(&b, "Route: %.*s\r\n", SIP_STR_FMT(h->value));
-	sip_buf_printf(&b, "From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: %u ACK\r\n"
+		sip_buf_printf(b, "Route: %.*s\r\n", SIP_STR_FMT(h->value));
+	sip_buf_printf(b, "From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: %u %s\r\n"
 	               "Content-Length: 0\r\n\r\n",
-	               SIP_STR_FMT(from->value), SIP_STR_FMT(to->value), SIP_STR_FMT(cid->value), cs.num);
-	if (b.err) {
-		int err = b.err;
-		sip_buf_reset(&b);
+	               SIP_STR_FMT(from->value), SIP_STR_FMT(to), SIP_STR_FMT(cid->value), cs.num, method);
+	if (b->err) {
+		int err = b->err;
+		sip_buf_reset(b);
 		return err;
 	}
+	return 0;
+}
+
+static int build_ack(struct sip_txn *t, const struct sip_msg *resp)
+{
+	const struct sip_hdr *to = sip_msg_hdr(resp, SIP_HDR_TO);
+	struct sip_buf b;
+	if (!to)
+		return SIP_ESYNTAX;
+	int err = build_hop_request(t->req, "ACK", to->value, &b);
+	if (err)
+		return err;
 	free(t->ack);
 	t->ack = b.p;
 	t->ack_len = b.len;
@@ -340,6 +358,23 @@ int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_targ
 	sip_timer_start(c->loop, &t->timeout, 64 * c->t1, on_timeout, t);
 	*txp = t;
 	return 0;
+}
+
+int sip_txn_cancel(struct sip_txn **txp, struct sip_txn *invite, sip_resp_h *h, void *arg)
+{
+	if (invite->method != SIP_INVITE || !invite->req ||
+	    (invite->state != CALLING && invite->state != PROCEEDING))
+		return SIP_EINVAL;
+	const struct sip_hdr *to = sip_msg_hdr(invite->req, SIP_HDR_TO);
+	struct sip_buf b;
+	if (!to)
+		return SIP_ESYNTAX;
+	int err = build_hop_request(invite->req, "CANCEL", to->value, &b);
+	if (err)
+		return err;
+	err = sip_txn_start(txp, invite->ctx, &invite->target, b.p, b.len, h, arg);
+	sip_buf_reset(&b);
+	return err;
 }
 
 void sip_txn_free(struct sip_txn *t)
@@ -459,7 +494,10 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	if (err)
 		return err;
 	st->status = spec->status;
-	if (st->status >= 200 && st->branch.p == st->branch_buf && st->host.p == st->host_buf) {
+	bool accepted = st->method == SIP_INVITE && st->status >= 200 && st->status < 300;
+	/* An accepted INVITE keeps its request: the ACK is matched by its Call-ID and CSeq. */
+	if (st->status >= 200 && !accepted && st->branch.p == st->branch_buf &&
+	    st->host.p == st->host_buf) {
 		free(st->req);
 		free(st->buf);
 		st->req = NULL;
@@ -476,9 +514,13 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 			sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit, st);
 		}
 		sip_timer_start(c->loop, &st->linger, 64 * c->t1, on_strans_end, st); /* Timer H */
-	} else if (st->method == SIP_INVITE) {
-		/* A 2xx ends the transaction; the dialog layer retransmits it. */
-		sip_timer_start(c->loop, &st->linger, 0, on_strans_end, st);
+	} else if (accepted) {
+		/* The 2xx goes again until the ACK, whatever the transport: hops
+		 * further on may be UDP (§13.3.1.4). Timer L ends it (RFC 6026). */
+		st->state = ACCEPTED;
+		st->interval = c->t1;
+		sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit, st);
+		sip_timer_start(c->loop, &st->linger, 64 * c->t1, on_strans_end, st);
 	} else {
 		sip_timer_start(c->loop, &st->linger, reliable ? 0 : 64 * c->t1, on_strans_end,
 		                st); /* Timer J */
@@ -560,6 +602,25 @@ static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *
 	return NULL;
 }
 
+/* The accepted INVITE an ACK for a 2xx acknowledges: same Call-ID and CSeq number. */
+static struct sip_strans *accepted_match(struct sip_ctx *c, const struct sip_msg *ack)
+{
+	const struct sip_hdr *cid = sip_msg_hdr(ack, SIP_HDR_CALL_ID);
+	struct sip_cseq cs, ics;
+	if (!cid || cseq_of(ack, &cs) != 0)
+		return NULL;
+	for (unsigned b = 0; b < BUCKETS; b++) {
+		for (struct sip_strans *st = c->servers[b]; st; st = st->next) {
+			if (st->state != ACCEPTED || cseq_of(st->req, &ics) != 0 || ics.num != cs.num)
+				continue;
+			const struct sip_hdr *icid = sip_msg_hdr(st->req, SIP_HDR_CALL_ID);
+			if (icid && sip_str_eq(icid->value, cid->value))
+				return st;
+		}
+	}
+	return NULL;
+}
+
 static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct sip_packet_info *pi)
 {
 	struct sip_via via;
@@ -578,8 +639,14 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 		}
 		return;
 	}
-	if (m->method == SIP_ACK)
-		return; /* an ACK for a 2xx belongs to a dialog, not to a transaction */
+	if (m->method == SIP_ACK) {
+		/* An ACK for a 2xx has a branch of its own; it ends the 2xx's repeats. */
+		if ((st = accepted_match(c, m)) != NULL)
+			strans_destroy(st);
+		if (c->stray_h)
+			c->stray_h(m, pi, c->stray_arg);
+		return;
+	}
 	if (m->method_name.len >= sizeof st->method_name)
 		return;
 	st = calloc(1, sizeof *st);
@@ -652,6 +719,8 @@ static void ctx_recv(const struct sip_msg *m, const struct sip_packet_info *pi, 
 	struct sip_txn *t = txn_match(c, m);
 	if (t)
 		txn_on_response(t, m);
+	else if (c->stray_h)
+		c->stray_h(m, pi, c->stray_arg);
 }
 
 static struct sip_txn *txn_towards(struct sip_ctx *c, enum sip_tp tp,
@@ -736,4 +805,10 @@ void sip_ctx_set_request_handler(struct sip_ctx *c, sip_req_h *h, void *arg)
 {
 	c->req_h = h;
 	c->req_arg = arg;
+}
+
+void sip_ctx_set_stray_handler(struct sip_ctx *c, sip_recv_h *h, void *arg)
+{
+	c->stray_h = h;
+	c->stray_arg = arg;
 }

@@ -124,6 +124,19 @@ else
 	t_skip "terminal output" "script(1) cannot open a terminal here"
 fi
 
+# --pcap FILE that cannot be created: a usage error, before anything is sent.
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "listen 127.0.0.1:0"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} --pcap in a missing directory" 2 \
+		timeout 10 "$SIP" $c --pcap "$T_TMP/missing/x.pcap"
+	t_err_has "sip: ${c%% *}: cannot write '$T_TMP/missing/x.pcap': No such file or directory"
+	t_err_lines 1
+	t_out_empty
+done
+t_run "options --pcap naming a directory" 2 timeout 10 "$SIP" options --pcap "$T_TMP" 127.0.0.1:9
+t_err_has "sip: options: cannot write '$T_TMP': Is a directory"
+t_err_lines 1
+
 t_run "__complete commands" 0 "$SIP" __complete commands
 t_out_has "decode"
 

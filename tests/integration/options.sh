@@ -5,7 +5,9 @@
 # in sipp/ (200 with Allow and Supported, 404 and --expect, an answer only
 # after retransmissions, no answer at all), an ICMP port unreachable, `sip
 # listen` probed by `sip options`, and a tshark capture that must decode as
-# SIP with nothing malformed. Missing peers are installed once (Debian
+# SIP with nothing malformed; --pcap files over UDP, TCP, TLS and IPv6 that
+# tshark must read the same way, and a TLS capture on lo that the keys
+# SSLKEYLOGFILE logged must decrypt. Missing peers are installed once (Debian
 # packages); a peer that cannot be installed or started skips its tests
 # with the reason. Every peer is on a free port and stopped by its PID;
 # every client call is bounded by `timeout 30`.
@@ -93,6 +95,46 @@ t_any_has() { t_check "stdout or stderr has '$1'" grep -qF -e "$1" "$T_OUT" "$T_
 # count_lines FILE PATTERN: lines of FILE matching the extended regex.
 count_lines() { grep -Ec -e "$2" "$1"; }
 
+# pcap_sip FILE PORT: the SIP messages tshark decodes in FILE (UDP or TCP
+# on PORT read as SIP), one a line in capture order: "METHOD-OR-STATUS
+# SRC-ADDR SRC-PORT DST-ADDR DST-PORT".
+pcap_sip() {
+	tshark -n -r "$1" -d "udp.port==$2,sip" -d "tcp.port==$2,sip" -Y sip -T fields \
+		-E separator=, -e sip.Method -e sip.Status-Code -e ip.src -e ipv6.src \
+		-e udp.srcport -e tcp.srcport -e ip.dst -e ipv6.dst -e udp.dstport -e tcp.dstport \
+		2>/dev/null | awk -F, '{ print ($1 != "" ? $1 : $2), $3 $4, $5 $6, $7 $8, $9 $10 }'
+}
+
+# pcap_pairs FILE ADDR PORT N: FILE (from pcap_sip) is N exchanges with
+# ADDR:PORT, each an OPTIONS to it, then a 200 from it back to the port the
+# OPTIONS came from.
+pcap_pairs() {
+	[ "$(wc -l <"$1")" -eq $(($4 * 2)) ] &&
+		awk -v a="$2" -v p="$3" '
+			NR % 2 == 1 { if ($1 != "OPTIONS" || $4 != a || $5 != p) exit 1; from = $2 " " $3 }
+			NR % 2 == 0 { if ($1 != "200" || $2 != a || $3 != p || $4 " " $5 != from) exit 1 }
+		' "$1"
+}
+
+# t_pcap FILE ADDR PORT N: the capture --pcap wrote holds N OPTIONS to
+# ADDR:PORT each answered by a 200, as tshark sees them, and nothing that it
+# finds malformed or worth a warning (TCP analysis included).
+t_pcap() {
+	if [ "$have_tshark" != yes ]; then
+		t_skip "$T_NAME: --pcap file" "tshark is not installed"
+		return
+	fi
+	pcap_sip "$1" "$3" >"$d/pcap.txt"
+	t_check "tshark reads $4 OPTIONS to $2 port $3, each followed by its 200" \
+		pcap_pairs "$d/pcap.txt" "$2" "$3" "$4"
+	[ -s "$d/pcap.txt" ] || tshark -n -r "$1" 2>&1 | sed -n '1,6s/^/     | /p'
+	tshark -n -r "$1" -d "udp.port==$3,sip" -d "tcp.port==$3,sip" \
+		-Y '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' \
+		>"$d/pcap-bad.txt" 2>"$d/tshark.err"
+	t_check "nothing malformed, no warning" test ! -s "$d/pcap-bad.txt"
+	sed -n '1,6s/^/     | /p' "$d/pcap-bad.txt"
+}
+
 if ! "$SIP" options --help >/dev/null 2>&1; then
 	t_skip "sip options" "this sip has no options command yet"
 	t_done
@@ -113,6 +155,8 @@ fi
 
 have_jq=no
 command -v jq >/dev/null 2>&1 && have_jq=yes
+have_tshark=no
+command -v tshark >/dev/null 2>&1 && have_tshark=yes
 
 # A port nothing listens on, for ICMP port unreachable and refused TCP.
 p_free_port
@@ -132,7 +176,7 @@ listen_tests() {
 		t_skip "sip listen" "this sip has no listen command yet"
 		return
 	fi
-	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 2
+	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 2 --pcap "$d/listen.pcap"
 	lpid=$P_PID
 	if ! p_wait_text "$d/listen.log" "listening on" "$lpid" 50; then
 		t_fail "sip listen 127.0.0.1:0 says where it listens" "$(head -n 3 "$d/listen.log")"
@@ -180,6 +224,8 @@ listen_tests() {
 		grep -Eq '^Via: SIP/2.0/UDP 127.0.0.1:[0-9]+;.*rport=[0-9]+.*received=127.0.0.1|received=127.0.0.1.*rport=[0-9]+' \
 		"$d/listen.log"
 	T_OUT=$T_TMP/out
+	T_NAME="sip listen --pcap"
+	t_pcap "$d/listen.pcap" 127.0.0.1 "$lport" 2
 
 	# TLS: sip listen --tls with the test's certificate.
 	if [ -z "$certs" ]; then
@@ -350,7 +396,56 @@ kamailio_tests() {
 	t_nonzero "-f FILE, one dead: non-zero exit" sipc options --timeout 3 -f "$d/targets"
 	t_out_lines 3
 
+	pcap_tests
 	p_stop "$kpid"
+}
+
+# pcap_tests: --pcap over UDP, TCP, TLS and IPv6 against the Kamailio on
+# $kp (TLS on $ktls), and a TLS capture taken beside sip, on lo, that the
+# key log SSLKEYLOGFILE names lets tshark decrypt.
+pcap_tests() {
+	t_run "--pcap, udp, -q" 0 sipc options -q --pcap "$d/udp.pcap" "127.0.0.1:$kp"
+	t_out_empty
+	t_pcap "$d/udp.pcap" 127.0.0.1 "$kp" 1
+	t_run "--pcap, tcp" 0 sipc options -t tcp --pcap "$d/tcp.pcap" "127.0.0.1:$kp"
+	t_pcap "$d/tcp.pcap" 127.0.0.1 "$kp" 1
+	t_run "--pcap, tcp, ping -c 3: one connection" 0 \
+		sipc options -t tcp -c 3 -i 0.1 --pcap "$d/tcp3.pcap" "127.0.0.1:$kp"
+	t_pcap "$d/tcp3.pcap" 127.0.0.1 "$kp" 3
+	t_run "--pcap, ipv6 [::1] udp" 0 sipc options --pcap "$d/udp6.pcap" "[::1]:$kp"
+	t_pcap "$d/udp6.pcap" ::1 "$kp" 1
+	t_run "--pcap, ipv6 -6 tcp" 0 sipc options -6 -t tcp --pcap "$d/tcp6.pcap" "sip:[::1]:$kp"
+	t_pcap "$d/tcp6.pcap" ::1 "$kp" 1
+	t_run "--pcap, tls: its plaintext" 0 \
+		sipc options -t tls --ca-file "$certs/ca.pem" --pcap "$d/tls.pcap" "127.0.0.1:$ktls"
+	t_pcap "$d/tls.pcap" 127.0.0.1 "$ktls" 1
+
+	# SSLKEYLOGFILE: the real TLS on lo, decrypted with the keys sip logged.
+	if [ "$have_tshark" != yes ]; then
+		t_skip "SSLKEYLOGFILE" "tshark is not installed"
+		return
+	fi
+	if ! p_tshark "$d/tls-lo.pcap" "$ktls"; then
+		t_skip "SSLKEYLOGFILE" "$P_WHY"
+		return
+	fi
+	tpid=$P_PID
+	t_run "SSLKEYLOGFILE, tls" 0 env SSLKEYLOGFILE="$d/keys.log" \
+		timeout 30 "$SIP" options -q -t tls --ca-file "$certs/ca.pem" "127.0.0.1:$ktls"
+	sleep 0.3
+	p_stop "$tpid"
+	t_check "the key log has the TLS secrets" grep -q TRAFFIC_SECRET "$d/keys.log"
+	# The port is not 5061: tshark is told that it carries TLS, and SIP inside.
+	tls_as_sip="-d tcp.port==$ktls,tls -d tls.port==$ktls,sip"
+	# shellcheck disable=SC2086 # $tls_as_sip is several arguments
+	tshark -n -r "$d/tls-lo.pcap" -o "tls.keylog_file:$d/keys.log" $tls_as_sip -Y sip \
+		>"$d/tls-lo.txt" 2>"$d/tshark.err"
+	t_check "tshark decrypts the capture on lo: the OPTIONS" grep -q 'Request: OPTIONS' "$d/tls-lo.txt"
+	t_check "and its 200" grep -q 'Status: 200 OK' "$d/tls-lo.txt"
+	[ -s "$d/tls-lo.txt" ] || tshark -n -r "$d/tls-lo.pcap" 2>&1 | sed -n '1,8s/^/     | /p'
+	# shellcheck disable=SC2086
+	tshark -n -r "$d/tls-lo.pcap" $tls_as_sip -Y sip >"$d/tls-nokeys.txt" 2>"$d/tshark.err"
+	t_check "without the keys, no SIP" test ! -s "$d/tls-nokeys.txt"
 }
 
 # t_json_lines FILE: every line of FILE is one JSON value.

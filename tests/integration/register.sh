@@ -3,7 +3,8 @@
 # on loopback. Kamailio as a registrar (auth + auth_db over a db_text table
 # of users this script writes, usrloc in memory): register, query, refresh,
 # unregister one binding and all of them, JSON output, a wrong password, no
-# credentials, --password-file, SHA-256 challenges, and --keep refreshing a
+# credentials, --password-file, SHA-256 challenges, a --pcap capture that
+# tshark reads, and --keep refreshing a
 # short binding and removing it on SIGTERM. SIPp scenarios in sipp/ for what
 # Kamailio will not do: a 407 challenge answered with Proxy-Authorization, a
 # stale=true challenge with a new nonce, and one 401 with two challenges
@@ -58,6 +59,15 @@ le() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -le "$2" ]; }
 
 # count_re FILE REGEX: lines of FILE matching REGEX.
 count_re() { grep -Ec -e "$2" "$1"; }
+
+# pcap_exchange FILE PORT: the SIP messages in the capture FILE (TCP on
+# PORT read as SIP), on one line: each method or status, then ">" when it
+# went to PORT, "<" when it came from it.
+pcap_exchange() {
+	tshark -n -r "$1" -d "tcp.port==$2,sip" -Y sip -T fields -E separator=, \
+		-e sip.Method -e sip.Status-Code -e tcp.dstport 2>/dev/null |
+		awk -F, -v p="$2" '{ printf "%s%s%s", (NR > 1 ? " " : ""), ($1 != "" ? $1 : $2), ($3 == p ? ">" : "<") }'
+}
 
 # t_no_secret PASSWORD: the password is nowhere in the last output.
 t_no_secret() { t_check "the password is not in the output" t_lacks_both "$1"; }
@@ -214,6 +224,19 @@ kamailio_tests() {
 		sipc register -o json -u alice -t tcp --unregister -l "127.0.0.1:$l4" "$aor"
 	t_jq "the binding the first run made (${tcp_uri:-?}) is gone" \
 		"\"$tcp_uri\" != \"\" and (.[-1].bindings | map(.uri) | index(\"$tcp_uri\") == null)"
+	# --pcap: the challenge and the answer to it on one connection, as
+	# tshark reads them, whatever -q leaves out of stdout.
+	t_run "--pcap, tcp, -q" 0 sipc register -q -u alice -t tcp -e 60 --pcap "$d/reg.pcap" "$aor"
+	if t_have tshark; then
+		t_eq "$T_NAME: tshark reads REGISTER, 401, REGISTER, 200 (> to port $kp, < from it)" \
+			"REGISTER> 401< REGISTER> 200<" "$(pcap_exchange "$d/reg.pcap" "$kp")"
+		tshark -n -r "$d/reg.pcap" -d "tcp.port==$kp,sip" \
+			-Y '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' \
+			>"$d/reg-bad.txt" 2>"$d/tshark.err"
+		t_check "nothing malformed, no warning" test ! -s "$d/reg-bad.txt"
+	else
+		t_skip "$T_NAME: tshark" "tshark is not installed"
+	fi
 	t_run "clean up the tcp bindings" 0 sipc register -q -u alice --unregister-all "$aor"
 
 	# Credentials: wrong, missing, from a file, a prompt, another user.

@@ -58,10 +58,7 @@ static uint64_t content_length(const struct sip_msg *m)
 /* The whole buffer is want; when not, both are shown. */
 static bool text_is(const struct sip_buf *b, const char *want)
 {
-	if (b->len == strlen(want) && memcmp(b->p, want, b->len) == 0)
-		return true;
-	printf("got:\n%.*s\nwant:\n%s\n", (int)b->len, b->p ? b->p : "", want);
-	return false;
+	return test_text_is(b->p, b->len, want);
 }
 
 static bool starts_with(struct sip_str s, const char *prefix)

@@ -105,6 +105,18 @@ char *test_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+bool test_text_is(const char *got, size_t len, const char *want)
+{
+	size_t n = strlen(want), i = 0, line = 1;
+	if (len == n && (n == 0 || memcmp(got, want, n) == 0))
+		return true;
+	while (i < len && i < n && got[i] == want[i])
+		line += got[i++] == '\n';
+	printf("got:\n%.*s\nwant:\n%s\n(they differ first on line %zu)\n", (int)len,
+	       got ? got : "", want, line);
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : NULL;

@@ -19,6 +19,8 @@ void test_fail(const char *file, int line, const char *what);
 /* Heap blocks currently allocated (malloc minus free), and allocations so far. */
 long test_heap_live(void);
 long test_heap_allocs(void);
+/* The len octets at got are want; when not, both are shown. */
+bool test_text_is(const char *got, size_t len, const char *want);
 /* Reads a whole file into a static-free heap buffer the caller frees; NULL if absent. */
 char *test_read_file(const char *path, size_t *len);
 

@@ -338,3 +338,150 @@ TEST(txn_icmp_port_unreachable_ends_it_at_once)
 	sip_loop_free(f.loop);
 	return 0;
 }
+
+struct stray {
+	int responses, acks;
+	unsigned status;
+};
+
+static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
+{
+	struct stray *s = arg;
+	(void)pi;
+	if (m->is_request && m->method == SIP_ACK)
+		s->acks++;
+	else if (!m->is_request) {
+		s->responses++;
+		s->status = m->status;
+	}
+}
+
+TEST(txn_invite_2xx_ends_it_and_a_repeated_2xx_is_stray)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct stray s = {0};
+	struct sip_txn *t;
+	struct sip_sockaddr from;
+	static char invite[4096];
+	CHECK_INT(start(&f, SIP_INVITE, &t, on_resp, &r), 0);
+	sip_ctx_set_stray_handler(f.ctx, on_stray, &s);
+	size_t ilen = peer_recv(&f.peer, invite, sizeof invite, &from);
+	CHECK(ilen > 0);
+	CHECK_INT(answer(&f, invite, ilen, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(r.calls, 1);
+	CHECK_INT(r.status, 200);
+	CHECK_INT(s.responses, 0);
+	/* The TU ACKs a 2xx: the transaction sends none, and keeps the request for it. */
+	CHECK(!peer_pending(&f.peer));
+	CHECK(sip_txn_request(t) != NULL);
+	CHECK_INT(answer(&f, invite, ilen, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(r.calls, 1);
+	CHECK_INT(s.responses, 1);
+	CHECK_INT(s.status, 200);
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
+struct cancel_result {
+	struct result invite, cancel;
+};
+
+static void on_cancel_resp(int err, const struct sip_msg *m, void *arg)
+{
+	on_resp(err, m, &((struct cancel_result *)arg)->cancel);
+}
+
+TEST(txn_cancel_follows_the_invite_hop_by_hop)
+{
+	struct fixture f;
+	struct cancel_result cr;
+	struct sip_txn *t, *c;
+	struct sip_sockaddr from;
+	static char invite[4096], buf[4096];
+	static struct sip_msg im, cm;
+	memset(&cr, 0, sizeof cr);
+	CHECK_INT(start(&f, SIP_INVITE, &t, on_resp, &cr.invite), 0);
+	size_t ilen = peer_recv(&f.peer, invite, sizeof invite, &from);
+	CHECK(ilen > 0);
+	CHECK_INT(answer(&f, invite, ilen, 180, &from), 0);
+	spin(&f);
+	CHECK_INT(cr.invite.provisional, 1);
+	CHECK_INT(sip_txn_cancel(&c, t, on_cancel_resp, &cr), 0);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK(n > 0);
+	CHECK_INT(sip_msg_parse(&cm, buf, n, 0), 0);
+	CHECK_INT(sip_msg_parse(&im, invite, ilen, 0), 0);
+	CHECK_INT(cm.method, SIP_CANCEL);
+	CHECK(sip_str_eq(cm.ruri, im.ruri));
+	/* Same top Via (branch), From, To (no tag), Call-ID; CSeq number with CANCEL. */
+	static const enum sip_hdr_id same[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
+		CHECK(sip_str_eq(sip_msg_hdr(&cm, same[i])->value, sip_msg_hdr(&im, same[i])->value));
+	CHECK_STR(sip_msg_hdr(&cm, SIP_HDR_CSEQ)->value, "1 CANCEL");
+	/* Its 200 goes to the CANCEL, the 487 to the INVITE, which ACKs it. */
+	CHECK_INT(answer(&f, buf, n, 200, &from), 0);
+	CHECK_INT(answer(&f, invite, ilen, 487, &from), 0);
+	spin(&f);
+	CHECK_INT(cr.cancel.calls, 1);
+	CHECK_INT(cr.cancel.status, 200);
+	CHECK_INT(cr.invite.calls, 1);
+	CHECK_INT(cr.invite.status, 487);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK(n > 0 && strncmp(buf, "ACK ", 4) == 0);
+	/* Nothing left to cancel once the INVITE is over. */
+	struct sip_txn *again;
+	CHECK_INT(sip_txn_cancel(&again, t, on_cancel_resp, &cr), SIP_EINVAL);
+	sip_txn_free(c);
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
+static void answer_200(struct sip_strans *st, const struct sip_msg *req,
+                       const struct sip_packet_info *pi, void *arg)
+{
+	(void)req;
+	(void)pi;
+	(void)arg;
+	struct sip_response_spec s = {.status = 200, .contact = "<sip:x@127.0.0.1>"};
+	sip_strans_respond(st, &s);
+}
+
+TEST(txn_server_2xx_to_invite_repeats_until_the_ack)
+{
+	struct fixture f;
+	struct stray s = {0};
+	char req[1024], buf[4096];
+	struct sip_sockaddr from;
+	CHECK_INT(fixture_open(&f), 0);
+	sip_ctx_set_request_handler(f.ctx, answer_200, NULL);
+	sip_ctx_set_stray_handler(f.ctx, on_stray, &s);
+	CHECK_INT(peer_send_request(&f, "INVITE", "z9hG4bKi1", NULL, req, sizeof req), 0);
+	spin(&f);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 200);
+	/* Again at T1 and 2*T1 later... */
+	fake_now += 500000;
+	sip_loop_poll(f.loop, 0);
+	CHECK_INT(status_of(buf, peer_recv(&f.peer, buf, sizeof buf, &from)), 200);
+	fake_now += 1000000;
+	sip_loop_poll(f.loop, 0);
+	CHECK_INT(status_of(buf, peer_recv(&f.peer, buf, sizeof buf, &from)), 200);
+	/* ...until the ACK, which has a branch of its own and reaches the stray handler. */
+	CHECK_INT(peer_send_request(&f, "ACK", "z9hG4bKa1", "t", req, sizeof req), 0);
+	char *cid = strstr(req, "Call-ID: srv-z9hG4bKa1");
+	CHECK(cid != NULL);
+	memcpy(cid + strlen("Call-ID: srv-"), "z9hG4bKi1", 9);
+	CHECK(sendto(f.peer.fd, req, strlen(req), 0, &f.local.u.sa, f.local.len) > 0);
+	spin(&f);
+	CHECK_INT(s.acks, 2);
+	fake_now += 4000000;
+	sip_loop_poll(f.loop, 0);
+	CHECK(!peer_pending(&f.peer));
+	fixture_close(&f);
+	return 0;
+}
