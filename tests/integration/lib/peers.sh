@@ -281,19 +281,23 @@ p_kamailio() {
 	fi
 }
 
-# p_sipp LOG SCENARIO PORT CALLS [udp|tcp]: starts SIPp as a server on
-# 127.0.0.1:PORT (UDP unless told) with tests/integration/sipp/SCENARIO.xml,
-# ending after CALLS calls; its screen at exit goes to LOG, every message it
-# sent and received to LOG.msg, unexpected ones to LOG.err. PID in $P_PID.
+# p_sipp LOG SCENARIO PORT CALLS [udp|tcp [SIPP-ARG...]]: starts SIPp as a
+# server on 127.0.0.1:PORT (UDP unless told) with
+# tests/integration/sipp/SCENARIO.xml, ending after CALLS calls, with any
+# further arguments passed on (-key NAME VALUE, -nr); its screen at exit
+# goes to LOG, every message it sent and received to LOG.msg, unexpected
+# ones to LOG.err. PID in $P_PID.
 p_sipp() {
 	p_log=$1 p_scen=$2 p_port=$3 p_calls=$4 p_proto=${5:-udp}
+	shift 4
+	[ $# -gt 0 ] && shift
 	case $p_proto in
 	tcp) p_mode=t1 ;;
 	*) p_mode=u1 ;;
 	esac
 	p_start "$p_log" sipp -sf "$P_DIR/sipp/$p_scen.xml" -i 127.0.0.1 -p "$p_port" \
 		-t "$p_mode" -m "$p_calls" -nostdin -timeout 30s -trace_msg \
-		-message_file "$p_log.msg" -trace_err -error_file "$p_log.err"
+		-message_file "$p_log.msg" -trace_err -error_file "$p_log.err" "$@"
 	if ! p_wait_listen "$p_proto" "$p_port" "$P_PID" 50; then
 		P_WHY="sipp did not start: $(head -n 3 "$p_log" | tr '\n' ' ')"
 		p_stop "$P_PID"
@@ -373,6 +377,43 @@ p_kamailio_registrar() {
 	fi
 	# shellcheck disable=SC2086
 	p_start "$p_dir/kamailio.log" kamailio -DD -E $p_defs -f "$p_dir/registrar.cfg" \
+		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
+	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50; then
+		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
+# p_kamailio_proxy DIR PORT: writes DIR/proxy.cfg from kamailio/proxy.cfg
+# (a record-routing proxy and registrar, bindings in memory), checks it
+# and starts Kamailio in the foreground; PID in $P_PID, log in
+# DIR/kamailio.log. Returns 1 with the reason in $P_WHY when it does not
+# come up.
+p_kamailio_proxy() {
+	p_dir=$1 p_port=$2
+	p_mods=
+	for p_m in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
+		[ -f "$p_m/registrar.so" ] && p_mods=$p_m && break
+	done
+	if [ -z "$p_mods" ]; then
+		P_WHY="no Kamailio module directory with registrar.so"
+		return 1
+	fi
+	for p_m in pv tm sl rr maxfwd siputils textops usrloc; do
+		if [ ! -f "$p_mods/$p_m.so" ]; then
+			P_WHY="no $p_m.so in $p_mods"
+			return 1
+		fi
+	done
+	mkdir -p "$p_dir"
+	sed -e "s|@PORT@|$p_port|g" -e "s|@MODULES@|$p_mods|g" \
+		"$P_DIR/kamailio/proxy.cfg" >"$p_dir/proxy.cfg"
+	if ! kamailio -c -f "$p_dir/proxy.cfg" >"$p_dir/kamailio-check.log" 2>&1; then
+		P_WHY="kamailio -c rejects the config: $(grep -m 1 -i error "$p_dir/kamailio-check.log")"
+		return 1
+	fi
+	p_start "$p_dir/kamailio.log" kamailio -DD -E -f "$p_dir/proxy.cfg" \
 		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
 	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50; then
 		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"

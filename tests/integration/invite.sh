@@ -1,0 +1,443 @@
+#!/bin/sh
+# invite.sh - `sip invite` against real peers on loopback. SIPp plays the
+# callee with the scenarios in sipp/invite-*.xml, each on its own free port
+# for one call, and checks what it receives (SIPp exits 0 only when every
+# check in the scenario held): an answered call ended by us and by the far
+# end, over UDP and TCP; 486; ringing until --ring-timeout or Ctrl-C
+# (CANCEL, 487, ACK); a reliable 183 PRACKed once; 407 and the retry; 302
+# with and without --follow, to one Contact and to two by q; a 200
+# retransmitted after its ACK; --reinvite, --update (confirmed and early
+# dialog), --no-sdp, and a far-end re-INVITE. Kamailio as a record-routing
+# proxy and registrar in front of a registered SIPp callee: ACK and BYE
+# follow the route set. Each call writes --pcap, which tshark must read as
+# well-formed SIP in the expected order. Missing peers are installed once
+# (Debian packages); a peer that cannot be installed or started skips its
+# tests with the reason. Every peer is on a free port and stopped by its
+# PID; every call is bounded by `timeout 30`, and short timers (--t1 100,
+# -d 1, -r 1) keep the whole file within a minute.
+# shellcheck disable=SC2317 # helpers are called through t_run and t_check
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/integration/lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
+
+d=$T_TMP
+
+if ! "$SIP" invite --help >/dev/null 2>&1; then
+	t_skip "sip invite" "this sip has no invite command yet"
+	t_done
+fi
+
+# Peers: install what is missing, once.
+if ! p_install sip-tester tshark kamailio jq; then
+	printf '# %s\n' "$P_WHY"
+fi
+if ! command -v sipp >/dev/null 2>&1; then
+	t_skip "sip invite against SIPp" "sipp is not installed${P_WHY:+ ($P_WHY)}"
+	t_done
+fi
+have_tshark=no
+command -v tshark >/dev/null 2>&1 && have_tshark=yes
+have_jq=no
+command -v jq >/dev/null 2>&1 && have_jq=yes
+
+# t_jq DESCRIPTION FILTER: jq -e FILTER holds on the last stdout read as one
+# array of its JSON values (jq -s).
+t_jq() {
+	if [ "$have_jq" = yes ]; then
+		t_check "$1" t_jq_true "$2"
+	else
+		t_skip "$T_NAME: $1" "jq is not installed"
+	fi
+}
+t_jq_true() { jq -s -e "$1" "$T_OUT" >/dev/null 2>&1; }
+
+# decode PORT...: tshark's arguments to read SIP on those ports.
+decode() {
+	for dp in "$@"; do
+		printf ' -d udp.port==%s,sip -d tcp.port==%s,sip' "$dp" "$dp"
+	done
+}
+
+# flow PCAP PORT...: the SIP messages in PCAP in order, one word each: a
+# request's method, a response's status/CSeq method ("200/INVITE"). A
+# retransmission (the same word with the same top Via branch again) is
+# left out: with timers this short, one may come under load.
+flow() {
+	f_pcap=$1
+	shift
+	# shellcheck disable=SC2046 # decode gives several arguments
+	tshark -n -r "$f_pcap" $(decode "$@") -Y sip -T fields -E 'separator=|' \
+		-e sip.Method -e sip.Status-Code -e sip.CSeq.method -e sip.Via.branch 2>/dev/null |
+		awk -F'|' '{ w = ($1 != "") ? $1 : $2 "/" $3
+			split($4, b, ",")
+			if (seen[w " " b[1]]++) next
+			printf "%s%s", (n++ ? " " : ""), w }
+			END { print "" }'
+}
+
+# count PCAP PORT WORD: how many messages flow would write as WORD,
+# retransmissions included.
+count() {
+	# shellcheck disable=SC2046
+	tshark -n -r "$1" $(decode "$2") -Y sip -T fields -E 'separator=|' \
+		-e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null |
+		awk -F'|' -v want="$3" '{ w = ($1 != "") ? $1 : $2 "/" $3 } w == want { n++ } END { print n + 0 }'
+}
+
+# t_pcap WHAT EXPECTED PORT...: the capture $pcap of the last call holds
+# the SIP messages EXPECTED (as flow writes them), and nothing tshark finds
+# malformed or in error.
+t_pcap() {
+	if [ "$have_tshark" != yes ]; then
+		t_skip "$T_NAME: --pcap" "tshark is not installed${P_WHY:+ ($P_WHY)}"
+		return
+	fi
+	tp_what=$1 tp_want=$2
+	shift 2
+	tp_got=$(flow "$pcap" "$@")
+	t_eq "$T_NAME: --pcap holds $tp_what" "$tp_want" "$tp_got"
+	# shellcheck disable=SC2046
+	tshark -n -r "$pcap" $(decode "$@") -Y '_ws.malformed || _ws.expert.severity == error' \
+		>"$d/malformed.txt" 2>/dev/null
+	t_check "--pcap: nothing malformed" test ! -s "$d/malformed.txt"
+	sed -n '1,5s/^/     | /p' "$d/malformed.txt"
+}
+
+# sipp_done LOG PID: SIPp (PID, logging to LOG) ends by itself within 5 s
+# of the call, with status 0: every check of its scenario held.
+sipp_done() {
+	if p_wait_exit "$2" 50; then
+		t_eq "$T_NAME: SIPp's checks held (exit 0)" 0 "$P_RC"
+		[ "$P_RC" -eq 0 ] || grep -v -e '^ *$' -e 'jumping to label' "$1.err" 2>/dev/null |
+			sed -n '1,6s/^/     | /p'
+	else
+		t_fail "$T_NAME: SIPp ends after its call" "still running 5 s later"
+		grep -v -e '^ *$' "$1.err" 2>/dev/null | sed -n '1,6s/^/     | /p'
+		p_stop "$2"
+	fi
+}
+
+# call SCENARIO NAME EXIT [SIPP-ARG... --] SIP-ARG...: starts SIPp with
+# sipp/SCENARIO.xml for one call on a free port ($port; over $proto, UDP
+# unless set), runs `sip invite --t1 100 --pcap FILE SIP-ARG...
+# sip:callee@127.0.0.1:PORT`, checks its exit and then SIPp's (sipp_done).
+# The capture is left in $pcap, the output for t_out_has and t_jq. Returns
+# 1 (the tests skipped) when SIPp does not start.
+ncall=0
+call() {
+	c_scen=$1 c_name=$2 c_want=$3
+	shift 3
+	c_sargs=
+	case " $* " in
+	*" -- "*)
+		while [ "$1" != "--" ]; do
+			c_sargs="$c_sargs $1"
+			shift
+		done
+		shift
+		;;
+	esac
+	ncall=$((ncall + 1))
+	pcap=$d/call$ncall.pcap
+	p_free_port
+	port=$P_PORT
+	# shellcheck disable=SC2086 # one word per SIPp argument
+	if ! p_sipp "$d/call$ncall.log" "$c_scen" "$port" 1 "${proto:-udp}" $c_sargs; then
+		t_skip "$c_name" "$P_WHY"
+		return 1
+	fi
+	c_pid=$P_PID
+	t_run "$c_name" "$c_want" timeout 30 "$SIP" invite --t1 100 --pcap "$pcap" "$@" \
+		"sip:callee@127.0.0.1:$port"
+	sipp_done "$d/call$ncall.log" "$c_pid"
+}
+
+# digest_ok PASSWORD: the Proxy-Authorization in the last output answers
+# its challenge (MD5, qop=auth) for the method INVITE with PASSWORD.
+digest_ok() {
+	pa=$(grep -m 1 '^Proxy-Authorization: Digest ' "$T_OUT") || return 1
+	ha1=$(md5 "$(param username):$(param realm):$1")
+	ha2=$(md5 "INVITE:$(param uri)")
+	want=$(md5 "$ha1:$(param nonce):$(param nc):$(param cnonce):$(param qop):$ha2")
+	[ -n "$want" ] && [ "$want" = "$(param response)" ]
+}
+md5() { printf '%s' "$1" | md5sum | cut -d ' ' -f 1; }
+# param NAME: NAME's value in $pa, quoted or not.
+param() {
+	printf '%s\n' "$pa" | sed -n "s/.*[ ,]$1=\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" | head -n 1
+}
+
+# --- calls answered ------------------------------------------------------------
+if call invite-answer "answered, held 1 s, BYE: exit 0" 0 -d 1; then
+	t_out_has "INVITE sip:callee@127.0.0.1:$port SIP/2.0"
+	t_out_has "m=audio 4000 RTP/AVP 0 8 101"
+	t_out_has "a=rtpmap:101 telephone-event/8000"
+	t_out_has "SIP/2.0 180 Ringing"
+	t_out_has "SIP/2.0 200 OK"
+	t_out_has "BYE sip:callee@127.0.0.1:$port;transport=UDP SIP/2.0"
+	t_pcap "INVITE 100 180 200 ACK BYE 200" \
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: the INVITE went to 127.0.0.1:$port" "127.0.0.1 $port" \
+			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
+				-T fields -E separator=' ' -e ip.dst -e udp.dstport 2>/dev/null)"
+	fi
+fi
+
+if call invite-answer "-o json --codecs PCMA,telephone-event --rtp-port 4100: exit 0" 0 \
+	-d 1 -o json --codecs PCMA,telephone-event --rtp-port 4100; then
+	t_jq "the offer is audio on port 4100 with PCMA and telephone-event alone" \
+		'map(select(.direction == "sent" and .method == "INVITE"))[0].body.sdp.media | length == 1 and .[0].port == 4100 and ([.[0].codecs[].name] == ["PCMA", "telephone-event"])'
+	t_jq ".summary: answered, ended by us, exit 0" \
+		'.[-1].summary | .status == 200 and .answered == true and .cancelled == false and .ended_by == "us" and .exit == 0'
+fi
+
+proto=tcp
+if call invite-answer "answered over TCP (-t tcp): exit 0" 0 -d 1 -t tcp; then
+	t_out_has "Via: SIP/2.0/TCP 127.0.0.1:"
+	t_pcap "the call over TCP" \
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_check "--pcap: as TCP segments to port $port" test "$(tshark -n -r "$pcap" \
+			-d "tcp.port==$port,sip" -Y "sip.Method == \"INVITE\" && tcp.dstport == $port" 2>/dev/null |
+			wc -l)" -eq 1
+	fi
+fi
+proto=
+
+if call invite-far-bye "the far end hangs up: 200 to its BYE, exit 0" 0; then
+	t_err_has "hung up"
+	t_pcap "the far end's BYE and our 200" "INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+fi
+
+if call invite-200-retrans "a 200 repeated after its ACK is ACKed again: exit 0" 0 -nr -- -d 1; then
+	t_pcap "the call" "INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: two 200s to the INVITE" 2 "$(count "$pcap" "$port" 200/INVITE)"
+		t_eq "$T_NAME: --pcap: two ACKs" 2 "$(count "$pcap" "$port" ACK)"
+	fi
+fi
+
+# --- failures, cancelled calls ---------------------------------------------------
+if call invite-busy "486 Busy Here: ACK, exit 1" 1 -d 1; then
+	t_err_has "486 Busy Here"
+	t_pcap "the 486 and its ACK" "INVITE 100/INVITE 486/INVITE ACK" "$port"
+fi
+
+T0=$(p_now_ms)
+if call invite-ring "no answer, --ring-timeout 1: CANCEL, exit 1" 1 -r 1 -o json; then
+	ms=$(($(p_now_ms) - T0))
+	t_check "cancelled after about 1 s (${ms} ms)" [ "$ms" -ge 900 ] && [ "$ms" -lt 8000 ]
+	t_jq ".summary: cancelled, 487, exit 1" \
+		'.[-1].summary | .cancelled == true and .answered == false and .status == 487 and .exit == 1'
+	t_pcap "CANCEL, its 200, the 487 and its ACK" \
+		"INVITE 100/INVITE 180/INVITE CANCEL 200/CANCEL 487/INVITE ACK" "$port"
+fi
+
+# Ctrl-C while it rings: the same, at once.
+ctrl_c_test() {
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/ctrlc.log" invite-ring "$port" 1; then
+		t_skip "Ctrl-C while ringing" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	pcap=$d/ctrlc.pcap
+	T_NAME="Ctrl-C while ringing"
+	timeout 30 "$SIP" invite --t1 100 -r 30 --pcap "$pcap" "sip:callee@127.0.0.1:$port" \
+		</dev/null >"$d/ctrlc.out" 2>"$d/ctrlc.err" &
+	tpid=$!
+	P_PIDS="$P_PIDS $tpid"
+	if p_wait_text "$d/ctrlc.out" "SIP/2.0 180 Ringing" "$tpid" 50; then
+		kill -INT "$(pgrep -P "$tpid" | head -n 1)" 2>/dev/null
+		if p_wait_exit "$tpid" 50; then
+			t_eq "$T_NAME: SIGINT: CANCEL, exit 1" 1 "$P_RC"
+		else
+			t_fail "$T_NAME: exits after SIGINT" "still running 5 s later"
+			p_stop "$tpid"
+		fi
+	else
+		t_fail "$T_NAME: the call rings" "$(head -n 3 "$d/ctrlc.err")"
+		p_stop "$tpid"
+	fi
+	T_OUT=$d/ctrlc.out
+	T_ERR=$d/ctrlc.err
+	t_out_has "CANCEL sip:callee@127.0.0.1:$port SIP/2.0"
+	t_out_has "SIP/2.0 487 Request Terminated"
+	t_err_has "cancel"
+	T_OUT=$T_TMP/out
+	T_ERR=$T_TMP/err
+	sipp_done "$d/ctrlc.log" "$spid"
+	t_pcap "CANCEL, its 200, the 487 and its ACK" \
+		"INVITE 100/INVITE 180/INVITE CANCEL 200/CANCEL 487/INVITE ACK" "$port"
+}
+ctrl_c_test
+
+# --- reliable provisional responses, authentication --------------------------
+if call invite-100rel "183 with Require: 100rel: one PRACK, exit 0" 0 -d 1; then
+	t_out_has "RAck: 1 1 INVITE"
+	t_pcap "the PRACK before the 200" \
+		"INVITE 100/INVITE 183/INVITE PRACK 200/PRACK 200/INVITE ACK BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: the 183 came twice" 2 "$(count "$pcap" "$port" 183/INVITE)"
+		t_eq "$T_NAME: --pcap: one PRACK" 1 "$(count "$pcap" "$port" PRACK)"
+	fi
+fi
+
+if call invite-busy "--no-100rel: exit 1 (486)" 1 --no-100rel; then
+	t_out_lacks "100rel"
+fi
+
+SIP_PASSWORD=secret
+export SIP_PASSWORD
+if call invite-407 "407: the INVITE again with Proxy-Authorization, exit 0" 0 -d 1 -u alice; then
+	t_check "the digest answers the challenge for alice/secret" digest_ok secret
+	t_pcap "the 407, its ACK, the retry" \
+		"INVITE 407/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+fi
+# No retry comes: SIPp waits for it in vain, and is stopped.
+p_free_port
+if p_sipp "$d/noauth.log" invite-407 "$P_PORT" 1; then
+	t_run "407 without -u: exit 6" 6 timeout 30 "$SIP" invite --t1 100 "sip:callee@127.0.0.1:$P_PORT"
+	t_err_has "-u USER"
+	t_err_has "realm 'sipp.test'"
+	p_stop "$P_PID"
+fi
+unset SIP_PASSWORD
+
+# --- redirects -------------------------------------------------------------------
+if call invite-302 "302 without --follow: ACK, the Contact shown, exit 1" 1 -key target 9 --; then
+	t_out_has "Contact: <sip:callee@127.0.0.1:9>"
+	t_err_has "302 Moved Temporarily"
+	t_pcap "the 302 and its ACK" "INVITE 302/INVITE ACK" "$port"
+fi
+
+# follow_test NAME SCENARIO DEAD: a 302 to the callee of invite-answer on a
+# port of its own (and, with DEAD, to a dead port with a higher q first),
+# called with --follow.
+follow_test() {
+	p_free_port
+	tport=$P_PORT
+	if ! p_sipp "$d/target$tport.log" invite-answer "$tport" 1; then
+		t_skip "$1" "$P_WHY"
+		return
+	fi
+	tpid=$P_PID
+	f_dead=
+	if [ -n "$3" ]; then
+		p_free_port
+		f_dead=$P_PORT
+		set -- "$1" "$2" -key dead "$f_dead"
+	else
+		set -- "$1" "$2"
+	fi
+	f_name=$1 f_scen=$2
+	shift 2
+	if ! call "$f_scen" "$f_name" 0 -key target "$tport" "$@" -- --follow -d 1; then
+		p_stop "$tpid"
+		return
+	fi
+	t_err_has "sip:callee@127.0.0.1:$tport"
+	T_NAME="$f_name: the callee it was redirected to"
+	sipp_done "$d/target$tport.log" "$tpid"
+	T_NAME=$f_name
+	if [ -n "$f_dead" ]; then
+		t_pcap "the 302, its ACK, the INVITE to the dead port, then the call" \
+			"INVITE 302/INVITE ACK INVITE INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" \
+			"$port" "$f_dead" "$tport"
+		if [ "$have_tshark" = yes ]; then
+			# shellcheck disable=SC2046 # decode gives several arguments
+			t_eq "$T_NAME: --pcap: the INVITEs went to $port, $f_dead (q=0.9), $tport (q=0.4)" \
+				"$port $f_dead $tport" "$(tshark -n -r "$pcap" $(decode "$port" "$f_dead" "$tport") \
+					-Y 'sip.Method == "INVITE"' -T fields -e udp.dstport 2>/dev/null | uniq | tr '\n' ' ' |
+					sed 's/ $//')"
+		fi
+	else
+		t_pcap "the 302, its ACK, then the call" \
+			"INVITE 302/INVITE ACK INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" \
+			"$port" "$tport"
+	fi
+}
+follow_test "302 --follow: the Contact called, exit 0" invite-302
+follow_test "302 --follow, two Contacts: q=0.9 (dead) first, then q=0.4: exit 0" invite-302-two dead
+
+# --- changes during the call -----------------------------------------------------
+call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvite &&
+	t_pcap "the re-INVITE, its 200 and ACK" \
+		"INVITE 200/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+
+call invite-update "--update in the confirmed dialog: exit 0" 0 -d 1 --update &&
+	t_pcap "the UPDATE and its 200" "INVITE 200/INVITE ACK UPDATE 200/UPDATE BYE 200/BYE" "$port"
+
+call invite-update-early "--update after a reliable 183: UPDATE in the early dialog, exit 0" 0 \
+	-d 1 --update &&
+	t_pcap "PRACK, then UPDATE, then the 200" \
+		"INVITE 183/INVITE PRACK 200/PRACK UPDATE 200/UPDATE 200/INVITE ACK BYE 200/BYE" "$port"
+
+if call invite-late-offer "--no-sdp: the answer goes in the ACK, exit 0" 0 -d 1 --no-sdp; then
+	t_pcap "INVITE without SDP, ACK with it" "INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: SDP in the 200 and the ACK alone" "200 ACK" \
+			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sdp' -T fields \
+				-e sip.Status-Code -e sip.Method 2>/dev/null | tr -d '\t' | tr '\n' ' ' | sed 's/ $//')"
+	fi
+fi
+
+call invite-far-reinvite "the far end's re-INVITE: 200 with SDP, exit 0" 0 -d 1 &&
+	t_pcap "its re-INVITE, our 200, its ACK" \
+		"INVITE 200/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+
+# --ladder: the sequence diagram, even with the messages left out (-q).
+if call invite-answer "--ladder -q: exit 0" 0 -d 1 -q --ladder; then
+	t_out_has "INVITE (SDP)"
+	t_check "an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	t_out_lacks "Via:"
+fi
+
+# --- Kamailio: a record-routing proxy and registrar ----------------------------------
+proxy_test() {
+	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
+		t_skip "kamailio proxy" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
+		return
+	fi
+	p_free_port
+	kp=$P_PORT
+	if ! p_kamailio_proxy "$d/kam" "$kp"; then
+		t_skip "kamailio proxy" "$P_WHY"
+		return
+	fi
+	kpid=$P_PID
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/proxied.log" invite-proxied "$port" 1 udp -key kport "$kp"; then
+		t_skip "kamailio proxy" "$P_WHY"
+		p_stop "$kpid"
+		return
+	fi
+	spid=$P_PID
+	t_run "register bob's SIPp with Kamailio" 0 timeout 30 "$SIP" register -q \
+		--contact "<sip:bob@127.0.0.1:$port>" "sip:bob@127.0.0.1:$kp"
+	pcap=$d/proxied.pcap
+	t_run "call bob through Kamailio: exit 0" 0 timeout 30 "$SIP" invite --t1 100 -d 1 \
+		--pcap "$pcap" "sip:bob@127.0.0.1:$kp"
+	t_out_has "Record-Route: <sip:127.0.0.1:$kp;lr"
+	t_out_has "Route: <sip:127.0.0.1:$kp;lr"
+	sipp_done "$d/proxied.log" "$spid"
+	t_pcap "the call, all of it to and from Kamailio" \
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$kp"
+	if [ "$have_tshark" = yes ]; then
+		# Each: method, port sent to, Route, Request-URI.
+		t_eq "$T_NAME: --pcap: ACK and BYE to Kamailio with its Route, for bob's SIPp" \
+			"ACK $kp <kamailio> sip:callee@127.0.0.1:$port BYE $kp <kamailio> sip:callee@127.0.0.1:$port" \
+			"$(tshark -n -r "$pcap" -d "udp.port==$kp,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
+				-T fields -E separator=' ' -e sip.Method -e udp.dstport -e sip.Route -e sip.r-uri 2>/dev/null |
+				sed -e "s|<sip:127\.0\.0\.1:$kp;lr[^>]*>|<kamailio>|" -e 's/;transport=[A-Za-z]*//' |
+				tr '\n' ' ' | sed 's/ $//')"
+	fi
+	p_stop "$kpid"
+}
+proxy_test
+
+t_done
