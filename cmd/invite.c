@@ -1110,7 +1110,9 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_buf_init(&c->offer, 0);
 	sip_buf_init(&c->ack_body, 0);
 	sip_buf_init(&c->ack, 0);
-	struct probe_setup setup = {.show_messages = !c->cc.quiet};
+	/* The diagram comes by itself at the end of a pretty run on a terminal. */
+	bool tty_pretty = c->cc.format == SIP_PRINT_PRETTY && !c->cc.quiet && isatty(STDOUT_FILENO);
+	struct probe_setup setup = {.show_messages = !c->cc.quiet, .ladder = c->ladder || tty_pretty};
 	if ((rc = probe_ctx_init(&c->pc, self, &c->cc, &setup)) != 0) {
 		free(c);
 		return rc;
@@ -1123,6 +1125,8 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	if (rc == 0) {
 		sip_loop_run(c->pc.loop);
 		rc = c->rc;
+		if (c->pc.ladder)
+			probe_print_ladder(&c->pc, c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
 		print_summary(c);
 	}
 	probe_free(c->invite);
