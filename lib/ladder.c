@@ -37,7 +37,8 @@ struct far {
 
 struct row {
 	uint64_t t_us;
-	uint64_t hash; /* of the message bytes, with len: a retransmission is the same */
+	uint64_t hash; /* of the message bytes, with len: a retransmission is the same,
+	                  sent the same way to the same hop */
 	size_t len;
 	uint64_t call; /* hash of the Call-ID */
 	uint32_t cseq;
@@ -326,7 +327,7 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 
 	for (size_t i = l->nrows, n = 0; i-- > 0 && n < LOOKBACK; n++) {
 		const struct row *p = &l->rows[i];
-		if (p->tx == r.tx && p->len == r.len && p->hash == r.hash) {
+		if (p->tx == r.tx && p->hop == r.hop && p->len == r.len && p->hash == r.hash) {
 			r.nth = p->nth + 1;
 			break;
 		}
@@ -524,6 +525,11 @@ static struct arrow arrow_of(const struct layout *lo, const struct row *r)
 {
 	size_t hop = lo->hop_col[r->hop];
 	size_t end = r->far >= 0 ? lo->far_col[r->far] : hop;
+	/* A far end sits after the hop it was first reached through; reached
+	 * through one further right (a failover), the arrow could not show its
+	 * path, so it shows where the message went. */
+	if (hop > end)
+		end = hop;
 	struct arrow a = {r->tx ? 0 : end, r->tx ? end : 0, hop};
 	return a;
 }

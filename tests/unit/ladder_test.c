@@ -334,6 +334,28 @@ TEST(ladder_retransmission)
 	return 0;
 }
 
+/* The same INVITE to another server after a timeout (a failover that
+ * reuses the bytes) is no retransmission, and goes where it was sent. */
+TEST(ladder_failover)
+{
+	static const struct party other = {"192.0.2.10", 5060, "192.0.2.30", 5060};
+	struct sip_ladder *l;
+	CHECK_INT(sip_ladder_new(&l), 0);
+	CHECK_INT(feed(l, &direct, retransmissions, 2), 0);
+	CHECK_INT(feed(l, &other, retransmissions + 2, 2), 0);
+	CHECK_INT(render(l, NULL), 0);
+	CHECK(RENDERED_IS(
+		"             us                     bob@192.0.2.20               192.0.2.30:5060\n"
+		"       192.0.2.10:5060              192.0.2.20:5060\n"
+		"              │                            │                            │\n"
+		"0.000         ├────── INVITE (SDP) ───────▶│                            │\n"
+		"0.500         ├───── INVITE (SDP) ×2 ─────▶│                            │\n"
+		"1.500         ├───────────────────── INVITE (SDP) ─────────────────────▶│\n"
+		"1.520         │◀───────────────────── 180 Ringing ──────────────────────┤\n"));
+	sip_ladder_free(l);
+	return 0;
+}
+
 /* ---- bob hangs up: a request received, the 200 OK sent ---- */
 
 static const struct step far_end_bye[] = {
