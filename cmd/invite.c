@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -97,6 +98,7 @@ struct call {
 	size_t sdp_user_len;
 	struct sip_buf offer;
 	struct sip_buf ack_body; /* a late offer's answer */
+	uint64_t sdp_session; /* o= keeps it, and bumps the version, for every re-offer */
 	uint64_t sdp_version;
 	char media_addr[64];
 	/* the INVITE and its dialogs */
@@ -187,6 +189,7 @@ static int make_offer(struct call *c, enum sip_sdp_dir dir, struct sip_buf *out)
 		.port = (uint16_t)c->rtp_port,
 		.codecs = c->codecs,
 		.dir = dir,
+		.session_id = c->sdp_session,
 		.version = ++c->sdp_version,
 	};
 	return sip_sdp_build_offer(out, &s);
@@ -203,6 +206,7 @@ static int make_answer(struct call *c, const struct sip_msg *m, struct sip_buf *
 		.addr = c->media_addr,
 		.port = (uint16_t)c->rtp_port,
 		.codecs = c->codecs,
+		.session_id = c->sdp_session,
 		.version = ++c->sdp_version,
 	};
 	sip_buf_reset(out);
@@ -1102,6 +1106,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	}
 	c->cmd = self;
 	c->seq = 1;
+	c->sdp_session = (uint64_t)time(NULL);
 	int rc = parse_args(c, argc, argv);
 	if (rc) {
 		free(c);

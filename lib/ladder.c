@@ -60,6 +60,7 @@ struct sip_ladder {
 	size_t nfars, cap_fars;
 	struct row *rows;
 	size_t nrows, cap_rows;
+	enum sip_method first; /* of the first message: its responses need no "(METHOD)" */
 };
 
 int sip_ladder_new(struct sip_ladder **lp)
@@ -116,11 +117,21 @@ static void append_safe(char *buf, size_t cap, struct sip_str s)
 	buf[n] = '\0';
 }
 
-/* "INVITE (SDP)", "180 Ringing": the reason is cut, never the mark. */
-static void make_label(const struct sip_msg *m, char *buf)
+/* "INVITE (SDP)", "180 Ringing", "200 OK (PRACK)": the reason is cut,
+ * never the marks. A response to another method than the exchange's first
+ * says which, so that the 200s of a call tell apart. */
+static void make_label(const struct sip_msg *m, bool say_method, char *buf)
 {
 	static const char mark[] = " (SDP)";
-	size_t cap = LABEL_LEN - (sizeof mark - 1);
+	char method[24] = "";
+	const struct sip_hdr *h = say_method ? sip_msg_hdr(m, SIP_HDR_CSEQ) : NULL;
+	struct sip_cseq cs;
+	if (h && sip_cseq_parse(&cs, h->value) == 0 && cs.method_name.len < sizeof method - 3) {
+		memcpy(method, " (", 3);
+		append_safe(method, sizeof method - 1, cs.method_name);
+		memcpy(method + strlen(method), ")", 2);
+	}
+	size_t cap = LABEL_LEN - (sizeof mark - 1) - strlen(method);
 	buf[0] = '\0';
 	if (m->is_request) {
 		append_safe(buf, cap, m->method_name);
@@ -130,6 +141,7 @@ static void make_label(const struct sip_msg *m, char *buf)
 		if (m->reason.len == 0)
 			buf[strlen(buf) - 1] = '\0';
 	}
+	memcpy(buf + strlen(buf), method, strlen(method) + 1);
 	if (m->body.len && sip_msg_is_sdp(m))
 		memcpy(buf + strlen(buf), mark, sizeof mark);
 }
@@ -304,7 +316,9 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 		if (!m->is_request)
 			r.method = cs.method;
 	}
-	make_label(m, r.label);
+	if (!l->nrows)
+		l->first = r.method;
+	make_label(m, !m->is_request && r.method != l->first, r.label);
 	if ((err = add_hop(l, &pi->remote, &r.hop)) != 0)
 		return err;
 	if (!l->has_local && pi->local.u.sa.sa_family != AF_UNSPEC) {
