@@ -756,6 +756,7 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	(void)rtt;
 	if (err) {
 		probe_free(p);
+		snprintf(c->reason, sizeof c->reason, "%s", sip_strerror(err));
 		if (c->phase == CANCELLING)
 			c->cancelled = true;
 		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, sip_strerror(err));
@@ -999,7 +1000,7 @@ static void print_summary(const struct call *c)
 	else if (c->status)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason, secs(c, c->t_end));
 	else
-		printf("%-12sno answer", "Call:");
+		printf("%-12sno answer: %s", "Call:", c->reason[0] ? c->reason : "interrupted");
 	if (c->t_ring)
 		printf(" (ringing at %.3f s)", secs(c, c->t_ring));
 	printf("\n");
@@ -1078,8 +1079,12 @@ static int parse_args(struct call *c, int argc, char **argv)
 		cmd_error(c->cmd, "--sdp, --no-sdp and --codecs exclude each other");
 		return EXIT_USAGE;
 	}
-	if (c->codecs && sip_sdp_codecs_check(c->codecs, &bad) != 0) {
-		cmd_error(c->cmd, "unknown codec '%.*s' in --codecs", SIP_STR_FMT(bad));
+	int err = c->codecs ? sip_sdp_codecs_check(c->codecs, &bad) : 0;
+	if (err) {
+		if (err == SIP_EEMPTY)
+			cmd_error(c->cmd, "an empty name in --codecs '%s'", c->codecs);
+		else
+			cmd_error(c->cmd, "unknown codec '%.*s' in --codecs", SIP_STR_FMT(bad));
 		return EXIT_USAGE;
 	}
 	if (argc - optind != 1) {
