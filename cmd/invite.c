@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -97,6 +98,7 @@ struct call {
 	size_t sdp_user_len;
 	struct sip_buf offer;
 	struct sip_buf ack_body; /* a late offer's answer */
+	uint64_t sdp_session; /* o= keeps it, and bumps the version, for every re-offer */
 	uint64_t sdp_version;
 	char media_addr[64];
 	/* the INVITE and its dialogs */
@@ -187,6 +189,7 @@ static int make_offer(struct call *c, enum sip_sdp_dir dir, struct sip_buf *out)
 		.port = (uint16_t)c->rtp_port,
 		.codecs = c->codecs,
 		.dir = dir,
+		.session_id = c->sdp_session,
 		.version = ++c->sdp_version,
 	};
 	return sip_sdp_build_offer(out, &s);
@@ -203,6 +206,7 @@ static int make_answer(struct call *c, const struct sip_msg *m, struct sip_buf *
 		.addr = c->media_addr,
 		.port = (uint16_t)c->rtp_port,
 		.codecs = c->codecs,
+		.session_id = c->sdp_session,
 		.version = ++c->sdp_version,
 	};
 	sip_buf_reset(out);
@@ -752,6 +756,7 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	(void)rtt;
 	if (err) {
 		probe_free(p);
+		snprintf(c->reason, sizeof c->reason, "%s", sip_strerror(err));
 		if (c->phase == CANCELLING)
 			c->cancelled = true;
 		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, sip_strerror(err));
@@ -995,7 +1000,7 @@ static void print_summary(const struct call *c)
 	else if (c->status)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason, secs(c, c->t_end));
 	else
-		printf("%-12sno answer", "Call:");
+		printf("%-12sno answer: %s", "Call:", c->reason[0] ? c->reason : "interrupted");
 	if (c->t_ring)
 		printf(" (ringing at %.3f s)", secs(c, c->t_ring));
 	printf("\n");
@@ -1074,8 +1079,12 @@ static int parse_args(struct call *c, int argc, char **argv)
 		cmd_error(c->cmd, "--sdp, --no-sdp and --codecs exclude each other");
 		return EXIT_USAGE;
 	}
-	if (c->codecs && sip_sdp_codecs_check(c->codecs, &bad) != 0) {
-		cmd_error(c->cmd, "unknown codec '%.*s' in --codecs", SIP_STR_FMT(bad));
+	int err = c->codecs ? sip_sdp_codecs_check(c->codecs, &bad) : 0;
+	if (err) {
+		if (err == SIP_EEMPTY)
+			cmd_error(c->cmd, "an empty name in --codecs '%s'", c->codecs);
+		else
+			cmd_error(c->cmd, "unknown codec '%.*s' in --codecs", SIP_STR_FMT(bad));
 		return EXIT_USAGE;
 	}
 	if (argc - optind != 1) {
@@ -1102,6 +1111,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	}
 	c->cmd = self;
 	c->seq = 1;
+	c->sdp_session = (uint64_t)time(NULL);
 	int rc = parse_args(c, argc, argv);
 	if (rc) {
 		free(c);
@@ -1110,7 +1120,9 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_buf_init(&c->offer, 0);
 	sip_buf_init(&c->ack_body, 0);
 	sip_buf_init(&c->ack, 0);
-	struct probe_setup setup = {.show_messages = !c->cc.quiet};
+	/* The diagram comes by itself at the end of a pretty run on a terminal. */
+	bool tty_pretty = c->cc.format == SIP_PRINT_PRETTY && !c->cc.quiet && isatty(STDOUT_FILENO);
+	struct probe_setup setup = {.show_messages = !c->cc.quiet, .ladder = c->ladder || tty_pretty};
 	if ((rc = probe_ctx_init(&c->pc, self, &c->cc, &setup)) != 0) {
 		free(c);
 		return rc;
@@ -1123,6 +1135,8 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	if (rc == 0) {
 		sip_loop_run(c->pc.loop);
 		rc = c->rc;
+		if (c->pc.ladder)
+			probe_print_ladder(&c->pc, c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
 		print_summary(c);
 	}
 	probe_free(c->invite);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "probe.h"
 
@@ -15,8 +16,14 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		cmd_error(pc->cmd, "cannot write '%s': %s", pc->cc->pcap,
 		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		sip_pcap_close(pc->pcap);
+	sip_ladder_free(pc->ladder);
 		pc->pcap = NULL;
 	}
+	if (!pc->show_messages && !pc->ladder)
+		return;
+	bool parsed = sip_msg_parse(pc->scratch, buf, len, 0) == 0;
+	if (parsed && pc->ladder)
+		sip_ladder_add(pc->ladder, pc->scratch, pi);
 	if (!pc->show_messages)
 		return;
 	struct sip_print_opts po = {
@@ -25,7 +32,7 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		.packet = pi,
 		.t0_us = pc->t0,
 	};
-	if (sip_msg_parse(pc->scratch, buf, len, 0) == 0)
+	if (parsed)
 		sip_msg_print(stdout, pc->scratch, &po);
 	else
 		sip_msg_print_unparsed(stdout, (struct sip_str){buf, len}, &po);
@@ -116,7 +123,9 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	o.t1_us = cc->t1_us;
 	o.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION;
 	pc->scratch = malloc(sizeof *pc->scratch);
-	if (!pc->scratch || sip_loop_new(&pc->loop) != 0) {
+	if (!pc->scratch || sip_loop_new(&pc->loop) != 0 ||
+	    (setup->ladder && sip_ladder_new(&pc->ladder) != 0)) {
+		sip_loop_free(pc->loop);
 		free(pc->scratch);
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
@@ -156,8 +165,37 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	sip_ctx_free(pc->ctx);
 	sip_loop_free(pc->loop);
 	sip_pcap_close(pc->pcap);
+	sip_ladder_free(pc->ladder);
 	free(pc->scratch);
 	memset(pc, 0, sizeof *pc);
+}
+
+/* UTF-8 box drawing when the locale says UTF-8, else ASCII. */
+static bool utf8_locale(void)
+{
+	static const char *const vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		const char *v = getenv(vars[i]);
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return false;
+}
+
+void probe_print_ladder(struct probe_ctx *pc, FILE *f)
+{
+	struct winsize ws;
+	struct sip_ladder_opts o = {
+		.color = pc->cc->color && f == stdout,
+		.ascii = !utf8_locale(),
+		.t0_us = pc->t0,
+	};
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		o.width = ws.ws_col;
+	if (f == stdout && pc->cc->format == SIP_PRINT_PRETTY && pc->show_messages)
+		putchar('\n');
+	sip_ladder_print(f, pc->ladder, &o);
+	fflush(f);
 }
 
 /* ---- destinations ---- */

@@ -17,6 +17,7 @@ struct probe_ctx {
 	uint64_t t0;
 	struct sip_msg *scratch; /* for printing traced messages */
 	struct sip_pcap *pcap;   /* --pcap */
+	struct sip_ladder *ladder; /* every message, for a sequence diagram at the end */
 	char call_id[40];        /* one per run: a ping's requests share it */
 	char from_tag[20];
 	struct sip_uri proxy;    /* -p, parsed once */
@@ -27,6 +28,7 @@ struct probe_ctx {
 
 struct probe_setup {
 	bool show_messages; /* print every message sent and received */
+	bool ladder;        /* keep every message for probe_print_ladder */
 	const char *cert_file; /* TLS server side (sip listen) */
 	const char *key_file;
 };
@@ -35,6 +37,8 @@ struct probe_setup {
 int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
                    const struct probe_setup *setup);
 void probe_ctx_reset(struct probe_ctx *pc);
+/* The exchange as a sequence diagram, as wide as the terminal. */
+void probe_print_ladder(struct probe_ctx *pc, FILE *f);
 
 /* Where requests for one target go: its Request-URI and the addresses the
  * target (or the outbound proxy) resolved to, in the order to try. */

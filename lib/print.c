@@ -247,14 +247,6 @@ static void json_sdp(FILE *f, const struct sip_sdp *sdp)
 	fputs("]}", f);
 }
 
-static bool is_sdp(const struct sip_msg *m)
-{
-	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
-	struct sip_ctype ct;
-	return h && sip_ctype_parse(&ct, h->value) == 0 && sip_str_ieq_cstr(ct.type, "application") &&
-	       sip_str_ieq_cstr(ct.subtype, "sdp");
-}
-
 /* Seconds from t0, for JSON. */
 static double rel_seconds(const struct sip_print_opts *o)
 {
@@ -337,7 +329,7 @@ static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_
 		sip_print_json_str(f, h->value);
 	}
 	struct sip_sdp sdp;
-	if (is_sdp(m) && sip_sdp_parse(&sdp, m->body) == 0)
+	if (sip_msg_is_sdp(m) && sip_sdp_parse(&sdp, m->body) == 0)
 		json_sdp(f, &sdp);
 	fputc('}', f);
 	json_problems(f, o);
@@ -610,7 +602,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		} else {
 			fprintf(f, "%s[%zu bytes of binary body]%s\n", st->note, m->body.len, st->off);
 		}
-		if (is_sdp(m))
+		if (sip_msg_is_sdp(m))
 			pretty_sdp(f, m, st);
 	}
 	pretty_problems(f, o, st, m, 0);

@@ -37,6 +37,14 @@ const char *sip_sdp_dir_name(enum sip_sdp_dir dir)
 	return (unsigned)dir < sizeof dir_names / sizeof dir_names[0] ? dir_names[dir] : "unknown";
 }
 
+bool sip_msg_is_sdp(const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	struct sip_ctype ct;
+	return h && sip_ctype_parse(&ct, h->value) == 0 && sip_str_ieq_cstr(ct.type, "application") &&
+	       sip_str_ieq_cstr(ct.subtype, "sdp");
+}
+
 /* Takes the next run of characters up to a space or tab from *s. */
 static struct sip_str next_word(struct sip_str *s)
 {

@@ -57,6 +57,9 @@ static inline bool sip_is_token(struct sip_str s)
 
 size_t sip_lws_skip_slow(struct sip_str s);
 
+/* The message's Content-Type is application/sdp (print and ladder annotate it). */
+bool sip_msg_is_sdp(const struct sip_msg *m);
+
 /* Length of the LWS (including folded line breaks) at the start of s. */
 static inline size_t sip_lws_skip(struct sip_str s)
 {

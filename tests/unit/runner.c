@@ -105,6 +105,27 @@ char *test_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+FILE *test_memfile_open(struct test_memfile *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+	return m->f;
+}
+
+/* open_memstream's buffer comes from libc's own malloc, which the runner
+ * does not count; freeing it through the counted free would look like a
+ * block freed twice, so it goes back through the real one. */
+size_t test_memfile_close(struct test_memfile *m, char *out, size_t cap)
+{
+	fclose(m->f);
+	size_t n = m->len < cap - 1 ? m->len : cap - 1;
+	memcpy(out, m->buf, n);
+	out[n] = '\0';
+	__real_free(m->buf);
+	return n;
+}
+
 bool test_text_is(const char *got, size_t len, const char *want)
 {
 	size_t n = strlen(want), i = 0, line = 1;

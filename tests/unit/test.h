@@ -19,6 +19,16 @@ void test_fail(const char *file, int line, const char *what);
 /* Heap blocks currently allocated (malloc minus free), and allocations so far. */
 long test_heap_live(void);
 long test_heap_allocs(void);
+/* A memory FILE for a printer under test: open it, print into m->f, and
+ * close it to get what was written, NUL-terminated and cut at cap; close
+ * returns its length. */
+struct test_memfile {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+FILE *test_memfile_open(struct test_memfile *m);
+size_t test_memfile_close(struct test_memfile *m, char *out, size_t cap);
 /* The len octets at got are want; when not, both are shown. */
 bool test_text_is(const char *got, size_t len, const char *want);
 /* Reads a whole file into a static-free heap buffer the caller frees; NULL if absent. */
