@@ -235,6 +235,18 @@ if call invite-ring "no answer, --ring-timeout 1: CANCEL, exit 1" 1 -r 1 -o json
 		"INVITE 100/INVITE 180/INVITE CANCEL 200/CANCEL 487/INVITE ACK" "$port"
 fi
 
+# No answer at all: exit 3 at --timeout, after Timer A retransmissions.
+if call invite-silent "no response at all, --timeout 1: exit 3" 3 --timeout 1; then
+	t_err_has "timed out"
+	t_check "the INVITE was retransmitted (Timer A)" \
+		test "$(grep -c '^INVITE sip:' "$T_OUT")" -ge 3
+fi
+
+# Nothing listens: ICMP port unreachable ends the call at once.
+p_free_port
+t_run "nothing listening: exit 4" 4 timeout 30 "$SIP" invite --t1 100 --timeout 5 \
+	"sip:callee@127.0.0.1:$P_PORT"
+
 # Ctrl-C while it rings: the same, at once.
 ctrl_c_test() {
 	p_free_port
@@ -275,6 +287,61 @@ ctrl_c_test() {
 }
 ctrl_c_test
 
+# Ctrl-C during the call: BYE, exit 0 (with no -d the call lasts until then).
+ctrl_c_call_test() {
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/ctrlc2.log" invite-answer "$port" 1; then
+		t_skip "Ctrl-C during the call" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	pcap=$d/ctrlc2.pcap
+	T_NAME="Ctrl-C during the call"
+	timeout 30 "$SIP" invite --t1 100 --pcap "$pcap" "sip:callee@127.0.0.1:$port" \
+		</dev/null >"$d/ctrlc2.out" 2>"$d/ctrlc2.err" &
+	tpid=$!
+	P_PIDS="$P_PIDS $tpid"
+	# The ACK is printed once sent: the call is up.
+	if p_wait_text "$d/ctrlc2.out" "ACK sip:callee@" "$tpid" 50; then
+		sleep 0.3
+		t_check "it is still up 0.3 s after the ACK" p_alive "$tpid"
+		kill -INT "$(pgrep -P "$tpid" | head -n 1)" 2>/dev/null
+		if p_wait_exit "$tpid" 50; then
+			t_eq "$T_NAME: SIGINT: BYE, exit 0" 0 "$P_RC"
+		else
+			t_fail "$T_NAME: exits after SIGINT" "still running 5 s later"
+			p_stop "$tpid"
+		fi
+	else
+		t_fail "$T_NAME: the call is answered" "$(head -n 3 "$d/ctrlc2.err")"
+		p_stop "$tpid"
+	fi
+	T_OUT=$d/ctrlc2.out
+	t_out_has "BYE sip:callee@127.0.0.1:$port;transport=UDP SIP/2.0"
+	T_OUT=$T_TMP/out
+	sipp_done "$d/ctrlc2.log" "$spid"
+	t_pcap "the call ended by our BYE" \
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+}
+ctrl_c_call_test
+
+# --sdp FILE: the user's own offer, as it is.
+printf '%s\r\n' 'v=0' 'o=itest 7 7 IN IP4 127.0.0.1' 's=itest-own-offer' 'c=IN IP4 127.0.0.1' \
+	't=0 0' 'm=audio 4242 RTP/AVP 0 101' 'a=rtpmap:0 PCMU/8000' \
+	'a=rtpmap:101 telephone-event/8000' >"$d/offer.sdp"
+if call invite-answer "--sdp FILE: exit 0" 0 -d 1 --sdp "$d/offer.sdp"; then
+	t_out_has "s=itest-own-offer"
+	t_out_has "m=audio 4242 RTP/AVP 0 101"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: the INVITE offers port 4242" 4242 \
+			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
+				-T fields -e sdp.media.port 2>/dev/null)"
+	fi
+fi
+t_run "--sdp with --no-sdp: usage, exit 2" 2 timeout 30 "$SIP" invite --sdp "$d/offer.sdp" \
+	--no-sdp "sip:callee@127.0.0.1:$port"
+
 # --- reliable provisional responses, authentication --------------------------
 if call invite-100rel "183 with Require: 100rel: one PRACK, exit 0" 0 -d 1; then
 	t_out_has "RAck: 1 1 INVITE"
@@ -287,6 +354,7 @@ if call invite-100rel "183 with Require: 100rel: one PRACK, exit 0" 0 -d 1; then
 fi
 
 if call invite-busy "--no-100rel: exit 1 (486)" 1 --no-100rel; then
+	t_out_has "INVITE sip:callee@127.0.0.1:$port SIP/2.0"
 	t_out_lacks "100rel"
 fi
 
