@@ -2,19 +2,21 @@
 # invite.sh - `sip invite` against real peers on loopback. SIPp plays the
 # callee with the scenarios in sipp/invite-*.xml, each on its own free port
 # for one call, and checks what it receives (SIPp exits 0 only when every
-# check in the scenario held): an answered call ended by us and by the far
-# end, over UDP and TCP; 486; ringing until --ring-timeout or Ctrl-C
-# (CANCEL, 487, ACK); a reliable 183 PRACKed once; 407 and the retry; 302
-# with and without --follow, to one Contact and to two by q; a 200
-# retransmitted after its ACK; --reinvite, --update (confirmed and early
-# dialog), --no-sdp, and a far-end re-INVITE. Kamailio as a record-routing
-# proxy and registrar in front of a registered SIPp callee: ACK and BYE
-# follow the route set. Each call writes --pcap, which tshark must read as
-# well-formed SIP in the expected order. Missing peers are installed once
-# (Debian packages); a peer that cannot be installed or started skips its
-# tests with the reason. Every peer is on a free port and stopped by its
-# PID; every call is bounded by `timeout 30`, and short timers (--t1 100,
-# -d 1, -r 1) keep the whole file within a minute.
+# check in the scenario held): an answered call ended by us (after -d, or
+# on Ctrl-C) and by the far end, over UDP and TCP; --codecs, --rtp-port,
+# --sdp FILE; 486; no response at all (exit 3) and nothing listening
+# (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK); a
+# reliable 183 PRACKed once though it comes twice; 407 and the retry, whose
+# digest is checked here; 302 with and without --follow, to one Contact and
+# to two by q; a 200 retransmitted after its ACK; --reinvite, --update
+# (confirmed and early dialog), --no-sdp, a far-end re-INVITE, --ladder.
+# Kamailio as a record-routing proxy and registrar in front of a registered
+# SIPp callee: ACK and BYE follow the route set. Each call writes --pcap,
+# which tshark must read as well-formed SIP in the expected order. Missing
+# peers are installed once (Debian packages); a peer that cannot be
+# installed or started skips its tests with the reason. Every peer is on a
+# free port and stopped by its PID; every call is bounded by `timeout 30`,
+# and short timers (--t1 100, -d 1, -r 1) keep the file within a minute.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
