@@ -51,7 +51,8 @@ const struct cmd_opt invite_opts[] = {
 enum phase { CALLING, RINGING, CANCELLING, CONFIRMED, ENDING, DONE };
 
 #define MAX_EARLY 4
-#define MAX_REDIRECTS 8
+#define MAX_REDIRECTS 8 /* Contacts of one 3xx */
+#define MAX_ATTEMPTS 16  /* INVITEs to redirected targets, in all */
 #define MAX_INFLIGHT 4
 #define MAX_JOBS 4
 #define MAX_SDP_FILE 16384
@@ -121,6 +122,7 @@ struct call {
 	/* 3xx --follow */
 	struct contact contacts[MAX_REDIRECTS];
 	size_t ncontacts, next_contact;
+	unsigned redirects;
 	char redirect_buf[512];
 	struct sip_uri redirect;
 	/* timers */
@@ -678,6 +680,11 @@ static bool follow_next(struct call *c)
 {
 	while (c->next_contact < c->ncontacts) {
 		struct contact *ct = &c->contacts[c->next_contact++];
+		/* A redirect to a redirect to...: a loop, or near enough. */
+		if (++c->redirects > MAX_ATTEMPTS) {
+			cmd_warn(c->cmd, "more than %d redirected attempts: giving up", MAX_ATTEMPTS);
+			return false;
+		}
 		memcpy(c->redirect_buf, ct->uri, sizeof c->redirect_buf);
 		if (sip_uri_parse(&c->redirect, sip_str_from(c->redirect_buf)) != 0) {
 			cmd_warn(c->cmd, "skipping Contact '%s': not a URI", ct->uri);
@@ -692,6 +699,15 @@ static bool follow_next(struct call *c)
 			return true;
 	}
 	return false;
+}
+
+/* A Contact of the 3xx that failed (why): the next one, if any is left. */
+static bool next_redirect(struct call *c, const char *why)
+{
+	if (!c->follow || c->next_contact >= c->ncontacts)
+		return false;
+	cmd_warn(c->cmd, "'%s': %s", c->dest.ruri_text, why);
+	return follow_next(c);
 }
 
 static void on_redirect_dest(struct probe_dest *d, int err, void *arg)
@@ -759,6 +775,8 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 		snprintf(c->reason, sizeof c->reason, "%s", sip_strerror(err));
 		if (c->phase == CANCELLING)
 			c->cancelled = true;
+		else if (next_redirect(c, c->reason))
+			return;
 		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, sip_strerror(err));
 		end_call(c, probe_exit_code(err));
 		return;
@@ -779,6 +797,11 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	if (resp->status < 400) {
 		take_contacts(c, resp);
 		if (c->follow && follow_next(c))
+			return;
+	} else if (!auth) {
+		char why[128];
+		snprintf(why, sizeof why, "%u %s", resp->status, c->reason);
+		if (next_redirect(c, why))
 			return;
 	}
 	if (!auth)

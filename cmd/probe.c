@@ -455,8 +455,6 @@ int probe_dest_local(struct probe_dest *d)
 	return 0;
 }
 
-/* Headers a command adds of its own (Expires...): a handful at most. */
-#define MAX_SPEC_HEADERS 8
 
 /* The request of p into b: a dialog's, or one built from the options. */
 static int build_current(struct probe *p, const struct sip_target *t, const struct sip_build_hdr *hdrs,
@@ -512,7 +510,7 @@ static int send_current(struct probe *p)
 	struct probe_dest *d = p->spec.dest;
 	const struct sip_target *t = &d->targets[d->cur];
 	char mf[32];
-	struct sip_build_hdr hdrs[1 + MAX_SPEC_HEADERS + CMD_MAX_HEADERS + PROBE_MAX_AUTH];
+	struct sip_build_hdr hdrs[1 + PROBE_MAX_SPEC_HEADERS + CMD_MAX_HEADERS + PROBE_MAX_AUTH];
 	size_t nh = 0;
 	int err = probe_dest_local(d);
 	if (err)
@@ -524,7 +522,7 @@ static int send_current(struct probe *p)
 		snprintf(mf, sizeof mf, "Max-Forwards: 0");
 		hdrs[nh++].line = mf;
 	}
-	for (size_t i = 0; i < p->spec.nheaders && nh < MAX_SPEC_HEADERS; i++)
+	for (size_t i = 0; i < p->spec.nheaders; i++)
 		hdrs[nh++] = p->spec.headers[i];
 	for (size_t i = 0; i < cc->nheaders && !p->spec.dialog; i++)
 		hdrs[nh++].line = cc->headers[i];
@@ -590,6 +588,14 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		return SIP_ENOMEM;
 	p->pc = pc;
 	p->spec = *spec;
+	/* Retries are built after the caller's array is gone: the probe keeps its own. */
+	if (spec->nheaders > PROBE_MAX_SPEC_HEADERS) {
+		free(p);
+		return SIP_EINVAL;
+	}
+	if (spec->nheaders)
+		memcpy(p->spec_headers, spec->headers, spec->nheaders * sizeof *spec->headers);
+	p->spec.headers = p->spec_headers;
 	p->arg = spec->arg;
 	p->seq = spec->seq;
 	p->cseq = spec->seq;

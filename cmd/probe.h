@@ -89,7 +89,7 @@ struct probe_spec {
 	const char *from;
 	const char *to;
 	const char *contact;      /* "" for none (a REGISTER query) */
-	const struct sip_build_hdr *headers; /* before the user's -H lines */
+	const struct sip_build_hdr *headers; /* before the user's -H lines; copied (the lines are not) */
 	size_t nheaders;
 	const char *content_type;
 	const char *body;
@@ -109,6 +109,8 @@ struct probe_spec {
 /* The answers to challenges a request carries: one per realm (a proxy's
  * and the registrar's), resent with every retry. */
 #define PROBE_MAX_AUTH 4
+/* Headers a command adds of its own (Expires, Allow, RAck...): a handful. */
+#define PROBE_MAX_SPEC_HEADERS 8
 
 struct probe_auth {
 	struct sip_buf line; /* "Authorization: Digest ..." */
@@ -119,6 +121,7 @@ struct probe_auth {
 struct probe {
 	struct probe_ctx *pc;
 	struct probe_spec spec;
+	struct sip_build_hdr spec_headers[PROBE_MAX_SPEC_HEADERS];
 	void *arg;
 	unsigned long seq;
 	unsigned long cseq; /* seq, and one more for each authenticated retry */

@@ -158,7 +158,8 @@ call() {
 # digest_ok PASSWORD: the Proxy-Authorization in the last output answers
 # its challenge (MD5, qop=auth) for the method INVITE with PASSWORD.
 digest_ok() {
-	pa=$(grep -m 1 '^Proxy-Authorization: Digest ' "$T_OUT") || return 1
+	pa=$(grep -m 1 '^Proxy-Authorization: Digest ' "$T_OUT" | tr -d '\r')
+	[ -n "$pa" ] || return 1
 	ha1=$(md5 "$(param username):$(param realm):$1")
 	ha2=$(md5 "INVITE:$(param uri)")
 	want=$(md5 "$ha1:$(param nonce):$(param nc):$(param cnonce):$(param qop):$ha2")
