@@ -68,6 +68,11 @@ struct conn {
 	struct sip_timer idle;
 	struct bytes out;  /* for the socket: plain text (TCP) or TLS records */
 	struct bytes pend; /* TLS plain text waiting for the handshake */
+	/* Lengths of the messages queued before the connection was up, in out
+	 * (TCP) or pend (TLS): they are traced when they can leave, so that a
+	 * connection refused shows nothing as sent. */
+	size_t *queued;
+	size_t nqueued, cap_queued;
 	char *in;          /* plain text received, not yet delivered */
 	size_t in_len, in_cap;
 	size_t need;   /* length of the message at in once its headers are there; 0: not yet */
@@ -216,6 +221,8 @@ static int set_int_opt(int fd, int level, int name, int v)
 
 static void destroy(struct sip_transport *tp);
 
+static bool trace_queued(struct conn *c);
+
 static void conn_free(struct conn *c)
 {
 	if (c->fd >= 0) {
@@ -227,6 +234,7 @@ static void conn_free(struct conn *c)
 	free(c->tls_name);
 	bytes_free(&c->out);
 	bytes_free(&c->pend);
+	free(c->queued);
 	free(c->in);
 	free(c);
 }
@@ -475,6 +483,8 @@ static void tls_handshake(struct conn *c)
 	c->state = C_UP;
 	if (c->in_len == 0)
 		sip_timer_cancel(c->tp->loop, &c->idle);
+	if (!trace_queued(c))
+		return;
 	tls_write_pending(c);
 	if (!c->dead)
 		tls_out(c);
@@ -507,7 +517,8 @@ static void connect_done(struct conn *c)
 	}
 	c->state = C_UP;
 	sip_timer_cancel(c->tp->loop, &c->idle);
-	conn_flush(c);
+	if (trace_queued(c))
+		conn_flush(c);
 }
 
 static void on_idle(void *arg)
@@ -587,6 +598,22 @@ static struct sip_packet_info conn_info(const struct conn *c, bool tx)
 	struct sip_packet_info pi = {.tx = tx, .tp = c->t, .local = c->local, .remote = c->remote};
 	pi.time_us = sip_loop_now(c->tp->loop);
 	return pi;
+}
+
+/* The connection is up: the messages queued before go now, and show. False
+ * when the trace handler closed the connection or freed the transport. */
+static bool trace_queued(struct conn *c)
+{
+	const char *p = c->t == SIP_TP_TLS ? c->pend.p : c->out.p;
+	struct sip_packet_info pi = conn_info(c, true);
+	size_t n = c->nqueued;
+	c->nqueued = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!trace_tx(c->tp, &pi, p, c->queued[i]) || c->dead)
+			return false;
+		p += c->queued[i];
+	}
+	return true;
 }
 
 /* A stream that does not parse cannot be resynchronised: show what came
@@ -1640,18 +1667,30 @@ int sip_transport_send(struct sip_transport *tp, enum sip_tp t, const struct sip
 	}
 	if (c->out.len + c->pend.len + len > OUT_MAX || len > INT32_MAX)
 		return SIP_ETOOBIG;
+	if (c->state != C_UP) {
+		/* Plain text waits in out (TCP) or pend (TLS), traced once it can go. */
+		if (c->nqueued == c->cap_queued) {
+			size_t cap = c->cap_queued ? 2 * c->cap_queued : 4;
+			size_t *q = realloc(c->queued, cap * sizeof *q);
+			if (!q)
+				return SIP_ENOMEM;
+			c->queued = q;
+			c->cap_queued = cap;
+		}
+		if (bytes_append(t == SIP_TP_TCP ? &c->out : &c->pend, buf, len))
+			return SIP_ENOMEM;
+		c->queued[c->nqueued++] = len;
+		return 0;
+	}
 	struct sip_packet_info pi = conn_info(c, true);
 	if (!trace_tx(tp, &pi, buf, len) || c->dead)
 		return 0;
 	if (t == SIP_TP_TCP) {
 		if (bytes_append(&c->out, buf, len))
 			return SIP_ENOMEM;
-		if (c->state == C_UP)
-			conn_flush(c);
+		conn_flush(c);
 		return 0;
 	}
-	if (c->state != C_UP)
-		return bytes_append(&c->pend, buf, len);
 	ERR_clear_error();
 	if (SSL_write(c->ssl, buf, (int)len) != (int)len) {
 		tls_fail(c, "write failed");

@@ -492,6 +492,7 @@ TEST(transport_tcp_refused)
 	CHECK_INT(a.err, SIP_EREFUSED);
 	CHECK_INT(a.err_tp, SIP_TP_TCP);
 	CHECK(sip_sockaddr_eq(&a.err_remote, &dead));
+	CHECK_INT(a.ntx, 0); /* refused: nothing was sent, nothing shows as sent */
 	/* Once reported, the connection is gone: a new attempt fails anew. */
 	for (int i = 0; i < 3; i++)
 		sip_loop_poll(l, 0);
@@ -517,9 +518,11 @@ TEST(transport_tcp_between_transports)
 	CHECK(sip_sockaddr_port(&la) != 0); /* known before the connect completes */
 	CHECK_INT(sip_transport_send(a.tp, SIP_TP_TCP, &ta, NULL, REQ, strlen(REQ)), 0);
 	CHECK_INT(sip_transport_send(a.tp, SIP_TP_TCP, &ta, NULL, REQ, strlen(REQ)), 0);
+	/* Queued while the connect is under way: shown once they leave. */
+	CHECK_INT(a.ntx, 0);
+	CHECK(wait_for(l, &b.nrecv, 2, 3000));
 	CHECK_INT(a.ntx, 2);
 	CHECK(sip_sockaddr_eq(&a.tx_pi.local, &la));
-	CHECK(wait_for(l, &b.nrecv, 2, 3000));
 	CHECK(sip_sockaddr_eq(&b.pi.remote, &la)); /* one connection for both */
 	CHECK_INT(sip_transport_send(b.tp, SIP_TP_TCP, &b.pi.remote, NULL, RESP, strlen(RESP)), 0);
 	CHECK(wait_for(l, &a.nrecv, 1, 3000));
@@ -754,6 +757,7 @@ static int tls_exchange(const char *cert, const char *ca, bool insecure, const c
 		sip_loop_poll(l, 10000);
 	unsetenv("SSLKEYLOGFILE");
 	if (a.nerr) {
+		CHECK_INT(a.ntx, 0); /* the handshake failed: the request never left */
 		CHECK_INT(a.err_tp, SIP_TP_TLS);
 		CHECK(sip_sockaddr_eq(&a.err_remote, &ta));
 		res->err = a.err;
@@ -771,6 +775,7 @@ static int tls_exchange(const char *cert, const char *ca, bool insecure, const c
 		CHECK(wait_for(l, &a.nrecv, 1, 3000));
 		CHECK_INT(a.status, 200);
 		CHECK_INT(a.nerr + b.nerr, 0);
+		CHECK_INT(a.ntx, 1); /* shown once, when the handshake let it go */
 	}
 	sip_transport_tls_peer(a.tp, &ta, res->peer, sizeof res->peer);
 	sip_transport_free(a.tp);
