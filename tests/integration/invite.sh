@@ -7,9 +7,10 @@
 # --sdp FILE; 486; no response at all (exit 3) and nothing listening
 # (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK); a
 # reliable 183 PRACKed once though it comes twice; 407 and the retry, whose
-# digest is checked here; 302 with and without --follow, to one Contact and
-# to two by q; a 200 retransmitted after its ACK; --reinvite, --update
-# (confirmed and early dialog), --no-sdp, a far-end re-INVITE, --ladder.
+# digest is checked here, and 401 and the retry, whose digest SIPp verifies;
+# 302 with and without --follow, to one Contact and to two by q; a 200
+# retransmitted after its ACK; --reinvite, --update (confirmed and early
+# dialog), --no-sdp, a far-end re-INVITE, --ladder.
 # Kamailio as a record-routing proxy and registrar in front of a registered
 # SIPp callee: ACK and BYE follow the route set. Each call writes --pcap,
 # which tshark must read as well-formed SIP in the expected order. Missing
@@ -367,6 +368,15 @@ if call invite-407 "407: the INVITE again with Proxy-Authorization, exit 0" 0 -d
 	t_check "the digest answers the challenge for alice/secret" digest_ok secret
 	t_pcap "the 407, its ACK, the retry" \
 		"INVITE 407/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+fi
+if call invite-401 "401: the INVITE again with an Authorization SIPp verifies, exit 0" 0 -d 1 \
+	-u alice; then
+	t_out_has "WWW-Authenticate: Digest realm=\"callee.test\""
+	t_out_has "Authorization: Digest username=\"alice\""
+	t_out_lacks "secret"
+	t_err_lacks "secret"
+	t_pcap "the 401, its ACK, the retry" \
+		"INVITE 401/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
 fi
 # No retry comes: SIPp waits for it in vain, and is stopped.
 p_free_port
