@@ -56,12 +56,20 @@ enum phase { CALLING, RINGING, CANCELLING, CONFIRMED, ENDING, DONE };
 #define MAX_INFLIGHT 4
 #define MAX_JOBS 4
 #define MAX_SDP_FILE 16384
+#define MAX_FORKS 4 /* 2xx answers from other forks, each ACKed and hung up */
 
 /* An early dialog from a reliable provisional response (RFC 3262). */
 struct early {
 	struct sip_dialog *d;
 	uint32_t rseq; /* the last one PRACKed */
 	bool answered; /* its 1xx carried the SDP answer */
+};
+
+/* A dialog a forking proxy gave us besides the call's: another phone that
+ * answered too (RFC 3261 §13.2.2.4). */
+struct fork {
+	struct sip_dialog *d;
+	struct sip_buf ack; /* sent again when its 2xx is */
 };
 
 struct contact {
@@ -81,7 +89,8 @@ struct call {
 	/* What waits for the hop: a PRACK, an ACK, a BYE... in order. */
 	struct hop_job {
 		struct sip_dialog *d;
-		void (*fn)(struct call *c);
+		void (*fn)(struct call *c, const struct hop_job *job);
+		char rack[48]; /* a PRACK's RAck, "RAck: 1 1 INVITE" */
 	} jobs[MAX_JOBS];
 	size_t njobs;
 	char target_buf[512];
@@ -110,11 +119,13 @@ struct call {
 	bool cancel_wanted;
 	struct early early[MAX_EARLY];
 	size_t nearly;
-	struct early *prack_for;
-	char rack[64];
 	struct sip_dialog *dialog;
 	uint32_t ack_cseq;
 	struct sip_buf ack;
+	struct sip_buf answered_invite; /* the INVITE the 2xx answered, for its forks' dialogs */
+	uint32_t answered_cseq;
+	struct fork forks[MAX_FORKS];
+	size_t nforks;
 	/* requests in the dialog; freed at the end if still under way */
 	struct probe *inflight[MAX_INFLIGHT];
 	bool busy; /* an UPDATE or re-INVITE is under way */
@@ -288,20 +299,30 @@ static void run_jobs(struct call *c)
 			return;
 		}
 		memmove(c->jobs, c->jobs + 1, --c->njobs * sizeof c->jobs[0]);
-		job.fn(c);
+		job.fn(c, &job);
 	}
 }
 
-/* Runs fn once c->hop is where d's requests go. */
-static void with_hop(struct call *c, struct sip_dialog *d, void (*fn)(struct call *c))
+/* Runs fn once c->hop is where d's requests go; rack is a PRACK's. */
+static void with_rack(struct call *c, struct sip_dialog *d,
+                      void (*fn)(struct call *c, const struct hop_job *job), const char *rack)
 {
 	if (c->njobs == MAX_JOBS) {
 		cmd_error(c->cmd, "too many requests waiting for the next hop");
 		end_call(c, EXIT_INTERNAL);
 		return;
 	}
-	c->jobs[c->njobs++] = (struct hop_job){d, fn};
+	struct hop_job *job = &c->jobs[c->njobs++];
+	*job = (struct hop_job){.d = d, .fn = fn};
+	if (rack)
+		snprintf(job->rack, sizeof job->rack, "%s", rack);
 	run_jobs(c);
+}
+
+static void with_hop(struct call *c, struct sip_dialog *d,
+                     void (*fn)(struct call *c, const struct hop_job *job))
+{
+	with_rack(c, d, fn, NULL);
 }
 
 static struct probe **free_slot(struct call *c)
@@ -366,19 +387,19 @@ static void on_bye_done(struct probe *p, int err, const struct sip_msg *resp, ui
 	end_call(c, c->cancelled ? EXIT_RESPONSE : EXIT_OK);
 }
 
-static void send_bye(struct call *c)
+static void send_bye(struct call *c, const struct hop_job *job)
 {
 	c->phase = ENDING;
-	int err = send_in_dialog(c, c->dialog, SIP_BYE, on_bye_done, NULL, NULL);
+	int err = send_in_dialog(c, job->d, SIP_BYE, on_bye_done, NULL, NULL);
 	if (err)
 		end_call(c, probe_exit_code(err));
 }
 
 /* The ACK for the last 2xx to an INVITE (§13.2.2.4), with a late offer's answer. */
-static void send_ack(struct call *c)
+static void send_ack(struct call *c, const struct hop_job *job)
 {
 	bool body = c->ack_body.len > 0;
-	int err = probe_send_ack(&c->hop, c->dialog, c->ack_cseq, body ? "application/sdp" : NULL,
+	int err = probe_send_ack(&c->hop, job->d, c->ack_cseq, body ? "application/sdp" : NULL,
 	                         body ? c->ack_body.p : NULL, c->ack_body.len, &c->ack);
 	sip_buf_reset(&c->ack_body);
 	if (err) {
@@ -449,15 +470,14 @@ static void send_offer(struct call *c, struct sip_dialog *d, enum sip_method m, 
 		end_call(c, probe_exit_code(err));
 }
 
-static void send_update(struct call *c)
+static void send_update(struct call *c, const struct hop_job *job)
 {
-	send_offer(c, c->dialog ? c->dialog : c->early[0].d, SIP_UPDATE, SIP_SDP_SENDRECV,
-	           on_update_done);
+	send_offer(c, job->d, SIP_UPDATE, SIP_SDP_SENDRECV, on_update_done);
 }
 
-static void send_reinvite(struct call *c)
+static void send_reinvite(struct call *c, const struct hop_job *job)
 {
-	send_offer(c, c->dialog, SIP_INVITE, SIP_SDP_SENDONLY, on_reinvite_done);
+	send_offer(c, job->d, SIP_INVITE, SIP_SDP_SENDONLY, on_reinvite_done);
 }
 
 /* What the confirmed call does next: UPDATE, re-INVITE, then BYE when due. */
@@ -564,9 +584,9 @@ static void on_prack_done(struct probe *p, int err, const struct sip_msg *resp, 
 		with_hop(c, c->early[0].d, send_update);
 }
 
-static void send_prack(struct call *c)
+static void send_prack(struct call *c, const struct hop_job *job)
 {
-	int err = send_in_dialog(c, c->prack_for->d, SIP_PRACK, on_prack_done, c->rack, NULL);
+	int err = send_in_dialog(c, job->d, SIP_PRACK, on_prack_done, job->rack, NULL);
 	if (err)
 		cmd_warn(c->cmd, "no PRACK sent: %s", sip_strerror(err));
 }
@@ -596,10 +616,10 @@ static void prack(struct call *c, const struct sip_msg *req, const struct sip_ms
 	e->rseq = (uint32_t)rseq;
 	if (has_sdp(resp))
 		e->answered = true;
-	c->prack_for = e;
-	snprintf(c->rack, sizeof c->rack, "RAck: %llu %lu INVITE", (unsigned long long)rseq,
+	char rack[sizeof c->jobs[0].rack];
+	snprintf(rack, sizeof rack, "RAck: %llu %lu INVITE", (unsigned long long)rseq,
 	         (unsigned long)cseq);
-	with_hop(c, e->d, send_prack);
+	with_rack(c, e->d, send_prack, rack);
 }
 
 static bool requires_100rel(const struct sip_msg *m)
@@ -745,7 +765,10 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 		end_call(c, EXIT_PROTOCOL);
 		return;
 	}
-	c->ack_cseq = cseq_num(req);
+	c->ack_cseq = c->answered_cseq = cseq_num(req);
+	sip_buf_reset(&c->answered_invite);
+	if (sip_buf_append(&c->answered_invite, req->raw.p, req->raw.len) != 0)
+		sip_buf_reset(&c->answered_invite); /* its forks then go unanswered, with a warning */
 	note_media(c, resp);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
@@ -931,21 +954,93 @@ static void on_request(struct sip_strans *st, const struct sip_msg *req,
 		sip_ctx_default_answer(c->pc.ctx, st, req);
 }
 
-/* A 2xx again after its INVITE transaction ended: its ACK again (§13.2.2.4). */
+static void on_fork_bye_done(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt)
+{
+	struct call *c = p->arg;
+	(void)rtt;
+	if (err)
+		cmd_warn(c->cmd, "BYE to the other answer: %s", sip_strerror(err));
+	else if (resp->status >= 300)
+		cmd_warn(c->cmd, "BYE to the other answer: %u %.*s", resp->status,
+		         SIP_STR_FMT(resp->reason));
+	probe_free(p);
+}
+
+static struct fork *fork_of(struct call *c, const struct sip_dialog *d)
+{
+	for (size_t i = 0; i < c->nforks; i++)
+		if (c->forks[i].d == d)
+			return &c->forks[i];
+	return NULL;
+}
+
+/* The ACK a 2xx wants, then the BYE, for we hold one call alone. */
+static void hang_up_fork(struct call *c, const struct hop_job *job)
+{
+	struct fork *f = fork_of(c, job->d);
+	int err = probe_send_ack(&c->hop, f->d, c->answered_cseq, NULL, NULL, 0, &f->ack);
+	if (!err)
+		err = send_in_dialog(c, f->d, SIP_BYE, on_fork_bye_done, NULL, NULL);
+	if (err)
+		cmd_warn(c->cmd, "the other answer is not hung up: %s", sip_strerror(err));
+}
+
+/* The fork m (a 2xx to the answered INVITE) comes from: known, or new. */
+static struct fork *fork_for(struct call *c, const struct sip_msg *m, uint32_t cseq, bool *is_new)
+{
+	*is_new = false;
+	for (size_t i = 0; i < c->nforks; i++)
+		if (sip_dialog_match(c->forks[i].d, m))
+			return &c->forks[i];
+	if (!c->answered_invite.len || cseq != c->answered_cseq || c->nforks == MAX_FORKS)
+		return NULL;
+	struct sip_msg *req = malloc(sizeof *req);
+	struct sip_dialog *d = NULL;
+	if (req && sip_msg_parse(req, c->answered_invite.p, c->answered_invite.len, 0) == 0 &&
+	    sip_dialog_new_uac(&d, req, m) == 0 && !sip_dialog_match(d, m)) {
+		sip_dialog_free(d); /* not our From tag: not our call */
+		d = NULL;
+	}
+	free(req);
+	if (!d)
+		return NULL;
+	struct fork *f = &c->forks[c->nforks++];
+	f->d = d;
+	sip_buf_init(&f->ack, 0);
+	*is_new = true;
+	return f;
+}
+
+/* A 2xx after its INVITE transaction ended: the call's own again gets its
+ * ACK again; another fork's gets an ACK and a BYE (§13.2.2.4). */
 static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
 {
 	struct call *c = arg;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CSEQ);
 	struct sip_cseq cs;
+	bool is_new;
 	(void)pi;
 	if (m->is_request || m->status < 200 || m->status >= 300 || !h ||
 	    sip_cseq_parse(&cs, h->value) != 0 || cs.method != SIP_INVITE)
 		return;
-	if (c->dialog && sip_dialog_match(c->dialog, m) && c->ack.len && cs.num == c->ack_cseq) {
-		probe_resend(&c->hop, &c->ack);
+	if (c->dialog && sip_dialog_match(c->dialog, m)) {
+		if (c->ack.len && cs.num == c->ack_cseq)
+			probe_resend(&c->hop, &c->ack);
 		return;
 	}
-	cmd_warn(c->cmd, "a %u from another fork of the call was not acknowledged", m->status);
+	struct fork *f = fork_for(c, m, cs.num, &is_new);
+	if (!f) {
+		cmd_warn(c->cmd, "a %u to an INVITE of no dialog of this call: not acknowledged", m->status);
+	} else if (is_new) {
+		struct sip_addr to;
+		const struct sip_hdr *th = sip_msg_hdr(m, SIP_HDR_TO);
+		if (!c->cc.quiet && th && sip_addr_parse(&to, th->value) == 0)
+			fprintf(stderr, "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
+			        SIP_STR_FMT(to.tag));
+		with_hop(c, f->d, hang_up_fork);
+	} else if (f->ack.len) {
+		probe_resend(&c->hop, &f->ack);
+	}
 }
 
 /* ---- signals and the summary ---- */
@@ -1143,6 +1238,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_buf_init(&c->offer, 0);
 	sip_buf_init(&c->ack_body, 0);
 	sip_buf_init(&c->ack, 0);
+	sip_buf_init(&c->answered_invite, 0);
 	/* The diagram comes by itself at the end of a pretty run on a terminal. */
 	bool tty_pretty = c->cc.format == SIP_PRINT_PRETTY && !c->cc.quiet && isatty(STDOUT_FILENO);
 	struct probe_setup setup = {.show_messages = !c->cc.quiet, .ladder = c->ladder || tty_pretty};
@@ -1169,6 +1265,10 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	for (size_t i = 0; i < c->nearly; i++)
 		sip_dialog_free(c->early[i].d);
 	sip_dialog_free(c->dialog);
+	for (size_t i = 0; i < c->nforks; i++) {
+		sip_dialog_free(c->forks[i].d);
+		sip_buf_reset(&c->forks[i].ack);
+	}
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
 	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
@@ -1178,6 +1278,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_buf_reset(&c->offer);
 	sip_buf_reset(&c->ack_body);
 	sip_buf_reset(&c->ack);
+	sip_buf_reset(&c->answered_invite);
 	free(c);
 	return rc;
 }

@@ -3,7 +3,8 @@
 # callee with the scenarios in sipp/invite-*.xml, each on its own free port
 # for one call, and checks what it receives (SIPp exits 0 only when every
 # check in the scenario held): an answered call ended by us (after -d, or
-# on Ctrl-C) and by the far end, over UDP and TCP; --codecs, --rtp-port,
+# on Ctrl-C) and by the far end, over UDP and TCP; a second 200 from
+# another fork (ACK and BYE); --codecs, --rtp-port,
 # --sdp FILE; 486; no response at all (exit 3) and nothing listening
 # (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK); a
 # reliable 183 PRACKed once though it comes twice; 407 and the retry, whose
@@ -220,6 +221,20 @@ if call invite-200-retrans "a 200 repeated after its ACK is ACKed again: exit 0"
 	if [ "$have_tshark" = yes ]; then
 		t_eq "$T_NAME: --pcap: two 200s to the INVITE" 2 "$(count "$pcap" "$port" 200/INVITE)"
 		t_eq "$T_NAME: --pcap: two ACKs" 2 "$(count "$pcap" "$port" ACK)"
+	fi
+fi
+
+# Two phones of a forking proxy answer: the second 200 is ACKed in its own
+# dialog and hung up, the call goes on.
+if call invite-fork "a second 200 from another fork: ACK and BYE to it, exit 0" 0 -d 1; then
+	t_err_has "another fork answered too"
+	t_pcap "both answers" "INVITE 200/INVITE ACK ACK BYE 200/BYE BYE 200/BYE" "$port"
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: ACK each fork, BYE the second, then the first" \
+			"ACK 1 ACK 2 BYE 2 BYE 1" \
+			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
+				-T fields -E separator=' ' -e sip.Method -e sip.to.tag 2>/dev/null |
+				sed 's/ [0-9]*SIPpTag0\([12]\)[0-9]*$/ \1/' | tr '\n' ' ' | sed 's/ $//')"
 	fi
 fi
 
