@@ -21,9 +21,10 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 	}
 	if (!pc->show_messages && !pc->ladder)
 		return;
-	bool parsed = sip_msg_parse(pc->scratch, buf, len, 0) == 0;
+	struct sip_msg *m = pc->scratch;
+	bool parsed = sip_msg_parse(m, buf, len, 0) == 0;
 	if (parsed && pc->ladder)
-		sip_ladder_add(pc->ladder, pc->scratch, pi);
+		sip_ladder_add(pc->ladder, m, pi);
 	if (!pc->show_messages)
 		return;
 	struct sip_print_opts po = {
@@ -32,10 +33,15 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		.packet = pi,
 		.t0_us = pc->t0,
 	};
-	if (parsed)
-		sip_msg_print(stdout, pc->scratch, &po);
-	else
+	if (parsed) {
+		sip_msg_print(stdout, m, &po);
+	} else {
+		struct sip_diag why = {.line = m->err_line, .severity = SIP_SEV_ERROR};
+		snprintf(why.text, sizeof why.text, "%s", m->err_text);
+		po.diags = &why;
+		po.ndiags = 1;
 		sip_msg_print_unparsed(stdout, (struct sip_str){buf, len}, &po);
+	}
 	if (po.format == SIP_PRINT_PRETTY)
 		putchar('\n');
 	fflush(stdout);
@@ -48,6 +54,18 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 	char addr[64];
 	if (sip_sockaddr_print(remote, addr, sizeof addr) < 0)
 		addr[0] = '\0';
+	/* A message that does not parse: a line each for the first few (a flood
+	 * of them would bury everything else); finish turns a timeout after
+	 * one into a protocol failure. */
+	if (err == SIP_ESYNTAX) {
+		enum { SHOWN = 3 };
+		if (++pc->garbled <= SHOWN)
+			cmd_warn(pc->cmd, "a message from %s %s does not parse: %s", sip_tp_name(tp), addr,
+			         detail && *detail ? detail : sip_strerror(err));
+		else if (pc->garbled == SHOWN + 1)
+			cmd_warn(pc->cmd, "more messages that do not parse: not reported");
+		return;
+	}
 	/* The transaction reports the error code; the detail (which certificate
 	 * check failed) is only here, and worth a line for TLS. */
 	if (detail && *detail && (err == SIP_ETLS || pc->cc->verbose))
@@ -286,6 +304,10 @@ static void finish(struct probe *p, int err, const struct sip_msg *msg)
 {
 	uint64_t rtt = err ? 0 : sip_loop_now(p->pc->loop) - p->sent_at;
 	sip_timer_cancel(p->pc->loop, &p->deadline);
+	/* Something answered, but nothing that parsed: a protocol failure (exit
+	 * 7, as over a stream), not silence. */
+	if (err == SIP_ETIMEDOUT && p->pc->garbled > p->garbled_before)
+		err = SIP_ESYNTAX;
 	p->spec.done(p, err, err ? NULL : msg, rtt);
 }
 
@@ -587,6 +609,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	if (!p)
 		return SIP_ENOMEM;
 	p->pc = pc;
+	p->garbled_before = pc->garbled;
 	p->spec = *spec;
 	/* Retries are built after the caller's array is gone: the probe keeps its own. */
 	if (spec->nheaders > PROBE_MAX_SPEC_HEADERS) {

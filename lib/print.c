@@ -633,8 +633,11 @@ int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_o
 	static const struct sip_print_opts none;
 	const struct sip_print_opts *o = opts ? opts : &none;
 	const struct style *st = o->color ? &ansi : &plain;
+	bool first = true;
 	switch (o->format) {
 	case SIP_PRINT_RAW:
+		if (o->packet)
+			packet_line(f, o, &plain, raw.len);
 		put(f, raw);
 		break;
 	case SIP_PRINT_PRETTY:
@@ -647,11 +650,13 @@ int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_o
 	case SIP_PRINT_JSON:
 		fputc('{', f);
 		if (o->source) {
-			fputs("\"source\":", f);
+			json_key(f, &first, "source");
 			json_cstr(f, o->source);
-			fputc(',', f);
 		}
-		fprintf(f, "\"valid\":false,\"size\":%zu", raw.len);
+		if (o->packet)
+			json_packet(f, &first, o);
+		json_key(f, &first, "valid");
+		fprintf(f, "false,\"size\":%zu", raw.len);
 		json_problems(f, o);
 		fputs("}\n", f);
 		break;

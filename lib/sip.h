@@ -605,7 +605,10 @@ typedef void(sip_trace_h)(const struct sip_packet_info *pi, const char *buf, siz
 /* A message arrived; msg and its buffer live until the handler returns. */
 typedef void(sip_recv_h)(const struct sip_msg *msg, const struct sip_packet_info *pi, void *arg);
 /* Sending to remote failed: SIP_EREFUSED (ICMP port unreachable, RST),
- * SIP_ENET, SIP_ETLS, SIP_ECLOSED...; detail says more (certificate error). */
+ * SIP_ENET, SIP_ETLS, SIP_ECLOSED...; detail says more (certificate error).
+ * SIP_ESYNTAX: what remote sent does not parse; a stream is closed, a UDP
+ * datagram only dropped (detail: "line 7: ..."), and a transaction waits on
+ * for one that parses. */
 typedef void(sip_tp_err_h)(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
                            const char *detail, void *arg);
 

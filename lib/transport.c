@@ -1283,6 +1283,17 @@ static bool only_crlf(const char *p, size_t n)
 	return true;
 }
 
+/* A datagram that does not parse is dropped (RFC 3261 §18.3), and said. */
+static void garbled(struct sip_transport *tp, const struct sip_sockaddr *remote)
+{
+	char detail[sizeof ((struct report *)0)->detail];
+	if (tp->msg.err_line)
+		snprintf(detail, sizeof detail, "line %u: %s", tp->msg.err_line, tp->msg.err_text);
+	else
+		snprintf(detail, sizeof detail, "%s", tp->msg.err_text);
+	report(tp, SIP_ESYNTAX, SIP_TP_UDP, remote, detail);
+}
+
 static void udp_read(struct sip_transport *tp, int fi)
 {
 	int fd = tp->udp[fi];
@@ -1332,9 +1343,17 @@ static void udp_read(struct sip_transport *tp, int fi)
 			if (tp->freeing)
 				return;
 		}
-		if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > max_msg(tp))
+		if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > max_msg(tp)) {
+			char detail[64];
+			snprintf(detail, sizeof detail, "a datagram larger than %zu bytes", max_msg(tp));
+			report(tp, SIP_ESYNTAX, SIP_TP_UDP, &pi.remote, detail);
 			continue;
-		if (sip_msg_parse(&tp->msg, tp->dgram, (size_t)n, 0) == 0 && tp->recv)
+		}
+		if (sip_msg_parse(&tp->msg, tp->dgram, (size_t)n, 0) != 0) {
+			garbled(tp, &pi.remote);
+			continue;
+		}
+		if (tp->recv)
 			tp->recv(&tp->msg, &pi, tp->arg);
 	}
 }

@@ -741,8 +741,9 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 	struct sip_txn *t;
 	/* Every client transaction towards that destination fails with it. A
 	 * handler may free any transaction, so the search starts over each time;
-	 * a failed one is no longer in the table. */
-	while ((t = txn_towards(c, tp, remote)) != NULL)
+	 * a failed one is no longer in the table. A bad datagram fails none: a
+	 * good one may follow. */
+	while (!(err == SIP_ESYNTAX && tp == SIP_TP_UDP) && (t = txn_towards(c, tp, remote)) != NULL)
 		txn_fail(t, err);
 	if (c->tp_err)
 		c->tp_err(err, tp, remote, detail, c->tp_err_arg);

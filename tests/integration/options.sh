@@ -539,6 +539,30 @@ sipp_tests() {
 		p_stop "$spid"
 	fi
 
+	# A broken server: its answers do not parse. Each is dropped, the first
+	# few said on stderr with what is wrong, and the run ends as a protocol
+	# failure (exit 7), not as silence.
+	p_free_port
+	if ! p_sipp "$d/garbled.log" uas-garbled "$P_PORT" 10; then
+		t_skip "sipp uas-garbled" "$P_WHY"
+	else
+		spid=$P_PID
+		t_run "sipp answers what does not parse, --timeout 1: exit 7" 7 \
+			sipc options --t1 50 --timeout 1 "127.0.0.1:$P_PORT"
+		t_err_has "warning: a message from UDP 127.0.0.1:$P_PORT does not parse: line 8: Content-Length says 99999, body has 0 bytes"
+		t_err_has "more messages that do not parse: not reported"
+		t_check "three of the five said, then one line for the rest" \
+			test "$(grep -c 'not parse' "$T_ERR")" -eq 4
+		t_err_has "syntax error"
+		t_out_has "Content-Length: 99999"
+		t_run "-o json: the answer as invalid, received, with its problem" 7 \
+			sipc options -o json --t1 50 --timeout 1 "127.0.0.1:$P_PORT"
+		t_check "a received, invalid object naming the Content-Length" grep -q \
+			'"direction":"received".*"valid":false.*"problems":\[{"line":8,"severity":"error","text":"Content-Length says 99999' \
+			"$T_OUT"
+		p_stop "$spid"
+	fi
+
 	# The same over TCP: no retransmission on a reliable transport (Timer E
 	# is for UDP alone), still exit 3 at the timeout.
 	p_free_port

@@ -546,6 +546,25 @@ TEST(print_unparsed_json)
 	return 0;
 }
 
+/* Received and refused: raw and JSON say from where and when, as for a
+ * message that parsed. */
+TEST(print_unparsed_packet)
+{
+	struct sip_packet_info pi = {.tx = false, .tp = SIP_TP_UDP, .time_us = 1250000};
+	sip_sockaddr_set(&pi.local, SIP_STR("127.0.0.1"), 5060);
+	sip_sockaddr_set(&pi.remote, SIP_STR("192.0.2.7"), 5070);
+	struct sip_print_opts o = {.format = SIP_PRINT_RAW, .packet = &pi, .t0_us = 1000000};
+	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
+	CHECK_STR(((struct sip_str){out, outlen}), "\u2190 UDP 192.0.2.7:5070  4 B  +250.0 ms\njunk");
+	o.format = SIP_PRINT_JSON;
+	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
+	CHECK_STR(((struct sip_str){out, outlen}),
+	          "{\"direction\":\"received\",\"transport\":\"UDP\",\"local\":\"127.0.0.1:5060\","
+	          "\"remote\":\"192.0.2.7:5070\",\"time\":0.250000,\"valid\":false,\"size\":4,"
+	          "\"problems\":[]}\n");
+	return 0;
+}
+
 TEST(print_write_error_reported)
 {
 	FILE *f = fopen("/dev/full", "w");

@@ -280,10 +280,16 @@ TEST(transport_udp_garbage_and_keepalive)
 	CHECK_INT(sendto(fd, "hello there\r\n", 13, 0, &ba.u.sa, ba.len), 13);
 	CHECK_INT(sendto(fd, REQ, strlen(REQ), 0, &ba.u.sa, ba.len), (long)strlen(REQ));
 	CHECK(wait_for(l, &b.nrecv, 1, 3000));
-	/* The keep-alive is not a message; the garbage is shown, not delivered. */
+	/* The keep-alive is not a message; the garbage is shown, not delivered,
+	 * and reported with what is wrong and who sent it. */
 	CHECK_INT(b.nrx, 2);
 	CHECK_INT(b.nrecv, 1);
 	CHECK_INT(b.method, SIP_OPTIONS);
+	CHECK(wait_for(l, &b.nerr, 1, 3000));
+	CHECK_INT(b.err, SIP_ESYNTAX);
+	CHECK_INT(b.err_tp, SIP_TP_UDP);
+	CHECK_INT(sip_sockaddr_port(&b.err_remote), sip_sockaddr_port(&b.pi.remote));
+	CHECK_STR(sip_str_from(b.detail), "line 1: request line has no SIP version");
 	close(fd);
 	sip_transport_free(b.tp);
 	sip_loop_free(l);
