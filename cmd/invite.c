@@ -144,6 +144,7 @@ struct call {
 	char reason[96];
 	char media[200];
 	bool cancelled, ended_by_them, answered;
+	bool sdp_warned; /* about an SDP body that does not parse: once is enough */
 	unsigned bye_status;
 	int rc;
 };
@@ -230,8 +231,18 @@ static int make_answer(struct call *c, const struct sip_msg *m, struct sip_buf *
 static void note_media(struct call *c, const struct sip_msg *m)
 {
 	struct sip_sdp sdp;
-	if (!has_sdp(m) || sip_sdp_parse(&sdp, m->body) != 0 || sdp.nmedia == 0)
+	if (!has_sdp(m))
 		return;
+	int err = sip_sdp_parse(&sdp, m->body);
+	if (err || sdp.nmedia == 0) {
+		const char *why = err ? "does not parse (RFC 4566)" : "has no m= line";
+		if (!c->sdp_warned && m->is_request)
+			cmd_warn(c->cmd, "the SDP of the %.*s %s", SIP_STR_FMT(m->method_name), why);
+		else if (!c->sdp_warned)
+			cmd_warn(c->cmd, "the SDP of the %u %.*s %s", m->status, SIP_STR_FMT(m->reason), why);
+		c->sdp_warned = true;
+		return;
+	}
 	const struct sip_sdp_media *md = &sdp.media[0];
 	struct sip_str conn = md->conn;
 	const char *sp = conn.len ? memchr(conn.p, ' ', conn.len) : NULL;
@@ -253,6 +264,13 @@ static void note_media(struct call *c, const struct sip_msg *m)
 /* ---- requests in the dialog ---- */
 
 static void run_jobs(struct call *c);
+
+static bool is_sip_uri(const char *s)
+{
+	struct sip_uri u;
+	return sip_uri_parse(&u, sip_str_from(s)) == 0 &&
+	       (u.scheme == SIP_URI_SIP || u.scheme == SIP_URI_SIPS);
+}
 
 static void on_hop(struct probe_dest *d, int err, void *arg)
 {
@@ -279,10 +297,14 @@ static void run_jobs(struct call *c)
 		struct hop_job job = c->jobs[0];
 		if (c->cc.proxy) {
 			c->hop = c->dest;
-		} else if (sip_dialog_next_hop(job.d, next, sizeof next) < 0 ||
-		           (strcmp(next, c->hop_uri_buf) != 0 &&
-		            sip_uri_parse(&c->hop_uri, sip_str_from(next)) != 0)) {
-			cmd_error(c->cmd, "bad next hop in the dialog");
+		} else if (sip_dialog_next_hop(job.d, next, sizeof next) < 0) {
+			cmd_error(c->cmd, "the dialog's next hop is longer than %zu bytes", sizeof next - 1);
+			c->njobs = 0;
+			end_call(c, EXIT_PROTOCOL);
+			return;
+		} else if (!is_sip_uri(next)) {
+			cmd_error(c->cmd, "the dialog's next hop '%s' (a Contact or Record-Route) is not a "
+			          "sip: or sips: URI", next);
 			c->njobs = 0;
 			end_call(c, EXIT_PROTOCOL);
 			return;
@@ -745,6 +767,13 @@ static void on_redirect_dest(struct probe_dest *d, int err, void *arg)
 
 /* ---- the INVITE's final response ---- */
 
+static bool to_tagged(const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_TO);
+	struct sip_addr to;
+	return h && sip_addr_parse(&to, h->value) == 0 && to.tag.len > 0;
+}
+
 /* A 2xx: the dialog, the ACK (with the answer to a late offer), the hold. */
 static void confirm(struct call *c, const struct sip_msg *req, const struct sip_msg *resp)
 {
@@ -759,12 +788,17 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 			c->early[i].d = NULL;
 		}
 	}
+	const struct sip_hdr *contact = sip_msg_hdr(resp, SIP_HDR_CONTACT);
 	if (!c->dialog && sip_dialog_new_uac(&c->dialog, req, resp) != 0) {
-		cmd_error(c->cmd, "%u %.*s: no dialog can be made of it (To tag, Contact?)", resp->status,
-		          SIP_STR_FMT(resp->reason));
+		cmd_error(c->cmd, "%u %.*s makes no dialog: %s", resp->status, SIP_STR_FMT(resp->reason),
+		          !to_tagged(resp) ? "it has no To tag" : contact ? "its Contact is not a URI"
+		                                                          : "its From, To or Call-ID differ");
 		end_call(c, EXIT_PROTOCOL);
 		return;
 	}
+	if (!contact)
+		cmd_warn(c->cmd, "%u %.*s has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE "
+		         "go to the Request-URI", resp->status, SIP_STR_FMT(resp->reason));
 	c->ack_cseq = c->answered_cseq = cseq_num(req);
 	sip_buf_reset(&c->answered_invite);
 	if (sip_buf_append(&c->answered_invite, req->raw.p, req->raw.len) != 0)
@@ -1124,7 +1158,9 @@ static void print_summary(const struct call *c)
 	printf("\n");
 	if (c->media[0])
 		printf("%-12s%s\n", "Media:", c->media);
-	if (ended && c->answered && !c->cancelled)
+	if (ended && c->answered && !c->cancelled && !c->bye_status && !c->ended_by_them)
+		printf("%-12sheld %.3f s, then failed without a BYE\n", "Ended:", held);
+	else if (ended && c->answered && !c->cancelled)
 		printf("%-12sheld %.3f s, hung up by %s%s\n", "Ended:", held, ended,
 		       c->bye_status ? (c->bye_status < 300 ? " (BYE answered)" : " (BYE refused)") : "");
 }

@@ -211,9 +211,10 @@ int sip_dialog_new_uac(struct sip_dialog **dp, const struct sip_msg *req,
 		return err;
 	if (rto.tag.len == 0 || from.tag.len == 0 || !sip_str_eq(cid, rcid))
 		return SIP_EINVAL;
-	/* A 1xx without Contact: the Request-URI until a response brings one. */
+	/* A response without Contact (a 2xx must have one, §13.3.1.4, but
+	 * some do not): the Request-URI, until a message brings one. */
 	err = contact_uri(resp, &target);
-	if (err == SIP_ENOTFOUND && resp->status < 200)
+	if (err == SIP_ENOTFOUND)
 		target = req->ruri;
 	else if (err)
 		return err;

@@ -846,8 +846,10 @@ SIP_API int sip_digest_authorization(struct sip_buf *out, const struct sip_diges
 struct sip_dialog;
 
 /* A dialog from a request we sent (INVITE, SUBSCRIBE, REFER) and a 1xx/2xx
- * response with a To tag: Call-ID, tags, CSeq, remote target from Contact,
- * route set from Record-Route in reverse. Everything is copied. */
+ * response with a To tag: Call-ID, tags, CSeq, remote target from Contact
+ * (the Request-URI when it has none), route set from Record-Route in
+ * reverse. Everything is copied. SIP_EINVAL without a To tag; a Contact
+ * that is there but not a URI fails as sip_uri_parse does. */
 SIP_API int sip_dialog_new_uac(struct sip_dialog **dp, const struct sip_msg *req,
                                const struct sip_msg *resp);
 /* A dialog from a request we received, answered with local_tag as To tag;

@@ -5,7 +5,9 @@
 # check in the scenario held): an answered call ended by us (after -d, or
 # on Ctrl-C) and by the far end, over UDP and TCP; a second 200 from
 # another fork (ACK and BYE); --codecs, --rtp-port,
-# --sdp FILE; 486; no response at all (exit 3) and nothing listening
+# --sdp FILE; 486; a 200 without Contact (warned, and called at the
+# Request-URI) and one without a To tag (exit 7); no response at all
+# (exit 3) and nothing listening
 # (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK); a
 # reliable 183 PRACKed once though it comes twice; 407 and the retry, whose
 # digest is checked here, and 401 and the retry, whose digest SIPp verifies;
@@ -259,6 +261,20 @@ if call invite-silent "no response at all, --timeout 1: exit 3" 3 --timeout 1; t
 	t_err_has "timed out"
 	t_check "the INVITE was retransmitted (Timer A)" \
 		test "$(grep -c '^INVITE sip:' "$T_OUT")" -ge 3
+fi
+
+# Broken answers: a 200 without Contact and with a body that is not SDP
+# is warned of and still ACKed and hung up, at the Request-URI; a 200
+# without a To tag makes no dialog (exit 7).
+if call invite-no-contact "a 200 without Contact, its SDP not SDP: warnings, exit 0" 0 -d 0; then
+	t_err_has "200 OK has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE go to the Request-URI"
+	t_err_has "the SDP of the 200 OK does not parse (RFC 4566)"
+	# The 200's body is malformed SDP on purpose: flow alone, not t_pcap.
+	[ "$have_tshark" = yes ] && t_eq "$T_NAME: --pcap holds the call" \
+		"INVITE 200/INVITE ACK BYE 200/BYE" "$(flow "$pcap" "$port")"
+fi
+if call invite-no-totag "a 200 without a To tag: exit 7" 7 -d 0; then
+	t_err_has "200 OK makes no dialog: it has no To tag"
 fi
 
 # Nothing listens: ICMP port unreachable ends the call at once.

@@ -404,6 +404,42 @@ TEST(dialog_update_target)
 	return 0;
 }
 
+/* A 2xx without the Contact §13.3.1.4 wants: the Request-URI stands in;
+ * one whose Contact is no URI makes no dialog. */
+TEST(dialog_uac_2xx_without_contact)
+{
+	static const char bare[] = "SIP/2.0 200 OK\r\n"
+				   "Via: SIP/2.0/UDP 192.0.2.5:5060;branch=z9hG4bKinv1\r\n"
+				   "From: <sip:alice@atlanta.example.com>;tag=atag\r\n"
+				   "To: <sip:bob@biloxi.example.com>;tag=btag\r\n"
+				   "Call-ID: call-1@192.0.2.5\r\n"
+				   "CSeq: 314 INVITE\r\n"
+				   "Content-Length: 0\r\n"
+				   "\r\n";
+	static const char bad[] = "SIP/2.0 200 OK\r\n"
+				  "Via: SIP/2.0/UDP 192.0.2.5:5060;branch=z9hG4bKinv1\r\n"
+				  "From: <sip:alice@atlanta.example.com>;tag=atag\r\n"
+				  "To: <sip:bob@biloxi.example.com>;tag=btag\r\n"
+				  "Call-ID: call-1@192.0.2.5\r\n"
+				  "CSeq: 314 INVITE\r\n"
+				  "Contact: <sip:[::1>\r\n"
+				  "Content-Length: 0\r\n"
+				  "\r\n";
+	struct sip_dialog *d;
+	if (uac_dialog(&d, bare))
+		return 1;
+	char hop[128];
+	CHECK(sip_dialog_next_hop(d, hop, sizeof hop) > 0);
+	CHECK(strcmp(hop, "sip:bob@biloxi.example.com") == 0);
+	sip_dialog_free(d);
+	static struct sip_msg req, resp;
+	if (parse(&req, invite) || parse(&resp, bad))
+		return 1;
+	CHECK(sip_dialog_new_uac(&d, &req, &resp) < 0);
+	CHECK(d == NULL);
+	return 0;
+}
+
 TEST(dialog_errors)
 {
 	static struct sip_msg req, resp;
