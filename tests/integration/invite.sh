@@ -15,7 +15,8 @@
 # retransmitted after its ACK; --reinvite, --update (confirmed and early
 # dialog), --no-sdp, a far-end re-INVITE, --ladder.
 # Kamailio as a record-routing proxy and registrar in front of a registered
-# SIPp callee: ACK and BYE follow the route set. Each call writes --pcap,
+# SIPp callee: ACK and BYE follow the route set, over UDP and over TCP (two
+# Record-Routes). Each call writes --pcap,
 # which tshark must read as well-formed SIP in the expected order. Missing
 # peers are installed once (Debian packages); a peer that cannot be
 # installed or started skips its tests with the reason. Every peer is on a
@@ -509,6 +510,47 @@ if call invite-answer "--ladder -q: exit 0" 0 -d 1 -q --ladder; then
 fi
 
 # --- Kamailio: a record-routing proxy and registrar ----------------------------------
+# proxied_call PROTO AOR: registers a SIPp callee (over UDP) as AOR with
+# Kamailio on $kp and calls AOR through it over PROTO. Over TCP Kamailio
+# record-routes twice (a TCP side and a UDP side, r2=on): the ACK and BYE
+# must carry both, in reverse, and leave over TCP.
+proxied_call() {
+	pc_proto=$1 pc_aor=$2
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/proxied-$pc_proto.log" invite-proxied "$port" 1 udp -key kport "$kp"; then
+		t_skip "kamailio proxy over $pc_proto" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	t_run "register a SIPp callee as $pc_aor with Kamailio" 0 timeout 30 "$SIP" register -q \
+		--contact "<sip:bob@127.0.0.1:$port>" "sip:$pc_aor@127.0.0.1:$kp"
+	pcap=$d/proxied-$pc_proto.pcap
+	t_run "call $pc_aor through Kamailio over $pc_proto: exit 0" 0 timeout 30 "$SIP" invite \
+		-t "$pc_proto" --t1 100 -d 1 --pcap "$pcap" "sip:$pc_aor@127.0.0.1:$kp"
+	sipp_done "$d/proxied-$pc_proto.log" "$spid"
+	t_pcap "the call, all of it to and from Kamailio" \
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$kp"
+	if [ "$pc_proto" = udp ]; then
+		t_out_has "Record-Route: <sip:127.0.0.1:$kp;lr"
+		t_out_has "Route: <sip:127.0.0.1:$kp;lr"
+		pc_routes="<kamailio>"
+	else
+		t_out_has "Route: <sip:127.0.0.1:$kp;transport=tcp;r2=on;lr"
+		pc_routes="<kamailio-tcp>,<kamailio-udp>"
+	fi
+	[ "$have_tshark" = yes ] || return
+	# Each: method, port sent to, Route, Request-URI.
+	t_eq "$T_NAME: --pcap: ACK and BYE over $pc_proto to Kamailio with its Route, for the SIPp callee" \
+		"ACK $kp $pc_routes sip:callee@127.0.0.1:$port BYE $kp $pc_routes sip:callee@127.0.0.1:$port" \
+		"$(tshark -n -r "$pcap" -d "$pc_proto.port==$kp,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
+			-T fields -E separator=' ' -e sip.Method -e "$pc_proto.dstport" -e sip.Route -e sip.r-uri \
+			2>/dev/null | sed -e "s|<sip:127\.0\.0\.1:$kp;lr[^>]*>|<kamailio>|" \
+			-e "s|<sip:127\.0\.0\.1:$kp;transport=tcp;r2=on[^>]*>|<kamailio-tcp>|" \
+			-e "s|<sip:127\.0\.0\.1:$kp;r2=on[^>]*>|<kamailio-udp>|" -e 's/;transport=[A-Za-z]*//' |
+			tr '\n' ' ' | sed 's/ $//')"
+}
+
 proxy_test() {
 	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
 		t_skip "kamailio proxy" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
@@ -521,33 +563,8 @@ proxy_test() {
 		return
 	fi
 	kpid=$P_PID
-	p_free_port
-	port=$P_PORT
-	if ! p_sipp "$d/proxied.log" invite-proxied "$port" 1 udp -key kport "$kp"; then
-		t_skip "kamailio proxy" "$P_WHY"
-		p_stop "$kpid"
-		return
-	fi
-	spid=$P_PID
-	t_run "register bob's SIPp with Kamailio" 0 timeout 30 "$SIP" register -q \
-		--contact "<sip:bob@127.0.0.1:$port>" "sip:bob@127.0.0.1:$kp"
-	pcap=$d/proxied.pcap
-	t_run "call bob through Kamailio: exit 0" 0 timeout 30 "$SIP" invite --t1 100 -d 1 \
-		--pcap "$pcap" "sip:bob@127.0.0.1:$kp"
-	t_out_has "Record-Route: <sip:127.0.0.1:$kp;lr"
-	t_out_has "Route: <sip:127.0.0.1:$kp;lr"
-	sipp_done "$d/proxied.log" "$spid"
-	t_pcap "the call, all of it to and from Kamailio" \
-		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$kp"
-	if [ "$have_tshark" = yes ]; then
-		# Each: method, port sent to, Route, Request-URI.
-		t_eq "$T_NAME: --pcap: ACK and BYE to Kamailio with its Route, for bob's SIPp" \
-			"ACK $kp <kamailio> sip:callee@127.0.0.1:$port BYE $kp <kamailio> sip:callee@127.0.0.1:$port" \
-			"$(tshark -n -r "$pcap" -d "udp.port==$kp,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
-				-T fields -E separator=' ' -e sip.Method -e udp.dstport -e sip.Route -e sip.r-uri 2>/dev/null |
-				sed -e "s|<sip:127\.0\.0\.1:$kp;lr[^>]*>|<kamailio>|" -e 's/;transport=[A-Za-z]*//' |
-				tr '\n' ' ' | sed 's/ $//')"
-	fi
+	proxied_call udp bob
+	proxied_call tcp carol
 	p_stop "$kpid"
 }
 proxy_test
