@@ -59,9 +59,10 @@ fi
 # must name a page that is here.
 for page in "$M"/*.1; do
 	T_NAME=$(basename "$page")
-	for ref in $(sed -n 's/^\.Xr \(sip[-a-z]*\) 1.*/\1/p' "$page" | sort -u); do
+	sed -n 's/^\.Xr \(sip[-a-z]*\) 1.*/\1/p' "$page" | sort -u >"$T_TMP/refs"
+	while read -r ref; do
 		t_check "its reference to $ref(1) is a page of ours" test -f "$M/$ref.1"
-	done
+	done <"$T_TMP/refs"
 done
 
 t_done
