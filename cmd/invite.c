@@ -69,7 +69,7 @@ struct early {
  * answered too (RFC 3261 §13.2.2.4). */
 struct fork {
 	struct sip_dialog *d;
-	struct sip_buf ack; /* sent again when its 2xx is */
+	struct probe_ack ack; /* sent again when its 2xx is */
 };
 
 struct contact {
@@ -121,7 +121,7 @@ struct call {
 	size_t nearly;
 	struct sip_dialog *dialog;
 	uint32_t ack_cseq;
-	struct sip_buf ack;
+	struct probe_ack ack;
 	struct sip_buf answered_invite; /* the INVITE the 2xx answered, for its forks' dialogs */
 	uint32_t answered_cseq;
 	struct fork forks[MAX_FORKS];
@@ -1040,7 +1040,7 @@ static struct fork *fork_for(struct call *c, const struct sip_msg *m, uint32_t c
 		return NULL;
 	struct fork *f = &c->forks[c->nforks++];
 	f->d = d;
-	sip_buf_init(&f->ack, 0);
+	probe_ack_init(&f->ack);
 	*is_new = true;
 	return f;
 }
@@ -1058,8 +1058,8 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 	    sip_cseq_parse(&cs, h->value) != 0 || cs.method != SIP_INVITE)
 		return;
 	if (c->dialog && sip_dialog_match(c->dialog, m)) {
-		if (c->ack.len && cs.num == c->ack_cseq)
-			probe_resend(&c->hop, &c->ack);
+		if (c->ack.msg.len && cs.num == c->ack_cseq)
+			probe_ack_resend(&c->ack);
 		return;
 	}
 	struct fork *f = fork_for(c, m, cs.num, &is_new);
@@ -1072,8 +1072,8 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 			fprintf(stderr, "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
 			        SIP_STR_FMT(to.tag));
 		with_hop(c, f->d, hang_up_fork);
-	} else if (f->ack.len) {
-		probe_resend(&c->hop, &f->ack);
+	} else if (f->ack.msg.len) {
+		probe_ack_resend(&f->ack);
 	}
 }
 
@@ -1273,7 +1273,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	}
 	sip_buf_init(&c->offer, 0);
 	sip_buf_init(&c->ack_body, 0);
-	sip_buf_init(&c->ack, 0);
+	probe_ack_init(&c->ack);
 	sip_buf_init(&c->answered_invite, 0);
 	/* The diagram comes by itself at the end of a pretty run on a terminal. */
 	bool tty_pretty = c->cc.format == SIP_PRINT_PRETTY && !c->cc.quiet && isatty(STDOUT_FILENO);
@@ -1303,7 +1303,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_dialog_free(c->dialog);
 	for (size_t i = 0; i < c->nforks; i++) {
 		sip_dialog_free(c->forks[i].d);
-		sip_buf_reset(&c->forks[i].ack);
+		probe_ack_reset(&c->forks[i].ack);
 	}
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
@@ -1313,7 +1313,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	cmd_signals_done();
 	sip_buf_reset(&c->offer);
 	sip_buf_reset(&c->ack_body);
-	sip_buf_reset(&c->ack);
+	probe_ack_reset(&c->ack);
 	sip_buf_reset(&c->answered_invite);
 	free(c);
 	return rc;

@@ -571,8 +571,20 @@ static int send_current(struct probe *p)
 	return err;
 }
 
+void probe_ack_init(struct probe_ack *a)
+{
+	memset(a, 0, sizeof *a);
+	sip_buf_init(&a->msg, 0);
+}
+
+void probe_ack_reset(struct probe_ack *a)
+{
+	sip_buf_reset(&a->msg);
+}
+
 int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
-                   const char *content_type, const char *body, size_t body_len, struct sip_buf *out)
+                   const char *content_type, const char *body, size_t body_len,
+                   struct probe_ack *out)
 {
 	int err = probe_dest_local(d);
 	if (err)
@@ -588,17 +600,19 @@ int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cse
 		.body = body,
 		.body_len = body_len,
 	};
-	sip_buf_reset(out);
-	if ((err = sip_dialog_request(dialog, out, &r)) != 0)
+	sip_buf_reset(&out->msg);
+	if ((err = sip_dialog_request(dialog, &out->msg, &r)) != 0)
 		return err;
-	return probe_resend(d, out);
+	out->pc = d->pc;
+	out->to = *t;
+	return probe_ack_resend(out);
 }
 
-int probe_resend(struct probe_dest *d, const struct sip_buf *msg)
+int probe_ack_resend(const struct probe_ack *a)
 {
-	const struct sip_target *t = &d->targets[d->cur];
-	return sip_transport_send(sip_ctx_transport(d->pc->ctx), t->tp, &t->addr,
-	                          t->name[0] ? t->name : NULL, msg->p, msg->len);
+	const struct sip_target *t = &a->to;
+	return sip_transport_send(sip_ctx_transport(a->pc->ctx), t->tp, &t->addr,
+	                          t->name[0] ? t->name : NULL, a->msg.p, a->msg.len);
 }
 
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)

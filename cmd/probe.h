@@ -67,11 +67,21 @@ void probe_dest_reset(struct probe_dest *d);
 /* The local address towards the current target, and what is made of it:
  * host, Via, the default From and Contact. */
 int probe_dest_local(struct probe_dest *d);
-/* An ACK for a 2xx (no transaction: §13.2.2.4) sent to the current target;
- * out keeps it for probe_resend when the 2xx comes again. */
+/* An ACK for a 2xx (no transaction: §13.2.2.4), kept with where it went:
+ * when the 2xx comes again, the ACK goes again to the same place, whatever
+ * hop the call's later requests take. */
+struct probe_ack {
+	struct probe_ctx *pc;
+	struct sip_target to;
+	struct sip_buf msg; /* empty until sent */
+};
+void probe_ack_init(struct probe_ack *a);
+void probe_ack_reset(struct probe_ack *a);
+/* Builds the ACK in d's dialog and sends it to d's current target. */
 int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
-                   const char *content_type, const char *body, size_t body_len, struct sip_buf *out);
-int probe_resend(struct probe_dest *d, const struct sip_buf *msg);
+                   const char *content_type, const char *body, size_t body_len,
+                   struct probe_ack *out);
+int probe_ack_resend(const struct probe_ack *a);
 
 struct probe;
 /* The final response (err 0), or why there is none; resp is NULL for a dry
