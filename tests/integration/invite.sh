@@ -13,7 +13,8 @@
 # digest is checked here, and 401 and the retry, whose digest SIPp verifies;
 # 302 with and without --follow, to one Contact and to two by q; a 200
 # retransmitted after its ACK; --reinvite, --update (confirmed and early
-# dialog), --no-sdp, a far-end re-INVITE, --ladder.
+# dialog), --no-sdp, a far-end re-INVITE, --ladder, and the diagram a
+# pretty run on a terminal ends with.
 # Kamailio as a record-routing proxy and registrar in front of a registered
 # SIPp callee: ACK and BYE follow the route set, over UDP and over TCP (two
 # Record-Routes). Each call writes --pcap,
@@ -508,6 +509,32 @@ if call invite-answer "--ladder -q: exit 0" 0 -d 1 -q --ladder; then
 	t_check "an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
 	t_out_lacks "Via:"
 fi
+
+# On a terminal (script(1) gives one) a run is pretty, and the diagram
+# comes at its end without --ladder.
+tty_test() {
+	T_NAME="a call on a terminal"
+	if ! t_have script; then
+		t_skip "$T_NAME" "script(1) is not installed"
+		return
+	fi
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/tty.log" invite-answer "$port" 1; then
+		t_skip "$T_NAME" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	# script(1) ends when stdin does: keep it open for the call.
+	sleep 5 | timeout 30 script -qec "'$SIP' invite --color never --t1 100 -d 1 sip:callee@127.0.0.1:$port" \
+		/dev/null >"$T_OUT" 2>"$T_ERR"
+	t_eq "$T_NAME: exit 0" 0 "$?"
+	t_out_has "SDP: connection IN IP4 127.0.0.1"
+	t_check "the diagram at the end: an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	t_check "the summary after the diagram" sh -c "tail -n 3 '$T_OUT' | grep -q '^Call: *200 OK'"
+	sipp_done "$d/tty.log" "$spid"
+}
+tty_test
 
 # --- Kamailio: a record-routing proxy and registrar ----------------------------------
 # proxied_call PROTO AOR: registers a SIPp callee (over UDP) as AOR with
