@@ -16,8 +16,8 @@
 # dialog), --no-sdp, a far-end re-INVITE, --ladder, and the diagram a
 # pretty run on a terminal ends with.
 # Kamailio as a record-routing proxy and registrar in front of a registered
-# SIPp callee: ACK and BYE follow the route set, over UDP and over TCP (two
-# Record-Routes). Each call writes --pcap,
+# SIPp callee: ACK and BYE follow the route set, over UDP, and over TCP
+# and TLS (two Record-Routes). Each call writes --pcap,
 # which tshark must read as well-formed SIP in the expected order. Missing
 # peers are installed once (Debian packages); a peer that cannot be
 # installed or started skips its tests with the reason. Every peer is on a
@@ -538,11 +538,16 @@ tty_test
 
 # --- Kamailio: a record-routing proxy and registrar ----------------------------------
 # proxied_call PROTO AOR: registers a SIPp callee (over UDP) as AOR with
-# Kamailio on $kp and calls AOR through it over PROTO. Over TCP Kamailio
-# record-routes twice (a TCP side and a UDP side, r2=on): the ACK and BYE
-# must carry both, in reverse, and leave over TCP.
+# Kamailio and calls AOR through it over PROTO ($kp for UDP and TCP, $ktls
+# for TLS, verified against the test CA). Over TCP and TLS Kamailio
+# record-routes twice (that side and the UDP side, r2=on): the ACK and BYE
+# must carry both, in reverse, and leave the way the INVITE did.
 proxied_call() {
 	pc_proto=$1 pc_aor=$2
+	pc_port=$kp pc_tp=$pc_proto pc_tls=
+	if [ "$pc_proto" = tls ]; then
+		pc_port=$ktls pc_tp=tcp pc_tls="--ca-file $d/kam/ca.pem"
+	fi
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/proxied-$pc_proto.log" invite-proxied "$port" 1 udp -key kport "$kp"; then
@@ -553,27 +558,28 @@ proxied_call() {
 	t_run "register a SIPp callee as $pc_aor with Kamailio" 0 timeout 30 "$SIP" register -q \
 		--contact "<sip:bob@127.0.0.1:$port>" "sip:$pc_aor@127.0.0.1:$kp"
 	pcap=$d/proxied-$pc_proto.pcap
+	# shellcheck disable=SC2086 # $pc_tls is an option and its value, or nothing
 	t_run "call $pc_aor through Kamailio over $pc_proto: exit 0" 0 timeout 30 "$SIP" invite \
-		-t "$pc_proto" --t1 100 -d 1 --pcap "$pcap" "sip:$pc_aor@127.0.0.1:$kp"
+		-t "$pc_proto" $pc_tls --t1 100 -d 1 --pcap "$pcap" "sip:$pc_aor@127.0.0.1:$pc_port"
 	sipp_done "$d/proxied-$pc_proto.log" "$spid"
 	t_pcap "the call, all of it to and from Kamailio" \
-		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$kp"
+		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$pc_port"
 	if [ "$pc_proto" = udp ]; then
 		t_out_has "Record-Route: <sip:127.0.0.1:$kp;lr"
 		t_out_has "Route: <sip:127.0.0.1:$kp;lr"
 		pc_routes="<kamailio>"
 	else
-		t_out_has "Route: <sip:127.0.0.1:$kp;transport=tcp;r2=on;lr"
-		pc_routes="<kamailio-tcp>,<kamailio-udp>"
+		t_out_has "Route: <sip:127.0.0.1:$pc_port;transport=$pc_proto;r2=on;lr"
+		pc_routes="<kamailio-$pc_proto>,<kamailio-udp>"
 	fi
 	[ "$have_tshark" = yes ] || return
 	# Each: method, port sent to, Route, Request-URI.
 	t_eq "$T_NAME: --pcap: ACK and BYE over $pc_proto to Kamailio with its Route, for the SIPp callee" \
-		"ACK $kp $pc_routes sip:callee@127.0.0.1:$port BYE $kp $pc_routes sip:callee@127.0.0.1:$port" \
-		"$(tshark -n -r "$pcap" -d "$pc_proto.port==$kp,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
-			-T fields -E separator=' ' -e sip.Method -e "$pc_proto.dstport" -e sip.Route -e sip.r-uri \
+		"ACK $pc_port $pc_routes sip:callee@127.0.0.1:$port BYE $pc_port $pc_routes sip:callee@127.0.0.1:$port" \
+		"$(tshark -n -r "$pcap" -d "$pc_tp.port==$pc_port,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
+			-T fields -E separator=' ' -e sip.Method -e "$pc_tp.dstport" -e sip.Route -e sip.r-uri \
 			2>/dev/null | sed -e "s|<sip:127\.0\.0\.1:$kp;lr[^>]*>|<kamailio>|" \
-			-e "s|<sip:127\.0\.0\.1:$kp;transport=tcp;r2=on[^>]*>|<kamailio-tcp>|" \
+			-e "s|<sip:127\.0\.0\.1:$pc_port;transport=$pc_proto;r2=on[^>]*>|<kamailio-$pc_proto>|" \
 			-e "s|<sip:127\.0\.0\.1:$kp;r2=on[^>]*>|<kamailio-udp>|" -e 's/;transport=[A-Za-z]*//' |
 			tr '\n' ' ' | sed 's/ $//')"
 }
@@ -585,13 +591,21 @@ proxy_test() {
 	fi
 	p_free_port
 	kp=$P_PORT
-	if ! p_kamailio_proxy "$d/kam" "$kp"; then
+	p_free_port
+	ktls=$P_PORT
+	mkdir -p "$d/kam"
+	if ! p_certs "$d/kam"; then
+		t_skip "kamailio proxy over tls" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
+		ktls=
+	fi
+	if ! p_kamailio_proxy "$d/kam" "$kp" $ktls; then
 		t_skip "kamailio proxy" "$P_WHY"
 		return
 	fi
 	kpid=$P_PID
 	proxied_call udp bob
 	proxied_call tcp carol
+	[ -n "$ktls" ] && proxied_call tls dave
 	p_stop "$kpid"
 }
 proxy_test

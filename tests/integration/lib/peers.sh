@@ -385,13 +385,14 @@ p_kamailio_registrar() {
 	fi
 }
 
-# p_kamailio_proxy DIR PORT: writes DIR/proxy.cfg from kamailio/proxy.cfg
-# (a record-routing proxy and registrar, bindings in memory), checks it
-# and starts Kamailio in the foreground; PID in $P_PID, log in
-# DIR/kamailio.log. Returns 1 with the reason in $P_WHY when it does not
-# come up.
+# p_kamailio_proxy DIR PORT [TLS_PORT]: writes DIR/proxy.cfg from
+# kamailio/proxy.cfg (a record-routing proxy and registrar, bindings in
+# memory; with TLS_PORT, TLS there too, with the certificates p_certs made
+# in DIR), checks it and starts Kamailio in the foreground; PID in $P_PID,
+# log in DIR/kamailio.log. Returns 1 with the reason in $P_WHY when it
+# does not come up.
 p_kamailio_proxy() {
-	p_dir=$1 p_port=$2
+	p_dir=$1 p_port=$2 p_tls_port=${3:-}
 	p_mods=
 	for p_m in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
 		[ -f "$p_m/registrar.so" ] && p_mods=$p_m && break
@@ -407,15 +408,26 @@ p_kamailio_proxy() {
 		fi
 	done
 	mkdir -p "$p_dir"
-	sed -e "s|@PORT@|$p_port|g" -e "s|@MODULES@|$p_mods|g" \
-		"$P_DIR/kamailio/proxy.cfg" >"$p_dir/proxy.cfg"
-	if ! kamailio -c -f "$p_dir/proxy.cfg" >"$p_dir/kamailio-check.log" 2>&1; then
+	p_tls=
+	if [ -n "$p_tls_port" ]; then
+		if [ ! -f "$p_mods/tls.so" ]; then
+			P_WHY="no tls.so in $p_mods (kamailio-tls-modules)"
+			return 1
+		fi
+		p_tls="-A WITH_TLS"
+	fi
+	sed -e "s|@PORT@|$p_port|g" -e "s|@TLS_PORT@|$p_tls_port|g" -e "s|@DIR@|$p_dir|g" \
+		-e "s|@MODULES@|$p_mods|g" "$P_DIR/kamailio/proxy.cfg" >"$p_dir/proxy.cfg"
+	# shellcheck disable=SC2086 # $p_tls is one option and its value, or nothing
+	if ! kamailio -c $p_tls -f "$p_dir/proxy.cfg" >"$p_dir/kamailio-check.log" 2>&1; then
 		P_WHY="kamailio -c rejects the config: $(grep -m 1 -i error "$p_dir/kamailio-check.log")"
 		return 1
 	fi
-	p_start "$p_dir/kamailio.log" kamailio -DD -E -f "$p_dir/proxy.cfg" \
+	# shellcheck disable=SC2086
+	p_start "$p_dir/kamailio.log" kamailio -DD -E $p_tls -f "$p_dir/proxy.cfg" \
 		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
-	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50; then
+	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50 ||
+		{ [ -n "$p_tls_port" ] && ! p_wait_listen tcp "$p_tls_port" "$P_PID" 50; }; then
 		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"
 		p_stop "$P_PID"
 		return 1
