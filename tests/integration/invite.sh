@@ -598,7 +598,7 @@ proxy_test() {
 		t_skip "kamailio proxy over tls" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
 		ktls=
 	fi
-	if ! p_kamailio_proxy "$d/kam" "$kp" $ktls; then
+	if ! p_kamailio_proxy "$d/kam" "$kp" "$ktls"; then
 		t_skip "kamailio proxy" "$P_WHY"
 		return
 	fi
