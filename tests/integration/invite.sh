@@ -8,7 +8,8 @@
 # --sdp FILE; 486; a 200 without Contact (warned, and called at the
 # Request-URI) and one without a To tag (exit 7); no response at all
 # (exit 3) and nothing listening
-# (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK); a
+# (exit 4); ringing until --ring-timeout or Ctrl-C (CANCEL, 487, ACK), and
+# a CANCEL after which no 487 comes (exit 3); a
 # reliable 183 PRACKed once though it comes twice; 407 and the retry, whose
 # digest is checked here, and 401 and the retry, whose digest SIPp verifies;
 # 302 with and without --follow, to one Contact and to two by q; a 200
@@ -256,6 +257,13 @@ if call invite-ring "no answer, --ring-timeout 1: CANCEL, exit 1" 1 -r 1 -o json
 		'.[-1].summary | .cancelled == true and .answered == false and .status == 487 and .exit == 1'
 	t_pcap "CANCEL, its 200, the 487 and its ACK" \
 		"INVITE 100/INVITE 180/INVITE CANCEL 200/CANCEL 487/INVITE ACK" "$port"
+fi
+
+# The CANCEL is taken but the INVITE never ends: given up 64*T1 (3.2 s
+# with --t1 50) after the CANCEL, exit 3.
+if call invite-ring-no-487 "CANCEL answered, no 487 ever: exit 3" 3 --t1 50 -r 1 -o json; then
+	t_err_has "no final response 3.2 s after the CANCEL; giving up"
+	t_jq ".summary: cancelled, exit 3" '.[-1].summary | .cancelled == true and .exit == 3'
 fi
 
 # No answer at all: exit 3 at --timeout, after Timer A retransmissions.
