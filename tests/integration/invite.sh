@@ -3,7 +3,7 @@
 # callee with the scenarios in sipp/invite-*.xml, each on its own free port
 # for one call, and checks what it receives (SIPp exits 0 only when every
 # check in the scenario held): an answered call ended by us (after -d, or
-# on Ctrl-C) and by the far end, over UDP and TCP; a second 200 from
+# on Ctrl-C) and by the far end, over UDP, TCP and IPv6; a second 200 from
 # another fork (ACK and BYE); --codecs, --rtp-port,
 # --sdp FILE; 486; a 200 without Contact (warned, and called at the
 # Request-URI) and one without a To tag (exit 7); no response at all
@@ -517,6 +517,24 @@ if call invite-answer "--ladder -q: exit 0" 0 -d 1 -q --ladder; then
 	t_check "an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
 	t_out_lacks "Via:"
 fi
+
+# IPv6: the call to [::1], its offer on IP6 (SIPp's -i given last wins).
+ipv6_test() {
+	T_NAME="a call to [::1]"
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/v6.log" invite-answer "$port" 1 udp -i ::1; then
+		t_skip "$T_NAME" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	t_run "$T_NAME: exit 0" 0 timeout 30 "$SIP" invite --t1 100 -d 0 "sip:callee@[::1]:$port"
+	t_out_has "Via: SIP/2.0/UDP [::1]:"
+	t_out_has "c=IN IP6 ::1"
+	t_out_has "BYE sip:callee@[::1]:$port;transport=UDP SIP/2.0"
+	sipp_done "$d/v6.log" "$spid"
+}
+ipv6_test
 
 # On a terminal (script(1) gives one) a run is pretty, and the diagram
 # comes at its end without --ladder.
