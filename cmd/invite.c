@@ -829,12 +829,14 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	(void)rtt;
 	if (err) {
 		probe_free(p);
-		snprintf(c->reason, sizeof c->reason, "%s", sip_strerror(err));
+		/* ESYNTAX: the stream broke, or only unparsable answers came. */
+		snprintf(c->reason, sizeof c->reason, "%s",
+		         err == SIP_ESYNTAX ? "only answers that do not parse" : sip_strerror(err));
 		if (c->phase == CANCELLING)
 			c->cancelled = true;
 		else if (next_redirect(c, c->reason))
 			return;
-		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, sip_strerror(err));
+		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, c->reason);
 		end_call(c, probe_exit_code(err));
 		return;
 	}
