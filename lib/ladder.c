@@ -15,6 +15,9 @@
 #define MAX_ROWS 100000 /* a runaway exchange costs memory, not all of it */
 #define LOOKBACK 256    /* how far back a message finds the one it repeats or acknowledges */
 
+#define MAX_PATH 4 /* proxies drawn between the first hop and a far end */
+#define MAX_RR 16  /* Record-Route entries read for them */
+
 #define MIN_WIDTH 20
 #define MAX_WIDTH 1000
 #define MIN_GAP 14 /* columns closer than this leave no room for a label: a list instead */
@@ -33,6 +36,11 @@ struct far {
 	struct sip_sockaddr addr; /* where it is: the Contact's, else a numeric AOR's */
 	bool has_addr;
 	size_t hop; /* the hop it was first reached through */
+	/* The proxies past that hop, nearest first, from the first
+	 * Record-Route seen in a message from it. */
+	char path[MAX_PATH][ADDR_LEN];
+	size_t npath;
+	bool path_known;
 };
 
 struct row {
@@ -263,6 +271,68 @@ static void learn_contact(struct far *f, const struct sip_msg *m)
 	f->has_addr = uri_addr(&u, &f->addr);
 }
 
+/* A Record-Route entry as a column name: "host:port". */
+struct rr_entry {
+	char text[ADDR_LEN];
+	struct sip_sockaddr addr;
+	bool has_addr;
+	bool r2; /* one of the two a proxy that changes transport writes */
+};
+
+static size_t read_record_route(const struct sip_msg *m, struct rr_entry *e, size_t max)
+{
+	size_t n = 0;
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_RECORD_ROUTE); h && n < max;
+	     h = sip_msg_hdr_next(m, h)) {
+		struct sip_str list = h->value, elem, v;
+		struct sip_addr a;
+		struct sip_uri u;
+		while (n < max && sip_list_next(&list, &elem) == 1) {
+			if (sip_addr_parse(&a, elem) != 0 || sip_uri_parse(&u, a.uri) != 0 || !u.host.len)
+				continue;
+			struct rr_entry *r = &e[n++];
+			char port[8];
+			snprintf(port, sizeof port, ":%u", uri_port(&u));
+			r->text[0] = '\0';
+			append_safe(r->text, sizeof r->text, u.host);
+			append_safe(r->text, sizeof r->text, sip_str_from(port));
+			r->has_addr = uri_addr(&u, &r->addr);
+			r->r2 = sip_param_get(u.params, "r2", &v);
+		}
+	}
+	return n;
+}
+
+/* The proxies between the hop and a far end, as the first Record-Route
+ * that comes from it names them: a response lists them far end first, a
+ * request nearest first. The nearest is the hop itself (when it is its
+ * address, or a name, which cannot be told apart), and a proxy that
+ * changes transport writes itself twice (r2=on) but is drawn once. */
+static void learn_path(struct sip_ladder *l, struct far *f, const struct sip_msg *m, size_t hop)
+{
+	struct rr_entry e[MAX_RR];
+	size_t n = f->path_known ? 0 : read_record_route(m, e, MAX_RR);
+	if (n == 0)
+		return;
+	f->path_known = true;
+	if (!m->is_request) {
+		for (size_t i = 0; i < n / 2; i++) {
+			struct rr_entry t = e[i];
+			e[i] = e[n - 1 - i];
+			e[n - 1 - i] = t;
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		e[k++] = e[i];
+		if (e[i].r2 && i + 1 < n && e[i + 1].r2)
+			i++; /* the pair's second: the same proxy, its other side */
+	}
+	bool first_is_hop = !e[0].has_addr || sip_sockaddr_eq(&e[0].addr, &l->hops[hop].addr);
+	for (size_t i = first_is_hop; i < k && f->npath < MAX_PATH; i++)
+		memcpy(f->path[f->npath++], e[i].text, sizeof e[i].text);
+}
+
 /* An ACK to a final response that went to the hop alone (a proxy's 407)
  * goes there too: it ends the proxy's transaction, not the far end's. */
 static bool ack_to_hop(const struct sip_ladder *l, const struct row *r)
@@ -335,8 +405,10 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 		if ((err = add_far(l, aor, &u, r.hop, &r.far)) != 0)
 			return err;
 		/* a 3xx's Contact is where to go next, not where it came from */
-		if (!pi->tx && (m->is_request || (r.status > 100 && r.status < 300)))
+		if (!pi->tx && (m->is_request || (r.status > 100 && r.status < 300))) {
 			learn_contact(&l->fars[r.far], m);
+			learn_path(l, &l->fars[r.far], m, r.hop);
+		}
 	}
 
 	for (size_t i = l->nrows, n = 0; i-- > 0 && n < LOOKBACK; n++) {
@@ -464,14 +536,16 @@ struct column {
 };
 
 /* The parties as columns: us first, then each hop followed by the far ends
- * first reached through it. A far end whose address is a hop's is that
- * hop's column, so a direct call has two columns and a call through a
- * proxy three. */
+ * first reached through it, each after the proxies on its way. A far end
+ * whose address is a hop's is that hop's column, so a direct call has two
+ * columns and a call through a proxy three. */
 struct layout {
 	struct column *cols;
 	size_t ncols;
-	size_t *hop_col; /* per hop */
-	size_t *far_col; /* per far end */
+	size_t *hop_col;  /* per hop */
+	size_t *far_col;  /* per far end */
+	size_t *path_col; /* per far end: its first proxy past the hop */
+	size_t *path_n;   /* per far end: how many */
 	char local[ADDR_LEN];
 };
 
@@ -486,11 +560,16 @@ static long merged_hop(const struct sip_ladder *l, const struct far *f)
 static int lay_out(const struct sip_ladder *l, struct layout *lo)
 {
 	memset(lo, 0, sizeof *lo);
-	lo->cols = calloc(1 + l->nhops + l->nfars, sizeof *lo->cols);
+	size_t npath = 0;
+	for (size_t i = 0; i < l->nfars; i++)
+		npath += l->fars[i].npath;
+	lo->cols = calloc(1 + l->nhops + l->nfars + npath, sizeof *lo->cols);
 	lo->hop_col = calloc(l->nhops + 1, sizeof *lo->hop_col);
 	lo->far_col = calloc(l->nfars + 1, sizeof *lo->far_col);
+	lo->path_col = calloc(l->nfars + 1, sizeof *lo->path_col);
+	lo->path_n = calloc(l->nfars + 1, sizeof *lo->path_n);
 	long *merge = calloc(l->nfars + 1, sizeof *merge);
-	if (!lo->cols || !lo->hop_col || !lo->far_col || !merge) {
+	if (!lo->cols || !lo->hop_col || !lo->far_col || !lo->path_col || !lo->path_n || !merge) {
 		free(merge);
 		return SIP_ENOMEM;
 	}
@@ -511,10 +590,14 @@ static int lay_out(const struct sip_ladder *l, struct layout *lo)
 			}
 		}
 		for (size_t i = 0; i < l->nfars; i++) {
-			if (merge[i] < 0 && l->fars[i].hop == h) {
+			const struct far *f = &l->fars[i];
+			if (merge[i] < 0 && f->hop == h) {
+				lo->path_col[i] = lo->ncols;
+				lo->path_n[i] = f->npath;
+				for (size_t p = 0; p < f->npath; p++)
+					lo->cols[lo->ncols++] = (struct column){f->path[p], ""};
 				lo->far_col[i] = lo->ncols;
-				lo->cols[lo->ncols++] =
-					(struct column){l->fars[i].aor, l->fars[i].contact};
+				lo->cols[lo->ncols++] = (struct column){f->aor, f->contact};
 			}
 		}
 	}
@@ -527,24 +610,32 @@ static void lay_out_free(struct layout *lo)
 	free(lo->cols);
 	free(lo->hop_col);
 	free(lo->far_col);
+	free(lo->path_col);
+	free(lo->path_n);
 }
 
 /* An arrow: from and to are columns; via is the hop column it passes
- * through on its way to a far end, or equals to. */
+ * through on its way to a far end, or equals to; then it crosses the npath
+ * proxy columns from path. */
 struct arrow {
 	size_t from, to, via;
+	size_t path, npath;
 };
 
 static struct arrow arrow_of(const struct layout *lo, const struct row *r)
 {
 	size_t hop = lo->hop_col[r->hop];
 	size_t end = r->far >= 0 ? lo->far_col[r->far] : hop;
+	struct arrow a = {0, 0, hop, 0, 0};
 	/* A far end sits after the hop it was first reached through; reached
 	 * through one further right (a failover), the arrow could not show its
 	 * path, so it shows where the message went. */
 	if (hop > end)
 		end = hop;
-	struct arrow a = {r->tx ? 0 : end, r->tx ? end : 0, hop};
+	else if (r->far >= 0)
+		a.path = lo->path_col[r->far], a.npath = lo->path_n[r->far];
+	a.from = r->tx ? 0 : end;
+	a.to = r->tx ? end : 0;
 	return a;
 }
 
@@ -630,9 +721,13 @@ static void draw_arrow(struct canvas *cv, const struct grid *g, const struct row
 	set(cv, right ? xt - 1 : xt + 1, right ? gl->head_r : gl->head_l, c);
 	if (via)
 		set(cv, xv, gl->cross, c);
-	/* The label goes on the first stretch, between the sender and the hop
-	 * or the receiver: inside it, clear of the head, with a line and a
-	 * space on either side. */
+	for (size_t p = 0; p < a.npath; p++)
+		set(cv, col_x(g, a.path + p), gl->cross, c);
+	/* The label goes on the first stretch, between the sender and the
+	 * crossing nearest it or the receiver: inside it, clear of the head,
+	 * with a line and a space on either side. */
+	if (via && !right && a.npath)
+		xv = col_x(g, a.path + a.npath - 1);
 	size_t end = via ? xv : xt;
 	size_t a0 = right ? xf + 1 : end + 1, b0 = right ? end - 1 : xf - 1;
 	if (!via && right)
@@ -679,11 +774,23 @@ static void print_ladder(struct canvas *cv, const struct sip_ladder *l, const st
 /* "1 → 2 → 3": the path of an arrow by column numbers, in the list form. */
 static void path_text(const struct canvas *cv, struct arrow a, char *buf, size_t cap)
 {
-	if (a.via != a.to && a.via != a.from)
-		snprintf(buf, cap, "%zu%s%zu%s%zu", a.from + 1, cv->gl->arrow, a.via + 1,
-		         cv->gl->arrow, a.to + 1);
-	else
-		snprintf(buf, cap, "%zu%s%zu", a.from + 1, cv->gl->arrow, a.to + 1);
+	size_t stops[2 + 1 + MAX_PATH], n = 0;
+	stops[n++] = a.from;
+	if (a.via != a.to && a.via != a.from) {
+		bool right = a.to > a.from;
+		if (right)
+			stops[n++] = a.via;
+		for (size_t p = 0; p < a.npath; p++)
+			stops[n++] = right ? a.path + p : a.path + a.npath - 1 - p;
+		if (!right)
+			stops[n++] = a.via;
+	}
+	stops[n++] = a.to;
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%zu", i ? cv->gl->arrow : "",
+		                        stops[i] + 1);
 }
 
 /* Too many parties for the width: a numbered legend, then one line per

@@ -913,13 +913,15 @@ SIP_API int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip
 
 /*
  * Columns: "us" (the local address), the first hop (the remote address a
- * message went to or came from: a proxy when one is in the path), and the
- * far end, known by its address of record (To in the requests we send and
- * the responses we get, From in the others), with its Contact address once
- * one is seen. A far end whose address (its Contact's, or a numeric AOR's)
- * is the hop's shares its column: a direct call has two columns. Requests
- * go end to end, crossing the hop; a response without a To tag (a proxy's
- * 100) or a 407 comes from the hop alone, and so does all of a REGISTER.
+ * message went to or came from: a proxy when one is in the path), the
+ * proxies past it that the far end's first Record-Route names (a proxy
+ * that record-routes twice, r2=on, once), and the far end, known by its
+ * address of record (To in the requests we send and the responses we get,
+ * From in the others), with its Contact address once one is seen. A far
+ * end whose address (its Contact's, or a numeric AOR's) is the hop's
+ * shares its column: a direct call has two columns. Requests go end to
+ * end, crossing the proxies; a response without a To tag (a proxy's 100)
+ * or a 407 comes from the hop alone, and so does all of a REGISTER.
  */
 struct sip_ladder;
 SIP_API int sip_ladder_new(struct sip_ladder **lp);

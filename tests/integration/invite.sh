@@ -586,7 +586,10 @@ proxied_call() {
 	pcap=$d/proxied-$pc_proto.pcap
 	# shellcheck disable=SC2086 # $pc_tls is an option and its value, or nothing
 	t_run "call $pc_aor through Kamailio over $pc_proto: exit 0" 0 timeout 30 "$SIP" invite \
-		-t "$pc_proto" $pc_tls --t1 100 -d 1 --pcap "$pcap" "sip:$pc_aor@127.0.0.1:$pc_port"
+		-t "$pc_proto" $pc_tls --t1 100 -d 1 --ladder --pcap "$pcap" "sip:$pc_aor@127.0.0.1:$pc_port"
+	# Three columns: Kamailio once, however many Record-Routes it wrote.
+	t_check "the diagram: us, Kamailio, $pc_aor" \
+		grep -Eq "^ +us +127\.0\.0\.1:$pc_port +$pc_aor@127\.0\.0\.1\$" "$T_OUT"
 	sipp_done "$d/proxied-$pc_proto.log" "$spid"
 	t_pcap "the call, all of it to and from Kamailio" \
 		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$pc_port"

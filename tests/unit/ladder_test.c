@@ -195,6 +195,94 @@ TEST(ladder_proxy_call)
 	return 0;
 }
 
+/* ---- through two proxies: the second, past the hop, is named by the
+ * Record-Route of bob's answers (far end first); the hop's own entry is
+ * not drawn again ---- */
+
+#define RR2 "Record-Route: <sip:10.0.0.5;lr>\nRecord-Route: <sip:203.0.113.1;lr>\n"
+
+static const struct step two_proxies[] = {
+	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 130, "SIP/2.0 180 Ringing\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n"
+	             BOB_CONTACT NOBODY},
+	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n" BOB_CONTACT SDP},
+	{true, 3025, "ACK sip:bob@198.51.100.7:5062 SIP/2.0\n"
+	             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKp3;rport\n"
+	             "Route: <sip:203.0.113.1;lr>\nRoute: <sip:10.0.0.5;lr>\n" P_FROM P_TO_BOB P_CALL
+	             "CSeq: 1 ACK\n" NOBODY},
+	{false, 15400, "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
+	               "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
+	               "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKpy\n"
+	               "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
+	               "From: <sip:bob@example.com>;tag=b1\n"
+	               "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
+};
+
+TEST(ladder_two_proxies)
+{
+	CHECK_INT(DRAW(&via_proxy, two_proxies, NULL), 0);
+	CHECK(RENDERED_IS(
+		"              us         203.0.113.1:5060    10.0.0.5:5060    bob@example.com\n"
+		"        192.0.2.10:5060                                      198.51.100.7:5062\n"
+		"               │                 │                 │                 │\n"
+		" 0.000         ├─ INVITE (SDP) ──┼─────────────────┼────────────────▶│\n"
+		" 0.130         │◀────────────────┼─────────────────┼── 180 Ringing ──┤\n"
+		" 3.020         │◀────────────────┼─────────────────┼─ 200 OK (SDP) ──┤\n"
+		" 3.025         ├────── ACK ──────┼─────────────────┼────────────────▶│\n"
+		"15.400         │◀────────────────┼─────────────────┼────── BYE ──────┤\n"));
+	/* Too narrow for four columns: the list names each stop. */
+	struct sip_ladder_opts o = {.width = 40};
+	CHECK_INT(DRAW(&via_proxy, two_proxies, &o), 0);
+	CHECK(RENDERED_IS(
+		"     1  us  192.0.2.10:5060\n"
+		"     2  203.0.113.1:5060\n"
+		"     3  10.0.0.5:5060\n"
+		"     4  bob@example.com  198.51.100.7:5…\n"
+		" 0.000  1 → 2 → 3 → 4  INVITE (SDP)\n"
+		" 0.130  4 → 3 → 2 → 1  180 Ringing\n"
+		" 3.020  4 → 3 → 2 → 1  200 OK (SDP)\n"
+		" 3.025  1 → 2 → 3 → 4  ACK\n"
+		"15.400  4 → 3 → 2 → 1  BYE\n"));
+	return 0;
+}
+
+/* A proxy that changes transport (TCP from us, UDP on) record-routes
+ * twice, r2=on: one proxy, the hop, and no column more. Past it, a second
+ * one that does the same is drawn once, by the side facing us. */
+#define RR_HOP2 "Record-Route: <sip:203.0.113.1;r2=on;lr>, <sip:203.0.113.1;transport=tcp;r2=on;lr>\n"
+#define RR_CORE2 "Record-Route: <sip:10.0.0.5;r2=on;lr>, <sip:10.0.0.5:5061;transport=tls;r2=on;lr>\n"
+
+static const struct step double_rr_hop[] = {
+	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR_HOP2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n"
+	              BOB_CONTACT NOBODY},
+};
+
+static const struct step double_rr_both[] = {
+	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR_CORE2 RR_HOP2 P_FROM P_TO_BOB P_CALL
+	              "CSeq: 1 INVITE\n" BOB_CONTACT NOBODY},
+};
+
+TEST(ladder_double_record_route)
+{
+	CHECK_INT(DRAW(&via_proxy, double_rr_hop, NULL), 0);
+	CHECK(RENDERED_IS(
+		"             us                   203.0.113.1:5060             bob@example.com\n"
+		"       192.0.2.10:5060                                        198.51.100.7:5062\n"
+		"              │                           │                           │\n"
+		"0.000         ├────── INVITE (SDP) ───────┼──────────────────────────▶│\n"
+		"3.020         │◀──────────────────────────┼───────── 200 OK ──────────┤\n"));
+	CHECK_INT(DRAW(&via_proxy, double_rr_both, NULL), 0);
+	CHECK(RENDERED_IS(
+		"             us          203.0.113.1:5060     10.0.0.5:5061     bob@example.com\n"
+		"       192.0.2.10:5060                                         198.51.100.7:5062\n"
+		"              │                  │                  │                  │\n"
+		"0.000         ├── INVITE (SDP) ──┼──────────────────┼─────────────────▶│\n"
+		"3.020         │◀─────────────────┼──────────────────┼───── 200 OK ─────┤\n"));
+	return 0;
+}
+
 /* Narrower: labels and headers are cut; then too narrow for the columns,
  * a numbered list; and a width below 20 is taken as 20. */
 TEST(ladder_narrow)
