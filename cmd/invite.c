@@ -70,6 +70,7 @@ struct early {
 struct fork {
 	struct sip_dialog *d;
 	struct probe_ack ack; /* sent again when its 2xx is */
+	struct sip_buf answer; /* to the offer of its 2xx, when the INVITE had none */
 };
 
 struct contact {
@@ -1014,7 +1015,9 @@ static struct fork *fork_of(struct call *c, const struct sip_dialog *d)
 static void hang_up_fork(struct call *c, const struct hop_job *job)
 {
 	struct fork *f = fork_of(c, job->d);
-	int err = probe_send_ack(&c->hop, f->d, c->answered_cseq, NULL, NULL, 0, &f->ack);
+	bool body = f->answer.len > 0;
+	int err = probe_send_ack(&c->hop, f->d, c->answered_cseq, body ? "application/sdp" : NULL,
+	                         body ? f->answer.p : NULL, f->answer.len, &f->ack);
 	if (!err)
 		err = send_in_dialog(c, f->d, SIP_BYE, on_fork_bye_done, NULL, NULL);
 	if (err)
@@ -1043,6 +1046,10 @@ static struct fork *fork_for(struct call *c, const struct sip_msg *m, uint32_t c
 	struct fork *f = &c->forks[c->nforks++];
 	f->d = d;
 	probe_ack_init(&f->ack);
+	sip_buf_init(&f->answer, 0);
+	/* A late offer: even an ACK that comes before a BYE carries the answer. */
+	if (c->no_sdp && has_sdp(m) && make_answer(c, m, &f->answer) != 0)
+		sip_buf_reset(&f->answer);
 	*is_new = true;
 	return f;
 }
@@ -1306,6 +1313,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	for (size_t i = 0; i < c->nforks; i++) {
 		sip_dialog_free(c->forks[i].d);
 		probe_ack_reset(&c->forks[i].ack);
+		sip_buf_reset(&c->forks[i].answer);
 	}
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);

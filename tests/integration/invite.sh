@@ -242,6 +242,15 @@ if call invite-fork "a second 200 from another fork: ACK and BYE to it, exit 0" 
 				sed 's/ [0-9]*SIPpTag0\([12]\)[0-9]*$/ \1/' | tr '\n' ' ' | sed 's/ $//')"
 	fi
 fi
+# The same with a late offer: each fork's 200 offers, and each ACK answers.
+if call invite-fork "--no-sdp, two forks answer: both ACKs carry an answer, exit 0" 0 -d 1 --no-sdp; then
+	if [ "$have_tshark" = yes ]; then
+		t_eq "$T_NAME: --pcap: an INVITE without SDP, two ACKs with it" "0 2" \
+			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE" && sdp' 2>/dev/null |
+				wc -l) $(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" && sdp' \
+				2>/dev/null | wc -l)"
+	fi
+fi
 
 # --- failures, cancelled calls ---------------------------------------------------
 if call invite-busy "486 Busy Here: ACK, exit 1" 1 -d 1; then
