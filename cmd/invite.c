@@ -237,11 +237,13 @@ static void note_media(struct call *c, const struct sip_msg *m)
 	int err = sip_sdp_parse(&sdp, m->body);
 	if (err || sdp.nmedia == 0) {
 		const char *why = err ? "does not parse (RFC 4566)" : "has no m= line";
-		if (!c->sdp_warned && m->is_request)
-			cmd_warn(c->cmd, "the SDP of the %.*s %s", SIP_STR_FMT(m->method_name), why);
-		else if (!c->sdp_warned)
-			cmd_warn(c->cmd, "the SDP of the %u %.*s %s", m->status, SIP_STR_FMT(m->reason), why);
+		if (c->sdp_warned)
+			return;
 		c->sdp_warned = true;
+		if (m->is_request)
+			cmd_warn(c->cmd, "the SDP of the %.*s %s", SIP_STR_FMT(m->method_name), why);
+		else
+			cmd_warn(c->cmd, "the SDP of the %u %.*s %s", m->status, SIP_STR_FMT(m->reason), why);
 		return;
 	}
 	const struct sip_sdp_media *md = &sdp.media[0];
@@ -1024,13 +1026,10 @@ static void hang_up_fork(struct call *c, const struct hop_job *job)
 		cmd_warn(c->cmd, "the other answer is not hung up: %s", sip_strerror(err));
 }
 
-/* The fork m (a 2xx to the answered INVITE) comes from: known, or new. */
-static struct fork *fork_for(struct call *c, const struct sip_msg *m, uint32_t cseq, bool *is_new)
+/* A new fork of the answered INVITE, from m, its 2xx; NULL when m is not
+ * one (another CSeq, another From tag) or there are too many. */
+static struct fork *fork_new(struct call *c, const struct sip_msg *m, uint32_t cseq)
 {
-	*is_new = false;
-	for (size_t i = 0; i < c->nforks; i++)
-		if (sip_dialog_match(c->forks[i].d, m))
-			return &c->forks[i];
 	if (!c->answered_invite.len || cseq != c->answered_cseq || c->nforks == MAX_FORKS)
 		return NULL;
 	struct sip_msg *req = malloc(sizeof *req);
@@ -1050,7 +1049,6 @@ static struct fork *fork_for(struct call *c, const struct sip_msg *m, uint32_t c
 	/* A late offer: even an ACK that comes before a BYE carries the answer. */
 	if (c->no_sdp && has_sdp(m) && make_answer(c, m, &f->answer) != 0)
 		sip_buf_reset(&f->answer);
-	*is_new = true;
 	return f;
 }
 
@@ -1061,7 +1059,6 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 	struct call *c = arg;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CSEQ);
 	struct sip_cseq cs;
-	bool is_new;
 	(void)pi;
 	if (m->is_request || m->status < 200 || m->status >= 300 || !h ||
 	    sip_cseq_parse(&cs, h->value) != 0 || cs.method != SIP_INVITE)
@@ -1071,19 +1068,24 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 			probe_ack_resend(&c->ack);
 		return;
 	}
-	struct fork *f = fork_for(c, m, cs.num, &is_new);
+	for (size_t i = 0; i < c->nforks; i++) {
+		if (sip_dialog_match(c->forks[i].d, m)) {
+			if (c->forks[i].ack.msg.len)
+				probe_ack_resend(&c->forks[i].ack);
+			return;
+		}
+	}
+	struct fork *f = fork_new(c, m, cs.num);
 	if (!f) {
 		cmd_warn(c->cmd, "a %u to an INVITE of no dialog of this call: not acknowledged", m->status);
-	} else if (is_new) {
-		struct sip_addr to;
-		const struct sip_hdr *th = sip_msg_hdr(m, SIP_HDR_TO);
-		if (!c->cc.quiet && th && sip_addr_parse(&to, th->value) == 0)
-			fprintf(stderr, "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
-			        SIP_STR_FMT(to.tag));
-		with_hop(c, f->d, hang_up_fork);
-	} else if (f->ack.msg.len) {
-		probe_ack_resend(&f->ack);
+		return;
 	}
+	struct sip_addr to;
+	const struct sip_hdr *th = sip_msg_hdr(m, SIP_HDR_TO);
+	if (!c->cc.quiet && th && sip_addr_parse(&to, th->value) == 0)
+		fprintf(stderr, "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
+		        SIP_STR_FMT(to.tag));
+	with_hop(c, f->d, hang_up_fork);
 }
 
 /* ---- signals and the summary ---- */

@@ -55,9 +55,9 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 	if (sip_sockaddr_print(remote, addr, sizeof addr) < 0)
 		addr[0] = '\0';
 	/* A message that does not parse: a line each for the first few (a flood
-	 * of them would bury everything else); finish turns a timeout after
-	 * one into a protocol failure. */
-	if (err == SIP_ESYNTAX) {
+	 * of them would bury everything else). A datagram fails nothing by
+	 * itself; its transaction times out as a protocol failure. */
+	if (err == SIP_EDROPPED || err == SIP_ESYNTAX) {
 		enum { SHOWN = 3 };
 		if (++pc->garbled <= SHOWN)
 			cmd_warn(pc->cmd, "a message from %s %s does not parse: %s", sip_tp_name(tp), addr,
@@ -304,10 +304,6 @@ static void finish(struct probe *p, int err, const struct sip_msg *msg)
 {
 	uint64_t rtt = err ? 0 : sip_loop_now(p->pc->loop) - p->sent_at;
 	sip_timer_cancel(p->pc->loop, &p->deadline);
-	/* Something answered, but nothing that parsed: a protocol failure (exit
-	 * 7, as over a stream), not silence. */
-	if (err == SIP_ETIMEDOUT && p->pc->garbled > p->garbled_before)
-		err = SIP_ESYNTAX;
 	p->spec.done(p, err, err ? NULL : msg, rtt);
 }
 
@@ -315,9 +311,11 @@ static void finish(struct probe *p, int err, const struct sip_msg *msg)
 static void on_deadline(void *arg)
 {
 	struct probe *p = arg;
+	/* Answered, but in nothing that parsed: not silence (exit 7, not 3). */
+	int err = p->txn && sip_txn_garbled(p->txn) ? SIP_ESYNTAX : SIP_ETIMEDOUT;
 	sip_txn_free(p->txn);
 	p->txn = NULL;
-	finish(p, SIP_ETIMEDOUT, NULL);
+	finish(p, err, NULL);
 }
 
 static struct probe_auth *auth_for(struct probe *p, struct sip_str realm, bool proxy)
@@ -623,7 +621,6 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	if (!p)
 		return SIP_ENOMEM;
 	p->pc = pc;
-	p->garbled_before = pc->garbled;
 	p->spec = *spec;
 	/* Retries are built after the caller's array is gone: the probe keeps its own. */
 	if (spec->nheaders > PROBE_MAX_SPEC_HEADERS) {

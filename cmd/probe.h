@@ -24,7 +24,7 @@ struct probe_ctx {
 	char proxy_buf[512];
 	char password[256];      /* asked for once, at the first challenge; wiped at the end */
 	bool have_password;
-	unsigned garbled; /* messages received that did not parse */
+	unsigned garbled; /* messages received that did not parse: the first few are said */
 };
 
 struct probe_setup {
@@ -144,7 +144,6 @@ struct probe {
 	struct sip_sockaddr local; /* what our Via said */
 	char peer[64];             /* the target it went to: "127.0.0.1:5060" */
 	uint64_t sent_at;
-	unsigned garbled_before; /* pc->garbled when it started */
 	struct sip_timer deadline; /* --timeout */
 };
 

@@ -58,6 +58,7 @@ enum sip_err {
 	SIP_ETLS = -23,      /* TLS handshake or certificate verification failed */
 	SIP_ECLOSED = -24,   /* the peer closed the connection */
 	SIP_ESYS = -25,      /* a system call failed (see errno) */
+	SIP_EDROPPED = -26,  /* a datagram received did not parse and was dropped */
 };
 SIP_API const char *sip_strerror(int err);
 
@@ -605,10 +606,10 @@ typedef void(sip_trace_h)(const struct sip_packet_info *pi, const char *buf, siz
 /* A message arrived; msg and its buffer live until the handler returns. */
 typedef void(sip_recv_h)(const struct sip_msg *msg, const struct sip_packet_info *pi, void *arg);
 /* Sending to remote failed: SIP_EREFUSED (ICMP port unreachable, RST),
- * SIP_ENET, SIP_ETLS, SIP_ECLOSED...; detail says more (certificate error).
- * SIP_ESYNTAX: what remote sent does not parse; a stream is closed, a UDP
- * datagram only dropped (detail: "line 7: ..."), and a transaction waits on
- * for one that parses. */
+ * SIP_ENET, SIP_ETLS, SIP_ECLOSED, SIP_ESYNTAX (a stream that does not
+ * parse, closed)...; detail says more (certificate error, "line 7: ...").
+ * SIP_EDROPPED fails nothing: a datagram from remote that does not parse
+ * was dropped, and a transaction waits on for one that does. */
 typedef void(sip_tp_err_h)(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
                            const char *detail, void *arg);
 
@@ -775,6 +776,9 @@ SIP_API const struct sip_msg *sip_txn_request(const struct sip_txn *txn);
 /* Time the request was first sent (loop clock, µs) and how many times it was sent. */
 SIP_API uint64_t sip_txn_sent_at(const struct sip_txn *txn);
 SIP_API unsigned sip_txn_sends(const struct sip_txn *txn);
+/* Its destination sent what does not parse (SIP_EDROPPED): it answered, if
+ * not in SIP. Such a transaction times out with SIP_ESYNTAX. */
+SIP_API bool sip_txn_garbled(const struct sip_txn *txn);
 
 /* Answers a request: the response goes where RFC 3261 §18.2.2 says (the
  * source address with rport, the connection it came on) and is kept to

@@ -34,6 +34,7 @@ const char *sip_strerror(int err)
 	case SIP_ETLS: return "TLS failure";
 	case SIP_ECLOSED: return "connection closed by the peer";
 	case SIP_ESYS: return "system error";
+	case SIP_EDROPPED: return "a message that does not parse was dropped";
 	}
 	return "unknown error";
 }

@@ -1291,7 +1291,7 @@ static void garbled(struct sip_transport *tp, const struct sip_sockaddr *remote)
 		snprintf(detail, sizeof detail, "line %u: %s", tp->msg.err_line, tp->msg.err_text);
 	else
 		snprintf(detail, sizeof detail, "%s", tp->msg.err_text);
-	report(tp, SIP_ESYNTAX, SIP_TP_UDP, remote, detail);
+	report(tp, SIP_EDROPPED, SIP_TP_UDP, remote, detail);
 }
 
 static void udp_read(struct sip_transport *tp, int fi)
@@ -1346,7 +1346,7 @@ static void udp_read(struct sip_transport *tp, int fi)
 		if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > max_msg(tp)) {
 			char detail[64];
 			snprintf(detail, sizeof detail, "a datagram larger than %zu bytes", max_msg(tp));
-			report(tp, SIP_ESYNTAX, SIP_TP_UDP, &pi.remote, detail);
+			report(tp, SIP_EDROPPED, SIP_TP_UDP, &pi.remote, detail);
 			continue;
 		}
 		if (sip_msg_parse(&tp->msg, tp->dgram, (size_t)n, 0) != 0) {

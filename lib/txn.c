@@ -43,6 +43,7 @@ struct sip_txn {
 	void *arg;
 	bool in_handler;
 	bool released; /* the owner freed it; it goes when its timers end */
+	bool garbled;  /* its destination sent what does not parse */
 	char *ack;
 	size_t ack_len;
 };
@@ -202,7 +203,8 @@ static void on_retransmit(void *arg)
 
 static void on_timeout(void *arg)
 {
-	txn_fail(arg, SIP_ETIMEDOUT);
+	struct sip_txn *t = arg;
+	txn_fail(t, t->garbled ? SIP_ESYNTAX : SIP_ETIMEDOUT);
 }
 
 static void on_linger_end(void *arg)
@@ -403,6 +405,11 @@ uint64_t sip_txn_sent_at(const struct sip_txn *t)
 unsigned sip_txn_sends(const struct sip_txn *t)
 {
 	return t->sends;
+}
+
+bool sip_txn_garbled(const struct sip_txn *t)
+{
+	return t->garbled;
 }
 
 static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
@@ -723,13 +730,19 @@ static void ctx_recv(const struct sip_msg *m, const struct sip_packet_info *pi, 
 		c->stray_h(m, pi, c->stray_arg);
 }
 
+/* t went to remote and waits for its final response. */
+static bool txn_waits_on(const struct sip_txn *t, enum sip_tp tp, const struct sip_sockaddr *remote)
+{
+	return t->target.tp == tp && sip_sockaddr_eq(&t->target.addr, remote) &&
+	       (t->state == CALLING || t->state == PROCEEDING);
+}
+
 static struct sip_txn *txn_towards(struct sip_ctx *c, enum sip_tp tp,
                                    const struct sip_sockaddr *remote)
 {
 	for (unsigned b = 0; b < BUCKETS; b++)
 		for (struct sip_txn *t = c->clients[b]; t; t = t->next)
-			if (t->target.tp == tp && sip_sockaddr_eq(&t->target.addr, remote) &&
-			    (t->state == CALLING || t->state == PROCEEDING))
+			if (txn_waits_on(t, tp, remote))
 				return t;
 	return NULL;
 }
@@ -741,10 +754,16 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 	struct sip_txn *t;
 	/* Every client transaction towards that destination fails with it. A
 	 * handler may free any transaction, so the search starts over each time;
-	 * a failed one is no longer in the table. A bad datagram fails none: a
-	 * good one may follow. */
-	while (!(err == SIP_ESYNTAX && tp == SIP_TP_UDP) && (t = txn_towards(c, tp, remote)) != NULL)
-		txn_fail(t, err);
+	 * a failed one is no longer in the table. A dropped datagram fails
+	 * none (a good one may follow), but marks them all. */
+	if (err == SIP_EDROPPED) {
+		for (unsigned b = 0; b < BUCKETS; b++)
+			for (t = c->clients[b]; t; t = t->next)
+				t->garbled = t->garbled || txn_waits_on(t, tp, remote);
+	} else {
+		while ((t = txn_towards(c, tp, remote)) != NULL)
+			txn_fail(t, err);
+	}
 	if (c->tp_err)
 		c->tp_err(err, tp, remote, detail, c->tp_err_arg);
 }

@@ -555,6 +555,8 @@ sipp_tests() {
 			test "$(grep -c 'not parse' "$T_ERR")" -eq 4
 		t_err_has "syntax error"
 		t_out_has "Content-Length: 99999"
+		t_run "the same at Timer F (64*T1), with no --timeout: exit 7" 7 \
+			sipc options -q --t1 20 "127.0.0.1:$P_PORT"
 		t_run "-o json: the answer as invalid, received, with its problem" 7 \
 			sipc options -o json --t1 50 --timeout 1 "127.0.0.1:$P_PORT"
 		t_check "a received, invalid object naming the Content-Length" grep -q \

@@ -286,7 +286,7 @@ TEST(transport_udp_garbage_and_keepalive)
 	CHECK_INT(b.nrecv, 1);
 	CHECK_INT(b.method, SIP_OPTIONS);
 	CHECK(wait_for(l, &b.nerr, 1, 3000));
-	CHECK_INT(b.err, SIP_ESYNTAX);
+	CHECK_INT(b.err, SIP_EDROPPED);
 	CHECK_INT(b.err_tp, SIP_TP_UDP);
 	CHECK_INT(sip_sockaddr_port(&b.err_remote), sip_sockaddr_port(&b.pi.remote));
 	CHECK_STR(sip_str_from(b.detail), "line 1: request line has no SIP version");

@@ -186,28 +186,40 @@ TEST(txn_timer_e_doubles_to_t2_and_timer_f_gives_up)
 }
 
 /* A datagram from the peer that does not parse is dropped, not taken for
- * the transaction's end: the good response after it completes it. */
+ * the transaction's end: the good response after it completes it. With no
+ * good one, Timer F ends it as a protocol failure, not a silence. */
 TEST(txn_garbled_datagram_fails_nothing)
 {
 	static const char garbage[] = "SIP/2.0 200 OK\r\nContent-Length: 99999\r\n\r\n";
 	struct fixture f;
-	struct result r = {0};
 	struct sip_txn *t;
 	char buf[4096];
 	struct sip_sockaddr from;
-	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
-	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
-	CHECK(n > 0);
-	CHECK_INT(sendto(f.peer.fd, garbage, sizeof garbage - 1, 0, &from.u.sa, from.len),
-	          (long)(sizeof garbage - 1));
-	spin(&f);
-	CHECK_INT(r.calls, 0);
-	CHECK_INT(answer(&f, buf, n, 200, &from), 0);
-	spin(&f);
-	CHECK_INT(r.calls, 1);
-	CHECK_INT(r.status, 200);
-	sip_txn_free(t);
-	fixture_close(&f);
+	for (int answered = 0; answered < 2; answered++) {
+		struct result r = {0};
+		CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
+		size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+		CHECK(n > 0);
+		CHECK(!sip_txn_garbled(t));
+		CHECK_INT(sendto(f.peer.fd, garbage, sizeof garbage - 1, 0, &from.u.sa, from.len),
+		          (long)(sizeof garbage - 1));
+		spin(&f);
+		CHECK_INT(r.calls, 0);
+		CHECK(sip_txn_garbled(t));
+		if (answered) {
+			CHECK_INT(answer(&f, buf, n, 200, &from), 0);
+			spin(&f);
+			CHECK_INT(r.calls, 1);
+			CHECK_INT(r.status, 200);
+		} else {
+			fake_now += 64 * 500000;
+			sip_loop_poll(f.loop, 0);
+			CHECK_INT(r.calls, 1);
+			CHECK_INT(r.err, SIP_ESYNTAX);
+		}
+		sip_txn_free(t);
+		fixture_close(&f);
+	}
 	return 0;
 }
 
