@@ -183,6 +183,13 @@ static void end_call(struct call *c, int rc)
 	sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
 }
 
+/* Ends a call that never rang, saying why in the summary. */
+static void not_placed(struct call *c, int rc, const char *why)
+{
+	snprintf(c->reason, sizeof c->reason, "%s", why);
+	end_call(c, rc);
+}
+
 /* ---- session descriptions ---- */
 
 static bool has_sdp(const struct sip_msg *m)
@@ -882,7 +889,7 @@ static void start_invite(struct call *c)
 	if (err) {
 		cmd_error(c->cmd, "no local address towards '%s': %s", c->dest.ruri_text,
 		          sip_strerror(err));
-		end_call(c, probe_exit_code(err));
+		not_placed(c, probe_exit_code(err), sip_strerror(err));
 		return;
 	}
 	/* SDP wants the address bare: "::1", not "[::1]". */
@@ -894,7 +901,7 @@ static void start_invite(struct call *c)
 		snprintf(c->media_addr, sizeof c->media_addr, "%s", h);
 	if (!c->no_sdp && make_offer(c, SIP_SDP_SENDRECV, &c->offer) != 0) {
 		cmd_error(c->cmd, "cannot build the SDP offer");
-		end_call(c, EXIT_INTERNAL);
+		not_placed(c, EXIT_INTERNAL, "no SDP offer");
 		return;
 	}
 	struct probe_spec ps = {
@@ -915,7 +922,7 @@ static void start_invite(struct call *c)
 	err = probe_start(&c->pc, &ps);
 	if (err) {
 		cmd_error(c->cmd, "cannot send INVITE: %s", sip_strerror(err));
-		end_call(c, probe_exit_code(err));
+		not_placed(c, probe_exit_code(err), sip_strerror(err));
 		return;
 	}
 	/* A redirected INVITE is a new request of the same call: a higher CSeq
@@ -929,7 +936,7 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	(void)d;
 	if (err) {
 		cmd_error(c->cmd, "cannot resolve '%s': %s", c->dest.ruri_text, sip_strerror(err));
-		end_call(c, EXIT_DNS);
+		not_placed(c, EXIT_DNS, sip_strerror(err));
 		return;
 	}
 	c->t_start = sip_loop_now(c->pc.loop);

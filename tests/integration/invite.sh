@@ -301,6 +301,15 @@ p_free_port
 t_run "nothing listening: exit 4" 4 timeout 30 "$SIP" invite --t1 100 --timeout 5 \
 	"sip:callee@127.0.0.1:$P_PORT"
 
+# A target that does not resolve (no DNS server on that port): exit 5,
+# and the summary says why the call was not placed.
+p_free_port
+t_run "a target that does not resolve: exit 5" 5 timeout 30 "$SIP" invite -o json \
+	--dns-server "127.0.0.1:$P_PORT" sip:callee@nowhere.test
+t_err_has "cannot resolve 'sip:callee@nowhere.test'"
+t_jq ".summary: not answered, the DNS failure, exit 5" \
+	'.[-1].summary | .answered == false and .reason == "DNS server failure" and .exit == 5'
+
 # Ctrl-C while it rings: the same, at once.
 ctrl_c_test() {
 	p_free_port
