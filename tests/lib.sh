@@ -109,6 +109,29 @@ t_eq() {
 # t_have PROGRAM: true when PROGRAM is installed.
 t_have() { command -v "$1" >/dev/null 2>&1; }
 
+# t_need NAME WHAT...: true when every WHAT is there, installing what is
+# missing with tests/deps.sh. A WHAT is PROGRAM=PACKAGE, or a PACKAGE that
+# has the program of its name (a library package has none and is asked of
+# dpkg). When they cannot be had here at all (not Debian, no root), NAME is
+# skipped with the reason; when installing failed, NAME fails.
+t_need() {
+	t_what=$1
+	shift
+	t_pkgs=
+	for t_w in "$@"; do
+		t_have "${t_w%%=*}" || t_pkgs="$t_pkgs ${t_w#*=}"
+	done
+	[ -n "$t_pkgs" ] || return 0
+	# shellcheck disable=SC2086 # one word per package
+	sh "$T_ROOT/tests/deps.sh" pkg $t_pkgs >"$T_TMP/deps.out" 2>"$T_TMP/deps.err"
+	case $? in
+	0) return 0 ;;
+	3) t_skip "$t_what" "$(tail -n 1 "$T_TMP/deps.err")" ;;
+	*) t_fail "$t_what" "$(tail -n 1 "$T_TMP/deps.err")" ;;
+	esac
+	return 1
+}
+
 t_done() {
 	if [ "$T_SKIPPED" -gt 0 ]; then
 		printf '%d passed, %d failed, %d skipped\n' "$T_PASSED" "$T_FAILED" "$T_SKIPPED"

@@ -8,7 +8,6 @@
 cd "$(dirname "$0")/.." || exit 1
 passed=0
 failed=0
-skipped=0
 out=$(mktemp "${TMPDIR:-/tmp}/sip-lint.XXXXXX") || exit 1
 trap 'rm -f "$out"' EXIT
 
@@ -17,8 +16,8 @@ step() {
 	name=$1
 	shift
 	if ! command -v "$1" >/dev/null 2>&1; then
-		printf 'skip %s: %s is not installed (sh tests/deps.sh test)\n' "$name" "$1"
-		skipped=$((skipped + 1))
+		printf 'FAIL %s: %s is not installed (sh tests/deps.sh test)\n' "$name" "$1"
+		failed=$((failed + 1))
 		return
 	fi
 	"$@" >"$out" 2>&1
@@ -70,13 +69,9 @@ if command -v clang-format >/dev/null 2>&1; then
 	printf 'ok   clang-format (report only: %d file(s) differ)\n' "$n"
 	passed=$((passed + 1))
 else
-	printf 'skip clang-format: not installed\n'
-	skipped=$((skipped + 1))
+	printf 'FAIL clang-format: not installed (sh tests/deps.sh test)\n'
+	failed=$((failed + 1))
 fi
 
-if [ "$skipped" -gt 0 ]; then
-	printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
-else
-	printf '%d passed, %d failed\n' "$passed" "$failed"
-fi
+printf '%d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

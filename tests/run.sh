@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - the test driver `make test` calls: sh tests/run.sh [O]
 #
-# O is the build prefix ("" or "build/san/"). Runs ${O}tests/unit/run, then
+# O is the build prefix ("" or "build/san/"). Installs what the tests use
+# (tests/deps.sh test), runs ${O}tests/unit/run, then
 # every tests/cmd/*.sh and tests/integration/*.sh with SIP=${O}cmd/sip,
 # prints each one's output, and ends with the sum of their closing lines:
 # "N passed, N failed" (", N skipped" when some were). Exits 1 when any
@@ -45,6 +46,16 @@ suite() {
 		broken=$((broken + 1))
 	fi
 }
+
+# What the tests use, installed when missing. Where it cannot be (not
+# Debian, no root) the tests that need it say so and skip; a failed install
+# is a failure.
+printf '== %s\n' "sh tests/deps.sh test"
+sh tests/deps.sh test </dev/null
+case $? in
+0 | 3) ;;
+*) broken=$((broken + 1)) ;;
+esac
 
 if [ -x "${O}tests/unit/run" ]; then
 	suite unit "${O}tests/unit/run"

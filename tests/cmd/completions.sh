@@ -27,7 +27,7 @@ for f in "$C/sip.bash" "$C/_sip" "$C/sip.fish"; do
 done
 
 # ---- bash: set COMP_WORDS/COMP_CWORD, call _sip, print COMPREPLY sorted.
-if t_have bash; then
+if t_need bash bash; then
 	# bash_complete CWORD WORD... -> COMPREPLY, one a line, sorted
 	bash_complete() {
 		# shellcheck disable=SC2016 # expanded by the inner bash
@@ -81,12 +81,10 @@ if t_have bash; then
 				grep -qxF -e "$T_TMP/dir/capture.sip" "$T_TMP/got"
 		fi
 	done
-else
-	t_skip bash "bash is not installed"
 fi
 
 # ---- zsh: stub the completion builtins, call _sip, collect what it adds.
-if t_have zsh; then
+if t_need zsh zsh; then
 	T_NAME=zsh
 	t_check "_sip parses (zsh -n)" zsh -n "$C/_sip"
 	# zsh_complete PREFIX WORD...: the last WORD is the one being completed.
@@ -116,12 +114,10 @@ if t_have zsh; then
 			t_check "sip $cmd $opt <TAB> offers its values" cmp -s "$T_TMP/want" "$T_TMP/got"
 		done <"$T_TMP/values"
 	done
-else
-	t_skip zsh "zsh is not installed (sh tests/deps.sh test)"
 fi
 
 # ---- fish: `complete -C` prints what fish would offer.
-if t_have fish; then
+if t_need fish fish; then
 	T_NAME=fish
 	t_check "sip.fish parses (fish -n)" fish -n "$C/sip.fish"
 	# fish_complete LINE: what fish offers for the command line LINE.
@@ -147,8 +143,6 @@ if t_have fish; then
 			t_check "sip $cmd $opt <TAB> offers its values" cmp -s "$T_TMP/want" "$T_TMP/got"
 		done <"$T_TMP/values"
 	done
-else
-	t_skip fish "fish is not installed (sh tests/deps.sh test)"
 fi
 
 t_done

@@ -60,10 +60,8 @@ t_out_has '"valid":true'
 t_out_has '"method":"INVITE"'
 t_out_has '"cseq":{"num":1,"method":"INVITE"}'
 t_out_has '"codecs":[{"pt":0,"name":"PCMU","rate":8000}'
-if t_have jq; then
+if t_need "jq reads the JSON" jq; then
 	t_check "jq reads the JSON" sh -c "jq -e '.via[0].branch == \"z9hG4bK74bf9\" and .from.tag == \"9fxced76sl\"' <'$T_OUT' >/dev/null"
-else
-	t_skip "jq reads the JSON" "jq is not installed"
 fi
 
 t_run "several files, one exit status" 0 "$SIP" decode -o json "$ex/invite.sip" "$ex/busy.sip" "$ex/register.sip"

@@ -109,19 +109,21 @@ t_out_has "${esc}["
 t_run "abbreviated long options" 0 "$SIP" decode --out pretty --col never "$msg"
 t_out_lacks "${esc}["
 
-if t_have script && script -qec true /dev/null >/dev/null 2>&1; then
-	# script(1) gives sip a terminal for standard output.
-	t_run "terminal: pretty and colour by default" 0 script -qec "'$SIP' decode '$msg'" /dev/null
-	t_out_has "${esc}["
-	t_run "terminal, NO_COLOR=1: no colour" 0 env NO_COLOR=1 script -qec "'$SIP' decode '$msg'" /dev/null
-	t_out_lacks "${esc}["
-	t_out_has "OPTIONS sip:a@example.com"
-	t_run "terminal, NO_COLOR empty: colour" 0 env NO_COLOR= script -qec "'$SIP' decode '$msg'" /dev/null
-	t_out_has "${esc}["
-	t_run "terminal, --color=never" 0 script -qec "'$SIP' decode --color=never '$msg'" /dev/null
-	t_out_lacks "${esc}["
-else
-	t_skip "terminal output" "script(1) cannot open a terminal here"
+if t_need "terminal output" script=bsdutils; then
+	if script -qec true /dev/null >/dev/null 2>&1; then
+		# script(1) gives sip a terminal for standard output.
+		t_run "terminal: pretty and colour by default" 0 script -qec "'$SIP' decode '$msg'" /dev/null
+		t_out_has "${esc}["
+		t_run "terminal, NO_COLOR=1: no colour" 0 env NO_COLOR=1 script -qec "'$SIP' decode '$msg'" /dev/null
+		t_out_lacks "${esc}["
+		t_out_has "OPTIONS sip:a@example.com"
+		t_run "terminal, NO_COLOR empty: colour" 0 env NO_COLOR= script -qec "'$SIP' decode '$msg'" /dev/null
+		t_out_has "${esc}["
+		t_run "terminal, --color=never" 0 script -qec "'$SIP' decode --color=never '$msg'" /dev/null
+		t_out_lacks "${esc}["
+	else
+		t_skip "terminal output" "script(1) cannot open a terminal here"
+	fi
 fi
 
 # --pcap FILE that cannot be created: a usage error, before anything is sent.

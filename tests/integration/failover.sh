@@ -8,15 +8,7 @@
 # shellcheck source=tests/integration/lib/peers.sh
 . "$(dirname "$0")/lib/peers.sh"
 
-if ! p_install dnsmasq; then
-	t_skip "fail-over through SRV" "$P_WHY"
-	t_done
-fi
-p_no_service dnsmasq
-if ! "$SIP" options --help >/dev/null 2>&1; then
-	t_skip "fail-over through SRV" "this sip has no options command"
-	t_done
-fi
+t_need "fail-over through SRV" dnsmasq=dnsmasq-base || t_done
 
 # The live server: sip listen on a port it picks; it says which.
 p_start "$T_TMP/listen.log" "$SIP" listen 127.0.0.1:0 -q

@@ -20,9 +20,9 @@
 # SIPp callee: ACK and BYE follow the route set, over UDP, and over TCP
 # and TLS (two Record-Routes). Each call writes --pcap,
 # which tshark must read as well-formed SIP in the expected order. Missing
-# peers are installed once (Debian packages); a peer that cannot be
-# installed or started skips its tests with the reason. Every peer is on a
-# free port and stopped by its PID; every call is bounded by `timeout 30`,
+# peers are installed (tests/deps.sh); one that does not start fails with
+# the reason, and only where they cannot be had at all (not Debian, no
+# root) is the file skipped, saying why. Every peer is on a free port and stopped by its PID; every call is bounded by `timeout 30`,
 # and short timers (--t1 100, -d 1, -r 1) keep the file within a minute.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
@@ -32,32 +32,13 @@
 
 d=$T_TMP
 
-if ! "$SIP" invite --help >/dev/null 2>&1; then
-	t_skip "sip invite" "this sip has no invite command yet"
-	t_done
-fi
-
-# Peers: install what is missing, once.
-if ! p_install sip-tester tshark kamailio jq; then
-	printf '# %s\n' "$P_WHY"
-fi
-if ! command -v sipp >/dev/null 2>&1; then
-	t_skip "sip invite against SIPp" "sipp is not installed${P_WHY:+ ($P_WHY)}"
-	t_done
-fi
-have_tshark=no
-command -v tshark >/dev/null 2>&1 && have_tshark=yes
-have_jq=no
-command -v jq >/dev/null 2>&1 && have_jq=yes
+t_need "sip invite against SIPp and Kamailio" sipp=sip-tester tshark kamailio \
+	kamailio-tls-modules openssl jq script=bsdutils md5sum=coreutils || t_done
 
 # t_jq DESCRIPTION FILTER: jq -e FILTER holds on the last stdout read as one
 # array of its JSON values (jq -s).
 t_jq() {
-	if [ "$have_jq" = yes ]; then
-		t_check "$1" t_jq_true "$2"
-	else
-		t_skip "$T_NAME: $1" "jq is not installed"
-	fi
+	t_check "$1" t_jq_true "$2"
 }
 t_jq_true() { jq -s -e "$1" "$T_OUT" >/dev/null 2>&1; }
 
@@ -98,10 +79,6 @@ count() {
 # the SIP messages EXPECTED (as flow writes them), and nothing tshark finds
 # malformed or in error.
 t_pcap() {
-	if [ "$have_tshark" != yes ]; then
-		t_skip "$T_NAME: --pcap" "tshark is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
 	tp_what=$1 tp_want=$2
 	shift 2
 	tp_got=$(flow "$pcap" "$@")
@@ -153,7 +130,7 @@ call() {
 	port=$P_PORT
 	# shellcheck disable=SC2086 # one word per SIPp argument
 	if ! p_sipp "$d/call$ncall.log" "$c_scen" "$port" 1 "${proto:-udp}" $c_sargs; then
-		t_skip "$c_name" "$P_WHY"
+		t_fail "$c_name" "$P_WHY"
 		return 1
 	fi
 	c_pid=$P_PID
@@ -188,11 +165,9 @@ if call invite-answer "answered, held 1 s, BYE: exit 0" 0 -d 1; then
 	t_out_has "BYE sip:callee@127.0.0.1:$port;transport=UDP SIP/2.0"
 	t_pcap "INVITE 100 180 200 ACK BYE 200" \
 		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: the INVITE went to 127.0.0.1:$port" "127.0.0.1 $port" \
-			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
-				-T fields -E separator=' ' -e ip.dst -e udp.dstport 2>/dev/null)"
-	fi
+	t_eq "$T_NAME: --pcap: the INVITE went to 127.0.0.1:$port" "127.0.0.1 $port" \
+		"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
+			-T fields -E separator=' ' -e ip.dst -e udp.dstport 2>/dev/null)"
 fi
 
 if call invite-answer "-o json --codecs PCMA,telephone-event --rtp-port 4100: exit 0" 0 \
@@ -208,11 +183,9 @@ if call invite-answer "answered over TCP (-t tcp): exit 0" 0 -d 1 -t tcp; then
 	t_out_has "Via: SIP/2.0/TCP 127.0.0.1:"
 	t_pcap "the call over TCP" \
 		"INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_check "--pcap: as TCP segments to port $port" test "$(tshark -n -r "$pcap" \
-			-d "tcp.port==$port,sip" -Y "sip.Method == \"INVITE\" && tcp.dstport == $port" 2>/dev/null |
-			wc -l)" -eq 1
-	fi
+	t_check "--pcap: as TCP segments to port $port" test "$(tshark -n -r "$pcap" \
+		-d "tcp.port==$port,sip" -Y "sip.Method == \"INVITE\" && tcp.dstport == $port" 2>/dev/null |
+		wc -l)" -eq 1
 fi
 proto=
 
@@ -223,10 +196,8 @@ fi
 
 if call invite-200-retrans "a 200 repeated after its ACK is ACKed again: exit 0" 0 -nr -- -d 1; then
 	t_pcap "the call" "INVITE 200/INVITE ACK BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: two 200s to the INVITE" 2 "$(count "$pcap" "$port" 200/INVITE)"
-		t_eq "$T_NAME: --pcap: two ACKs" 2 "$(count "$pcap" "$port" ACK)"
-	fi
+	t_eq "$T_NAME: --pcap: two 200s to the INVITE" 2 "$(count "$pcap" "$port" 200/INVITE)"
+	t_eq "$T_NAME: --pcap: two ACKs" 2 "$(count "$pcap" "$port" ACK)"
 fi
 
 # Two phones of a forking proxy answer: the second 200 is ACKed in its own
@@ -234,22 +205,18 @@ fi
 if call invite-fork "a second 200 from another fork: ACK and BYE to it, exit 0" 0 -d 1; then
 	t_err_has "another fork answered too"
 	t_pcap "both answers" "INVITE 200/INVITE ACK ACK BYE 200/BYE BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: ACK each fork, BYE the second, then the first" \
-			"ACK 1 ACK 2 BYE 2 BYE 1" \
-			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
-				-T fields -E separator=' ' -e sip.Method -e sip.to.tag 2>/dev/null |
-				sed 's/ [0-9]*SIPpTag0\([12]\)[0-9]*$/ \1/' | tr '\n' ' ' | sed 's/ $//')"
-	fi
+	t_eq "$T_NAME: --pcap: ACK each fork, BYE the second, then the first" \
+		"ACK 1 ACK 2 BYE 2 BYE 1" \
+		"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" || sip.Method == "BYE"' \
+			-T fields -E separator=' ' -e sip.Method -e sip.to.tag 2>/dev/null |
+			sed 's/ [0-9]*SIPpTag0\([12]\)[0-9]*$/ \1/' | tr '\n' ' ' | sed 's/ $//')"
 fi
 # The same with a late offer: each fork's 200 offers, and each ACK answers.
 if call invite-fork "--no-sdp, two forks answer: both ACKs carry an answer, exit 0" 0 -d 1 --no-sdp; then
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: an INVITE without SDP, two ACKs with it" "0 2" \
-			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE" && sdp' 2>/dev/null |
-				wc -l) $(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" && sdp' \
-				2>/dev/null | wc -l)"
-	fi
+	t_eq "$T_NAME: --pcap: an INVITE without SDP, two ACKs with it" "0 2" \
+		"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE" && sdp' 2>/dev/null |
+			wc -l) $(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "ACK" && sdp' \
+			2>/dev/null | wc -l)"
 fi
 
 # --- failures, cancelled calls ---------------------------------------------------
@@ -289,7 +256,7 @@ if call invite-no-contact "a 200 without Contact, its SDP not SDP: warnings, exi
 	t_err_has "200 OK has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE go to the Request-URI"
 	t_err_has "the SDP of the 200 OK does not parse (RFC 4566)"
 	# The 200's body is malformed SDP on purpose: flow alone, not t_pcap.
-	[ "$have_tshark" = yes ] && t_eq "$T_NAME: --pcap holds the call" \
+	t_eq "$T_NAME: --pcap holds the call" \
 		"INVITE 200/INVITE ACK BYE 200/BYE" "$(flow "$pcap" "$port")"
 fi
 if call invite-no-totag "a 200 without a To tag: exit 7" 7 -d 0; then
@@ -315,7 +282,7 @@ ctrl_c_test() {
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/ctrlc.log" invite-ring "$port" 1; then
-		t_skip "Ctrl-C while ringing" "$P_WHY"
+		t_fail "Ctrl-C while ringing" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
@@ -355,7 +322,7 @@ ctrl_c_call_test() {
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/ctrlc2.log" invite-answer "$port" 1; then
-		t_skip "Ctrl-C during the call" "$P_WHY"
+		t_fail "Ctrl-C during the call" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
@@ -396,11 +363,9 @@ printf '%s\r\n' 'v=0' 'o=itest 7 7 IN IP4 127.0.0.1' 's=itest-own-offer' 'c=IN I
 if call invite-answer "--sdp FILE: exit 0" 0 -d 1 --sdp "$d/offer.sdp"; then
 	t_out_has "s=itest-own-offer"
 	t_out_has "m=audio 4242 RTP/AVP 0 101"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: the INVITE offers port 4242" 4242 \
-			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
-				-T fields -e sdp.media.port 2>/dev/null)"
-	fi
+	t_eq "$T_NAME: --pcap: the INVITE offers port 4242" 4242 \
+		"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sip.Method == "INVITE"' \
+			-T fields -e sdp.media.port 2>/dev/null)"
 fi
 t_run "--sdp with --no-sdp: usage, exit 2" 2 timeout 30 "$SIP" invite --sdp "$d/offer.sdp" \
 	--no-sdp "sip:callee@127.0.0.1:$port"
@@ -410,10 +375,8 @@ if call invite-100rel "183 with Require: 100rel: one PRACK, exit 0" 0 -d 1; then
 	t_out_has "RAck: 1 1 INVITE"
 	t_pcap "the PRACK before the 200" \
 		"INVITE 100/INVITE 183/INVITE PRACK 200/PRACK 200/INVITE ACK BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: the 183 came twice" 2 "$(count "$pcap" "$port" 183/INVITE)"
-		t_eq "$T_NAME: --pcap: one PRACK" 1 "$(count "$pcap" "$port" PRACK)"
-	fi
+	t_eq "$T_NAME: --pcap: the 183 came twice" 2 "$(count "$pcap" "$port" 183/INVITE)"
+	t_eq "$T_NAME: --pcap: one PRACK" 1 "$(count "$pcap" "$port" PRACK)"
 fi
 
 if call invite-busy "--no-100rel: exit 1 (486)" 1 --no-100rel; then
@@ -461,7 +424,7 @@ follow_test() {
 	p_free_port
 	tport=$P_PORT
 	if ! p_sipp "$d/target$tport.log" invite-answer "$tport" 1; then
-		t_skip "$1" "$P_WHY"
+		t_fail "$1" "$P_WHY"
 		return
 	fi
 	tpid=$P_PID
@@ -487,13 +450,11 @@ follow_test() {
 		t_pcap "the 302, its ACK, the INVITE to the dead port, then the call" \
 			"INVITE 302/INVITE ACK INVITE INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" \
 			"$port" "$f_dead" "$tport"
-		if [ "$have_tshark" = yes ]; then
-			# shellcheck disable=SC2046 # decode gives several arguments
-			t_eq "$T_NAME: --pcap: the INVITEs went to $port, $f_dead (q=0.9), $tport (q=0.4)" \
-				"$port $f_dead $tport" "$(tshark -n -r "$pcap" $(decode "$port" "$f_dead" "$tport") \
-					-Y 'sip.Method == "INVITE"' -T fields -e udp.dstport 2>/dev/null | uniq | tr '\n' ' ' |
-					sed 's/ $//')"
-		fi
+		# shellcheck disable=SC2046 # decode gives several arguments
+		t_eq "$T_NAME: --pcap: the INVITEs went to $port, $f_dead (q=0.9), $tport (q=0.4)" \
+			"$port $f_dead $tport" "$(tshark -n -r "$pcap" $(decode "$port" "$f_dead" "$tport") \
+				-Y 'sip.Method == "INVITE"' -T fields -e udp.dstport 2>/dev/null | uniq | tr '\n' ' ' |
+				sed 's/ $//')"
 	else
 		t_pcap "the 302, its ACK, then the call" \
 			"INVITE 302/INVITE ACK INVITE 100/INVITE 180/INVITE 200/INVITE ACK BYE 200/BYE" \
@@ -518,11 +479,9 @@ call invite-update-early "--update after a reliable 183: UPDATE in the early dia
 
 if call invite-late-offer "--no-sdp: the answer goes in the ACK, exit 0" 0 -d 1 --no-sdp; then
 	t_pcap "INVITE without SDP, ACK with it" "INVITE 200/INVITE ACK BYE 200/BYE" "$port"
-	if [ "$have_tshark" = yes ]; then
-		t_eq "$T_NAME: --pcap: SDP in the 200 and the ACK alone" "200 ACK" \
-			"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sdp' -T fields \
-				-e sip.Status-Code -e sip.Method 2>/dev/null | tr -d '\t' | tr '\n' ' ' | sed 's/ $//')"
-	fi
+	t_eq "$T_NAME: --pcap: SDP in the 200 and the ACK alone" "200 ACK" \
+		"$(tshark -n -r "$pcap" -d "udp.port==$port,sip" -Y 'sdp' -T fields \
+			-e sip.Status-Code -e sip.Method 2>/dev/null | tr -d '\t' | tr '\n' ' ' | sed 's/ $//')"
 fi
 
 call invite-far-reinvite "the far end's re-INVITE: 200 with SDP, exit 0" 0 -d 1 &&
@@ -542,7 +501,7 @@ ipv6_test() {
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/v6.log" invite-answer "$port" 1 udp -i ::1; then
-		t_skip "$T_NAME" "$P_WHY"
+		t_fail "$T_NAME" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
@@ -558,14 +517,10 @@ ipv6_test
 # comes at its end without --ladder.
 tty_test() {
 	T_NAME="a call on a terminal"
-	if ! t_have script; then
-		t_skip "$T_NAME" "script(1) is not installed"
-		return
-	fi
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/tty.log" invite-answer "$port" 1; then
-		t_skip "$T_NAME" "$P_WHY"
+		t_fail "$T_NAME" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
@@ -595,7 +550,7 @@ proxied_call() {
 	p_free_port
 	port=$P_PORT
 	if ! p_sipp "$d/proxied-$pc_proto.log" invite-proxied "$port" 1 udp -key kport "$kp"; then
-		t_skip "kamailio proxy over $pc_proto" "$P_WHY"
+		t_fail "kamailio proxy over $pc_proto" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
@@ -619,7 +574,6 @@ proxied_call() {
 		t_out_has "Route: <sip:127.0.0.1:$pc_port;transport=$pc_proto;r2=on;lr"
 		pc_routes="<kamailio-$pc_proto>,<kamailio-udp>"
 	fi
-	[ "$have_tshark" = yes ] || return
 	# Each: method, port sent to, Route, Request-URI.
 	t_eq "$T_NAME: --pcap: ACK and BYE over $pc_proto to Kamailio with its Route, for the SIPp callee" \
 		"ACK $pc_port $pc_routes sip:callee@127.0.0.1:$port BYE $pc_port $pc_routes sip:callee@127.0.0.1:$port" \
@@ -632,21 +586,17 @@ proxied_call() {
 }
 
 proxy_test() {
-	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
-		t_skip "kamailio proxy" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
 	p_free_port
 	kp=$P_PORT
 	p_free_port
 	ktls=$P_PORT
 	mkdir -p "$d/kam"
 	if ! p_certs "$d/kam"; then
-		t_skip "kamailio proxy over tls" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
+		t_fail "kamailio proxy over tls" "openssl could not make the certificates: $(tail -n 1 "$d/kam/openssl.log")"
 		ktls=
 	fi
 	if ! p_kamailio_proxy "$d/kam" "$kp" "$ktls"; then
-		t_skip "kamailio proxy" "$P_WHY"
+		t_fail "kamailio proxy" "$P_WHY"
 		return
 	fi
 	kpid=$P_PID

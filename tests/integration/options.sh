@@ -7,9 +7,10 @@
 # listen` probed by `sip options`, and a tshark capture that must decode as
 # SIP with nothing malformed; --pcap files over UDP, TCP, TLS and IPv6 that
 # tshark must read the same way, and a TLS capture on lo that the keys
-# SSLKEYLOGFILE logged must decrypt. Missing peers are installed once (Debian
-# packages); a peer that cannot be installed or started skips its tests
-# with the reason. Every peer is on a free port and stopped by its PID;
+# SSLKEYLOGFILE logged must decrypt. Missing peers are installed
+# (tests/deps.sh); one that does not start fails with the reason, and only
+# where they cannot be had at all (not Debian, no root) is the file skipped,
+# saying why; so is localhost where /etc/hosts does not name it. Every peer is on a free port and stopped by its PID;
 # every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
@@ -81,11 +82,7 @@ between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # t_jq DESCRIPTION FILTER: jq -e FILTER holds on the last stdout read as one
 # array of its JSON values (jq -s).
 t_jq() {
-	if [ "$have_jq" = yes ]; then
-		t_check "$1" t_jq_true "$2"
-	else
-		t_skip "$T_NAME: $1" "jq is not installed"
-	fi
+	t_check "$1" t_jq_true "$2"
 }
 t_jq_true() { jq -s -e "$1" "$T_OUT" >/dev/null 2>&1; }
 
@@ -120,10 +117,6 @@ pcap_pairs() {
 # ADDR:PORT each answered by a 200, as tshark sees them, and nothing that it
 # finds malformed or worth a warning (TCP analysis included).
 t_pcap() {
-	if [ "$have_tshark" != yes ]; then
-		t_skip "$T_NAME: --pcap file" "tshark is not installed"
-		return
-	fi
 	pcap_sip "$1" "$3" >"$d/pcap.txt"
 	t_check "tshark reads $4 OPTIONS to $2 port $3, each followed by its 200" \
 		pcap_pairs "$d/pcap.txt" "$2" "$3" "$4"
@@ -135,28 +128,16 @@ t_pcap() {
 	sed -n '1,6s/^/     | /p' "$d/pcap-bad.txt"
 }
 
-if ! "$SIP" options --help >/dev/null 2>&1; then
-	t_skip "sip options" "this sip has no options command yet"
-	t_done
-fi
-
-# Peers: install what is missing, once.
-if ! p_install kamailio kamailio-tls-modules sip-tester tshark openssl jq; then
-	printf '# %s\n' "$P_WHY"
-fi
+t_need "sip options against Kamailio and SIPp" kamailio kamailio-tls-modules \
+	sipp=sip-tester tshark openssl jq || t_done
 
 # Certificates for the TLS peers: a CA and a server certificate it signed.
 mkdir "$d/pki"
 certs=$d/pki
-if ! command -v openssl >/dev/null 2>&1 || ! p_certs "$certs"; then
-	printf '# openssl could not make the certificates: %s\n' "$(tail -n 1 "$certs/openssl.log" 2>/dev/null)"
-	certs=
+if ! p_certs "$certs"; then
+	t_fail "openssl makes the test certificates" "$(tail -n 1 "$certs/openssl.log")"
+	t_done
 fi
-
-have_jq=no
-command -v jq >/dev/null 2>&1 && have_jq=yes
-have_tshark=no
-command -v tshark >/dev/null 2>&1 && have_tshark=yes
 
 # A port nothing listens on, for ICMP port unreachable and refused TCP.
 p_free_port
@@ -172,10 +153,6 @@ t_faster "refused ends the probe at once" 3000
 
 # --- sip listen, probed by sip options ---------------------------------------
 listen_tests() {
-	if ! "$SIP" listen --help >/dev/null 2>&1; then
-		t_skip "sip listen" "this sip has no listen command yet"
-		return
-	fi
 	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 2 --pcap "$d/listen.pcap"
 	lpid=$P_PID
 	if ! p_wait_text "$d/listen.log" "listening on" "$lpid" 50; then
@@ -228,10 +205,6 @@ listen_tests() {
 	t_pcap "$d/listen.pcap" 127.0.0.1 "$lport" 2
 
 	# TLS: sip listen --tls with the test's certificate.
-	if [ -z "$certs" ]; then
-		t_skip "sip listen --tls" "no certificates"
-		return
-	fi
 	p_start "$d/listen-tls.log" "$SIP" listen 127.0.0.1:0 --count 1 --tls \
 		--cert "$certs/server.pem" --key "$certs/server.key"
 	lpid=$P_PID
@@ -255,34 +228,22 @@ listen_tests
 
 # --- Kamailio ----------------------------------------------------------------
 kamailio_tests() {
-	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
-		t_skip "kamailio" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
-	if [ -z "$certs" ]; then
-		t_skip "kamailio" "openssl could not make the certificates"
-		return
-	fi
 	p_free_port
 	kp=$P_PORT
 	p_free_port
 	ktls=$P_PORT
 	if ! p_kamailio "$certs" "$kp" "$ktls"; then
-		t_skip "kamailio" "$P_WHY"
+		t_fail "kamailio" "$P_WHY"
 		return
 	fi
 	kpid=$P_PID
 
 	# A capture of the UDP, TCP and IPv6 probes, for tshark to judge.
 	tpid=
-	if command -v tshark >/dev/null 2>&1; then
-		if p_tshark "$d/kam.pcap" "$kp"; then
-			tpid=$P_PID
-		else
-			t_skip "tshark capture" "$P_WHY"
-		fi
+	if p_tshark "$d/kam.pcap" "$kp"; then
+		tpid=$P_PID
 	else
-		t_skip "tshark capture" "tshark is not installed${P_WHY:+ ($P_WHY)}"
+		t_fail "tshark capture" "$P_WHY"
 	fi
 
 	t_run "kamailio, udp" 0 sipc options "127.0.0.1:$kp"
@@ -421,12 +382,8 @@ pcap_tests() {
 	t_pcap "$d/tls.pcap" 127.0.0.1 "$ktls" 1
 
 	# SSLKEYLOGFILE: the real TLS on lo, decrypted with the keys sip logged.
-	if [ "$have_tshark" != yes ]; then
-		t_skip "SSLKEYLOGFILE" "tshark is not installed"
-		return
-	fi
 	if ! p_tshark "$d/tls-lo.pcap" "$ktls"; then
-		t_skip "SSLKEYLOGFILE" "$P_WHY"
+		t_fail "SSLKEYLOGFILE" "$P_WHY"
 		return
 	fi
 	tpid=$P_PID
@@ -450,7 +407,6 @@ pcap_tests() {
 
 # t_json_lines FILE: every line of FILE is one JSON value.
 t_json_lines() {
-	[ "$have_jq" = yes ] || return 0
 	[ "$(jq -c . "$1" 2>/dev/null | wc -l)" -eq "$(wc -l <"$1")" ]
 }
 
@@ -461,15 +417,10 @@ kamailio_tests
 
 # --- SIPp --------------------------------------------------------------------
 sipp_tests() {
-	if ! command -v sipp >/dev/null 2>&1; then
-		t_skip "sipp" "sipp is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
-
 	# 200 with Allow and Supported; SIPp checks the request (exit 1 if not).
 	p_free_port
 	if ! p_sipp "$d/s200.log" uas-200 "$P_PORT" 2; then
-		t_skip "sipp uas-200" "$P_WHY"
+		t_fail "sipp uas-200" "$P_WHY"
 	else
 		spid=$P_PID
 		t_run "sipp 200: exit 0" 0 sipc options "127.0.0.1:$P_PORT"
@@ -492,7 +443,7 @@ sipp_tests() {
 	# 404: exit 1, or 0 when --expect names it.
 	p_free_port
 	if ! p_sipp "$d/s404.log" uas-404 "$P_PORT" 4; then
-		t_skip "sipp uas-404" "$P_WHY"
+		t_fail "sipp uas-404" "$P_WHY"
 	else
 		spid=$P_PID
 		t_run "sipp 404: exit 1" 1 sipc options "127.0.0.1:$P_PORT"
@@ -506,7 +457,7 @@ sipp_tests() {
 	# An answer only after the third copy: retransmission must get it.
 	p_free_port
 	if ! p_sipp "$d/late.log" uas-late "$P_PORT" 3; then
-		t_skip "sipp uas-late" "$P_WHY"
+		t_fail "sipp uas-late" "$P_WHY"
 	else
 		spid=$P_PID
 		t_timed "sipp answers after 2 lost copies, --t1 100: exit 0" 0 \
@@ -526,7 +477,7 @@ sipp_tests() {
 	# No answer at all: exit 3 at the timeout, after Timer E retransmissions.
 	p_free_port
 	if ! p_sipp "$d/silent.log" uas-silent "$P_PORT" 1; then
-		t_skip "sipp uas-silent" "$P_WHY"
+		t_fail "sipp uas-silent" "$P_WHY"
 	else
 		spid=$P_PID
 		t_timed "sipp never answers, --t1 50 --timeout 2: exit 3" 3 \
@@ -544,7 +495,7 @@ sipp_tests() {
 	# failure (exit 7), not as silence.
 	p_free_port
 	if ! p_sipp "$d/garbled.log" uas-garbled "$P_PORT" 10; then
-		t_skip "sipp uas-garbled" "$P_WHY"
+		t_fail "sipp uas-garbled" "$P_WHY"
 	else
 		spid=$P_PID
 		t_run "sipp answers what does not parse, --timeout 1: exit 7" 7 \
@@ -569,7 +520,7 @@ sipp_tests() {
 	# is for UDP alone), still exit 3 at the timeout.
 	p_free_port
 	if ! p_sipp "$d/silent-tcp.log" uas-silent "$P_PORT" 1 tcp; then
-		t_skip "sipp uas-silent over tcp" "$P_WHY"
+		t_fail "sipp uas-silent over tcp" "$P_WHY"
 	else
 		spid=$P_PID
 		t_timed "sipp never answers over tcp, --timeout 2: exit 3" 3 \

@@ -10,8 +10,9 @@
 # stale=true challenge with a new nonce, and one 401 with two challenges
 # (MD5 and SHA-256) where the stronger must be answered; each checks that the
 # retry keeps Call-ID and From tag and counts CSeq up. Missing peers are
-# installed once (Debian packages); a peer that cannot be installed or
-# started skips its tests with the reason. Every peer is on a free port and
+# installed (tests/deps.sh); one that does not start fails with the reason,
+# and only where they cannot be had at all (not Debian, no root) is the file
+# skipped, saying why. Every peer is on a free port and
 # stopped by its PID; every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
@@ -30,11 +31,7 @@ nopass() { env -u SIP_PASSWORD "$@"; }
 # t_jq DESCRIPTION FILTER: jq -e FILTER holds on the last stdout read as one
 # array of its JSON values (jq -s).
 t_jq() {
-	if [ "$have_jq" = yes ]; then
-		t_check "$1" t_jq_true "$2"
-	else
-		t_skip "$T_NAME: $1" "jq is not installed"
-	fi
+	t_check "$1" t_jq_true "$2"
 }
 t_jq_true() { jq -s -e "$1" "$T_OUT" >/dev/null 2>&1; }
 
@@ -73,30 +70,17 @@ pcap_exchange() {
 t_no_secret() { t_check "the password is not in the output" t_lacks_both "$1"; }
 t_lacks_both() { ! grep -qF -e "$1" "$T_OUT" "$T_ERR"; }
 
-if ! "$SIP" register --help >/dev/null 2>&1; then
-	t_skip "sip register" "this sip has no register command yet"
-	t_done
-fi
-
-# Peers: install what is missing, once.
-if ! p_install kamailio sip-tester jq; then
-	printf '# %s\n' "$P_WHY"
-fi
-have_jq=no
-command -v jq >/dev/null 2>&1 && have_jq=yes
+t_need "sip register against Kamailio and SIPp" kamailio sipp=sip-tester tshark jq \
+	script=bsdutils || t_done
 
 # --- Kamailio as a registrar -------------------------------------------------
 kamailio_tests() {
-	if ! p_installed kamailio || ! command -v kamailio >/dev/null 2>&1; then
-		t_skip "kamailio registrar" "kamailio is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
 	P_USERS="alice:secret bob:other"
 	mkdir "$d/kam"
 	p_free_port
 	kp=$P_PORT
 	if ! p_kamailio_registrar "$d/kam" "$kp"; then
-		t_skip "kamailio registrar" "$P_WHY"
+		t_fail "kamailio registrar" "$P_WHY"
 		return
 	fi
 	kpid=$P_PID
@@ -219,7 +203,7 @@ kamailio_tests() {
 		sipc register -o json -u alice -t tcp -e 60 -l "127.0.0.1:$l4" "$aor"
 	t_jq "sent from port $l4" "$SENT | all(.[]; .local == \"127.0.0.1:$l4\")"
 	tcp_uri=
-	[ "$have_jq" = yes ] && tcp_uri=$(jq -r 'select(.bindings) | .bindings[] | select(.ours) | .uri' "$T_OUT")
+	tcp_uri=$(jq -r 'select(.bindings) | .bindings[] | select(.ours) | .uri' "$T_OUT")
 	t_run "--unregister -t tcp -l 127.0.0.1:PORT" 0 \
 		sipc register -o json -u alice -t tcp --unregister -l "127.0.0.1:$l4" "$aor"
 	t_jq "the binding the first run made (${tcp_uri:-?}) is gone" \
@@ -227,16 +211,12 @@ kamailio_tests() {
 	# --pcap: the challenge and the answer to it on one connection, as
 	# tshark reads them, whatever -q leaves out of stdout.
 	t_run "--pcap, tcp, -q" 0 sipc register -q -u alice -t tcp -e 60 --pcap "$d/reg.pcap" "$aor"
-	if t_have tshark; then
-		t_eq "$T_NAME: tshark reads REGISTER, 401, REGISTER, 200 (> to port $kp, < from it)" \
-			"REGISTER> 401< REGISTER> 200<" "$(pcap_exchange "$d/reg.pcap" "$kp")"
-		tshark -n -r "$d/reg.pcap" -d "tcp.port==$kp,sip" \
-			-Y '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' \
-			>"$d/reg-bad.txt" 2>"$d/tshark.err"
-		t_check "nothing malformed, no warning" test ! -s "$d/reg-bad.txt"
-	else
-		t_skip "$T_NAME: tshark" "tshark is not installed"
-	fi
+	t_eq "$T_NAME: tshark reads REGISTER, 401, REGISTER, 200 (> to port $kp, < from it)" \
+		"REGISTER> 401< REGISTER> 200<" "$(pcap_exchange "$d/reg.pcap" "$kp")"
+	tshark -n -r "$d/reg.pcap" -d "tcp.port==$kp,sip" \
+		-Y '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' \
+		>"$d/reg-bad.txt" 2>"$d/tshark.err"
+	t_check "nothing malformed, no warning" test ! -s "$d/reg-bad.txt"
 	t_run "clean up the tcp bindings" 0 sipc register -q -u alice --unregister-all "$aor"
 
 	# Credentials: wrong, missing, from a file, a prompt, another user.
@@ -265,20 +245,16 @@ kamailio_tests() {
 	# The prompt, on a terminal script(1) gives it: no echo, and the typed
 	# password goes in a second after the start (the prompt flushes
 	# what was typed before it).
-	if t_have script; then
-		T_NAME="password from the terminal prompt"
-		(
-			sleep 1
-			printf 'secret\n'
-		) | nopass timeout 30 script -qec "'$SIP' register -o pretty -u alice -l 127.0.0.1:$l1 -e 60 '$aor'" \
-			/dev/null >"$T_OUT" 2>"$T_ERR"
-		t_eq "$T_NAME: exit 0" 0 "$?"
-		t_out_has "Password for alice@127.0.0.1:"
-		t_out_has "registered <sip:alice@127.0.0.1> for 60 s"
-		t_no_secret secret
-	else
-		t_skip "password from the terminal prompt" "script(1) is not installed"
-	fi
+	T_NAME="password from the terminal prompt"
+	(
+		sleep 1
+		printf 'secret\n'
+	) | nopass timeout 30 script -qec "'$SIP' register -o pretty -u alice -l 127.0.0.1:$l1 -e 60 '$aor'" \
+		/dev/null >"$T_OUT" 2>"$T_ERR"
+	t_eq "$T_NAME: exit 0" 0 "$?"
+	t_out_has "Password for alice@127.0.0.1:"
+	t_out_has "registered <sip:alice@127.0.0.1> for 60 s"
+	t_no_secret secret
 	t_run "bob's address with bob's password" 0 \
 		env SIP_PASSWORD=other timeout 30 "$SIP" register -o pretty -u bob "sip:bob@127.0.0.1:$kp"
 	t_out_has "registered <sip:bob@127.0.0.1>"
@@ -335,7 +311,7 @@ kamailio_tests() {
 	p_free_port
 	kp=$P_PORT
 	if ! p_kamailio_registrar "$d/kam256" "$kp" WITH_SHA256; then
-		t_skip "kamailio SHA-256" "$P_WHY"
+		t_fail "kamailio SHA-256" "$P_WHY"
 		return
 	fi
 	kpid=$P_PID
@@ -373,7 +349,7 @@ sipp_case() {
 	shift
 	p_free_port
 	if ! p_sipp "$d/$sc_scen.log" "$sc_scen" "$P_PORT" 1; then
-		t_skip "$sc_name" "$P_WHY"
+		t_fail "$sc_name" "$P_WHY"
 		return 1
 	fi
 	sc_pid=$P_PID
@@ -397,7 +373,7 @@ sipp_case() {
 keep_lost_test() {
 	p_free_port
 	if ! p_sipp "$d/lost.log" uas-refresh-lost "$P_PORT" 1; then
-		t_skip "--keep, a lost refresh" "$P_WHY"
+		t_fail "--keep, a lost refresh" "$P_WHY"
 		return
 	fi
 	lpid=$P_PID
@@ -434,10 +410,6 @@ keep_lost_test() {
 
 sipp_tests() {
 	sipp_rc=0
-	if ! command -v sipp >/dev/null 2>&1; then
-		t_skip "sipp" "sipp is not installed${P_WHY:+ ($P_WHY)}"
-		return
-	fi
 	if sipp_case uas-407 "407 Proxy-Authenticate: answered with Proxy-Authorization" 0 \
 		SIP_PASSWORD=secret -- -u alice; then
 		t_jq "the retry carries Proxy-Authorization, no Authorization" \

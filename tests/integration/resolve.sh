@@ -2,7 +2,7 @@
 # resolve.sh - `sip resolve` against dnsmasq on a free loopback port: NAPTR
 # order, SRV priority, A and AAAA, SRV without NAPTR, A alone, a name with
 # nothing, the port and ;transport= short-cuts, JSON, and the exit codes.
-# Installs dnsmasq when it is missing and this runs as root; skips otherwise.
+# Installs dnsmasq (the program, not the service) when it is missing.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -10,16 +10,7 @@ PATH=$PATH:/usr/sbin:/sbin
 dns_pid=
 trap 'if [ -n "$dns_pid" ]; then kill "$dns_pid" 2>/dev/null; fi; rm -rf "$T_TMP"' EXIT
 
-if ! t_have dnsmasq && [ "$(id -u)" -eq 0 ]; then
-	apt-get update -q >/dev/null 2>&1
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q dnsmasq >/dev/null 2>&1
-	# The package may start a system service; this test runs its own.
-	systemctl stop dnsmasq 2>/dev/null
-fi
-if ! t_have dnsmasq; then
-	t_skip "sip resolve against dnsmasq" "dnsmasq is not installed and cannot be"
-	t_done
-fi
+t_need "sip resolve against dnsmasq" dnsmasq=dnsmasq-base ss=iproute2 jq || t_done
 
 # in_use PORT: something listens on UDP PORT.
 in_use() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
@@ -121,11 +112,7 @@ t_out_has '"target":"sip:example.test"'
 t_out_has '{"transport":"TCP","address":"127.0.0.1","port":5060,"name":"sip1.example.test"}'
 t_out_has '{"transport":"TCP","address":"::1","port":5060,"name":"sip1.example.test"}'
 t_out_lacks '"error"'
-if t_have jq; then
-	t_check "jq reads it" sh -c "jq -e '(.targets | length) == 4 and .targets[3].transport == \"UDP\" and (.steps | length) > 5' <'$T_OUT' >/dev/null"
-else
-	t_skip "jq reads it" "jq is not installed"
-fi
+t_check "jq reads it" sh -c "jq -e '(.targets | length) == 4 and .targets[3].transport == \"UDP\" and (.steps | length) > 5' <'$T_OUT' >/dev/null"
 
 t_run "SRV without NAPTR" 0 resolve -o raw srv.test
 t_out_has 'no NAPTR for srv.test; trying SRV'

@@ -4,7 +4,7 @@
 # after tests/lib.sh:
 #
 #   . "$(dirname "$0")/lib/peers.sh"
-#   p_install kamailio sip-tester          # installs what is missing, once
+#   t_need "kamailio" kamailio sipp=sip-tester  # installs what is missing
 #   p_free_port; port=$P_PORT              # a UDP+TCP port free on loopback
 #   p_start kamailio "$T_TMP/k.log" kamailio -DD -E -f ...   # PID in $P_PID
 #   p_wait_listen udp "$port" "$P_PID" 50  # until it listens (tenths of s)
@@ -19,7 +19,6 @@ PATH=$PATH:/usr/sbin:/sbin
 P_PIDS=
 P_PORTS=
 P_LIFETIME=${P_LIFETIME:-110}
-P_UPDATED=
 P_WHY=
 
 # p_cleanup: stops every peer still running; the EXIT trap.
@@ -30,70 +29,6 @@ p_cleanup() {
 	P_PIDS=
 }
 trap 'p_cleanup; rm -rf "$T_TMP"' EXIT
-
-# p_installed PKG: true when the Debian package is installed.
-p_installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
-
-# p_install PKG...: installs the missing ones (one apt-get update first, only
-# when something is missing). Returns 1 with the reason in $P_WHY when some
-# package is still missing afterwards.
-p_install() {
-	P_WHY=
-	p_missing=
-	for p_pkg in "$@"; do
-		p_installed "$p_pkg" || p_missing="$p_missing $p_pkg"
-	done
-	[ -n "$p_missing" ] || return 0
-	if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
-		P_WHY="not a Debian system; missing:$p_missing"
-		return 1
-	fi
-	if [ "$(id -u)" -eq 0 ]; then
-		p_sudo=
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		p_sudo=sudo
-	else
-		P_WHY="need root or sudo to install$p_missing"
-		return 1
-	fi
-	printf '# installing%s\n' "$p_missing"
-	if [ -z "$P_UPDATED" ]; then
-		$p_sudo apt-get update -q >>"$T_TMP/apt.log" 2>&1
-		P_UPDATED=1
-	fi
-	# Wireshark's question about a setuid dumpcap: no (the tests run as root).
-	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
-		$p_sudo debconf-set-selections 2>/dev/null
-	# shellcheck disable=SC2086 # one word per package
-	$p_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $p_missing \
-		>>"$T_TMP/apt.log" 2>&1
-	case " $p_missing " in
-	*" kamailio "*) p_no_service kamailio ;;
-	esac
-	p_left=
-	for p_pkg in $p_missing; do
-		p_installed "$p_pkg" || p_left="$p_left $p_pkg"
-	done
-	if [ -n "$p_left" ]; then
-		P_WHY="apt-get install failed for$p_left: $(tail -n 1 "$T_TMP/apt.log")"
-		return 1
-	fi
-}
-
-# p_no_service NAME: stops and disables the Debian service a package just
-# installed started (the tests run their own instance on their own ports).
-p_no_service() {
-	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-		$p_sudo systemctl stop "$1" >/dev/null 2>&1
-		$p_sudo systemctl disable "$1" >/dev/null 2>&1
-	elif [ -x "/etc/init.d/$1" ]; then
-		$p_sudo "/etc/init.d/$1" stop >/dev/null 2>&1
-		$p_sudo update-rc.d "$1" disable >/dev/null 2>&1
-	fi
-	return 0
-}
 
 # p_now_ms: milliseconds on a clock that only moves forward (uptime).
 p_now_ms() {
@@ -433,3 +368,7 @@ p_kamailio_proxy() {
 		return 1
 	fi
 }
+
+# What every peer needs: ss finds free ports and sees peers listen, ps and
+# pgrep follow them.
+t_need "peers on loopback" ss=iproute2 ps=procps pgrep=procps || t_done
