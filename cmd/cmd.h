@@ -12,25 +12,25 @@
 /* Exit codes, the same for every subcommand (sip(1), EXIT STATUS). */
 enum {
 	EXIT_OK = 0,
-	EXIT_RESPONSE = 1,  /* a final response outside 2xx */
-	EXIT_USAGE = 2,     /* bad option, argument or URI */
+	EXIT_RESPONSE = 1, /* a final response outside 2xx */
+	EXIT_USAGE = 2,    /* bad option, argument or URI */
 	EXIT_TIMEOUT = 3,
 	EXIT_TRANSPORT = 4,
 	EXIT_DNS = 5,
 	EXIT_AUTH = 6,
-	EXIT_PROTOCOL = 7,  /* a message could not be parsed or is invalid */
+	EXIT_PROTOCOL = 7, /* a message could not be parsed or is invalid */
 	EXIT_INTERNAL = 8,
 };
 
 /* One option of a subcommand: the single source for getopt_long, --help,
  * the man page test and `sip __complete`. */
 struct cmd_opt {
-	int key;             /* returned by cmd_getopt; unique within a command */
-	const char *name;    /* long name, without "--" */
-	char short_name;     /* 0: none */
-	const char *arg;     /* metavariable ("FORMAT"); NULL for a flag */
+	int key;          /* returned by cmd_getopt; unique within a command */
+	const char *name; /* long name, without "--" */
+	char short_name;  /* 0: none */
+	const char *arg;  /* metavariable ("FORMAT"); NULL for a flag */
 	const char *help;
-	const char *values;  /* space-separated values to complete, or NULL */
+	const char *values; /* space-separated values to complete, or NULL */
 };
 
 /* Groups of shared options a command accepts, parsed by cmd_common_opt. */
@@ -46,10 +46,10 @@ struct cmd {
 	const char *name;
 	int (*fn)(const struct cmd *self, int argc, char **argv);
 	const char *summary;
-	const char *usage;      /* after "sip NAME ": "[options] [FILE...]" */
+	const char *usage;          /* after "sip NAME ": "[options] [FILE...]" */
 	const struct cmd_opt *opts; /* ends with a zero entry */
-	unsigned groups;        /* CMD_OPTS_* */
-	const char *args;       /* what positional arguments complete to: "file", "host", NULL */
+	unsigned groups;            /* CMD_OPTS_* */
+	const char *args; /* what positional arguments complete to: "file", "host", NULL */
 };
 
 /* Keys of the shared options; a command's own keys stay below 1000. */
@@ -96,14 +96,14 @@ struct cmd_common {
 	int family;             /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	/* CMD_OPTS_NET */
 	const char *proxy;
-	int transport;          /* enum sip_tp, or -1: as the target says */
-	const char *local;      /* ADDR[:PORT] */
-	uint64_t timeout_us;    /* 0: Timer F's 64*T1 */
-	uint64_t t1_us;         /* 0: 500 ms */
+	int transport;       /* enum sip_tp, or -1: as the target says */
+	const char *local;   /* ADDR[:PORT] */
+	uint64_t timeout_us; /* 0: Timer F's 64*T1 */
+	uint64_t t1_us;      /* 0: 500 ms */
 	const char *headers[CMD_MAX_HEADERS];
 	size_t nheaders;
 	const char *from, *to, *contact, *user_agent;
-	int max_forwards;       /* -1: default */
+	int max_forwards; /* -1: default */
 	const char *ca_file;
 	bool insecure;
 	/* CMD_OPTS_CAPTURE */

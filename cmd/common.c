@@ -87,8 +87,10 @@ static const struct cmd_opt dns_opts[] = {
 /* CMD_OPTS_AUTH: who we are when challenged. The password comes from
  * SIP_PASSWORD, a file or a prompt: ps(1) shows arguments to everyone. */
 static const struct cmd_opt auth_opts[] = {
-	{OPT_USER, "user", 'u', "USER", "user name to authenticate as (password: SIP_PASSWORD, "
-                                        "--password-file or a prompt)", NULL},
+	{OPT_USER, "user", 'u', "USER",
+         "user name to authenticate as (password: SIP_PASSWORD, "
+         "--password-file or a prompt)",
+         NULL},
 	{OPT_AUTH_USER, "auth-user", 0, "NAME", "authentication name, when it differs from --user",
          NULL},
 	{OPT_PASSWORD_FILE, "password-file", 0, "FILE", "read the password from FILE's first line",
@@ -341,7 +343,8 @@ static int parse_seconds(const struct cmd *c, const char *name, const char *s, d
 	errno = 0;
 	double v = strtod(s, &end);
 	if (end == s || *end || errno || !(v > 0) || v > max_s) {
-		cmd_error(c, "bad value '%s' for %s: expected seconds from 0 to %g", s, name, max_s);
+		cmd_error(c, "bad value '%s' for %s: expected seconds from 0 to %g", s, name,
+		          max_s);
 		see_help(c);
 		return -2;
 	}
@@ -593,8 +596,10 @@ int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct si
 {
 	int err = sip_resolver_new(rp, loop, cc->dns_server);
 	if (err == SIP_EHOST || err == SIP_EPORT) {
-		cmd_error(c, "bad value '%s' for --dns-server: expected an IP address and an optional port",
-		          cc->dns_server);
+		cmd_error(
+			c,
+			"bad value '%s' for --dns-server: expected an IP address and an optional port",
+			cc->dns_server);
 		see_help(c);
 		return EXIT_USAGE;
 	}

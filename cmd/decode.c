@@ -11,7 +11,7 @@ enum { OPT_STREAM = 1, OPT_STRICT };
 
 const struct cmd_opt decode_opts[] = {
 	{OPT_STREAM, "stream", 's', NULL,
-	 "read several messages per input, framed by Content-Length as on TCP", NULL},
+         "read several messages per input, framed by Content-Length as on TCP", NULL},
 	{OPT_STRICT, "strict", 0, NULL, "count warnings as errors (exit 7)", NULL},
 	{0},
 };
@@ -114,10 +114,11 @@ static size_t decode_one(struct decode *dc, struct sip_msg *msg, const char *buf
 	}
 	struct sip_diag d = {.line = msg->err_line, .severity = SIP_SEV_ERROR};
 	if (err == SIP_EAGAIN)
-		snprintf(d.text, sizeof d.text, "incomplete message: %zu bytes at the end of the input",
-		         len);
+		snprintf(d.text, sizeof d.text,
+		         "incomplete message: %zu bytes at the end of the input", len);
 	else
-		snprintf(d.text, sizeof d.text, "%s", msg->err_text[0] ? msg->err_text : sip_strerror(err));
+		snprintf(d.text, sizeof d.text, "%s",
+		         msg->err_text[0] ? msg->err_text : sip_strerror(err));
 	emit(dc, NULL, (struct sip_str){buf, len}, source, &d, 1);
 	return 0;
 }
@@ -186,12 +187,8 @@ int cmd_decode(const struct cmd *self, int argc, char **argv)
 	int key;
 	while ((key = cmd_getopt(self, &dc.common, argc, argv, &arg)) >= 0) {
 		switch (key) {
-		case OPT_STREAM:
-			dc.stream = true;
-			break;
-		case OPT_STRICT:
-			dc.strict = true;
-			break;
+		case OPT_STREAM: dc.stream = true; break;
+		case OPT_STRICT: dc.strict = true; break;
 		}
 	}
 	if (key == -3)

@@ -28,23 +28,26 @@ enum {
 };
 
 const struct cmd_opt invite_opts[] = {
-	{OPT_CODECS, "codecs", 0, "LIST", "audio codecs to offer, in order (default PCMU,PCMA,telephone-event)",
-	 "PCMU PCMA G722 G729 GSM opus telephone-event"},
+	{OPT_CODECS, "codecs", 0, "LIST",
+         "audio codecs to offer, in order (default PCMU,PCMA,telephone-event)",
+         "PCMU PCMA G722 G729 GSM opus telephone-event"},
 	{OPT_RTP_PORT, "rtp-port", 0, "PORT", "RTP port in the offer (default 4000)", NULL},
 	{OPT_SDP, "sdp", 0, "FILE", "offer the SDP body in FILE as it is", NULL},
-	{OPT_NO_SDP, "no-sdp", 0, NULL, "late offer: no body; the 2xx's offer is answered in the ACK",
-	 NULL},
+	{OPT_NO_SDP, "no-sdp", 0, NULL,
+         "late offer: no body; the 2xx's offer is answered in the ACK", NULL},
 	{OPT_DURATION, "duration", 'd', "SECONDS",
-	 "hold the answered call this long, then BYE (default: until Ctrl-C)", NULL},
-	{OPT_RING_TIMEOUT, "ring-timeout", 'r', "SECONDS", "CANCEL when unanswered by then (default 60)",
-	 NULL},
+         "hold the answered call this long, then BYE (default: until Ctrl-C)", NULL},
+	{OPT_RING_TIMEOUT, "ring-timeout", 'r', "SECONDS",
+         "CANCEL when unanswered by then (default 60)", NULL},
 	{OPT_FOLLOW, "follow", 0, NULL, "3xx: call the Contacts in q order", NULL},
-	{OPT_UPDATE, "update", 0, NULL, "send an UPDATE with a new offer in the early or confirmed dialog",
-	 NULL},
-	{OPT_REINVITE, "reinvite", 0, NULL, "put the call on hold with a re-INVITE (a=sendonly)", NULL},
-	{OPT_NO_100REL, "no-100rel", 0, NULL, "do not offer reliable provisional responses (100rel)",
-	 NULL},
-	{OPT_LADDER, "ladder", 0, NULL, "print the exchange as a sequence diagram at the end", NULL},
+	{OPT_UPDATE, "update", 0, NULL,
+         "send an UPDATE with a new offer in the early or confirmed dialog", NULL},
+	{OPT_REINVITE, "reinvite", 0, NULL, "put the call on hold with a re-INVITE (a=sendonly)",
+         NULL},
+	{OPT_NO_100REL, "no-100rel", 0, NULL,
+         "do not offer reliable provisional responses (100rel)", NULL},
+	{OPT_LADDER, "ladder", 0, NULL, "print the exchange as a sequence diagram at the end",
+         NULL},
 	{0},
 };
 
@@ -52,7 +55,7 @@ enum phase { CALLING, RINGING, CANCELLING, CONFIRMED, ENDING, DONE };
 
 #define MAX_EARLY 4
 #define MAX_REDIRECTS 8 /* Contacts of one 3xx */
-#define MAX_ATTEMPTS 16  /* INVITEs to redirected targets, in all */
+#define MAX_ATTEMPTS 16 /* INVITEs to redirected targets, in all */
 #define MAX_INFLIGHT 4
 #define MAX_JOBS 4
 #define MAX_SDP_FILE 16384
@@ -69,7 +72,7 @@ struct early {
  * answered too (RFC 3261 §13.2.2.4). */
 struct fork {
 	struct sip_dialog *d;
-	struct probe_ack ack; /* sent again when its 2xx is */
+	struct probe_ack ack;  /* sent again when its 2xx is */
 	struct sip_buf answer; /* to the offer of its 2xx, when the INVITE had none */
 };
 
@@ -109,7 +112,7 @@ struct call {
 	size_t sdp_user_len;
 	struct sip_buf offer;
 	struct sip_buf ack_body; /* a late offer's answer */
-	uint64_t sdp_session; /* o= keeps it, and bumps the version, for every re-offer */
+	uint64_t sdp_session;    /* o= keeps it, and bumps the version, for every re-offer */
 	uint64_t sdp_version;
 	char media_addr[64];
 	/* the INVITE and its dialogs */
@@ -197,7 +200,8 @@ static bool has_sdp(const struct sip_msg *m)
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
 	struct sip_ctype ct;
 	return m->body.len && h && sip_ctype_parse(&ct, h->value) == 0 &&
-	       sip_str_ieq(ct.type, SIP_STR("application")) && sip_str_ieq(ct.subtype, SIP_STR("sdp"));
+	       sip_str_ieq(ct.type, SIP_STR("application")) &&
+	       sip_str_ieq(ct.subtype, SIP_STR("sdp"));
 }
 
 /* Our offer, a new version of it each time, into out. */
@@ -248,9 +252,11 @@ static void note_media(struct call *c, const struct sip_msg *m)
 			return;
 		c->sdp_warned = true;
 		if (m->is_request)
-			cmd_warn(c->cmd, "the SDP of the %.*s %s", SIP_STR_FMT(m->method_name), why);
+			cmd_warn(c->cmd, "the SDP of the %.*s %s", SIP_STR_FMT(m->method_name),
+			         why);
 		else
-			cmd_warn(c->cmd, "the SDP of the %u %.*s %s", m->status, SIP_STR_FMT(m->reason), why);
+			cmd_warn(c->cmd, "the SDP of the %u %.*s %s", m->status,
+			         SIP_STR_FMT(m->reason), why);
 		return;
 	}
 	const struct sip_sdp_media *md = &sdp.media[0];
@@ -308,13 +314,16 @@ static void run_jobs(struct call *c)
 		if (c->cc.proxy) {
 			c->hop = c->dest;
 		} else if (sip_dialog_next_hop(job.d, next, sizeof next) < 0) {
-			cmd_error(c->cmd, "the dialog's next hop is longer than %zu bytes", sizeof next - 1);
+			cmd_error(c->cmd, "the dialog's next hop is longer than %zu bytes",
+			          sizeof next - 1);
 			c->njobs = 0;
 			end_call(c, EXIT_PROTOCOL);
 			return;
 		} else if (!is_sip_uri(next)) {
-			cmd_error(c->cmd, "the dialog's next hop '%s' (a Contact or Record-Route) is not a "
-			          "sip: or sips: URI", next);
+			cmd_error(c->cmd,
+			          "the dialog's next hop '%s' (a Contact or Record-Route) is not a "
+			          "sip: or sips: URI",
+			          next);
 			c->njobs = 0;
 			end_call(c, EXIT_PROTOCOL);
 			return;
@@ -365,10 +374,11 @@ static struct probe **free_slot(struct call *c)
 	return NULL;
 }
 
-static int send_in_dialog(struct call *c, struct sip_dialog *d, enum sip_method m, probe_done_h *done,
-                          const char *extra, const struct sip_buf *body)
+static int send_in_dialog(struct call *c, struct sip_dialog *d, enum sip_method m,
+                          probe_done_h *done, const char *extra, const struct sip_buf *body)
 {
-	static const struct sip_build_hdr allow = {"Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS"};
+	static const struct sip_build_hdr allow = {
+		"Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS"};
 	struct sip_build_hdr hdrs[2];
 	size_t nh = 0;
 	/* Only a target refresh (re-INVITE, UPDATE) says again where we are and what we take. */
@@ -488,8 +498,8 @@ static void on_update_done(struct probe *p, int err, const struct sip_msg *resp,
 	step(c);
 }
 
-static void send_offer(struct call *c, struct sip_dialog *d, enum sip_method m, enum sip_sdp_dir dir,
-                       probe_done_h *done)
+static void send_offer(struct call *c, struct sip_dialog *d, enum sip_method m,
+                       enum sip_sdp_dir dir, probe_done_h *done)
 {
 	if (make_offer(c, dir, &c->offer) != 0) {
 		cmd_error(c->cmd, "cannot build the SDP offer");
@@ -591,7 +601,8 @@ static void on_ring_timeout(void *arg)
 
 /* ---- provisional responses and PRACK (RFC 3262) ---- */
 
-static struct early *early_for(struct call *c, const struct sip_msg *req, const struct sip_msg *resp)
+static struct early *early_for(struct call *c, const struct sip_msg *req,
+                               const struct sip_msg *resp)
 {
 	for (size_t i = 0; i < c->nearly; i++)
 		if (c->early[i].d && sip_dialog_match(c->early[i].d, resp))
@@ -636,7 +647,8 @@ static void prack(struct call *c, const struct sip_msg *req, const struct sip_ms
 	}
 	struct early *e = early_for(c, req, resp);
 	if (!e) {
-		cmd_warn(c->cmd, "%u with Require: 100rel and no To tag: not acknowledged", resp->status);
+		cmd_warn(c->cmd, "%u with Require: 100rel and no To tag: not acknowledged",
+		         resp->status);
 		return;
 	}
 	if (e->rseq && rseq <= e->rseq) {
@@ -656,7 +668,8 @@ static void prack(struct call *c, const struct sip_msg *req, const struct sip_ms
 
 static bool requires_100rel(const struct sip_msg *m)
 {
-	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REQUIRE); h; h = sip_msg_hdr_next(m, h)) {
+	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REQUIRE); h;
+	     h = sip_msg_hdr_next(m, h)) {
 		struct sip_str list = h->value, e;
 		while (sip_list_next(&list, &e) == 1)
 			if (sip_str_ieq(e, SIP_STR("100rel")))
@@ -695,7 +708,8 @@ static void take_contacts(struct call *c, const struct sip_msg *resp)
 		struct sip_str list = h->value, elem, qv;
 		while (sip_list_next(&list, &elem) == 1 && c->ncontacts < MAX_REDIRECTS) {
 			struct sip_addr a;
-			if (sip_addr_parse(&a, elem) != 0 || a.star || a.uri.len >= sizeof c->contacts[0].uri)
+			if (sip_addr_parse(&a, elem) != 0 || a.star ||
+			    a.uri.len >= sizeof c->contacts[0].uri)
 				continue;
 			struct contact *ct = &c->contacts[c->ncontacts++];
 			memcpy(ct->uri, a.uri.p, a.uri.len);
@@ -734,7 +748,8 @@ static bool follow_next(struct call *c)
 		struct contact *ct = &c->contacts[c->next_contact++];
 		/* A redirect to a redirect to...: a loop, or near enough. */
 		if (++c->redirects > MAX_ATTEMPTS) {
-			cmd_warn(c->cmd, "more than %d redirected attempts: giving up", MAX_ATTEMPTS);
+			cmd_warn(c->cmd, "more than %d redirected attempts: giving up",
+			         MAX_ATTEMPTS);
 			return false;
 		}
 		memcpy(c->redirect_buf, ct->uri, sizeof c->redirect_buf);
@@ -800,19 +815,24 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 	}
 	const struct sip_hdr *contact = sip_msg_hdr(resp, SIP_HDR_CONTACT);
 	if (!c->dialog && sip_dialog_new_uac(&c->dialog, req, resp) != 0) {
-		cmd_error(c->cmd, "%u %.*s makes no dialog: %s", resp->status, SIP_STR_FMT(resp->reason),
-		          !to_tagged(resp) ? "it has no To tag" : contact ? "its Contact is not a URI"
-		                                                          : "its From, To or Call-ID differ");
+		cmd_error(c->cmd, "%u %.*s makes no dialog: %s", resp->status,
+		          SIP_STR_FMT(resp->reason),
+		          !to_tagged(resp) ? "it has no To tag"
+		          : contact        ? "its Contact is not a URI"
+		                           : "its From, To or Call-ID differ");
 		end_call(c, EXIT_PROTOCOL);
 		return;
 	}
 	if (!contact)
-		cmd_warn(c->cmd, "%u %.*s has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE "
-		         "go to the Request-URI", resp->status, SIP_STR_FMT(resp->reason));
+		cmd_warn(c->cmd,
+		         "%u %.*s has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE "
+		         "go to the Request-URI",
+		         resp->status, SIP_STR_FMT(resp->reason));
 	c->ack_cseq = c->answered_cseq = cseq_num(req);
 	sip_buf_reset(&c->answered_invite);
 	if (sip_buf_append(&c->answered_invite, req->raw.p, req->raw.len) != 0)
-		sip_buf_reset(&c->answered_invite); /* its forks then go unanswered, with a warning */
+		sip_buf_reset(
+			&c->answered_invite); /* its forks then go unanswered, with a warning */
 	note_media(c, resp);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
@@ -826,7 +846,8 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 	}
 	c->phase = CONFIRMED;
 	if (c->no_sdp && has_sdp(resp) && make_answer(c, resp, &c->ack_body) != 0) {
-		cmd_warn(c->cmd, "no codec in common with the 2xx's offer: the ACK carries no answer");
+		cmd_warn(c->cmd,
+		         "no codec in common with the 2xx's offer: the ACK carries no answer");
 		sip_buf_reset(&c->ack_body);
 	}
 	with_hop(c, c->dialog, send_ack);
@@ -970,7 +991,8 @@ static void answer_in_dialog(struct call *c, struct sip_strans *st, const struct
 		sip_dialog_update(c->dialog, req);
 		note_media(c, req);
 		if (has_sdp(req) ? make_answer(c, req, &body) == 0
-		                 : req->method == SIP_INVITE && make_offer(c, SIP_SDP_SENDRECV, &body) == 0) {
+		                 : req->method == SIP_INVITE &&
+		                           make_offer(c, SIP_SDP_SENDRECV, &body) == 0) {
 			rs.content_type = "application/sdp";
 			rs.body = body.p;
 			rs.body_len = body.len;
@@ -981,8 +1003,7 @@ static void answer_in_dialog(struct call *c, struct sip_strans *st, const struct
 		rs.headers = allow;
 		rs.nheaders = 1;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	sip_strans_respond(st, &rs);
 	sip_buf_reset(&body);
@@ -1084,13 +1105,15 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 	}
 	struct fork *f = fork_new(c, m, cs.num);
 	if (!f) {
-		cmd_warn(c->cmd, "a %u to an INVITE of no dialog of this call: not acknowledged", m->status);
+		cmd_warn(c->cmd, "a %u to an INVITE of no dialog of this call: not acknowledged",
+		         m->status);
 		return;
 	}
 	struct sip_addr to;
 	const struct sip_hdr *th = sip_msg_hdr(m, SIP_HDR_TO);
 	if (!c->cc.quiet && th && sip_addr_parse(&to, th->value) == 0)
-		fprintf(stderr, "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
+		fprintf(stderr,
+		        "sip: invite: another fork answered too (To tag '%.*s'): ACK and BYE\n",
 		        SIP_STR_FMT(to.tag));
 	with_hop(c, f->d, hang_up_fork);
 }
@@ -1125,8 +1148,7 @@ static void on_signal(void *arg)
 			return;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	end_call(c, c->answered && !c->cancelled ? EXIT_OK : EXIT_RESPONSE);
 }
@@ -1148,7 +1170,8 @@ static void print_summary(const struct call *c)
 		if (c->t_ring)
 			printf(",\"ring_ms\":%.3f", secs(c, c->t_ring) * 1e3);
 		if (c->answered)
-			printf(",\"answer_ms\":%.3f,\"held_s\":%.3f", secs(c, c->t_answer) * 1e3, held);
+			printf(",\"answer_ms\":%.3f,\"held_s\":%.3f", secs(c, c->t_answer) * 1e3,
+			       held);
 		if (ended)
 			printf(",\"ended_by\":\"%s\"", ended);
 		if (c->bye_status)
@@ -1163,7 +1186,8 @@ static void print_summary(const struct call *c)
 	if (c->cc.format != SIP_PRINT_PRETTY && !c->cc.quiet)
 		return;
 	if (c->answered)
-		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason, secs(c, c->t_answer));
+		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason,
+		       secs(c, c->t_answer));
 	else if (c->cancelled)
 		printf("%-12scancelled after %.3f s%s%s", "Call:", secs(c, c->t_end),
 		       c->status ? ": " : "", c->status ? c->reason : "");
@@ -1180,7 +1204,8 @@ static void print_summary(const struct call *c)
 		printf("%-12sheld %.3f s, then failed without a BYE\n", "Ended:", held);
 	else if (ended && c->answered && !c->cancelled)
 		printf("%-12sheld %.3f s, hung up by %s%s\n", "Ended:", held, ended,
-		       c->bye_status ? (c->bye_status < 300 ? " (BYE answered)" : " (BYE refused)") : "");
+		       c->bye_status ? (c->bye_status < 300 ? " (BYE answered)" : " (BYE refused)")
+		                     : "");
 }
 
 static int read_sdp_file(struct call *c)
@@ -1197,7 +1222,9 @@ static int read_sdp_file(struct call *c)
 		fclose(f);
 	if (bad || big || c->sdp_user_len == 0) {
 		cmd_error(c->cmd, "'%s': %s", c->sdp_file,
-		          bad ? "read error" : big ? "larger than 16 KiB" : "empty");
+		          bad   ? "read error"
+		          : big ? "larger than 16 KiB"
+		                : "empty");
 		return EXIT_USAGE;
 	}
 	struct sip_sdp sdp;
@@ -1231,7 +1258,8 @@ static int parse_args(struct call *c, int argc, char **argv)
 			duration = true;
 			break;
 		case OPT_RING_TIMEOUT:
-			if (cmd_parse_uint(c->cmd, "ring-timeout", arg, 0, 86400, &c->ring_timeout_s))
+			if (cmd_parse_uint(c->cmd, "ring-timeout", arg, 0, 86400,
+			                   &c->ring_timeout_s))
 				return EXIT_USAGE;
 			break;
 		case OPT_FOLLOW: c->follow = true; break;
@@ -1295,7 +1323,8 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	sip_buf_init(&c->answered_invite, 0);
 	/* The diagram comes by itself at the end of a pretty run on a terminal. */
 	bool tty_pretty = c->cc.format == SIP_PRINT_PRETTY && !c->cc.quiet && isatty(STDOUT_FILENO);
-	struct probe_setup setup = {.show_messages = !c->cc.quiet, .ladder = c->ladder || tty_pretty};
+	struct probe_setup setup = {.show_messages = !c->cc.quiet,
+	                            .ladder = c->ladder || tty_pretty};
 	if ((rc = probe_ctx_init(&c->pc, self, &c->cc, &setup)) != 0) {
 		free(c);
 		return rc;
@@ -1309,7 +1338,8 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 		sip_loop_run(c->pc.loop);
 		rc = c->rc;
 		if (c->pc.ladder)
-			probe_print_ladder(&c->pc, c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
+			probe_print_ladder(&c->pc,
+			                   c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
 		print_summary(c);
 	}
 	probe_free(c->invite);

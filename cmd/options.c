@@ -26,14 +26,15 @@ enum {
 const struct cmd_opt options_opts[] = {
 	{OPT_COUNT, "count", 'c', "N", "send N probes, then print ping statistics", NULL},
 	{OPT_INTERVAL, "interval", 'i', "SECONDS",
-	 "wait between probes (default 1; 0: as fast as the server answers)", NULL},
+         "wait between probes (default 1; 0: as fast as the server answers)", NULL},
 	{OPT_CONCURRENCY, "concurrency", 0, "N", "with -i 0: probes in flight at once (default 1)",
-	 NULL},
+         NULL},
 	{OPT_FILE, "file", 'f', "FILE", "read targets from FILE, one a line ('-': stdin)", NULL},
 	{OPT_EXPECT, "expect", 0, "CODE", "count this response (404, 4xx) as success", NULL},
 	{OPT_WARN, "warn", 0, "MS", "-o nagios: round trip above MS is WARNING", NULL},
 	{OPT_CRIT, "crit", 0, "MS", "-o nagios: round trip above MS is CRITICAL", NULL},
-	{OPT_DRY_RUN, "dry-run", 0, NULL, "print the request that would be sent, send nothing", NULL},
+	{OPT_DRY_RUN, "dry-run", 0, NULL, "print the request that would be sent, send nothing",
+         NULL},
 	{0},
 };
 
@@ -45,7 +46,7 @@ struct target {
 	char uri_buf[512]; /* as a URI */
 	struct sip_uri uri;
 	struct probe_dest dest;
-	int result;        /* exit code for this target; -1 while in progress */
+	int result; /* exit code for this target; -1 while in progress */
 	unsigned status;
 	char reason[64];
 	char server[96];
@@ -71,7 +72,7 @@ struct run {
 	struct sip_timer next_probe;
 	bool stopping;
 	/* success */
-	int expect_code;  /* 0: 2xx; 100..699: that code; 1..6: that class (expect_class) */
+	int expect_code; /* 0: 2xx; 100..699: that code; 1..6: that class (expect_class) */
 	bool expect_class;
 	bool nagios;
 	unsigned long warn_ms, crit_ms;
@@ -127,7 +128,8 @@ static int parse_seconds(struct run *r, const char *opt, const char *s, uint64_t
 	char *end;
 	double v = strtod(s, &end);
 	if (end == s || *end || !(v >= 0) || v > 86400) {
-		cmd_error(r->cmd, "bad value '%s' for --%s: expected seconds from 0 to 86400", s, opt);
+		cmd_error(r->cmd, "bad value '%s' for --%s: expected seconds from 0 to 86400", s,
+		          opt);
 		return -2;
 	}
 	*out = (uint64_t)(v * 1e6 + 0.5);
@@ -210,20 +212,21 @@ static void print_ping_summary(struct run *r)
 	if (json(r)) {
 		printf("{\"summary\":{\"target\":");
 		sip_print_json_str(stdout, sip_str_from(t->text));
-		printf(",\"sent\":%lu,\"received\":%lu,\"answered_ok\":%lu,\"loss_pct\":%.1f", r->sent,
-		       r->received, r->answered_ok, loss);
+		printf(",\"sent\":%lu,\"received\":%lu,\"answered_ok\":%lu,\"loss_pct\":%.1f",
+		       r->sent, r->received, r->answered_ok, loss);
 		if (r->nrtts)
 			printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f,"
 			       "\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f}",
 			       ms(r->rtts[0]), avg, ms(r->rtts[r->nrtts - 1]), mdev,
-			       ms(percentile(r->rtts, r->nrtts, 50)), ms(percentile(r->rtts, r->nrtts, 95)),
+			       ms(percentile(r->rtts, r->nrtts, 50)),
+			       ms(percentile(r->rtts, r->nrtts, 95)),
 			       ms(percentile(r->rtts, r->nrtts, 99)));
 		printf("}}\n");
 		return;
 	}
 	printf("\n--- %s sip options statistics ---\n", t->text);
-	printf("%lu requests sent, %lu received, %lu answered %s, %.1f%% loss\n", r->sent, r->received,
-	       r->answered_ok, r->expect_code ? "as expected" : "2xx", loss);
+	printf("%lu requests sent, %lu received, %lu answered %s, %.1f%% loss\n", r->sent,
+	       r->received, r->answered_ok, r->expect_code ? "as expected" : "2xx", loss);
 	if (!r->nrtts)
 		return;
 	printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ms(r->rtts[0]), avg,
@@ -246,8 +249,8 @@ static void print_ping_reply(const struct run *r, const struct probe *p, int err
 	} else if (err) {
 		printf("no response from %s seq=%lu: %s\n", p->peer, p->seq, sip_strerror(err));
 	} else {
-		printf("%u %.*s from %s seq=%lu time=%.3f ms\n", resp->status, SIP_STR_FMT(resp->reason),
-		       p->peer, p->seq, ms(rtt));
+		printf("%u %.*s from %s seq=%lu time=%.3f ms\n", resp->status,
+		       SIP_STR_FMT(resp->reason), p->peer, p->seq, ms(rtt));
 	}
 }
 
@@ -323,7 +326,9 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 			header_text(resp, SIP_HDR_USER_AGENT, t->server, sizeof t->server);
 		if (r->ntargets == 1 && !r->nagios)
 			probe_print_summary(p, resp, &r->cc);
-		t->result = p->auth_failed ? EXIT_AUTH : wanted(r, resp->status) ? EXIT_OK : EXIT_RESPONSE;
+		t->result = p->auth_failed            ? EXIT_AUTH
+		            : wanted(r, resp->status) ? EXIT_OK
+		                                      : EXIT_RESPONSE;
 	}
 	probe_free(p);
 	finish_target(t, t->result);
@@ -414,12 +419,14 @@ static void print_table(struct run *r)
 				sip_print_json_str(stdout, sip_str_from(t->server));
 			} else {
 				printf(",\"error\":");
-				sip_print_json_str(stdout, sip_str_from(t->reason[0] ? t->reason : "not probed"));
+				sip_print_json_str(
+					stdout,
+					sip_str_from(t->reason[0] ? t->reason : "not probed"));
 			}
 			printf(",\"exit\":%d}\n", result);
 		} else if (t->status)
-			printf("%-32s %u %-24s %8.3f ms  %s\n", t->text, t->status, t->reason, ms(t->rtt_us),
-			       t->server);
+			printf("%-32s %u %-24s %8.3f ms  %s\n", t->text, t->status, t->reason,
+			       ms(t->rtt_us), t->server);
 		else
 			printf("%-32s --- %s\n", t->text, t->reason[0] ? t->reason : "not probed");
 	}
@@ -434,7 +441,7 @@ static int nagios(struct run *r)
 	if (t->result == EXIT_OK)
 		code = (r->crit_ms && rtt > (double)r->crit_ms)   ? 2
 		       : (r->warn_ms && rtt > (double)r->warn_ms) ? 1
-		                                                   : 0;
+		                                                  : 0;
 	else
 		code = t->result == EXIT_USAGE || t->result == EXIT_INTERNAL ? 3 : 2;
 	char warn[24] = "", crit[24] = "";
@@ -443,8 +450,9 @@ static int nagios(struct run *r)
 	if (r->crit_ms)
 		snprintf(crit, sizeof crit, "%lu", r->crit_ms);
 	if (t->status)
-		printf("SIP %s - %u %s from %s in %.1f ms | rtt=%.3fms;%s;%s;0\n", state[code], t->status,
-		       t->reason, t->server[0] ? t->server : t->text, rtt, rtt, warn, crit);
+		printf("SIP %s - %u %s from %s in %.1f ms | rtt=%.3fms;%s;%s;0\n", state[code],
+		       t->status, t->reason, t->server[0] ? t->server : t->text, rtt, rtt, warn,
+		       crit);
 	else
 		printf("SIP %s - %s: %s\n", state[code], t->text, t->reason);
 	return code;
@@ -473,22 +481,19 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			if (cmd_parse_uint(self, "concurrency", arg, 1, 10000, &r.concurrency))
 				return EXIT_USAGE;
 			break;
-		case OPT_FILE:
-			file = arg;
-			break;
+		case OPT_FILE: file = arg; break;
 		case OPT_EXPECT:
 			if (parse_expect(&r, arg))
 				return EXIT_USAGE;
 			break;
 		case OPT_WARN:
 		case OPT_CRIT:
-			if (cmd_parse_uint(self, key == OPT_WARN ? "warn" : "crit", arg, 0, 3600000, &v))
+			if (cmd_parse_uint(self, key == OPT_WARN ? "warn" : "crit", arg, 0, 3600000,
+			                   &v))
 				return EXIT_USAGE;
 			*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
 			break;
-		case OPT_DRY_RUN:
-			r.dry_run = true;
-			break;
+		case OPT_DRY_RUN: r.dry_run = true; break;
 		}
 	}
 	if (key == -3)
@@ -536,7 +541,8 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		return rc == EXIT_USAGE ? usage_exit(&r) : rc;
 	}
 	/* Many targets, a ping or nagios print lines of their own, the messages only with -v. */
-	bool show_messages = r.ntargets == 1 && !r.ping && !r.nagios ? !r.cc.quiet : r.cc.verbose > 0;
+	bool show_messages =
+		r.ntargets == 1 && !r.ping && !r.nagios ? !r.cc.quiet : r.cc.verbose > 0;
 	struct probe_setup setup = {.show_messages = show_messages};
 	rc = probe_ctx_init(&r.pc, self, &r.cc, &setup);
 	if (rc) {
@@ -560,9 +566,9 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 
 	if (r.ping) {
 		print_ping_summary(&r);
-		rc = r.received == 0 ? (r.targets[0].result > 0 ? r.targets[0].result
-		                        : r.last_err             ? probe_exit_code(r.last_err)
-		                                                 : EXIT_TIMEOUT)
+		rc = r.received == 0               ? (r.targets[0].result > 0 ? r.targets[0].result
+		                                      : r.last_err            ? probe_exit_code(r.last_err)
+		                                                              : EXIT_TIMEOUT)
 		     : r.answered_ok == r.received ? EXIT_OK
 		                                   : EXIT_RESPONSE;
 	} else if (r.nagios) {

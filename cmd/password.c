@@ -77,8 +77,9 @@ int cmd_password(const struct cmd *c, const struct cmd_common *cc, const char *w
 	int rc = prompt(c, who, buf, cap);
 	if (rc >= 0)
 		return rc;
-	cmd_error(c, "%s needs a password: set SIP_PASSWORD, use --password-file, or run on a "
-	             "terminal to be asked",
+	cmd_error(c,
+	          "%s needs a password: set SIP_PASSWORD, use --password-file, or run on a "
+	          "terminal to be asked",
 	          who);
 	return EXIT_AUTH;
 }

@@ -16,7 +16,7 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		cmd_error(pc->cmd, "cannot write '%s': %s", pc->cc->pcap,
 		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		sip_pcap_close(pc->pcap);
-	sip_ladder_free(pc->ladder);
+		sip_ladder_free(pc->ladder);
 		pc->pcap = NULL;
 	}
 	if (!pc->show_messages && !pc->ladder)
@@ -47,8 +47,8 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 	fflush(stdout);
 }
 
-static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
-                      void *arg)
+static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
+                      const char *detail, void *arg)
 {
 	struct probe_ctx *pc = arg;
 	char addr[64];
@@ -60,7 +60,8 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 	if (err == SIP_EDROPPED || err == SIP_ESYNTAX) {
 		enum { SHOWN = 3 };
 		if (++pc->garbled <= SHOWN)
-			cmd_warn(pc->cmd, "a message from %s %s does not parse: %s", sip_tp_name(tp), addr,
+			cmd_warn(pc->cmd, "a message from %s %s does not parse: %s",
+			         sip_tp_name(tp), addr,
 			         detail && *detail ? detail : sip_strerror(err));
 		else if (pc->garbled == SHOWN + 1)
 			cmd_warn(pc->cmd, "more messages that do not parse: not reported");
@@ -69,7 +70,8 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 	/* The transaction reports the error code; the detail (which certificate
 	 * check failed) is only here, and worth a line for TLS. */
 	if (detail && *detail && (err == SIP_ETLS || pc->cc->verbose))
-		cmd_error(pc->cmd, "%s %s: %s: %s", sip_tp_name(tp), addr, sip_strerror(err), detail);
+		cmd_error(pc->cmd, "%s %s: %s: %s", sip_tp_name(tp), addr, sip_strerror(err),
+		          detail);
 	else if (pc->cc->verbose)
 		cmd_error(pc->cmd, "%s %s: %s", sip_tp_name(tp), addr, sip_strerror(err));
 }
@@ -158,7 +160,8 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	if (err) {
 		/* errno names what the system refused: an address in use, not ours. */
 		cmd_error(cmd, "cannot open a socket%s%s: %s", cc->local ? " on " : "",
-		          cc->local ? cc->local : "", err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
+		          cc->local ? cc->local : "",
+		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		probe_ctx_reset(pc);
 		return EXIT_TRANSPORT;
 	}
@@ -257,8 +260,8 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 		ro.tp_mask = 1u << pc->cc->transport;
 	int err = sip_resolve(pc->resolver, where, &ro, on_resolved, d);
 	if (err == SIP_EINVAL) {
-		cmd_explain_conflict(pc->cmd, pc->cc, ro.tp_mask, pc->cc->proxy ? pc->cc->proxy : d->ruri_text,
-		                     where);
+		cmd_explain_conflict(pc->cmd, pc->cc, ro.tp_mask,
+		                     pc->cc->proxy ? pc->cc->proxy : d->ruri_text, where);
 		return EXIT_USAGE;
 	}
 	if (err) {
@@ -339,12 +342,15 @@ static int answer_challenge(struct probe *p, const struct sip_msg *resp)
 	struct sip_challenge ch;
 	int err = sip_challenge_pick(resp, &ch);
 	if (err) {
-		cmd_error(pc->cmd, "%u %.*s from %s: no Digest challenge with MD5, SHA-256 or "
-		          "SHA-512-256 to answer", resp->status, SIP_STR_FMT(resp->reason), p->peer);
+		cmd_error(pc->cmd,
+		          "%u %.*s from %s: no Digest challenge with MD5, SHA-256 or "
+		          "SHA-512-256 to answer",
+		          resp->status, SIP_STR_FMT(resp->reason), p->peer);
 		return -1;
 	}
 	if (!cc->user) {
-		cmd_error(pc->cmd, "%u %.*s from %s: realm '%.*s' wants credentials: give -u USER "
+		cmd_error(pc->cmd,
+		          "%u %.*s from %s: realm '%.*s' wants credentials: give -u USER "
 		          "(the password comes from SIP_PASSWORD, --password-file or a prompt)",
 		          resp->status, SIP_STR_FMT(resp->reason), p->peer, SIP_STR_FMT(ch.realm));
 		return -1;
@@ -357,7 +363,8 @@ static int answer_challenge(struct probe *p, const struct sip_msg *resp)
 	}
 	if (!a) {
 		if (p->nauth == PROBE_MAX_AUTH || ch.realm.len >= sizeof a->realm) {
-			cmd_error(pc->cmd, "too many realms to answer ('%.*s')", SIP_STR_FMT(ch.realm));
+			cmd_error(pc->cmd, "too many realms to answer ('%.*s')",
+			          SIP_STR_FMT(ch.realm));
 			return -1;
 		}
 		a = &p->auth[p->nauth++];
@@ -467,24 +474,27 @@ int probe_dest_local(struct probe_dest *d)
 	if (sip_sockaddr_host(&d->local, d->host, sizeof d->host) < 0 ||
 	    sip_sockaddr_print(&t->addr, d->peer, sizeof d->peer) < 0)
 		return SIP_ENOSPC;
-	const char *tp = t->tp == SIP_TP_UDP ? "" : t->tp == SIP_TP_TCP ? ";transport=tcp" : ";transport=tls";
+	const char *tp = t->tp == SIP_TP_UDP   ? ""
+	                 : t->tp == SIP_TP_TCP ? ";transport=tcp"
+	                                       : ";transport=tls";
 	snprintf(d->from, sizeof d->from, "<sip:sip@%s>", d->host);
 	snprintf(d->contact, sizeof d->contact, "<sip:%s@%s:%u%s>",
-	         d->contact_user ? d->contact_user : "sip", d->host, sip_sockaddr_port(&d->local), tp);
+	         d->contact_user ? d->contact_user : "sip", d->host, sip_sockaddr_port(&d->local),
+	         tp);
 	d->cached = d->cur + 1;
 	return 0;
 }
 
-
 /* The request of p into b: a dialog's, or one built from the options. */
-static int build_current(struct probe *p, const struct sip_target *t, const struct sip_build_hdr *hdrs,
-                         size_t nh, struct sip_buf *b)
+static int build_current(struct probe *p, const struct sip_target *t,
+                         const struct sip_build_hdr *hdrs, size_t nh, struct sip_buf *b)
 {
 	struct probe_ctx *pc = p->pc;
 	const struct cmd_common *cc = pc->cc;
 	struct probe_dest *d = p->spec.dest;
 	const char *contact = p->spec.contact ? (*p->spec.contact ? p->spec.contact : NULL)
-	                      : cc->contact ? cc->contact : d->contact;
+	                      : cc->contact   ? cc->contact
+	                                      : d->contact;
 	if (p->spec.dialog) {
 		struct sip_dialog_request r = {
 			.method = p->spec.method,
@@ -503,7 +513,9 @@ static int build_current(struct probe *p, const struct sip_target *t, const stru
 	struct sip_request_spec s = {
 		.method = p->spec.method,
 		.ruri = d->ruri_text,
-		.from = p->spec.from ? p->spec.from : cc->from ? cc->from : d->from,
+		.from = p->spec.from ? p->spec.from
+	                : cc->from   ? cc->from
+	                             : d->from,
 		.from_tag = pc->from_tag,
 		.to = p->spec.to ? p->spec.to : cc->to,
 		.call_id = pc->call_id,
@@ -713,13 +725,15 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 	double rtt = (double)(sip_loop_now(p->pc->loop) - p->sent_at) / 1000.0;
 	if (cc->format == SIP_PRINT_JSON) {
 		const struct sip_hdr *h;
-		printf("{\"summary\":{\"peer\":\"%s\",\"status\":%u,\"rtt_ms\":%.3f", p->peer, resp->status,
-		       rtt);
+		printf("{\"summary\":{\"peer\":\"%s\",\"status\":%u,\"rtt_ms\":%.3f", p->peer,
+		       resp->status, rtt);
 		static const struct {
 			const char *key;
 			enum sip_hdr_id id;
-		} keys[] = {{"server", SIP_HDR_SERVER},     {"user_agent", SIP_HDR_USER_AGENT},
-		            {"allow", SIP_HDR_ALLOW},       {"supported", SIP_HDR_SUPPORTED},
+		} keys[] = {{"server", SIP_HDR_SERVER},
+		            {"user_agent", SIP_HDR_USER_AGENT},
+		            {"allow", SIP_HDR_ALLOW},
+		            {"supported", SIP_HDR_SUPPORTED},
 		            {"accept", SIP_HDR_ACCEPT}};
 		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 			if (!(h = sip_msg_hdr(resp, keys[i].id)))

@@ -15,21 +15,21 @@ struct probe_ctx {
 	struct sip_resolver *resolver;
 	bool show_messages;
 	uint64_t t0;
-	struct sip_msg *scratch; /* for printing traced messages */
-	struct sip_pcap *pcap;   /* --pcap */
+	struct sip_msg *scratch;   /* for printing traced messages */
+	struct sip_pcap *pcap;     /* --pcap */
 	struct sip_ladder *ladder; /* every message, for a sequence diagram at the end */
-	char call_id[40];        /* one per run: a ping's requests share it */
+	char call_id[40];          /* one per run: a ping's requests share it */
 	char from_tag[20];
-	struct sip_uri proxy;    /* -p, parsed once */
+	struct sip_uri proxy; /* -p, parsed once */
 	char proxy_buf[512];
-	char password[256];      /* asked for once, at the first challenge; wiped at the end */
+	char password[256]; /* asked for once, at the first challenge; wiped at the end */
 	bool have_password;
 	unsigned garbled; /* messages received that did not parse: the first few are said */
 };
 
 struct probe_setup {
-	bool show_messages; /* print every message sent and received */
-	bool ladder;        /* keep every message for probe_print_ladder */
+	bool show_messages;    /* print every message sent and received */
+	bool ladder;           /* keep every message for probe_print_ladder */
 	const char *cert_file; /* TLS server side (sip listen) */
 	const char *key_file;
 };
@@ -99,8 +99,9 @@ struct probe_spec {
 	/* What a command sets of its own; NULL: --from/--to/--contact, else the defaults. */
 	const char *from;
 	const char *to;
-	const char *contact;      /* "" for none (a REGISTER query) */
-	const struct sip_build_hdr *headers; /* before the user's -H lines; copied (the lines are not) */
+	const char *contact; /* "" for none (a REGISTER query) */
+	const struct sip_build_hdr
+		*headers; /* before the user's -H lines; copied (the lines are not) */
 	size_t nheaders;
 	const char *content_type;
 	const char *body;
@@ -138,8 +139,8 @@ struct probe {
 	unsigned long cseq; /* seq, and one more for each authenticated retry */
 	struct probe_auth auth[PROBE_MAX_AUTH];
 	size_t nauth;
-	unsigned stale;     /* stale=true retries so far */
-	bool auth_failed;   /* credentials missing or rejected: exit 6 */
+	unsigned stale;   /* stale=true retries so far */
+	bool auth_failed; /* credentials missing or rejected: exit 6 */
 	struct sip_txn *txn;
 	struct sip_sockaddr local; /* what our Via said */
 	char peer[64];             /* the target it went to: "127.0.0.1:5060" */

@@ -13,12 +13,12 @@ enum { OPT_EXPIRES = 1, OPT_QUERY, OPT_UNREGISTER, OPT_UNREGISTER_ALL, OPT_KEEP 
 
 const struct cmd_opt register_opts[] = {
 	{OPT_EXPIRES, "expires", 'e', "SECONDS", "registration lifetime to ask for (default 3600)",
-	 NULL},
+         NULL},
 	{OPT_QUERY, "query", 0, NULL, "list the bindings of the address, change nothing", NULL},
 	{OPT_UNREGISTER, "unregister", 0, NULL, "remove our binding (Expires: 0)", NULL},
 	{OPT_UNREGISTER_ALL, "unregister-all", 0, NULL, "remove every binding (Contact: *)", NULL},
 	{OPT_KEEP, "keep", 'k', NULL, "stay registered: refresh until Ctrl-C, then unregister",
-	 NULL},
+         NULL},
 	{0},
 };
 
@@ -34,7 +34,7 @@ struct reg {
 	unsigned long expires;
 	char aor_buf[512];
 	struct sip_uri aor;
-	char aor_text[512];  /* From and To */
+	char aor_text[512]; /* From and To */
 	char registrar_buf[512];
 	struct sip_uri registrar; /* the Request-URI: the AOR's domain (§10.2) */
 	char user[128];
@@ -43,7 +43,7 @@ struct reg {
 	unsigned long seq;
 	unsigned long granted;
 	struct sip_timer refresh;
-	bool stopping;   /* Ctrl-C: unregister, then exit */
+	bool stopping; /* Ctrl-C: unregister, then exit */
 	uint64_t stop_at;
 	bool registered; /* a binding of ours is in place */
 	unsigned refreshes;
@@ -80,7 +80,8 @@ static bool is_ours(const struct reg *r, const struct probe *p, struct sip_str u
 		char host[80];
 		if (sip_sockaddr_host(&p->local, host, sizeof host) < 0)
 			return false;
-		snprintf(mine, sizeof mine, "sip:%s@%s:%u", r->user, host, sip_sockaddr_port(&p->local));
+		snprintf(mine, sizeof mine, "sip:%s@%s:%u", r->user, host,
+		         sip_sockaddr_port(&p->local));
 	}
 	return sip_uri_parse(&ours, sip_str_from(mine)) == 0 && sip_uri_parse(&theirs, uri) == 0 &&
 	       sip_str_ieq(ours.host, theirs.host) && ours.port == theirs.port &&
@@ -104,7 +105,8 @@ static unsigned long granted_expiry(const struct reg *r, const struct probe *p,
 			struct sip_str ev;
 			if (sip_addr_parse(&a, elem) != 0 || a.star || !is_ours(r, p, a.uri))
 				continue;
-			if (sip_param_get(a.params, "expires", &ev) && sip_hdr_uint(ev, UINT32_MAX, &v) == 0)
+			if (sip_param_get(a.params, "expires", &ev) &&
+			    sip_hdr_uint(ev, UINT32_MAX, &v) == 0)
 				g = (unsigned long)v;
 		}
 	}
@@ -112,8 +114,7 @@ static unsigned long granted_expiry(const struct reg *r, const struct probe *p,
 }
 
 /* Each binding the registrar returned, decoded; ours marked. */
-static void print_bindings(const struct reg *r, const struct probe *p,
-                           const struct sip_msg *resp)
+static void print_bindings(const struct reg *r, const struct probe *p, const struct sip_msg *resp)
 {
 	bool json = r->cc.format == SIP_PRINT_JSON;
 	unsigned n = 0;
@@ -192,7 +193,8 @@ static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64
 		int rc = err ? probe_exit_code(err) : EXIT_OK;
 		if (err && r->keep && !r->stopping && r->registered) {
 			/* A refresh that got no answer: try again soon, the binding may still hold. */
-			cmd_warn(r->cmd, "refresh of %s: %s; retrying in 5 s", r->aor_text, sip_strerror(err));
+			cmd_warn(r->cmd, "refresh of %s: %s; retrying in 5 s", r->aor_text,
+			         sip_strerror(err));
 			sip_timer_start(r->pc.loop, &r->refresh, 5000000, on_refresh, r);
 		} else {
 			if (err)
@@ -229,15 +231,18 @@ static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64
 	probe_free(p);
 	if (status < 200 || status >= 300) {
 		if (!failed_auth)
-			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, status, SIP_STR_FMT(resp->reason));
+			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, status,
+			          SIP_STR_FMT(resp->reason));
 		stop(r, failed_auth ? EXIT_AUTH : EXIT_RESPONSE);
 		return;
 	}
 	r->registered = r->mode == REGISTER && !r->stopping;
 	if (r->keep && !r->stopping) {
 		if (r->refreshes++ && !r->cc.quiet)
-			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text, r->granted);
-		sip_timer_start(r->pc.loop, &r->refresh, refresh_after_us(r->granted), on_refresh, r);
+			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text,
+			        r->granted);
+		sip_timer_start(r->pc.loop, &r->refresh, refresh_after_us(r->granted), on_refresh,
+		                r);
 		return;
 	}
 	stop(r, EXIT_OK);
@@ -255,7 +260,9 @@ static void send_register(struct reg *r)
 		/* --from and --to win: registering on behalf of another (§10.2). */
 		.from = r->cc.from ? NULL : r->aor_text,
 		.to = r->cc.to ? NULL : r->aor_text,
-		.contact = r->mode == QUERY ? "" : r->mode == UNREGISTER_ALL ? "*" : NULL,
+		.contact = r->mode == QUERY            ? ""
+	                   : r->mode == UNREGISTER_ALL ? "*"
+	                                               : NULL,
 		.headers = r->hdrs,
 		.nheaders = r->mode == QUERY ? 0 : 1,
 	};
@@ -344,9 +351,18 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 			if (cmd_parse_uint(self, "expires", arg, 0, UINT32_MAX, &r.expires))
 				return EXIT_USAGE;
 			break;
-		case OPT_QUERY: r.mode = QUERY; modes++; break;
-		case OPT_UNREGISTER: r.mode = UNREGISTER; modes++; break;
-		case OPT_UNREGISTER_ALL: r.mode = UNREGISTER_ALL; modes++; break;
+		case OPT_QUERY:
+			r.mode = QUERY;
+			modes++;
+			break;
+		case OPT_UNREGISTER:
+			r.mode = UNREGISTER;
+			modes++;
+			break;
+		case OPT_UNREGISTER_ALL:
+			r.mode = UNREGISTER_ALL;
+			modes++;
+			break;
 		case OPT_KEEP: r.keep = true; break;
 		}
 	}
@@ -355,7 +371,8 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	if (key == -2)
 		return EXIT_USAGE;
 	if (modes > 1 || (r.keep && r.mode != REGISTER)) {
-		cmd_error(self, "--query, --unregister, --unregister-all and --keep exclude each other");
+		cmd_error(self,
+		          "--query, --unregister, --unregister-all and --keep exclude each other");
 		return EXIT_USAGE;
 	}
 	if (argc - optind != 1) {
@@ -378,7 +395,7 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	if (rc == 0) {
 		r.dest.contact_user = r.user;
 		sip_loop_run(r.pc.loop);
-			rc = r.rc;
+		rc = r.rc;
 	}
 	sip_timer_cancel(r.pc.loop, &r.refresh);
 	probe_ctx_reset(&r.pc);

@@ -97,7 +97,6 @@ static const char *alg_md(enum sip_digest_alg alg)
 
 /* ---- challenge parsing --------------------------------------------------- */
 
-
 /* An unquoted value: a token by the grammar, but servers send base64 nonces
  * and the like bare, so any visible character is taken but ',' and '"', and
  * '\\', which would read as an escape once the value is echoed in quotes. */

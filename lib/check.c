@@ -101,10 +101,12 @@ static void check_request_line(struct checker *c)
 		return;
 	}
 	if (u.scheme == SIP_URI_OTHER)
-		WARN(c, 1, "Request-URI scheme '%.*s' is not sip, sips or tel (a server answers 416)",
+		WARN(c, 1,
+		     "Request-URI scheme '%.*s' is not sip, sips or tel (a server answers 416)",
 		     EXCERPT(u.scheme_name));
 	else if (u.headers.len)
-		ERR(c, 1, "Request-URI carries header fields '?%.*s', which RFC 3261 §19.1.1 forbids there",
+		ERR(c, 1,
+		    "Request-URI carries header fields '?%.*s', which RFC 3261 §19.1.1 forbids there",
 		    EXCERPT(u.headers));
 }
 
@@ -124,9 +126,12 @@ static void check_required(struct checker *c)
 static void check_single(struct checker *c)
 {
 	static const enum sip_hdr_id single[] = {
-		SIP_HDR_CALL_ID,      SIP_HDR_CSEQ,         SIP_HDR_FROM,    SIP_HDR_TO,
-		SIP_HDR_MAX_FORWARDS, SIP_HDR_CONTENT_TYPE, SIP_HDR_EXPIRES, SIP_HDR_MIN_EXPIRES,
-		SIP_HDR_DATE,         SIP_HDR_RSEQ,         SIP_HDR_RACK,    SIP_HDR_EVENT,
+		SIP_HDR_CALL_ID,      SIP_HDR_CSEQ,
+		SIP_HDR_FROM,         SIP_HDR_TO,
+		SIP_HDR_MAX_FORWARDS, SIP_HDR_CONTENT_TYPE,
+		SIP_HDR_EXPIRES,      SIP_HDR_MIN_EXPIRES,
+		SIP_HDR_DATE,         SIP_HDR_RSEQ,
+		SIP_HDR_RACK,         SIP_HDR_EVENT,
 		SIP_HDR_REFER_TO,     SIP_HDR_SUBSCRIPTION_STATE,
 	};
 	for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
@@ -153,7 +158,8 @@ static void check_framing(struct checker *c)
 		WARN(c, 0, "lines end in LF alone, not CRLF (accepted)");
 	if (m->flags & SIP_MSG_CL_MULTI) {
 		const struct sip_hdr *a = sip_msg_hdr(m, SIP_HDR_CONTENT_LENGTH);
-		for (const struct sip_hdr *b = sip_msg_hdr_next(m, a); b; b = sip_msg_hdr_next(m, b)) {
+		for (const struct sip_hdr *b = sip_msg_hdr_next(m, a); b;
+		     b = sip_msg_hdr_next(m, b)) {
 			if (sip_str_eq(a->value, b->value))
 				WARN(c, b->line, "Content-Length appears more than once");
 			else
@@ -180,11 +186,13 @@ static void check_via(struct checker *c, const struct sip_hdr *h, bool top)
 			return;
 		}
 		if (v.host.p[0] == '[' && addr_family(v.host) != 6)
-			ERR(c, h->line, "Via sent-by '%.*s' is not an IPv6 address", EXCERPT(v.host));
+			ERR(c, h->line, "Via sent-by '%.*s' is not an IPv6 address",
+			    EXCERPT(v.host));
 		if (sip_str_eq(v.host, SIP_STR("255.255.255.255")))
 			WARN(c, h->line, "Via sent-by 255.255.255.255 is the broadcast address");
 		if (v.received.len && !addr_family(v.received))
-			WARN(c, h->line, "Via received '%.*s' is not an IP address", EXCERPT(v.received));
+			WARN(c, h->line, "Via received '%.*s' is not an IP address",
+			     EXCERPT(v.received));
 		if (top && c->msg->is_request) {
 			if (!v.branch.len)
 				WARN(c, h->line, "Via has no branch (RFC 2543 client?)");
@@ -199,20 +207,22 @@ static void check_via(struct checker *c, const struct sip_hdr *h, bool top)
 		top = false;
 	}
 	if (r < 0)
-		ERR(c, h->line, "Via: %s", r == SIP_EEMPTY ? "empty element in the list" : sip_strerror(r));
+		ERR(c, h->line, "Via: %s",
+		    r == SIP_EEMPTY ? "empty element in the list" : sip_strerror(r));
 }
 
 static const char *const uri_params[] = {
-	"transport", "user", "method", "ttl", "maddr", "lr", "ob", "gr", "sigcomp-id",
-	"comp", "rinstance", "line", "x-ast-orig-host", "npdi", "rn", "cic", "phone-context",
-	"isub", "ext", "postd", "isup-oli", "pres", "cpc", NULL,
+	"transport",     "user", "method",    "ttl",   "maddr",           "lr",   "ob",  "gr",
+	"sigcomp-id",    "comp", "rinstance", "line",  "x-ast-orig-host", "npdi", "rn",  "cic",
+	"phone-context", "isub", "ext",       "postd", "isup-oli",        "pres", "cpc", NULL,
 };
 
 /* Contact header parameters (RFC 3261, 3840, 5626, 5627). */
 static const char *const contact_params[] = {
-	"expires", "q", "reg-id", "pub-gruu", "temp-gruu", "methods", "events", "description",
-	"mobility", "class", "duplex", "automata", "actor", "language", "priority", "isfocus",
-	"schemes", "audio", "video", "data", "control", "text", "application", NULL,
+	"expires", "q",           "reg-id",   "pub-gruu", "temp-gruu",   "methods",
+	"events",  "description", "mobility", "class",    "duplex",      "automata",
+	"actor",   "language",    "priority", "isfocus",  "schemes",     "audio",
+	"video",   "data",        "control",  "text",     "application", NULL,
 };
 
 /* Lists of name-addr: Contact, Route, Record-Route, Path. */
@@ -248,8 +258,8 @@ static void check_addrs(struct checker *c, const struct sip_hdr *h)
 					WARN(c, h->line,
 					     "Contact '%.*s' has no <>: ';%.*s%s%.*s' is a Contact parameter, "
 					     "not a URI parameter",
-					     EXCERPT(a.uri), EXCERPT(p.name), p.has_value ? "=" : "",
-					     EXCERPT(p.value));
+					     EXCERPT(a.uri), EXCERPT(p.name),
+					     p.has_value ? "=" : "", EXCERPT(p.value));
 					break;
 				}
 			while (a.angle && sip_param_next(&ps, &p) == 1)
@@ -264,7 +274,8 @@ static void check_addrs(struct checker *c, const struct sip_hdr *h)
 				     "store them",
 				     EXCERPT(u.headers));
 		}
-		if ((h->id == SIP_HDR_ROUTE || h->id == SIP_HDR_RECORD_ROUTE || h->id == SIP_HDR_PATH) &&
+		if ((h->id == SIP_HDR_ROUTE || h->id == SIP_HDR_RECORD_ROUTE ||
+		     h->id == SIP_HDR_PATH) &&
 		    !a.angle)
 			ERR(c, h->line, "%s '%.*s' must be enclosed in <>", name, EXCERPT(elem));
 	}
@@ -347,7 +358,8 @@ static void check_warning(struct checker *c, const struct sip_hdr *h)
 		while (i < elem.len && sip_is_digit(elem.p[i]))
 			i++;
 		if (i != 3 || (i < elem.len && elem.p[i] != ' '))
-			ERR(c, h->line, "Warning code in '%.*s' is not three digits", EXCERPT(elem));
+			ERR(c, h->line, "Warning code in '%.*s' is not three digits",
+			    EXCERPT(elem));
 	}
 }
 
@@ -367,18 +379,51 @@ static void check_date(struct checker *c, const struct sip_hdr *h)
 			ok = x == s;
 	}
 	if (!ok)
-		ERR(c, h->line, "Date '%.*s' is not like 'Sun, 06 Nov 1994 08:49:37 GMT'", EXCERPT(v));
+		ERR(c, h->line, "Date '%.*s' is not like 'Sun, 06 Nov 1994 08:49:37 GMT'",
+		    EXCERPT(v));
 	else if (memcmp(v.p + v.len - 3, "GMT", 3) != 0)
-		ERR(c, h->line, "Date must be in GMT, not '%.*s'", EXCERPT(sip_str_sub(v, v.len - 3, v.len)));
+		ERR(c, h->line, "Date must be in GMT, not '%.*s'",
+		    EXCERPT(sip_str_sub(v, v.len - 3, v.len)));
 }
 
 static const char *const option_tags[] = {
-	"100rel", "199", "answermode", "eventlist", "explicitsub", "from-change", "geolocation-http",
-	"geolocation-sip", "gin", "gruu", "histinfo", "ice", "join", "multiple-refer", "norefersub",
-	"nosub", "outbound", "path", "policy", "precondition", "pref", "privacy", "record-aware",
-	"recipient-list-invite", "recipient-list-message", "recipient-list-subscribe", "replaces",
-	"resource-priority", "sdp-anat", "sec-agree", "siprec", "target-dialog", "tdialog", "timer",
-	"trickle-ice", "uui", NULL,
+	"100rel",
+	"199",
+	"answermode",
+	"eventlist",
+	"explicitsub",
+	"from-change",
+	"geolocation-http",
+	"geolocation-sip",
+	"gin",
+	"gruu",
+	"histinfo",
+	"ice",
+	"join",
+	"multiple-refer",
+	"norefersub",
+	"nosub",
+	"outbound",
+	"path",
+	"policy",
+	"precondition",
+	"pref",
+	"privacy",
+	"record-aware",
+	"recipient-list-invite",
+	"recipient-list-message",
+	"recipient-list-subscribe",
+	"replaces",
+	"resource-priority",
+	"sdp-anat",
+	"sec-agree",
+	"siprec",
+	"target-dialog",
+	"tdialog",
+	"timer",
+	"trickle-ice",
+	"uui",
+	NULL,
 };
 
 static void check_require(struct checker *c, const struct sip_hdr *h)
@@ -401,19 +446,38 @@ static void check_auth(struct checker *c, const struct sip_hdr *h)
 		i++;
 	struct sip_str scheme = sip_str_sub(v, 0, i);
 	if (!sip_str_ieq_cstr(scheme, "Digest"))
-		WARN(c, h->line, "%s scheme '%.*s' is not Digest", sip_hdr_name((enum sip_hdr_id)h->id),
-		     EXCERPT(scheme));
+		WARN(c, h->line, "%s scheme '%.*s' is not Digest",
+		     sip_hdr_name((enum sip_hdr_id)h->id), EXCERPT(scheme));
 }
 
 static const char *const body_types[] = {
-	"application/sdp", "message/sipfrag", "application/pidf+xml", "text/plain",
-	"application/dtmf-relay", "application/dtmf", "application/simple-message-summary",
-	"application/xpidf+xml", "application/watcherinfo+xml", "application/rlmi+xml",
-	"application/reginfo+xml", "application/dialog-info+xml", "message/cpim", "text/html",
-	"application/json", "application/xml", "application/isup", "application/qsig",
-	"application/resource-lists+xml", "application/im-iscomposing+xml",
-	"application/octet-stream", "application/media_control+xml", "application/csta+xml",
-	"application/conference-info+xml", "application/vnd.3gpp.sms", "message/sip", NULL,
+	"application/sdp",
+	"message/sipfrag",
+	"application/pidf+xml",
+	"text/plain",
+	"application/dtmf-relay",
+	"application/dtmf",
+	"application/simple-message-summary",
+	"application/xpidf+xml",
+	"application/watcherinfo+xml",
+	"application/rlmi+xml",
+	"application/reginfo+xml",
+	"application/dialog-info+xml",
+	"message/cpim",
+	"text/html",
+	"application/json",
+	"application/xml",
+	"application/isup",
+	"application/qsig",
+	"application/resource-lists+xml",
+	"application/im-iscomposing+xml",
+	"application/octet-stream",
+	"application/media_control+xml",
+	"application/csta+xml",
+	"application/conference-info+xml",
+	"application/vnd.3gpp.sms",
+	"message/sip",
+	NULL,
 };
 
 static bool ctype_is(const struct sip_ctype *ct, const char *type, const char *sub)
@@ -441,8 +505,8 @@ static void check_body(struct checker *c)
 	char full[128];
 	snprintf(full, sizeof full, "%.*s/%.*s", EXCERPT(ct.type), EXCERPT(ct.subtype));
 	if (!sip_str_ieq_cstr(ct.type, "multipart") && !in_list(sip_str_from(full), body_types))
-		WARN(c, h->line, "Content-Type %s is not a known body type (a server may answer 415)",
-		     full);
+		WARN(c, h->line,
+		     "Content-Type %s is not a known body type (a server may answer 415)", full);
 	if (!ctype_is(&ct, "application", "sdp"))
 		return;
 	struct sip_sdp sdp;
@@ -458,7 +522,8 @@ static void check_body(struct checker *c)
 			struct sip_ctype a;
 			while (!sdp_ok && sip_list_next(&list, &elem) == 1)
 				sdp_ok = sip_ctype_parse(&a, elem) == 0 &&
-				         (ctype_is(&a, "application", "sdp") || ctype_is(&a, "application", "*") ||
+				         (ctype_is(&a, "application", "sdp") ||
+				          ctype_is(&a, "application", "*") ||
 				          ctype_is(&a, "*", "*"));
 		}
 		if (!sdp_ok)
@@ -501,61 +566,42 @@ static void check_headers(struct checker *c)
 		case SIP_HDR_CONTACT:
 		case SIP_HDR_ROUTE:
 		case SIP_HDR_RECORD_ROUTE:
-		case SIP_HDR_PATH:
-			check_addrs(c, h);
-			break;
+		case SIP_HDR_PATH: check_addrs(c, h); break;
 		case SIP_HDR_FROM:
 		case SIP_HDR_TO:
 		case SIP_HDR_REFER_TO:
 		case SIP_HDR_REFERRED_BY:
-		case SIP_HDR_REPLY_TO:
-			check_from_to(c, h);
-			break;
-		case SIP_HDR_CSEQ:
-			check_cseq(c, h);
-			break;
-		case SIP_HDR_CALL_ID:
-			check_call_id(c, h);
-			break;
-		case SIP_HDR_MAX_FORWARDS:
-			check_number(c, h, h->value, 255);
-			break;
+		case SIP_HDR_REPLY_TO: check_from_to(c, h); break;
+		case SIP_HDR_CSEQ: check_cseq(c, h); break;
+		case SIP_HDR_CALL_ID: check_call_id(c, h); break;
+		case SIP_HDR_MAX_FORWARDS: check_number(c, h, h->value, 255); break;
 		case SIP_HDR_EXPIRES:
 		case SIP_HDR_MIN_EXPIRES:
-		case SIP_HDR_RSEQ:
-			check_number(c, h, h->value, UINT32_MAX);
-			break;
+		case SIP_HDR_RSEQ: check_number(c, h, h->value, UINT32_MAX); break;
 		case SIP_HDR_RETRY_AFTER:
 			check_number(c, h, leading_digits(h->value), UINT32_MAX);
 			break;
 		case SIP_HDR_RACK:
 			if ((err = sip_rack_parse(&rack, h->value)) != 0)
-				ERR(c, h->line, "RAck '%.*s': %s", EXCERPT(h->value), sip_strerror(err));
+				ERR(c, h->line, "RAck '%.*s': %s", EXCERPT(h->value),
+				    sip_strerror(err));
 			break;
 		case SIP_HDR_EVENT:
 		case SIP_HDR_SUBSCRIPTION_STATE:
 			if ((err = sip_token_params_parse(&tp, h->value)) != 0)
-				ERR(c, h->line, "%s '%.*s': %s", sip_hdr_name((enum sip_hdr_id)h->id),
-				    EXCERPT(h->value), sip_strerror(err));
+				ERR(c, h->line, "%s '%.*s': %s",
+				    sip_hdr_name((enum sip_hdr_id)h->id), EXCERPT(h->value),
+				    sip_strerror(err));
 			break;
-		case SIP_HDR_WARNING:
-			check_warning(c, h);
-			break;
-		case SIP_HDR_DATE:
-			check_date(c, h);
-			break;
+		case SIP_HDR_WARNING: check_warning(c, h); break;
+		case SIP_HDR_DATE: check_date(c, h); break;
 		case SIP_HDR_REQUIRE:
-		case SIP_HDR_PROXY_REQUIRE:
-			check_require(c, h);
-			break;
+		case SIP_HDR_PROXY_REQUIRE: check_require(c, h); break;
 		case SIP_HDR_AUTHORIZATION:
 		case SIP_HDR_PROXY_AUTHORIZATION:
 		case SIP_HDR_WWW_AUTHENTICATE:
-		case SIP_HDR_PROXY_AUTHENTICATE:
-			check_auth(c, h);
-			break;
-		default:
-			break;
+		case SIP_HDR_PROXY_AUTHENTICATE: check_auth(c, h); break;
+		default: break;
 		}
 	}
 }

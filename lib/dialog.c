@@ -390,7 +390,8 @@ static bool valid_line(const char *line)
 	return sip_is_token(name);
 }
 
-int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out, const struct sip_dialog_request *r)
+int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out,
+                       const struct sip_dialog_request *r)
 {
 	if (!d || !out || !r)
 		return SIP_EINVAL;
@@ -473,7 +474,8 @@ int sip_dialog_next_hop(const struct sip_dialog *d, char *buf, size_t cap)
 {
 	if (!d || !buf)
 		return SIP_EINVAL;
-	struct sip_str s = d->nroute ? route_uri(d->route[0], NULL) : sip_str_from(d->remote_target);
+	struct sip_str s =
+		d->nroute ? route_uri(d->route[0], NULL) : sip_str_from(d->remote_target);
 	if (s.len >= cap || s.len > (size_t)INT32_MAX)
 		return SIP_ENOSPC;
 	memcpy(buf, s.p, s.len);

@@ -5,7 +5,6 @@
 
 #include "sip_int.h"
 
-
 int sip_list_next(struct sip_str *list, struct sip_str *elem)
 {
 	struct sip_str s = sip_str_skip_lws(*list);
@@ -270,7 +269,8 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 		       s.p[i] != '\r' && s.p[i] != '\n')
 			i++;
 		addr->uri = sip_str_sub(s, 0, i);
-		if (memchr(addr->uri.p, '?', addr->uri.len) || memchr(addr->uri.p, ',', addr->uri.len))
+		if (memchr(addr->uri.p, '?', addr->uri.len) ||
+		    memchr(addr->uri.p, ',', addr->uri.len))
 			return SIP_EBARE;
 		s = sip_str_skip_lws(sip_str_advance(s, i));
 	}

@@ -288,7 +288,8 @@ static size_t read_record_route(const struct sip_msg *m, struct rr_entry *e, siz
 		struct sip_addr a;
 		struct sip_uri u;
 		while (n < max && sip_list_next(&list, &elem) == 1) {
-			if (sip_addr_parse(&a, elem) != 0 || sip_uri_parse(&u, a.uri) != 0 || !u.host.len)
+			if (sip_addr_parse(&a, elem) != 0 || sip_uri_parse(&u, a.uri) != 0 ||
+			    !u.host.len)
 				continue;
 			struct rr_entry *r = &e[n++];
 			char port[8];

@@ -318,7 +318,8 @@ int sip_loop_poll(struct sip_loop *l, int64_t max_wait_us)
 		short rev = l->pfds[i].revents;
 		if (!rev)
 			continue;
-		unsigned ev = ((rev & POLLIN) ? SIP_EV_READ : 0) | ((rev & POLLOUT) ? SIP_EV_WRITE : 0) |
+		unsigned ev = ((rev & POLLIN) ? SIP_EV_READ : 0) |
+		              ((rev & POLLOUT) ? SIP_EV_WRITE : 0) |
 		              ((rev & (POLLERR | POLLHUP | POLLNVAL)) ? SIP_EV_ERROR : 0);
 		/* A handler may have removed or replaced this fd's watch. */
 		for (size_t k = 0; k < l->nwatch; k++) {

@@ -12,7 +12,7 @@
  * lowercased; HDR_HASH's multipliers were found by search so that no two
  * known names collide. A hit is confirmed against the canonical name. */
 #define HDR_HASH(first, mid, last, len)                                                            \
-	(((unsigned)(first) * 4 + (unsigned)(mid) * 18 + (unsigned)(last) * 29 + (unsigned)(len) * 3) & 255)
+	(((unsigned)(first)*4 + (unsigned)(mid)*18 + (unsigned)(last)*29 + (unsigned)(len)*3) & 255)
 
 static const unsigned char by_hash[256] = {
 	[1] = SIP_HDR_REFER_SUB,
@@ -84,15 +84,24 @@ static const unsigned char by_hash[256] = {
 
 /* RFC 3261 §7.3.3 and the extensions that define compact forms. */
 static const unsigned char compact[26] = {
-	['a' - 'a'] = SIP_HDR_ACCEPT_CONTACT,  ['b' - 'a'] = SIP_HDR_REFERRED_BY,
-	['c' - 'a'] = SIP_HDR_CONTENT_TYPE,    ['d' - 'a'] = SIP_HDR_REQUEST_DISPOSITION,
-	['e' - 'a'] = SIP_HDR_CONTENT_ENCODING, ['f' - 'a'] = SIP_HDR_FROM,
-	['i' - 'a'] = SIP_HDR_CALL_ID,         ['j' - 'a'] = SIP_HDR_REJECT_CONTACT,
-	['k' - 'a'] = SIP_HDR_SUPPORTED,       ['l' - 'a'] = SIP_HDR_CONTENT_LENGTH,
-	['m' - 'a'] = SIP_HDR_CONTACT,         ['o' - 'a'] = SIP_HDR_EVENT,
-	['r' - 'a'] = SIP_HDR_REFER_TO,        ['s' - 'a'] = SIP_HDR_SUBJECT,
-	['t' - 'a'] = SIP_HDR_TO,              ['u' - 'a'] = SIP_HDR_ALLOW_EVENTS,
-	['v' - 'a'] = SIP_HDR_VIA,             ['x' - 'a'] = SIP_HDR_SESSION_EXPIRES,
+	['a' - 'a'] = SIP_HDR_ACCEPT_CONTACT,
+	['b' - 'a'] = SIP_HDR_REFERRED_BY,
+	['c' - 'a'] = SIP_HDR_CONTENT_TYPE,
+	['d' - 'a'] = SIP_HDR_REQUEST_DISPOSITION,
+	['e' - 'a'] = SIP_HDR_CONTENT_ENCODING,
+	['f' - 'a'] = SIP_HDR_FROM,
+	['i' - 'a'] = SIP_HDR_CALL_ID,
+	['j' - 'a'] = SIP_HDR_REJECT_CONTACT,
+	['k' - 'a'] = SIP_HDR_SUPPORTED,
+	['l' - 'a'] = SIP_HDR_CONTENT_LENGTH,
+	['m' - 'a'] = SIP_HDR_CONTACT,
+	['o' - 'a'] = SIP_HDR_EVENT,
+	['r' - 'a'] = SIP_HDR_REFER_TO,
+	['s' - 'a'] = SIP_HDR_SUBJECT,
+	['t' - 'a'] = SIP_HDR_TO,
+	['u' - 'a'] = SIP_HDR_ALLOW_EVENTS,
+	['v' - 'a'] = SIP_HDR_VIA,
+	['x' - 'a'] = SIP_HDR_SESSION_EXPIRES,
 	['y' - 'a'] = SIP_HDR_IDENTITY,
 };
 
@@ -243,7 +252,8 @@ enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
 	}
 	if (n < 2 || n > 64)
 		return SIP_HDR_OTHER;
-	unsigned id = by_hash[HDR_HASH(sip_lower(p[0]), sip_lower(p[n / 2]), sip_lower(p[n - 1]), n)];
+	unsigned id =
+		by_hash[HDR_HASH(sip_lower(p[0]), sip_lower(p[n / 2]), sip_lower(p[n - 1]), n)];
 	if (id == 0)
 		return SIP_HDR_OTHER;
 	/* OR-ing 0x20 lowers a letter and leaves the other token characters
@@ -261,8 +271,7 @@ const char *sip_hdr_name(enum sip_hdr_id id)
 	return (id > 0 && id < SIP_HDR_COUNT) ? canonical[id] : NULL;
 }
 
-static int fail(struct sip_msg *msg, int err, uint32_t line, const char *fmt, ...)
-	SIP_PRINTF(4, 5);
+static int fail(struct sip_msg *msg, int err, uint32_t line, const char *fmt, ...) SIP_PRINTF(4, 5);
 
 static int fail(struct sip_msg *msg, int err, uint32_t line, const char *fmt, ...)
 {
@@ -285,7 +294,8 @@ static bool is_version(struct sip_str v)
 static int parse_version_error(struct sip_msg *msg, struct sip_str v)
 {
 	if (v.len > 4 && sip_str_ieq(sip_str_sub(v, 0, 4), SIP_STR("SIP/")))
-		return fail(msg, SIP_ESYNTAX, 1, "unsupported SIP version '%.*s' (505)", EXCERPT(v));
+		return fail(msg, SIP_ESYNTAX, 1, "unsupported SIP version '%.*s' (505)",
+		            EXCERPT(v));
 	return fail(msg, SIP_ESYNTAX, 1, "bad SIP version '%.*s'", EXCERPT(v));
 }
 
@@ -311,13 +321,15 @@ static int parse_status_line(struct sip_msg *msg, struct sip_str l)
 	if (n != 3 || code.p[0] == '0' || (n < rest.len && rest.p[n] != ' ')) {
 		while (n < rest.len && rest.p[n] != ' ')
 			n++;
-		return fail(msg, SIP_ESYNTAX, 1, "status code '%.*s' is not three digits from 100 to 699",
+		return fail(msg, SIP_ESYNTAX, 1,
+		            "status code '%.*s' is not three digits from 100 to 699",
 		            EXCERPT(sip_str_sub(rest, 0, n)));
 	}
 	msg->status = (unsigned)(code.p[0] - '0') * 100 + (unsigned)(code.p[1] - '0') * 10 +
 	              (unsigned)(code.p[2] - '0');
 	if (msg->status < 100 || msg->status > 699)
-		return fail(msg, SIP_ESYNTAX, 1, "status code %u is not from 100 to 699", msg->status);
+		return fail(msg, SIP_ESYNTAX, 1, "status code %u is not from 100 to 699",
+		            msg->status);
 	/* RFC 3261 requires the SP before an empty reason phrase; accept its absence. */
 	msg->reason = n < rest.len ? sip_str_sub(rest, n + 1, rest.len) : sip_str_sub(rest, n, n);
 	msg->is_request = false;
@@ -351,12 +363,15 @@ static int parse_request_line(struct sip_msg *msg, struct sip_str l)
 	const char *sp3 = memchr(rest.p, ' ', rest.len);
 	if (sp3) {
 		struct sip_str tail = sip_str_sub(rest, (size_t)(sp3 - rest.p), rest.len);
-		if (sip_str_trim(tail).len == 0 && is_version(sip_str_sub(rest, 0, (size_t)(sp3 - rest.p))))
-			return fail(msg, SIP_ESYNTAX, 1,
-			            "trailing whitespace after the SIP version in the request line");
+		if (sip_str_trim(tail).len == 0 &&
+		    is_version(sip_str_sub(rest, 0, (size_t)(sp3 - rest.p))))
+			return fail(
+				msg, SIP_ESYNTAX, 1,
+				"trailing whitespace after the SIP version in the request line");
 		if (rest.len && rest.p[0] == ' ')
-			return fail(msg, SIP_ESYNTAX, 1,
-			            "more than one space after the Request-URI in the request line");
+			return fail(
+				msg, SIP_ESYNTAX, 1,
+				"more than one space after the Request-URI in the request line");
 		return fail(msg, SIP_ESYNTAX, 1,
 		            "whitespace inside the Request-URI '%.*s' (escape it or remove it)",
 		            EXCERPT(sip_str_sub(l, at, l.len)));
@@ -475,7 +490,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 			k++;
 		if (k == stop || start[k] != ':' || name.len == 0) {
 			struct sip_str bad = {start + i, stop - i};
-			return fail(msg, SIP_ESYNTAX, hline, "not a header line: '%.*s'", EXCERPT(bad));
+			return fail(msg, SIP_ESYNTAX, hline, "not a header line: '%.*s'",
+			            EXCERPT(bad));
 		}
 		if (msg->nhdrs == SIP_MSG_MAX_HDRS)
 			return fail(msg, SIP_ETOOBIG, hline, "more than %d header lines",
@@ -507,7 +523,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 		if (stream)
 			return SIP_EAGAIN;
 		if (!(flags & SIP_PARSE_LENIENT))
-			return fail(msg, SIP_ESYNTAX, lineno, "the headers do not end with an empty line");
+			return fail(msg, SIP_ESYNTAX, lineno,
+			            "the headers do not end with an empty line");
 		msg->flags |= SIP_MSG_NO_EOH;
 		i = n;
 	}
@@ -524,8 +541,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 			return SIP_EAGAIN;
 		if (!(flags & SIP_PARSE_LENIENT))
 			return fail(msg, SIP_ESYNTAX, cl_hdr->line,
-			            "Content-Length says %llu, body has %zu bytes", (unsigned long long)cl,
-			            avail);
+			            "Content-Length says %llu, body has %zu bytes",
+			            (unsigned long long)cl, avail);
 		msg->flags |= SIP_MSG_CL_SHORT;
 		cl = avail;
 	}

@@ -9,8 +9,8 @@ struct style {
 };
 
 static const struct style plain = {"", "", "", "", "", ""};
-static const struct style ansi = {"\033[1m", "\033[36m", "\033[2m", "\033[1;31m", "\033[33m",
-                                  "\033[0m"};
+static const struct style ansi = {"\033[1m",    "\033[36m", "\033[2m",
+                                  "\033[1;31m", "\033[33m", "\033[0m"};
 
 static void put(FILE *f, struct sip_str s)
 {
@@ -395,7 +395,9 @@ static void pretty_addrs(FILE *f, const struct sip_hdr *h, const struct style *s
 			fputs("  ", f);
 			put_safe(f, p.name);
 			if (p.has_value) {
-				fputc(p.name.len == 3 && sip_str_ieq(p.name, SIP_STR("tag")) ? ' ' : '=', f);
+				fputc(p.name.len == 3 && sip_str_ieq(p.name, SIP_STR("tag")) ? ' '
+				                                                             : '=',
+				      f);
 				put_safe(f, p.value);
 			}
 		}
@@ -521,8 +523,8 @@ static void packet_line(FILE *f, const struct sip_print_opts *o, const struct st
 	uint64_t dt = pi->time_us > o->t0_us ? pi->time_us - o->t0_us : 0;
 	if (sip_sockaddr_print(&pi->remote, addr, sizeof addr) < 0)
 		addr[0] = '\0';
-	fprintf(f, "%s%s %s %s  %zu B  ", st->note, pi->tx ? "\u2192" : "\u2190", sip_tp_name(pi->tp),
-	        addr, size);
+	fprintf(f, "%s%s %s %s  %zu B  ", st->note, pi->tx ? "\u2192" : "\u2190",
+	        sip_tp_name(pi->tp), addr, size);
 	if (dt < 1000000)
 		fprintf(f, "+%.1f ms", (double)dt / 1000.0);
 	else
@@ -575,9 +577,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		put_unfolded(f, h->value);
 		fputc('\n', f);
 		switch (h->id) {
-		case SIP_HDR_VIA:
-			pretty_via(f, h, st, &hop);
-			break;
+		case SIP_HDR_VIA: pretty_via(f, h, st, &hop); break;
 		case SIP_HDR_FROM:
 		case SIP_HDR_TO:
 		case SIP_HDR_CONTACT:
@@ -585,11 +585,8 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		case SIP_HDR_RECORD_ROUTE:
 		case SIP_HDR_REFER_TO:
 		case SIP_HDR_REFERRED_BY:
-		case SIP_HDR_P_ASSERTED_IDENTITY:
-			pretty_addrs(f, h, st);
-			break;
-		default:
-			break;
+		case SIP_HDR_P_ASSERTED_IDENTITY: pretty_addrs(f, h, st); break;
+		default: break;
 		}
 		pretty_problems(f, o, st, m, h->line);
 	}
@@ -600,7 +597,8 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 			if (m->body.p[m->body.len - 1] != '\n')
 				fputc('\n', f);
 		} else {
-			fprintf(f, "%s[%zu bytes of binary body]%s\n", st->note, m->body.len, st->off);
+			fprintf(f, "%s[%zu bytes of binary body]%s\n", st->note, m->body.len,
+			        st->off);
 		}
 		if (sip_msg_is_sdp(m))
 			pretty_sdp(f, m, st);
@@ -618,12 +616,8 @@ int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opt
 			packet_line(f, o, &plain, msg->raw.len);
 		put(f, msg->raw);
 		break;
-	case SIP_PRINT_PRETTY:
-		print_pretty(f, msg, o);
-		break;
-	case SIP_PRINT_JSON:
-		print_json(f, msg, o);
-		break;
+	case SIP_PRINT_PRETTY: print_pretty(f, msg, o); break;
+	case SIP_PRINT_JSON: print_json(f, msg, o); break;
 	}
 	return ferror(f) ? SIP_ENOSPC : 0;
 }

@@ -41,8 +41,8 @@ bool sip_msg_is_sdp(const struct sip_msg *m)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
 	struct sip_ctype ct;
-	return h && sip_ctype_parse(&ct, h->value) == 0 && sip_str_ieq_cstr(ct.type, "application") &&
-	       sip_str_ieq_cstr(ct.subtype, "sdp");
+	return h && sip_ctype_parse(&ct, h->value) == 0 &&
+	       sip_str_ieq_cstr(ct.type, "application") && sip_str_ieq_cstr(ct.subtype, "sdp");
 }
 
 /* Takes the next run of characters up to a space or tab from *s. */

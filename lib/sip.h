@@ -33,23 +33,23 @@ extern "C" {
 /* Error codes; each has a one-line description from sip_strerror(). */
 enum sip_err {
 	SIP_OK = 0,
-	SIP_EINVAL = -1,  /* bad argument */
-	SIP_ENOMEM = -2,  /* out of memory */
-	SIP_EAGAIN = -3,  /* incomplete: more bytes are needed */
-	SIP_ETOOBIG = -4, /* over a size or count limit */
-	SIP_ERANGE = -5,  /* number out of range */
-	SIP_ESYNTAX = -6, /* malformed */
-	SIP_EQUOTE = -7,  /* unterminated quoted string */
-	SIP_EEMPTY = -8,  /* empty value or list element */
-	SIP_EHOST = -9,   /* bad host or IP address */
-	SIP_EPORT = -10,  /* bad port */
-	SIP_ESCHEME = -11, /* unsupported URI scheme */
-	SIP_EESCAPE = -12, /* bad %-escape */
-	SIP_ENOSPC = -13, /* output buffer too small */
-	SIP_EDISPLAY = -14, /* display name with special characters not quoted */
-	SIP_EANGLE = -15,   /* <URI> not closed, or whitespace inside the brackets */
-	SIP_EBARE = -16,    /* URI with ',', ';' or '?' of its own outside <> */
-	SIP_EPARAM = -17,   /* empty or malformed ;parameter */
+	SIP_EINVAL = -1,     /* bad argument */
+	SIP_ENOMEM = -2,     /* out of memory */
+	SIP_EAGAIN = -3,     /* incomplete: more bytes are needed */
+	SIP_ETOOBIG = -4,    /* over a size or count limit */
+	SIP_ERANGE = -5,     /* number out of range */
+	SIP_ESYNTAX = -6,    /* malformed */
+	SIP_EQUOTE = -7,     /* unterminated quoted string */
+	SIP_EEMPTY = -8,     /* empty value or list element */
+	SIP_EHOST = -9,      /* bad host or IP address */
+	SIP_EPORT = -10,     /* bad port */
+	SIP_ESCHEME = -11,   /* unsupported URI scheme */
+	SIP_EESCAPE = -12,   /* bad %-escape */
+	SIP_ENOSPC = -13,    /* output buffer too small */
+	SIP_EDISPLAY = -14,  /* display name with special characters not quoted */
+	SIP_EANGLE = -15,    /* <URI> not closed, or whitespace inside the brackets */
+	SIP_EBARE = -16,     /* URI with ',', ';' or '?' of its own outside <> */
+	SIP_EPARAM = -17,    /* empty or malformed ;parameter */
 	SIP_ENOTFOUND = -18, /* DNS: no records for the name */
 	SIP_EDNS = -19,      /* DNS: the server failed or did not answer */
 	SIP_ETIMEDOUT = -20, /* no answer in time */
@@ -206,10 +206,10 @@ struct sip_hdr {
 #define SIP_PARSE_LENIENT 0x2
 
 /* sip_msg.flags, set by the parser */
-#define SIP_MSG_BARE_LF 0x1  /* some lines end in LF alone, not CRLF */
-#define SIP_MSG_NO_CL 0x2    /* no Content-Length header */
-#define SIP_MSG_CL_MULTI 0x4 /* more than one Content-Length header */
-#define SIP_MSG_NO_EOH 0x8   /* datagram ended inside the headers: no empty line */
+#define SIP_MSG_BARE_LF 0x1   /* some lines end in LF alone, not CRLF */
+#define SIP_MSG_NO_CL 0x2     /* no Content-Length header */
+#define SIP_MSG_CL_MULTI 0x4  /* more than one Content-Length header */
+#define SIP_MSG_NO_EOH 0x8    /* datagram ended inside the headers: no empty line */
 #define SIP_MSG_CL_SHORT 0x10 /* datagram body shorter than its Content-Length */
 
 struct sip_msg {
@@ -315,8 +315,8 @@ struct sip_via {
 	struct sip_str params; /* without the leading ';' */
 	struct sip_str branch;
 	struct sip_str received;
-	bool rport;            /* rport present */
-	uint16_t rport_value;  /* 0 when rport has no value */
+	bool rport;           /* rport present */
+	uint16_t rport_value; /* 0 when rport has no value */
 	struct sip_str maddr;
 };
 /* Parses one via-parm (one element of a Via list). */
@@ -330,7 +330,7 @@ struct sip_addr {
 	bool angle;            /* the URI was in <> */
 	struct sip_str params; /* header parameters, without the leading ';' */
 	struct sip_str tag;
-	bool star;             /* "Contact: *" */
+	bool star; /* "Contact: *" */
 };
 SIP_API int sip_addr_parse(struct sip_addr *addr, struct sip_str s);
 
@@ -392,8 +392,8 @@ SIP_API size_t sip_msg_check(const struct sip_msg *msg, struct sip_diag *out, si
 enum sip_sdp_dir { SIP_SDP_SENDRECV = 0, SIP_SDP_SENDONLY, SIP_SDP_RECVONLY, SIP_SDP_INACTIVE };
 
 struct sip_sdp_codec {
-	unsigned pt;           /* payload type */
-	struct sip_str name;   /* from a=rtpmap, or the RFC 3551 name of a static type */
+	unsigned pt;         /* payload type */
+	struct sip_str name; /* from a=rtpmap, or the RFC 3551 name of a static type */
 	unsigned rate;
 	struct sip_str params; /* channels, after the rate */
 };
@@ -452,13 +452,13 @@ struct sip_request_spec {
 	const char *from_tag; /* NULL: fresh */
 	const char *to;       /* default: the Request-URI */
 	const char *to_tag;
-	const char *call_id;  /* NULL: fresh */
-	uint32_t cseq;        /* 0: 1 */
+	const char *call_id;   /* NULL: fresh */
+	uint32_t cseq;         /* 0: 1 */
 	const char *transport; /* Via transport, default "UDP" */
 	const char *via_host;  /* sent-by */
 	uint16_t via_port;
-	const char *branch;   /* NULL: fresh z9hG4bK branch */
-	const char *contact;  /* NULL: none */
+	const char *branch;    /* NULL: fresh z9hG4bK branch */
+	const char *contact;   /* NULL: none */
 	unsigned max_forwards; /* 0: the default, 70 (send 0 with a Max-Forwards user header) */
 	const char *user_agent;
 	const char *content_type;
@@ -555,7 +555,7 @@ SIP_API void sip_timer_init(struct sip_timer *t);
 /* (Re)arms t to fire after delay_us; a 0 delay runs it on the loop's next
  * turn, never inside the current call. SIP_ENOMEM leaves it unarmed. */
 SIP_API int sip_timer_start(struct sip_loop *loop, struct sip_timer *t, uint64_t delay_us,
-                             sip_timer_h *h, void *arg);
+                            sip_timer_h *h, void *arg);
 SIP_API void sip_timer_cancel(struct sip_loop *loop, struct sip_timer *t);
 SIP_API bool sip_timer_armed(const struct sip_timer *t);
 /* Calls h on the loop (not in the signal handler) when signo arrives. */
@@ -601,8 +601,7 @@ struct sip_packet_info {
 	uint64_t time_us; /* loop clock */
 };
 
-typedef void(sip_trace_h)(const struct sip_packet_info *pi, const char *buf, size_t len,
-                          void *arg);
+typedef void(sip_trace_h)(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg);
 /* A message arrived; msg and its buffer live until the handler returns. */
 typedef void(sip_recv_h)(const struct sip_msg *msg, const struct sip_packet_info *pi, void *arg);
 /* Sending to remote failed: SIP_EREFUSED (ICMP port unreachable, RST),
@@ -621,8 +620,8 @@ struct sip_transport_opts {
 	bool insecure;          /* TLS: do not verify the peer certificate */
 	const char *cert_file;  /* TLS server side (sip listen) */
 	const char *key_file;
-	size_t max_msg;         /* largest message accepted; 0: 65535 */
-	uint64_t idle_us;       /* close a stream whose message is not complete by then; 0: 32 s */
+	size_t max_msg;   /* largest message accepted; 0: 65535 */
+	uint64_t idle_us; /* close a stream whose message is not complete by then; 0: 32 s */
 	sip_trace_h *trace;
 	void *trace_arg;
 };
@@ -709,7 +708,7 @@ SIP_API int sip_resolve(struct sip_resolver *r, const struct sip_uri *uri,
 
 /* ---- txn: the context and its transactions (RFC 3261 §17) ------------ */
 
-#define SIP_T1_DEFAULT 500000u  /* µs */
+#define SIP_T1_DEFAULT 500000u /* µs */
 #define SIP_T2_DEFAULT 4000000u
 #define SIP_T4_DEFAULT 5000000u
 
@@ -760,8 +759,9 @@ SIP_API int sip_ctx_default_answer(struct sip_ctx *ctx, struct sip_strans *st,
  * timeout on Timer B/F, ACK for a non-2xx final response to INVITE. The
  * request is copied.
  */
-SIP_API int sip_txn_start(struct sip_txn **txp, struct sip_ctx *ctx, const struct sip_target *target,
-                          const char *buf, size_t len, sip_resp_h *h, void *arg);
+SIP_API int sip_txn_start(struct sip_txn **txp, struct sip_ctx *ctx,
+                          const struct sip_target *target, const char *buf, size_t len,
+                          sip_resp_h *h, void *arg);
 /* CANCELs an INVITE still waiting for its final response (§9.1): a
  * transaction of its own whose handler gets the CANCEL's response; the
  * INVITE's handler then gets its final one (487). Send it only once a
@@ -802,7 +802,7 @@ SIP_API const char *sip_digest_alg_name(enum sip_digest_alg alg);
 
 /* One WWW-Authenticate or Proxy-Authenticate value, as slices of it. */
 struct sip_challenge {
-	bool proxy; /* from Proxy-Authenticate (a 407) */
+	bool proxy;            /* from Proxy-Authenticate (a 407) */
 	struct sip_str scheme; /* "Digest" */
 	struct sip_str realm;
 	struct sip_str nonce;
@@ -828,13 +828,13 @@ SIP_API int sip_challenge_pick(const struct sip_msg *resp, struct sip_challenge 
 
 struct sip_digest_input {
 	const struct sip_challenge *ch;
-	const char *user;     /* the authentication user name */
+	const char *user; /* the authentication user name */
 	const char *password;
-	const char *method;   /* of the request being authorized */
-	const char *uri;      /* its Request-URI: the digest-uri */
-	struct sip_str body;  /* for qop=auth-int */
-	uint32_t nc;          /* nonce count: 1 for a fresh nonce, then up */
-	const char *cnonce;   /* NULL: a fresh random one */
+	const char *method;  /* of the request being authorized */
+	const char *uri;     /* its Request-URI: the digest-uri */
+	struct sip_str body; /* for qop=auth-int */
+	uint32_t nc;         /* nonce count: 1 for a fresh nonce, then up */
+	const char *cnonce;  /* NULL: a fresh random one */
 };
 /* The hex "response" of RFC 7616 §3.4.1 into hex (cap > 128). */
 SIP_API int sip_digest_response(const struct sip_digest_input *in, const char *cnonce, char *hex,
@@ -904,7 +904,7 @@ struct sip_print_opts {
 	size_t ndiags;
 	const char *source; /* where the message came from (a file name), or NULL */
 	const struct sip_packet_info *packet; /* sent or received: direction, peer, time */
-	uint64_t t0_us; /* packet times are shown relative to this */
+	uint64_t t0_us;                       /* packet times are shown relative to this */
 };
 SIP_API int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opts *opts);
 /* s as a JSON string literal: quotes, escapes, invalid UTF-8 as U+FFFD. */

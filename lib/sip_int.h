@@ -6,8 +6,8 @@
 #include "sip.h"
 
 /* Character classes, one table lookup per test on the parser's hot paths. */
-#define SIP_C_TOKEN 1  /* RFC 3261 token: alphanum and -.!%*_+`'~ */
-#define SIP_C_LWS 2    /* SP, HT, CR, LF */
+#define SIP_C_TOKEN 1   /* RFC 3261 token: alphanum and -.!%*_+`'~ */
+#define SIP_C_LWS 2     /* SP, HT, CR, LF */
 #define SIP_C_SPECIAL 4 /* what a list scan stops at: " < > , */
 #define SIP_C_DIGIT 8
 #define SIP_C_ALPHA 16

@@ -73,7 +73,7 @@ struct conn {
 	 * connection refused shows nothing as sent. */
 	size_t *queued;
 	size_t nqueued, cap_queued;
-	char *in;          /* plain text received, not yet delivered */
+	char *in; /* plain text received, not yet delivered */
 	size_t in_len, in_cap;
 	size_t need;   /* length of the message at in once its headers are there; 0: not yet */
 	size_t scan;   /* where the search for the end of the headers resumes */
@@ -1014,7 +1014,9 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 	 * SO_REUSEADDR lets it follow a closed connection still in TIME_WAIT. */
 	if (tp->local_host || tp->opts.local_port) {
 		struct sip_sockaddr la;
-		const char *h = tp->local_host ? tp->local_host : family == AF_INET6 ? "::" : "0.0.0.0";
+		const char *h = tp->local_host       ? tp->local_host
+		                : family == AF_INET6 ? "::"
+		                                     : "0.0.0.0";
 		if (tp->opts.local_port)
 			set_int_opt(c->fd, SOL_SOCKET, SO_REUSEADDR, 1);
 		if (sip_sockaddr_set(&la, sip_str_from(h), tp->opts.local_port) == 0 &&
@@ -1286,7 +1288,7 @@ static bool only_crlf(const char *p, size_t n)
 /* A datagram that does not parse is dropped (RFC 3261 §18.3), and said. */
 static void garbled(struct sip_transport *tp, const struct sip_sockaddr *remote)
 {
-	char detail[sizeof ((struct report *)0)->detail];
+	char detail[sizeof((struct report *)0)->detail];
 	if (tp->msg.err_line)
 		snprintf(detail, sizeof detail, "line %u: %s", tp->msg.err_line, tp->msg.err_text);
 	else
@@ -1345,7 +1347,8 @@ static void udp_read(struct sip_transport *tp, int fi)
 		}
 		if ((mh.msg_flags & MSG_TRUNC) || (size_t)n > max_msg(tp)) {
 			char detail[64];
-			snprintf(detail, sizeof detail, "a datagram larger than %zu bytes", max_msg(tp));
+			snprintf(detail, sizeof detail, "a datagram larger than %zu bytes",
+			         max_msg(tp));
 			report(tp, SIP_EDROPPED, SIP_TP_UDP, &pi.remote, detail);
 			continue;
 		}

@@ -197,7 +197,9 @@ static void on_retransmit(void *arg)
 	if (t->method == SIP_INVITE)
 		t->interval *= 2;
 	else
-		t->interval = t->state == PROCEEDING ? c->t2 : (t->interval * 2 > c->t2 ? c->t2 : t->interval * 2);
+		t->interval = t->state == PROCEEDING
+		                      ? c->t2
+		                      : (t->interval * 2 > c->t2 ? c->t2 : t->interval * 2);
 	sip_timer_start(c->loop, &t->retrans, t->interval, on_retransmit, t);
 }
 
@@ -241,9 +243,11 @@ static int build_hop_request(const struct sip_msg *r, const char *method, struct
 	               SIP_STR_FMT(r->ruri), SIP_STR_FMT(top));
 	for (const struct sip_hdr *h = sip_msg_hdr(r, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(r, h))
 		sip_buf_printf(b, "Route: %.*s\r\n", SIP_STR_FMT(h->value));
-	sip_buf_printf(b, "From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: %u %s\r\n"
+	sip_buf_printf(b,
+	               "From: %.*s\r\nTo: %.*s\r\nCall-ID: %.*s\r\nCSeq: %u %s\r\n"
 	               "Content-Length: 0\r\n\r\n",
-	               SIP_STR_FMT(from->value), SIP_STR_FMT(to), SIP_STR_FMT(cid->value), cs.num, method);
+	               SIP_STR_FMT(from->value), SIP_STR_FMT(to), SIP_STR_FMT(cid->value), cs.num,
+	               method);
 	if (b->err) {
 		int err = b->err;
 		sip_buf_reset(b);
@@ -419,7 +423,8 @@ static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
 	if (top_via(m, &via) != 0 || cseq_of(m, &cs) != 0)
 		return NULL;
 	for (struct sip_txn *t = c->clients[bucket(via.branch)]; t; t = t->next)
-		if (sip_str_eq(t->branch, via.branch) && sip_str_eq(sip_str_from(t->method_name), cs.method_name))
+		if (sip_str_eq(t->branch, via.branch) &&
+		    sip_str_eq(sip_str_from(t->method_name), cs.method_name))
 			return t;
 	return NULL;
 }
@@ -518,7 +523,8 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	if (st->method == SIP_INVITE && st->status >= 300) {
 		if (!reliable) {
 			st->interval = c->t1;
-			sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit, st);
+			sip_timer_start(c->loop, &st->retrans, st->interval, on_strans_retransmit,
+			                st);
 		}
 		sip_timer_start(c->loop, &st->linger, 64 * c->t1, on_strans_end, st); /* Timer H */
 	} else if (accepted) {
@@ -602,8 +608,9 @@ static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *
 		if (!sip_str_eq(st->branch, via->branch) || !sip_str_ieq(st->host, via->host) ||
 		    st->port != via->port)
 			continue;
-		if (want == SIP_METHOD_OTHER ? sip_str_eq(sip_str_from(st->method_name), m->method_name)
-		                             : st->method == want)
+		if (want == SIP_METHOD_OTHER
+		            ? sip_str_eq(sip_str_from(st->method_name), m->method_name)
+		            : st->method == want)
 			return st;
 	}
 	return NULL;
@@ -618,7 +625,8 @@ static struct sip_strans *accepted_match(struct sip_ctx *c, const struct sip_msg
 		return NULL;
 	for (unsigned b = 0; b < BUCKETS; b++) {
 		for (struct sip_strans *st = c->servers[b]; st; st = st->next) {
-			if (st->state != ACCEPTED || cseq_of(st->req, &ics) != 0 || ics.num != cs.num)
+			if (st->state != ACCEPTED || cseq_of(st->req, &ics) != 0 ||
+			    ics.num != cs.num)
 				continue;
 			const struct sip_hdr *icid = sip_msg_hdr(st->req, SIP_HDR_CALL_ID);
 			if (icid && sip_str_eq(icid->value, cid->value))
@@ -747,8 +755,8 @@ static struct sip_txn *txn_towards(struct sip_ctx *c, enum sip_tp tp,
 	return NULL;
 }
 
-static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
-                       void *arg)
+static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
+                       const char *detail, void *arg)
 {
 	struct sip_ctx *c = arg;
 	struct sip_txn *t;

@@ -58,11 +58,11 @@ int bench_parse(const struct bench_input *in, FILE *dump, unsigned long *sum)
 	        (contact && contact->url ? bench_fp(contact->url->host) : 0);
 	if (dump) {
 		struct bench_fields fl = {
-		    .branch = bench_cstr(branch ? branch->gvalue : NULL),
-		    .from_tag = bench_cstr(ftag ? ftag->gvalue : NULL),
-		    .to_tag = bench_cstr(ttag ? ttag->gvalue : NULL),
-		    .cseq = cseq,
-		    .cseq_method = bench_cstr(sip->cseq->method),
+			.branch = bench_cstr(branch ? branch->gvalue : NULL),
+			.from_tag = bench_cstr(ftag ? ftag->gvalue : NULL),
+			.to_tag = bench_cstr(ttag ? ttag->gvalue : NULL),
+			.cseq = cseq,
+			.cseq_method = bench_cstr(sip->cseq->method),
 		};
 		char *callid = NULL, *uri = NULL;
 

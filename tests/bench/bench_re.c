@@ -57,12 +57,12 @@ int bench_parse(const struct bench_input *in, FILE *dump, unsigned long *sum)
 	        (have_contact ? bench_fp(addr.auri.p) : 0);
 	if (dump) {
 		struct bench_fields fl = {
-		    .branch = pl_str(&msg->via.branch),
-		    .from_tag = pl_str(&msg->from.tag),
-		    .to_tag = pl_str(&msg->to.tag),
-		    .call_id = pl_str(&msg->callid),
-		    .cseq = msg->cseq.num,
-		    .cseq_method = pl_str(&msg->cseq.met),
+			.branch = pl_str(&msg->via.branch),
+			.from_tag = pl_str(&msg->from.tag),
+			.to_tag = pl_str(&msg->to.tag),
+			.call_id = pl_str(&msg->callid),
+			.cseq = msg->cseq.num,
+			.cseq_method = pl_str(&msg->cseq.met),
 		};
 
 		if (have_contact)

@@ -73,12 +73,12 @@ int bench_parse(const struct bench_input *in, FILE *dump, unsigned long *sum)
 	        (have_contact ? bench_fp(ca.uri.p) : 0);
 	if (dump) {
 		struct bench_fields fl = {
-		    .branch = bs(via.branch),
-		    .from_tag = bs(fa.tag),
-		    .to_tag = bs(ta.tag),
-		    .call_id = bs(callid->value),
-		    .cseq = cseq.num,
-		    .cseq_method = bs(cseq.method_name),
+			.branch = bs(via.branch),
+			.from_tag = bs(fa.tag),
+			.to_tag = bs(ta.tag),
+			.call_id = bs(callid->value),
+			.cseq = cseq.num,
+			.cseq_method = bs(cseq.method_name),
 		};
 
 		if (have_contact)

@@ -49,12 +49,12 @@ int bench_parse(const struct bench_input *in, FILE *dump, unsigned long *sum)
 		        (m ? bench_fp(m->m_url->url_host) : 0);
 		if (dump) {
 			struct bench_fields fl = {
-			    .branch = bench_cstr(branch),
-			    .from_tag = bench_cstr(ftag),
-			    .to_tag = bench_cstr(ttag),
-			    .call_id = bench_cstr(callid),
-			    .cseq = sip->sip_cseq->cs_seq,
-			    .cseq_method = bench_cstr(sip->sip_cseq->cs_method_name),
+				.branch = bench_cstr(branch),
+				.from_tag = bench_cstr(ftag),
+				.to_tag = bench_cstr(ttag),
+				.call_id = bench_cstr(callid),
+				.cseq = sip->sip_cseq->cs_seq,
+				.cseq_method = bench_cstr(sip->sip_cseq->cs_method_name),
 			};
 			char uri[512];
 

@@ -92,7 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"SIP/2.0 401 Unauthorized\r\nWWW-Authenticate: ",
 		"SIP/2.0 407 Proxy Authentication Required\r\nProxy-Authenticate: ",
 	};
-	static const char tail[] = "\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+	static const char tail[] =
+		"\r\nCall-ID: x\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
 	static struct sip_msg m;
 	for (int i = 0; i < 2; i++) {
 		size_t hl = strlen(heads[i]), len = hl + size + sizeof tail - 1;

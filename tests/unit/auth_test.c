@@ -510,23 +510,25 @@ static int parse_msg(const char *text)
 TEST(auth_pick_strongest)
 {
 	struct sip_challenge ch;
-	CHECK_INT(parse_msg(RESP_HEAD("401 Unauthorized")
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
-	                    "qop=\"auth\"\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\"\r\n" RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"401 Unauthorized") "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=MD5\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
+	                                    "qop=\"auth\"\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\"\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), 0);
 	CHECK_INT(ch.alg, SIP_DIGEST_SHA256);
 	CHECK_STR(ch.nonce, "n2");
 	CHECK(!ch.proxy);
 
-	CHECK_INT(parse_msg(RESP_HEAD("401 Unauthorized")
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=SHA-256\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", "
-	                    "algorithm=SHA-512-256-sess, qop=auth\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\"\r\n" RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"401 Unauthorized") "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=SHA-256\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", "
+	                                    "algorithm=SHA-512-256-sess, qop=auth\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\"\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), 0);
 	CHECK_INT(ch.alg, SIP_DIGEST_SHA512_256_SESS);
 	CHECK_STR(ch.nonce, "n2");
@@ -537,13 +539,13 @@ TEST(auth_pick_strongest)
 TEST(auth_pick_first_among_equals)
 {
 	struct sip_challenge ch;
-	CHECK_INT(parse_msg(RESP_HEAD("401 Unauthorized")
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", "
-	                    "algorithm=SHA-256-sess, qop=auth\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\", algorithm=MD5\r\n"
-	                    RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"401 Unauthorized") "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", "
+	                                    "algorithm=SHA-256-sess, qop=auth\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n3\", algorithm=MD5\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), 0);
 	CHECK_STR(ch.nonce, "n1");
 	return 0;
@@ -552,15 +554,15 @@ TEST(auth_pick_first_among_equals)
 TEST(auth_pick_skips_unusable)
 {
 	struct sip_challenge ch;
-	CHECK_INT(parse_msg(RESP_HEAD("401 Unauthorized")
-	                    "WWW-Authenticate: Basic realm=\"r\"\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=SHA-1\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
-	                    "qop=\"auth-conf\"\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", algorithm=SHA-512-256\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n5\", algorithm=md5\r\n"
-	                    RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"401 Unauthorized") "WWW-Authenticate: Basic realm=\"r\"\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n1\", algorithm=SHA-1\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n2\", algorithm=SHA-256, "
+	                                    "qop=\"auth-conf\"\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", algorithm=SHA-512-256\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n5\", algorithm=md5\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), 0);
 	CHECK_INT(ch.alg, SIP_DIGEST_MD5);
 	CHECK_STR(ch.nonce, "n5");
@@ -570,12 +572,13 @@ TEST(auth_pick_skips_unusable)
 TEST(auth_pick_proxy)
 {
 	struct sip_challenge ch;
-	CHECK_INT(parse_msg(RESP_HEAD("407 Proxy Authentication Required")
-	                    "WWW-Authenticate: Digest realm=\"www\", nonce=\"w\", "
-	                    "algorithm=SHA-512-256\r\n"
-	                    "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p\", qop=auth, "
-	                    "stale=true\r\n" RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"407 Proxy Authentication Required") "WWW-Authenticate: Digest realm=\"www\", nonce=\"w\", "
+	                                                     "algorithm=SHA-512-256\r\n"
+	                                                     "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"p\", qop=auth, "
+	                                                     "stale=true\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), 0);
 	CHECK(ch.proxy);
 	CHECK(ch.stale);
@@ -588,10 +591,11 @@ TEST(auth_pick_none)
 {
 	struct sip_challenge ch;
 	/* nothing usable: ch tells what there was */
-	CHECK_INT(parse_msg(RESP_HEAD("401 Unauthorized") "WWW-Authenticate: Basic realm=\"r\"\r\n"
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1\r\n"
-	                    RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"401 Unauthorized") "WWW-Authenticate: Basic realm=\"r\"\r\n"
+	                                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), SIP_ENOTFOUND);
 	CHECK_STR(ch.scheme, "Basic");
 	/* a 401 with no challenge at all */
@@ -599,14 +603,16 @@ TEST(auth_pick_none)
 	CHECK_INT(sip_challenge_pick(&msg, &ch), SIP_ENOTFOUND);
 	CHECK_INT(ch.scheme.len, 0);
 	/* a 407 answers Proxy-Authenticate only */
-	CHECK_INT(parse_msg(RESP_HEAD("407 Proxy Authentication Required")
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n" RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"407 Proxy Authentication Required") "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), SIP_ENOTFOUND);
 	/* not a 401 or 407 */
-	CHECK_INT(parse_msg(RESP_HEAD("403 Forbidden")
-	                    "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n" RESP_TAIL),
-	          0);
+	CHECK_INT(
+		parse_msg(RESP_HEAD(
+			"403 Forbidden") "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"\r\n" RESP_TAIL),
+		0);
 	CHECK_INT(sip_challenge_pick(&msg, &ch), SIP_EINVAL);
 	CHECK_INT(parse_msg("OPTIONS sip:example.com SIP/2.0\r\n"
 	                    "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK776asdhds\r\n"
@@ -932,8 +938,8 @@ TEST(auth_bad_input)
 	CHECK_INT(b.len, 0);
 
 	/* a challenge filled in by hand must hold what a parse would give */
-	struct sip_challenge hand = {.realm = SIP_STR("r\"x"), .nonce = SIP_STR("n"),
-	                             .alg = SIP_DIGEST_MD5};
+	struct sip_challenge hand = {
+		.realm = SIP_STR("r\"x"), .nonce = SIP_STR("n"), .alg = SIP_DIGEST_MD5};
 	bad = in;
 	bad.ch = &hand;
 	CHECK_INT(sip_digest_authorization(&b, &bad), SIP_EINVAL);

@@ -33,8 +33,8 @@ static int check_text(const char *text, size_t len, struct sip_diag *d, size_t *
 static void dump(const struct sip_diag *d, size_t n)
 {
 	for (size_t i = 0; i < n && i < MAXD; i++)
-		printf("     got %s line %u: %s\n", d[i].severity == SIP_SEV_ERROR ? "error" : "warning",
-		       d[i].line, d[i].text);
+		printf("     got %s line %u: %s\n",
+		       d[i].severity == SIP_SEV_ERROR ? "error" : "warning", d[i].line, d[i].text);
 }
 
 /* Asserts that checking text gives a diagnostic containing sub, with
@@ -123,16 +123,17 @@ TEST(check_clean_invite_with_sdp)
 
 TEST(check_clean_response)
 {
-	static const char text[] = "SIP/2.0 200 OK\r\n"
-				   "Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bK77;received=192.0.2.5\r\n"
-				   "To: <sip:bob@biloxi.example.com>;tag=314\r\n"
-				   "From: <sip:alice@atlanta.example.com>\r\n"
-				   "Call-ID: 1@atlanta.example.com\r\n"
-				   "CSeq: 2 INVITE\r\n"
-				   "Record-Route: <sip:p1.example.com;lr>\r\n"
-				   "Contact: *\r\n"
-				   "Content-Length: 0\r\n"
-				   "\r\n";
+	static const char text[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.4;branch=z9hG4bK77;received=192.0.2.5\r\n"
+		"To: <sip:bob@biloxi.example.com>;tag=314\r\n"
+		"From: <sip:alice@atlanta.example.com>\r\n"
+		"Call-ID: 1@atlanta.example.com\r\n"
+		"CSeq: 2 INVITE\r\n"
+		"Record-Route: <sip:p1.example.com;lr>\r\n"
+		"Contact: *\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n";
 	struct sip_diag d[MAXD];
 	size_t n;
 	CHECK_INT(check_text(text, sizeof text - 1, d, &n), 0);
@@ -158,31 +159,33 @@ TEST(check_allocates_nothing)
 
 TEST(check_ruri_in_angle_brackets)
 {
-	static const char text[] = "OPTIONS <sip:bob@biloxi.example.com> SIP/2.0\r\n" VIA MF TO FROM
-		CID CSEQ END;
+	static const char text[] =
+		"OPTIONS <sip:bob@biloxi.example.com> SIP/2.0\r\n" VIA MF TO FROM CID CSEQ END;
 	EXPECT(text, E, 1, "must not be enclosed in <>");
 	return 0;
 }
 
 TEST(check_ruri_unparsable)
 {
-	static const char text[] = "OPTIONS sip:bob@biloxi.example.com:99999 SIP/2.0\r\n" VIA MF TO
-		FROM CID CSEQ END;
+	static const char text[] =
+		"OPTIONS sip:bob@biloxi.example.com:99999 SIP/2.0\r\n" VIA MF TO FROM CID CSEQ END;
 	EXPECT(text, E, 1, "Request-URI 'sip:bob@biloxi.example.com:99999': bad port");
 	return 0;
 }
 
 TEST(check_ruri_other_scheme)
 {
-	static const char text[] = "OPTIONS urn:service:sos SIP/2.0\r\n" VIA MF TO FROM CID CSEQ END;
+	static const char text[] =
+		"OPTIONS urn:service:sos SIP/2.0\r\n" VIA MF TO FROM CID CSEQ END;
 	EXPECT(text, W, 1, "Request-URI scheme 'urn' is not sip, sips or tel");
 	return 0;
 }
 
 TEST(check_ruri_with_headers)
 {
-	static const char text[] = "OPTIONS sip:bob@biloxi.example.com?Subject=hi SIP/2.0\r\n" VIA
-		MF TO FROM CID CSEQ END;
+	static const char text[] =
+		"OPTIONS sip:bob@biloxi.example.com?Subject=hi SIP/2.0\r\n" VIA MF TO FROM CID CSEQ
+			END;
 	EXPECT(text, E, 1, "carries header fields '?Subject=hi'");
 	return 0;
 }
@@ -244,14 +247,15 @@ TEST(check_content_length_short)
 
 TEST(check_bare_lf)
 {
-	static const char text[] = "OPTIONS sip:bob@biloxi.example.com SIP/2.0\n"
-				   "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\n"
-				   "Max-Forwards: 70\n"
-				   "To: Bob <sip:bob@biloxi.example.com>\n"
-				   "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
-				   "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\n"
-				   "CSeq: 63104 OPTIONS\n"
-				   "\n";
+	static const char text[] =
+		"OPTIONS sip:bob@biloxi.example.com SIP/2.0\n"
+		"Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\n"
+		"Max-Forwards: 70\n"
+		"To: Bob <sip:bob@biloxi.example.com>\n"
+		"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\n"
+		"Call-ID: a84b4c76e66710@pc33.atlanta.example.com\n"
+		"CSeq: 63104 OPTIONS\n"
+		"\n";
 	EXPECT(text, W, 0, "lines end in LF alone, not CRLF");
 	return 0;
 }
@@ -288,16 +292,16 @@ TEST(check_via_unparsable)
 
 TEST(check_via_bad_ipv6)
 {
-	static const char text[] = RL "Via: SIP/2.0/UDP [zz::q];branch=z9hG4bK1\r\n" MF TO FROM CID
-		CSEQ END;
+	static const char text[] =
+		RL "Via: SIP/2.0/UDP [zz::q];branch=z9hG4bK1\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, E, 2, "Via sent-by '[zz::q]' is not an IPv6 address");
 	return 0;
 }
 
 TEST(check_via_broadcast)
 {
-	static const char text[] = RL "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1\r\n" MF TO
-		FROM CID CSEQ END;
+	static const char text[] =
+		RL "Via: SIP/2.0/UDP 255.255.255.255;branch=z9hG4bK1\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, W, 2, "broadcast address");
 	return 0;
 }
@@ -305,7 +309,7 @@ TEST(check_via_broadcast)
 TEST(check_via_received_not_ip)
 {
 	static const char text[] = RL VIA "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK2"
-					 ";received=h.example.com\r\n" MF TO FROM CID CSEQ END;
+					  ";received=h.example.com\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, W, 3, "Via received 'h.example.com' is not an IP address");
 	return 0;
 }
@@ -319,16 +323,16 @@ TEST(check_via_no_branch)
 
 TEST(check_via_branch_only_cookie)
 {
-	static const char text[] = RL "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK\r\n" MF TO FROM
-		CID CSEQ END;
+	static const char text[] =
+		RL "Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, W, 2, "only the magic cookie");
 	return 0;
 }
 
 TEST(check_via_branch_without_cookie)
 {
-	static const char text[] = RL "Via: SIP/2.0/UDP h.example.com;branch=1234\r\n" MF TO FROM CID
-		CSEQ END;
+	static const char text[] =
+		RL "Via: SIP/2.0/UDP h.example.com;branch=1234\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, W, 2, "Via branch '1234' lacks the z9hG4bK cookie");
 	return 0;
 }
@@ -336,10 +340,10 @@ TEST(check_via_branch_without_cookie)
 TEST(check_via_branch_only_on_top_of_request)
 {
 	/* lower Vias and responses are not held to the cookie */
-	static const char lower[] = RL VIA "Via: SIP/2.0/UDP h.example.com\r\n" MF TO FROM CID CSEQ
-		END;
-	static const char resp[] = "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h.example.com\r\n" TO FROM CID
-		CSEQ END;
+	static const char lower[] =
+		RL VIA "Via: SIP/2.0/UDP h.example.com\r\n" MF TO FROM CID CSEQ END;
+	static const char resp[] =
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h.example.com\r\n" TO FROM CID CSEQ END;
 	struct sip_diag d[MAXD];
 	size_t n;
 	CHECK_INT(check_text(lower, sizeof lower - 1, d, &n), 0);
@@ -351,17 +355,17 @@ TEST(check_via_branch_only_on_top_of_request)
 
 TEST(check_via_empty_element)
 {
-	static const char text[] = RL "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,,"
-				      "SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n" MF TO FROM CID
-		CSEQ END;
+	static const char text[] =
+		RL "Via: SIP/2.0/UDP a.example.com;branch=z9hG4bK1,,"
+		   "SIP/2.0/UDP b.example.com;branch=z9hG4bK2\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, E, 2, "Via: empty element in the list");
 	return 0;
 }
 
 TEST(check_via_list_error)
 {
-	static const char text[] = RL VIA "Via: SIP/2.0/UDP a.example.com;branch=\"z9hG4bK1\r\n" MF
-		TO FROM CID CSEQ END;
+	static const char text[] = RL VIA
+		"Via: SIP/2.0/UDP a.example.com;branch=\"z9hG4bK1\r\n" MF TO FROM CID CSEQ END;
 	EXPECT(text, E, 3, "Via: unterminated quoted string");
 	return 0;
 }
@@ -398,7 +402,8 @@ TEST(check_addr_uri_other_scheme)
 
 TEST(check_contact_params_without_brackets)
 {
-	static const char text[] = BASE "Contact: sip:alice@192.0.2.4;expires=60;transport=tcp\r\n" END;
+	static const char text[] =
+		BASE "Contact: sip:alice@192.0.2.4;expires=60;transport=tcp\r\n" END;
 	static const char lr[] = BASE "Contact: sip:alice@192.0.2.4;lr\r\n" END;
 	EXPECT(text, W, 8, "';transport=tcp' is a Contact parameter, not a URI parameter");
 	EXPECT(lr, W, 8, "Contact 'sip:alice@192.0.2.4' has no <>: ';lr' is a Contact parameter");
@@ -452,7 +457,8 @@ TEST(check_route_without_brackets)
 
 TEST(check_route_empty_element)
 {
-	static const char text[] = BASE "Route: <sip:p1.example.com;lr>,,<sip:p2.example.com;lr>\r\n" END;
+	static const char text[] =
+		BASE "Route: <sip:p1.example.com;lr>,,<sip:p2.example.com;lr>\r\n" END;
 	EXPECT(text, E, 8, "Route: empty element in the list");
 	return 0;
 }
@@ -468,8 +474,8 @@ TEST(check_route_empty)
 
 TEST(check_to_unparsable)
 {
-	static const char text[] = RL VIA MF "To: Smith, Bob <sip:bob@biloxi.example.com>\r\n" FROM CID
-		CSEQ END;
+	static const char text[] =
+		RL VIA MF "To: Smith, Bob <sip:bob@biloxi.example.com>\r\n" FROM CID CSEQ END;
 	EXPECT(text, E, 4, "display name with special characters must be quoted");
 	return 0;
 }
@@ -483,15 +489,16 @@ TEST(check_from_star)
 
 TEST(check_from_uri_unparsable)
 {
-	static const char text[] = RL VIA MF TO "From: <sip:alice@atlanta.example.com:70000>;tag=1\r\n"
-		CID CSEQ END;
+	static const char text[] =
+		RL VIA MF TO "From: <sip:alice@atlanta.example.com:70000>;tag=1\r\n" CID CSEQ END;
 	EXPECT(text, E, 5, "From URI 'sip:alice@atlanta.example.com:70000': bad port");
 	return 0;
 }
 
 TEST(check_from_without_tag)
 {
-	static const char text[] = RL VIA MF TO "From: <sip:alice@atlanta.example.com>\r\n" CID CSEQ END;
+	static const char text[] =
+		RL VIA MF TO "From: <sip:alice@atlanta.example.com>\r\n" CID CSEQ END;
 	EXPECT(text, W, 5, "From has no tag");
 	return 0;
 }
@@ -600,7 +607,8 @@ TEST(check_event_unparsable)
 
 TEST(check_warning_code)
 {
-	static const char text[] = BASE "Warning: 30 isi.edu \"Incompatible network address\"\r\n" END;
+	static const char text[] =
+		BASE "Warning: 30 isi.edu \"Incompatible network address\"\r\n" END;
 	EXPECT(text, E, 8, "Warning code in '30 isi.edu");
 	return 0;
 }
@@ -660,7 +668,8 @@ TEST(check_content_type_unparsable)
 
 TEST(check_content_type_unknown)
 {
-	static const char text[] = BASE "Content-Type: application/x-frob\r\nContent-Length: 2\r\n\r\nhi";
+	static const char text[] =
+		BASE "Content-Type: application/x-frob\r\nContent-Length: 2\r\n\r\nhi";
 	EXPECT(text, W, 8, "Content-Type application/x-frob is not a known body type");
 	return 0;
 }
@@ -675,7 +684,8 @@ TEST(check_sdp_unparsable)
 
 TEST(check_accept_without_sdp)
 {
-	static const char text[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n" VIA MF TO FROM CID
+	static const char text[] =
+		"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n" VIA MF TO FROM CID
 		"CSeq: 1 INVITE\r\n"
 		"Accept: text/plain\r\n"
 		"Content-Type: application/sdp\r\n"
@@ -689,13 +699,13 @@ TEST(check_accept_without_sdp)
 /* ---- ordering and limits ---- */
 
 static const char many_problems[] = "OPTIONS <sip:bob@biloxi.example.com> SIP/2.0\r\n" /* 1 */
-				    "CSeq: 1 INVITE\r\n"                              /* 2 */
-				    "Max-Forwards: 0\r\n"                             /* 3 */
-				    "Date: never\r\n"                                 /* 4 */
-				    "Call-ID: a b\r\n"                                /* 5 */
-				    "Route: sip:p1.example.com\r\n"                   /* 6 */
-				    "Call-ID: c\r\n"                                  /* 7 */
-				    "Content-Length: 9\r\n"                           /* 8 */
+				    "CSeq: 1 INVITE\r\n"                               /* 2 */
+				    "Max-Forwards: 0\r\n"                              /* 3 */
+				    "Date: never\r\n"                                  /* 4 */
+				    "Call-ID: a b\r\n"                                 /* 5 */
+				    "Route: sip:p1.example.com\r\n"                    /* 6 */
+				    "Call-ID: c\r\n"                                   /* 7 */
+				    "Content-Length: 9\r\n"                            /* 8 */
 				    "\r\n"
 				    "abc";
 

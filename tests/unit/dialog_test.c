@@ -90,7 +90,8 @@ TEST(dialog_uac_loose_routes_reversed)
 
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
-	struct sip_dialog_request r = {.method = SIP_BYE, .via_host = "192.0.2.5", .via_port = 5060};
+	struct sip_dialog_request r = {
+		.method = SIP_BYE, .via_host = "192.0.2.5", .via_port = 5060};
 	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
 	static struct sip_msg m;
 	int err = sip_msg_parse(&m, b.p, b.len, 0);
@@ -135,9 +136,12 @@ TEST(dialog_uac_strict_router)
 
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
-	struct sip_dialog_request r = {.method = SIP_INFO, .via_host = "2001:db8::5",
-	                               .transport = "TCP", .content_type = "text/plain",
-	                               .body = "hi", .body_len = 2};
+	struct sip_dialog_request r = {.method = SIP_INFO,
+	                               .via_host = "2001:db8::5",
+	                               .transport = "TCP",
+	                               .content_type = "text/plain",
+	                               .body = "hi",
+	                               .body_len = 2};
 	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
 	static struct sip_msg m;
 	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
@@ -213,8 +217,8 @@ TEST(dialog_uas_routes_in_order)
 
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
-	struct sip_dialog_request r = {.method = SIP_BYE, .via_host = "198.51.100.7",
-	                               .contact = "sip:bob@198.51.100.7"};
+	struct sip_dialog_request r = {
+		.method = SIP_BYE, .via_host = "198.51.100.7", .contact = "sip:bob@198.51.100.7"};
 	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
 	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
 	CHECK_STR(m.ruri, "sip:alice@192.0.2.5:5060");
@@ -494,8 +498,8 @@ TEST(dialog_user_headers)
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
 	struct sip_build_hdr h[] = {{"Reason: SIP;cause=200;text=\"done\""}, {"X-Test: 1"}};
-	struct sip_dialog_request r = {.method = SIP_BYE, .via_host = "192.0.2.5", .headers = h,
-	                               .nheaders = 2};
+	struct sip_dialog_request r = {
+		.method = SIP_BYE, .via_host = "192.0.2.5", .headers = h, .nheaders = 2};
 	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
 	static struct sip_msg m;
 	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);

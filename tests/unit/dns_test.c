@@ -68,9 +68,9 @@ TEST(dns_sockaddr_ipv6)
 TEST(dns_sockaddr_rejects_names)
 {
 	struct sip_sockaddr sa;
-	const char *bad[] = {"",         "example.com", "[192.0.2.1]", "[::1",  "::1]", "[]",
-	                     "192.0.2",  "192.0.2.256", "1.2.3.4.5",   "::g",   "[::1]x",
-	                     "192.0.2.1 ", "0x7f.0.0.1"};
+	const char *bad[] = {"",       "example.com", "[192.0.2.1]", "[::1",      "::1]",
+	                     "[]",     "192.0.2",     "192.0.2.256", "1.2.3.4.5", "::g",
+	                     "[::1]x", "192.0.2.1 ",  "0x7f.0.0.1"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int err = sip_sockaddr_set(&sa, sip_str_from(bad[i]), 5060);
 		if (err != SIP_EHOST) {
@@ -248,7 +248,8 @@ TEST(dns_naptr_order_and_preference)
 		naptr(20, 10, "s", "SIP+D2U", "_sip._udp.example.test"),
 		naptr(10, 60, "s", "SIP+D2T", "_sip._tcp.b.example.test"),
 		naptr(10, 50, "S", "sips+d2t", "_sips._tcp.example.test"),
-		naptr(10, 60, "s", "SIP+D2T", "_sip._tcp.c.example.test"), /* ties keep their order */
+		naptr(10, 60, "s", "SIP+D2T",
+	              "_sip._tcp.c.example.test"), /* ties keep their order */
 	};
 	CHECK_INT(plan_of(&p, "sip:example.test", 0, AF_UNSPEC), 0);
 	dns_naptr_sort(rr, 4);
@@ -445,7 +446,10 @@ struct fake {
 
 static const char *type_name(int type)
 {
-	return type == DNS_T_NAPTR ? "NAPTR" : type == DNS_T_SRV ? "SRV" : type == DNS_T_A ? "A" : "AAAA";
+	return type == DNS_T_NAPTR ? "NAPTR"
+	       : type == DNS_T_SRV ? "SRV"
+	       : type == DNS_T_A   ? "A"
+	                           : "AAAA";
 }
 
 static void field(const char **p, char *out, size_t cap)
@@ -464,8 +468,8 @@ static void fake_answer(struct fake *f, struct dns_query *dq, const char *name)
 	struct dns_naptr nap[8];
 	struct dns_srv sv[8];
 	struct sip_sockaddr ad[8];
-	struct dns_answer a = {.err = SIP_ENOTFOUND, .why = "no such name", .naptr = nap, .srv = sv,
-	                       .addr = ad};
+	struct dns_answer a = {
+		.err = SIP_ENOTFOUND, .why = "no such name", .naptr = nap, .srv = sv, .addr = ad};
 	char tmp[DNS_NAME_MAX];
 	for (size_t i = 0; i < f->nrr && a.n < 8; i++) {
 		const struct fake_rr *r = &f->rr[i];
@@ -546,8 +550,8 @@ struct result {
 	bool done;
 	int err;
 	size_t n;
-	char list[2048];   /* "UDP 127.0.0.1:5060 name\n" per target */
-	char trace[4096];  /* the trace lines */
+	char list[2048];  /* "UDP 127.0.0.1:5060 name\n" per target */
+	char trace[4096]; /* the trace lines */
 };
 
 static void on_trace(const char *line, void *arg)
@@ -574,14 +578,14 @@ static void on_result(int err, const struct sip_target *t, size_t n, void *arg)
 
 /* Resolves s against the table; fills res. Returns 0, 1000 + the error of
  * sip_resolve or of the URI, or 1 when something ran inside sip_resolve. */
-static int run_fake(const struct fake_rr *rr, size_t nrr, bool sync, const char *s,
-                    unsigned mask, int family, struct fake *f, struct result *res)
+static int run_fake(const struct fake_rr *rr, size_t nrr, bool sync, const char *s, unsigned mask,
+                    int family, struct fake *f, struct result *res)
 {
 	struct sip_loop *l;
 	struct sip_resolver *r = NULL;
 	struct sip_uri u;
-	struct sip_resolve_opts o = {.tp_mask = mask, .family = family, .trace = on_trace,
-	                             .trace_arg = res};
+	struct sip_resolve_opts o = {
+		.tp_mask = mask, .family = family, .trace = on_trace, .trace_arg = res};
 	memset(f, 0, sizeof *f);
 	memset(res, 0, sizeof *res);
 	f->rr = rr;
@@ -660,35 +664,36 @@ TEST(dns_resolve_naptr_srv_a)
 	struct fake f;
 	struct result r;
 	for (int sync = 0; sync < 2; sync++) {
-		CHECK_INT(run_fake(zone, NREC(zone), sync, "sip:example.test", 0, AF_UNSPEC, &f, &r),
-		          0);
+		CHECK_INT(
+			run_fake(zone, NREC(zone), sync, "sip:example.test", 0, AF_UNSPEC, &f, &r),
+			0);
 		CHECK(r.done);
 		CHECK_INT(r.err, 0);
 		CHECK_TEXT(r.list, "TCP 127.0.0.1:5060 sip1.example.test\n"
-		                                "TCP [::1]:5060 sip1.example.test\n"
-		                                "TCP 127.0.0.2:5062 sip2.example.test\n"
-		                                "UDP 127.0.0.1:5060 sip1.example.test\n"
-		                                "UDP [::1]:5060 sip1.example.test\n");
+		                   "TCP [::1]:5060 sip1.example.test\n"
+		                   "TCP 127.0.0.2:5062 sip2.example.test\n"
+		                   "UDP 127.0.0.1:5060 sip1.example.test\n"
+		                   "UDP [::1]:5060 sip1.example.test\n");
 		CHECK_TEXT(r.trace,
-		          "NAPTR example.test: 10 40 \"s\" \"SIP+D2S\" -> _sip._sctp.example.test "
-		          "(ignored: SCTP is not supported)\n"
-		          "NAPTR example.test: 10 50 \"s\" \"SIP+D2T\" -> _sip._tcp.example.test\n"
-		          "NAPTR example.test: 20 10 \"s\" \"SIP+D2U\" -> _sip._udp.example.test\n"
-		          "SRV _sip._tcp.example.test: 10 0 5060 sip1.example.test\n"
-		          "SRV _sip._tcp.example.test: 20 0 5062 sip2.example.test\n"
-		          "SRV _sip._udp.example.test: 10 0 5060 sip1.example.test\n"
-		          "A sip1.example.test: 127.0.0.1\n"
-		          "AAAA sip1.example.test: ::1\n"
-		          "A sip2.example.test: 127.0.0.2\n"
-		          "no AAAA for sip2.example.test\n");
+		           "NAPTR example.test: 10 40 \"s\" \"SIP+D2S\" -> _sip._sctp.example.test "
+		           "(ignored: SCTP is not supported)\n"
+		           "NAPTR example.test: 10 50 \"s\" \"SIP+D2T\" -> _sip._tcp.example.test\n"
+		           "NAPTR example.test: 20 10 \"s\" \"SIP+D2U\" -> _sip._udp.example.test\n"
+		           "SRV _sip._tcp.example.test: 10 0 5060 sip1.example.test\n"
+		           "SRV _sip._tcp.example.test: 20 0 5062 sip2.example.test\n"
+		           "SRV _sip._udp.example.test: 10 0 5060 sip1.example.test\n"
+		           "A sip1.example.test: 127.0.0.1\n"
+		           "AAAA sip1.example.test: ::1\n"
+		           "A sip2.example.test: 127.0.0.2\n"
+		           "no AAAA for sip2.example.test\n");
 		/* sip1 is asked about once, though two SRV records name it. */
 		CHECK_TEXT(f.log, "NAPTR example.test\n"
-		                               "SRV _sip._tcp.example.test\n"
-		                               "SRV _sip._udp.example.test\n"
-		                               "A sip1.example.test\n"
-		                               "AAAA sip1.example.test\n"
-		                               "A sip2.example.test\n"
-		                               "AAAA sip2.example.test\n");
+		                  "SRV _sip._tcp.example.test\n"
+		                  "SRV _sip._udp.example.test\n"
+		                  "A sip1.example.test\n"
+		                  "AAAA sip1.example.test\n"
+		                  "A sip2.example.test\n"
+		                  "AAAA sip2.example.test\n");
 	}
 	return 0;
 }
@@ -707,7 +712,7 @@ TEST(dns_resolve_filters_family_and_transport)
 
 	CHECK_INT(run_fake(zone, NREC(zone), false, "sip:example.test", 0, AF_INET6, &f, &r), 0);
 	CHECK_TEXT(r.list, "TCP [::1]:5060 sip1.example.test\n"
-	                                "UDP [::1]:5060 sip1.example.test\n");
+	                   "UDP [::1]:5060 sip1.example.test\n");
 	CHECK(strstr(r.trace, "no AAAA for sip2.example.test\n"));
 	return 0;
 }
@@ -718,12 +723,12 @@ TEST(dns_resolve_srv_without_naptr)
 	struct result r;
 	CHECK_INT(run_fake(zone, NREC(zone), false, "sip:srv.test", 0, AF_INET, &f, &r), 0);
 	CHECK_TEXT(r.list, "TLS 127.0.0.3:5071 host.srv.test\n"
-	                                "UDP 127.0.0.3:5070 host.srv.test\n");
+	                   "UDP 127.0.0.3:5070 host.srv.test\n");
 	CHECK_TEXT(r.trace, "no NAPTR for srv.test; trying SRV\n"
-	                                 "SRV _sips._tcp.srv.test: 10 0 5071 host.srv.test\n"
-	                                 "no SRV for _sip._tcp.srv.test\n"
-	                                 "SRV _sip._udp.srv.test: 10 0 5070 host.srv.test\n"
-	                                 "A host.srv.test: 127.0.0.3\n");
+	                    "SRV _sips._tcp.srv.test: 10 0 5071 host.srv.test\n"
+	                    "no SRV for _sip._tcp.srv.test\n"
+	                    "SRV _sip._udp.srv.test: 10 0 5070 host.srv.test\n"
+	                    "A host.srv.test: 127.0.0.3\n");
 	/* sips: _sips._tcp alone. */
 	CHECK_INT(run_fake(zone, NREC(zone), false, "sips:srv.test", 0, AF_INET, &f, &r), 0);
 	CHECK_TEXT(r.list, "TLS 127.0.0.3:5071 host.srv.test\n");
@@ -737,16 +742,16 @@ TEST(dns_resolve_a_fallback)
 	struct result r;
 	CHECK_INT(run_fake(zone, NREC(zone), true, "sip:alice@a.test", 0, AF_UNSPEC, &f, &r), 0);
 	CHECK_TEXT(r.list, "UDP 127.0.0.4:5060 a.test\n"
-	                                "UDP 127.0.0.5:5060 a.test\n");
+	                   "UDP 127.0.0.5:5060 a.test\n");
 	CHECK(strstr(r.trace, "no SRV for a.test; trying A/AAAA with UDP port 5060\n"));
 	/* sips falls back to TLS on 5061. */
 	CHECK_INT(run_fake(zone, NREC(zone), true, "sips:a.test", 0, AF_INET, &f, &r), 0);
 	CHECK_TEXT(r.list, "TLS 127.0.0.4:5061 a.test\n"
-	                                "TLS 127.0.0.5:5061 a.test\n");
+	                   "TLS 127.0.0.5:5061 a.test\n");
 	/* -t tcp: TCP on 5060. */
 	CHECK_INT(run_fake(zone, NREC(zone), true, "sip:a.test", TPB(TCP), AF_INET, &f, &r), 0);
 	CHECK_TEXT(r.list, "TCP 127.0.0.4:5060 a.test\n"
-	                                "TCP 127.0.0.5:5060 a.test\n");
+	                   "TCP 127.0.0.5:5060 a.test\n");
 	return 0;
 }
 
@@ -759,21 +764,20 @@ TEST(dns_resolve_explicit_port_and_transport)
 	          0);
 	CHECK_TEXT(f.log, "A sip1.example.test\nAAAA sip1.example.test\n");
 	CHECK_TEXT(r.list, "UDP 127.0.0.1:5080 sip1.example.test\n"
-	                                "UDP [::1]:5080 sip1.example.test\n");
+	                   "UDP [::1]:5080 sip1.example.test\n");
 	CHECK(strstr(r.trace, "port 5080 given: A/AAAA of sip1.example.test, no NAPTR or SRV\n"));
 
 	CHECK_INT(run_fake(zone, NREC(zone), false, "sip:example.test;transport=tcp", 0, AF_INET,
 	                   &f, &r),
 	          0);
 	CHECK_TEXT(f.log, "SRV _sip._tcp.example.test\n"
-	                               "A sip1.example.test\n"
-	                               "A sip2.example.test\n");
+	                  "A sip1.example.test\n"
+	                  "A sip2.example.test\n");
 	CHECK_TEXT(r.list, "TCP 127.0.0.1:5060 sip1.example.test\n"
-	                                "TCP 127.0.0.2:5062 sip2.example.test\n");
+	                   "TCP 127.0.0.2:5062 sip2.example.test\n");
 
 	/* ;transport= with no SRV: A/AAAA of the domain for that transport. */
-	CHECK_INT(run_fake(zone, NREC(zone), false, "sip:a.test;transport=tcp", 0, AF_INET, &f,
-	                   &r),
+	CHECK_INT(run_fake(zone, NREC(zone), false, "sip:a.test;transport=tcp", 0, AF_INET, &f, &r),
 	          0);
 	CHECK_TEXT(r.list, "TCP 127.0.0.4:5060 a.test\nTCP 127.0.0.5:5060 a.test\n");
 	return 0;
@@ -787,9 +791,9 @@ TEST(dns_resolve_numeric_needs_no_dns)
 	CHECK_TEXT(f.log, "");
 	CHECK_TEXT(r.list, "UDP 127.0.0.1:5060 127.0.0.1\n");
 	CHECK_TEXT(r.trace, "127.0.0.1 is an IP address: no DNS lookup\n");
-	CHECK_INT(run_fake(zone, NREC(zone), false, "sips:[2001:db8::5]:5999", 0, AF_UNSPEC, &f,
-	                   &r),
-	          0);
+	CHECK_INT(
+		run_fake(zone, NREC(zone), false, "sips:[2001:db8::5]:5999", 0, AF_UNSPEC, &f, &r),
+		0);
 	CHECK_TEXT(r.list, "TLS [2001:db8::5]:5999 2001:db8::5\n");
 	return 0;
 }

@@ -58,8 +58,9 @@ TEST(hdr_list_quotes_with_commas)
 {
 	struct sip_str e[8];
 	int n;
-	CHECK_RC(split("\"Smith, John\" <sip:j@example.com>, \"a\\\"b, c\" <sip:k@example.com>",
-	                e, &n), 0);
+	CHECK_RC(split("\"Smith, John\" <sip:j@example.com>, \"a\\\"b, c\" <sip:k@example.com>", e,
+	               &n),
+	         0);
 	CHECK_INT(n, 2);
 	CHECK_STR(e[0], "\"Smith, John\" <sip:j@example.com>");
 	CHECK_STR(e[1], "\"a\\\"b, c\" <sip:k@example.com>");
@@ -70,8 +71,9 @@ TEST(hdr_list_angle_with_commas)
 {
 	struct sip_str e[8];
 	int n;
-	CHECK_INT(split("<sip:a@example.com?Route=%3Csip:x%3E,y>;q=0.5, <sip:b@example.com>", e, &n),
-	          0);
+	CHECK_INT(
+		split("<sip:a@example.com?Route=%3Csip:x%3E,y>;q=0.5, <sip:b@example.com>", e, &n),
+		0);
 	CHECK_INT(n, 2);
 	CHECK_STR(e[0], "<sip:a@example.com?Route=%3Csip:x%3E,y>;q=0.5");
 	CHECK_STR(e[1], "<sip:b@example.com>");
@@ -337,7 +339,8 @@ TEST(hdr_via_ipv6_sent_by)
 	CHECK_INT(sip_via_parse(&v, SIP_STR("SIP/2.0/UDP [::1];branch=z9hG4bKy")), 0);
 	CHECK_STR(v.host, "[::1]");
 	CHECK(!v.has_port);
-	CHECK_INT(sip_via_parse(&v, SIP_STR("SIP/2.0/UDP [2001:db8::1;branch=z9hG4bKy")), SIP_EHOST);
+	CHECK_INT(sip_via_parse(&v, SIP_STR("SIP/2.0/UDP [2001:db8::1;branch=z9hG4bKy")),
+	          SIP_EHOST);
 	return 0;
 }
 
@@ -400,7 +403,8 @@ static int addr(struct sip_addr *a, const char *s)
 TEST(hdr_addr_quoted_display_with_escaped_quote)
 {
 	struct sip_addr a;
-	CHECK_INT(addr(&a, "\"Alice \\\"Al\\\" Smith\" <sip:alice@atlanta.example.com>;tag=9fxced76sl"),
+	CHECK_INT(addr(&a,
+	               "\"Alice \\\"Al\\\" Smith\" <sip:alice@atlanta.example.com>;tag=9fxced76sl"),
 	          0);
 	CHECK_STR(a.display, "Alice \\\"Al\\\" Smith");
 	CHECK(a.display_quoted);
@@ -706,7 +710,8 @@ TEST(hdr_token_params)
 	CHECK_INT(sip_token_params_parse(&tp, SIP_STR("dialog")), 0);
 	CHECK_STR(tp.token, "dialog");
 	CHECK_STR(tp.params, "");
-	CHECK_INT(sip_token_params_parse(&tp, SIP_STR("terminated;reason=timeout;retry-after=30")), 0);
+	CHECK_INT(sip_token_params_parse(&tp, SIP_STR("terminated;reason=timeout;retry-after=30")),
+	          0);
 	CHECK_STR(tp.token, "terminated");
 	return 0;
 }

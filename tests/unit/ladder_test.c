@@ -43,7 +43,8 @@ static int feed(struct sip_ladder *l, const struct party *p, const struct step *
 			       m.err_line, m.err_text);
 			return err;
 		}
-		struct sip_packet_info pi = {.tx = s[i].tx, .time_us = 1000000000u + s[i].ms * 1000u};
+		struct sip_packet_info pi = {.tx = s[i].tx,
+		                             .time_us = 1000000000u + s[i].ms * 1000u};
 		sip_sockaddr_set(&pi.local, sip_str_from(p->local), p->local_port);
 		sip_sockaddr_set(&pi.remote, sip_str_from(p->remote), p->remote_port);
 		if ((err = sip_ladder_add(l, &m, &pi)) != 0)
@@ -99,38 +100,43 @@ static int draw(const struct party *p, const struct step *s, size_t n,
 #define CALL "Call-ID: c1@192.0.2.10\n"
 
 static const struct step direct_call[] = {
-	{true, 0, "INVITE sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n"
-	          "Contact: <sip:alice@192.0.2.10:5060>\n" SDP},
+	{true, 0,
+         "INVITE sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n"
+         "Contact: <sip:alice@192.0.2.10:5060>\n" SDP},
 	{false, 12, "SIP/2.0 100 Trying\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n" NOBODY},
-	{false, 40, "SIP/2.0 180 Ringing\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"
-	            "Contact: <sip:bob@192.0.2.20:5060>\n" NOBODY},
-	{false, 2210, "SIP/2.0 200 OK\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"
-	              "Contact: <sip:bob@192.0.2.20:5060>\n" SDP},
-	{true, 2215, "ACK sip:bob@192.0.2.20:5060 SIP/2.0\n"
-	             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd2;rport\n" A_FROM B_TO_TAG CALL
-	             "CSeq: 1 ACK\n" NOBODY},
-	{true, 9870, "BYE sip:bob@192.0.2.20:5060 SIP/2.0\n"
-	             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd3;rport\n" A_FROM B_TO_TAG CALL
-	             "CSeq: 2 BYE\n" NOBODY},
-	{false, 9901, "SIP/2.0 200 OK\n"
-	              "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd3;rport\n" A_FROM B_TO_TAG CALL
-	              "CSeq: 2 BYE\n" NOBODY},
+	{false, 40,
+         "SIP/2.0 180 Ringing\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"
+         "Contact: <sip:bob@192.0.2.20:5060>\n" NOBODY},
+	{false, 2210,
+         "SIP/2.0 200 OK\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"
+         "Contact: <sip:bob@192.0.2.20:5060>\n" SDP},
+	{true, 2215,
+         "ACK sip:bob@192.0.2.20:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd2;rport\n" A_FROM B_TO_TAG CALL
+         "CSeq: 1 ACK\n" NOBODY},
+	{true, 9870,
+         "BYE sip:bob@192.0.2.20:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd3;rport\n" A_FROM B_TO_TAG CALL
+         "CSeq: 2 BYE\n" NOBODY},
+	{false, 9901,
+         "SIP/2.0 200 OK\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd3;rport\n" A_FROM B_TO_TAG CALL
+         "CSeq: 2 BYE\n" NOBODY},
 };
 
 TEST(ladder_direct_call)
 {
 	CHECK_INT(DRAW(&direct, direct_call, NULL), 0);
-	CHECK(RENDERED_IS(
-		"             us                                bob@192.0.2.20\n"
-		"       192.0.2.10:5060                         192.0.2.20:5060\n"
-		"              │                                       │\n"
-		"0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
-		"0.012         │◀───────────── 100 Trying ─────────────┤\n"
-		"0.040         │◀──────────── 180 Ringing ─────────────┤\n"
-		"2.210         │◀──────────── 200 OK (SDP) ────────────┤\n"
-		"2.215         ├──────────────── ACK ─────────────────▶│\n"
-		"9.870         ├──────────────── BYE ─────────────────▶│\n"
-		"9.901         │◀──────────── 200 OK (BYE) ────────────┤\n"));
+	CHECK(RENDERED_IS("             us                                bob@192.0.2.20\n"
+	                  "       192.0.2.10:5060                         192.0.2.20:5060\n"
+	                  "              │                                       │\n"
+	                  "0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
+	                  "0.012         │◀───────────── 100 Trying ─────────────┤\n"
+	                  "0.040         │◀──────────── 180 Ringing ─────────────┤\n"
+	                  "2.210         │◀──────────── 200 OK (SDP) ────────────┤\n"
+	                  "2.215         ├──────────────── ACK ─────────────────▶│\n"
+	                  "9.870         ├──────────────── BYE ─────────────────▶│\n"
+	                  "9.901         │◀──────────── 200 OK (BYE) ────────────┤\n"));
 	return 0;
 }
 
@@ -147,31 +153,42 @@ TEST(ladder_direct_call)
 #define BOB_CONTACT "Contact: <sip:bob@198.51.100.7:5062>\n"
 
 static const struct step proxy_call[] = {
-	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{true, 0,
+         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
 	{false, 8, "SIP/2.0 100 Trying\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" NOBODY},
-	{false, 9, "SIP/2.0 407 Proxy Authentication Required\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
-	           "CSeq: 1 INVITE\n"
-	           "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n1\"\n" NOBODY},
-	{true, 10, "ACK sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO_PROXY P_CALL "CSeq: 1 ACK\n" NOBODY},
-	{true, 11, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA2 P_FROM P_TO P_CALL "CSeq: 2 INVITE\n"
-	           "Proxy-Authorization: Digest username=\"alice\", realm=\"example.com\", "
-	           "nonce=\"n1\", uri=\"sip:bob@example.com\", response=\"0\"\n" SDP},
+	{false, 9,
+         "SIP/2.0 407 Proxy Authentication Required\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
+         "CSeq: 1 INVITE\n"
+         "Proxy-Authenticate: Digest realm=\"example.com\", nonce=\"n1\"\n" NOBODY},
+	{true, 10,
+         "ACK sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
+         "CSeq: 1 ACK\n" NOBODY},
+	{true, 11,
+         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA2 P_FROM P_TO P_CALL "CSeq: 2 INVITE\n"
+         "Proxy-Authorization: Digest username=\"alice\", realm=\"example.com\", "
+         "nonce=\"n1\", uri=\"sip:bob@example.com\", response=\"0\"\n" SDP},
 	{false, 19, "SIP/2.0 100 Trying\n" P_VIA2 P_FROM P_TO P_CALL "CSeq: 2 INVITE\n" NOBODY},
-	{false, 130, "SIP/2.0 180 Ringing\n" P_VIA2 P_FROM P_TO_BOB P_CALL "CSeq: 2 INVITE\n" BOB_CONTACT NOBODY},
-	{false, 3020, "SIP/2.0 200 OK\n" P_VIA2 P_FROM P_TO_BOB P_CALL "CSeq: 2 INVITE\n" BOB_CONTACT SDP},
-	{true, 3025, "ACK sip:bob@198.51.100.7:5062 SIP/2.0\n"
-	             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKp3;rport\n" P_FROM P_TO_BOB P_CALL
-	             "CSeq: 2 ACK\n" NOBODY},
-	{false, 15400, "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
-	               "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
-	               "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
-	               "From: <sip:bob@example.com>;tag=b1\n"
-	               "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
-	{true, 15401, "SIP/2.0 200 OK\n"
-	              "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
-	              "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
-	              "From: <sip:bob@example.com>;tag=b1\n"
-	              "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
+	{false, 130,
+         "SIP/2.0 180 Ringing\n" P_VIA2 P_FROM P_TO_BOB P_CALL
+         "CSeq: 2 INVITE\n" BOB_CONTACT NOBODY},
+	{false, 3020,
+         "SIP/2.0 200 OK\n" P_VIA2 P_FROM P_TO_BOB P_CALL "CSeq: 2 INVITE\n" BOB_CONTACT SDP},
+	{true, 3025,
+         "ACK sip:bob@198.51.100.7:5062 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKp3;rport\n" P_FROM P_TO_BOB P_CALL
+         "CSeq: 2 ACK\n" NOBODY},
+	{false, 15400,
+         "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
+         "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
+         "From: <sip:bob@example.com>;tag=b1\n"
+         "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
+	{true, 15401,
+         "SIP/2.0 200 OK\n"
+         "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
+         "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
+         "From: <sip:bob@example.com>;tag=b1\n"
+         "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
 };
 
 TEST(ladder_proxy_call)
@@ -202,20 +219,25 @@ TEST(ladder_proxy_call)
 #define RR2 "Record-Route: <sip:10.0.0.5;lr>\nRecord-Route: <sip:203.0.113.1;lr>\n"
 
 static const struct step two_proxies[] = {
-	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
-	{false, 130, "SIP/2.0 180 Ringing\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n"
-	             BOB_CONTACT NOBODY},
-	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n" BOB_CONTACT SDP},
-	{true, 3025, "ACK sip:bob@198.51.100.7:5062 SIP/2.0\n"
-	             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKp3;rport\n"
-	             "Route: <sip:203.0.113.1;lr>\nRoute: <sip:10.0.0.5;lr>\n" P_FROM P_TO_BOB P_CALL
-	             "CSeq: 1 ACK\n" NOBODY},
-	{false, 15400, "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
-	               "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
-	               "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKpy\n"
-	               "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
-	               "From: <sip:bob@example.com>;tag=b1\n"
-	               "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
+	{true, 0,
+         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 130,
+         "SIP/2.0 180 Ringing\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL
+         "CSeq: 1 INVITE\n" BOB_CONTACT NOBODY},
+	{false, 3020,
+         "SIP/2.0 200 OK\n" P_VIA1 RR2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n" BOB_CONTACT SDP},
+	{true, 3025,
+         "ACK sip:bob@198.51.100.7:5062 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKp3;rport\n"
+         "Route: <sip:203.0.113.1;lr>\nRoute: <sip:10.0.0.5;lr>\n" P_FROM P_TO_BOB P_CALL
+         "CSeq: 1 ACK\n" NOBODY},
+	{false, 15400,
+         "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKpx\n"
+         "Via: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bKpy\n"
+         "Via: SIP/2.0/UDP 198.51.100.7:5062;branch=z9hG4bKb9\n"
+         "From: <sip:bob@example.com>;tag=b1\n"
+         "To: \"Alice\" <sip:alice@example.com>;tag=a1\n" P_CALL "CSeq: 7 BYE\n" NOBODY},
 };
 
 TEST(ladder_two_proxies)
@@ -233,35 +255,40 @@ TEST(ladder_two_proxies)
 	/* Too narrow for four columns: the list names each stop. */
 	struct sip_ladder_opts o = {.width = 40};
 	CHECK_INT(DRAW(&via_proxy, two_proxies, &o), 0);
-	CHECK(RENDERED_IS(
-		"     1  us  192.0.2.10:5060\n"
-		"     2  203.0.113.1:5060\n"
-		"     3  10.0.0.5:5060\n"
-		"     4  bob@example.com  198.51.100.7:5…\n"
-		" 0.000  1 → 2 → 3 → 4  INVITE (SDP)\n"
-		" 0.130  4 → 3 → 2 → 1  180 Ringing\n"
-		" 3.020  4 → 3 → 2 → 1  200 OK (SDP)\n"
-		" 3.025  1 → 2 → 3 → 4  ACK\n"
-		"15.400  4 → 3 → 2 → 1  BYE\n"));
+	CHECK(RENDERED_IS("     1  us  192.0.2.10:5060\n"
+	                  "     2  203.0.113.1:5060\n"
+	                  "     3  10.0.0.5:5060\n"
+	                  "     4  bob@example.com  198.51.100.7:5…\n"
+	                  " 0.000  1 → 2 → 3 → 4  INVITE (SDP)\n"
+	                  " 0.130  4 → 3 → 2 → 1  180 Ringing\n"
+	                  " 3.020  4 → 3 → 2 → 1  200 OK (SDP)\n"
+	                  " 3.025  1 → 2 → 3 → 4  ACK\n"
+	                  "15.400  4 → 3 → 2 → 1  BYE\n"));
 	return 0;
 }
 
 /* A proxy that changes transport (TCP from us, UDP on) record-routes
  * twice, r2=on: one proxy, the hop, and no column more. Past it, a second
  * one that does the same is drawn once, by the side facing us. */
-#define RR_HOP2 "Record-Route: <sip:203.0.113.1;r2=on;lr>, <sip:203.0.113.1;transport=tcp;r2=on;lr>\n"
-#define RR_CORE2 "Record-Route: <sip:10.0.0.5;r2=on;lr>, <sip:10.0.0.5:5061;transport=tls;r2=on;lr>\n"
+#define RR_HOP2                                                                                    \
+	"Record-Route: <sip:203.0.113.1;r2=on;lr>, <sip:203.0.113.1;transport=tcp;r2=on;lr>\n"
+#define RR_CORE2                                                                                   \
+	"Record-Route: <sip:10.0.0.5;r2=on;lr>, <sip:10.0.0.5:5061;transport=tls;r2=on;lr>\n"
 
 static const struct step double_rr_hop[] = {
-	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
-	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR_HOP2 P_FROM P_TO_BOB P_CALL "CSeq: 1 INVITE\n"
-	              BOB_CONTACT NOBODY},
+	{true, 0,
+         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 3020,
+         "SIP/2.0 200 OK\n" P_VIA1 RR_HOP2 P_FROM P_TO_BOB P_CALL
+         "CSeq: 1 INVITE\n" BOB_CONTACT NOBODY},
 };
 
 static const struct step double_rr_both[] = {
-	{true, 0, "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
-	{false, 3020, "SIP/2.0 200 OK\n" P_VIA1 RR_CORE2 RR_HOP2 P_FROM P_TO_BOB P_CALL
-	              "CSeq: 1 INVITE\n" BOB_CONTACT NOBODY},
+	{true, 0,
+         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 3020,
+         "SIP/2.0 200 OK\n" P_VIA1 RR_CORE2 RR_HOP2 P_FROM P_TO_BOB P_CALL
+         "CSeq: 1 INVITE\n" BOB_CONTACT NOBODY},
 };
 
 TEST(ladder_double_record_route)
@@ -289,56 +316,53 @@ TEST(ladder_narrow)
 {
 	struct sip_ladder_opts o = {.ascii = true, .width = 50};
 	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
-	CHECK(RENDERED_IS(
-		"             us       203.0.113.1:~ bob@example.~\n"
-		"        192.0.2.10:5~               198.51.100.7~\n"
-		"              |             |             |\n"
-		" 0.000        |- INVITE (~ -+------------>|\n"
-		" 0.008        |<- 100 Try~ -|             |\n"
-		" 0.009        |<- 407 Pro~ -|             |\n"
-		" 0.010        |--- ACK ---->|             |\n"
-		" 0.011        |- INVITE (~ -+------------>|\n"
-		" 0.019        |<- 100 Try~ -|             |\n"
-		" 0.130        |<------------+- 180 Ring~ -|\n"
-		" 3.020        |<------------+- 200 OK (~ -|\n"
-		" 3.025        |---- ACK ----+------------>|\n"
-		"15.400        |<------------+---- BYE ----|\n"
-		"15.401        |- 200 OK (~ -+------------>|\n"));
+	CHECK(RENDERED_IS("             us       203.0.113.1:~ bob@example.~\n"
+	                  "        192.0.2.10:5~               198.51.100.7~\n"
+	                  "              |             |             |\n"
+	                  " 0.000        |- INVITE (~ -+------------>|\n"
+	                  " 0.008        |<- 100 Try~ -|             |\n"
+	                  " 0.009        |<- 407 Pro~ -|             |\n"
+	                  " 0.010        |--- ACK ---->|             |\n"
+	                  " 0.011        |- INVITE (~ -+------------>|\n"
+	                  " 0.019        |<- 100 Try~ -|             |\n"
+	                  " 0.130        |<------------+- 180 Ring~ -|\n"
+	                  " 3.020        |<------------+- 200 OK (~ -|\n"
+	                  " 3.025        |---- ACK ----+------------>|\n"
+	                  "15.400        |<------------+---- BYE ----|\n"
+	                  "15.401        |- 200 OK (~ -+------------>|\n"));
 	o.width = 40;
 	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
-	CHECK(RENDERED_IS(
-		"     1  us  192.0.2.10:5060\n"
-		"     2  203.0.113.1:5060\n"
-		"     3  bob@example.com  198.51.100.7:5~\n"
-		" 0.000  1 -> 2 -> 3  INVITE (SDP)\n"
-		" 0.008  2 -> 1       100 Trying\n"
-		" 0.009  2 -> 1       407 Proxy Authenti~\n"
-		" 0.010  1 -> 2       ACK\n"
-		" 0.011  1 -> 2 -> 3  INVITE (SDP)\n"
-		" 0.019  2 -> 1       100 Trying\n"
-		" 0.130  3 -> 2 -> 1  180 Ringing\n"
-		" 3.020  3 -> 2 -> 1  200 OK (SDP)\n"
-		" 3.025  1 -> 2 -> 3  ACK\n"
-		"15.400  3 -> 2 -> 1  BYE\n"
-		"15.401  1 -> 2 -> 3  200 OK (BYE)\n"));
+	CHECK(RENDERED_IS("     1  us  192.0.2.10:5060\n"
+	                  "     2  203.0.113.1:5060\n"
+	                  "     3  bob@example.com  198.51.100.7:5~\n"
+	                  " 0.000  1 -> 2 -> 3  INVITE (SDP)\n"
+	                  " 0.008  2 -> 1       100 Trying\n"
+	                  " 0.009  2 -> 1       407 Proxy Authenti~\n"
+	                  " 0.010  1 -> 2       ACK\n"
+	                  " 0.011  1 -> 2 -> 3  INVITE (SDP)\n"
+	                  " 0.019  2 -> 1       100 Trying\n"
+	                  " 0.130  3 -> 2 -> 1  180 Ringing\n"
+	                  " 3.020  3 -> 2 -> 1  200 OK (SDP)\n"
+	                  " 3.025  1 -> 2 -> 3  ACK\n"
+	                  "15.400  3 -> 2 -> 1  BYE\n"
+	                  "15.401  1 -> 2 -> 3  200 OK (BYE)\n"));
 	o.width = 1;
 	o.ascii = false;
 	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
-	CHECK(RENDERED_IS(
-		"     1  us  192.0.2…\n"
-		"     2  203.0.113.1…\n"
-		"     3  bob@example…\n"
-		" 0.000  1 → 2 → 3  I\n"
-		" 0.008  2 → 1      1\n"
-		" 0.009  2 → 1      4\n"
-		" 0.010  1 → 2      A\n"
-		" 0.011  1 → 2 → 3  I\n"
-		" 0.019  2 → 1      1\n"
-		" 0.130  3 → 2 → 1  1\n"
-		" 3.020  3 → 2 → 1  2\n"
-		" 3.025  1 → 2 → 3  A\n"
-		"15.400  3 → 2 → 1  B\n"
-		"15.401  1 → 2 → 3  2\n"));
+	CHECK(RENDERED_IS("     1  us  192.0.2…\n"
+	                  "     2  203.0.113.1…\n"
+	                  "     3  bob@example…\n"
+	                  " 0.000  1 → 2 → 3  I\n"
+	                  " 0.008  2 → 1      1\n"
+	                  " 0.009  2 → 1      4\n"
+	                  " 0.010  1 → 2      A\n"
+	                  " 0.011  1 → 2 → 3  I\n"
+	                  " 0.019  2 → 1      1\n"
+	                  " 0.130  3 → 2 → 1  1\n"
+	                  " 3.020  3 → 2 → 1  2\n"
+	                  " 3.025  1 → 2 → 3  A\n"
+	                  "15.400  3 → 2 → 1  B\n"
+	                  "15.401  1 → 2 → 3  2\n"));
 	return 0;
 }
 
@@ -368,14 +392,13 @@ TEST(ladder_color)
 /* ---- an INVITE that goes unanswered for a while, and a 200 OK whose ACK
  * was lost: the same bytes again are marked with their count ---- */
 
-#define R_INVITE                                                                                   \
-	"INVITE sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n" SDP
+#define R_INVITE "INVITE sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n" SDP
 #define R_OK                                                                                       \
-	"SIP/2.0 200 OK\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"                              \
+	"SIP/2.0 200 OK\n" A_VIA A_FROM B_TO_TAG CALL "CSeq: 1 INVITE\n"                           \
 	"Contact: <sip:bob@192.0.2.20:5060>\n" SDP
 #define R_ACK                                                                                      \
-	"ACK sip:bob@192.0.2.20:5060 SIP/2.0\n"                                                     \
-	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd2;rport\n" A_FROM B_TO_TAG CALL             \
+	"ACK sip:bob@192.0.2.20:5060 SIP/2.0\n"                                                    \
+	"Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKd2;rport\n" A_FROM B_TO_TAG CALL           \
 	"CSeq: 1 ACK\n" NOBODY
 
 static const struct step retransmissions[] = {
@@ -392,33 +415,31 @@ static const struct step retransmissions[] = {
 TEST(ladder_retransmission)
 {
 	CHECK_INT(DRAW(&direct, retransmissions, NULL), 0);
-	CHECK(RENDERED_IS(
-		"             us                                bob@192.0.2.20\n"
-		"       192.0.2.10:5060                         192.0.2.20:5060\n"
-		"              │                                       │\n"
-		"0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
-		"0.500         ├────────── INVITE (SDP) ×2 ───────────▶│\n"
-		"1.500         ├────────── INVITE (SDP) ×3 ───────────▶│\n"
-		"1.520         │◀──────────── 180 Ringing ─────────────┤\n"
-		"4.000         │◀──────────── 200 OK (SDP) ────────────┤\n"
-		"4.001         ├──────────────── ACK ─────────────────▶│\n"
-		"4.500         │◀────────── 200 OK (SDP) ×2 ───────────┤\n"
-		"4.501         ├─────────────── ACK ×2 ───────────────▶│\n"));
+	CHECK(RENDERED_IS("             us                                bob@192.0.2.20\n"
+	                  "       192.0.2.10:5060                         192.0.2.20:5060\n"
+	                  "              │                                       │\n"
+	                  "0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
+	                  "0.500         ├────────── INVITE (SDP) ×2 ───────────▶│\n"
+	                  "1.500         ├────────── INVITE (SDP) ×3 ───────────▶│\n"
+	                  "1.520         │◀──────────── 180 Ringing ─────────────┤\n"
+	                  "4.000         │◀──────────── 200 OK (SDP) ────────────┤\n"
+	                  "4.001         ├──────────────── ACK ─────────────────▶│\n"
+	                  "4.500         │◀────────── 200 OK (SDP) ×2 ───────────┤\n"
+	                  "4.501         ├─────────────── ACK ×2 ───────────────▶│\n"));
 	/* a label cut for the width keeps its mark */
 	struct sip_ladder_opts o = {.width = 40};
 	CHECK_INT(DRAW(&direct, retransmissions, &o), 0);
-	CHECK(RENDERED_IS(
-		"             us          bob@192.0.2.20\n"
-		"       192.0.2.10:5060   192.0.2.20:5060\n"
-		"              │                 │\n"
-		"0.000         ├─ INVITE (SDP) ─▶│\n"
-		"0.500         ├─ INVITE (… ×2 ─▶│\n"
-		"1.500         ├─ INVITE (… ×3 ─▶│\n"
-		"1.520         │◀─ 180 Ringing ──┤\n"
-		"4.000         │◀─ 200 OK (SDP) ─┤\n"
-		"4.001         ├───── ACK ──────▶│\n"
-		"4.500         │◀─ 200 OK (… ×2 ─┤\n"
-		"4.501         ├──── ACK ×2 ────▶│\n"));
+	CHECK(RENDERED_IS("             us          bob@192.0.2.20\n"
+	                  "       192.0.2.10:5060   192.0.2.20:5060\n"
+	                  "              │                 │\n"
+	                  "0.000         ├─ INVITE (SDP) ─▶│\n"
+	                  "0.500         ├─ INVITE (… ×2 ─▶│\n"
+	                  "1.500         ├─ INVITE (… ×3 ─▶│\n"
+	                  "1.520         │◀─ 180 Ringing ──┤\n"
+	                  "4.000         │◀─ 200 OK (SDP) ─┤\n"
+	                  "4.001         ├───── ACK ──────▶│\n"
+	                  "4.500         │◀─ 200 OK (… ×2 ─┤\n"
+	                  "4.501         ├──── ACK ×2 ────▶│\n"));
 	return 0;
 }
 
@@ -450,28 +471,29 @@ static const struct step far_end_bye[] = {
 	{true, 0, R_INVITE},
 	{false, 4000, R_OK},
 	{true, 4001, R_ACK},
-	{false, 60000, "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
-	               "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKb2\n"
-	               "From: <sip:bob@192.0.2.20>;tag=b1\n"
-	               "To: <sip:alice@192.0.2.10>;tag=a1\n" CALL "CSeq: 1 BYE\n" NOBODY},
-	{true, 60001, "SIP/2.0 200 OK\n"
-	              "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKb2\n"
-	              "From: <sip:bob@192.0.2.20>;tag=b1\n"
-	              "To: <sip:alice@192.0.2.10>;tag=a1\n" CALL "CSeq: 1 BYE\n" NOBODY},
+	{false, 60000,
+         "BYE sip:alice@192.0.2.10:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKb2\n"
+         "From: <sip:bob@192.0.2.20>;tag=b1\n"
+         "To: <sip:alice@192.0.2.10>;tag=a1\n" CALL "CSeq: 1 BYE\n" NOBODY},
+	{true, 60001,
+         "SIP/2.0 200 OK\n"
+         "Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKb2\n"
+         "From: <sip:bob@192.0.2.20>;tag=b1\n"
+         "To: <sip:alice@192.0.2.10>;tag=a1\n" CALL "CSeq: 1 BYE\n" NOBODY},
 };
 
 TEST(ladder_far_end_bye)
 {
 	CHECK_INT(DRAW(&direct, far_end_bye, NULL), 0);
-	CHECK(RENDERED_IS(
-		"              us                                bob@192.0.2.20\n"
-		"        192.0.2.10:5060                         192.0.2.20:5060\n"
-		"               │                                       │\n"
-		" 0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
-		" 4.000         │◀──────────── 200 OK (SDP) ────────────┤\n"
-		" 4.001         ├──────────────── ACK ─────────────────▶│\n"
-		"60.000         │◀──────────────── BYE ─────────────────┤\n"
-		"60.001         ├──────────── 200 OK (BYE) ────────────▶│\n"));
+	CHECK(RENDERED_IS("              us                                bob@192.0.2.20\n"
+	                  "        192.0.2.10:5060                         192.0.2.20:5060\n"
+	                  "               │                                       │\n"
+	                  " 0.000         ├──────────── INVITE (SDP) ────────────▶│\n"
+	                  " 4.000         │◀──────────── 200 OK (SDP) ────────────┤\n"
+	                  " 4.001         ├──────────────── ACK ─────────────────▶│\n"
+	                  "60.000         │◀──────────────── BYE ─────────────────┤\n"
+	                  "60.001         ├──────────── 200 OK (BYE) ────────────▶│\n"));
 	return 0;
 }
 
@@ -479,17 +501,16 @@ TEST(ladder_ascii)
 {
 	struct sip_ladder_opts o = {.ascii = true, .width = 60};
 	CHECK_INT(DRAW(&direct, direct_call, &o), 0);
-	CHECK(RENDERED_IS(
-		"             us                              bob@192.0.2.20\n"
-		"       192.0.2.10:5060                       192.0.2.20:5060\n"
-		"              |                                     |\n"
-		"0.000         |----------- INVITE (SDP) ----------->|\n"
-		"0.012         |<------------ 100 Trying ------------|\n"
-		"0.040         |<----------- 180 Ringing ------------|\n"
-		"2.210         |<----------- 200 OK (SDP) -----------|\n"
-		"2.215         |--------------- ACK ---------------->|\n"
-		"9.870         |--------------- BYE ---------------->|\n"
-		"9.901         |<----------- 200 OK (BYE) -----------|\n"));
+	CHECK(RENDERED_IS("             us                              bob@192.0.2.20\n"
+	                  "       192.0.2.10:5060                       192.0.2.20:5060\n"
+	                  "              |                                     |\n"
+	                  "0.000         |----------- INVITE (SDP) ----------->|\n"
+	                  "0.012         |<------------ 100 Trying ------------|\n"
+	                  "0.040         |<----------- 180 Ringing ------------|\n"
+	                  "2.210         |<----------- 200 OK (SDP) -----------|\n"
+	                  "2.215         |--------------- ACK ---------------->|\n"
+	                  "9.870         |--------------- BYE ---------------->|\n"
+	                  "9.901         |<----------- 200 OK (BYE) -----------|\n"));
 	return 0;
 }
 
@@ -531,26 +552,25 @@ TEST(ladder_many_parties)
 	CHECK_INT(sip_ladder_new(&l), 0);
 	CHECK_INT(ping_six(l), 0);
 	CHECK_INT(render(l, NULL), 0);
-	CHECK(RENDERED_IS(
-		"    1  us  192.0.2.10:5060\n"
-		"    2  192.0.2.21  192.0.2.21:5060\n"
-		"    3  192.0.2.22  192.0.2.22:5060\n"
-		"    4  192.0.2.23  192.0.2.23:5060\n"
-		"    5  192.0.2.24  192.0.2.24:5060\n"
-		"    6  192.0.2.25  192.0.2.25:5060\n"
-		"    7  192.0.2.26  192.0.2.26:5060\n"
-		"0.000  1 → 2  OPTIONS\n"
-		"0.003  2 → 1  200 OK\n"
-		"0.100  1 → 3  OPTIONS\n"
-		"0.103  3 → 1  200 OK\n"
-		"0.200  1 → 4  OPTIONS\n"
-		"0.203  4 → 1  200 OK\n"
-		"0.300  1 → 5  OPTIONS\n"
-		"0.303  5 → 1  200 OK\n"
-		"0.400  1 → 6  OPTIONS\n"
-		"0.403  6 → 1  200 OK\n"
-		"0.500  1 → 7  OPTIONS\n"
-		"0.503  7 → 1  200 OK\n"));
+	CHECK(RENDERED_IS("    1  us  192.0.2.10:5060\n"
+	                  "    2  192.0.2.21  192.0.2.21:5060\n"
+	                  "    3  192.0.2.22  192.0.2.22:5060\n"
+	                  "    4  192.0.2.23  192.0.2.23:5060\n"
+	                  "    5  192.0.2.24  192.0.2.24:5060\n"
+	                  "    6  192.0.2.25  192.0.2.25:5060\n"
+	                  "    7  192.0.2.26  192.0.2.26:5060\n"
+	                  "0.000  1 → 2  OPTIONS\n"
+	                  "0.003  2 → 1  200 OK\n"
+	                  "0.100  1 → 3  OPTIONS\n"
+	                  "0.103  3 → 1  200 OK\n"
+	                  "0.200  1 → 4  OPTIONS\n"
+	                  "0.203  4 → 1  200 OK\n"
+	                  "0.300  1 → 5  OPTIONS\n"
+	                  "0.303  5 → 1  200 OK\n"
+	                  "0.400  1 → 6  OPTIONS\n"
+	                  "0.403  6 → 1  200 OK\n"
+	                  "0.500  1 → 7  OPTIONS\n"
+	                  "0.503  7 → 1  200 OK\n"));
 	/* wide enough: arrows to the far columns cross the near ones */
 	struct sip_ladder_opts o = {.width = 120, .ascii = true};
 	CHECK_INT(render(l, &o), 0);
@@ -578,33 +598,36 @@ TEST(ladder_many_parties)
  * terminal as control characters ---- */
 
 #define REG_HDRS                                                                                   \
-	"From: <sip:alice@example.com>;tag=r1\n"                                                    \
+	"From: <sip:alice@example.com>;tag=r1\n"                                                   \
 	"Call-ID: r1@192.0.2.10\n"
 
 static const struct step registration[] = {
-	{true, 0, "REGISTER sip:example.com SIP/2.0\n" A_VIA REG_HDRS "To: <sip:alice@example.com>\n"
-	          "CSeq: 1 REGISTER\nContact: <sip:alice@192.0.2.10:5060>\n" NOBODY},
-	{false, 20, "SIP/2.0 401 Unauthorized\n" A_VIA REG_HDRS "To: <sip:alice@example.com>;tag=x\n"
-	            "CSeq: 1 REGISTER\n" NOBODY},
-	{true, 21, "REGISTER sip:example.com SIP/2.0\n" A_VIA REG_HDRS "To: <sip:alice@example.com>\n"
-	           "CSeq: 2 REGISTER\nContact: <sip:alice@192.0.2.10:5060>\n" NOBODY},
-	{false, 45, "SIP/2.0 200 Ok \xc3\xa9t\xc3\xa9 \x1b[2J\x7f\n" A_VIA REG_HDRS
-	            "To: <sip:alice@example.com>;tag=x\n"
-	            "CSeq: 2 REGISTER\n" NOBODY},
+	{true, 0,
+         "REGISTER sip:example.com SIP/2.0\n" A_VIA REG_HDRS "To: <sip:alice@example.com>\n"
+         "CSeq: 1 REGISTER\nContact: <sip:alice@192.0.2.10:5060>\n" NOBODY},
+	{false, 20,
+         "SIP/2.0 401 Unauthorized\n" A_VIA REG_HDRS "To: <sip:alice@example.com>;tag=x\n"
+         "CSeq: 1 REGISTER\n" NOBODY},
+	{true, 21,
+         "REGISTER sip:example.com SIP/2.0\n" A_VIA REG_HDRS "To: <sip:alice@example.com>\n"
+         "CSeq: 2 REGISTER\nContact: <sip:alice@192.0.2.10:5060>\n" NOBODY},
+	{false, 45,
+         "SIP/2.0 200 Ok \xc3\xa9t\xc3\xa9 \x1b[2J\x7f\n" A_VIA REG_HDRS
+         "To: <sip:alice@example.com>;tag=x\n"
+         "CSeq: 2 REGISTER\n" NOBODY},
 };
 
 TEST(ladder_register)
 {
 	struct sip_ladder_opts o = {.width = 60};
 	CHECK_INT(DRAW(&via_proxy, registration, &o), 0);
-	CHECK(RENDERED_IS(
-		"             us                             203.0.113.1:5060\n"
-		"       192.0.2.10:5060\n"
-		"              │                                     │\n"
-		"0.000         ├───────────── REGISTER ─────────────▶│\n"
-		"0.020         │◀───────── 401 Unauthorized ─────────┤\n"
-		"0.021         ├───────────── REGISTER ─────────────▶│\n"
-		"0.045         │◀───────── 200 Ok ?t? ?[2J? ─────────┤\n"));
+	CHECK(RENDERED_IS("             us                             203.0.113.1:5060\n"
+	                  "       192.0.2.10:5060\n"
+	                  "              │                                     │\n"
+	                  "0.000         ├───────────── REGISTER ─────────────▶│\n"
+	                  "0.020         │◀───────── 401 Unauthorized ─────────┤\n"
+	                  "0.021         ├───────────── REGISTER ─────────────▶│\n"
+	                  "0.045         │◀───────── 200 Ok ?t? ?[2J? ─────────┤\n"));
 	return 0;
 }
 
@@ -623,7 +646,8 @@ TEST(ladder_edges)
 	CHECK_INT(sip_ladder_print(NULL, l, NULL), SIP_EINVAL);
 
 	/* No addresses, no From or To: one unknown hop, and the times from t0. */
-	static const char req[] = "OPTIONS sip:x SIP/2.0\r\n\r\n", resp[] = "SIP/2.0 200 OK\r\n\r\n";
+	static const char req[] = "OPTIONS sip:x SIP/2.0\r\n\r\n",
+			  resp[] = "SIP/2.0 200 OK\r\n\r\n";
 	CHECK_INT(sip_msg_parse(&m, req, sizeof req - 1, 0), 0);
 	pi.tx = true;
 	pi.time_us = 5000;

@@ -77,7 +77,7 @@ TEST(loop_timer_cancel_and_rearm)
 	}
 	for (int i = 0; i < 50; i += 2)
 		sip_timer_cancel(l, &t[i]);
-	sip_timer_cancel(l, &t[0]); /* twice is harmless */
+	sip_timer_cancel(l, &t[0]);                                /* twice is harmless */
 	CHECK_INT(sip_timer_start(l, &t[1], 1000, note_b, &r), 0); /* re-arm moves it */
 	fake_now = 500;
 	CHECK_INT(sip_loop_poll(l, 0), 24);

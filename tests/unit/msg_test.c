@@ -18,19 +18,18 @@ static char *dup_exact(const char *p, size_t n)
 	return b;
 }
 
-static const char invite[] =
-	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8\r\n"
-	"Max-Forwards: 70\r\n"
-	"To: Bob <sip:bob@biloxi.example.com>\r\n"
-	"From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
-	"Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
-	"CSeq: 314159 INVITE\r\n"
-	"Contact: <sip:alice@pc33.atlanta.example.com>\r\n"
-	"Content-Type: application/sdp\r\n"
-	"Content-Length: 4\r\n"
-	"\r\n"
-	"v=0\n";
+static const char invite[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bKnashds8\r\n"
+			     "Max-Forwards: 70\r\n"
+			     "To: Bob <sip:bob@biloxi.example.com>\r\n"
+			     "From: Alice <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
+			     "Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
+			     "CSeq: 314159 INVITE\r\n"
+			     "Contact: <sip:alice@pc33.atlanta.example.com>\r\n"
+			     "Content-Type: application/sdp\r\n"
+			     "Content-Length: 4\r\n"
+			     "\r\n"
+			     "v=0\n";
 
 TEST(msg_request_start_line)
 {
@@ -275,8 +274,20 @@ TEST(msg_long_names_in_message)
 TEST(msg_unknown_names)
 {
 	static const char *const names[] = {
-		"X-Custom", "Vias", "Vi", "Via-", "Too", "T", "Contact-X", "From:", "CSeq ",
-		"Call_ID", "CallID", "Content-Lengths", "WWW-Authenticat", "P-Asserted-Identit",
+		"X-Custom",
+		"Vias",
+		"Vi",
+		"Via-",
+		"Too",
+		"T",
+		"Contact-X",
+		"From:",
+		"CSeq ",
+		"Call_ID",
+		"CallID",
+		"Content-Lengths",
+		"WWW-Authenticat",
+		"P-Asserted-Identit",
 		"ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
 	};
 	CHECK_INT(sip_hdr_id_from_name(SIP_STR("")), SIP_HDR_OTHER);
@@ -303,7 +314,8 @@ TEST(msg_near_miss_names)
 			if (k == n / 2)
 				continue;
 			char save = buf[k];
-			buf[k] = (sip_str_ieq((struct sip_str){&save, 1}, SIP_STR("q"))) ? 'z' : 'q';
+			buf[k] =
+				(sip_str_ieq((struct sip_str){&save, 1}, SIP_STR("q"))) ? 'z' : 'q';
 			CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, n}), SIP_HDR_OTHER);
 			buf[k] = save;
 		}
@@ -311,7 +323,8 @@ TEST(msg_near_miss_names)
 		buf[n] = 's';
 		CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, n + 1}), SIP_HDR_OTHER);
 		if (n > 2)
-			CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, n - 1}), SIP_HDR_OTHER);
+			CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, n - 1}),
+			          SIP_HDR_OTHER);
 	}
 	return 0;
 }
@@ -331,7 +344,8 @@ TEST(msg_name_with_nul_is_other)
 			for (char c = 'a'; c <= 'z'; c++) {
 				for (size_t k = n + 1; k < len; k++)
 					buf[k] = c;
-				CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, len}), SIP_HDR_OTHER);
+				CHECK_INT(sip_hdr_id_from_name((struct sip_str){buf, len}),
+				          SIP_HDR_OTHER);
 			}
 	}
 	return 0;
@@ -513,7 +527,8 @@ TEST(msg_header_line_numbers)
 TEST(msg_header_line_numbers_after_leading_crlf)
 {
 	/* Lines count from the start line: skipped CRLFs before it do not count. */
-	static const char text[] = "\r\n\r\nOPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
+	static const char text[] =
+		"\r\n\r\nOPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
 	struct sip_msg m;
 	CHECK_INT(PARSE(&m, text, 0), 0);
 	CHECK_INT(m.hdrs[0].line, 2);
@@ -881,7 +896,8 @@ TEST(msg_stream_folded_header_complete)
 
 TEST(msg_leading_crlf_skipped)
 {
-	static const char text[] = "\r\n\n\r\nOPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
+	static const char text[] =
+		"\r\n\n\r\nOPTIONS sip:a@example.com SIP/2.0\r\nCall-ID: 1\r\n\r\n";
 	struct sip_msg m;
 	CHECK_INT(PARSE(&m, text, 0), 0);
 	CHECK(m.raw.p == text + 5);
@@ -968,7 +984,7 @@ static int start_line_error(const char *line, const char *want)
 	return 0;
 }
 
-#define START_ERR(line, want)                                                                       \
+#define START_ERR(line, want)                                                                      \
 	do {                                                                                       \
 		if (start_line_error(line, want))                                                  \
 			return 1;                                                                  \
@@ -977,34 +993,32 @@ static int start_line_error(const char *line, const char *want)
 TEST(msg_start_line_double_space)
 {
 	START_ERR("INVITE  sip:a@example.com SIP/2.0",
-	                           "more than one space after the method in the request line");
+	          "more than one space after the method in the request line");
 	START_ERR("INVITE sip:a@example.com  SIP/2.0",
-	                           "more than one space after the Request-URI in the request line");
+	          "more than one space after the Request-URI in the request line");
 	return 0;
 }
 
 TEST(msg_start_line_trailing_space)
 {
 	START_ERR("INVITE sip:a@example.com SIP/2.0 ",
-	                           "trailing whitespace after the SIP version in the request line");
+	          "trailing whitespace after the SIP version in the request line");
 	return 0;
 }
 
 TEST(msg_start_line_space_in_uri)
 {
 	START_ERR("INVITE sip:a@example.com;x=a b SIP/2.0",
-	                           "whitespace inside the Request-URI 'sip:a@example.com;x=a b "
-	                           "SIP/2.0' (escape it or remove it)");
+	          "whitespace inside the Request-URI 'sip:a@example.com;x=a b "
+	          "SIP/2.0' (escape it or remove it)");
 	return 0;
 }
 
 TEST(msg_start_line_version)
 {
-	START_ERR("INVITE sip:a@example.com SIP/3.0",
-	                           "unsupported SIP version 'SIP/3.0' (505)");
+	START_ERR("INVITE sip:a@example.com SIP/3.0", "unsupported SIP version 'SIP/3.0' (505)");
 	START_ERR("SIP/3.0 200 OK", "unsupported SIP version 'SIP/3.0' (505)");
-	START_ERR("INVITE sip:a@example.com HTTP/1.1",
-	                           "bad SIP version 'HTTP/1.1'");
+	START_ERR("INVITE sip:a@example.com HTTP/1.1", "bad SIP version 'HTTP/1.1'");
 	START_ERR("INVITE sip:a@example.com", "request line has no SIP version");
 	START_ERR("INVITE", "request line 'INVITE' is not METHOD URI SIP/2.0");
 	return 0;
@@ -1012,17 +1026,12 @@ TEST(msg_start_line_version)
 
 TEST(msg_start_line_status_codes)
 {
-	START_ERR("SIP/2.0 99 Low",
-	                           "status code '99' is not three digits from 100 to 699");
+	START_ERR("SIP/2.0 99 Low", "status code '99' is not three digits from 100 to 699");
 	START_ERR("SIP/2.0 700 High", "status code 700 is not from 100 to 699");
-	START_ERR("SIP/2.0 1000 Big",
-	                           "status code '1000' is not three digits from 100 to 699");
-	START_ERR("SIP/2.0 abc OK",
-	                           "status code 'abc' is not three digits from 100 to 699");
-	START_ERR("SIP/2.0 099 OK",
-	                           "status code '099' is not three digits from 100 to 699");
-	START_ERR("SIP/2.0 20x OK",
-	                           "status code '20x' is not three digits from 100 to 699");
+	START_ERR("SIP/2.0 1000 Big", "status code '1000' is not three digits from 100 to 699");
+	START_ERR("SIP/2.0 abc OK", "status code 'abc' is not three digits from 100 to 699");
+	START_ERR("SIP/2.0 099 OK", "status code '099' is not three digits from 100 to 699");
+	START_ERR("SIP/2.0 20x OK", "status code '20x' is not three digits from 100 to 699");
 	START_ERR("SIP/2.0", "status line has no status code");
 	return 0;
 }
@@ -1040,8 +1049,7 @@ TEST(msg_start_line_tab)
 
 TEST(msg_start_line_method_not_token)
 {
-	START_ERR("INV@TE sip:a@example.com SIP/2.0",
-	                           "method 'INV@TE' is not a token");
+	START_ERR("INV@TE sip:a@example.com SIP/2.0", "method 'INV@TE' is not a token");
 	START_ERR(" INVITE sip:a@example.com SIP/2.0", "method '' is not a token");
 	return 0;
 }

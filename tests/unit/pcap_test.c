@@ -90,8 +90,7 @@ static uint32_t host32(const unsigned char *p)
 
 /* RFC 1071 verification: the one's complement sum over everything the
  * checksum covers, the checksum field included, is all ones. */
-static bool sum_ok(const unsigned char *pseudo, size_t plen, const unsigned char *data,
-                   size_t dlen)
+static bool sum_ok(const unsigned char *pseudo, size_t plen, const unsigned char *data, size_t dlen)
 {
 	uint32_t s = 0;
 	for (size_t i = 0; i < plen; i += 2)
@@ -400,12 +399,14 @@ TEST(pcap_tcp_flow_table_forgets_the_oldest)
 	int err = 0;
 	/* Port 20000 first, then 1024 others, then 20000 and the newest again. */
 	for (uint16_t port = 20000; !err && port <= 20000 + 1024; port++) {
-		struct sip_packet_info tx = info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
+		struct sip_packet_info tx =
+			info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
 		err = sip_pcap_write(p, &tx, MSG_REQ, strlen(MSG_REQ));
 	}
 	for (int i = 0; !err && i < 2; i++) {
 		uint16_t port = i ? 20000 + 1024 : 20000;
-		struct sip_packet_info tx = info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
+		struct sip_packet_info tx =
+			info(true, SIP_TP_TCP, "127.0.0.1", port, "127.0.0.1", 5060);
 		err = sip_pcap_write(p, &tx, MSG_REQ, strlen(MSG_REQ));
 	}
 	sip_pcap_close(p);

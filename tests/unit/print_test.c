@@ -49,19 +49,19 @@ static int lacks(const char *s)
 #define PARSE(m, text) sip_msg_parse((m), (text), sizeof(text) - 1, 0)
 
 static const char invite[] =
-	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"                                     /* 1 */
+	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n" /* 1 */
 	"v: SIP/2.0/UDP pc33.atlanta.example.com:5066;branch=z9hG4bK776asdhds;rport=5067\r\n" /* 2 */
-	"Via: SIP/2.0/TCP 192.0.2.9;branch=z9hG4bKold;received=192.0.2.1\r\n"                /* 3 */
-	"Max-Forwards: 70\r\n"                                                              /* 4 */
-	"t: Bob <sip:bob@biloxi.example.com>\r\n"                                           /* 5 */
-	"f: \"Alice\" <sip:alice@atlanta.example.com>;tag=1928301774\r\n"                   /* 6 */
-	"i: a84b4c76e66710@pc33.atlanta.example.com\r\n"                                    /* 7 */
-	"CSeq: 314159 INVITE\r\n"                                                           /* 8 */
-	"Subject: first part\r\n"                                                           /* 9 */
-	" second part\r\n"                                                                  /* 10 */
-	"X-Custom: yes\r\n"                                                                 /* 11 */
-	"c: application/sdp\r\n"                                                            /* 12 */
-	"l: 151\r\n"                                                                        /* 13 */
+	"Via: SIP/2.0/TCP 192.0.2.9;branch=z9hG4bKold;received=192.0.2.1\r\n" /* 3 */
+	"Max-Forwards: 70\r\n"                                                /* 4 */
+	"t: Bob <sip:bob@biloxi.example.com>\r\n"                             /* 5 */
+	"f: \"Alice\" <sip:alice@atlanta.example.com>;tag=1928301774\r\n"     /* 6 */
+	"i: a84b4c76e66710@pc33.atlanta.example.com\r\n"                      /* 7 */
+	"CSeq: 314159 INVITE\r\n"                                             /* 8 */
+	"Subject: first part\r\n"                                             /* 9 */
+	" second part\r\n"                                                    /* 10 */
+	"X-Custom: yes\r\n"                                                   /* 11 */
+	"c: application/sdp\r\n"                                              /* 12 */
+	"l: 151\r\n"                                                          /* 13 */
 	"\r\n"
 	"v=0\r\n"
 	"o=alice 2890844526 2890844526 IN IP4 192.0.2.4\r\n"
@@ -170,7 +170,8 @@ TEST(print_pretty_via_hops)
 	struct sip_print_opts o = {.format = SIP_PRINT_PRETTY};
 	CHECK_INT(PARSE(&m, invite), 0);
 	CHECK_INT(render(&m, &o), 0);
-	CHECK(has("hop 1: UDP pc33.atlanta.example.com:5066  branch z9hG4bK776asdhds  rport 5067\n"));
+	CHECK(has(
+		"hop 1: UDP pc33.atlanta.example.com:5066  branch z9hG4bK776asdhds  rport 5067\n"));
 	CHECK(has("hop 2: TCP 192.0.2.9  branch z9hG4bKold  received 192.0.2.1\n"));
 	return 0;
 }
@@ -252,7 +253,8 @@ TEST(print_pretty_source)
 
 TEST(print_pretty_no_color)
 {
-	static const struct sip_diag diags[] = {{3, SIP_SEV_ERROR, "bad"}, {0, SIP_SEV_WARNING, "meh"}};
+	static const struct sip_diag diags[] = {{3, SIP_SEV_ERROR, "bad"},
+	                                        {0, SIP_SEV_WARNING, "meh"}};
 	struct sip_msg m;
 	struct sip_print_opts o = {.format = SIP_PRINT_PRETTY, .diags = diags, .ndiags = 2};
 	CHECK_INT(PARSE(&m, invite), 0);
@@ -380,7 +382,8 @@ TEST(print_json_request_fields)
 	CHECK_INT(render(&m, &o), 0);
 	CHECK_INT(one_json_line(), 0);
 	CHECK(has("{\"source\":\"in\\\"vite.sip\",\"valid\":true"));
-	CHECK(has("\"type\":\"request\",\"method\":\"INVITE\",\"ruri\":\"sip:bob@biloxi.example.com\""));
+	CHECK(has(
+		"\"type\":\"request\",\"method\":\"INVITE\",\"ruri\":\"sip:bob@biloxi.example.com\""));
 	CHECK(has("{\"name\":\"Via\",\"value\":\"SIP/2.0/UDP pc33.atlanta.example.com:5066;"
 	          "branch=z9hG4bK776asdhds;rport=5067\",\"line\":2}"));
 	CHECK(has("{\"name\":\"Subject\",\"value\":\"first part\\r\\n second part\",\"line\":9}"));
@@ -433,7 +436,12 @@ TEST(print_json_escapes)
 TEST(print_json_invalid_utf8)
 {
 	static const char text[] = "MESSAGE sip:a@example.com SIP/2.0\r\n"
-				   "X-Bad: a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\xf5\x80\x80\x80" "e\x80" "f\xe2\x82\r\n"
+				   "X-Bad: a\xff"
+				   "b\xc0\xaf"
+				   "c\xed\xa0\x80"
+				   "d\xf5\x80\x80\x80"
+				   "e\x80"
+				   "f\xe2\x82\r\n"
 				   "X-Cut: \xf0\x9f\x98\r\n"
 				   "\r\n";
 	struct sip_msg m;
@@ -451,10 +459,11 @@ TEST(print_json_invalid_utf8)
 
 TEST(print_json_valid_utf8_passes)
 {
-	static const char text[] = "MESSAGE sip:a@example.com SIP/2.0\r\n"
-				   "Subject: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\r\n"
-				   "Call-ID: 1\r\n"
-				   "\r\n";
+	static const char text[] =
+		"MESSAGE sip:a@example.com SIP/2.0\r\n"
+		"Subject: caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\r\n"
+		"Call-ID: 1\r\n"
+		"\r\n";
 	struct sip_msg m;
 	struct sip_print_opts o = {.format = SIP_PRINT_JSON};
 	CHECK_INT(PARSE(&m, text), 0);
@@ -519,7 +528,8 @@ TEST(print_unparsed_pretty)
 
 TEST(print_unparsed_pretty_problem_text_sanitized)
 {
-	static const struct sip_diag d[] = {{2, SIP_SEV_ERROR, "not a header line: '\x1b]0;x\x07'"}};
+	static const struct sip_diag d[] = {
+		{2, SIP_SEV_ERROR, "not a header line: '\x1b]0;x\x07'"}};
 	struct sip_print_opts o = {.format = SIP_PRINT_PRETTY, .diags = d, .ndiags = 1};
 	CHECK_INT(render_unparsed(SIP_STR("x\r\n"), &o), 0);
 	CHECK(has("error: line 2: not a header line: '?]0;x?'"));
@@ -555,7 +565,8 @@ TEST(print_unparsed_packet)
 	sip_sockaddr_set(&pi.remote, SIP_STR("192.0.2.7"), 5070);
 	struct sip_print_opts o = {.format = SIP_PRINT_RAW, .packet = &pi, .t0_us = 1000000};
 	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
-	CHECK_STR(((struct sip_str){out, outlen}), "\u2190 UDP 192.0.2.7:5070  4 B  +250.0 ms\njunk");
+	CHECK_STR(((struct sip_str){out, outlen}),
+	          "\u2190 UDP 192.0.2.7:5070  4 B  +250.0 ms\njunk");
 	o.format = SIP_PRINT_JSON;
 	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
 	CHECK_STR(((struct sip_str){out, outlen}),

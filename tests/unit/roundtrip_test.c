@@ -53,8 +53,8 @@ static int no_problems(const struct sip_msg *m)
 TEST(roundtrip_every_method)
 {
 	static const enum sip_method methods[] = {
-		SIP_INVITE,  SIP_ACK,   SIP_BYE,   SIP_CANCEL,    SIP_OPTIONS, SIP_REGISTER,
-		SIP_PRACK,   SIP_UPDATE, SIP_REFER, SIP_SUBSCRIBE, SIP_NOTIFY,  SIP_MESSAGE,
+		SIP_INVITE, SIP_ACK,    SIP_BYE,   SIP_CANCEL,    SIP_OPTIONS, SIP_REGISTER,
+		SIP_PRACK,  SIP_UPDATE, SIP_REFER, SIP_SUBSCRIBE, SIP_NOTIFY,  SIP_MESSAGE,
 	};
 	static struct sip_msg m;
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {

@@ -133,8 +133,8 @@ bool test_text_is(const char *got, size_t len, const char *want)
 		return true;
 	while (i < len && i < n && got[i] == want[i])
 		line += got[i++] == '\n';
-	printf("got:\n%.*s\nwant:\n%s\n(they differ first on line %zu)\n", (int)len,
-	       got ? got : "", want, line);
+	printf("got:\n%.*s\nwant:\n%s\n(they differ first on line %zu)\n", (int)len, got ? got : "",
+	       want, line);
 	return false;
 }
 

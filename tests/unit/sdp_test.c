@@ -247,8 +247,8 @@ static bool body_has(const struct sip_buf *b, const char *s)
 
 static struct sip_sdp_spec spec4(void)
 {
-	return (struct sip_sdp_spec){.addr = "192.0.2.10", .port = 40000, .session_id = 4242,
-	                             .version = 1};
+	return (struct sip_sdp_spec){
+		.addr = "192.0.2.10", .port = 40000, .session_id = 4242, .version = 1};
 }
 
 TEST(sdp_build_offer_default)
@@ -357,7 +357,8 @@ TEST(sdp_build_offer_all_codecs)
 	char list[256] = "";
 	size_t len = 0;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? "," : "", names[i]);
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? "," : "",
+		                        names[i]);
 	struct sip_sdp_spec s = spec4();
 	s.codecs = list;
 	struct sip_buf b;
@@ -526,7 +527,8 @@ TEST(sdp_build_answer_direction)
 		char offer[256];
 		snprintf(offer, sizeof offer,
 		         "v=0\r\nc=IN IP4 198.51.100.7\r\nm=audio 30000 RTP/AVP 0\r\n%s%s%s",
-		         cases[i].offer_dir ? "a=" : "", cases[i].offer_dir ? cases[i].offer_dir : "",
+		         cases[i].offer_dir ? "a=" : "",
+		         cases[i].offer_dir ? cases[i].offer_dir : "",
 		         cases[i].offer_dir ? "\r\n" : "");
 		struct sip_sdp_spec s = spec4();
 		s.dir = cases[i].ours;
@@ -545,7 +547,9 @@ TEST(sdp_build_answer_direction)
 	struct sip_sdp_spec s = spec4();
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
-	CHECK_INT(answer(&b, "v=0\r\nc=IN IP4 198.51.100.7\r\na=sendonly\r\nm=audio 1 RTP/AVP 0\r\n", &s),
+	CHECK_INT(answer(&b,
+	                 "v=0\r\nc=IN IP4 198.51.100.7\r\na=sendonly\r\nm=audio 1 RTP/AVP 0\r\n",
+	                 &s),
 	          0);
 	CHECK(body_has(&b, "\r\na=recvonly\r\n"));
 	sip_buf_reset(&b);
@@ -596,8 +600,8 @@ TEST(sdp_build_answer_rejects_other_streams)
 				    "a=recvonly\r\n"
 				    "m=image 30004 udptl t38\r\n"
 				    "m=audio 30006 RTP/AVP 8\r\n";
-	struct sip_sdp_spec s = {.addr = "2001:db8::10", .port = 40000, .session_id = 9,
-	                         .version = 9};
+	struct sip_sdp_spec s = {
+		.addr = "2001:db8::10", .port = 40000, .session_id = 9, .version = 9};
 	struct sip_buf b;
 	sip_buf_init(&b, 0);
 	CHECK_INT(answer(&b, offer, &s), 0);

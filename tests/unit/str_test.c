@@ -64,8 +64,8 @@ TEST(str_to_u64_empty)
 
 TEST(str_to_u64_non_digits)
 {
-	static const char *const bad[] = {"12a", "a12", "-1", "+1", " 1", "1 ", "1.5", "0x10",
-	                                  "1\r\n", "\xd9\xa1", "/", ":"};
+	static const char *const bad[] = {"12a", "a12",  "-1",    "+1",       " 1", "1 ",
+	                                  "1.5", "0x10", "1\r\n", "\xd9\xa1", "/",  ":"};
 	uint64_t v = 3;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_INT(to_u64(bad[i], UINT64_MAX, &v), SIP_ESYNTAX);

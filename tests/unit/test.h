@@ -58,7 +58,7 @@ char *test_read_file(const char *path, size_t *len);
 	do {                                                                                       \
 		struct sip_str s_ = (s);                                                           \
 		const char *l_ = (lit);                                                            \
-		if (s_.len != strlen(l_) || (s_.len && memcmp(s_.p, l_, s_.len) != 0)) {            \
+		if (s_.len != strlen(l_) || (s_.len && memcmp(s_.p, l_, s_.len) != 0)) {           \
 			char w_[320];                                                              \
 			snprintf(w_, sizeof w_, "%s is '%.*s', want '%s'", #s,                     \
 			         s_.len > 120 ? 120 : (int)s_.len, s_.p ? s_.p : "", l_);          \

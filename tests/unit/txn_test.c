@@ -164,7 +164,8 @@ TEST(txn_timer_e_doubles_to_t2_and_timer_f_gives_up)
 	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
 	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
 	/* Retransmissions at 0.5, 1.5, 3.5, 7.5 s, then every T2 = 4 s until 32 s. */
-	static const uint64_t at[] = {500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500};
+	static const uint64_t at[] = {500,   1500,  3500,  7500,  11500,
+	                              15500, 19500, 23500, 27500, 31500};
 	uint64_t start = fake_now;
 	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
 		fake_now = start + at[i] * 1000 - 1;
@@ -240,8 +241,10 @@ TEST(txn_final_response_matched_by_branch)
 	CHECK_INT(answer(&f, buf, n, 200, &from), 0);
 	spin(&f);
 	CHECK_INT(r.calls, 0);
-	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 180, &from), 0);
-	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 200, &from), 0);
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 180, &from),
+	          0);
+	CHECK_INT(answer(&f, sip_txn_request(t)->raw.p, sip_txn_request(t)->raw.len, 200, &from),
+	          0);
 	spin(&f);
 	CHECK_INT(r.provisional, 1);
 	CHECK_INT(r.calls, 1);
@@ -456,9 +459,11 @@ TEST(txn_cancel_follows_the_invite_hop_by_hop)
 	CHECK_INT(cm.method, SIP_CANCEL);
 	CHECK(sip_str_eq(cm.ruri, im.ruri));
 	/* Same top Via (branch), From, To (no tag), Call-ID; CSeq number with CANCEL. */
-	static const enum sip_hdr_id same[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID};
+	static const enum sip_hdr_id same[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO,
+	                                       SIP_HDR_CALL_ID};
 	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++)
-		CHECK(sip_str_eq(sip_msg_hdr(&cm, same[i])->value, sip_msg_hdr(&im, same[i])->value));
+		CHECK(sip_str_eq(sip_msg_hdr(&cm, same[i])->value,
+		                 sip_msg_hdr(&im, same[i])->value));
 	CHECK_STR(sip_msg_hdr(&cm, SIP_HDR_CSEQ)->value, "1 CANCEL");
 	/* Its 200 goes to the CANCEL, the 487 to the INVITE, which ACKs it. */
 	CHECK_INT(answer(&f, buf, n, 200, &from), 0);
