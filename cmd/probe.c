@@ -16,7 +16,6 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		cmd_error(pc->cmd, "cannot write '%s': %s", pc->cc->pcap,
 		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		sip_pcap_close(pc->pcap);
-		sip_ladder_free(pc->ladder);
 		pc->pcap = NULL;
 	}
 	if (!pc->show_messages && !pc->ladder)

@@ -4,6 +4,7 @@
  * ask, and the check that standard output was written.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -161,6 +162,10 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* A file size limit (ulimit -f) fails the write that crosses it, as a
+	 * full disk does, instead of killing the process: a --pcap capture then
+	 * ends with a line saying why and the command goes on. */
+	signal(SIGXFSZ, SIG_IGN);
 	int status = run(argc, argv);
 
 	/* As git does: a full disk or a closed pipe must not pass for success. */

@@ -109,7 +109,7 @@ sipp_done() {
 # unless set), runs `sip invite --t1 100 --pcap FILE SIP-ARG...
 # sip:callee@127.0.0.1:PORT`, checks its exit and then SIPp's (sipp_done).
 # The capture is left in $pcap, the output for t_out_has and t_jq. Returns
-# 1 (the tests skipped) when SIPp does not start.
+# 1 (a failure) when SIPp does not start.
 ncall=0
 call() {
 	c_scen=$1 c_name=$2 c_want=$3
@@ -494,6 +494,23 @@ if call invite-answer "--ladder -q: exit 0" 0 -d 1 -q --ladder; then
 	t_check "an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
 	t_out_lacks "Via:"
 fi
+
+# A capture that stops growing mid-call (a file size limit, as a full disk
+# would): one line says so, the call and its diagram go on.
+printf '#!/bin/sh\nulimit -f 4\nexec "$SIP_REAL" "$@"\n' >"$d/sip-fsize"
+chmod +x "$d/sip-fsize"
+SIP_REAL=$SIP SIP=$d/sip-fsize
+export SIP_REAL
+if call invite-answer "--pcap under a 2 KiB file size limit, --ladder -q: exit 0" 0 \
+	-d 1 -q --ladder; then
+	t_err_has "sip: invite: cannot write '$pcap': File too large"
+	t_err_lines 1
+	t_check "an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	t_check "the capture holds the INVITE" sh -c \
+		"tshark -n -r '$pcap' -d udp.port==$port,sip -Y 'sip.Method == \"INVITE\"' 2>/dev/null | grep -q ."
+	t_check "and stopped at 2 KiB" test "$(wc -c <"$pcap")" -le 2048
+fi
+SIP=$SIP_REAL
 
 # IPv6: the call to [::1], its offer on IP6 (SIPp's -i given last wins).
 ipv6_test() {
