@@ -41,11 +41,11 @@ UNIT := $(O)tests/unit/run
 .PHONY: all deps demo test unit cmdtest fuzz bench lint install uninstall clean
 all: $(LIBA) $(LIBSO) $(SIP)
 
-$(O)lib/%.o: lib/%.c lib/*.h
+$(O)lib/%.o: lib/%.c lib/*.h lib/sip/*.h
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
 
-$(O)cmd/%.o: cmd/%.c cmd/*.h lib/sip.h
+$(O)cmd/%.o: cmd/%.c cmd/*.h lib/sip/*.h
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -Icmd -c -o $@ $<
 
@@ -66,7 +66,7 @@ $(O)tests/unit/tests.inc: $(UNIT_SRC)
 	@mkdir -p $(@D)
 	sed -n 's/^TEST(\([a-z0-9_]*\)).*/X(\1)/p' $(UNIT_SRC) > $@
 
-$(O)tests/unit/%.o: tests/unit/%.c tests/unit/*.h lib/*.h $(O)tests/unit/tests.inc
+$(O)tests/unit/%.o: tests/unit/%.c tests/unit/*.h lib/*.h lib/sip/*.h $(O)tests/unit/tests.inc
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(CFLAGS) -I$(O)tests/unit -Itests/unit -c -o $@ $<
 
@@ -97,14 +97,14 @@ lint:
 	sh tests/lint.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/sip \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/bash-completion/completions \
 		$(DESTDIR)$(DATADIR)/zsh/site-functions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 755 $(SIP) $(DESTDIR)$(BINDIR)/sip
 	install -m 644 $(LIBA) $(DESTDIR)$(LIBDIR)/libsip.a
 	install -m 755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsip.so.$(SOMAJOR)
 	ln -sf libsip.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libsip.so
-	install -m 644 lib/sip.h $(DESTDIR)$(INCDIR)/sip.h
+	install -m 644 lib/sip/*.h $(DESTDIR)$(INCDIR)/sip/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 		-e 's|@VERSION@|$(VERSION)|' lib/libsip.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libsip.pc
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
@@ -114,8 +114,9 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/sip $(DESTDIR)$(LIBDIR)/libsip.a $(DESTDIR)$(LIBDIR)/libsip.so \
-		$(DESTDIR)$(LIBDIR)/libsip.so.$(SOMAJOR) $(DESTDIR)$(INCDIR)/sip.h \
-		$(DESTDIR)$(LIBDIR)/pkgconfig/libsip.pc
+		$(DESTDIR)$(LIBDIR)/libsip.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/pkgconfig/libsip.pc
+	rm -f $(patsubst lib/sip/%,$(DESTDIR)$(INCDIR)/sip/%,$(wildcard lib/sip/*.h))
+	rmdir $(DESTDIR)$(INCDIR)/sip 2>/dev/null || true
 
 clean:
 	rm -rf build lib/*.o lib/*.a lib/*.so* cmd/*.o cmd/sip tests/unit/*.o tests/unit/run \

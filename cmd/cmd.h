@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "banned.h"
-#include "sip.h"
+#include <sip/sip.h>
 
 /* Exit codes, the same for every subcommand (sip(1), EXIT STATUS). */
 enum {

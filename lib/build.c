@@ -9,7 +9,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 #include "sip_int.h"
 
 #define BUF_DEFAULT_MAX (64 * 1024)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 #include "sip_int.h"
 
 #define DIALOG_MAX_ROUTES 16

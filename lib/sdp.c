@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 #include "sip_int.h"
 
 /* RFC 3551 tables 4 and 5: payload types that need no a=rtpmap. */

@@ -3,7 +3,7 @@
 #define SIP_INT_H
 
 #include "banned.h"
-#include "sip.h"
+#include <sip/sip.h>
 
 /* Character classes, one table lookup per test on the parser's hot paths. */
 #define SIP_C_TOKEN 1   /* RFC 3261 token: alphanum and -.!%*_+`'~ */

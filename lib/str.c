@@ -2,7 +2,7 @@
  * error names and method names. */
 #include <string.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 #include "sip_int.h"
 
 const char *sip_strerror(int err)

@@ -6,7 +6,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 #include "sip_int.h"
 
 /* Character classes beyond alphanumerics, which every class below holds. */

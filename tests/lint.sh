@@ -60,7 +60,7 @@ step "cppcheck lib/ cmd/" cppcheck cppcheck --quiet --error-exitcode=1 --std=c11
 
 # clang-format: every C file as .clang-format has it; the differences shown.
 clang_format_check() {
-	for f in lib/*.c lib/*.h cmd/*.c cmd/*.h tests/*/*.c tests/*/*.h; do
+	for f in lib/*.c lib/*.h lib/sip/*.h cmd/*.c cmd/*.h tests/*/*.c tests/*/*.h; do
 		clang-format --dry-run "$f" 2>&1 | head -n 6
 	done
 }

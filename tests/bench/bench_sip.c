@@ -5,7 +5,7 @@
  */
 #include "harness.h"
 
-#include <sip.h>
+#include <sip/sip.h>
 
 const char bench_parser_name[] = "sip";
 

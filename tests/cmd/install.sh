@@ -10,7 +10,7 @@ stage=$T_TMP/stage
 # need the sanitizer runtime in the test program too.
 t_run "make install" 0 env -u MAKEFLAGS -u MAKELEVEL -u SANITIZE \
 	make -s -C "$T_ROOT" install PREFIX=/usr DESTDIR="$stage"
-for f in bin/sip lib/libsip.a lib/libsip.so.0 lib/libsip.so include/sip.h \
+for f in bin/sip lib/libsip.a lib/libsip.so.0 lib/libsip.so include/sip/sip.h \
 	lib/pkgconfig/libsip.pc share/man/man1/sip.1 share/man/man1/sip-decode.1 \
 	share/bash-completion/completions/sip share/zsh/site-functions/_sip \
 	share/fish/vendor_completions.d/sip.fish; do
@@ -25,8 +25,23 @@ if t_need "soname and exports" readelf=binutils nm=binutils; then
 	t_check "exports only sip_ names" sh -c "! grep -v '^sip_' '$T_TMP/syms'"
 fi
 
+# The public API: every header of lib/sip/ lands in include/sip/ (the old
+# include/sip.h no more), and each compiles on its own, warnings as errors
+# (a struct in a parameter list that no included header declares is only a
+# warning): each includes the others it needs.
+for h in "$T_ROOT"/lib/sip/*.h; do
+	t_check "installs include/sip/${h##*/} mode 644" \
+		test "$(stat -c %a "$stage/usr/include/sip/${h##*/}" 2>/dev/null)" = 644
+done
+t_check "include/sip.h is no more" test ! -e "$stage"/usr/include/sip.h
+for h in "$stage"/usr/include/sip/*.h; do
+	h=${h##*/}
+	t_check "<sip/$h> compiles on its own" sh -c "printf '#include <sip/%s>\\n' '$h' |
+		cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I'$stage/usr/include' -x c -"
+done
+
 cat >"$T_TMP/prog.c" <<'C'
-#include <sip.h>
+#include <sip/sip.h>
 #include <string.h>
 
 int main(void)

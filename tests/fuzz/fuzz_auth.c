@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

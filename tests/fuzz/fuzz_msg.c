@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

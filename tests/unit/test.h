@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sip.h"
+#include <sip/sip.h>
 
 /* The prototype keeps -Wmissing-prototypes quiet; the runner's table
  * declares the same. */
