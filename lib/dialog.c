@@ -395,10 +395,11 @@ int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out,
 {
 	if (!d || !out || !r)
 		return SIP_EINVAL;
-	const char *method = sip_method_name(r->method);
-	if (!method || !r->via_host || !*r->via_host || (r->body_len && !r->body) ||
-	    has_crlf(r->transport) || has_crlf(r->via_host) || has_crlf(r->contact) ||
-	    has_crlf(r->content_type) || (r->nheaders && !r->headers))
+	const char *method =
+		r->method == SIP_METHOD_OTHER ? r->method_name : sip_method_name(r->method);
+	if (!method || !sip_is_token(sip_str_from(method)) || !r->via_host || !*r->via_host ||
+	    (r->body_len && !r->body) || has_crlf(r->transport) || has_crlf(r->via_host) ||
+	    has_crlf(r->contact) || has_crlf(r->content_type) || (r->nheaders && !r->headers))
 		return SIP_EINVAL;
 	if (r->transport && !sip_is_token(sip_str_from(r->transport)))
 		return SIP_EINVAL;

@@ -484,7 +484,8 @@ static void deliver(void *arg)
 		}
 	}
 	/* Unlinked first: the handler may free the resolver, or resolve again. */
-	q->h(q->err, q->targets, q->ntargets, q->arg);
+	if (q->h)
+		q->h(q->err, q->targets, q->ntargets, q->arg);
 	free(q);
 }
 
@@ -778,6 +779,18 @@ int sip_resolve(struct sip_resolver *r, const struct sip_uri *uri,
 	q->next = r->reqs;
 	r->reqs = q;
 	return 0;
+}
+
+void sip_resolve_cancel(struct sip_resolver *r, sip_resolve_h *h, void *arg)
+{
+	/* Its queries run out (c-ares cannot take back one already sent) and
+	 * the request ends as usual, telling no one. */
+	for (struct req *q = r ? r->reqs : NULL; q; q = q->next) {
+		if (q->h == h && q->arg == arg) {
+			q->h = NULL;
+			q->trace = NULL;
+		}
+	}
 }
 
 /* ---- randomness for SRV weights: spread, not secrecy ---- */

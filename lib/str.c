@@ -35,6 +35,7 @@ const char *sip_strerror(int err)
 	case SIP_ECLOSED: return "connection closed by the peer";
 	case SIP_ESYS: return "system error";
 	case SIP_EDROPPED: return "a message that does not parse was dropped";
+	case SIP_ECANCELED: return "cancelled";
 	}
 	return "unknown error";
 }

@@ -71,6 +71,10 @@ struct sip_strans {
 	struct sip_timer retrans; /* G */
 	struct sip_timer linger;  /* H, I or J */
 	uint64_t interval;
+	bool held;       /* its owner answers later */
+	char to_tag[24]; /* every response but a 100 carries the same one */
+	sip_strans_cancel_h *on_cancel;
+	void *cancel_arg;
 };
 
 struct sip_ctx {
@@ -501,6 +505,14 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	struct sip_response_spec s = *spec;
 	if (!s.user_agent)
 		s.user_agent = c->user_agent;
+	/* A 180 and the 200 (or the 487) after it speak for one dialog. */
+	if (s.status > 100 && !s.to_tag) {
+		if (!st->to_tag[0] && sip_rand_token(st->to_tag, 10) != 0)
+			return SIP_ENOMEM;
+		s.to_tag = st->to_tag;
+	} else if (s.to_tag && !st->to_tag[0]) {
+		snprintf(st->to_tag, sizeof st->to_tag, "%s", s.to_tag);
+	}
 	sip_buf_reset(&st->resp);
 	int err = sip_build_response(&st->resp, st->req, &s);
 	if (err)
@@ -539,6 +551,24 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 		                st); /* Timer J */
 	}
 	return 0;
+}
+
+const struct sip_msg *sip_strans_request(const struct sip_strans *st)
+{
+	return st ? st->req : NULL;
+}
+
+void sip_strans_hold(struct sip_strans *st, sip_strans_cancel_h *on_cancel, void *arg)
+{
+	if (!st || st->status >= 200)
+		return;
+	st->held = true;
+	st->on_cancel = on_cancel;
+	st->cancel_arg = arg;
+	if (st->method == SIP_INVITE && !st->status) {
+		struct sip_response_spec s = {.status = 100};
+		sip_strans_respond(st, &s);
+	}
 }
 
 /*
@@ -600,20 +630,24 @@ static int stamp_via(struct sip_strans *st, const struct sip_msg *m, const struc
 	return 0;
 }
 
-static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *m,
-                                       const struct sip_via *via)
+static struct sip_strans *strans_find(struct sip_ctx *c, enum sip_method want,
+                                      struct sip_str want_name, const struct sip_via *via)
 {
-	enum sip_method want = m->method == SIP_ACK ? SIP_INVITE : m->method;
 	for (struct sip_strans *st = c->servers[bucket(via->branch)]; st; st = st->next) {
 		if (!sip_str_eq(st->branch, via->branch) || !sip_str_ieq(st->host, via->host) ||
 		    st->port != via->port)
 			continue;
-		if (want == SIP_METHOD_OTHER
-		            ? sip_str_eq(sip_str_from(st->method_name), m->method_name)
-		            : st->method == want)
+		if (want == SIP_METHOD_OTHER ? sip_str_eq(sip_str_from(st->method_name), want_name)
+		                             : st->method == want)
 			return st;
 	}
 	return NULL;
+}
+
+static struct sip_strans *strans_match(struct sip_ctx *c, const struct sip_msg *m,
+                                       const struct sip_via *via)
+{
+	return strans_find(c, m->method == SIP_ACK ? SIP_INVITE : m->method, m->method_name, via);
 }
 
 /* The accepted INVITE an ACK for a 2xx acknowledges: same Call-ID and CSeq number. */
@@ -634,6 +668,26 @@ static struct sip_strans *accepted_match(struct sip_ctx *c, const struct sip_msg
 		}
 	}
 	return NULL;
+}
+
+/*
+ * §9.2: a CANCEL whose INVITE is still unanswered gets 200, and the INVITE
+ * 487; one whose INVITE was answered gets 200 and changes nothing; one that
+ * matches no transaction gets 481.
+ */
+static void cancel_invite(struct sip_ctx *c, struct sip_strans *cancel, const struct sip_via *via)
+{
+	struct sip_strans *inv = strans_find(c, SIP_INVITE, (struct sip_str){0}, via);
+	struct sip_response_spec s = {.status = inv ? 200 : 481};
+	sip_strans_respond(cancel, &s);
+	if (!inv || inv->status >= 200)
+		return;
+	sip_strans_cancel_h *h = inv->held ? inv->on_cancel : NULL;
+	void *arg = inv->cancel_arg;
+	s.status = 487;
+	sip_strans_respond(inv, &s);
+	if (h)
+		h(inv, arg);
 }
 
 static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct sip_packet_info *pi)
@@ -686,11 +740,13 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 	unsigned b = bucket(st->branch);
 	st->next = c->servers[b];
 	c->servers[b] = st;
-	if (c->req_h)
+	if (st->method == SIP_CANCEL)
+		cancel_invite(c, st, &via);
+	else if (c->req_h)
 		c->req_h(st, st->req, pi, c->req_arg);
 	else
 		sip_ctx_default_answer(c, st, st->req);
-	if (st->status < 200) {
+	if (st->status < 200 && !st->held) {
 		struct sip_response_spec s = {.status = 500, .reason = "No Answer From Handler"};
 		sip_strans_respond(st, &s);
 	}

@@ -53,6 +53,7 @@ enum sip_err {
 	SIP_ECLOSED = -24,   /* the peer closed the connection */
 	SIP_ESYS = -25,      /* a system call failed (see errno) */
 	SIP_EDROPPED = -26,  /* a datagram received did not parse and was dropped */
+	SIP_ECANCELED = -27, /* the caller cancelled it */
 };
 SIP_API const char *sip_strerror(int err);
 

@@ -41,6 +41,8 @@ typedef void(sip_resolve_h)(int err, const struct sip_target *targets, size_t n,
  */
 SIP_API int sip_resolve(struct sip_resolver *r, const struct sip_uri *uri,
                         const struct sip_resolve_opts *opts, sip_resolve_h *h, void *arg);
+/* The resolutions started with h and arg call it no more. */
+SIP_API void sip_resolve_cancel(struct sip_resolver *r, sip_resolve_h *h, void *arg);
 
 #ifdef __cplusplus
 }

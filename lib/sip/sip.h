@@ -28,5 +28,7 @@
 #include <sip/dialog.h>
 #include <sip/print.h>
 #include <sip/ladder.h>
+#include <sip/ua.h>
+#include <sip/request.h>
 
 #endif

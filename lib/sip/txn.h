@@ -40,8 +40,10 @@ struct sip_strans;
  */
 typedef void(sip_resp_h)(int err, const struct sip_msg *msg, void *arg);
 /* A new request (retransmissions are answered by its server transaction).
- * Answer it with sip_strans_respond before returning: a request left without
- * a final response gets 500. ACKs never arrive here (see the stray handler). */
+ * Answer it with sip_strans_respond before returning, or hold it with
+ * sip_strans_hold to answer later: a request left neither answered nor held
+ * gets 500. ACKs and CANCELs never arrive here: an ACK is the stray
+ * handler's, and the context answers a CANCEL itself (RFC 3261 §9.2). */
 typedef void(sip_req_h)(struct sip_strans *st, const struct sip_msg *req,
                         const struct sip_packet_info *pi, void *arg);
 
@@ -93,6 +95,20 @@ SIP_API bool sip_txn_garbled(const struct sip_txn *txn);
  * answer retransmissions. A 1xx may be followed by another response. A 2xx
  * to an INVITE is repeated on T1..T2 until its ACK or 64*T1 (§13.3.1.4). */
 SIP_API int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *spec);
+
+/* A CANCEL matched the held INVITE st: the CANCEL has had its 200, and st
+ * its 487 (it is gone when this returns). */
+typedef void(sip_strans_cancel_h)(struct sip_strans *st, void *arg);
+/*
+ * Keeps st, from inside the request handler, to be answered later with
+ * sip_strans_respond: its request (the handler's req) lives until the final
+ * response. An INVITE gets 100 Trying at once unless a provisional response
+ * went already (§17.2.1). on_cancel (may be NULL) hears of a CANCEL. A held
+ * transaction must be answered before the context is freed.
+ */
+SIP_API void sip_strans_hold(struct sip_strans *st, sip_strans_cancel_h *on_cancel, void *arg);
+/* The request, until the final response (an accepted INVITE's until its ACK). */
+SIP_API const struct sip_msg *sip_strans_request(const struct sip_strans *st);
 
 #ifdef __cplusplus
 }

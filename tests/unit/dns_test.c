@@ -886,6 +886,41 @@ TEST(dns_resolver_free_in_handler_and_pending)
 	return 0;
 }
 
+/* A resolution cancelled while its queries are out: they run out, and no
+ * one is told; another resolution of the same resolver is. */
+TEST(dns_resolve_cancel)
+{
+	struct sip_loop *l;
+	struct sip_resolver *r;
+	struct fake f;
+	struct sip_uri u;
+	struct result gone, kept;
+	memset(&f, 0, sizeof f);
+	memset(&gone, 0, sizeof gone);
+	memset(&kept, 0, sizeof kept);
+	f.rr = zone;
+	f.nrr = NREC(zone);
+	CHECK_INT(sip_loop_new(&l), 0);
+	f.loop = l;
+	CHECK_INT(dns_resolver_new_with(&r, l, fake_query, &f, NULL, NULL), 0);
+	CHECK_INT(uri_of(&u, "sip:example.test"), 0);
+	CHECK_INT(sip_resolve(r, &u, NULL, on_result, &gone), 0);
+	CHECK_INT(sip_resolve(r, &u, NULL, on_result, &kept), 0);
+	CHECK_INT(sip_loop_poll(l, 0), 2); /* both started: their NAPTR queries out */
+	sip_resolve_cancel(r, on_result, &gone);
+	for (int i = 0; !kept.done && i < 100; i++)
+		sip_loop_poll(l, 0);
+	CHECK(kept.done);
+	CHECK_INT(kept.err, 0);
+	for (int i = 0; i < 10; i++)
+		sip_loop_poll(l, 0);
+	CHECK(!gone.done);
+	sip_timer_cancel(l, &f.t);
+	sip_resolver_free(r);
+	sip_loop_free(l);
+	return 0;
+}
+
 /* A real c-ares resolver, created and freed without a query, and the
  * checks on its server argument. */
 TEST(dns_resolver_new_server)

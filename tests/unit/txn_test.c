@@ -6,52 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "peer.h"
 #include "test.h"
-
-static uint64_t fake_now;
-
-static uint64_t fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
-struct peer {
-	int fd;
-	struct sip_sockaddr addr;
-};
-
-static int peer_open(struct peer *p)
-{
-	p->fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (p->fd < 0)
-		return -1;
-	sip_sockaddr_set(&p->addr, SIP_STR("127.0.0.1"), 0);
-	if (bind(p->fd, &p->addr.u.sa, p->addr.len) < 0)
-		return -1;
-	p->addr.len = sizeof p->addr.u.ss;
-	return getsockname(p->fd, &p->addr.u.sa, &p->addr.len);
-}
-
-/* One datagram within a second of real time, or 0 bytes. */
-static size_t peer_recv(struct peer *p, char *buf, size_t cap, struct sip_sockaddr *from)
-{
-	struct pollfd pfd = {p->fd, POLLIN, 0};
-	if (poll(&pfd, 1, 1000) != 1)
-		return 0;
-	from->len = sizeof from->u.ss;
-	ssize_t n = recvfrom(p->fd, buf, cap - 1, 0, &from->u.sa, &from->len);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return (size_t)n;
-}
-
-static bool peer_pending(struct peer *p)
-{
-	struct pollfd pfd = {p->fd, POLLIN, 0};
-	return poll(&pfd, 1, 0) == 1;
-}
 
 struct result {
 	int calls;
@@ -102,7 +58,7 @@ static void fixture_close(struct fixture *f)
 {
 	sip_ctx_free(f->ctx);
 	sip_loop_free(f->loop);
-	close(f->peer.fd);
+	peer_close(&f->peer);
 }
 
 /* A request built for the fixture's peer. */
@@ -130,28 +86,16 @@ static int start(struct fixture *f, enum sip_method m, struct sip_txn **t, sip_r
 	return err;
 }
 
-/* Answers the request in buf with status, to where it came from. */
+/* Answers the request in req with status, to where it came from. */
 static int answer(struct fixture *f, const char *req, size_t len, unsigned status,
                   const struct sip_sockaddr *to)
 {
-	static struct sip_msg m;
-	struct sip_buf b;
-	struct sip_response_spec rs = {.status = status};
-	if (sip_msg_parse(&m, req, len, 0) != 0)
-		return -1;
-	sip_buf_init(&b, 0);
-	int err = sip_build_response(&b, &m, &rs);
-	if (!err && sendto(f->peer.fd, b.p, b.len, 0, &to->u.sa, to->len) != (ssize_t)b.len)
-		err = -1;
-	sip_buf_reset(&b);
-	return err;
+	return peer_answer(&f->peer, req, len, status, NULL, 0, to);
 }
 
-/* Turns the loop until a datagram may have arrived: real sockets, fake time. */
 static void spin(struct fixture *f)
 {
-	for (int i = 0; i < 20; i++)
-		sip_loop_poll(f->loop, 5000);
+	peer_spin(f->loop);
 }
 
 TEST(txn_timer_e_doubles_to_t2_and_timer_f_gives_up)
@@ -295,26 +239,12 @@ TEST(txn_invite_non_2xx_is_acked_in_the_transaction)
 static int peer_send_request(struct fixture *f, const char *method, const char *branch,
                              const char *to_tag, char *out, size_t cap)
 {
-	int n = snprintf(out, cap,
-	                 "%s sip:x@127.0.0.1 SIP/2.0\r\n"
-	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
-	                 "Max-Forwards: 70\r\n"
-	                 "From: <sip:p@127.0.0.1>;tag=p1\r\n"
-	                 "To: <sip:x@127.0.0.1>%s%s\r\n"
-	                 "Call-ID: srv-%s\r\n"
-	                 "CSeq: 1 %s\r\n"
-	                 "Content-Length: 0\r\n\r\n",
-	                 method, sip_sockaddr_port(&f->peer.addr), branch, to_tag ? ";tag=" : "",
-	                 to_tag ? to_tag : "", branch, method);
-	if (n < 0 || (size_t)n >= cap)
-		return -1;
-	return sendto(f->peer.fd, out, (size_t)n, 0, &f->local.u.sa, f->local.len) == n ? 0 : -1;
+	return peer_request(&f->peer, &f->local, method, branch, NULL, to_tag, out, cap);
 }
 
 static unsigned status_of(const char *buf, size_t n)
 {
-	static struct sip_msg m;
-	return sip_msg_parse(&m, buf, n, 0) == 0 ? m.status : 0;
+	return peer_status(buf, n);
 }
 
 TEST(txn_server_default_answers_and_absorbs_retransmissions)
@@ -525,6 +455,121 @@ TEST(txn_server_2xx_to_invite_repeats_until_the_ack)
 	fake_now += 4000000;
 	sip_loop_poll(f.loop, 0);
 	CHECK(!peer_pending(&f.peer));
+	fixture_close(&f);
+	return 0;
+}
+
+struct held {
+	struct sip_strans *st;
+	int cancels;
+};
+
+static void hold_it(struct sip_strans *st, const struct sip_msg *req,
+                    const struct sip_packet_info *pi, void *arg)
+{
+	struct held *h = arg;
+	(void)req;
+	(void)pi;
+	h->st = st;
+	sip_strans_hold(st, NULL, NULL);
+}
+
+static void on_cancel(struct sip_strans *st, void *arg)
+{
+	struct held *h = arg;
+	(void)st;
+	h->cancels++;
+	h->st = NULL;
+}
+
+static void hold_for_cancel(struct sip_strans *st, const struct sip_msg *req,
+                            const struct sip_packet_info *pi, void *arg)
+{
+	struct held *h = arg;
+	(void)req;
+	(void)pi;
+	h->st = st;
+	sip_strans_hold(st, on_cancel, h);
+}
+
+/* The To tag of the response in buf. */
+static const char *to_tag_of(const char *buf, size_t n, char *tag, size_t cap)
+{
+	static struct sip_msg m;
+	struct sip_addr a;
+	const struct sip_hdr *h;
+	tag[0] = '\0';
+	if (sip_msg_parse(&m, buf, n, 0) == 0 && (h = sip_msg_hdr(&m, SIP_HDR_TO)) &&
+	    sip_addr_parse(&a, h->value) == 0)
+		snprintf(tag, cap, "%.*s", SIP_STR_FMT(a.tag));
+	return tag;
+}
+
+TEST(txn_server_holds_an_invite_and_answers_later)
+{
+	struct fixture f;
+	struct held h = {0};
+	char req[1024], buf[4096], tag180[32], tag200[32];
+	struct sip_sockaddr from;
+	CHECK_INT(fixture_open(&f), 0);
+	sip_ctx_set_request_handler(f.ctx, hold_it, &h);
+	CHECK_INT(peer_send_request(&f, "INVITE", "z9hG4bKh1", NULL, req, sizeof req), 0);
+	spin(&f);
+	CHECK(h.st != NULL);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 100); /* held: Trying at once, no 500 */
+	CHECK(!peer_pending(&f.peer));
+	struct sip_response_spec ringing = {.status = 180};
+	CHECK_INT(sip_strans_respond(h.st, &ringing), 0);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 180);
+	to_tag_of(buf, n, tag180, sizeof tag180);
+	CHECK(tag180[0] != '\0');
+	fake_now += 10000000;
+	struct sip_response_spec ok = {.status = 200};
+	CHECK_INT(sip_strans_respond(h.st, &ok), 0);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 200);
+	CHECK(strcmp(to_tag_of(buf, n, tag200, sizeof tag200), tag180) == 0);
+	fake_now += 64 * 500000;
+	sip_loop_poll(f.loop, 0);
+	fixture_close(&f);
+	return 0;
+}
+
+TEST(txn_server_cancel_of_a_held_invite_gets_200_and_487)
+{
+	struct fixture f;
+	struct held h = {0};
+	char req[1024], buf[4096], tag180[32], tag487[32];
+	struct sip_sockaddr from;
+	CHECK_INT(fixture_open(&f), 0);
+	sip_ctx_set_request_handler(f.ctx, hold_for_cancel, &h);
+	CHECK_INT(peer_send_request(&f, "INVITE", "z9hG4bKc1", NULL, req, sizeof req), 0);
+	spin(&f);
+	size_t n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 100);
+	struct sip_response_spec ringing = {.status = 180};
+	CHECK_INT(sip_strans_respond(h.st, &ringing), 0);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	to_tag_of(buf, n, tag180, sizeof tag180);
+	CHECK_INT(peer_send_request(&f, "CANCEL", "z9hG4bKc1", NULL, req, sizeof req), 0);
+	spin(&f);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 200);
+	CHECK(strstr(buf, "CSeq: 1 CANCEL\r\n") != NULL);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 487);
+	CHECK(strstr(buf, "CSeq: 1 INVITE\r\n") != NULL);
+	CHECK(strcmp(to_tag_of(buf, n, tag487, sizeof tag487), tag180) == 0);
+	CHECK_INT(h.cancels, 1);
+	/* A CANCEL of nothing: 481. */
+	CHECK_INT(peer_send_request(&f, "CANCEL", "z9hG4bKc9", NULL, req, sizeof req), 0);
+	spin(&f);
+	n = peer_recv(&f.peer, buf, sizeof buf, &from);
+	CHECK_INT(status_of(buf, n), 481);
+	fake_now += 64 * 500000;
+	sip_loop_poll(f.loop, 0);
 	fixture_close(&f);
 	return 0;
 }

@@ -1,0 +1,701 @@
+/* request.c - one request on the user agent: its targets tried in the
+ * order RFC 3263 gives them, digest challenges answered with credentials the
+ * caller is asked for (and may give later: nothing blocks), a deadline over
+ * the whole wait, and CANCEL for an INVITE. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_int.h"
+#include "ua_int.h"
+
+/* Realms one request answers: a proxy's and the registrar's, and room. */
+#define MAX_AUTH 4
+/* stale=true challenges answered in a row before the credentials count as refused. */
+#define MAX_STALE 3
+
+struct auth {
+	struct sip_buf line; /* "Authorization: Digest ...", sent with every retry */
+	char realm[128];
+	bool proxy;
+	char *user, *password; /* for a stale nonce; wiped when freed */
+};
+
+enum later { LATER_NONE, LATER_DONE, LATER_CHALLENGE };
+
+struct sip_req {
+	struct sip_ua *ua;
+	struct sip_req_spec spec; /* its strings, headers and body point into text */
+	char *text;
+	struct sip_build_hdr *headers;
+	enum sip_method m;
+	char ruri[512];
+	struct sip_uri uri;
+	char proxy_buf[512];
+	struct sip_uri proxy;
+	char hop_buf[512];
+	struct sip_uri hop;
+	/* where it goes */
+	struct sip_target targets[SIP_RESOLVE_MAX];
+	size_t ntargets, cur;
+	bool resolving;
+	struct sip_sockaddr local;
+	char call_id[40], from_tag[20];
+	uint32_t cseq;
+	/* challenges */
+	struct auth auth[MAX_AUTH];
+	size_t nauth;
+	unsigned stale;
+	enum sip_req_auth_state auth_state;
+	char realm[128], user[128];
+	bool awaiting_auth;
+	char *challenge; /* the 401 or 407 being answered, as received */
+	size_t challenge_len;
+	struct sip_msg *challenge_msg;
+	char digest_uri[512]; /* the Request-URI it challenged */
+	/* the exchange */
+	struct sip_txn *txn, *cancel_txn;
+	bool provisional_seen, cancel_wanted, cancel_sent, finished;
+	uint64_t sent_at;
+	struct sip_timer deadline, cancel_timer, later;
+	enum later later_what;
+	int later_err;
+	struct sip_buf dry; /* a dry run's request, parsed into dry_msg */
+	struct sip_msg *dry_msg;
+};
+
+/* ---- the end ---- */
+
+static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg);
+
+static void finish(struct sip_req *r, int err, const struct sip_msg *resp)
+{
+	if (r->finished)
+		return;
+	r->finished = true;
+	struct sip_loop *loop = sip_ua_loop(r->ua);
+	sip_timer_cancel(loop, &r->deadline);
+	sip_timer_cancel(loop, &r->cancel_timer);
+	sip_timer_cancel(loop, &r->later);
+	if (r->resolving) {
+		sip_ua_resolve_cancel(r->ua, on_resolved, r);
+		r->resolving = false;
+	}
+	r->spec.done(r, err, err ? NULL : resp, r->spec.arg);
+}
+
+/* The challenge being answered, parsed. */
+static const struct sip_msg *challenge_msg(struct sip_req *r)
+{
+	if (!r->challenge)
+		return NULL;
+	if (!r->challenge_msg && !(r->challenge_msg = malloc(sizeof *r->challenge_msg)))
+		return NULL;
+	if (sip_msg_parse(r->challenge_msg, r->challenge, r->challenge_len, 0) != 0)
+		return NULL;
+	return r->challenge_msg;
+}
+
+static void on_later(void *arg)
+{
+	struct sip_req *r = arg;
+	enum later what = r->later_what;
+	r->later_what = LATER_NONE;
+	if (what != LATER_CHALLENGE) {
+		finish(r, r->later_err, NULL);
+		return;
+	}
+	/* The challenge unanswered is the final response: the handler may free
+	 * the request, and the response must outlive that. */
+	const struct sip_msg *m = challenge_msg(r);
+	char *buf = r->challenge;
+	struct sip_msg *msg = r->challenge_msg;
+	r->challenge = NULL;
+	r->challenge_msg = NULL;
+	finish(r, m ? 0 : SIP_ENOMEM, m);
+	free(buf);
+	free(msg);
+}
+
+/* Ends it from the loop: the call that decided this is the caller's. */
+static void finish_later(struct sip_req *r, enum later what, int err)
+{
+	r->later_what = what;
+	r->later_err = err;
+	if (sip_timer_start(sip_ua_loop(r->ua), &r->later, 0, on_later, r) != 0)
+		r->later_what = LATER_NONE; /* out of memory: it ends at the deadline, if any */
+}
+
+/* --timeout: the whole wait, across fail-over and challenges, is capped. */
+static void on_deadline(void *arg)
+{
+	struct sip_req *r = arg;
+	/* Answered, but in nothing that parsed: not silence. */
+	int err = r->txn && sip_txn_garbled(r->txn) ? SIP_ESYNTAX : SIP_ETIMEDOUT;
+	sip_txn_free(r->txn);
+	r->txn = NULL;
+	r->awaiting_auth = false;
+	finish(r, err, NULL);
+}
+
+/* ---- building and sending ---- */
+
+static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *b)
+{
+	const struct sip_req_spec *s = &r->spec;
+	char host[64], from[300], contact[300];
+	struct sip_build_hdr *hdrs = malloc((1 + s->nheaders + MAX_AUTH) * sizeof *hdrs);
+	size_t nh = 0;
+	int err;
+	if (!hdrs)
+		return SIP_ENOMEM;
+	if (sip_sockaddr_host(&r->local, host, sizeof host) < 0) {
+		free(hdrs);
+		return SIP_ENOSPC;
+	}
+	const char *tp = t->tp == SIP_TP_UDP   ? ""
+	                 : t->tp == SIP_TP_TCP ? ";transport=tcp"
+	                                       : ";transport=tls";
+	snprintf(from, sizeof from, "<sip:sip@%s>", host);
+	snprintf(contact, sizeof contact, "<sip:%s@%s:%u%s>",
+	         s->contact_user ? s->contact_user : "sip", host, sip_sockaddr_port(&r->local), tp);
+	const char *ct = !s->contact ? contact : *s->contact ? s->contact : NULL;
+	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 is the default in a spec. */
+	if (s->max_forwards == 0 && !s->dialog)
+		hdrs[nh++].line = "Max-Forwards: 0";
+	for (size_t i = 0; i < s->nheaders; i++)
+		hdrs[nh++] = s->headers[i];
+	for (size_t i = 0; i < r->nauth; i++)
+		hdrs[nh++].line = r->auth[i].line.p;
+	if (s->dialog) {
+		struct sip_dialog_request dr = {
+			.method = r->m,
+			.method_name = s->method,
+			.transport = sip_tp_name(t->tp),
+			.via_host = host,
+			.via_port = sip_sockaddr_port(&r->local),
+			.contact = ct,
+			.content_type = s->content_type,
+			.body = s->body,
+			.body_len = s->body_len,
+			.headers = hdrs,
+			.nheaders = nh,
+		};
+		err = sip_dialog_request(s->dialog, b, &dr);
+	} else {
+		struct sip_request_spec rs = {
+			.method = r->m,
+			.method_name = s->method,
+			.ruri = r->ruri,
+			.from = s->from ? s->from : from,
+			.from_tag = r->from_tag,
+			.to = s->to,
+			.call_id = r->call_id,
+			.cseq = r->cseq,
+			.transport = sip_tp_name(t->tp),
+			.via_host = host,
+			.via_port = sip_sockaddr_port(&r->local),
+			.contact = ct,
+			.max_forwards = s->max_forwards > 0 ? (unsigned)s->max_forwards : 0,
+			.user_agent = s->user_agent,
+			.content_type = s->content_type,
+			.body = s->body,
+			.body_len = s->body_len,
+			.headers = hdrs,
+			.nheaders = nh,
+		};
+		err = sip_build_request(b, &rs);
+	}
+	free(hdrs);
+	return err;
+}
+
+static void on_response(int err, const struct sip_msg *msg, void *arg);
+
+/* Builds the request for the current target and starts its transaction. */
+static int send_current(struct sip_req *r)
+{
+	const struct sip_target *t = &r->targets[r->cur];
+	struct sip_ctx *ctx = sip_ua_ctx(r->ua);
+	int err = sip_transport_local(sip_ctx_transport(ctx), t->tp, &t->addr,
+	                              t->name[0] ? t->name : NULL, &r->local);
+	if (err)
+		return err;
+	struct sip_buf b;
+	sip_buf_init(&b, 0);
+	if ((err = build(r, t, &b)) != 0) {
+		sip_buf_reset(&b);
+		return err;
+	}
+	if (r->spec.dry_run) {
+		r->dry = b;
+		if (!(r->dry_msg = malloc(sizeof *r->dry_msg)))
+			return SIP_ENOMEM;
+		if ((err = sip_msg_parse(r->dry_msg, r->dry.p, r->dry.len, 0)) != 0)
+			return err;
+		finish_later(r, LATER_DONE, 0);
+		return 0;
+	}
+	err = sip_txn_start(&r->txn, ctx, t, b.p, b.len, on_response, r);
+	sip_buf_reset(&b);
+	if (err == 0)
+		r->sent_at = sip_txn_sent_at(r->txn);
+	return err;
+}
+
+/* ---- challenges ---- */
+
+static struct auth *auth_for(struct sip_req *r, struct sip_str realm, bool proxy)
+{
+	for (size_t i = 0; i < r->nauth; i++)
+		if (r->auth[i].proxy == proxy && sip_str_eq(realm, sip_str_from(r->auth[i].realm)))
+			return &r->auth[i];
+	return NULL;
+}
+
+static void wipe(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* Answers ch (for realm entry a) with user and password: the line every
+ * retry of the request carries. */
+static int answer(struct sip_req *r, struct auth *a, const struct sip_challenge *ch,
+                  const char *user, const char *password)
+{
+	struct sip_digest_input in = {
+		.ch = ch,
+		.user = user,
+		.password = password,
+		.method = r->spec.method,
+		.uri = r->digest_uri,
+		.body = {r->spec.body, r->spec.body_len},
+		.nc = 1,
+	};
+	sip_buf_reset(&a->line);
+	sip_buf_puts(&a->line, ch->proxy ? "Proxy-Authorization: " : "Authorization: ");
+	int err = sip_digest_authorization(&a->line, &in);
+	if (err)
+		return err;
+	r->cseq++;
+	return send_current(r);
+}
+
+/*
+ * A 401 or 407: returns true when the request waits for credentials or
+ * went again with a fresh answer to a stale nonce; false when the challenge
+ * is the final response (sip_req_auth_state says why).
+ */
+static bool challenged(struct sip_req *r, const struct sip_msg *resp)
+{
+	struct sip_challenge ch;
+	if (sip_challenge_pick(resp, &ch) != 0) {
+		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+		return false;
+	}
+	snprintf(r->realm, sizeof r->realm, "%.*s", SIP_STR_FMT(ch.realm));
+	struct auth *a = auth_for(r, ch.realm, ch.proxy);
+	/* Challenged again for a realm answered: refused, unless the nonce went stale. */
+	if (a && (!ch.stale || ++r->stale > MAX_STALE)) {
+		r->auth_state = SIP_REQ_AUTH_REJECTED;
+		return false;
+	}
+	if (!a && (r->nauth == MAX_AUTH || ch.realm.len >= sizeof a->realm)) {
+		r->auth_state = SIP_REQ_AUTH_TOO_MANY;
+		return false;
+	}
+	/* The digest-uri is the Request-URI as sent: in a dialog, the remote target. */
+	const struct sip_msg *req = sip_txn_request(r->txn);
+	if (!req || req->ruri.len >= sizeof r->digest_uri) {
+		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+		return false;
+	}
+	memcpy(r->digest_uri, req->ruri.p, req->ruri.len);
+	r->digest_uri[req->ruri.len] = '\0';
+	if (a) {
+		/* A stale nonce: the same credentials answer the new one. */
+		sip_txn_free(r->txn);
+		r->txn = NULL;
+		int err = answer(r, a, &ch, a->user, a->password);
+		if (err)
+			finish(r, err, NULL);
+		return true;
+	}
+	if (!r->spec.auth) {
+		r->auth_state = SIP_REQ_AUTH_NO_USER;
+		return false;
+	}
+	free(r->challenge);
+	if (!(r->challenge = malloc(resp->raw.len))) {
+		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+		return false;
+	}
+	memcpy(r->challenge, resp->raw.p, resp->raw.len);
+	r->challenge_len = resp->raw.len;
+	sip_txn_free(r->txn);
+	r->txn = NULL;
+	r->awaiting_auth = true;
+	/* Last: the handler may answer at once, or free the request. */
+	r->spec.auth(r, &ch, r->spec.arg);
+	return true;
+}
+
+int sip_req_authenticate(struct sip_req *r, const char *user, const char *password)
+{
+	if (!r || !r->awaiting_auth)
+		return SIP_EINVAL;
+	r->awaiting_auth = false;
+	if (!user) {
+		r->auth_state = SIP_REQ_AUTH_NO_USER;
+		finish_later(r, LATER_CHALLENGE, 0);
+		return 0;
+	}
+	snprintf(r->user, sizeof r->user, "%s", user);
+	const struct sip_msg *m = challenge_msg(r);
+	struct sip_challenge ch;
+	if (!m || sip_challenge_pick(m, &ch) != 0) {
+		finish_later(r, LATER_DONE, SIP_ENOMEM);
+		return SIP_ENOMEM;
+	}
+	struct auth *a = &r->auth[r->nauth];
+	memset(a, 0, sizeof *a);
+	sip_buf_init(&a->line, 0);
+	snprintf(a->realm, sizeof a->realm, "%.*s", SIP_STR_FMT(ch.realm));
+	a->proxy = ch.proxy;
+	a->user = dup_str(user);
+	a->password = dup_str(password ? password : "");
+	r->nauth++;
+	int err = a->user && a->password ? answer(r, a, &ch, user, a->password) : SIP_ENOMEM;
+	if (err)
+		finish_later(r, LATER_DONE, err);
+	return 0;
+}
+
+/* ---- responses ---- */
+
+static void on_cancel_timeout(void *arg)
+{
+	struct sip_req *r = arg;
+	/* §9.1: no final response 64*T1 after the CANCEL: the INVITE is given up. */
+	sip_txn_free(r->txn);
+	r->txn = NULL;
+	finish(r, SIP_ETIMEDOUT, NULL);
+}
+
+static void on_cancel_response(int err, const struct sip_msg *msg, void *arg)
+{
+	struct sip_req *r = arg;
+	if (!err && msg->status < 200)
+		return;
+	sip_txn_free(r->cancel_txn);
+	r->cancel_txn = NULL;
+	if (r->spec.cancelled)
+		r->spec.cancelled(r, err, msg, r->spec.arg);
+}
+
+static int send_cancel(struct sip_req *r)
+{
+	int err = sip_txn_cancel(&r->cancel_txn, r->txn, on_cancel_response, r);
+	if (err)
+		return err;
+	r->cancel_sent = true;
+	return sip_timer_start(sip_ua_loop(r->ua), &r->cancel_timer, 64 * sip_ua_t1(r->ua),
+	                       on_cancel_timeout, r);
+}
+
+static bool worth_failing_over(int err)
+{
+	return err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET || err == SIP_ETLS ||
+	       err == SIP_ECLOSED;
+}
+
+static void on_response(int err, const struct sip_msg *msg, void *arg)
+{
+	struct sip_req *r = arg;
+	if (!err && msg->status < 200) {
+		r->provisional_seen = true;
+		/* An INVITE that rings waits on: its caller decides when to CANCEL. */
+		if (r->m == SIP_INVITE)
+			sip_timer_cancel(sip_ua_loop(r->ua), &r->deadline);
+		if (r->cancel_wanted && !r->cancel_sent && (err = send_cancel(r)) != 0) {
+			finish(r, err, NULL);
+			return;
+		}
+		if (r->spec.provisional)
+			r->spec.provisional(r, 0, msg, r->spec.arg);
+		return;
+	}
+	if (!err && (msg->status == 401 || msg->status == 407) && !r->cancel_wanted) {
+		if (challenged(r, msg))
+			return;
+	} else if (!err && msg->status == 403 && r->nauth) {
+		r->auth_state = SIP_REQ_AUTH_REJECTED;
+	}
+	if (err && worth_failing_over(err) && r->cur + 1 < r->ntargets && !r->cancel_wanted) {
+		sip_txn_free(r->txn);
+		r->txn = NULL;
+		r->cur++;
+		if (r->spec.failover)
+			r->spec.failover(r, err, &r->targets[r->cur - 1], &r->targets[r->cur],
+			                 r->spec.arg);
+		if (send_current(r) == 0)
+			return;
+	}
+	finish(r, err, msg);
+}
+
+/* ---- where it goes ---- */
+
+static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg)
+{
+	struct sip_req *r = arg;
+	r->resolving = false;
+	if (!err && n == 0)
+		err = SIP_ENOTFOUND;
+	if (!err) {
+		memcpy(r->targets, targets, n * sizeof *targets);
+		r->ntargets = n;
+		/* -t over a target that named no transport: every address, that transport. */
+		for (size_t i = 0; i < n && r->spec.transport >= 0; i++)
+			r->targets[i].tp = (enum sip_tp)r->spec.transport;
+		err = send_current(r);
+	}
+	if (err)
+		finish(r, err, NULL);
+}
+
+static int copy_uri(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out)
+{
+	int n = sip_uri_print(in, buf, cap);
+	if (n < 0)
+		return n;
+	return sip_uri_parse(out, (struct sip_str){buf, (size_t)n});
+}
+
+/* ---- the request's own copy of what the caller gave ---- */
+
+static size_t text_size(const struct sip_req_spec *s)
+{
+	const char *strs[] = {s->method,       s->from,       s->from_tag,
+	                      s->to,           s->call_id,    s->contact,
+	                      s->contact_user, s->user_agent, s->content_type};
+	size_t n = s->body_len + 1;
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		n += strs[i] ? strlen(strs[i]) + 1 : 0;
+	for (size_t i = 0; i < s->nheaders; i++)
+		n += strlen(s->headers[i].line) + 1;
+	return n;
+}
+
+static const char *put(char **o, const char *s, size_t len)
+{
+	if (!s)
+		return NULL;
+	char *d = *o;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	*o += len + 1;
+	return d;
+}
+
+static const char *put_str(char **o, const char *s)
+{
+	return s ? put(o, s, strlen(s)) : NULL;
+}
+
+static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec)
+{
+	struct sip_req_spec *s = &r->spec;
+	*s = *spec;
+	if (!(r->text = malloc(text_size(spec))) ||
+	    (spec->nheaders && !(r->headers = malloc(spec->nheaders * sizeof *r->headers))))
+		return SIP_ENOMEM;
+	char *o = r->text;
+	s->method = put_str(&o, spec->method);
+	s->from = put_str(&o, spec->from);
+	s->from_tag = put_str(&o, spec->from_tag);
+	s->to = put_str(&o, spec->to);
+	s->call_id = put_str(&o, spec->call_id);
+	s->contact = put_str(&o, spec->contact);
+	s->contact_user = put_str(&o, spec->contact_user);
+	s->user_agent = put_str(&o, spec->user_agent);
+	s->content_type = put_str(&o, spec->content_type);
+	s->body = put(&o, spec->body ? spec->body : "", spec->body_len);
+	for (size_t i = 0; i < spec->nheaders; i++)
+		r->headers[i].line = put_str(&o, spec->headers[i].line);
+	s->headers = r->headers;
+	s->targets = NULL;
+	s->uri = s->proxy = NULL;
+	return 0;
+}
+
+static int setup(struct sip_req *r, const struct sip_req_spec *spec)
+{
+	int err = keep_spec(r, spec);
+	if (err)
+		return err;
+	r->m = sip_method_from_str(sip_str_from(r->spec.method));
+	r->cseq = spec->cseq ? spec->cseq : 1;
+	if (spec->uri && (err = copy_uri(spec->uri, r->ruri, sizeof r->ruri, &r->uri)) != 0)
+		return err;
+	if (spec->proxy &&
+	    (err = copy_uri(spec->proxy, r->proxy_buf, sizeof r->proxy_buf, &r->proxy)) != 0)
+		return err;
+	if (spec->call_id)
+		snprintf(r->call_id, sizeof r->call_id, "%s", spec->call_id);
+	else if ((err = sip_rand_token(r->call_id, 24)) != 0)
+		return err;
+	if (spec->from_tag)
+		snprintf(r->from_tag, sizeof r->from_tag, "%s", spec->from_tag);
+	else if ((err = sip_rand_token(r->from_tag, 12)) != 0)
+		return err;
+	return 0;
+}
+
+int sip_req_start(struct sip_req **rp, struct sip_ua *ua, const struct sip_req_spec *spec)
+{
+	if (!rp || !ua || !spec || !spec->done || !spec->method ||
+	    !sip_is_token(sip_str_from(spec->method)) || (!spec->uri && !spec->dialog) ||
+	    spec->ntargets > SIP_RESOLVE_MAX || (spec->call_id && strlen(spec->call_id) >= 40) ||
+	    (spec->from_tag && strlen(spec->from_tag) >= 20))
+		return SIP_EINVAL;
+	*rp = NULL;
+	struct sip_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return SIP_ENOMEM;
+	r->ua = ua;
+	sip_timer_init(&r->deadline);
+	sip_timer_init(&r->cancel_timer);
+	sip_timer_init(&r->later);
+	sip_buf_init(&r->dry, 0);
+	int err = setup(r, spec);
+	const struct sip_uri *where = spec->proxy ? &r->proxy : &r->uri;
+	if (!err && spec->dialog && !spec->proxy && !spec->ntargets) {
+		/* The dialog's next hop: its first Route, or its remote target. */
+		int n = sip_dialog_next_hop(spec->dialog, r->hop_buf, sizeof r->hop_buf);
+		err = n < 0 ? n : sip_uri_parse(&r->hop, (struct sip_str){r->hop_buf, (size_t)n});
+		where = &r->hop;
+	}
+	if (!err && spec->ntargets) {
+		memcpy(r->targets, spec->targets, spec->ntargets * sizeof *spec->targets);
+		r->ntargets = spec->ntargets;
+		err = send_current(r);
+	} else if (!err) {
+		struct sip_resolve_opts ro = {.family = spec->family};
+		if (spec->transport >= 0)
+			ro.tp_mask = 1u << spec->transport;
+		err = sip_ua_resolve(ua, where, &ro, on_resolved, r);
+		r->resolving = err == 0;
+	}
+	if (!err && spec->timeout_us && !spec->dry_run)
+		err = sip_timer_start(sip_ua_loop(ua), &r->deadline, spec->timeout_us, on_deadline,
+		                      r);
+	if (err) {
+		sip_req_free(r);
+		return err;
+	}
+	*rp = r;
+	return 0;
+}
+
+int sip_req_cancel(struct sip_req *r)
+{
+	if (!r || r->finished)
+		return SIP_EINVAL;
+	if (r->m == SIP_INVITE && r->txn) {
+		if (r->cancel_wanted)
+			return 0;
+		r->cancel_wanted = true;
+		/* §9.1: a CANCEL goes once something answered; until then it waits. */
+		return r->provisional_seen ? send_cancel(r) : 0;
+	}
+	sip_txn_free(r->txn);
+	r->txn = NULL;
+	r->awaiting_auth = false;
+	if (r->resolving) {
+		sip_ua_resolve_cancel(r->ua, on_resolved, r);
+		r->resolving = false;
+	}
+	finish_later(r, LATER_DONE, SIP_ECANCELED);
+	return 0;
+}
+
+void sip_req_free(struct sip_req *r)
+{
+	if (!r)
+		return;
+	struct sip_loop *loop = sip_ua_loop(r->ua);
+	sip_timer_cancel(loop, &r->deadline);
+	sip_timer_cancel(loop, &r->cancel_timer);
+	sip_timer_cancel(loop, &r->later);
+	if (r->resolving)
+		sip_ua_resolve_cancel(r->ua, on_resolved, r);
+	sip_txn_free(r->txn);
+	sip_txn_free(r->cancel_txn);
+	for (size_t i = 0; i < r->nauth; i++) {
+		sip_buf_reset(&r->auth[i].line);
+		wipe(&r->auth[i].user);
+		wipe(&r->auth[i].password);
+	}
+	sip_buf_reset(&r->dry);
+	free(r->dry_msg);
+	free(r->challenge);
+	free(r->challenge_msg);
+	free(r->headers);
+	free(r->text);
+	free(r);
+}
+
+enum sip_req_auth_state sip_req_auth_state(const struct sip_req *r)
+{
+	return r ? r->auth_state : SIP_REQ_AUTH_NONE;
+}
+
+const char *sip_req_auth_realm(const struct sip_req *r)
+{
+	return r ? r->realm : "";
+}
+
+const char *sip_req_auth_user(const struct sip_req *r)
+{
+	return r ? r->user : "";
+}
+
+const struct sip_target *sip_req_target(const struct sip_req *r)
+{
+	return r && r->ntargets ? &r->targets[r->cur] : NULL;
+}
+
+const struct sip_sockaddr *sip_req_local(const struct sip_req *r)
+{
+	return r ? &r->local : NULL;
+}
+
+uint64_t sip_req_sent_at(const struct sip_req *r)
+{
+	return r ? r->sent_at : 0;
+}
+
+const struct sip_msg *sip_req_message(const struct sip_req *r)
+{
+	if (!r)
+		return NULL;
+	return r->dry_msg ? r->dry_msg : r->txn ? sip_txn_request(r->txn) : NULL;
+}
+
+uint32_t sip_req_cseq(const struct sip_req *r)
+{
+	return r ? r->cseq : 0;
+}

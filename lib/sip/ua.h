@@ -1,0 +1,97 @@
+/* ua.h - the user agent: one loop, one context (transport and
+ * transactions), one resolver and one trace sink that any number of
+ * operations share (requests, calls, registrations, subscriptions), so that
+ * the Contact a registration advertises is the socket calls arrive on. */
+#ifndef SIP_UA_H
+#define SIP_UA_H
+
+#include <sip/dialog.h>
+#include <sip/dns.h>
+#include <sip/txn.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sip_ua;
+
+struct sip_ua_opts {
+	struct sip_ctx_opts ctx; /* transport (its trace handler too), timers, User-Agent */
+	const char *dns_server;  /* "host[:port]" to ask; NULL: resolv.conf's */
+	/* Transport errors, after the transactions towards that peer had
+	 * theirs: a certificate's details, a message that does not parse. */
+	sip_tp_err_h *tp_err;
+	void *arg;
+};
+
+/*
+ * Makes the stack: a loop of its own, the context on it (its sockets
+ * bound), and the resolver. SIP_ESYS (errno set) when a socket cannot be
+ * had, SIP_EHOST for a DNS server that is not an address.
+ */
+SIP_API int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts);
+/* Frees the stack; every operation on it must have been freed first. */
+SIP_API void sip_ua_free(struct sip_ua *ua);
+/* The loop, for the runner to turn and to add its own descriptors and timers. */
+SIP_API struct sip_loop *sip_ua_loop(struct sip_ua *ua);
+/* The context underneath, for code that drives transactions itself. */
+SIP_API struct sip_ctx *sip_ua_ctx(struct sip_ua *ua);
+/* Accepts TCP or TLS connections on the bound address (UDP always receives). */
+SIP_API int sip_ua_listen(struct sip_ua *ua, enum sip_tp tp);
+/* The bound address of a transport's socket. */
+SIP_API int sip_ua_bound(struct sip_ua *ua, enum sip_tp tp, int family, struct sip_sockaddr *local);
+/* Subject, issuer and expiry of the certificate a TLS peer showed; the length, or SIP_E*. */
+SIP_API int sip_ua_tls_peer(struct sip_ua *ua, const struct sip_sockaddr *remote, char *buf,
+                            size_t cap);
+/* ---- incoming requests ---- */
+
+/* A request that arrived, held by the stack until its final response. */
+struct sip_incoming;
+/*
+ * A request for the handler: it returns true when it takes it (answered it
+ * with sip_incoming_respond, or will later), false to leave it to the next
+ * handler; the last answers as sip_incoming_default does. req lives while
+ * the request is held.
+ */
+typedef bool(sip_incoming_h)(struct sip_incoming *in, const struct sip_msg *req, void *arg);
+typedef void(sip_incoming_cancel_h)(struct sip_incoming *in, void *arg);
+
+/* Requests outside a dialog of method (NULL: any) go to h, the handlers
+ * added later asked first. */
+SIP_API int sip_ua_accept(struct sip_ua *ua, const char *method, sip_incoming_h *h, void *arg);
+SIP_API void sip_ua_accept_remove(struct sip_ua *ua, sip_incoming_h *h, void *arg);
+/*
+ * Requests in dialog d (its Call-ID and tags) go to h; so do the messages
+ * of d no transaction takes (an ACK for a 2xx, a 2xx again) to stray.
+ * Requests in a dialog nobody added get 481. The dialog must stay until
+ * removed.
+ */
+SIP_API int sip_ua_dialog_add(struct sip_ua *ua, struct sip_dialog *d, sip_incoming_h *h,
+                              sip_recv_h *stray, void *arg);
+SIP_API void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d);
+/* What no transaction and no dialog takes: a 2xx of another fork, a response to nothing. */
+SIP_API void sip_ua_stray(struct sip_ua *ua, sip_recv_h *h, void *arg);
+
+/* The request, while it is held; where it came from. */
+SIP_API const struct sip_msg *sip_incoming_request(const struct sip_incoming *in);
+SIP_API const struct sip_packet_info *sip_incoming_packet(const struct sip_incoming *in);
+/* Answers it: a 1xx keeps it held, a final response ends it (in is gone). */
+SIP_API int sip_incoming_respond(struct sip_incoming *in, const struct sip_response_spec *spec);
+/* The stack's own answer: 200 to OPTIONS (Allow, Supported, Accept), 481
+ * in a dialog, 405 otherwise. in is gone. */
+SIP_API int sip_incoming_default(struct sip_incoming *in);
+/* A CANCEL ended it (the CANCEL got 200, the INVITE 487): h is told, and
+ * then in is gone. */
+SIP_API void sip_incoming_on_cancel(struct sip_incoming *in, sip_incoming_cancel_h *h, void *arg);
+
+/* Resolves uri per RFC 3263 on the stack's resolver (sip_resolve). */
+SIP_API int sip_ua_resolve(struct sip_ua *ua, const struct sip_uri *uri,
+                           const struct sip_resolve_opts *opts, sip_resolve_h *h, void *arg);
+/* Its handler is not called after this. */
+SIP_API void sip_ua_resolve_cancel(struct sip_ua *ua, sip_resolve_h *h, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,340 @@
+/* ua.c - the stack the user agent's operations share: a loop, a context
+ * (transport and transactions) on it, and a resolver. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip_int.h"
+#include "ua_int.h"
+
+/* A handler of requests outside a dialog. */
+struct accept {
+	struct accept *next;
+	char method[32]; /* "" for any */
+	sip_incoming_h *h;
+	void *arg;
+};
+
+/* A dialog and whoever owns it. */
+struct dlg {
+	struct dlg *next;
+	const struct sip_dialog *d;
+	sip_incoming_h *h;
+	sip_recv_h *stray;
+	void *arg;
+};
+
+struct sip_incoming {
+	struct sip_ua *ua;
+	struct sip_incoming *next; /* among the held */
+	struct sip_strans *st;
+	struct sip_packet_info pi;
+	bool in_handler; /* answered from inside: freed when the handler returns */
+	bool final;
+	sip_incoming_cancel_h *on_cancel;
+	void *cancel_arg;
+};
+
+struct sip_ua {
+	struct sip_loop *loop;
+	struct sip_ctx *ctx;
+	struct sip_resolver *resolver;
+	uint64_t t1;
+	struct accept *accepts;
+	struct dlg *dialogs;
+	struct sip_incoming *held;
+	sip_recv_h *stray_h;
+	void *stray_arg;
+};
+
+/* ---- incoming requests ---- */
+
+static void incoming_unlink(struct sip_incoming *in)
+{
+	for (struct sip_incoming **pp = &in->ua->held; *pp; pp = &(*pp)->next) {
+		if (*pp == in) {
+			*pp = in->next;
+			return;
+		}
+	}
+}
+
+static void incoming_free(struct sip_incoming *in)
+{
+	incoming_unlink(in);
+	free(in);
+}
+
+int sip_incoming_respond(struct sip_incoming *in, const struct sip_response_spec *spec)
+{
+	if (!in || !spec || in->final)
+		return SIP_EINVAL;
+	int err = sip_strans_respond(in->st, spec);
+	if (err || spec->status < 200)
+		return err;
+	in->final = true;
+	if (!in->in_handler)
+		incoming_free(in);
+	return 0;
+}
+
+int sip_incoming_default(struct sip_incoming *in)
+{
+	if (!in || in->final)
+		return SIP_EINVAL;
+	int err = sip_ctx_default_answer(in->ua->ctx, in->st, sip_incoming_request(in));
+	in->final = true;
+	if (!in->in_handler)
+		incoming_free(in);
+	return err;
+}
+
+const struct sip_msg *sip_incoming_request(const struct sip_incoming *in)
+{
+	return in ? sip_strans_request(in->st) : NULL;
+}
+
+const struct sip_packet_info *sip_incoming_packet(const struct sip_incoming *in)
+{
+	return in ? &in->pi : NULL;
+}
+
+void sip_incoming_on_cancel(struct sip_incoming *in, sip_incoming_cancel_h *h, void *arg)
+{
+	if (!in)
+		return;
+	in->on_cancel = h;
+	in->cancel_arg = arg;
+}
+
+static void on_cancelled(struct sip_strans *st, void *arg)
+{
+	struct sip_incoming *in = arg;
+	(void)st;
+	in->final = true;
+	incoming_unlink(in);
+	if (in->on_cancel)
+		in->on_cancel(in, in->cancel_arg);
+	free(in);
+}
+
+static bool method_is(const struct accept *a, const struct sip_msg *req)
+{
+	return !a->method[0] || sip_str_eq(req->method_name, sip_str_from(a->method));
+}
+
+static bool dispatch(struct sip_ua *ua, struct sip_incoming *in, const struct sip_msg *req)
+{
+	struct sip_addr to;
+	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_TO);
+	if (h && sip_addr_parse(&to, h->value) == 0 && to.tag.len) {
+		for (struct dlg *d = ua->dialogs; d; d = d->next)
+			if (sip_dialog_match(d->d, req))
+				return d->h && d->h(in, req, d->arg);
+		return false;
+	}
+	for (struct accept *a = ua->accepts; a; a = a->next)
+		if (method_is(a, req) && a->h(in, req, a->arg))
+			return true;
+	return false;
+}
+
+static void on_request(struct sip_strans *st, const struct sip_msg *req,
+                       const struct sip_packet_info *pi, void *arg)
+{
+	struct sip_ua *ua = arg;
+	struct sip_incoming *in = calloc(1, sizeof *in);
+	if (!in)
+		return; /* the context answers 500 */
+	in->ua = ua;
+	in->st = st;
+	in->pi = *pi;
+	in->in_handler = true;
+	bool taken = dispatch(ua, in, req);
+	in->in_handler = false;
+	if (!taken && !in->final)
+		sip_ctx_default_answer(ua->ctx, st, req);
+	else if (!in->final) {
+		/* Held: answered later, or ended by a CANCEL. */
+		in->next = ua->held;
+		ua->held = in;
+		sip_strans_hold(st, on_cancelled, in);
+		return;
+	}
+	free(in);
+}
+
+static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
+{
+	struct sip_ua *ua = arg;
+	for (struct dlg *d = ua->dialogs; d; d = d->next) {
+		if (sip_dialog_match(d->d, m)) {
+			if (d->stray)
+				d->stray(m, pi, d->arg);
+			return;
+		}
+	}
+	if (ua->stray_h)
+		ua->stray_h(m, pi, ua->stray_arg);
+}
+
+int sip_ua_accept(struct sip_ua *ua, const char *method, sip_incoming_h *h, void *arg)
+{
+	if (!ua || !h || (method && strlen(method) >= sizeof ua->accepts->method))
+		return SIP_EINVAL;
+	struct accept *a = calloc(1, sizeof *a);
+	if (!a)
+		return SIP_ENOMEM;
+	snprintf(a->method, sizeof a->method, "%s", method ? method : "");
+	a->h = h;
+	a->arg = arg;
+	a->next = ua->accepts;
+	ua->accepts = a;
+	return 0;
+}
+
+void sip_ua_accept_remove(struct sip_ua *ua, sip_incoming_h *h, void *arg)
+{
+	for (struct accept **pp = ua ? &ua->accepts : NULL; pp && *pp;) {
+		struct accept *a = *pp;
+		if (a->h == h && a->arg == arg) {
+			*pp = a->next;
+			free(a);
+		} else {
+			pp = &a->next;
+		}
+	}
+}
+
+int sip_ua_dialog_add(struct sip_ua *ua, struct sip_dialog *d, sip_incoming_h *h, sip_recv_h *stray,
+                      void *arg)
+{
+	if (!ua || !d)
+		return SIP_EINVAL;
+	struct dlg *e = calloc(1, sizeof *e);
+	if (!e)
+		return SIP_ENOMEM;
+	e->d = d;
+	e->h = h;
+	e->stray = stray;
+	e->arg = arg;
+	e->next = ua->dialogs;
+	ua->dialogs = e;
+	return 0;
+}
+
+void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d)
+{
+	for (struct dlg **pp = ua ? &ua->dialogs : NULL; pp && *pp; pp = &(*pp)->next) {
+		if ((*pp)->d == d) {
+			struct dlg *e = *pp;
+			*pp = e->next;
+			free(e);
+			return;
+		}
+	}
+}
+
+void sip_ua_stray(struct sip_ua *ua, sip_recv_h *h, void *arg)
+{
+	if (!ua)
+		return;
+	ua->stray_h = h;
+	ua->stray_arg = arg;
+}
+
+/* ---- the stack ---- */
+
+int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts)
+{
+	if (!uap || !opts)
+		return SIP_EINVAL;
+	*uap = NULL;
+	struct sip_ua *ua = calloc(1, sizeof *ua);
+	if (!ua)
+		return SIP_ENOMEM;
+	ua->t1 = opts->ctx.t1_us ? opts->ctx.t1_us : SIP_T1_DEFAULT;
+	/* The resolver first: a DNS server that is no address is the caller's
+	 * mistake, to be told before any socket is opened. */
+	int err = sip_loop_new(&ua->loop);
+	if (!err)
+		err = sip_resolver_new(&ua->resolver, ua->loop, opts->dns_server);
+	if (!err)
+		err = sip_ctx_new(&ua->ctx, ua->loop, &opts->ctx, opts->tp_err, opts->arg);
+	if (err) {
+		sip_ua_free(ua);
+		return err;
+	}
+	sip_ctx_set_request_handler(ua->ctx, on_request, ua);
+	sip_ctx_set_stray_handler(ua->ctx, on_stray, ua);
+	*uap = ua;
+	return 0;
+}
+
+void sip_ua_free(struct sip_ua *ua)
+{
+	if (!ua)
+		return;
+	/* Requests still held go with their transactions. */
+	while (ua->held)
+		incoming_free(ua->held);
+	while (ua->accepts) {
+		struct accept *a = ua->accepts;
+		ua->accepts = a->next;
+		free(a);
+	}
+	while (ua->dialogs) {
+		struct dlg *d = ua->dialogs;
+		ua->dialogs = d->next;
+		free(d);
+	}
+	sip_resolver_free(ua->resolver);
+	sip_ctx_free(ua->ctx);
+	sip_loop_free(ua->loop);
+	free(ua);
+}
+
+struct sip_loop *sip_ua_loop(struct sip_ua *ua)
+{
+	return ua ? ua->loop : NULL;
+}
+
+int sip_ua_tls_peer(struct sip_ua *ua, const struct sip_sockaddr *remote, char *buf, size_t cap)
+{
+	if (!ua)
+		return SIP_EINVAL;
+	return sip_transport_tls_peer(sip_ctx_transport(ua->ctx), remote, buf, cap);
+}
+
+int sip_ua_listen(struct sip_ua *ua, enum sip_tp tp)
+{
+	return ua ? sip_transport_listen(sip_ctx_transport(ua->ctx), tp) : SIP_EINVAL;
+}
+
+int sip_ua_bound(struct sip_ua *ua, enum sip_tp tp, int family, struct sip_sockaddr *local)
+{
+	return ua ? sip_transport_bound(sip_ctx_transport(ua->ctx), tp, family, local) : SIP_EINVAL;
+}
+
+int sip_ua_resolve(struct sip_ua *ua, const struct sip_uri *uri,
+                   const struct sip_resolve_opts *opts, sip_resolve_h *h, void *arg)
+{
+	if (!ua)
+		return SIP_EINVAL;
+	return sip_resolve(ua->resolver, uri, opts, h, arg);
+}
+
+void sip_ua_resolve_cancel(struct sip_ua *ua, sip_resolve_h *h, void *arg)
+{
+	if (ua)
+		sip_resolve_cancel(ua->resolver, h, arg);
+}
+
+struct sip_ctx *sip_ua_ctx(struct sip_ua *ua)
+{
+	return ua->ctx;
+}
+
+uint64_t sip_ua_t1(const struct sip_ua *ua)
+{
+	return ua->t1;
+}

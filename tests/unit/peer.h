@@ -1,0 +1,37 @@
+/* peer.h - a far end for the unit tests: a raw UDP socket on loopback that
+ * the test reads requests from and answers by hand, and a fake clock, so
+ * that a 32-second Timer F takes no real time. */
+#ifndef PEER_H
+#define PEER_H
+
+#include <sip/sip.h>
+
+struct peer {
+	int fd;
+	struct sip_sockaddr addr;
+};
+
+/* The clock tests give their loops; they move it by hand. */
+extern uint64_t fake_now;
+uint64_t fake_clock(void *arg);
+
+int peer_open(struct peer *p);
+void peer_close(struct peer *p);
+/* One datagram within a second of real time, NUL-terminated, or 0 bytes. */
+size_t peer_recv(struct peer *p, char *buf, size_t cap, struct sip_sockaddr *from);
+/* A datagram waits to be read. */
+bool peer_pending(struct peer *p);
+/* Answers the request in req with status (and extra header lines), to to. */
+int peer_answer(struct peer *p, const char *req, size_t len, unsigned status,
+                const struct sip_build_hdr *hdrs, size_t nhdrs, const struct sip_sockaddr *to);
+/* Sends a request of method from the peer to to: Call-ID call_id (NULL:
+ * srv-BRANCH), CSeq 1, a To tag when to_tag is given; its text in out. */
+int peer_request(struct peer *p, const struct sip_sockaddr *to, const char *method,
+                 const char *branch, const char *call_id, const char *to_tag, char *out,
+                 size_t cap);
+/* The status of the response in buf, or 0. */
+unsigned peer_status(const char *buf, size_t n);
+/* Turns the loop until a datagram may have arrived: real sockets, fake time. */
+void peer_spin(struct sip_loop *loop);
+
+#endif

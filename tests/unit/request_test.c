@@ -1,0 +1,472 @@
+/* request_test.c - sip_req on a user agent whose loop runs on a fake clock,
+ * against a raw UDP peer on loopback: any method, fail-over along the
+ * targets, digest challenges answered when the caller gets round to it, the
+ * deadline, cancellation and CANCEL, a dry run; and that no handler runs
+ * inside the call that armed it. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "peer.h"
+#include "test.h"
+
+struct rfix {
+	struct sip_ua *ua;
+	struct peer peer;
+	struct sip_target target;
+	struct sip_uri uri;
+	struct sip_req *req;
+	bool in_api; /* inside a call of ours into the library */
+	bool reentered;
+	int done, err, provisional, auths, failovers, cancelled, cancel_status;
+	unsigned status;
+	enum sip_req_auth_state auth_state;
+	const char *user; /* the auth handler answers at once with these, when set */
+	const char *password;
+	char last[4096]; /* the last datagram the peer read */
+	size_t last_len;
+	struct sip_sockaddr from;
+};
+
+static int rfix_open(struct rfix *f)
+{
+	struct sip_ua_opts o;
+	memset(&o, 0, sizeof o);
+	memset(f, 0, sizeof *f);
+	f->peer.fd = -1;
+	o.ctx.tp.family = AF_INET;
+	o.ctx.tp.local_host = "127.0.0.1";
+	o.dns_server = "127.0.0.1:9";
+	fake_now = 1000000;
+	if (sip_ua_new(&f->ua, &o) != 0 || peer_open(&f->peer) != 0)
+		return -1;
+	sip_loop_set_clock(sip_ua_loop(f->ua), fake_clock, NULL);
+	f->target.tp = SIP_TP_UDP;
+	f->target.addr = f->peer.addr;
+	return sip_uri_parse(&f->uri, SIP_STR("sip:bob@127.0.0.1"));
+}
+
+static void rfix_close(struct rfix *f)
+{
+	sip_req_free(f->req);
+	sip_ua_free(f->ua);
+	peer_close(&f->peer);
+}
+
+static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct rfix *f = arg;
+	f->reentered |= f->in_api;
+	f->done++;
+	f->err = err;
+	f->status = resp ? resp->status : 0;
+	f->auth_state = sip_req_auth_state(r);
+}
+
+static void on_provisional(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct rfix *f = arg;
+	(void)r;
+	(void)err;
+	(void)resp;
+	f->provisional++;
+}
+
+static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
+{
+	struct rfix *f = arg;
+	(void)ch;
+	f->reentered |= f->in_api;
+	f->auths++;
+	if (f->user || f->password)
+		sip_req_authenticate(r, f->user, f->password);
+}
+
+static void on_failover(struct sip_req *r, int err, const struct sip_target *from,
+                        const struct sip_target *next, void *arg)
+{
+	struct rfix *f = arg;
+	(void)r;
+	(void)from;
+	(void)next;
+	(void)err;
+	f->failovers++;
+}
+
+static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct rfix *f = arg;
+	(void)r;
+	f->cancelled++;
+	f->cancel_status = err ? err : (int)resp->status;
+}
+
+static struct sip_req_spec spec_for(struct rfix *f, const char *method)
+{
+	struct sip_req_spec s = {
+		.method = method,
+		.uri = &f->uri,
+		.targets = &f->target,
+		.ntargets = 1,
+		.transport = -1,
+		.from = "<sip:alice@127.0.0.1>",
+		.max_forwards = -1,
+		.provisional = on_provisional,
+		.done = on_done,
+		.auth = on_auth,
+		.failover = on_failover,
+		.cancelled = on_cancelled,
+		.arg = f,
+	};
+	return s;
+}
+
+static int start(struct rfix *f, const struct sip_req_spec *s)
+{
+	f->in_api = true;
+	int err = sip_req_start(&f->req, f->ua, s);
+	f->in_api = false;
+	return err;
+}
+
+/* Turns the loop, then reads what reached the peer. */
+static size_t peer_read(struct rfix *f)
+{
+	peer_spin(sip_ua_loop(f->ua));
+	f->last_len = peer_recv(&f->peer, f->last, sizeof f->last, &f->from);
+	return f->last_len;
+}
+
+static int reply(struct rfix *f, unsigned status, const char *hdr)
+{
+	struct sip_build_hdr h = {hdr};
+	int err = peer_answer(&f->peer, f->last, f->last_len, status, hdr ? &h : NULL, hdr ? 1 : 0,
+	                      &f->from);
+	peer_spin(sip_ua_loop(f->ua));
+	return err;
+}
+
+static bool has(const struct rfix *f, const char *text)
+{
+	return strstr(f->last, text) != NULL;
+}
+
+TEST(request_options_answered)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"));
+	CHECK(has(&f, "CSeq: 1 OPTIONS\r\n"));
+	CHECK(has(&f, "From: <sip:alice@127.0.0.1>;tag="));
+	CHECK(sip_req_sent_at(f.req) == 1000000);
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, 0);
+	CHECK_INT(f.status, 200);
+	CHECK(!f.reentered);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_extension_method_goes_as_named)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "FOO");
+	s.call_id = "fixed-call-id";
+	s.cseq = 7;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "FOO sip:bob@127.0.0.1 SIP/2.0\r\n"));
+	CHECK(has(&f, "CSeq: 7 FOO\r\n"));
+	CHECK(has(&f, "Call-ID: fixed-call-id\r\n"));
+	CHECK(reply(&f, 501, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 501);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_refuses_a_method_that_is_no_token)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "BAD METHOD");
+	CHECK_INT(start(&f, &s), SIP_EINVAL);
+	CHECK(f.req == NULL);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_fails_over_to_the_next_target)
+{
+	struct rfix f;
+	struct peer dead;
+	CHECK(rfix_open(&f) == 0);
+	/* A port nobody listens on: ICMP port unreachable. */
+	CHECK(peer_open(&dead) == 0);
+	struct sip_target targets[2] = {{.tp = SIP_TP_UDP, .addr = dead.addr}, f.target};
+	peer_close(&dead);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.targets = targets;
+	s.ntargets = 2;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK_INT(f.failovers, 1);
+	CHECK(sip_sockaddr_eq(&sip_req_target(f.req)->addr, &f.peer.addr));
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 200);
+	rfix_close(&f);
+	return 0;
+}
+
+#define CHALLENGE "WWW-Authenticate: Digest realm=\"test\", nonce=\"abc\", qop=\"auth\""
+
+TEST(request_digest_answered_later)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(f.auths, 1);
+	CHECK_INT(f.done, 0);
+	/* The caller asks someone; nothing goes meanwhile. */
+	fake_now += 3000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	f.in_api = true;
+	CHECK(sip_req_authenticate(f.req, "alice", "secret") == 0);
+	f.in_api = false;
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "Authorization: Digest username=\"alice\", realm=\"test\", nonce=\"abc\""));
+	CHECK(has(&f, "CSeq: 2 OPTIONS\r\n"));
+	CHECK(!has(&f, "secret"));
+	CHECK_INT(sip_req_cseq(f.req), 2);
+	CHECK_STR(sip_str_from(sip_req_auth_user(f.req)), "alice");
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 200);
+	CHECK_INT(f.auth_state, SIP_REQ_AUTH_NONE);
+	CHECK(!f.reentered);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_digest_refused_ends_with_the_challenge)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "REGISTER");
+	f.password = ""; /* the handler answers at once, with no user: refused */
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(f.auths, 1);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 401);
+	CHECK_INT(f.auth_state, SIP_REQ_AUTH_NO_USER);
+	CHECK_STR(sip_str_from(sip_req_auth_realm(f.req)), "test");
+	CHECK(!f.reentered);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_digest_challenged_again_is_rejected)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "REGISTER");
+	f.user = "alice";
+	f.password = "wrong";
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "Authorization: Digest "));
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(f.auths, 1);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 401);
+	CHECK_INT(f.auth_state, SIP_REQ_AUTH_REJECTED);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_stale_nonce_is_answered_without_asking)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "REGISTER");
+	f.user = "alice";
+	f.password = "secret";
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401,
+	            "WWW-Authenticate: Digest realm=\"test\", nonce=\"new\", qop=\"auth\", stale=true") ==
+	      0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "nonce=\"new\""));
+	CHECK(has(&f, "CSeq: 3 REGISTER\r\n"));
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.auths, 1);
+	CHECK_INT(f.status, 200);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_deadline_caps_the_wait)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.timeout_us = 2000000;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	fake_now += 1900000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 0);
+	fake_now += 100000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_cancelled_ends_from_the_loop)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "MESSAGE");
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	f.in_api = true;
+	CHECK(sip_req_cancel(f.req) == 0);
+	f.in_api = false;
+	CHECK_INT(f.done, 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ECANCELED);
+	/* An answer after that reaches no one. */
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK(!f.reentered);
+	CHECK_INT(sip_req_cancel(f.req), SIP_EINVAL);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_invite_cancel_waits_for_a_provisional)
+{
+	struct rfix f;
+	char invite[4096];
+	size_t invite_len;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "INVITE");
+	CHECK(start(&f, &s) == 0);
+	CHECK((invite_len = peer_read(&f)) > 0);
+	memcpy(invite, f.last, invite_len + 1);
+	CHECK(sip_req_cancel(f.req) == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer)); /* §9.1: no CANCEL before a provisional response */
+	CHECK(reply(&f, 180, NULL) == 0);
+	CHECK_INT(f.provisional, 1);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "CANCEL sip:bob@127.0.0.1 SIP/2.0\r\n"));
+	CHECK(has(&f, "CSeq: 1 CANCEL\r\n"));
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.cancelled, 1);
+	CHECK_INT(f.cancel_status, 200);
+	memcpy(f.last, invite, invite_len + 1);
+	f.last_len = invite_len;
+	CHECK(reply(&f, 487, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 487);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "ACK sip:bob@127.0.0.1 SIP/2.0\r\n"));
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_invite_given_up_64_t1_after_its_cancel)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "INVITE");
+	s.timeout_us = 1000000; /* the INVITE rings: the deadline no longer counts */
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 180, NULL) == 0);
+	fake_now += 5000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 0);
+	CHECK(sip_req_cancel(f.req) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "CANCEL "));
+	CHECK(reply(&f, 200, NULL) == 0);
+	fake_now += 64 * (uint64_t)SIP_T1_DEFAULT - 1;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 0);
+	fake_now += 1;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_dry_run_builds_and_sends_nothing)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.dry_run = true;
+	CHECK(start(&f, &s) == 0);
+	CHECK_INT(f.done, 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, 0);
+	CHECK_INT(f.status, 0);
+	const struct sip_msg *m = sip_req_message(f.req);
+	CHECK(m != NULL);
+	CHECK_STR(m->method_name, "OPTIONS");
+	CHECK(!peer_pending(&f.peer));
+	rfix_close(&f);
+	return 0;
+}
+
+static void free_in_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct rfix *f = arg;
+	sip_req_free(r);
+	f->req = NULL;
+	f->done++;
+	f->err = err;
+	/* The response lives until the handler returns, whatever it freed. */
+	f->status = resp ? resp->status : 0;
+}
+
+TEST(request_freed_in_its_handler_with_the_challenge_refused)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "INVITE");
+	s.done = free_in_done;
+	f.password = ""; /* refused at once */
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 407,
+	            "Proxy-Authenticate: Digest realm=\"test\", nonce=\"abc\", qop=\"auth\"") == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 407);
+	CHECK(f.req == NULL);
+	rfix_close(&f);
+	return 0;
+}
