@@ -151,6 +151,9 @@ void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsi
  * or an exit code after printing why not. */
 int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct sip_loop *loop,
                      struct sip_resolver **rp);
+/* After a stack or resolver could not be set up: says so and returns the
+ * exit code when err is the DNS set-up's (or memory), else 0 and says nothing. */
+int cmd_dns_error(const struct cmd *c, const struct cmd_common *cc, int err);
 
 /* After a command's loop has ended on Ctrl-C or SIGTERM: a copy of the
  * signal still on its way (timeout(1) signals the process group too) must

@@ -595,7 +595,17 @@ int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct si
                      struct sip_resolver **rp)
 {
 	int err = sip_resolver_new(rp, loop, cc->dns_server);
-	if (err == SIP_EHOST || err == SIP_EPORT) {
+	int rc = err ? cmd_dns_error(c, cc, err) : 0;
+	if (err && !rc) {
+		cmd_error(c, "cannot set up DNS: %s", sip_strerror(err));
+		rc = EXIT_DNS;
+	}
+	return rc;
+}
+
+int cmd_dns_error(const struct cmd *c, const struct cmd_common *cc, int err)
+{
+	if (cc->dns_server && (err == SIP_EHOST || err == SIP_EPORT)) {
 		cmd_error(
 			c,
 			"bad value '%s' for --dns-server: expected an IP address and an optional port",
@@ -603,9 +613,13 @@ int cmd_resolver_new(const struct cmd *c, const struct cmd_common *cc, struct si
 		see_help(c);
 		return EXIT_USAGE;
 	}
-	if (err) {
+	if (err == SIP_EDNS) {
 		cmd_error(c, "cannot set up DNS: %s", sip_strerror(err));
-		return err == SIP_ENOMEM ? EXIT_INTERNAL : EXIT_DNS;
+		return EXIT_DNS;
+	}
+	if (err == SIP_ENOMEM) {
+		cmd_error(c, "out of memory");
+		return EXIT_INTERNAL;
 	}
 	return 0;
 }

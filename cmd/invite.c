@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "run.h"
 
 enum {
 	OPT_CODECS = 1,
@@ -119,7 +120,6 @@ struct call {
 	enum phase phase;
 	struct probe *invite;
 	unsigned long seq;
-	struct sip_txn *cancel;
 	bool cancel_wanted;
 	struct early early[MAX_EARLY];
 	size_t nearly;
@@ -141,8 +141,8 @@ struct call {
 	char redirect_buf[512];
 	struct sip_uri redirect;
 	/* timers */
-	struct sip_timer ring_timer, hold_timer, cancel_timer, stop_timer;
-	uint64_t t_start, t_ring, t_answer, t_end, signal_at;
+	struct sip_timer ring_timer, hold_timer, stop_timer;
+	uint64_t t_start, t_ring, t_answer, t_end;
 	/* the outcome */
 	unsigned status;
 	char reason[96];
@@ -155,6 +155,8 @@ struct call {
 
 static void step(struct call *c);
 static void start_invite(struct call *c);
+static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg);
+static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
 
 static double secs(const struct call *c, uint64_t t)
 {
@@ -182,7 +184,6 @@ static void end_call(struct call *c, int rc)
 	c->t_end = sip_loop_now(c->pc.loop);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
-	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
 	sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
 }
 
@@ -469,7 +470,7 @@ static void on_reinvite_done(struct probe *p, int err, const struct sip_msg *res
 		cmd_error(c->cmd, "re-INVITE: %s", sip_strerror(err));
 	} else if (resp->status < 300) {
 		sip_dialog_update(c->dialog, resp);
-		c->ack_cseq = cseq_num(sip_txn_request(p->txn));
+		c->ack_cseq = cseq_num(probe_request(p));
 		note_media(c, resp);
 		probe_free(p);
 		with_hop(c, c->dialog, send_ack);
@@ -544,40 +545,27 @@ static void on_hold_over(void *arg)
 
 /* ---- CANCEL ---- */
 
-static void on_cancel_timeout(void *arg)
+static void on_cancel_resp(struct probe *p, int err, const struct sip_msg *resp)
 {
-	struct call *c = arg;
-	cmd_error(c->cmd, "no final response %.1f s after the CANCEL; giving up",
-	          (double)(64 * t1_us(c)) / 1e6);
-	c->cancelled = true;
-	end_call(c, EXIT_TIMEOUT);
-}
-
-static void on_cancel_resp(int err, const struct sip_msg *resp, void *arg)
-{
-	struct call *c = arg;
-	if (!err && resp->status < 200)
-		return;
-	sip_txn_free(c->cancel);
-	c->cancel = NULL;
+	struct call *c = p->arg;
+	(void)resp;
 	/* A 481 means the final response crossed the CANCEL: it is on its way. */
 	if (err)
 		cmd_warn(c->cmd, "CANCEL: %s", sip_strerror(err));
 }
 
+/* The INVITE is CANCELled (§9.1); given up 64*T1 later without a final response. */
 static void send_cancel(struct call *c)
 {
-	if (!c->invite || !c->invite->txn || c->cancel || c->phase != RINGING)
+	if (!c->invite || c->phase != RINGING)
 		return;
-	int err = sip_txn_cancel(&c->cancel, c->invite->txn, on_cancel_resp, c);
+	int err = probe_cancel(c->invite);
 	if (err) {
 		cmd_error(c->cmd, "cannot send CANCEL: %s", sip_strerror(err));
 		end_call(c, EXIT_INTERNAL);
 		return;
 	}
 	c->phase = CANCELLING;
-	/* §9.1: without a final response 64*T1 after the CANCEL, the INVITE is given up. */
-	sip_timer_start(c->pc.loop, &c->cancel_timer, 64 * t1_us(c), on_cancel_timeout, c);
 }
 
 /* No answer in time, or Ctrl-C: CANCEL, once something rings (§9.1). */
@@ -685,12 +673,10 @@ static void on_provisional(struct probe *p, const struct sip_msg *resp)
 		return;
 	if (!c->t_ring && resp->status > 100)
 		c->t_ring = sip_loop_now(c->pc.loop);
-	/* Something answers: from here the ring timeout, not --timeout, decides. */
-	sip_timer_cancel(c->pc.loop, &p->deadline);
 	if (c->phase == CALLING)
 		c->phase = RINGING;
 	note_media(c, resp);
-	const struct sip_msg *req = sip_txn_request(p->txn);
+	const struct sip_msg *req = probe_request(p);
 	if (req && resp->status > 100 && c->prack && requires_100rel(resp))
 		prack(c, req, resp);
 	if (c->cancel_wanted)
@@ -823,6 +809,11 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 		end_call(c, EXIT_PROTOCOL);
 		return;
 	}
+	if (sip_ua_dialog_add(c->pc.ua, c->dialog, on_request, on_stray, c) != 0) {
+		cmd_error(c->cmd, "out of memory");
+		end_call(c, EXIT_INTERNAL);
+		return;
+	}
 	if (!contact)
 		cmd_warn(c->cmd,
 		         "%u %.*s has no Contact (RFC 3261 section 13.3.1.4): the ACK and BYE "
@@ -835,7 +826,6 @@ static void confirm(struct call *c, const struct sip_msg *req, const struct sip_
 			&c->answered_invite); /* its forks then go unanswered, with a warning */
 	note_media(c, resp);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
-	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
 	if (c->phase == CANCELLING || c->cancel_wanted) {
 		/* Answered as the CANCEL went out: the call exists, so it is hung up. */
 		c->cancelled = true;
@@ -858,6 +848,14 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	struct call *c = p->arg;
 	bool auth = p->auth_failed;
 	(void)rtt;
+	if (err == SIP_ETIMEDOUT && c->phase == CANCELLING) {
+		probe_free(p);
+		cmd_error(c->cmd, "no final response %.1f s after the CANCEL; giving up",
+		          (double)(64 * t1_us(c)) / 1e6);
+		c->cancelled = true;
+		end_call(c, EXIT_TIMEOUT);
+		return;
+	}
 	if (err) {
 		probe_free(p);
 		/* ESYNTAX: the stream broke, or only unparsable answers came. */
@@ -874,7 +872,7 @@ static void on_invite_done(struct probe *p, int err, const struct sip_msg *resp,
 	c->status = resp->status;
 	snprintf(c->reason, sizeof c->reason, "%.*s", SIP_STR_FMT(resp->reason));
 	if (resp->status < 300) {
-		confirm(c, sip_txn_request(p->txn), resp);
+		confirm(c, probe_request(p), resp);
 		probe_free(p);
 		return;
 	}
@@ -938,6 +936,7 @@ static void start_invite(struct call *c)
 		.body = c->no_sdp ? NULL : c->offer.p,
 		.body_len = c->no_sdp ? 0 : c->offer.len,
 		.provisional = on_provisional,
+		.cancelled = on_cancel_resp,
 		.handle = &c->invite,
 	};
 	err = probe_start(&c->pc, &ps);
@@ -969,7 +968,7 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 
 /* ---- what the far end sends ---- */
 
-static void answer_in_dialog(struct call *c, struct sip_strans *st, const struct sip_msg *req)
+static void answer_in_dialog(struct call *c, struct sip_incoming *in, const struct sip_msg *req)
 {
 	static const struct sip_build_hdr allow[] = {
 		{"Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS"},
@@ -979,7 +978,7 @@ static void answer_in_dialog(struct call *c, struct sip_strans *st, const struct
 	sip_buf_init(&body, 0);
 	switch (req->method) {
 	case SIP_BYE:
-		sip_strans_respond(st, &rs);
+		sip_incoming_respond(in, &rs);
 		c->ended_by_them = true;
 		if (!c->cc.quiet)
 			fprintf(stderr, "sip: invite: the far end hung up\n");
@@ -1005,20 +1004,18 @@ static void answer_in_dialog(struct call *c, struct sip_strans *st, const struct
 		break;
 	default: break;
 	}
-	sip_strans_respond(st, &rs);
+	sip_incoming_respond(in, &rs);
 	sip_buf_reset(&body);
 }
 
-static void on_request(struct sip_strans *st, const struct sip_msg *req,
-                       const struct sip_packet_info *pi, void *arg)
+/* A request in the call's dialog; the rest get the stack's answers. */
+static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
 {
 	struct call *c = arg;
-	(void)pi;
-	if (c->dialog && c->phase != DONE && sip_dialog_match(c->dialog, req) &&
-	    req->method != SIP_CANCEL && req->method != SIP_PRACK)
-		answer_in_dialog(c, st, req);
-	else
-		sip_ctx_default_answer(c->pc.ctx, st, req);
+	if (c->phase == DONE || req->method == SIP_PRACK)
+		return false;
+	answer_in_dialog(c, in, req);
+	return true;
 }
 
 static void on_fork_bye_done(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt)
@@ -1070,6 +1067,10 @@ static struct fork *fork_new(struct call *c, const struct sip_msg *m, uint32_t c
 	free(req);
 	if (!d)
 		return NULL;
+	if (sip_ua_dialog_add(c->pc.ua, d, NULL, on_stray, c) != 0) {
+		sip_dialog_free(d);
+		return NULL;
+	}
 	struct fork *f = &c->forks[c->nforks++];
 	f->d = d;
 	probe_ack_init(&f->ack);
@@ -1123,31 +1124,14 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 static void on_signal(void *arg)
 {
 	struct call *c = arg;
-	uint64_t now = sip_loop_now(c->pc.loop);
-	/* timeout(1) signals sip and its process group: a second signal right
-	 * after the first is the same request, not "quit now". */
-	if (c->signal_at && now - c->signal_at < 1000000)
-		return;
-	bool again = c->signal_at != 0;
-	c->signal_at = now;
 	switch (c->phase) {
 	case CALLING:
 	case RINGING:
-	case CANCELLING:
-		if (!again) {
-			want_cancel(c, "interrupted");
-			return;
-		}
-		c->cancelled = true;
-		end_call(c, EXIT_RESPONSE);
-		return;
+	case CANCELLING: want_cancel(c, "interrupted"); return;
 	case CONFIRMED:
-		if (!again) {
-			c->bye_due = true;
-			step(c);
-			return;
-		}
-		break;
+		c->bye_due = true;
+		step(c);
+		return;
 	default: break;
 	}
 	end_call(c, c->answered && !c->cancelled ? EXIT_OK : EXIT_RESPONSE);
@@ -1329,13 +1313,16 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 		free(c);
 		return rc;
 	}
-	sip_ctx_set_request_handler(c->pc.ctx, on_request, c);
-	sip_ctx_set_stray_handler(c->pc.ctx, on_stray, c);
-	sip_loop_signal(c->pc.loop, SIGINT, on_signal, c);
-	sip_loop_signal(c->pc.loop, SIGTERM, on_signal, c);
+	sip_ua_stray(c->pc.ua, on_stray, c);
 	rc = probe_dest_resolve(&c->pc, &c->dest, &c->target, on_dest, c);
 	if (rc == 0) {
-		sip_loop_run(c->pc.loop);
+		struct cmd_run run;
+		cmd_run(&run, c->pc.loop, on_signal, c);
+		if (run.forced) {
+			/* Stopped at once: what was under way is left as it is. */
+			c->cancelled = c->cancelled || !c->answered;
+			end_call(c, run.forced);
+		}
 		rc = c->rc;
 		if (c->pc.ladder)
 			probe_print_ladder(&c->pc,
@@ -1345,18 +1332,18 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	probe_free(c->invite);
 	for (size_t i = 0; i < MAX_INFLIGHT; i++)
 		probe_free(c->inflight[i]);
-	sip_txn_free(c->cancel);
 	for (size_t i = 0; i < c->nearly; i++)
 		sip_dialog_free(c->early[i].d);
+	sip_ua_dialog_remove(c->pc.ua, c->dialog);
 	sip_dialog_free(c->dialog);
 	for (size_t i = 0; i < c->nforks; i++) {
+		sip_ua_dialog_remove(c->pc.ua, c->forks[i].d);
 		sip_dialog_free(c->forks[i].d);
 		probe_ack_reset(&c->forks[i].ack);
 		sip_buf_reset(&c->forks[i].answer);
 	}
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
-	sip_timer_cancel(c->pc.loop, &c->cancel_timer);
 	sip_timer_cancel(c->pc.loop, &c->stop_timer);
 	probe_ctx_reset(&c->pc);
 	cmd_signals_done();

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "run.h"
 
 enum { OPT_COUNT = 1, OPT_TLS, OPT_CERT, OPT_KEY };
 
@@ -31,15 +32,15 @@ static void stop_now(void *arg)
 	sip_loop_stop(ls->pc.loop);
 }
 
-static void on_request(struct sip_strans *st, const struct sip_msg *req,
-                       const struct sip_packet_info *pi, void *arg)
+static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
 {
 	struct listener *ls = arg;
-	(void)pi;
-	sip_ctx_default_answer(ls->pc.ctx, st, req);
+	(void)req;
+	sip_incoming_default(in);
 	/* Stop on the next turn, once the answer is on its way. */
 	if (ls->count && ++ls->answered >= ls->count)
 		sip_timer_start(ls->pc.loop, &ls->stop, 0, stop_now, ls);
+	return true;
 }
 
 int cmd_listen(const struct cmd *self, int argc, char **argv)
@@ -90,12 +91,11 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	int rc = probe_ctx_init(&ls.pc, self, &cc, &setup);
 	if (rc)
 		return rc;
-	struct sip_transport *tp = sip_ctx_transport(ls.pc.ctx);
 	enum sip_tp stream = tls ? SIP_TP_TLS : SIP_TP_TCP;
-	int err = sip_transport_listen(tp, stream);
+	int err = sip_ua_listen(ls.pc.ua, stream);
 	struct sip_sockaddr bound;
 	char where[64] = "";
-	if (err == 0 && sip_transport_bound(tp, SIP_TP_UDP, AF_UNSPEC, &bound) == 0)
+	if (err == 0 && sip_ua_bound(ls.pc.ua, SIP_TP_UDP, AF_UNSPEC, &bound) == 0)
 		sip_sockaddr_print(&bound, where, sizeof where);
 	if (err) {
 		cmd_error(self, "cannot listen for %s on '%s': %s", sip_tp_name(stream), cc.local,
@@ -106,12 +106,15 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	/* The port matters to whoever started us with port 0: say it first. */
 	fprintf(stderr, "sip: listen: listening on %s (UDP, %s)\n", where, sip_tp_name(stream));
 	sip_timer_init(&ls.stop);
-	sip_ctx_set_request_handler(ls.pc.ctx, on_request, &ls);
-	sip_loop_signal(ls.pc.loop, SIGINT, stop_now, &ls);
-	sip_loop_signal(ls.pc.loop, SIGTERM, stop_now, &ls);
-	sip_loop_run(ls.pc.loop);
+	if (sip_ua_accept(ls.pc.ua, NULL, on_request, &ls) != 0) {
+		cmd_error(self, "out of memory");
+		probe_ctx_reset(&ls.pc);
+		return EXIT_INTERNAL;
+	}
+	struct cmd_run run;
+	cmd_run(&run, ls.pc.loop, stop_now, &ls);
 	sip_timer_cancel(ls.pc.loop, &ls.stop);
 	probe_ctx_reset(&ls.pc);
 	cmd_signals_done(); /* after the loop gave back its handlers */
-	return EXIT_OK;
+	return run.forced ? run.forced : EXIT_OK;
 }

@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "run.h"
 
 enum {
 	OPT_COUNT = 1,
@@ -370,13 +371,10 @@ static void send_next_ping(void *arg)
 		sip_loop_stop(r->pc.loop);
 }
 
+/* The first Ctrl-C: a ping stops sending and waits for what is out. */
 static void on_interrupt(void *arg)
 {
 	struct run *r = arg;
-	if (r->stopping) {
-		sip_loop_stop(r->pc.loop); /* a second Ctrl-C: stop waiting */
-		return;
-	}
 	r->stopping = true;
 	sip_timer_cancel(r->pc.loop, &r->next_probe);
 	if (!r->ping || r->inflight == 0)
@@ -549,8 +547,6 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		free(r.targets);
 		return rc == EXIT_USAGE ? usage_exit(&r) : rc;
 	}
-	sip_loop_signal(r.pc.loop, SIGINT, on_interrupt, &r);
-	sip_loop_signal(r.pc.loop, SIGTERM, on_interrupt, &r);
 	r.pending = r.ntargets;
 	for (size_t i = 0; i < r.ntargets; i++) {
 		int dr = probe_dest_resolve(&r.pc, &r.targets[i].dest, &r.targets[i].uri,
@@ -561,8 +557,9 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			finish_target(&r.targets[i], dr);
 		}
 	}
+	struct cmd_run run = {0};
 	if (r.pending)
-		sip_loop_run(r.pc.loop);
+		cmd_run(&run, r.pc.loop, on_interrupt, &r);
 
 	if (r.ping) {
 		print_ping_summary(&r);
@@ -589,6 +586,8 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 				cmd_error(self, "'%s': %s", r.targets[i].text, r.targets[i].reason);
 		}
 	}
+	if (run.forced)
+		rc = run.forced;
 	for (size_t i = 0; i < r.ntargets; i++)
 		probe_dest_reset(&r.targets[i].dest);
 	probe_ctx_reset(&r.pc);

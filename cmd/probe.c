@@ -120,32 +120,33 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
                    const struct probe_setup *setup)
 {
 	char host[64];
-	struct sip_ctx_opts o;
+	struct sip_ua_opts o;
 	memset(pc, 0, sizeof *pc);
 	memset(&o, 0, sizeof o);
 	pc->cmd = cmd;
 	pc->cc = cc;
 	pc->show_messages = setup->show_messages;
-	o.tp.cert_file = setup->cert_file;
-	o.tp.key_file = setup->key_file;
+	o.ctx.tp.cert_file = setup->cert_file;
+	o.ctx.tp.key_file = setup->key_file;
 	if (cc->local) {
-		int rc = parse_local(pc, cc->local, host, sizeof host, &o.tp.local_port);
+		int rc = parse_local(pc, cc->local, host, sizeof host, &o.ctx.tp.local_port);
 		if (rc)
 			return rc;
-		o.tp.local_host = host[0] ? host : NULL;
+		o.ctx.tp.local_host = host[0] ? host : NULL;
 	}
-	o.tp.family = cc->family;
-	o.tp.ca_file = cc->ca_file;
-	o.tp.insecure = cc->insecure;
-	o.tp.trace = on_trace;
-	o.tp.trace_arg = pc;
-	o.t1_us = cc->t1_us;
-	o.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION;
+	o.ctx.tp.family = cc->family;
+	o.ctx.tp.ca_file = cc->ca_file;
+	o.ctx.tp.insecure = cc->insecure;
+	o.ctx.tp.trace = on_trace;
+	o.ctx.tp.trace_arg = pc;
+	o.ctx.t1_us = cc->t1_us;
+	o.ctx.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION;
+	o.dns_server = cc->dns_server;
+	o.tp_err = on_tp_err;
+	o.arg = pc;
 	pc->scratch = malloc(sizeof *pc->scratch);
-	if (!pc->scratch || sip_loop_new(&pc->loop) != 0 ||
-	    (setup->ladder && sip_ladder_new(&pc->ladder) != 0)) {
-		sip_loop_free(pc->loop);
-		free(pc->scratch);
+	if (!pc->scratch || (setup->ladder && sip_ladder_new(&pc->ladder) != 0)) {
+		probe_ctx_reset(pc);
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
 	}
@@ -155,20 +156,19 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		probe_ctx_reset(pc);
 		return EXIT_USAGE;
 	}
-	int err = sip_ctx_new(&pc->ctx, pc->loop, &o, on_tp_err, pc);
+	int err = sip_ua_new(&pc->ua, &o);
 	if (err) {
+		int rc = cmd_dns_error(cmd, cc, err);
 		/* errno names what the system refused: an address in use, not ours. */
-		cmd_error(cmd, "cannot open a socket%s%s: %s", cc->local ? " on " : "",
-		          cc->local ? cc->local : "",
-		          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
+		if (rc == 0)
+			cmd_error(cmd, "cannot open a socket%s%s: %s", cc->local ? " on " : "",
+			          cc->local ? cc->local : "",
+			          err == SIP_ESYS ? strerror(errno) : sip_strerror(err));
 		probe_ctx_reset(pc);
-		return EXIT_TRANSPORT;
+		return rc ? rc : EXIT_TRANSPORT;
 	}
-	int rc = cmd_resolver_new(cmd, cc, pc->loop, &pc->resolver);
-	if (rc) {
-		probe_ctx_reset(pc);
-		return rc;
-	}
+	pc->loop = sip_ua_loop(pc->ua);
+	pc->ctx = sip_ua_ctx(pc->ua);
 	if (sip_rand_token(pc->call_id, 24) != 0 || sip_rand_token(pc->from_tag, 12) != 0) {
 		cmd_error(cmd, "no random numbers");
 		probe_ctx_reset(pc);
@@ -181,9 +181,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 void probe_ctx_reset(struct probe_ctx *pc)
 {
 	explicit_bzero(pc->password, sizeof pc->password);
-	sip_resolver_free(pc->resolver);
-	sip_ctx_free(pc->ctx);
-	sip_loop_free(pc->loop);
+	sip_ua_free(pc->ua);
 	sip_pcap_close(pc->pcap);
 	sip_ladder_free(pc->ladder);
 	free(pc->scratch);
@@ -257,7 +255,7 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 	struct sip_resolve_opts ro = {.family = pc->cc->family};
 	if (pc->cc->transport >= 0)
 		ro.tp_mask = 1u << pc->cc->transport;
-	int err = sip_resolve(pc->resolver, where, &ro, on_resolved, d);
+	int err = sip_ua_resolve(pc->ua, where, &ro, on_resolved, d);
 	if (err == SIP_EINVAL) {
 		cmd_explain_conflict(pc->cmd, pc->cc, ro.tp_mask,
 		                     pc->cc->proxy ? pc->cc->proxy : d->ruri_text, where);
@@ -294,169 +292,131 @@ int probe_exit_code(int err)
 	return EXIT_INTERNAL;
 }
 
-static int send_current(struct probe *p);
-
-static bool worth_failing_over(int err)
+static void note_target(struct probe *p)
 {
-	return err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET || err == SIP_ETLS ||
-	       err == SIP_ECLOSED;
+	const struct sip_target *t = sip_req_target(p->req);
+	if (!t || sip_sockaddr_print(&t->addr, p->peer, sizeof p->peer) < 0)
+		p->peer[0] = '\0';
+	p->local = *sip_req_local(p->req);
+	p->sent_at = sip_req_sent_at(p->req);
+	p->cseq = sip_req_cseq(p->req);
 }
 
-static void finish(struct probe *p, int err, const struct sip_msg *msg)
+/* Says why a challenge is the final response: the request could not answer it. */
+static void explain_auth(struct probe *p, const struct sip_msg *resp)
 {
-	uint64_t rtt = err ? 0 : sip_loop_now(p->pc->loop) - p->sent_at;
-	sip_timer_cancel(p->pc->loop, &p->deadline);
-	p->spec.done(p, err, err ? NULL : msg, rtt);
+	const struct cmd *cmd = p->pc->cmd;
+	const struct cmd_common *cc = p->pc->cc;
+	const char *user = cc->auth_user ? cc->auth_user : cc->user;
+	const char *realm = sip_req_auth_realm(p->req);
+	switch (sip_req_auth_state(p->req)) {
+	case SIP_REQ_AUTH_NONE: return;
+	case SIP_REQ_AUTH_UNANSWERABLE:
+		cmd_error(
+			cmd,
+			"%u %.*s from %s: no Digest challenge with MD5, SHA-256 or SHA-512-256 to answer",
+			resp->status, SIP_STR_FMT(resp->reason), p->peer);
+		break;
+	case SIP_REQ_AUTH_NO_USER:
+		/* Without -u it says so here; a password that could not be had said why. */
+		if (!cc->user)
+			cmd_error(
+				cmd,
+				"%u %.*s from %s: realm '%s' wants credentials: give -u USER (the password comes from SIP_PASSWORD, --password-file or a prompt)",
+				resp->status, SIP_STR_FMT(resp->reason), p->peer, realm);
+		break;
+	case SIP_REQ_AUTH_REJECTED:
+		if (resp->status == 403)
+			cmd_error(cmd, "403 %.*s: credentials of '%s' refused by realm '%s'",
+			          SIP_STR_FMT(resp->reason), user, realm);
+		else
+			cmd_error(cmd, "credentials of '%s' rejected by realm '%s'", user, realm);
+		break;
+	case SIP_REQ_AUTH_TOO_MANY:
+		cmd_error(cmd, "too many realms to answer ('%s')", realm);
+		break;
+	}
+	p->auth_failed = true;
 }
 
-/* --timeout: the whole wait, across fail-over, is capped. */
-static void on_deadline(void *arg)
+static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct probe *p = arg;
-	/* Answered, but in nothing that parsed: not silence (exit 7, not 3). */
-	int err = p->txn && sip_txn_garbled(p->txn) ? SIP_ESYNTAX : SIP_ETIMEDOUT;
-	sip_txn_free(p->txn);
-	p->txn = NULL;
-	finish(p, err, NULL);
+	struct probe_ctx *pc = p->pc;
+	(void)r;
+	note_target(p);
+	if (!err && resp)
+		explain_auth(p, resp);
+	const struct sip_target *t = sip_req_target(p->req);
+	char cert[512];
+	/* -v over TLS: whose certificate it was, verified or not. */
+	if (t && t->tp == SIP_TP_TLS && pc->cc->verbose &&
+	    sip_ua_tls_peer(pc->ua, &t->addr, cert, sizeof cert) > 0)
+		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", pc->cmd->name, p->peer, cert);
+	if (!err && !resp) {
+		/* A dry run: the request it would have sent. */
+		struct sip_print_opts po = {.format = pc->cc->format, .color = pc->cc->color};
+		const struct sip_msg *m = sip_req_message(p->req);
+		if (m)
+			sip_msg_print(stdout, m, &po);
+	}
+	uint64_t rtt = err || !resp ? 0 : sip_loop_now(pc->loop) - p->sent_at;
+	p->spec.done(p, err, resp, rtt);
 }
 
-static struct probe_auth *auth_for(struct probe *p, struct sip_str realm, bool proxy)
+static void on_provisional(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
-	for (size_t i = 0; i < p->nauth; i++)
-		if (p->auth[i].proxy == proxy && sip_str_eq(realm, sip_str_from(p->auth[i].realm)))
-			return &p->auth[i];
-	return NULL;
+	struct probe *p = arg;
+	(void)r;
+	(void)err;
+	if (p->spec.provisional)
+		p->spec.provisional(p, resp);
 }
 
-/*
- * A 401 or 407: answers the strongest challenge with the user's credentials
- * and returns 0 when the request is to be sent again. A second challenge
- * for a realm already answered means the credentials were refused, unless
- * it says stale=true (a new nonce, the same password).
- */
-static int answer_challenge(struct probe *p, const struct sip_msg *resp)
+/* The credentials: -u, and a password asked for once a run, at the first challenge. */
+static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
 {
+	struct probe *p = arg;
 	struct probe_ctx *pc = p->pc;
 	const struct cmd_common *cc = pc->cc;
-	struct sip_challenge ch;
-	int err = sip_challenge_pick(resp, &ch);
-	if (err) {
-		cmd_error(pc->cmd,
-		          "%u %.*s from %s: no Digest challenge with MD5, SHA-256 or "
-		          "SHA-512-256 to answer",
-		          resp->status, SIP_STR_FMT(resp->reason), p->peer);
-		return -1;
-	}
-	if (!cc->user) {
-		cmd_error(pc->cmd,
-		          "%u %.*s from %s: realm '%.*s' wants credentials: give -u USER "
-		          "(the password comes from SIP_PASSWORD, --password-file or a prompt)",
-		          resp->status, SIP_STR_FMT(resp->reason), p->peer, SIP_STR_FMT(ch.realm));
-		return -1;
-	}
 	const char *user = cc->auth_user ? cc->auth_user : cc->user;
-	struct probe_auth *a = auth_for(p, ch.realm, ch.proxy);
-	if (a && (!ch.stale || ++p->stale > 3)) {
-		cmd_error(pc->cmd, "credentials of '%s' rejected by realm '%s'", user, a->realm);
-		return -1;
-	}
-	if (!a) {
-		if (p->nauth == PROBE_MAX_AUTH || ch.realm.len >= sizeof a->realm) {
-			cmd_error(pc->cmd, "too many realms to answer ('%.*s')",
-			          SIP_STR_FMT(ch.realm));
-			return -1;
-		}
-		a = &p->auth[p->nauth++];
-		sip_buf_init(&a->line, 0);
-		memcpy(a->realm, ch.realm.p, ch.realm.len);
-		a->realm[ch.realm.len] = '\0';
-		a->proxy = ch.proxy;
+	note_target(p);
+	if (!cc->user) {
+		sip_req_authenticate(r, NULL, NULL);
+		return;
 	}
 	if (!pc->have_password) {
 		char who[300];
-		snprintf(who, sizeof who, "%s@%s", user, a->realm);
-		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0)
-			return -1;
+		snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
+		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0) {
+			p->auth_failed = true;
+			sip_req_authenticate(r, NULL, NULL);
+			return;
+		}
 		pc->have_password = true;
 	}
-	/* The digest-uri is the Request-URI as sent: an in-dialog request's is the remote target. */
-	const struct sip_msg *req = sip_txn_request(p->txn);
-	char ruri[512];
-	if (!req || req->ruri.len >= sizeof ruri) {
-		cmd_error(pc->cmd, "cannot answer the challenge: the request is gone");
-		return -1;
-	}
-	memcpy(ruri, req->ruri.p, req->ruri.len);
-	ruri[req->ruri.len] = '\0';
-	struct sip_digest_input in = {
-		.ch = &ch,
-		.user = user,
-		.password = pc->password,
-		.method = sip_method_name(p->spec.method),
-		.uri = ruri,
-		.body = req->body,
-		.nc = 1,
-	};
-	sip_buf_reset(&a->line);
-	sip_buf_puts(&a->line, ch.proxy ? "Proxy-Authorization: " : "Authorization: ");
-	if ((err = sip_digest_authorization(&a->line, &in)) != 0) {
-		cmd_error(pc->cmd, "cannot answer the challenge: %s", sip_strerror(err));
-		return -1;
-	}
-	p->cseq++;
-	return 0;
+	sip_req_authenticate(r, user, pc->password);
 }
 
-static void on_response(int err, const struct sip_msg *msg, void *arg)
+static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct probe *p = arg;
-	struct probe_dest *d = p->spec.dest;
-	if (!err && msg->status < 200) {
-		if (p->spec.provisional)
-			p->spec.provisional(p, msg);
-		return;
-	}
-	if (!err && (msg->status == 401 || msg->status == 407)) {
-		bool retry = answer_challenge(p, msg) == 0;
-		sip_txn_free(p->txn);
-		p->txn = NULL;
-		if (retry && send_current(p) == 0)
-			return;
-		p->auth_failed = true;
-		finish(p, 0, msg);
-		return;
-	}
-	if (!err && msg->status == 403 && p->nauth) {
-		cmd_error(p->pc->cmd, "403 %.*s: credentials of '%s' refused by realm '%s'",
-		          SIP_STR_FMT(msg->reason),
-		          p->pc->cc->auth_user ? p->pc->cc->auth_user : p->pc->cc->user,
-		          p->auth[p->nauth - 1].realm);
-		p->auth_failed = true;
-	}
-	const struct sip_target *t = &d->targets[d->cur];
-	char cert[512];
-	/* -v over TLS: whose certificate it was, verified or not. */
-	if (t->tp == SIP_TP_TLS && p->pc->cc->verbose &&
-	    sip_transport_tls_peer(sip_ctx_transport(p->pc->ctx), &t->addr, cert, sizeof cert) > 0)
-		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", p->pc->cmd->name, p->peer, cert);
-	if (err && worth_failing_over(err) && d->cur + 1 < d->ntargets) {
-		sip_txn_free(p->txn);
-		p->txn = NULL;
-		d->cur++;
-		cmd_warn(p->pc->cmd, "%s from %s; trying %s", sip_strerror(err), p->peer,
-		         d->targets[d->cur].name);
-		if (send_current(p) == 0)
-			return;
-	}
-	finish(p, err, msg);
+	(void)r;
+	if (p->spec.cancelled)
+		p->spec.cancelled(p, err, resp);
 }
 
-static void print_dry_run(struct probe *p, const char *buf, size_t len)
+static void on_failover(struct sip_req *r, int err, const struct sip_target *from,
+                        const struct sip_target *next, void *arg)
 {
-	struct sip_msg *m = p->pc->scratch;
-	struct sip_print_opts po = {.format = p->pc->cc->format, .color = p->pc->cc->color};
-	if (sip_msg_parse(m, buf, len, 0) == 0)
-		sip_msg_print(stdout, m, &po);
+	struct probe *p = arg;
+	char addr[64];
+	(void)r;
+	if (sip_sockaddr_print(&from->addr, addr, sizeof addr) < 0)
+		addr[0] = '\0';
+	/* The destination moves on with it: the command's later requests start there. */
+	p->spec.dest->cur++;
+	cmd_warn(p->pc->cmd, "%s from %s; trying %s", sip_strerror(err), addr, next->name);
 }
 
 int probe_dest_local(struct probe_dest *d)
@@ -482,102 +442,6 @@ int probe_dest_local(struct probe_dest *d)
 	         tp);
 	d->cached = d->cur + 1;
 	return 0;
-}
-
-/* The request of p into b: a dialog's, or one built from the options. */
-static int build_current(struct probe *p, const struct sip_target *t,
-                         const struct sip_build_hdr *hdrs, size_t nh, struct sip_buf *b)
-{
-	struct probe_ctx *pc = p->pc;
-	const struct cmd_common *cc = pc->cc;
-	struct probe_dest *d = p->spec.dest;
-	const char *contact = p->spec.contact ? (*p->spec.contact ? p->spec.contact : NULL)
-	                      : cc->contact   ? cc->contact
-	                                      : d->contact;
-	if (p->spec.dialog) {
-		struct sip_dialog_request r = {
-			.method = p->spec.method,
-			.transport = sip_tp_name(t->tp),
-			.via_host = d->host,
-			.via_port = sip_sockaddr_port(&p->local),
-			.contact = contact,
-			.content_type = p->spec.content_type,
-			.body = p->spec.body,
-			.body_len = p->spec.body_len,
-			.headers = hdrs,
-			.nheaders = nh,
-		};
-		return sip_dialog_request(p->spec.dialog, b, &r);
-	}
-	struct sip_request_spec s = {
-		.method = p->spec.method,
-		.ruri = d->ruri_text,
-		.from = p->spec.from ? p->spec.from
-	                : cc->from   ? cc->from
-	                             : d->from,
-		.from_tag = pc->from_tag,
-		.to = p->spec.to ? p->spec.to : cc->to,
-		.call_id = pc->call_id,
-		.cseq = (uint32_t)p->cseq,
-		.transport = sip_tp_name(t->tp),
-		.via_host = d->host,
-		.via_port = sip_sockaddr_port(&p->local),
-		.contact = contact,
-		.max_forwards = cc->max_forwards > 0 ? (unsigned)cc->max_forwards : 0,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.content_type = p->spec.content_type,
-		.body = p->spec.body,
-		.body_len = p->spec.body_len,
-		.headers = hdrs,
-		.nheaders = nh,
-	};
-	return sip_build_request(b, &s);
-}
-
-static int send_current(struct probe *p)
-{
-	struct probe_ctx *pc = p->pc;
-	const struct cmd_common *cc = pc->cc;
-	struct probe_dest *d = p->spec.dest;
-	const struct sip_target *t = &d->targets[d->cur];
-	char mf[32];
-	struct sip_build_hdr hdrs[1 + PROBE_MAX_SPEC_HEADERS + CMD_MAX_HEADERS + PROBE_MAX_AUTH];
-	size_t nh = 0;
-	int err = probe_dest_local(d);
-	if (err)
-		return err;
-	p->local = d->local;
-	memcpy(p->peer, d->peer, sizeof p->peer);
-	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 means the default in a spec. */
-	if (cc->max_forwards == 0 && !p->spec.dialog) {
-		snprintf(mf, sizeof mf, "Max-Forwards: 0");
-		hdrs[nh++].line = mf;
-	}
-	for (size_t i = 0; i < p->spec.nheaders; i++)
-		hdrs[nh++] = p->spec.headers[i];
-	for (size_t i = 0; i < cc->nheaders && !p->spec.dialog; i++)
-		hdrs[nh++].line = cc->headers[i];
-	for (size_t i = 0; i < p->nauth; i++)
-		hdrs[nh++].line = p->auth[i].line.p;
-	struct sip_buf b;
-	sip_buf_init(&b, 0);
-	err = build_current(p, t, hdrs, nh, &b);
-	if (err) {
-		sip_buf_reset(&b);
-		cmd_error(pc->cmd, "cannot build the request: %s", sip_strerror(err));
-		return err;
-	}
-	if (p->spec.dry_run) {
-		print_dry_run(p, b.p, b.len);
-		sip_buf_reset(&b);
-		p->spec.done(p, 0, NULL, 0);
-		return 0;
-	}
-	err = sip_txn_start(&p->txn, pc->ctx, t, b.p, b.len, on_response, p);
-	sip_buf_reset(&b);
-	if (err == 0)
-		p->sent_at = sip_txn_sent_at(p->txn);
-	return err;
 }
 
 void probe_ack_init(struct probe_ack *a)
@@ -626,38 +490,79 @@ int probe_ack_resend(const struct probe_ack *a)
 
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 {
-	if (spec->dest->ntargets == 0)
+	const struct cmd_common *cc = pc->cc;
+	struct probe_dest *d = spec->dest;
+	if (d->ntargets == 0 || d->cur >= d->ntargets)
 		return SIP_ENOTFOUND;
+	size_t nh = spec->nheaders + (spec->dialog ? 0 : cc->nheaders);
+	struct sip_build_hdr *hdrs = malloc((nh ? nh : 1) * sizeof *hdrs);
 	struct probe *p = calloc(1, sizeof *p);
-	if (!p)
+	if (!p || !hdrs) {
+		free(hdrs);
+		free(p);
 		return SIP_ENOMEM;
+	}
 	p->pc = pc;
 	p->spec = *spec;
-	/* Retries are built after the caller's array is gone: the probe keeps its own. */
-	if (spec->nheaders > PROBE_MAX_SPEC_HEADERS) {
-		free(p);
-		return SIP_EINVAL;
-	}
-	if (spec->nheaders)
-		memcpy(p->spec_headers, spec->headers, spec->nheaders * sizeof *spec->headers);
-	p->spec.headers = p->spec_headers;
 	p->arg = spec->arg;
 	p->seq = spec->seq;
 	p->cseq = spec->seq;
-	sip_timer_init(&p->deadline);
-	if (pc->cc->timeout_us && !spec->dry_run)
-		sip_timer_start(pc->loop, &p->deadline, pc->cc->timeout_us, on_deadline, p);
-	/* A dry run ends inside: done has freed p when this returns 0. */
-	if (spec->handle && !spec->dry_run)
-		*spec->handle = p;
-	int err = send_current(p);
+	/* The command's own headers, then the user's -H lines (not in a dialog). */
+	nh = 0;
+	for (size_t i = 0; i < spec->nheaders; i++)
+		hdrs[nh++] = spec->headers[i];
+	for (size_t i = 0; i < cc->nheaders && !spec->dialog; i++)
+		hdrs[nh++].line = cc->headers[i];
+	struct sip_req_spec rs = {
+		.method = sip_method_name(spec->method),
+		.uri = d->ruri,
+		.targets = d->targets + d->cur,
+		.ntargets = d->ntargets - d->cur,
+		.transport = -1,
+		.from = spec->from ? spec->from : cc->from,
+		.from_tag = pc->from_tag,
+		.to = spec->to ? spec->to : cc->to,
+		.call_id = pc->call_id,
+		.cseq = (uint32_t)spec->seq,
+		.contact = spec->contact ? spec->contact : cc->contact,
+		.contact_user = d->contact_user,
+		.max_forwards = cc->max_forwards,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.headers = hdrs,
+		.nheaders = nh,
+		.content_type = spec->content_type,
+		.body = spec->body,
+		.body_len = spec->body_len,
+		.dialog = spec->dialog,
+		.timeout_us = cc->timeout_us,
+		.dry_run = spec->dry_run,
+		.provisional = on_provisional,
+		.done = on_done,
+		.auth = on_auth,
+		.failover = on_failover,
+		.cancelled = on_cancelled,
+		.arg = p,
+	};
+	int err = sip_req_start(&p->req, pc->ua, &rs);
+	free(hdrs);
 	if (err) {
-		if (spec->handle && !spec->dry_run)
-			*spec->handle = NULL;
-		sip_timer_cancel(pc->loop, &p->deadline);
 		free(p);
+		return err;
 	}
-	return err;
+	note_target(p);
+	if (spec->handle)
+		*spec->handle = p;
+	return 0;
+}
+
+int probe_cancel(struct probe *p)
+{
+	return sip_req_cancel(p->req);
+}
+
+const struct sip_msg *probe_request(const struct probe *p)
+{
+	return sip_req_message(p->req);
 }
 
 void probe_free(struct probe *p)
@@ -666,10 +571,7 @@ void probe_free(struct probe *p)
 		return;
 	if (p->spec.handle && *p->spec.handle == p)
 		*p->spec.handle = NULL;
-	sip_timer_cancel(p->pc->loop, &p->deadline);
-	sip_txn_free(p->txn);
-	for (size_t i = 0; i < p->nauth; i++)
-		sip_buf_reset(&p->auth[i].line);
+	sip_req_free(p->req);
 	free(p);
 }
 

@@ -10,9 +10,9 @@
 struct probe_ctx {
 	const struct cmd *cmd;
 	const struct cmd_common *cc;
-	struct sip_loop *loop;
-	struct sip_ctx *ctx;
-	struct sip_resolver *resolver;
+	struct sip_ua *ua;     /* the stack: loop, context, resolver */
+	struct sip_loop *loop; /* the ua's */
+	struct sip_ctx *ctx;   /* the ua's, for the commands that drive transactions */
 	bool show_messages;
 	uint64_t t0;
 	struct sip_msg *scratch;   /* for printing traced messages */
@@ -99,9 +99,8 @@ struct probe_spec {
 	/* What a command sets of its own; NULL: --from/--to/--contact, else the defaults. */
 	const char *from;
 	const char *to;
-	const char *contact; /* "" for none (a REGISTER query) */
-	const struct sip_build_hdr
-		*headers; /* before the user's -H lines; copied (the lines are not) */
+	const char *contact;                 /* "" for none (a REGISTER query) */
+	const struct sip_build_hdr *headers; /* before the user's -H lines; copied */
 	size_t nheaders;
 	const char *content_type;
 	const char *body;
@@ -111,44 +110,33 @@ struct probe_spec {
 	/* An in-dialog request: Request-URI, Route, tags and CSeq from the
 	 * dialog; the user's -H lines stay with the dialog-creating request. */
 	struct sip_dialog *dialog;
-	/* Points at the probe from probe_start to probe_free (not for a dry
-	 * run): to CANCEL it, or to free it when the command ends first. */
+	/* The CANCEL's final response, or why it has none. */
+	void (*cancelled)(struct probe *p, int err, const struct sip_msg *resp);
+	/* Points at the probe from probe_start to probe_free: to CANCEL it,
+	 * or to free it when the command ends first. */
 	struct probe **handle;
 };
 
-/* One request in its transaction, failing over to the destination's next
- * target on a timeout or transport error. */
-/* The answers to challenges a request carries: one per realm (a proxy's
- * and the registrar's), resent with every retry. */
-#define PROBE_MAX_AUTH 4
-/* Headers a command adds of its own (Expires, Allow, RAck...): a handful. */
-#define PROBE_MAX_SPEC_HEADERS 8
-
-struct probe_auth {
-	struct sip_buf line; /* "Authorization: Digest ..." */
-	char realm[128];
-	bool proxy;
-};
-
+/* One request on the user agent (struct sip_req): it fails over along the
+ * destination's targets, moving the destination's cursor with it. */
 struct probe {
 	struct probe_ctx *pc;
 	struct probe_spec spec;
-	struct sip_build_hdr spec_headers[PROBE_MAX_SPEC_HEADERS];
+	struct sip_req *req;
 	void *arg;
 	unsigned long seq;
-	unsigned long cseq; /* seq, and one more for each authenticated retry */
-	struct probe_auth auth[PROBE_MAX_AUTH];
-	size_t nauth;
-	unsigned stale;   /* stale=true retries so far */
-	bool auth_failed; /* credentials missing or rejected: exit 6 */
-	struct sip_txn *txn;
+	unsigned long cseq;        /* seq, and one more for each authenticated retry */
+	bool auth_failed;          /* credentials missing or rejected: exit 6 */
 	struct sip_sockaddr local; /* what our Via said */
 	char peer[64];             /* the target it went to: "127.0.0.1:5060" */
 	uint64_t sent_at;
-	struct sip_timer deadline; /* --timeout */
 };
 
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec);
+/* CANCELs an INVITE once it rang (sip_req_cancel); any other request ends. */
+int probe_cancel(struct probe *p);
+/* The request as last sent (or as a dry run built it); NULL once gone. */
+const struct sip_msg *probe_request(const struct probe *p);
 void probe_free(struct probe *p);
 /* After a final response: Allow, Supported, Accept, Server, and NAT. */
 void probe_print_summary(const struct probe *p, const struct sip_msg *resp,

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "run.h"
 
 enum { OPT_EXPIRES = 1, OPT_QUERY, OPT_UNREGISTER, OPT_UNREGISTER_ALL, OPT_KEEP };
 
@@ -43,8 +44,7 @@ struct reg {
 	unsigned long seq;
 	unsigned long granted;
 	struct sip_timer refresh;
-	bool stopping; /* Ctrl-C: unregister, then exit */
-	uint64_t stop_at;
+	bool stopping;   /* Ctrl-C: unregister, then exit */
 	bool registered; /* a binding of ours is in place */
 	unsigned refreshes;
 	int rc;
@@ -279,17 +279,11 @@ static void send_register(struct reg *r)
 static void on_signal(void *arg)
 {
 	struct reg *r = arg;
-	uint64_t now = sip_loop_now(r->pc.loop);
-	/* timeout(1) signals sip and its process group: a second signal right
-	 * after the first is the same request, not "quit now". */
-	if (r->stopping && now - r->stop_at < 1000000)
-		return;
-	if (r->stopping || !r->registered) {
-		stop(r, r->stopping ? EXIT_OK : r->rc);
+	if (!r->registered) {
+		stop(r, r->rc);
 		return;
 	}
 	r->stopping = true;
-	r->stop_at = now;
 	sip_timer_cancel(r->pc.loop, &r->refresh);
 	if (!r->cc.quiet)
 		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
@@ -389,13 +383,12 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	if ((rc = probe_ctx_init(&r.pc, self, &r.cc, &setup)) != 0)
 		return rc;
 	sip_timer_init(&r.refresh);
-	sip_loop_signal(r.pc.loop, SIGINT, on_signal, &r);
-	sip_loop_signal(r.pc.loop, SIGTERM, on_signal, &r);
 	rc = probe_dest_resolve(&r.pc, &r.dest, &r.registrar, on_dest, &r);
 	if (rc == 0) {
 		r.dest.contact_user = r.user;
-		sip_loop_run(r.pc.loop);
-		rc = r.rc;
+		struct cmd_run run;
+		cmd_run(&run, r.pc.loop, on_signal, &r);
+		rc = run.forced ? run.forced : r.rc;
 	}
 	sip_timer_cancel(r.pc.loop, &r.refresh);
 	probe_ctx_reset(&r.pc);

@@ -317,6 +317,51 @@ ctrl_c_test() {
 }
 ctrl_c_test
 
+# A callee that answers the CANCEL only with 100: the first Ctrl-C sends the
+# CANCEL and waits; a second one ends sip at once (130); SIGTERM alone ends
+# it within its few seconds of grace (143), not 64*T1 later.
+ring_forever_test() {
+	rf_name=$1 rf_want=$2
+	shift 2
+	T_NAME=$rf_name
+	p_free_port
+	port=$P_PORT
+	if ! p_sipp "$d/forever.log" invite-ring-forever "$port" 1; then
+		t_fail "$T_NAME" "$P_WHY"
+		return
+	fi
+	spid=$P_PID
+	timeout 40 "$SIP" invite -r 30 "sip:callee@127.0.0.1:$port" \
+		</dev/null >"$d/forever.out" 2>"$d/forever.err" &
+	tpid=$!
+	P_PIDS="$P_PIDS $tpid"
+	if ! p_wait_text "$d/forever.out" "SIP/2.0 180 Ringing" "$tpid" 50; then
+		t_fail "$T_NAME: the call rings" "$(head -n 3 "$d/forever.err")"
+		p_stop "$tpid"
+		p_stop "$spid"
+		return
+	fi
+	rf_pid=$(pgrep -P "$tpid" | head -n 1)
+	kill "-$1" "$rf_pid" 2>/dev/null
+	t_check "the first $1 sends the CANCEL" p_wait_text "$d/forever.out" "CANCEL sip:" "$tpid" 30
+	if [ $# -gt 1 ]; then
+		sleep 1
+		t_check "it waits for the CANCEL's answer" p_alive "$tpid"
+		kill "-$2" "$rf_pid" 2>/dev/null
+	fi
+	rf_t0=$(p_now_ms)
+	if p_wait_exit "$tpid" 100; then
+		t_eq "$T_NAME: exit $rf_want" "$rf_want" "$P_RC"
+		t_check "within 5 s of the last signal" test $(($(p_now_ms) - rf_t0)) -lt 5000
+	else
+		t_fail "$T_NAME: exits" "still running 10 s later"
+		p_stop "$tpid"
+	fi
+	p_stop "$spid"
+}
+ring_forever_test "Ctrl-C twice, the CANCEL unanswered" 130 INT INT
+ring_forever_test "SIGTERM, the CANCEL unanswered" 143 TERM
+
 # Ctrl-C during the call: BYE, exit 0 (with no -d the call lasts until then).
 ctrl_c_call_test() {
 	p_free_port
@@ -497,6 +542,7 @@ fi
 
 # A capture that stops growing mid-call (a file size limit, as a full disk
 # would): one line says so, the call and its diagram go on.
+# shellcheck disable=SC2016 # expanded by the wrapper
 printf '#!/bin/sh\nulimit -f 4\nexec "$SIP_REAL" "$@"\n' >"$d/sip-fsize"
 chmod +x "$d/sip-fsize"
 SIP_REAL=$SIP SIP=$d/sip-fsize

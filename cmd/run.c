@@ -1,0 +1,66 @@
+/* run.c - the one-shot runner; see run.h. */
+#include <signal.h>
+#include <string.h>
+
+#include "run.h"
+
+/* timeout(1) signals sip and then its process group: the same signal again
+ * this soon is that one request, not a second Ctrl-C. */
+#define SAME_SIGNAL_US 200000u
+
+static void force(struct cmd_run *r, int signo)
+{
+	r->forced = 128 + signo;
+	sip_loop_stop(r->loop);
+}
+
+static void on_grace_over(void *arg)
+{
+	struct cmd_run *r = arg;
+	force(r, r->signo);
+}
+
+static void on_signal(struct cmd_run *r, int signo)
+{
+	uint64_t now = sip_loop_now(r->loop);
+	if (r->signo == signo && now - r->at < SAME_SIGNAL_US)
+		return;
+	if (r->signo) {
+		force(r, signo);
+		return;
+	}
+	r->signo = signo;
+	r->at = now;
+	if (signo == SIGTERM)
+		sip_timer_start(r->loop, &r->grace, CMD_RUN_GRACE_US, on_grace_over, r);
+	if (r->graceful)
+		r->graceful(r->arg);
+	else
+		sip_loop_stop(r->loop);
+}
+
+static void on_sigint(void *arg)
+{
+	on_signal(arg, SIGINT);
+}
+
+static void on_sigterm(void *arg)
+{
+	on_signal(arg, SIGTERM);
+}
+
+int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg), void *arg)
+{
+	memset(r, 0, sizeof *r);
+	r->loop = loop;
+	r->graceful = graceful;
+	r->arg = arg;
+	sip_timer_init(&r->grace);
+	int err = sip_loop_signal(loop, SIGINT, on_sigint, r);
+	if (!err)
+		err = sip_loop_signal(loop, SIGTERM, on_sigterm, r);
+	if (!err)
+		err = sip_loop_run(loop);
+	sip_timer_cancel(loop, &r->grace);
+	return err;
+}
