@@ -294,28 +294,34 @@ int probe_exit_code(int err)
 
 static void note_target(struct probe *p)
 {
-	const struct sip_target *t = sip_req_target(p->req);
-	if (!t || sip_sockaddr_print(&t->addr, p->peer, sizeof p->peer) < 0)
-		p->peer[0] = '\0';
+	probe_peer(p->req, p->peer, sizeof p->peer);
 	p->local = *sip_req_local(p->req);
 	p->sent_at = sip_req_sent_at(p->req);
 	p->cseq = sip_req_cseq(p->req);
 }
 
-/* Says why a challenge is the final response: the request could not answer it. */
-static void explain_auth(struct probe *p, const struct sip_msg *resp)
+void probe_peer(const struct sip_req *r, char *buf, size_t cap)
 {
-	const struct cmd *cmd = p->pc->cmd;
-	const struct cmd_common *cc = p->pc->cc;
+	const struct sip_target *t = sip_req_target(r);
+	if (!t || sip_sockaddr_print(&t->addr, buf, cap) < 0)
+		buf[0] = '\0';
+}
+
+bool probe_auth_failed(struct probe_ctx *pc, const struct sip_req *r, const struct sip_msg *resp)
+{
+	const struct cmd *cmd = pc->cmd;
+	const struct cmd_common *cc = pc->cc;
 	const char *user = cc->auth_user ? cc->auth_user : cc->user;
-	const char *realm = sip_req_auth_realm(p->req);
-	switch (sip_req_auth_state(p->req)) {
-	case SIP_REQ_AUTH_NONE: return;
+	const char *realm = sip_req_auth_realm(r);
+	char peer[64];
+	probe_peer(r, peer, sizeof peer);
+	switch (sip_req_auth_state(r)) {
+	case SIP_REQ_AUTH_NONE: return false;
 	case SIP_REQ_AUTH_UNANSWERABLE:
 		cmd_error(
 			cmd,
 			"%u %.*s from %s: no Digest challenge with MD5, SHA-256 or SHA-512-256 to answer",
-			resp->status, SIP_STR_FMT(resp->reason), p->peer);
+			resp->status, SIP_STR_FMT(resp->reason), peer);
 		break;
 	case SIP_REQ_AUTH_NO_USER:
 		/* Without -u it says so here; a password that could not be had said why. */
@@ -323,7 +329,7 @@ static void explain_auth(struct probe *p, const struct sip_msg *resp)
 			cmd_error(
 				cmd,
 				"%u %.*s from %s: realm '%s' wants credentials: give -u USER (the password comes from SIP_PASSWORD, --password-file or a prompt)",
-				resp->status, SIP_STR_FMT(resp->reason), p->peer, realm);
+				resp->status, SIP_STR_FMT(resp->reason), peer, realm);
 		break;
 	case SIP_REQ_AUTH_REJECTED:
 		if (resp->status == 403)
@@ -336,27 +342,62 @@ static void explain_auth(struct probe *p, const struct sip_msg *resp)
 		cmd_error(cmd, "too many realms to answer ('%s')", realm);
 		break;
 	}
-	p->auth_failed = true;
+	return true;
+}
+
+void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r)
+{
+	const struct sip_target *t = sip_req_target(r);
+	char cert[512], peer[64];
+	/* -v over TLS: whose certificate it was, verified or not. */
+	if (t && t->tp == SIP_TP_TLS && pc->cc->verbose &&
+	    sip_ua_tls_peer(pc->ua, &t->addr, cert, sizeof cert) > 0) {
+		probe_peer(r, peer, sizeof peer);
+		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", pc->cmd->name, peer, cert);
+	}
+}
+
+void probe_authenticate(struct probe_ctx *pc, struct sip_req *r, const struct sip_challenge *ch)
+{
+	const struct cmd_common *cc = pc->cc;
+	const char *user = cc->auth_user ? cc->auth_user : cc->user;
+	if (!cc->user) {
+		sip_req_authenticate(r, NULL, NULL);
+		return;
+	}
+	if (!pc->have_password) {
+		char who[300];
+		snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
+		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0) {
+			sip_req_authenticate(r, NULL, NULL);
+			return;
+		}
+		pc->have_password = true;
+	}
+	sip_req_authenticate(r, user, pc->password);
+}
+
+void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
+                    const struct sip_target *next)
+{
+	char addr[64];
+	if (sip_sockaddr_print(&from->addr, addr, sizeof addr) < 0)
+		addr[0] = '\0';
+	cmd_warn(pc->cmd, "%s from %s; trying %s", sip_strerror(err), addr, next->name);
 }
 
 static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct probe *p = arg;
 	struct probe_ctx *pc = p->pc;
-	(void)r;
 	note_target(p);
 	if (!err && resp)
-		explain_auth(p, resp);
-	const struct sip_target *t = sip_req_target(p->req);
-	char cert[512];
-	/* -v over TLS: whose certificate it was, verified or not. */
-	if (t && t->tp == SIP_TP_TLS && pc->cc->verbose &&
-	    sip_ua_tls_peer(pc->ua, &t->addr, cert, sizeof cert) > 0)
-		fprintf(stderr, "sip: %s: TLS peer %s: %s\n", pc->cmd->name, p->peer, cert);
+		p->auth_failed = probe_auth_failed(pc, r, resp);
+	probe_tls_peer(pc, r);
 	if (!err && !resp) {
 		/* A dry run: the request it would have sent. */
 		struct sip_print_opts po = {.format = pc->cc->format, .color = pc->cc->color};
-		const struct sip_msg *m = sip_req_message(p->req);
+		const struct sip_msg *m = sip_req_message(r);
 		if (m)
 			sip_msg_print(stdout, m, &po);
 	}
@@ -373,29 +414,11 @@ static void on_provisional(struct sip_req *r, int err, const struct sip_msg *res
 		p->spec.provisional(p, resp);
 }
 
-/* The credentials: -u, and a password asked for once a run, at the first challenge. */
 static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
 {
 	struct probe *p = arg;
-	struct probe_ctx *pc = p->pc;
-	const struct cmd_common *cc = pc->cc;
-	const char *user = cc->auth_user ? cc->auth_user : cc->user;
 	note_target(p);
-	if (!cc->user) {
-		sip_req_authenticate(r, NULL, NULL);
-		return;
-	}
-	if (!pc->have_password) {
-		char who[300];
-		snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
-		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0) {
-			p->auth_failed = true;
-			sip_req_authenticate(r, NULL, NULL);
-			return;
-		}
-		pc->have_password = true;
-	}
-	sip_req_authenticate(r, user, pc->password);
+	probe_authenticate(p->pc, r, ch);
 }
 
 static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
@@ -410,13 +433,10 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
                         const struct sip_target *next, void *arg)
 {
 	struct probe *p = arg;
-	char addr[64];
 	(void)r;
-	if (sip_sockaddr_print(&from->addr, addr, sizeof addr) < 0)
-		addr[0] = '\0';
 	/* The destination moves on with it: the command's later requests start there. */
 	p->spec.dest->cur++;
-	cmd_warn(p->pc->cmd, "%s from %s; trying %s", sip_strerror(err), addr, next->name);
+	probe_failover(p->pc, err, from, next);
 }
 
 int probe_dest_local(struct probe_dest *d)

@@ -132,6 +132,20 @@ struct probe {
 	uint64_t sent_at;
 };
 
+/* What the commands' own operations share with probes. The address of
+ * r's target, "127.0.0.1:5060" ("" before one). */
+void probe_peer(const struct sip_req *r, char *buf, size_t cap);
+/* Answers a challenge with -u and the password (asked for once a run). */
+void probe_authenticate(struct probe_ctx *pc, struct sip_req *r, const struct sip_challenge *ch);
+/* resp, r's final response, is a challenge it could not answer, or a 403
+ * to its credentials: says why and returns true (exit 6). */
+bool probe_auth_failed(struct probe_ctx *pc, const struct sip_req *r, const struct sip_msg *resp);
+/* -v over TLS: the certificate r's peer showed. */
+void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r);
+/* The warning as a request leaves a target for the next. */
+void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
+                    const struct sip_target *next);
+
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec);
 /* CANCELs an INVITE once it rang (sip_req_cancel); any other request ends. */
 int probe_cancel(struct probe *p);

@@ -23,14 +23,12 @@ const struct cmd_opt register_opts[] = {
 	{0},
 };
 
-enum mode { REGISTER, QUERY, UNREGISTER, UNREGISTER_ALL };
-
 struct reg {
 	const struct cmd *cmd;
 	struct cmd_common cc;
 	struct probe_ctx pc;
 	struct probe_dest dest;
-	enum mode mode;
+	enum sip_reg_mode mode;
 	bool keep;
 	unsigned long expires;
 	char aor_buf[512];
@@ -39,82 +37,14 @@ struct reg {
 	char registrar_buf[512];
 	struct sip_uri registrar; /* the Request-URI: the AOR's domain (§10.2) */
 	char user[128];
-	char expires_hdr[40];
-	struct sip_build_hdr hdrs[1];
-	unsigned long seq;
-	unsigned long granted;
-	struct sip_timer refresh;
-	bool stopping;   /* Ctrl-C: unregister, then exit */
-	bool registered; /* a binding of ours is in place */
+	struct sip_reg *g;
+	bool stopping; /* Ctrl-C: the binding is removed, then it exits */
 	unsigned refreshes;
 	int rc;
 };
 
-static void send_register(struct reg *r);
-
-/* When to refresh a binding granted for g seconds: well before it lapses
- * (RFC 3261 §10.2.4), halfway for a short one. */
-static uint64_t refresh_after_us(unsigned long g)
-{
-	unsigned long s = g > 60 ? g - 30 : g / 2;
-	return (uint64_t)(s ? s : 1) * 1000000u;
-}
-
-static void on_refresh(void *arg)
-{
-	send_register(arg);
-}
-
-/* Whether a Contact the registrar returned is the one we registered:
- * --contact's URI, or the one made from our local address. */
-static bool is_ours(const struct reg *r, const struct probe *p, struct sip_str uri)
-{
-	char mine[300];
-	struct sip_addr a;
-	struct sip_uri ours, theirs;
-	if (r->cc.contact) {
-		if (sip_addr_parse(&a, sip_str_from(r->cc.contact)) != 0)
-			return false;
-		snprintf(mine, sizeof mine, "%.*s", SIP_STR_FMT(a.uri));
-	} else {
-		char host[80];
-		if (sip_sockaddr_host(&p->local, host, sizeof host) < 0)
-			return false;
-		snprintf(mine, sizeof mine, "sip:%s@%s:%u", r->user, host,
-		         sip_sockaddr_port(&p->local));
-	}
-	return sip_uri_parse(&ours, sip_str_from(mine)) == 0 && sip_uri_parse(&theirs, uri) == 0 &&
-	       sip_str_ieq(ours.host, theirs.host) && ours.port == theirs.port &&
-	       sip_str_eq(ours.user, theirs.user);
-}
-
-/* The expiry granted to our binding: its Contact's expires=, else Expires:. */
-static unsigned long granted_expiry(const struct reg *r, const struct probe *p,
-                                    const struct sip_msg *resp)
-{
-	unsigned long g = r->expires;
-	uint64_t v;
-	const struct sip_hdr *e = sip_msg_hdr(resp, SIP_HDR_EXPIRES);
-	if (e && sip_hdr_uint(e->value, UINT32_MAX, &v) == 0)
-		g = (unsigned long)v;
-	for (const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT); h;
-	     h = sip_msg_hdr_next(resp, h)) {
-		struct sip_str list = h->value, elem;
-		while (sip_list_next(&list, &elem) == 1) {
-			struct sip_addr a;
-			struct sip_str ev;
-			if (sip_addr_parse(&a, elem) != 0 || a.star || !is_ours(r, p, a.uri))
-				continue;
-			if (sip_param_get(a.params, "expires", &ev) &&
-			    sip_hdr_uint(ev, UINT32_MAX, &v) == 0)
-				g = (unsigned long)v;
-		}
-	}
-	return g;
-}
-
 /* Each binding the registrar returned, decoded; ours marked. */
-static void print_bindings(const struct reg *r, const struct probe *p, const struct sip_msg *resp)
+static void print_bindings(const struct reg *r, const struct sip_msg *resp)
 {
 	bool json = r->cc.format == SIP_PRINT_JSON;
 	unsigned n = 0;
@@ -128,7 +58,7 @@ static void print_bindings(const struct reg *r, const struct probe *p, const str
 			struct sip_str ev = {0}, q = {0}, inst = {0}, regid = {0};
 			if (sip_addr_parse(&a, elem) != 0 || a.star)
 				continue;
-			bool mine = is_ours(r, p, a.uri);
+			bool mine = sip_reg_is_ours(r->g, a.uri);
 			bool has_e = sip_param_get(a.params, "expires", &ev);
 			bool has_q = sip_param_get(a.params, "q", &q);
 			bool has_i = sip_param_get(a.params, "+sip.instance", &inst);
@@ -169,141 +99,14 @@ static void print_bindings(const struct reg *r, const struct probe *p, const str
 	}
 	if (json) {
 		printf("]");
-		if (r->mode == REGISTER)
-			printf(",\"granted\":%lu", r->granted);
+		if (r->mode == SIP_REG_BIND)
+			printf(",\"granted\":%lu", sip_reg_granted(r->g));
 		printf("}\n");
 	} else if (n == 0) {
 		printf("no bindings for %s\n", r->aor_text);
 	}
 }
 
-static void stop(struct reg *r, int rc)
-{
-	r->rc = rc;
-	sip_timer_cancel(r->pc.loop, &r->refresh);
-	sip_loop_stop(r->pc.loop);
-}
-
-static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt)
-{
-	struct reg *r = p->arg;
-	(void)rtt;
-	r->seq = p->cseq + 1;
-	if (err || !resp) {
-		int rc = err ? probe_exit_code(err) : EXIT_OK;
-		if (err && r->keep && !r->stopping && r->registered) {
-			/* A refresh that got no answer: try again soon, the binding may still hold. */
-			cmd_warn(r->cmd, "refresh of %s: %s; retrying in 5 s", r->aor_text,
-			         sip_strerror(err));
-			sip_timer_start(r->pc.loop, &r->refresh, 5000000, on_refresh, r);
-		} else {
-			if (err)
-				cmd_error(r->cmd, "'%s': %s", r->aor_text, sip_strerror(err));
-			stop(r, rc);
-		}
-		probe_free(p);
-		return;
-	}
-	unsigned status = resp->status;
-	bool failed_auth = p->auth_failed;
-	/* 423 Interval Too Brief: ask again with the registrar's Min-Expires. */
-	const struct sip_hdr *me = sip_msg_hdr(resp, SIP_HDR_MIN_EXPIRES);
-	uint64_t min;
-	if (status == 423 && me && sip_hdr_uint(me->value, UINT32_MAX, &min) == 0 &&
-	    min > r->expires && r->mode == REGISTER) {
-		cmd_warn(r->cmd, "423 Interval Too Brief: asking for Min-Expires %lu s",
-		         (unsigned long)min);
-		r->expires = (unsigned long)min;
-		probe_free(p);
-		send_register(r);
-		return;
-	}
-	if (status >= 200 && status < 300) {
-		if (r->mode == REGISTER && !r->stopping)
-			r->granted = granted_expiry(r, p, resp);
-		/* -q drops the messages, not the answer: the bindings still show. */
-		if (r->cc.format != SIP_PRINT_RAW && !r->stopping)
-			print_bindings(r, p, resp);
-		if (r->mode == REGISTER && !r->stopping && r->cc.format == SIP_PRINT_PRETTY)
-			printf("registered %s for %lu s%s\n", r->aor_text, r->granted,
-			       r->keep ? "; refreshing until Ctrl-C" : "");
-	}
-	probe_free(p);
-	if (status < 200 || status >= 300) {
-		if (!failed_auth)
-			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, status,
-			          SIP_STR_FMT(resp->reason));
-		stop(r, failed_auth ? EXIT_AUTH : EXIT_RESPONSE);
-		return;
-	}
-	r->registered = r->mode == REGISTER && !r->stopping;
-	if (r->keep && !r->stopping) {
-		if (r->refreshes++ && !r->cc.quiet)
-			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text,
-			        r->granted);
-		sip_timer_start(r->pc.loop, &r->refresh, refresh_after_us(r->granted), on_refresh,
-		                r);
-		return;
-	}
-	stop(r, EXIT_OK);
-}
-
-static void send_register(struct reg *r)
-{
-	bool unreg = r->mode == UNREGISTER || r->mode == UNREGISTER_ALL || r->stopping;
-	struct probe_spec ps = {
-		.method = SIP_REGISTER,
-		.dest = &r->dest,
-		.seq = r->seq,
-		.done = on_done,
-		.arg = r,
-		/* --from and --to win: registering on behalf of another (§10.2). */
-		.from = r->cc.from ? NULL : r->aor_text,
-		.to = r->cc.to ? NULL : r->aor_text,
-		.contact = r->mode == QUERY            ? ""
-	                   : r->mode == UNREGISTER_ALL ? "*"
-	                                               : NULL,
-		.headers = r->hdrs,
-		.nheaders = r->mode == QUERY ? 0 : 1,
-	};
-	snprintf(r->expires_hdr, sizeof r->expires_hdr, "Expires: %lu", unreg ? 0ul : r->expires);
-	r->hdrs[0].line = r->expires_hdr;
-	int err = probe_start(&r->pc, &ps);
-	if (err) {
-		cmd_error(r->cmd, "cannot send REGISTER: %s", sip_strerror(err));
-		stop(r, probe_exit_code(err));
-	}
-}
-
-/* Ctrl-C or SIGTERM: remove the binding we hold, then exit. */
-static void on_signal(void *arg)
-{
-	struct reg *r = arg;
-	if (!r->registered) {
-		stop(r, r->rc);
-		return;
-	}
-	r->stopping = true;
-	sip_timer_cancel(r->pc.loop, &r->refresh);
-	if (!r->cc.quiet)
-		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
-	send_register(r);
-}
-
-static void on_dest(struct probe_dest *d, int err, void *arg)
-{
-	struct reg *r = arg;
-	(void)d;
-	if (err) {
-		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
-		stop(r, EXIT_DNS);
-		return;
-	}
-	send_register(r);
-}
-
-/* From the address of record, the registrar's URI: its host, port and
- * transport, without the user (RFC 3261 §10.2). */
 static int registrar_of(struct reg *r)
 {
 	struct sip_str tp;
@@ -329,6 +132,154 @@ static int registrar_of(struct reg *r)
 	         SIP_STR_FMT(r->aor.host));
 	return sip_uri_parse(&r->registrar, sip_str_from(r->registrar_buf)) ? EXIT_USAGE : 0;
 }
+static void stop(struct reg *r, int rc)
+{
+	r->rc = rc;
+	sip_loop_stop(r->pc.loop);
+}
+
+/* A 2xx that bound, refreshed or listed: the bindings, and what was granted. */
+static void show(struct reg *r, const struct sip_msg *resp)
+{
+	/* -q drops the messages, not the answer: the bindings still show. */
+	if (r->cc.format != SIP_PRINT_RAW)
+		print_bindings(r, resp);
+	if (r->mode == SIP_REG_BIND && r->cc.format == SIP_PRINT_PRETTY)
+		printf("registered %s for %lu s%s\n", r->aor_text, sip_reg_granted(r->g),
+		       r->keep ? "; refreshing until Ctrl-C" : "");
+}
+
+static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const struct sip_msg *resp,
+                     void *arg)
+{
+	struct reg *r = arg;
+	switch (ev) {
+	case SIP_REG_BOUND:
+		probe_tls_peer(&r->pc, sip_reg_request(g));
+		show(r, resp);
+		if (r->refreshes++ && !r->cc.quiet)
+			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text,
+			        sip_reg_granted(g));
+		break;
+	case SIP_REG_TOO_BRIEF:
+		cmd_warn(r->cmd, "423 Interval Too Brief: asking for Min-Expires %lu s",
+		         sip_reg_expires(g));
+		break;
+	case SIP_REG_REFRESH_LOST:
+		/* The binding may still hold. */
+		cmd_warn(r->cmd, "refresh of %s: %s; retrying in 5 s", r->aor_text,
+		         sip_strerror(err));
+		break;
+	}
+}
+
+static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void *arg)
+{
+	struct reg *r = arg;
+	struct sip_req *req = sip_reg_request(g);
+	if (err == SIP_ECANCELED) {
+		stop(r, r->rc); /* stopped with nothing registered */
+		return;
+	}
+	if (err) {
+		cmd_error(r->cmd, "'%s': %s", r->aor_text, sip_strerror(err));
+		stop(r, probe_exit_code(err));
+		return;
+	}
+	probe_tls_peer(&r->pc, req);
+	if (resp->status < 200 || resp->status >= 300) {
+		bool auth = probe_auth_failed(&r->pc, req, resp);
+		if (!auth)
+			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, resp->status,
+			          SIP_STR_FMT(resp->reason));
+		stop(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
+		return;
+	}
+	if (!r->stopping) {
+		show(r, resp);
+	} else if (!r->keep) {
+		/* A one-shot registration interrupted: what it did is undone. */
+		cmd_error(r->cmd, "'%s': interrupted", r->aor_text);
+		stop(r, EXIT_TIMEOUT);
+		return;
+	}
+	stop(r, EXIT_OK);
+}
+
+static void on_auth(struct sip_req *req, const struct sip_challenge *ch, void *arg)
+{
+	struct reg *r = arg;
+	probe_authenticate(&r->pc, req, ch);
+}
+
+static void on_failover(struct sip_req *req, int err, const struct sip_target *from,
+                        const struct sip_target *next, void *arg)
+{
+	struct reg *r = arg;
+	(void)req;
+	probe_failover(&r->pc, err, from, next);
+}
+
+static void start(struct reg *r)
+{
+	const struct cmd_common *cc = &r->cc;
+	struct sip_build_hdr hdrs[CMD_MAX_HEADERS];
+	for (size_t i = 0; i < cc->nheaders; i++)
+		hdrs[i].line = cc->headers[i];
+	struct sip_reg_spec s = {
+		.mode = r->mode,
+		.keep = r->keep,
+		.aor = &r->aor,
+		.registrar = &r->registrar,
+		.targets = r->dest.targets + r->dest.cur,
+		.ntargets = r->dest.ntargets - r->dest.cur,
+		.transport = -1,
+		/* --from and --to win: registering on behalf of another (§10.2). */
+		.from = cc->from ? cc->from : r->aor_text,
+		.to = cc->to ? cc->to : r->aor_text,
+		.contact = cc->contact,
+		.contact_user = r->user,
+		.expires = r->expires,
+		.max_forwards = cc->max_forwards,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.headers = hdrs,
+		.nheaders = cc->nheaders,
+		.timeout_us = cc->timeout_us,
+		.auth = on_auth,
+		.failover = on_failover,
+		.event = on_event,
+		.done = on_done,
+		.arg = r,
+	};
+	int err = sip_reg_start(&r->g, r->pc.ua, &s);
+	if (err) {
+		cmd_error(r->cmd, "cannot send REGISTER: %s", sip_strerror(err));
+		stop(r, probe_exit_code(err));
+	}
+}
+
+/* Ctrl-C or SIGTERM: remove the binding we hold, then exit. */
+static void on_signal(void *arg)
+{
+	struct reg *r = arg;
+	r->stopping = true;
+	if (sip_reg_bound(r->g) && !r->cc.quiet)
+		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
+	if (!r->g || sip_reg_stop(r->g) != 0)
+		stop(r, r->rc);
+}
+
+static void on_dest(struct probe_dest *d, int err, void *arg)
+{
+	struct reg *r = arg;
+	(void)d;
+	if (err) {
+		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
+		stop(r, EXIT_DNS);
+		return;
+	}
+	start(r);
+}
 
 int cmd_register(const struct cmd *self, int argc, char **argv)
 {
@@ -338,7 +289,6 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	r.cmd = self;
 	r.expires = 3600;
-	r.seq = 1;
 	while ((key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_EXPIRES:
@@ -346,15 +296,15 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case OPT_QUERY:
-			r.mode = QUERY;
+			r.mode = SIP_REG_QUERY;
 			modes++;
 			break;
 		case OPT_UNREGISTER:
-			r.mode = UNREGISTER;
+			r.mode = SIP_REG_UNBIND;
 			modes++;
 			break;
 		case OPT_UNREGISTER_ALL:
-			r.mode = UNREGISTER_ALL;
+			r.mode = SIP_REG_UNBIND_ALL;
 			modes++;
 			break;
 		case OPT_KEEP: r.keep = true; break;
@@ -364,7 +314,7 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		return EXIT_OK;
 	if (key == -2)
 		return EXIT_USAGE;
-	if (modes > 1 || (r.keep && r.mode != REGISTER)) {
+	if (modes > 1 || (r.keep && r.mode != SIP_REG_BIND)) {
 		cmd_error(self,
 		          "--query, --unregister, --unregister-all and --keep exclude each other");
 		return EXIT_USAGE;
@@ -382,15 +332,13 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 	struct probe_setup setup = {.show_messages = !r.cc.quiet && (r.cc.verbose || !r.keep)};
 	if ((rc = probe_ctx_init(&r.pc, self, &r.cc, &setup)) != 0)
 		return rc;
-	sip_timer_init(&r.refresh);
 	rc = probe_dest_resolve(&r.pc, &r.dest, &r.registrar, on_dest, &r);
 	if (rc == 0) {
-		r.dest.contact_user = r.user;
 		struct cmd_run run;
 		cmd_run(&run, r.pc.loop, on_signal, &r);
 		rc = run.forced ? run.forced : r.rc;
 	}
-	sip_timer_cancel(r.pc.loop, &r.refresh);
+	sip_reg_free(r.g);
 	probe_ctx_reset(&r.pc);
 	cmd_signals_done(); /* after the loop gave back its handlers */
 	return rc;

@@ -30,5 +30,6 @@
 #include <sip/ladder.h>
 #include <sip/ua.h>
 #include <sip/request.h>
+#include <sip/reg.h>
 
 #endif
