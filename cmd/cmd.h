@@ -160,11 +160,18 @@ int cmd_dns_error(const struct cmd *c, const struct cmd_common *cc, int err);
  * not kill the process while it prints its summary. */
 void cmd_signals_done(void);
 
-/* The password for who ("alice@example.com"): --password-file, then
- * SIP_PASSWORD, then a prompt on the terminal. 0, or an exit code after
- * saying why there is none. */
-int cmd_password(const struct cmd *c, const struct cmd_common *cc, const char *who, char *buf,
-                 size_t cap);
+/* The password from --password-file or SIP_PASSWORD: 0, -1 when neither gives one (a prompt may), or an exit
+ * code after saying why. */
+int cmd_password(const struct cmd *c, const struct cmd_common *cc, char *buf, size_t cap);
+/* Says that who has no password to be had. */
+void cmd_password_missing(const struct cmd *c, const char *who);
+/* Asks for it on the terminal, echo off, read from loop: done gets it (or
+ * NULL, said why) and the prompt is gone. NULL when there is no terminal.
+ * cmd_prompt_free ends one still waiting (the terminal as it was). */
+struct cmd_prompt;
+struct cmd_prompt *cmd_prompt_start(const struct cmd *c, struct sip_loop *loop, const char *who,
+                                    void (*done)(const char *password, void *arg), void *arg);
+void cmd_prompt_free(struct cmd_prompt *p);
 
 /* Each subcommand: its entry point and its own options (cmd/NAME.c). */
 int cmd_decode(const struct cmd *self, int argc, char **argv);

@@ -1124,6 +1124,7 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 static void on_signal(void *arg)
 {
 	struct call *c = arg;
+	probe_prompt_cancel(&c->pc);
 	switch (c->phase) {
 	case CALLING:
 	case RINGING:

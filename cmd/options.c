@@ -376,6 +376,7 @@ static void on_interrupt(void *arg)
 {
 	struct run *r = arg;
 	r->stopping = true;
+	probe_prompt_cancel(&r->pc);
 	sip_timer_cancel(r->pc.loop, &r->next_probe);
 	if (!r->ping || r->inflight == 0)
 		sip_loop_stop(r->pc.loop);

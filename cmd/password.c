@@ -33,35 +33,89 @@ static int from_file(const struct cmd *c, const char *path, char *buf, size_t ca
 	return 0;
 }
 
-/* Asks on the terminal itself, so that a redirected stdin is left alone. */
-static int prompt(const struct cmd *c, const char *who, char *buf, size_t cap)
+/* A prompt on the terminal itself (a redirected stdin is left alone),
+ * read from the loop: timers and retransmissions go on while the user types. */
+struct cmd_prompt {
+	const struct cmd *cmd;
+	struct sip_loop *loop;
+	int fd;
+	struct termios old;
+	char buf[256];
+	size_t len;
+	void (*done)(const char *password, void *arg);
+	void *arg;
+};
+
+void cmd_prompt_free(struct cmd_prompt *p)
 {
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-	struct termios old, quiet;
-	if (fd < 0 || tcgetattr(fd, &old) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	dprintf(fd, "Password for %s: ", who);
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	ssize_t n = read(fd, buf, cap - 1);
-	tcsetattr(fd, TCSAFLUSH, &old);
-	dprintf(fd, "\n");
-	close(fd);
-	if (n <= 0) {
-		cmd_error(c, "no password given");
-		return EXIT_AUTH;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
+	if (!p)
+		return;
+	sip_loop_fd(p->loop, p->fd, 0, NULL, NULL);
+	tcsetattr(p->fd, TCSAFLUSH, &p->old);
+	dprintf(p->fd, "\n");
+	close(p->fd);
+	explicit_bzero(p->buf, sizeof p->buf);
+	free(p);
 }
 
-int cmd_password(const struct cmd *c, const struct cmd_common *cc, const char *who, char *buf,
-                 size_t cap)
+static void on_typed(int fd, unsigned events, void *arg)
+{
+	struct cmd_prompt *p = arg;
+	(void)events;
+	ssize_t n = read(fd, p->buf + p->len, sizeof p->buf - 1 - p->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		p->len += (size_t)n;
+	p->buf[p->len] = '\0';
+	bool line = strchr(p->buf, '\n') != NULL;
+	if (n > 0 && !line && p->len < sizeof p->buf - 1)
+		return;
+	p->buf[strcspn(p->buf, "\r\n")] = '\0';
+	bool given = line || p->len > 0;
+	if (!given)
+		cmd_error(p->cmd, "no password given");
+	void (*done)(const char *, void *) = p->done;
+	void *done_arg = p->arg;
+	char password[sizeof p->buf];
+	memcpy(password, p->buf, sizeof password);
+	cmd_prompt_free(p);
+	done(given ? password : NULL, done_arg);
+	explicit_bzero(password, sizeof password);
+}
+
+struct cmd_prompt *cmd_prompt_start(const struct cmd *c, struct sip_loop *loop, const char *who,
+                                    void (*done)(const char *password, void *arg), void *arg)
+{
+	struct cmd_prompt *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (p->fd < 0 || tcgetattr(p->fd, &p->old) != 0) {
+		if (p->fd >= 0)
+			close(p->fd);
+		free(p);
+		return NULL;
+	}
+	p->cmd = c;
+	p->loop = loop;
+	p->done = done;
+	p->arg = arg;
+	struct termios quiet = p->old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	dprintf(p->fd, "Password for %s: ", who);
+	/* What was typed before the prompt is not the answer to it. */
+	tcsetattr(p->fd, TCSAFLUSH, &quiet);
+	if (sip_loop_fd(loop, p->fd, SIP_EV_READ, on_typed, p) != 0) {
+		tcsetattr(p->fd, TCSAFLUSH, &p->old);
+		close(p->fd);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int cmd_password(const struct cmd *c, const struct cmd_common *cc, char *buf, size_t cap)
 {
 	const char *env = getenv("SIP_PASSWORD");
 	if (cc->password_file)
@@ -74,12 +128,13 @@ int cmd_password(const struct cmd *c, const struct cmd_common *cc, const char *w
 		memcpy(buf, env, strlen(env) + 1);
 		return 0;
 	}
-	int rc = prompt(c, who, buf, cap);
-	if (rc >= 0)
-		return rc;
+	return -1;
+}
+
+void cmd_password_missing(const struct cmd *c, const char *who)
+{
 	cmd_error(c,
 	          "%s needs a password: set SIP_PASSWORD, use --password-file, or run on a "
 	          "terminal to be asked",
 	          who);
-	return EXIT_AUTH;
 }

@@ -116,6 +116,8 @@ bad:
 	return EXIT_USAGE;
 }
 
+static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
+
 int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
                    const struct probe_setup *setup)
 {
@@ -168,7 +170,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		return rc ? rc : EXIT_TRANSPORT;
 	}
 	pc->loop = sip_ua_loop(pc->ua);
-	pc->ctx = sip_ua_ctx(pc->ua);
+	sip_ua_auth_handler(pc->ua, on_need_credentials, pc);
 	if (sip_rand_token(pc->call_id, 24) != 0 || sip_rand_token(pc->from_tag, 12) != 0) {
 		cmd_error(cmd, "no random numbers");
 		probe_ctx_reset(pc);
@@ -180,7 +182,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 
 void probe_ctx_reset(struct probe_ctx *pc)
 {
-	explicit_bzero(pc->password, sizeof pc->password);
+	cmd_prompt_free(pc->prompt);
 	sip_ua_free(pc->ua);
 	sip_pcap_close(pc->pcap);
 	sip_ladder_free(pc->ladder);
@@ -357,24 +359,54 @@ void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r)
 	}
 }
 
-void probe_authenticate(struct probe_ctx *pc, struct sip_req *r, const struct sip_challenge *ch)
+void probe_prompt_cancel(struct probe_ctx *pc)
 {
+	if (!pc->prompt)
+		return;
+	cmd_prompt_free(pc->prompt);
+	pc->prompt = NULL;
+	pc->no_password = true;
+	sip_ua_credentials(pc->ua, NULL, NULL, NULL);
+}
+
+/* The typed password, or NULL: the requests waiting for it go on. */
+static void on_password(const char *password, void *arg)
+{
+	struct probe_ctx *pc = arg;
+	const struct cmd_common *cc = pc->cc;
+	pc->prompt = NULL;
+	pc->no_password = !password;
+	sip_ua_credentials(pc->ua, NULL,
+	                   password ? (cc->auth_user ? cc->auth_user : cc->user) : NULL, password);
+}
+
+/* The stack has no credentials for a challenge: -u and a password, from
+ * --password-file, SIP_PASSWORD or a prompt, for every realm of the run. */
+static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
+{
+	struct probe_ctx *pc = arg;
 	const struct cmd_common *cc = pc->cc;
 	const char *user = cc->auth_user ? cc->auth_user : cc->user;
-	if (!cc->user) {
-		sip_req_authenticate(r, NULL, NULL);
+	char who[300], password[256];
+	if (pc->prompt)
+		return; /* being typed: every realm gets it */
+	if (!cc->user || pc->no_password) {
+		sip_ua_credentials(ua, NULL, NULL, NULL);
 		return;
 	}
-	if (!pc->have_password) {
-		char who[300];
-		snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
-		if (cmd_password(pc->cmd, cc, who, pc->password, sizeof pc->password) != 0) {
-			sip_req_authenticate(r, NULL, NULL);
-			return;
-		}
-		pc->have_password = true;
+	snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
+	int rc = cmd_password(pc->cmd, cc, password, sizeof password);
+	if (rc == 0) {
+		sip_ua_credentials(ua, NULL, user, password);
+		explicit_bzero(password, sizeof password);
+		return;
 	}
-	sip_req_authenticate(r, user, pc->password);
+	if (rc < 0 && (pc->prompt = cmd_prompt_start(pc->cmd, pc->loop, who, on_password, pc)))
+		return;
+	if (rc < 0)
+		cmd_password_missing(pc->cmd, who);
+	pc->no_password = true;
+	sip_ua_credentials(ua, NULL, NULL, NULL);
 }
 
 void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
@@ -414,13 +446,6 @@ static void on_provisional(struct sip_req *r, int err, const struct sip_msg *res
 		p->spec.provisional(p, resp);
 }
 
-static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
-{
-	struct probe *p = arg;
-	note_target(p);
-	probe_authenticate(p->pc, r, ch);
-}
-
 static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct probe *p = arg;
@@ -446,8 +471,7 @@ int probe_dest_local(struct probe_dest *d)
 	if (d->cached == d->cur + 1 && t->tp == SIP_TP_UDP)
 		return 0;
 	d->cached = 0;
-	int err = sip_transport_local(sip_ctx_transport(d->pc->ctx), t->tp, &t->addr,
-	                              t->name[0] ? t->name : NULL, &d->local);
+	int err = sip_ua_local(d->pc->ua, t, &d->local);
 	if (err)
 		return err;
 	if (sip_sockaddr_host(&d->local, d->host, sizeof d->host) < 0 ||
@@ -503,9 +527,7 @@ int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cse
 
 int probe_ack_resend(const struct probe_ack *a)
 {
-	const struct sip_target *t = &a->to;
-	return sip_transport_send(sip_ctx_transport(a->pc->ctx), t->tp, &t->addr,
-	                          t->name[0] ? t->name : NULL, a->msg.p, a->msg.len);
+	return sip_ua_send(a->pc->ua, &a->to, a->msg.p, a->msg.len);
 }
 
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
@@ -558,7 +580,6 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		.dry_run = spec->dry_run,
 		.provisional = on_provisional,
 		.done = on_done,
-		.auth = on_auth,
 		.failover = on_failover,
 		.cancelled = on_cancelled,
 		.arg = p,

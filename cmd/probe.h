@@ -12,7 +12,6 @@ struct probe_ctx {
 	const struct cmd_common *cc;
 	struct sip_ua *ua;     /* the stack: loop, context, resolver */
 	struct sip_loop *loop; /* the ua's */
-	struct sip_ctx *ctx;   /* the ua's, for the commands that drive transactions */
 	bool show_messages;
 	uint64_t t0;
 	struct sip_msg *scratch;   /* for printing traced messages */
@@ -22,8 +21,8 @@ struct probe_ctx {
 	char from_tag[20];
 	struct sip_uri proxy; /* -p, parsed once */
 	char proxy_buf[512];
-	char password[256]; /* asked for once, at the first challenge; wiped at the end */
-	bool have_password;
+	struct cmd_prompt *prompt; /* the password being typed, asked at the first challenge */
+	bool no_password;          /* none could be had: every challenge is the answer */
 	unsigned garbled; /* messages received that did not parse: the first few are said */
 };
 
@@ -135,8 +134,9 @@ struct probe {
 /* What the commands' own operations share with probes. The address of
  * r's target, "127.0.0.1:5060" ("" before one). */
 void probe_peer(const struct sip_req *r, char *buf, size_t cap);
-/* Answers a challenge with -u and the password (asked for once a run). */
-void probe_authenticate(struct probe_ctx *pc, struct sip_req *r, const struct sip_challenge *ch);
+/* Ends a password prompt (the first signal): the requests waiting for it
+ * end with their challenge. */
+void probe_prompt_cancel(struct probe_ctx *pc);
 /* resp, r's final response, is a challenge it could not answer, or a 403
  * to its credentials: says why and returns true (exit 6). */
 bool probe_auth_failed(struct probe_ctx *pc, const struct sip_req *r, const struct sip_msg *resp);

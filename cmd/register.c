@@ -206,12 +206,6 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 	stop(r, EXIT_OK);
 }
 
-static void on_auth(struct sip_req *req, const struct sip_challenge *ch, void *arg)
-{
-	struct reg *r = arg;
-	probe_authenticate(&r->pc, req, ch);
-}
-
 static void on_failover(struct sip_req *req, int err, const struct sip_target *from,
                         const struct sip_target *next, void *arg)
 {
@@ -245,7 +239,6 @@ static void start(struct reg *r)
 		.headers = hdrs,
 		.nheaders = cc->nheaders,
 		.timeout_us = cc->timeout_us,
-		.auth = on_auth,
 		.failover = on_failover,
 		.event = on_event,
 		.done = on_done,
@@ -263,6 +256,7 @@ static void on_signal(void *arg)
 {
 	struct reg *r = arg;
 	r->stopping = true;
+	probe_prompt_cancel(&r->pc);
 	if (sip_reg_bound(r->g) && !r->cc.quiet)
 		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
 	if (!r->g || sip_reg_stop(r->g) != 0)

@@ -134,6 +134,7 @@ static void on_deadline(void *arg)
 	sip_txn_free(r->txn);
 	r->txn = NULL;
 	r->awaiting_auth = false;
+	sip_ua_creds_forget(r->ua, r);
 	finish(r, err, NULL);
 }
 
@@ -216,8 +217,7 @@ static int send_current(struct sip_req *r)
 {
 	const struct sip_target *t = &r->targets[r->cur];
 	struct sip_ctx *ctx = sip_ua_ctx(r->ua);
-	int err = sip_transport_local(sip_ctx_transport(ctx), t->tp, &t->addr,
-	                              t->name[0] ? t->name : NULL, &r->local);
+	int err = sip_ua_local(r->ua, t, &r->local);
 	if (err)
 		return err;
 	struct sip_buf b;
@@ -250,24 +250,6 @@ static struct auth *auth_for(struct sip_req *r, struct sip_str realm, bool proxy
 		if (r->auth[i].proxy == proxy && sip_str_eq(realm, sip_str_from(r->auth[i].realm)))
 			return &r->auth[i];
 	return NULL;
-}
-
-static void wipe(char **s)
-{
-	if (*s) {
-		explicit_bzero(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
 }
 
 /* Answers ch (for realm entry a) with user and password: the line every
@@ -333,7 +315,9 @@ static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 			finish(r, err, NULL);
 		return true;
 	}
-	if (!r->spec.auth) {
+	const char *user, *password;
+	bool have = !r->spec.auth && sip_ua_creds_for(r->ua, ch.realm, &user, &password);
+	if (!r->spec.auth && !have && !sip_ua_has_auth_handler(r->ua)) {
 		r->auth_state = SIP_REQ_AUTH_NO_USER;
 		return false;
 	}
@@ -348,7 +332,12 @@ static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 	r->txn = NULL;
 	r->awaiting_auth = true;
 	/* Last: the handler may answer at once, or free the request. */
-	r->spec.auth(r, &ch, r->spec.arg);
+	if (r->spec.auth)
+		r->spec.auth(r, &ch, r->spec.arg);
+	else if (have)
+		sip_req_authenticate(r, user, password);
+	else
+		sip_ua_creds_wait(r->ua, r, &ch);
 	return true;
 }
 
@@ -357,6 +346,7 @@ int sip_req_authenticate(struct sip_req *r, const char *user, const char *passwo
 	if (!r || !r->awaiting_auth)
 		return SIP_EINVAL;
 	r->awaiting_auth = false;
+	sip_ua_creds_forget(r->ua, r);
 	if (!user) {
 		r->auth_state = SIP_REQ_AUTH_NO_USER;
 		finish_later(r, LATER_CHALLENGE, 0);
@@ -374,8 +364,8 @@ int sip_req_authenticate(struct sip_req *r, const char *user, const char *passwo
 	sip_buf_init(&a->line, 0);
 	snprintf(a->realm, sizeof a->realm, "%.*s", SIP_STR_FMT(ch.realm));
 	a->proxy = ch.proxy;
-	a->user = dup_str(user);
-	a->password = dup_str(password ? password : "");
+	a->user = sip_dup(user);
+	a->password = sip_dup(password ? password : "");
 	r->nauth++;
 	int err = a->user && a->password ? answer(r, a, &ch, user, a->password) : SIP_ENOMEM;
 	if (err)
@@ -624,6 +614,7 @@ int sip_req_cancel(struct sip_req *r)
 	sip_txn_free(r->txn);
 	r->txn = NULL;
 	r->awaiting_auth = false;
+	sip_ua_creds_forget(r->ua, r);
 	if (r->resolving) {
 		sip_ua_resolve_cancel(r->ua, on_resolved, r);
 		r->resolving = false;
@@ -640,14 +631,15 @@ void sip_req_free(struct sip_req *r)
 	sip_timer_cancel(loop, &r->deadline);
 	sip_timer_cancel(loop, &r->cancel_timer);
 	sip_timer_cancel(loop, &r->later);
+	sip_ua_creds_forget(r->ua, r);
 	if (r->resolving)
 		sip_ua_resolve_cancel(r->ua, on_resolved, r);
 	sip_txn_free(r->txn);
 	sip_txn_free(r->cancel_txn);
 	for (size_t i = 0; i < r->nauth; i++) {
 		sip_buf_reset(&r->auth[i].line);
-		wipe(&r->auth[i].user);
-		wipe(&r->auth[i].password);
+		sip_wipe(&r->auth[i].user);
+		sip_wipe(&r->auth[i].password);
 	}
 	sip_buf_reset(&r->dry);
 	free(r->dry_msg);

@@ -2,6 +2,9 @@
 #ifndef SIP_INT_H
 #define SIP_INT_H
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "banned.h"
 #include <sip/sip.h>
 
@@ -53,6 +56,26 @@ static inline bool sip_is_token(struct sip_str s)
 		if (!sip_is_token_char(s.p[i]))
 			return false;
 	return true;
+}
+
+/* A copy of s on the heap, NULL when out of memory. */
+static inline char *sip_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* Frees a secret, overwritten first, and forgets it. */
+static inline void sip_wipe(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
 }
 
 size_t sip_lws_skip_slow(struct sip_str s);

@@ -34,6 +34,13 @@ struct sip_incoming {
 	void *cancel_arg;
 };
 
+/* Credentials for a realm ("" for any). */
+struct cred {
+	struct cred *next;
+	char realm[128];
+	char *user, *password;
+};
+
 struct sip_ua {
 	struct sip_loop *loop;
 	struct sip_ctx *ctx;
@@ -44,7 +51,115 @@ struct sip_ua {
 	struct sip_incoming *held;
 	sip_recv_h *stray_h;
 	void *stray_arg;
+	struct cred *creds;
+	sip_ua_auth_h *auth_h;
+	void *auth_arg;
+	struct sip_req **waiting; /* for credentials */
+	size_t nwaiting, capwaiting;
 };
+
+/* ---- credentials ---- */
+
+static struct cred *cred_find(struct sip_ua *ua, struct sip_str realm)
+{
+	struct cred *any = NULL;
+	for (struct cred *c = ua->creds; c; c = c->next) {
+		if (!c->realm[0])
+			any = c;
+		else if (sip_str_eq(realm, sip_str_from(c->realm)))
+			return c;
+	}
+	return any;
+}
+
+bool sip_ua_creds_for(struct sip_ua *ua, struct sip_str realm, const char **user,
+                      const char **password)
+{
+	struct cred *c = cred_find(ua, realm);
+	if (!c || !c->user)
+		return false;
+	*user = c->user;
+	*password = c->password;
+	return true;
+}
+
+void sip_ua_creds_forget(struct sip_ua *ua, struct sip_req *r)
+{
+	for (size_t i = 0; i < ua->nwaiting; i++) {
+		if (ua->waiting[i] == r) {
+			ua->waiting[i] = ua->waiting[--ua->nwaiting];
+			return;
+		}
+	}
+}
+
+bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_challenge *ch)
+{
+	if (!ua->auth_h)
+		return false;
+	bool asked = false;
+	for (size_t i = 0; i < ua->nwaiting; i++)
+		asked |= sip_str_eq(ch->realm, sip_str_from(sip_req_auth_realm(ua->waiting[i])));
+	if (ua->nwaiting == ua->capwaiting) {
+		size_t cap = ua->capwaiting ? 2 * ua->capwaiting : 8;
+		struct sip_req **w = realloc(ua->waiting, cap * sizeof *w);
+		if (!w)
+			return false;
+		ua->waiting = w;
+		ua->capwaiting = cap;
+	}
+	ua->waiting[ua->nwaiting++] = r;
+	/* Last: the handler may answer at once. */
+	if (!asked)
+		ua->auth_h(ua, ch, ua->auth_arg);
+	return true;
+}
+
+bool sip_ua_has_auth_handler(const struct sip_ua *ua)
+{
+	return ua->auth_h != NULL;
+}
+
+void sip_ua_auth_handler(struct sip_ua *ua, sip_ua_auth_h *h, void *arg)
+{
+	if (!ua)
+		return;
+	ua->auth_h = h;
+	ua->auth_arg = arg;
+}
+
+int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user, const char *password)
+{
+	if (!ua || (realm && strlen(realm) >= sizeof ua->creds->realm))
+		return SIP_EINVAL;
+	struct sip_str rs = sip_str_from(realm ? realm : "");
+	struct cred *c = NULL;
+	for (c = ua->creds; c && !sip_str_eq(rs, sip_str_from(c->realm)); c = c->next)
+		;
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c)))
+			return SIP_ENOMEM;
+		snprintf(c->realm, sizeof c->realm, "%s", realm ? realm : "");
+		c->next = ua->creds;
+		ua->creds = c;
+	}
+	sip_wipe(&c->user);
+	sip_wipe(&c->password);
+	if (user &&
+	    (!(c->user = sip_dup(user)) || !(c->password = sip_dup(password ? password : ""))))
+		return SIP_ENOMEM;
+	/* The requests waiting for this realm go on: answered, or refused. */
+	for (size_t i = 0; i < ua->nwaiting;) {
+		struct sip_req *r = ua->waiting[i];
+		if (realm && strcmp(realm, sip_req_auth_realm(r)) != 0) {
+			i++;
+			continue;
+		}
+		ua->waiting[i] = ua->waiting[--ua->nwaiting];
+		sip_req_authenticate(r, c->user, c->password);
+	}
+	return 0;
+}
 
 /* ---- incoming requests ---- */
 
@@ -287,6 +402,14 @@ void sip_ua_free(struct sip_ua *ua)
 		ua->dialogs = d->next;
 		free(d);
 	}
+	while (ua->creds) {
+		struct cred *c = ua->creds;
+		ua->creds = c->next;
+		sip_wipe(&c->user);
+		sip_wipe(&c->password);
+		free(c);
+	}
+	free(ua->waiting);
 	sip_resolver_free(ua->resolver);
 	sip_ctx_free(ua->ctx);
 	sip_loop_free(ua->loop);
@@ -303,6 +426,22 @@ int sip_ua_tls_peer(struct sip_ua *ua, const struct sip_sockaddr *remote, char *
 	if (!ua)
 		return SIP_EINVAL;
 	return sip_transport_tls_peer(sip_ctx_transport(ua->ctx), remote, buf, cap);
+}
+
+int sip_ua_local(struct sip_ua *ua, const struct sip_target *t, struct sip_sockaddr *local)
+{
+	if (!ua || !t)
+		return SIP_EINVAL;
+	return sip_transport_local(sip_ctx_transport(ua->ctx), t->tp, &t->addr,
+	                           t->name[0] ? t->name : NULL, local);
+}
+
+int sip_ua_send(struct sip_ua *ua, const struct sip_target *t, const char *buf, size_t len)
+{
+	if (!ua || !t)
+		return SIP_EINVAL;
+	return sip_transport_send(sip_ctx_transport(ua->ctx), t->tp, &t->addr,
+	                          t->name[0] ? t->name : NULL, buf, len);
 }
 
 int sip_ua_listen(struct sip_ua *ua, enum sip_tp tp)

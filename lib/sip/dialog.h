@@ -40,8 +40,8 @@ SIP_API uint32_t sip_dialog_next_cseq(struct sip_dialog *d);
 struct sip_dialog_request {
 	enum sip_method method;
 	const char *method_name; /* for SIP_METHOD_OTHER */
-	uint32_t cseq;         /* 0: sip_dialog_next_cseq */
-	const char *transport; /* Via */
+	uint32_t cseq;           /* 0: sip_dialog_next_cseq */
+	const char *transport;   /* Via */
 	const char *via_host;
 	uint16_t via_port;
 	const char *contact;

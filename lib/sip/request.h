@@ -67,7 +67,7 @@ struct sip_req_spec {
 	bool dry_run; /* build it and stop: done gets no response, sip_req_message has it */
 	sip_req_resp_h *provisional;
 	sip_req_resp_h *done;
-	sip_req_auth_h *auth; /* NULL: a challenge is the final response */
+	sip_req_auth_h *auth; /* NULL: the stack's credentials (sip_ua_credentials) */
 	sip_req_failover_h *failover;
 	/* The CANCEL's final response, or why it has none (a 481: the INVITE's
 	 * final response crossed it). */

@@ -5,6 +5,7 @@
 #ifndef SIP_UA_H
 #define SIP_UA_H
 
+#include <sip/auth.h>
 #include <sip/dialog.h>
 #include <sip/dns.h>
 #include <sip/txn.h>
@@ -34,8 +35,12 @@ SIP_API int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts);
 SIP_API void sip_ua_free(struct sip_ua *ua);
 /* The loop, for the runner to turn and to add its own descriptors and timers. */
 SIP_API struct sip_loop *sip_ua_loop(struct sip_ua *ua);
-/* The context underneath, for code that drives transactions itself. */
-SIP_API struct sip_ctx *sip_ua_ctx(struct sip_ua *ua);
+/* The local address a message to t leaves from, for Via and Contact (a
+ * TCP or TLS connection is opened if none is). */
+SIP_API int sip_ua_local(struct sip_ua *ua, const struct sip_target *t, struct sip_sockaddr *local);
+/* Sends a message outside any transaction: the ACK for a 2xx (RFC 3261
+ * §13.2.2.4). */
+SIP_API int sip_ua_send(struct sip_ua *ua, const struct sip_target *t, const char *buf, size_t len);
 /* Accepts TCP or TLS connections on the bound address (UDP always receives). */
 SIP_API int sip_ua_listen(struct sip_ua *ua, enum sip_tp tp);
 /* The bound address of a transport's socket. */
@@ -83,6 +88,27 @@ SIP_API int sip_incoming_default(struct sip_incoming *in);
 /* A CANCEL ended it (the CANCEL got 200, the INVITE 487): h is told, and
  * then in is gone. */
 SIP_API void sip_incoming_on_cancel(struct sip_incoming *in, sip_incoming_cancel_h *h, void *arg);
+
+/* ---- credentials ---- */
+
+/*
+ * A challenge for a realm the stack has no credentials for, from a request
+ * with no auth handler of its own: the caller gives them with
+ * sip_ua_credentials, now or later (after a prompt), and the requests
+ * challenged meanwhile wait for them; the handler is not asked again for a
+ * realm while they wait. Without a handler, such a challenge is the
+ * request's final response.
+ */
+typedef void(sip_ua_auth_h)(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
+SIP_API void sip_ua_auth_handler(struct sip_ua *ua, sip_ua_auth_h *h, void *arg);
+/*
+ * Credentials for realm (NULL: any realm): the requests waiting for them go
+ * again with their answer, and later challenges are answered at once. A
+ * NULL user refuses: the waiting requests end with their challenge. The
+ * password is kept until replaced or the stack is freed, then wiped.
+ */
+SIP_API int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user,
+                               const char *password);
 
 /* Resolves uri per RFC 3263 on the stack's resolver (sip_resolve). */
 SIP_API int sip_ua_resolve(struct sip_ua *ua, const struct sip_uri *uri,

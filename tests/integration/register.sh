@@ -255,6 +255,21 @@ kamailio_tests() {
 	t_out_has "Password for alice@127.0.0.1:"
 	t_out_has "registered <sip:alice@127.0.0.1> for 60 s"
 	t_no_secret secret
+	# The prompt does not stop the clock: --timeout ends the REGISTER while
+	# the password is still being typed, and the terminal gets its echo back.
+	T_NAME="a prompt left unanswered"
+	rm -f "$d/prompt.rc" "$d/prompt.end"
+	pr_t0=$(date +%s%3N)
+	(
+		sleep 4
+		printf 'secret\n'
+	) | nopass timeout 30 script -qec "'$SIP' register -q --timeout 1 -u alice -l 127.0.0.1:$l1 -e 60 '$aor'; echo \$? >'$d/prompt.rc'; date +%s%3N >'$d/prompt.end'" \
+		/dev/null >"$T_OUT" 2>"$T_ERR"
+	t_eq "$T_NAME: --timeout 1 ends it, exit 3" 3 "$(cat "$d/prompt.rc" 2>/dev/null)"
+	t_check "within 3 s, before the password came" \
+		test "$(($(cat "$d/prompt.end" 2>/dev/null || echo 0) - pr_t0))" -lt 3000
+	t_out_has "Password for alice@127.0.0.1:"
+	t_no_secret secret
 	t_run "bob's address with bob's password" 0 \
 		env SIP_PASSWORD=other timeout 30 "$SIP" register -o pretty -u bob "sip:bob@127.0.0.1:$kp"
 	t_out_has "registered <sip:bob@127.0.0.1>"

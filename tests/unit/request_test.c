@@ -470,3 +470,88 @@ TEST(request_freed_in_its_handler_with_the_challenge_refused)
 	rfix_close(&f);
 	return 0;
 }
+
+struct asked {
+	int n;
+	char realm[32];
+};
+
+static void on_ua_auth(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
+{
+	struct asked *a = arg;
+	(void)ua;
+	a->n++;
+	snprintf(a->realm, sizeof a->realm, "%.*s", SIP_STR_FMT(ch->realm));
+}
+
+/* Two requests challenged for one realm wait for the credentials the stack
+ * asked for once; one freed meanwhile is forgotten. */
+TEST(request_stack_credentials_given_later_answer_all_waiting)
+{
+	struct rfix f;
+	struct asked asked = {0};
+	struct sip_req *other = NULL, *gone = NULL;
+	char first[4096];
+	size_t first_len;
+	CHECK(rfix_open(&f) == 0);
+	sip_ua_auth_handler(f.ua, on_ua_auth, &asked);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.auth = NULL;
+	CHECK(start(&f, &s) == 0);
+	CHECK((first_len = peer_read(&f)) > 0);
+	memcpy(first, f.last, first_len + 1);
+	CHECK(sip_req_start(&other, f.ua, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK(sip_req_start(&gone, f.ua, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	memcpy(f.last, first, first_len + 1);
+	f.last_len = first_len;
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(asked.n, 1);
+	CHECK_STR(sip_str_from(asked.realm), "test");
+	sip_req_free(gone);
+	CHECK(sip_ua_credentials(f.ua, NULL, "alice", "secret") == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	int authorized = 0;
+	for (int i = 0; i < 2 && peer_recv(&f.peer, f.last, sizeof f.last, &f.from) > 0; i++)
+		authorized += strstr(f.last, "Authorization: Digest username=\"alice\"") != NULL;
+	CHECK_INT(authorized, 2);
+	CHECK(!peer_pending(&f.peer));
+	/* A later challenge is answered at once, without asking. */
+	struct sip_req *later = NULL;
+	CHECK(sip_req_start(&later, f.ua, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "Authorization: Digest username=\"alice\""));
+	CHECK_INT(asked.n, 1);
+	sip_req_free(later);
+	sip_req_free(other);
+	rfix_close(&f);
+	return 0;
+}
+
+TEST(request_stack_credentials_refused_end_the_waiting)
+{
+	struct rfix f;
+	struct asked asked = {0};
+	CHECK(rfix_open(&f) == 0);
+	sip_ua_auth_handler(f.ua, on_ua_auth, &asked);
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.auth = NULL;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(asked.n, 1);
+	CHECK_INT(f.done, 0);
+	CHECK(sip_ua_credentials(f.ua, NULL, NULL, NULL) == 0);
+	CHECK_INT(f.done, 0); /* from the loop, not inside */
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 401);
+	CHECK_INT(f.auth_state, SIP_REQ_AUTH_NO_USER);
+	rfix_close(&f);
+	return 0;
+}
