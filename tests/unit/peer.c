@@ -1,6 +1,7 @@
 /* peer.c - the unit tests' far end; see peer.h. */
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "peer.h"
@@ -97,4 +98,37 @@ unsigned peer_status(const char *buf, size_t n)
 {
 	static struct sip_msg m;
 	return sip_msg_parse(&m, buf, n, 0) == 0 ? m.status : 0;
+}
+
+int peer_stack(struct sip_ua **ua, struct peer *p, struct sip_target *t)
+{
+	struct sip_ua_opts o;
+	memset(&o, 0, sizeof o);
+	o.ctx.tp.family = AF_INET;
+	o.ctx.tp.local_host = "127.0.0.1";
+	o.dns_server = "127.0.0.1:9";
+	fake_now = 1000000;
+	p->fd = -1;
+	if (sip_ua_new(ua, &o) != 0 || peer_open(p) != 0)
+		return -1;
+	sip_loop_set_clock(sip_ua_loop(*ua), fake_clock, NULL);
+	t->tp = SIP_TP_UDP;
+	t->addr = p->addr;
+	return 0;
+}
+
+size_t peer_take(struct sip_ua *ua, struct peer *p, struct peer_last *l)
+{
+	peer_spin(sip_ua_loop(ua));
+	l->len = peer_recv(p, l->buf, sizeof l->buf, &l->from);
+	return l->len;
+}
+
+int peer_reply(struct sip_ua *ua, struct peer *p, const struct peer_last *l, unsigned status,
+               const char *hdr)
+{
+	struct sip_build_hdr h = {hdr};
+	int err = peer_answer(p, l->buf, l->len, status, hdr ? &h : NULL, hdr ? 1 : 0, &l->from);
+	peer_spin(sip_ua_loop(ua));
+	return err;
 }

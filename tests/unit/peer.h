@@ -34,4 +34,21 @@ unsigned peer_status(const char *buf, size_t n);
 /* Turns the loop until a datagram may have arrived: real sockets, fake time. */
 void peer_spin(struct sip_loop *loop);
 
+/* A user agent on 127.0.0.1 (UDP, IPv4) whose loop runs on the fake clock,
+ * set to 1 s, and a peer to talk to, as a UDP target in t. */
+int peer_stack(struct sip_ua **ua, struct peer *p, struct sip_target *t);
+
+/* The last message the peer took, for a test to look at and answer. */
+struct peer_last {
+	char buf[4096];
+	size_t len;
+	struct sip_sockaddr from;
+};
+/* Turns ua's loop, then reads what reached the peer into l. */
+size_t peer_take(struct sip_ua *ua, struct peer *p, struct peer_last *l);
+/* Answers the request in l with status (and the header line hdr, if any),
+ * then turns ua's loop. */
+int peer_reply(struct sip_ua *ua, struct peer *p, const struct peer_last *l, unsigned status,
+               const char *hdr);
+
 #endif

@@ -14,10 +14,8 @@ struct gfix {
 	struct sip_reg *g;
 	int done, err, bound, brief, lost, auths;
 	unsigned status;
-	char last[4096];
-	size_t last_len;
-	struct sip_sockaddr from;
-	char contact[128]; /* "Contact: <sip:alice@127.0.0.1:PORT>" */
+	struct peer_last in; /* the last message the peer took */
+	char contact[128];   /* "Contact: <sip:alice@127.0.0.1:PORT>" */
 };
 
 static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const struct sip_msg *resp,
@@ -51,20 +49,10 @@ static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg
 
 static int gfix_open(struct gfix *f)
 {
-	struct sip_ua_opts o;
-	memset(&o, 0, sizeof o);
 	memset(f, 0, sizeof *f);
-	f->peer.fd = -1;
-	o.ctx.tp.family = AF_INET;
-	o.ctx.tp.local_host = "127.0.0.1";
-	o.dns_server = "127.0.0.1:9";
-	fake_now = 1000000;
-	if (sip_ua_new(&f->ua, &o) != 0 || peer_open(&f->peer) != 0 ||
+	if (peer_stack(&f->ua, &f->peer, &f->target) != 0 ||
 	    sip_ua_bound(f->ua, SIP_TP_UDP, AF_INET, &f->local) != 0)
 		return -1;
-	sip_loop_set_clock(sip_ua_loop(f->ua), fake_clock, NULL);
-	f->target.tp = SIP_TP_UDP;
-	f->target.addr = f->peer.addr;
 	snprintf(f->contact, sizeof f->contact, "Contact: <sip:alice@127.0.0.1:%u>",
 	         sip_sockaddr_port(&f->local));
 	if (sip_uri_parse(&f->aor, SIP_STR("sip:alice@example.test")) != 0)
@@ -103,24 +91,18 @@ static struct sip_reg_spec spec_for(struct gfix *f, enum sip_reg_mode mode, bool
 
 static size_t peer_read(struct gfix *f)
 {
-	peer_spin(sip_ua_loop(f->ua));
-	f->last_len = peer_recv(&f->peer, f->last, sizeof f->last, &f->from);
-	return f->last_len;
+	return peer_take(f->ua, &f->peer, &f->in);
 }
 
-/* Answers the last REGISTER with status and our binding (expires=E, or none). */
+/* Answers the last REGISTER with status and the header line extra, if any. */
 static int reply(struct gfix *f, unsigned status, const char *extra)
 {
-	struct sip_build_hdr h = {extra};
-	int err = peer_answer(&f->peer, f->last, f->last_len, status, extra ? &h : NULL,
-	                      extra ? 1 : 0, &f->from);
-	peer_spin(sip_ua_loop(f->ua));
-	return err;
+	return peer_reply(f->ua, &f->peer, &f->in, status, extra);
 }
 
 static bool has(const struct gfix *f, const char *text)
 {
-	return strstr(f->last, text) != NULL;
+	return strstr(f->in.buf, text) != NULL;
 }
 
 static void advance(struct gfix *f, uint64_t us)
@@ -188,7 +170,7 @@ TEST(reg_kept_refreshed_then_removed)
 	CHECK(sip_reg_start(&f.g, f.ua, &s) == 0);
 	CHECK(peer_read(&f) > 0);
 	char call_id[128];
-	const char *cid = strstr(f.last, "Call-ID: ");
+	const char *cid = strstr(f.in.buf, "Call-ID: ");
 	CHECK(cid != NULL);
 	snprintf(call_id, sizeof call_id, "%.*s", (int)strcspn(cid, "\r"), cid);
 	CHECK(reply(&f, 200, binding) == 0);
@@ -253,7 +235,7 @@ TEST(reg_lost_refresh_tried_again)
 	CHECK_INT(f.lost, 1);
 	CHECK_INT(f.done, 0);
 	while (peer_pending(&f.peer)) /* its retransmissions */
-		peer_recv(&f.peer, f.last, sizeof f.last, &f.from);
+		peer_recv(&f.peer, f.in.buf, sizeof f.in.buf, &f.in.from);
 	advance(&f, 5000000);
 	CHECK(peer_read(&f) > 0);
 	CHECK(has(&f, "Expires: 60\r\n"));

@@ -22,26 +22,14 @@ struct rfix {
 	enum sip_req_auth_state auth_state;
 	const char *user; /* the auth handler answers at once with these, when set */
 	const char *password;
-	char last[4096]; /* the last datagram the peer read */
-	size_t last_len;
-	struct sip_sockaddr from;
+	struct peer_last in; /* the last message the peer took */
 };
 
 static int rfix_open(struct rfix *f)
 {
-	struct sip_ua_opts o;
-	memset(&o, 0, sizeof o);
 	memset(f, 0, sizeof *f);
-	f->peer.fd = -1;
-	o.ctx.tp.family = AF_INET;
-	o.ctx.tp.local_host = "127.0.0.1";
-	o.dns_server = "127.0.0.1:9";
-	fake_now = 1000000;
-	if (sip_ua_new(&f->ua, &o) != 0 || peer_open(&f->peer) != 0)
+	if (peer_stack(&f->ua, &f->peer, &f->target) != 0)
 		return -1;
-	sip_loop_set_clock(sip_ua_loop(f->ua), fake_clock, NULL);
-	f->target.tp = SIP_TP_UDP;
-	f->target.addr = f->peer.addr;
 	return sip_uri_parse(&f->uri, SIP_STR("sip:bob@127.0.0.1"));
 }
 
@@ -131,23 +119,17 @@ static int start(struct rfix *f, const struct sip_req_spec *s)
 /* Turns the loop, then reads what reached the peer. */
 static size_t peer_read(struct rfix *f)
 {
-	peer_spin(sip_ua_loop(f->ua));
-	f->last_len = peer_recv(&f->peer, f->last, sizeof f->last, &f->from);
-	return f->last_len;
+	return peer_take(f->ua, &f->peer, &f->in);
 }
 
 static int reply(struct rfix *f, unsigned status, const char *hdr)
 {
-	struct sip_build_hdr h = {hdr};
-	int err = peer_answer(&f->peer, f->last, f->last_len, status, hdr ? &h : NULL, hdr ? 1 : 0,
-	                      &f->from);
-	peer_spin(sip_ua_loop(f->ua));
-	return err;
+	return peer_reply(f->ua, &f->peer, &f->in, status, hdr);
 }
 
 static bool has(const struct rfix *f, const char *text)
 {
-	return strstr(f->last, text) != NULL;
+	return strstr(f->in.buf, text) != NULL;
 }
 
 TEST(request_options_answered)
@@ -372,7 +354,7 @@ TEST(request_invite_cancel_waits_for_a_provisional)
 	struct sip_req_spec s = spec_for(&f, "INVITE");
 	CHECK(start(&f, &s) == 0);
 	CHECK((invite_len = peer_read(&f)) > 0);
-	memcpy(invite, f.last, invite_len + 1);
+	memcpy(invite, f.in.buf, invite_len + 1);
 	CHECK(sip_req_cancel(f.req) == 0);
 	peer_spin(sip_ua_loop(f.ua));
 	CHECK(!peer_pending(&f.peer)); /* §9.1: no CANCEL before a provisional response */
@@ -384,8 +366,8 @@ TEST(request_invite_cancel_waits_for_a_provisional)
 	CHECK(reply(&f, 200, NULL) == 0);
 	CHECK_INT(f.cancelled, 1);
 	CHECK_INT(f.cancel_status, 200);
-	memcpy(f.last, invite, invite_len + 1);
-	f.last_len = invite_len;
+	memcpy(f.in.buf, invite, invite_len + 1);
+	f.in.len = invite_len;
 	CHECK(reply(&f, 487, NULL) == 0);
 	CHECK_INT(f.done, 1);
 	CHECK_INT(f.status, 487);
@@ -499,15 +481,15 @@ TEST(request_stack_credentials_given_later_answer_all_waiting)
 	s.auth = NULL;
 	CHECK(start(&f, &s) == 0);
 	CHECK((first_len = peer_read(&f)) > 0);
-	memcpy(first, f.last, first_len + 1);
+	memcpy(first, f.in.buf, first_len + 1);
 	CHECK(sip_req_start(&other, f.ua, &s) == 0);
 	CHECK(peer_read(&f) > 0);
 	CHECK(reply(&f, 401, CHALLENGE) == 0);
 	CHECK(sip_req_start(&gone, f.ua, &s) == 0);
 	CHECK(peer_read(&f) > 0);
 	CHECK(reply(&f, 401, CHALLENGE) == 0);
-	memcpy(f.last, first, first_len + 1);
-	f.last_len = first_len;
+	memcpy(f.in.buf, first, first_len + 1);
+	f.in.len = first_len;
 	CHECK(reply(&f, 401, CHALLENGE) == 0);
 	CHECK_INT(asked.n, 1);
 	CHECK_STR(sip_str_from(asked.realm), "test");
@@ -515,8 +497,8 @@ TEST(request_stack_credentials_given_later_answer_all_waiting)
 	CHECK(sip_ua_credentials(f.ua, NULL, "alice", "secret") == 0);
 	peer_spin(sip_ua_loop(f.ua));
 	int authorized = 0;
-	for (int i = 0; i < 2 && peer_recv(&f.peer, f.last, sizeof f.last, &f.from) > 0; i++)
-		authorized += strstr(f.last, "Authorization: Digest username=\"alice\"") != NULL;
+	for (int i = 0; i < 2 && peer_recv(&f.peer, f.in.buf, sizeof f.in.buf, &f.in.from) > 0; i++)
+		authorized += strstr(f.in.buf, "Authorization: Digest username=\"alice\"") != NULL;
 	CHECK_INT(authorized, 2);
 	CHECK(!peer_pending(&f.peer));
 	/* A later challenge is answered at once, without asking. */

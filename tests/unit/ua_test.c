@@ -21,17 +21,10 @@ struct ufix {
 
 static int ufix_open(struct ufix *f)
 {
-	struct sip_ua_opts o;
-	memset(&o, 0, sizeof o);
+	struct sip_target t;
 	memset(f, 0, sizeof *f);
-	f->peer.fd = -1;
-	o.ctx.tp.family = AF_INET;
-	o.ctx.tp.local_host = "127.0.0.1";
-	o.dns_server = "127.0.0.1:9";
-	fake_now = 1000000;
-	if (sip_ua_new(&f->ua, &o) != 0 || peer_open(&f->peer) != 0)
+	if (peer_stack(&f->ua, &f->peer, &t) != 0)
 		return -1;
-	sip_loop_set_clock(sip_ua_loop(f->ua), fake_clock, NULL);
 	return sip_ua_bound(f->ua, SIP_TP_UDP, AF_INET, &f->local);
 }
 
