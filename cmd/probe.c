@@ -296,7 +296,21 @@ int probe_exit_code(int err)
 
 static void note_target(struct probe *p)
 {
-	probe_peer(p->req, p->peer, sizeof p->peer);
+	/* Printed once a target: a flood notes thousands. */
+	const struct sip_target *t = sip_req_target(p->req);
+	struct probe_dest *d = p->spec.dest;
+	if (t != p->peer_of && t && d->cur < d->ntargets &&
+	    sip_sockaddr_eq(&t->addr, &d->targets[d->cur].addr)) {
+		/* Printed once for the destination: a flood's probes share it. */
+		if (d->peer_for != d->cur + 1 &&
+		    sip_sockaddr_print(&t->addr, d->peer, sizeof d->peer) >= 0)
+			d->peer_for = d->cur + 1;
+		memcpy(p->peer, d->peer, sizeof p->peer);
+		p->peer_of = t;
+	} else if (t != p->peer_of) {
+		probe_peer(p->req, p->peer, sizeof p->peer);
+		p->peer_of = t;
+	}
 	p->local = *sip_req_local(p->req);
 	p->sent_at = sip_req_sent_at(p->req);
 	p->cseq = sip_req_cseq(p->req);
@@ -316,6 +330,8 @@ bool probe_auth_failed(struct probe_ctx *pc, const struct sip_req *r, const stru
 	const char *user = cc->auth_user ? cc->auth_user : cc->user;
 	const char *realm = sip_req_auth_realm(r);
 	char peer[64];
+	if (sip_req_auth_state(r) == SIP_REQ_AUTH_NONE)
+		return false;
 	probe_peer(r, peer, sizeof peer);
 	switch (sip_req_auth_state(r)) {
 	case SIP_REQ_AUTH_NONE: return false;
@@ -361,11 +377,13 @@ void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r)
 
 void probe_prompt_cancel(struct probe_ctx *pc)
 {
+	/* Ending: no prompt opens now, and one open closes. */
+	pc->no_password = true;
 	if (!pc->prompt)
 		return;
 	cmd_prompt_free(pc->prompt);
 	pc->prompt = NULL;
-	pc->no_password = true;
+	cmd_error(pc->cmd, "interrupted at the password prompt");
 	sip_ua_credentials(pc->ua, NULL, NULL, NULL);
 }
 
@@ -459,8 +477,16 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 {
 	struct probe *p = arg;
 	(void)r;
-	/* The destination moves on with it: the command's later requests start there. */
-	p->spec.dest->cur++;
+	/* The destination moves on with it: the command's later requests start
+	 * there (several under way at once may leave the same target). */
+	struct probe_dest *d = p->spec.dest;
+	for (size_t i = d->cur + 1; i < d->ntargets; i++) {
+		if (d->targets[i].tp == next->tp &&
+		    sip_sockaddr_eq(&d->targets[i].addr, &next->addr)) {
+			d->cur = i;
+			break;
+		}
+	}
 	probe_failover(p->pc, err, from, next);
 }
 
@@ -536,14 +562,14 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	struct probe_dest *d = spec->dest;
 	if (d->ntargets == 0 || d->cur >= d->ntargets)
 		return SIP_ENOTFOUND;
+	/* A command's own headers are a handful; the user's -H lines CMD_MAX_HEADERS. */
+	struct sip_build_hdr hdrs[16 + CMD_MAX_HEADERS];
 	size_t nh = spec->nheaders + (spec->dialog ? 0 : cc->nheaders);
-	struct sip_build_hdr *hdrs = malloc((nh ? nh : 1) * sizeof *hdrs);
+	if (nh > sizeof hdrs / sizeof hdrs[0])
+		return SIP_ETOOBIG;
 	struct probe *p = calloc(1, sizeof *p);
-	if (!p || !hdrs) {
-		free(hdrs);
-		free(p);
+	if (!p)
 		return SIP_ENOMEM;
-	}
 	p->pc = pc;
 	p->spec = *spec;
 	p->arg = spec->arg;
@@ -558,6 +584,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	struct sip_req_spec rs = {
 		.method = sip_method_name(spec->method),
 		.uri = d->ruri,
+		.uri_text = d->ruri_text,
 		.targets = d->targets + d->cur,
 		.ntargets = d->ntargets - d->cur,
 		.transport = -1,
@@ -585,7 +612,6 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		.arg = p,
 	};
 	int err = sip_req_start(&p->req, pc->ua, &rs);
-	free(hdrs);
 	if (err) {
 		free(p);
 		return err;

@@ -55,6 +55,7 @@ struct probe_dest {
 	const char *contact_user; /* for the default Contact; NULL: "sip" */
 	struct sip_sockaddr local;
 	char host[64], peer[64], from[300], contact[300];
+	size_t peer_for; /* index + 1 of the target peer was printed for */
 	void (*ready)(struct probe_dest *d, int err, void *arg);
 	void *arg;
 };
@@ -124,10 +125,11 @@ struct probe {
 	struct sip_req *req;
 	void *arg;
 	unsigned long seq;
-	unsigned long cseq;        /* seq, and one more for each authenticated retry */
-	bool auth_failed;          /* credentials missing or rejected: exit 6 */
-	struct sip_sockaddr local; /* what our Via said */
-	char peer[64];             /* the target it went to: "127.0.0.1:5060" */
+	unsigned long cseq;               /* seq, and one more for each authenticated retry */
+	bool auth_failed;                 /* credentials missing or rejected: exit 6 */
+	struct sip_sockaddr local;        /* what our Via said */
+	char peer[64];                    /* the target it went to: "127.0.0.1:5060" */
+	const struct sip_target *peer_of; /* the target peer was printed for */
 	uint64_t sent_at;
 };
 

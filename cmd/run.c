@@ -4,8 +4,8 @@
 
 #include "run.h"
 
-/* timeout(1) signals sip and then its process group: the same signal again
- * this soon is that one request, not a second Ctrl-C. */
+/* timeout(1) signals sip and then its process group: SIGTERM again this
+ * soon is that one request. */
 #define SAME_SIGNAL_US 200000u
 
 static void force(struct cmd_run *r, int signo)
@@ -23,7 +23,7 @@ static void on_grace_over(void *arg)
 static void on_signal(struct cmd_run *r, int signo)
 {
 	uint64_t now = sip_loop_now(r->loop);
-	if (r->signo == signo && now - r->at < SAME_SIGNAL_US)
+	if (signo == SIGTERM && r->signo == signo && now - r->at < SAME_SIGNAL_US)
 		return;
 	if (r->signo) {
 		force(r, signo);

@@ -60,11 +60,21 @@ int sip_sockaddr_host(const struct sip_sockaddr *sa, char *buf, size_t cap)
 	int n;
 
 	switch (sa->u.sa.sa_family) {
-	case AF_INET:
-		if (!inet_ntop(AF_INET, &sa->u.in.sin_addr, a, sizeof a))
-			return SIP_EINVAL;
-		n = snprintf(buf, cap, "%s", a);
-		break;
+	case AF_INET: {
+		/* By hand: every request's Via and every trace line wants one. */
+		const unsigned char *b = (const unsigned char *)&sa->u.in.sin_addr.s_addr;
+		size_t len = 0;
+		for (int i = 0; i < 4; i++) {
+			len += sip_put_decimal(a + len, b[i]);
+			if (i < 3)
+				a[len++] = '.';
+		}
+		if (len >= cap)
+			return SIP_ENOSPC;
+		memcpy(buf, a, len);
+		buf[len] = '\0';
+		return (int)len;
+	}
 	case AF_INET6:
 		if (!inet_ntop(AF_INET6, &sa->u.in6.sin6_addr, a, sizeof a))
 			return SIP_EINVAL;
@@ -91,10 +101,14 @@ int sip_sockaddr_print(const struct sip_sockaddr *sa, char *buf, size_t cap)
 	int n = sip_sockaddr_host(sa, buf, cap);
 	if (n < 0)
 		return n;
-	int m = snprintf(buf + n, cap - (size_t)n, ":%u", sip_sockaddr_port(sa));
-	if (m < 0 || (size_t)m >= cap - (size_t)n)
+	char port[8];
+	port[0] = ':';
+	size_t m = 1 + sip_put_decimal(port + 1, sip_sockaddr_port(sa));
+	if (m >= cap - (size_t)n)
 		return SIP_ENOSPC;
-	return n + m;
+	memcpy(buf + n, port, m);
+	buf[n + m] = '\0';
+	return n + (int)m;
 }
 
 bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sockaddr *b)

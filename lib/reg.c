@@ -25,13 +25,28 @@ struct sip_reg {
 	uint32_t cseq;
 	unsigned long expires, granted;
 	bool bound, stopping, finished;
-	bool inflight;    /* a REGISTER waits for its answer */
-	bool sent_unbind; /* and it removes the binding */
+	bool inflight;          /* a REGISTER waits for its answer */
+	bool in_handler, freed; /* freed from inside an event handler: when it returns */
+	bool sent_unbind;       /* and it removes the binding */
 	struct sip_req *req;
 	struct sip_timer refresh, later;
 };
 
 static int send_register(struct sip_reg *g);
+
+/* Tells the caller; false when the caller freed g meanwhile (it is gone). */
+static bool tell(struct sip_reg *g, enum sip_reg_event ev, int err, const struct sip_msg *resp)
+{
+	if (!g->spec.event)
+		return true;
+	g->in_handler = true;
+	g->spec.event(g, ev, err, resp, g->spec.arg);
+	g->in_handler = false;
+	if (!g->freed)
+		return true;
+	sip_reg_free(g);
+	return false;
+}
 
 static void finish(struct sip_reg *g, int err, const struct sip_msg *resp)
 {
@@ -133,10 +148,9 @@ static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void
 	if (err) {
 		if (g->spec.keep && !g->stopping && g->bound) {
 			/* The binding may still hold: try again soon. */
-			if (g->spec.event)
-				g->spec.event(g, SIP_REG_REFRESH_LOST, err, NULL, g->spec.arg);
-			sip_timer_start(sip_ua_loop(g->ua), &g->refresh, RETRY_LOST_US, on_refresh,
-			                g);
+			if (tell(g, SIP_REG_REFRESH_LOST, err, NULL))
+				sip_timer_start(sip_ua_loop(g->ua), &g->refresh, RETRY_LOST_US,
+				                on_refresh, g);
 			return;
 		}
 		finish(g, err, NULL);
@@ -148,9 +162,8 @@ static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void
 	if (resp->status == 423 && me && sip_hdr_uint(me->value, UINT32_MAX, &min) == 0 &&
 	    min > g->expires && g->spec.mode == SIP_REG_BIND && !g->stopping) {
 		g->expires = (unsigned long)min;
-		if (g->spec.event)
-			g->spec.event(g, SIP_REG_TOO_BRIEF, 0, resp, g->spec.arg);
-		send_next(g);
+		if (tell(g, SIP_REG_TOO_BRIEF, 0, resp))
+			send_next(g);
 		return;
 	}
 	bool ok = resp->status >= 200 && resp->status < 300;
@@ -163,10 +176,9 @@ static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void
 			return;
 		}
 		if (g->spec.keep) {
-			if (g->spec.event)
-				g->spec.event(g, SIP_REG_BOUND, 0, resp, g->spec.arg);
-			sip_timer_start(sip_ua_loop(g->ua), &g->refresh,
-			                refresh_after_us(g->granted), on_refresh, g);
+			if (tell(g, SIP_REG_BOUND, 0, resp))
+				sip_timer_start(sip_ua_loop(g->ua), &g->refresh,
+				                refresh_after_us(g->granted), on_refresh, g);
 			return;
 		}
 	} else if (ok) {
@@ -196,6 +208,9 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 static int send_register(struct sip_reg *g)
 {
 	const struct sip_reg_spec *s = &g->spec;
+	/* One in flight has used its CSeq: the next counts on from it (§10.2.4). */
+	if (g->req && sip_req_cseq(g->req) >= g->cseq)
+		g->cseq = sip_req_cseq(g->req) + 1;
 	sip_req_free(g->req);
 	g->req = NULL;
 	bool unbind = s->mode == SIP_REG_UNBIND || s->mode == SIP_REG_UNBIND_ALL || g->stopping;
@@ -342,6 +357,10 @@ void sip_reg_free(struct sip_reg *g)
 {
 	if (!g)
 		return;
+	if (g->in_handler) {
+		g->freed = true;
+		return;
+	}
 	sip_timer_cancel(sip_ua_loop(g->ua), &g->refresh);
 	sip_timer_cancel(sip_ua_loop(g->ua), &g->later);
 	sip_req_free(g->req);

@@ -20,6 +20,23 @@ struct auth {
 	char *user, *password; /* for a stale nonce; wiped when freed */
 };
 
+/* What a request keeps of its challenges, once it has one: a flood's
+ * requests are not challenged, and need none of it. */
+struct challenges {
+	struct auth auth[MAX_AUTH];
+	size_t nauth;
+	unsigned stale;
+	enum sip_req_auth_state state;
+	char realm[128], user[128];
+	char digest_uri[512]; /* the Request-URI it challenged */
+};
+
+/* Where a request goes first when not where its Request-URI says. */
+struct route {
+	char buf[512];
+	struct sip_uri uri;
+};
+
 enum later { LATER_NONE, LATER_DONE, LATER_CHALLENGE };
 
 struct sip_req {
@@ -30,31 +47,28 @@ struct sip_req {
 	enum sip_method m;
 	char ruri[512];
 	struct sip_uri uri;
-	char proxy_buf[512];
-	struct sip_uri proxy;
-	char hop_buf[512];
-	struct sip_uri hop;
+	struct route *route; /* an outbound proxy, or a dialog's next hop: when there is one */
 	/* where it goes */
-	struct sip_target targets[SIP_RESOLVE_MAX];
+	/* As many as there are, in the request's own block when given, else
+	 * malloc'd (own_targets): a flood starts thousands of requests. */
+	struct sip_target *targets;
+	bool own_targets;
 	size_t ntargets, cur;
 	bool resolving;
 	struct sip_sockaddr local;
 	char call_id[40], from_tag[20];
 	uint32_t cseq;
-	/* challenges */
-	struct auth auth[MAX_AUTH];
-	size_t nauth;
-	unsigned stale;
-	enum sip_req_auth_state auth_state;
-	char realm[128], user[128];
+	/* challenges, from the first one on */
+	struct challenges *au;
 	bool awaiting_auth;
 	char *challenge; /* the 401 or 407 being answered, as received */
 	size_t challenge_len;
 	struct sip_msg *challenge_msg;
-	char digest_uri[512]; /* the Request-URI it challenged */
 	/* the exchange */
 	struct sip_txn *txn, *cancel_txn;
 	bool provisional_seen, cancel_wanted, cancel_sent, finished;
+	bool in_handler, freed; /* freed from inside a handler that is followed by more work */
+	uint64_t deadline_at;   /* the loop clock when the deadline is up; 0: none */
 	uint64_t sent_at;
 	struct sip_timer deadline, cancel_timer, later;
 	enum later later_what;
@@ -125,6 +139,19 @@ static void finish_later(struct sip_req *r, enum later what, int err)
 		r->later_what = LATER_NONE; /* out of memory: it ends at the deadline, if any */
 }
 
+static void on_deadline(void *arg);
+
+/* The deadline again, for what is left of it, once an INVITE no longer
+ * rings: its transaction ended in a challenge or a fail-over. */
+static void rearm_deadline(struct sip_req *r)
+{
+	struct sip_loop *loop = sip_ua_loop(r->ua);
+	uint64_t now = sip_loop_now(loop);
+	if (r->deadline_at && !sip_timer_armed(&r->deadline) && !r->finished)
+		sip_timer_start(loop, &r->deadline, r->deadline_at > now ? r->deadline_at - now : 0,
+		                on_deadline, r);
+}
+
 /* --timeout: the whole wait, across fail-over and challenges, is capped. */
 static void on_deadline(void *arg)
 {
@@ -144,29 +171,41 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 {
 	const struct sip_req_spec *s = &r->spec;
 	char host[64], from[300], contact[300];
-	struct sip_build_hdr *hdrs = malloc((1 + s->nheaders + MAX_AUTH) * sizeof *hdrs);
+	/* A handful on the stack: a flood builds thousands. */
+	struct sip_build_hdr few[16];
+	size_t want = 1 + s->nheaders + MAX_AUTH;
+	struct sip_build_hdr *hdrs = want <= 16 ? few : malloc(want * sizeof *hdrs);
 	size_t nh = 0;
 	int err;
 	if (!hdrs)
 		return SIP_ENOMEM;
 	if (sip_sockaddr_host(&r->local, host, sizeof host) < 0) {
-		free(hdrs);
+		if (hdrs != few)
+			free(hdrs);
 		return SIP_ENOSPC;
 	}
 	const char *tp = t->tp == SIP_TP_UDP   ? ""
 	                 : t->tp == SIP_TP_TCP ? ";transport=tcp"
 	                                       : ";transport=tls";
-	snprintf(from, sizeof from, "<sip:sip@%s>", host);
-	snprintf(contact, sizeof contact, "<sip:%s@%s:%u%s>",
-	         s->contact_user ? s->contact_user : "sip", host, sip_sockaddr_port(&r->local), tp);
+	char port[12];
+	port[sip_put_decimal(port, sip_sockaddr_port(&r->local))] = '\0';
+	const char *fp[] = {"<sip:sip@", host, ">"};
+	const char *cp[] = {
+		"<sip:", s->contact_user ? s->contact_user : "sip", "@", host, ":", port, tp, ">"};
+	if (sip_join(from, sizeof from, fp, 3) < 0 ||
+	    sip_join(contact, sizeof contact, cp, 8) < 0) {
+		if (hdrs != few)
+			free(hdrs);
+		return SIP_ENOSPC;
+	}
 	const char *ct = !s->contact ? contact : *s->contact ? s->contact : NULL;
 	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 is the default in a spec. */
 	if (s->max_forwards == 0 && !s->dialog)
 		hdrs[nh++].line = "Max-Forwards: 0";
 	for (size_t i = 0; i < s->nheaders; i++)
 		hdrs[nh++] = s->headers[i];
-	for (size_t i = 0; i < r->nauth; i++)
-		hdrs[nh++].line = r->auth[i].line.p;
+	for (size_t i = 0; r->au && i < r->au->nauth; i++)
+		hdrs[nh++].line = r->au->auth[i].line.p;
 	if (s->dialog) {
 		struct sip_dialog_request dr = {
 			.method = r->m,
@@ -206,7 +245,8 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 		};
 		err = sip_build_request(b, &rs);
 	}
-	free(hdrs);
+	if (hdrs != few)
+		free(hdrs);
 	return err;
 }
 
@@ -239,6 +279,8 @@ static int send_current(struct sip_req *r)
 	sip_buf_reset(&b);
 	if (err == 0)
 		r->sent_at = sip_txn_sent_at(r->txn);
+	/* §9.1: a CANCEL waits for a provisional response to this INVITE, not to one before. */
+	r->provisional_seen = false;
 	return err;
 }
 
@@ -246,9 +288,10 @@ static int send_current(struct sip_req *r)
 
 static struct auth *auth_for(struct sip_req *r, struct sip_str realm, bool proxy)
 {
-	for (size_t i = 0; i < r->nauth; i++)
-		if (r->auth[i].proxy == proxy && sip_str_eq(realm, sip_str_from(r->auth[i].realm)))
-			return &r->auth[i];
+	for (size_t i = 0; i < r->au->nauth; i++)
+		if (r->au->auth[i].proxy == proxy &&
+		    sip_str_eq(realm, sip_str_from(r->au->auth[i].realm)))
+			return &r->au->auth[i];
 	return NULL;
 }
 
@@ -262,7 +305,7 @@ static int answer(struct sip_req *r, struct auth *a, const struct sip_challenge 
 		.user = user,
 		.password = password,
 		.method = r->spec.method,
-		.uri = r->digest_uri,
+		.uri = r->au->digest_uri,
 		.body = {r->spec.body, r->spec.body_len},
 		.nc = 1,
 	};
@@ -282,34 +325,37 @@ static int answer(struct sip_req *r, struct auth *a, const struct sip_challenge 
  */
 static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 {
+	if (!r->au && !(r->au = calloc(1, sizeof *r->au)))
+		return false; /* out of memory: the challenge is the final response */
 	struct sip_challenge ch;
 	if (sip_challenge_pick(resp, &ch) != 0) {
-		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+		r->au->state = SIP_REQ_AUTH_UNANSWERABLE;
 		return false;
 	}
-	snprintf(r->realm, sizeof r->realm, "%.*s", SIP_STR_FMT(ch.realm));
+	snprintf(r->au->realm, sizeof r->au->realm, "%.*s", SIP_STR_FMT(ch.realm));
 	struct auth *a = auth_for(r, ch.realm, ch.proxy);
 	/* Challenged again for a realm answered: refused, unless the nonce went stale. */
-	if (a && (!ch.stale || ++r->stale > MAX_STALE)) {
-		r->auth_state = SIP_REQ_AUTH_REJECTED;
+	if (a && (!ch.stale || ++r->au->stale > MAX_STALE)) {
+		r->au->state = SIP_REQ_AUTH_REJECTED;
 		return false;
 	}
-	if (!a && (r->nauth == MAX_AUTH || ch.realm.len >= sizeof a->realm)) {
-		r->auth_state = SIP_REQ_AUTH_TOO_MANY;
+	if (!a && (r->au->nauth == MAX_AUTH || ch.realm.len >= sizeof a->realm)) {
+		r->au->state = SIP_REQ_AUTH_TOO_MANY;
 		return false;
 	}
 	/* The digest-uri is the Request-URI as sent: in a dialog, the remote target. */
 	const struct sip_msg *req = sip_txn_request(r->txn);
-	if (!req || req->ruri.len >= sizeof r->digest_uri) {
-		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+	if (!req || req->ruri.len >= sizeof r->au->digest_uri) {
+		r->au->state = SIP_REQ_AUTH_UNANSWERABLE;
 		return false;
 	}
-	memcpy(r->digest_uri, req->ruri.p, req->ruri.len);
-	r->digest_uri[req->ruri.len] = '\0';
+	memcpy(r->au->digest_uri, req->ruri.p, req->ruri.len);
+	r->au->digest_uri[req->ruri.len] = '\0';
 	if (a) {
 		/* A stale nonce: the same credentials answer the new one. */
 		sip_txn_free(r->txn);
 		r->txn = NULL;
+		rearm_deadline(r);
 		int err = answer(r, a, &ch, a->user, a->password);
 		if (err)
 			finish(r, err, NULL);
@@ -318,12 +364,12 @@ static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 	const char *user, *password;
 	bool have = !r->spec.auth && sip_ua_creds_for(r->ua, ch.realm, &user, &password);
 	if (!r->spec.auth && !have && !sip_ua_has_auth_handler(r->ua)) {
-		r->auth_state = SIP_REQ_AUTH_NO_USER;
+		r->au->state = SIP_REQ_AUTH_NO_USER;
 		return false;
 	}
 	free(r->challenge);
 	if (!(r->challenge = malloc(resp->raw.len))) {
-		r->auth_state = SIP_REQ_AUTH_UNANSWERABLE;
+		r->au->state = SIP_REQ_AUTH_UNANSWERABLE;
 		return false;
 	}
 	memcpy(r->challenge, resp->raw.p, resp->raw.len);
@@ -332,12 +378,16 @@ static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 	r->txn = NULL;
 	r->awaiting_auth = true;
 	/* Last: the handler may answer at once, or free the request. */
-	if (r->spec.auth)
+	rearm_deadline(r);
+	if (r->spec.auth) {
 		r->spec.auth(r, &ch, r->spec.arg);
-	else if (have)
+	} else if (have) {
 		sip_req_authenticate(r, user, password);
-	else
-		sip_ua_creds_wait(r->ua, r, &ch);
+	} else if (!sip_ua_creds_wait(r->ua, r, &ch)) {
+		r->awaiting_auth = false;
+		r->au->state = SIP_REQ_AUTH_NO_USER;
+		finish_later(r, LATER_CHALLENGE, 0);
+	}
 	return true;
 }
 
@@ -348,25 +398,25 @@ int sip_req_authenticate(struct sip_req *r, const char *user, const char *passwo
 	r->awaiting_auth = false;
 	sip_ua_creds_forget(r->ua, r);
 	if (!user) {
-		r->auth_state = SIP_REQ_AUTH_NO_USER;
+		r->au->state = SIP_REQ_AUTH_NO_USER;
 		finish_later(r, LATER_CHALLENGE, 0);
 		return 0;
 	}
-	snprintf(r->user, sizeof r->user, "%s", user);
+	snprintf(r->au->user, sizeof r->au->user, "%s", user);
 	const struct sip_msg *m = challenge_msg(r);
 	struct sip_challenge ch;
 	if (!m || sip_challenge_pick(m, &ch) != 0) {
 		finish_later(r, LATER_DONE, SIP_ENOMEM);
 		return SIP_ENOMEM;
 	}
-	struct auth *a = &r->auth[r->nauth];
+	struct auth *a = &r->au->auth[r->au->nauth];
 	memset(a, 0, sizeof *a);
 	sip_buf_init(&a->line, 0);
 	snprintf(a->realm, sizeof a->realm, "%.*s", SIP_STR_FMT(ch.realm));
 	a->proxy = ch.proxy;
 	a->user = sip_dup(user);
 	a->password = sip_dup(password ? password : "");
-	r->nauth++;
+	r->au->nauth++;
 	int err = a->user && a->password ? answer(r, a, &ch, user, a->password) : SIP_ENOMEM;
 	if (err)
 		finish_later(r, LATER_DONE, err);
@@ -430,16 +480,24 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	if (!err && (msg->status == 401 || msg->status == 407) && !r->cancel_wanted) {
 		if (challenged(r, msg))
 			return;
-	} else if (!err && msg->status == 403 && r->nauth) {
-		r->auth_state = SIP_REQ_AUTH_REJECTED;
+	} else if (!err && msg->status == 403 && r->au && r->au->nauth) {
+		r->au->state = SIP_REQ_AUTH_REJECTED;
 	}
 	if (err && worth_failing_over(err) && r->cur + 1 < r->ntargets && !r->cancel_wanted) {
 		sip_txn_free(r->txn);
 		r->txn = NULL;
 		r->cur++;
-		if (r->spec.failover)
+		if (r->spec.failover) {
+			r->in_handler = true;
 			r->spec.failover(r, err, &r->targets[r->cur - 1], &r->targets[r->cur],
 			                 r->spec.arg);
+			r->in_handler = false;
+			if (r->freed) {
+				sip_req_free(r);
+				return;
+			}
+		}
+		rearm_deadline(r);
 		if (send_current(r) == 0)
 			return;
 	}
@@ -455,6 +513,11 @@ static void on_resolved(int err, const struct sip_target *targets, size_t n, voi
 	if (!err && n == 0)
 		err = SIP_ENOTFOUND;
 	if (!err) {
+		if (!(r->targets = malloc(n * sizeof *targets))) {
+			finish(r, SIP_ENOMEM, NULL);
+			return;
+		}
+		r->own_targets = true;
 		memcpy(r->targets, targets, n * sizeof *targets);
 		r->ntargets = n;
 		/* -t over a target that named no transport: every address, that transport. */
@@ -509,9 +572,6 @@ static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec)
 {
 	struct sip_req_spec *s = &r->spec;
 	*s = *spec;
-	if (!(r->text = malloc(text_size(spec))) ||
-	    (spec->nheaders && !(r->headers = malloc(spec->nheaders * sizeof *r->headers))))
-		return SIP_ENOMEM;
 	char *o = r->text;
 	s->method = put_str(&o, spec->method);
 	s->from = put_str(&o, spec->from);
@@ -538,17 +598,27 @@ static int setup(struct sip_req *r, const struct sip_req_spec *spec)
 		return err;
 	r->m = sip_method_from_str(sip_str_from(r->spec.method));
 	r->cseq = spec->cseq ? spec->cseq : 1;
-	if (spec->uri && (err = copy_uri(spec->uri, r->ruri, sizeof r->ruri, &r->uri)) != 0)
-		return err;
+	/* The text alone: it is parsed again only when it is to be resolved. */
+	int n = 0;
+	if (spec->uri_text && (n = (int)strlen(spec->uri_text)) < (int)sizeof r->ruri)
+		memcpy(r->ruri, spec->uri_text, (size_t)n + 1);
+	else if (spec->uri_text)
+		n = SIP_ENOSPC;
+	else if (spec->uri)
+		n = sip_uri_print(spec->uri, r->ruri, sizeof r->ruri);
+	if (n < 0)
+		return n;
+	if (spec->proxy && !(r->route = malloc(sizeof *r->route)))
+		return SIP_ENOMEM;
 	if (spec->proxy &&
-	    (err = copy_uri(spec->proxy, r->proxy_buf, sizeof r->proxy_buf, &r->proxy)) != 0)
+	    (err = copy_uri(spec->proxy, r->route->buf, sizeof r->route->buf, &r->route->uri)) != 0)
 		return err;
 	if (spec->call_id)
-		snprintf(r->call_id, sizeof r->call_id, "%s", spec->call_id);
+		memcpy(r->call_id, spec->call_id, strlen(spec->call_id) + 1); /* checked to fit */
 	else if ((err = sip_rand_token(r->call_id, 24)) != 0)
 		return err;
 	if (spec->from_tag)
-		snprintf(r->from_tag, sizeof r->from_tag, "%s", spec->from_tag);
+		memcpy(r->from_tag, spec->from_tag, strlen(spec->from_tag) + 1);
 	else if ((err = sip_rand_token(r->from_tag, 12)) != 0)
 		return err;
 	return 0;
@@ -557,27 +627,41 @@ static int setup(struct sip_req *r, const struct sip_req_spec *spec)
 int sip_req_start(struct sip_req **rp, struct sip_ua *ua, const struct sip_req_spec *spec)
 {
 	if (!rp || !ua || !spec || !spec->done || !spec->method ||
-	    !sip_is_token(sip_str_from(spec->method)) || (!spec->uri && !spec->dialog) ||
-	    spec->ntargets > SIP_RESOLVE_MAX || (spec->call_id && strlen(spec->call_id) >= 40) ||
+	    !sip_is_token(sip_str_from(spec->method)) ||
+	    (!spec->uri && !spec->uri_text && !spec->dialog) || spec->ntargets > SIP_RESOLVE_MAX ||
+	    (spec->call_id && strlen(spec->call_id) >= 40) ||
 	    (spec->from_tag && strlen(spec->from_tag) >= 20))
 		return SIP_EINVAL;
 	*rp = NULL;
-	struct sip_req *r = calloc(1, sizeof *r);
+	/* One block: the request, then its headers, targets and strings. */
+	size_t nh = spec->nheaders, nt = spec->ntargets;
+	struct sip_req *r = malloc(sizeof *r + nh * sizeof *r->headers + nt * sizeof *r->targets +
+	                           text_size(spec));
 	if (!r)
 		return SIP_ENOMEM;
+	memset(r, 0, sizeof *r);
+	r->headers = (struct sip_build_hdr *)(r + 1);
+	r->targets = nt ? (struct sip_target *)(r->headers + nh) : NULL;
+	r->text = (char *)(r->headers + nh) + nt * sizeof *r->targets;
 	r->ua = ua;
 	sip_timer_init(&r->deadline);
 	sip_timer_init(&r->cancel_timer);
 	sip_timer_init(&r->later);
 	sip_buf_init(&r->dry, 0);
 	int err = setup(r, spec);
-	const struct sip_uri *where = spec->proxy ? &r->proxy : &r->uri;
 	if (!err && spec->dialog && !spec->proxy && !spec->ntargets) {
 		/* The dialog's next hop: its first Route, or its remote target. */
-		int n = sip_dialog_next_hop(spec->dialog, r->hop_buf, sizeof r->hop_buf);
-		err = n < 0 ? n : sip_uri_parse(&r->hop, (struct sip_str){r->hop_buf, (size_t)n});
-		where = &r->hop;
+		int n = (r->route = malloc(sizeof *r->route))
+		                ? sip_dialog_next_hop(spec->dialog, r->route->buf,
+		                                      sizeof r->route->buf)
+		                : SIP_ENOMEM;
+		err = n < 0 ? n
+		            : sip_uri_parse(&r->route->uri,
+		                            (struct sip_str){r->route->buf, (size_t)n});
 	}
+	const struct sip_uri *where = r->route ? &r->route->uri : &r->uri;
+	if (!err && !r->route && !spec->ntargets)
+		err = sip_uri_parse(&r->uri, sip_str_from(r->ruri));
 	if (!err && spec->ntargets) {
 		memcpy(r->targets, spec->targets, spec->ntargets * sizeof *spec->targets);
 		r->ntargets = spec->ntargets;
@@ -589,9 +673,11 @@ int sip_req_start(struct sip_req **rp, struct sip_ua *ua, const struct sip_req_s
 		err = sip_ua_resolve(ua, where, &ro, on_resolved, r);
 		r->resolving = err == 0;
 	}
-	if (!err && spec->timeout_us && !spec->dry_run)
+	if (!err && spec->timeout_us && !spec->dry_run) {
+		r->deadline_at = sip_loop_now(sip_ua_loop(ua)) + spec->timeout_us;
 		err = sip_timer_start(sip_ua_loop(ua), &r->deadline, spec->timeout_us, on_deadline,
 		                      r);
+	}
 	if (err) {
 		sip_req_free(r);
 		return err;
@@ -627,6 +713,10 @@ void sip_req_free(struct sip_req *r)
 {
 	if (!r)
 		return;
+	if (r->in_handler) {
+		r->freed = true; /* freed when the handler returns */
+		return;
+	}
 	struct sip_loop *loop = sip_ua_loop(r->ua);
 	sip_timer_cancel(loop, &r->deadline);
 	sip_timer_cancel(loop, &r->cancel_timer);
@@ -636,33 +726,35 @@ void sip_req_free(struct sip_req *r)
 		sip_ua_resolve_cancel(r->ua, on_resolved, r);
 	sip_txn_free(r->txn);
 	sip_txn_free(r->cancel_txn);
-	for (size_t i = 0; i < r->nauth; i++) {
-		sip_buf_reset(&r->auth[i].line);
-		sip_wipe(&r->auth[i].user);
-		sip_wipe(&r->auth[i].password);
+	for (size_t i = 0; r->au && i < r->au->nauth; i++) {
+		sip_buf_reset(&r->au->auth[i].line);
+		sip_wipe(&r->au->auth[i].user);
+		sip_wipe(&r->au->auth[i].password);
 	}
 	sip_buf_reset(&r->dry);
 	free(r->dry_msg);
 	free(r->challenge);
 	free(r->challenge_msg);
-	free(r->headers);
-	free(r->text);
+	free(r->au);
+	free(r->route);
+	if (r->own_targets)
+		free(r->targets);
 	free(r);
 }
 
 enum sip_req_auth_state sip_req_auth_state(const struct sip_req *r)
 {
-	return r ? r->auth_state : SIP_REQ_AUTH_NONE;
+	return r && r->au ? r->au->state : SIP_REQ_AUTH_NONE;
 }
 
 const char *sip_req_auth_realm(const struct sip_req *r)
 {
-	return r ? r->realm : "";
+	return r && r->au ? r->au->realm : "";
 }
 
 const char *sip_req_auth_user(const struct sip_req *r)
 {
-	return r ? r->user : "";
+	return r && r->au ? r->au->user : "";
 }
 
 const struct sip_target *sip_req_target(const struct sip_req *r)

@@ -58,6 +58,36 @@ static inline bool sip_is_token(struct sip_str s)
 	return true;
 }
 
+/* v in decimal at o (room for 10); returns the digits written. */
+static inline size_t sip_put_decimal(char *o, unsigned v)
+{
+	char t[10];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		o[i] = t[n - 1 - i];
+	return n;
+}
+
+/* The strings of parts, one after the other, into buf; SIP_ENOSPC when
+ * they do not fit. No printf: a flood builds these thousands of times. */
+static inline int sip_join(char *buf, size_t cap, const char *const *parts, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(parts[i]);
+		if (len + k >= cap)
+			return SIP_ENOSPC;
+		memcpy(buf + len, parts[i], k);
+		len += k;
+	}
+	buf[len] = '\0';
+	return (int)len;
+}
+
 /* A copy of s on the heap, NULL when out of memory. */
 static inline char *sip_dup(const char *s)
 {

@@ -679,15 +679,21 @@ static void cancel_invite(struct sip_ctx *c, struct sip_strans *cancel, const st
 {
 	struct sip_strans *inv = strans_find(c, SIP_INVITE, (struct sip_str){0}, via);
 	struct sip_response_spec s = {.status = inv ? 200 : 481};
+	/* The 200 to a CANCEL carries the To tag of the INVITE's responses (§9.2). */
+	if (inv && !inv->to_tag[0] && sip_rand_token(inv->to_tag, 10) != 0)
+		inv->to_tag[0] = '\0';
+	if (inv && inv->to_tag[0])
+		s.to_tag = inv->to_tag;
 	sip_strans_respond(cancel, &s);
 	if (!inv || inv->status >= 200)
 		return;
-	sip_strans_cancel_h *h = inv->held ? inv->on_cancel : NULL;
-	void *arg = inv->cancel_arg;
-	s.status = 487;
-	sip_strans_respond(inv, &s);
-	if (h)
-		h(inv, arg);
+	/* Its owner hears of it while the request is still there, then the 487 goes. */
+	if (inv->held && inv->on_cancel)
+		inv->on_cancel(inv, inv->cancel_arg);
+	if (inv->status < 200) {
+		struct sip_response_spec terminated = {.status = 487};
+		sip_strans_respond(inv, &terminated);
+	}
 }
 
 static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct sip_packet_info *pi)

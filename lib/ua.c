@@ -245,11 +245,15 @@ static bool dispatch(struct sip_ua *ua, struct sip_incoming *in, const struct si
 		for (struct dlg *d = ua->dialogs; d; d = d->next)
 			if (sip_dialog_match(d->d, req))
 				return d->h && d->h(in, req, d->arg);
-		return false;
 	}
-	for (struct accept *a = ua->accepts; a; a = a->next)
+	/* A request of no dialog we know goes to the handlers too: its To tag
+	 * tells them so (sip listen counts it), and nobody taking it, 481. */
+	struct accept *next;
+	for (struct accept *a = ua->accepts; a; a = next) {
+		next = a->next; /* the handler may remove itself */
 		if (method_is(a, req) && a->h(in, req, a->arg))
 			return true;
+	}
 	return false;
 }
 
@@ -389,9 +393,14 @@ void sip_ua_free(struct sip_ua *ua)
 {
 	if (!ua)
 		return;
-	/* Requests still held go with their transactions. */
-	while (ua->held)
-		incoming_free(ua->held);
+	/* Requests still held are turned away, not left ringing. */
+	while (ua->held) {
+		struct sip_incoming *in = ua->held;
+		struct sip_response_spec s = {.status = 503};
+		incoming_unlink(in);
+		sip_strans_respond(in->st, &s);
+		free(in);
+	}
 	while (ua->accepts) {
 		struct accept *a = ua->accepts;
 		ua->accepts = a->next;

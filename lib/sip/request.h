@@ -35,6 +35,8 @@ struct sip_req_spec {
 	/* The Request-URI, and where the request goes unless targets or
 	 * proxy say otherwise; not read for a request in a dialog. */
 	const struct sip_uri *uri;
+	const char
+		*uri_text; /* or the Request-URI as text (sip_uri_print's), spared the printing */
 	/* Already resolved (copied; tried from the first one on), else the
 	 * outbound proxy, else uri, resolved per RFC 3263. */
 	const struct sip_target *targets;

@@ -96,8 +96,8 @@ SIP_API bool sip_txn_garbled(const struct sip_txn *txn);
  * to an INVITE is repeated on T1..T2 until its ACK or 64*T1 (§13.3.1.4). */
 SIP_API int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *spec);
 
-/* A CANCEL matched the held INVITE st: the CANCEL has had its 200, and st
- * its 487 (it is gone when this returns). */
+/* A CANCEL matched the held INVITE st: the CANCEL has had its 200; st gets
+ * its 487 when this returns (unless answered here), and is then gone. */
 typedef void(sip_strans_cancel_h)(struct sip_strans *st, void *arg);
 /*
  * Keeps st, from inside the request handler, to be answered later with

@@ -31,7 +31,8 @@ struct sip_ua_opts {
  * had, SIP_EHOST for a DNS server that is not an address.
  */
 SIP_API int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts);
-/* Frees the stack; every operation on it must have been freed first. */
+/* Frees the stack; every operation on it must have been freed first. A
+ * request still held gets 503. */
 SIP_API void sip_ua_free(struct sip_ua *ua);
 /* The loop, for the runner to turn and to add its own descriptors and timers. */
 SIP_API struct sip_loop *sip_ua_loop(struct sip_ua *ua);
@@ -61,8 +62,9 @@ struct sip_incoming;
 typedef bool(sip_incoming_h)(struct sip_incoming *in, const struct sip_msg *req, void *arg);
 typedef void(sip_incoming_cancel_h)(struct sip_incoming *in, void *arg);
 
-/* Requests outside a dialog of method (NULL: any) go to h, the handlers
- * added later asked first. */
+/* Requests of method (NULL: any) outside a dialog, or in one the stack does
+ * not know (a To tag says so), go to h, the handlers added later asked
+ * first. */
 SIP_API int sip_ua_accept(struct sip_ua *ua, const char *method, sip_incoming_h *h, void *arg);
 SIP_API void sip_ua_accept_remove(struct sip_ua *ua, sip_incoming_h *h, void *arg);
 /*

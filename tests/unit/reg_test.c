@@ -284,3 +284,54 @@ TEST(reg_challenge_answered_by_the_callers_handler)
 	gfix_close(&f);
 	return 0;
 }
+
+/* Stopped while a refresh waits for its answer: the removal counts on from
+ * the refresh's CSeq, or the registrar would refuse it (§10.3). */
+TEST(reg_stopped_during_a_refresh_counts_on)
+{
+	struct gfix f;
+	char binding[160];
+	CHECK(gfix_open(&f) == 0);
+	struct sip_reg_spec s = spec_for(&f, SIP_REG_BIND, true);
+	snprintf(binding, sizeof binding, "%s;expires=60", f.contact);
+	CHECK(sip_reg_start(&f.g, f.ua, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 200, binding) == 0);
+	advance(&f, 30000000);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "CSeq: 2 REGISTER\r\n"));
+	CHECK(sip_reg_stop(f.g) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "CSeq: 3 REGISTER\r\n"));
+	CHECK(has(&f, "Expires: 0\r\n"));
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	gfix_close(&f);
+	return 0;
+}
+
+static void free_on_event(struct sip_reg *g, enum sip_reg_event ev, int err,
+                          const struct sip_msg *resp, void *arg)
+{
+	struct gfix *f = arg;
+	on_event(g, ev, err, resp, arg);
+	sip_reg_free(g);
+	f->g = NULL;
+}
+
+TEST(reg_freed_in_its_event_handler)
+{
+	struct gfix f;
+	CHECK(gfix_open(&f) == 0);
+	struct sip_reg_spec s = spec_for(&f, SIP_REG_BIND, true);
+	s.event = free_on_event;
+	CHECK(sip_reg_start(&f.g, f.ua, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.bound, 1);
+	CHECK(f.g == NULL);
+	advance(&f, 3600000000u);
+	CHECK(!peer_pending(&f.peer)); /* no refresh from what was freed */
+	gfix_close(&f);
+	return 0;
+}

@@ -127,6 +127,12 @@ static int reply(struct rfix *f, unsigned status, const char *hdr)
 	return peer_reply(f->ua, &f->peer, &f->in, status, hdr);
 }
 
+static void advance_by(struct rfix *f, uint64_t us)
+{
+	fake_now += us;
+	peer_spin(sip_ua_loop(f->ua));
+}
+
 static bool has(const struct rfix *f, const char *text)
 {
 	return strstr(f->in.buf, text) != NULL;
@@ -534,6 +540,58 @@ TEST(request_stack_credentials_refused_end_the_waiting)
 	CHECK_INT(f.done, 1);
 	CHECK_INT(f.status, 401);
 	CHECK_INT(f.auth_state, SIP_REQ_AUTH_NO_USER);
+	rfix_close(&f);
+	return 0;
+}
+
+/* 100, then a challenge: the retried INVITE is a new transaction, and its
+ * CANCEL waits for a provisional response of its own (§9.1). */
+TEST(request_invite_cancel_waits_for_the_retrys_provisional)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "INVITE");
+	f.user = "alice";
+	f.password = "secret";
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 100, NULL) == 0);
+	CHECK(reply(&f, 407, "Proxy-Authenticate: Digest realm=\"test\", nonce=\"abc\"") == 0);
+	CHECK(peer_read(&f) > 0); /* the ACK of the 407 */
+	CHECK(has(&f, "ACK "));
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "Proxy-Authorization: Digest "));
+	CHECK(sip_req_cancel(f.req) == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK(reply(&f, 180, NULL) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "CANCEL "));
+	CHECK(has(&f, "CSeq: 2 CANCEL\r\n"));
+	rfix_close(&f);
+	return 0;
+}
+
+/* A 100 stops an INVITE's deadline while it rings; a challenge after it
+ * starts what is left of the deadline again, the prompt or not. */
+TEST(request_invite_deadline_back_after_a_challenge)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "INVITE");
+	s.timeout_us = 2000000;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 100, NULL) == 0);
+	advance_by(&f, 1500000);
+	CHECK_INT(f.done, 0);
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(f.auths, 1); /* nobody answers it */
+	advance_by(&f, 400000);
+	CHECK_INT(f.done, 0);
+	advance_by(&f, 100000);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
 	rfix_close(&f);
 	return 0;
 }

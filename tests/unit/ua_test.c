@@ -105,7 +105,7 @@ TEST(ua_handlers_by_method_newest_first_then_the_stack)
 static void on_cancel(struct sip_incoming *in, void *arg)
 {
 	struct ufix *f = arg;
-	f->odd |= in != f->held;
+	f->odd |= in != f->held || !sip_incoming_request(in);
 	f->cancels++;
 	f->held = NULL;
 }
@@ -146,7 +146,13 @@ TEST(ua_held_invite_ended_by_cancel)
 	CHECK(sip_ua_accept(f.ua, "INVITE", hold, &f) == 0);
 	CHECK_INT(ask(&f, "INVITE", "z9hG4bKh2", NULL, NULL), 100);
 	CHECK_INT(ask(&f, "CANCEL", "z9hG4bKh2", NULL, NULL), 200);
+	char tag200[64];
+	const char *t = strstr(f.buf, "\r\nTo: ");
+	CHECK(t != NULL);
+	snprintf(tag200, sizeof tag200, "%.*s", (int)strcspn(t + 2, "\r"), t + 2);
 	CHECK_INT(next_status(&f), 487);
+	CHECK(strstr(f.buf, tag200) != NULL); /* the CANCEL's 200 and the 487: one To tag */
+	CHECK(strstr(tag200, ";tag=") != NULL);
 	CHECK_INT(f.cancels, 1);
 	CHECK(f.held == NULL);
 	CHECK(!f.odd);
@@ -206,5 +212,22 @@ TEST(ua_dialog_requests_and_strays_go_to_its_owner)
 	sip_dialog_free(d);
 	free(m);
 	ufix_close(&f);
+	return 0;
+}
+
+TEST(ua_unknown_dialog_reaches_handlers_and_a_held_request_gets_503_at_the_end)
+{
+	struct ufix f;
+	CHECK(ufix_open(&f) == 0);
+	CHECK(sip_ua_accept(f.ua, "BYE", in_dialog, &f) == 0);
+	CHECK_INT(ask(&f, "BYE", "z9hG4bKk1", "nodialog", "x"), 200);
+	CHECK_INT(f.calls_a, 1);
+	CHECK(sip_ua_accept(f.ua, "INVITE", hold, &f) == 0);
+	CHECK_INT(ask(&f, "INVITE", "z9hG4bKk2", NULL, NULL), 100);
+	CHECK(f.held != NULL);
+	sip_ua_free(f.ua);
+	f.ua = NULL;
+	CHECK_INT(next_status(&f), 503);
+	peer_close(&f.peer);
 	return 0;
 }
