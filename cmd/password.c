@@ -3,6 +3,7 @@
  * ps(1) would show it, and never into output or logs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +45,45 @@ struct cmd_prompt {
 	size_t len;
 	void (*done)(const char *password, void *arg);
 	void *arg;
+	struct sigaction old_tstp;
 };
+
+/* Ctrl-Z at the prompt (one prompt at a time): the terminal as it was while
+ * stopped, echo off and the prompt again once continued. Only
+ * async-signal-safe calls: it runs in the signal handler. */
+static struct {
+	volatile sig_atomic_t fd;
+	struct termios old, quiet;
+	char text[320];
+	size_t len;
+} tstp = {.fd = -1};
+
+static void on_tstp(int signo)
+{
+	int e = errno;
+	sigset_t set;
+	tcsetattr(tstp.fd, TCSAFLUSH, &tstp.old);
+	(void)!write(tstp.fd, "\n", 1);
+	signal(signo, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, signo);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(signo); /* stopped here until SIGCONT */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tstp;
+	sigaction(signo, &sa, NULL);
+	tcsetattr(tstp.fd, TCSAFLUSH, &tstp.quiet);
+	(void)!write(tstp.fd, tstp.text, tstp.len);
+	errno = e;
+}
 
 void cmd_prompt_free(struct cmd_prompt *p)
 {
 	if (!p)
 		return;
+	sigaction(SIGTSTP, &p->old_tstp, NULL);
+	tstp.fd = -1;
 	sip_loop_fd(p->loop, p->fd, 0, NULL, NULL);
 	tcsetattr(p->fd, TCSAFLUSH, &p->old);
 	dprintf(p->fd, "\n");
@@ -103,7 +137,9 @@ struct cmd_prompt *cmd_prompt_start(const struct cmd *c, struct sip_loop *loop, 
 	p->arg = arg;
 	struct termios quiet = p->old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	dprintf(p->fd, "Password for %s: ", who);
+	int n = snprintf(tstp.text, sizeof tstp.text, "Password for %s: ", who);
+	tstp.len = n < 0 ? 0 : (size_t)n < sizeof tstp.text ? (size_t)n : sizeof tstp.text - 1;
+	(void)!write(p->fd, tstp.text, tstp.len);
 	/* What was typed before the prompt is not the answer to it. */
 	tcsetattr(p->fd, TCSAFLUSH, &quiet);
 	if (sip_loop_fd(loop, p->fd, SIP_EV_READ, on_typed, p) != 0) {
@@ -112,6 +148,13 @@ struct cmd_prompt *cmd_prompt_start(const struct cmd *c, struct sip_loop *loop, 
 		free(p);
 		return NULL;
 	}
+	tstp.old = p->old;
+	tstp.quiet = quiet;
+	tstp.fd = p->fd;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tstp;
+	sigaction(SIGTSTP, &sa, &p->old_tstp);
 	return p;
 }
 

@@ -18,10 +18,11 @@ build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
 # procps: ps, pgrep; openssl: the test certificates; sip-tester: SIPp;
 # dnsmasq-base: the DNS server without its system service; mandoc,
 # groff-base: the man page lint; jq: JSON output; zsh, fish: completions;
+# tmux: a real terminal for Ctrl-Z at the password prompt;
 # binutils: readelf, nm; shellcheck, cppcheck, clang-format: make lint;
 # clang and its runtime: make fuzz and the clang build; valgrind: make bench.
 test="$build iproute2 procps openssl sip-tester kamailio kamailio-tls-modules tshark
-	dnsmasq-base mandoc groff-base jq zsh fish binutils shellcheck cppcheck clang-format
+	dnsmasq-base mandoc groff-base jq zsh fish tmux binutils shellcheck cppcheck clang-format
 	clang libclang-rt-dev valgrind"
 
 case ${1:-} in

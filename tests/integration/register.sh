@@ -474,4 +474,39 @@ sipp_tests() {
 }
 sipp_tests
 
+# Ctrl-Z at the password prompt, in a real terminal (tmux): the shell gets
+# its echo back while sip is stopped; fg asks again, and what is typed then
+# is not shown.
+ctrl_z_test() {
+	T_NAME="Ctrl-Z at the password prompt"
+	t_need "$T_NAME" tmux || return
+	p_free_port
+	if ! p_sipp "$d/tstp.log" uas-407 "$P_PORT" 1; then
+		t_fail "$T_NAME" "$P_WHY"
+		return
+	fi
+	tz_sipp=$P_PID tz=sip-test-$$
+	tmux new-session -d -s "$tz" -x 150 -y 20 "env -u SIP_PASSWORD bash --norc --noprofile"
+	sleep 0.5
+	tmux send-keys -t "$tz" "'$SIP' register -q -u alice sip:alice@127.0.0.1:$P_PORT" Enter
+	sleep 1.5
+	tmux send-keys -t "$tz" C-z
+	sleep 0.5
+	tmux send-keys -t "$tz" "stty -a | grep -o ' -*echo ' | head -n 1" Enter
+	sleep 0.5
+	tmux send-keys -t "$tz" fg Enter
+	sleep 0.7
+	tmux send-keys -t "$tz" secret Enter
+	sleep 1.5
+	tmux capture-pane -t "$tz" -p >"$T_OUT"
+	tmux kill-session -t "$tz" 2>/dev/null
+	p_stop "$tz_sipp"
+	t_out_has "Stopped"
+	t_check "echo is on while it is stopped" grep -qE '^ ?echo ?$' "$T_OUT"
+	t_check "fg asks again" test "$(grep -c 'Password for alice@sipp.test:' "$T_OUT")" -eq 2
+	t_out_has "registered <sip:alice@127.0.0.1>"
+	t_no_secret secret
+}
+ctrl_z_test
+
 t_done
