@@ -487,17 +487,12 @@ ctrl_z_test() {
 	fi
 	tz_sipp=$P_PID tz=sip-test-$$
 	tmux new-session -d -s "$tz" -x 150 -y 20 "env -u SIP_PASSWORD bash --norc --noprofile"
-	sleep 0.5
-	tmux send-keys -t "$tz" "'$SIP' register -q -u alice sip:alice@127.0.0.1:$P_PORT" Enter
-	sleep 1.5
-	tmux send-keys -t "$tz" C-z
-	sleep 0.5
-	tmux send-keys -t "$tz" "stty -a | grep -o ' -*echo ' | head -n 1" Enter
-	sleep 0.5
-	tmux send-keys -t "$tz" fg Enter
-	sleep 0.7
-	tmux send-keys -t "$tz" secret Enter
-	sleep 1.5
+	tz_wait '#' &&
+		tmux send-keys -t "$tz" "'$SIP' register -q -u alice sip:alice@127.0.0.1:$P_PORT" Enter &&
+		tz_wait 'Password for' && tmux send-keys -t "$tz" C-z && tz_wait 'Stopped' &&
+		tmux send-keys -t "$tz" "stty -a | grep -o ' -*echo ' | head -n 1" Enter &&
+		tz_wait '^ ?-?echo ?$' && tmux send-keys -t "$tz" fg Enter && tz_wait 'Password for.*Password for' &&
+		tmux send-keys -t "$tz" secret Enter && tz_wait 'registered'
 	tmux capture-pane -t "$tz" -p >"$T_OUT"
 	tmux kill-session -t "$tz" 2>/dev/null
 	p_stop "$tz_sipp"
@@ -506,6 +501,20 @@ ctrl_z_test() {
 	t_check "fg asks again" test "$(grep -c 'Password for alice@sipp.test:' "$T_OUT")" -eq 2
 	t_out_has "registered <sip:alice@127.0.0.1>"
 	t_no_secret secret
+}
+
+# tz_wait REGEX: a line of the tmux screen, or the screen read as one line,
+# matches REGEX within 5 s.
+tz_wait() {
+	tw_n=0
+	while [ "$tw_n" -lt 50 ]; do
+		tmux capture-pane -t "$tz" -p >"$d/tz.screen"
+		grep -qE -e "$1" "$d/tz.screen" && return 0
+		tr '\n' ' ' <"$d/tz.screen" | grep -qE -e "$1" && return 0
+		sleep 0.1
+		tw_n=$((tw_n + 1))
+	done
+	return 1
 }
 ctrl_z_test
 
