@@ -88,7 +88,7 @@ chmod 755 "$DIR/usr/sbin/policy-rc.d"
 
 git clone -q "$ROOT" "$DIR/root/sip" || die "git clone failed"
 if [ -d "$ROOT/../shared" ]; then
-	cp -r "$ROOT/../shared" "$DIR/root/shared"
+	cp -rL "$ROOT/../shared" "$DIR/root/shared"
 	chmod -R a-w "$DIR/root/shared"
 fi
 
