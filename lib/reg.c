@@ -251,25 +251,6 @@ static int send_register(struct sip_reg *g)
 
 /* ---- the registration's own copy of what the caller gave ---- */
 
-static int copy_uri(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out)
-{
-	int n = sip_uri_print(in, buf, cap);
-	if (n < 0)
-		return n;
-	return sip_uri_parse(out, (struct sip_str){buf, (size_t)n});
-}
-
-static char *put(char **o, const char *s)
-{
-	if (!s)
-		return NULL;
-	size_t n = strlen(s) + 1;
-	char *d = *o;
-	memcpy(d, s, n);
-	*o += n;
-	return d;
-}
-
 static int keep_spec(struct sip_reg *g, const struct sip_reg_spec *spec)
 {
 	const char *strs[] = {spec->from, spec->to, spec->contact, spec->contact_user,
@@ -284,23 +265,23 @@ static int keep_spec(struct sip_reg *g, const struct sip_reg_spec *spec)
 		return SIP_ENOMEM;
 	char *o = g->text;
 	g->spec = *spec;
-	g->spec.from = put(&o, spec->from);
-	g->spec.to = put(&o, spec->to);
-	g->spec.contact = put(&o, spec->contact);
-	g->spec.contact_user = put(&o, spec->contact_user);
-	g->spec.user_agent = put(&o, spec->user_agent);
+	g->spec.from = sip_put_str(&o, spec->from);
+	g->spec.to = sip_put_str(&o, spec->to);
+	g->spec.contact = sip_put_str(&o, spec->contact);
+	g->spec.contact_user = sip_put_str(&o, spec->contact_user);
+	g->spec.user_agent = sip_put_str(&o, spec->user_agent);
 	g->headers[0].line = g->expires_hdr;
 	for (size_t i = 0; i < spec->nheaders; i++)
-		g->headers[i + 1].line = put(&o, spec->headers[i].line);
+		g->headers[i + 1].line = sip_put_str(&o, spec->headers[i].line);
 	g->spec.headers = NULL;
 	g->spec.targets = NULL;
 	g->spec.aor = g->spec.registrar = g->spec.proxy = NULL;
-	int err = copy_uri(spec->aor, g->aor_buf, sizeof g->aor_buf, &g->aor);
+	int err = sip_uri_copy(spec->aor, g->aor_buf, sizeof g->aor_buf, &g->aor);
 	if (!err)
-		err = copy_uri(spec->registrar, g->registrar_buf, sizeof g->registrar_buf,
-		               &g->registrar);
+		err = sip_uri_copy(spec->registrar, g->registrar_buf, sizeof g->registrar_buf,
+		                   &g->registrar);
 	if (!err && spec->proxy)
-		err = copy_uri(spec->proxy, g->proxy_buf, sizeof g->proxy_buf, &g->proxy);
+		err = sip_uri_copy(spec->proxy, g->proxy_buf, sizeof g->proxy_buf, &g->proxy);
 	return err;
 }
 

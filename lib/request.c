@@ -529,14 +529,6 @@ static void on_resolved(int err, const struct sip_target *targets, size_t n, voi
 		finish(r, err, NULL);
 }
 
-static int copy_uri(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out)
-{
-	int n = sip_uri_print(in, buf, cap);
-	if (n < 0)
-		return n;
-	return sip_uri_parse(out, (struct sip_str){buf, (size_t)n});
-}
-
 /* ---- the request's own copy of what the caller gave ---- */
 
 static size_t text_size(const struct sip_req_spec *s)
@@ -552,39 +544,23 @@ static size_t text_size(const struct sip_req_spec *s)
 	return n;
 }
 
-static const char *put(char **o, const char *s, size_t len)
-{
-	if (!s)
-		return NULL;
-	char *d = *o;
-	memcpy(d, s, len);
-	d[len] = '\0';
-	*o += len + 1;
-	return d;
-}
-
-static const char *put_str(char **o, const char *s)
-{
-	return s ? put(o, s, strlen(s)) : NULL;
-}
-
 static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec)
 {
 	struct sip_req_spec *s = &r->spec;
 	*s = *spec;
 	char *o = r->text;
-	s->method = put_str(&o, spec->method);
-	s->from = put_str(&o, spec->from);
-	s->from_tag = put_str(&o, spec->from_tag);
-	s->to = put_str(&o, spec->to);
-	s->call_id = put_str(&o, spec->call_id);
-	s->contact = put_str(&o, spec->contact);
-	s->contact_user = put_str(&o, spec->contact_user);
-	s->user_agent = put_str(&o, spec->user_agent);
-	s->content_type = put_str(&o, spec->content_type);
-	s->body = put(&o, spec->body ? spec->body : "", spec->body_len);
+	s->method = sip_put_str(&o, spec->method);
+	s->from = sip_put_str(&o, spec->from);
+	s->from_tag = sip_put_str(&o, spec->from_tag);
+	s->to = sip_put_str(&o, spec->to);
+	s->call_id = sip_put_str(&o, spec->call_id);
+	s->contact = sip_put_str(&o, spec->contact);
+	s->contact_user = sip_put_str(&o, spec->contact_user);
+	s->user_agent = sip_put_str(&o, spec->user_agent);
+	s->content_type = sip_put_str(&o, spec->content_type);
+	s->body = sip_put(&o, spec->body ? spec->body : "", spec->body_len);
 	for (size_t i = 0; i < spec->nheaders; i++)
-		r->headers[i].line = put_str(&o, spec->headers[i].line);
+		r->headers[i].line = sip_put_str(&o, spec->headers[i].line);
 	s->headers = r->headers;
 	s->targets = NULL;
 	s->uri = s->proxy = NULL;
@@ -610,8 +586,8 @@ static int setup(struct sip_req *r, const struct sip_req_spec *spec)
 		return n;
 	if (spec->proxy && !(r->route = malloc(sizeof *r->route)))
 		return SIP_ENOMEM;
-	if (spec->proxy &&
-	    (err = copy_uri(spec->proxy, r->route->buf, sizeof r->route->buf, &r->route->uri)) != 0)
+	if (spec->proxy && (err = sip_uri_copy(spec->proxy, r->route->buf, sizeof r->route->buf,
+	                                       &r->route->uri)) != 0)
 		return err;
 	if (spec->call_id)
 		memcpy(r->call_id, spec->call_id, strlen(spec->call_id) + 1); /* checked to fit */

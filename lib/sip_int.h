@@ -88,6 +88,27 @@ static inline int sip_join(char *buf, size_t cap, const char *const *parts, size
 	return (int)len;
 }
 
+/* len bytes of s, NUL-terminated, at *o, which moves past them; the copy
+ * (NULL for a NULL s). For an operation's own block of the caller's strings. */
+static inline const char *sip_put(char **o, const char *s, size_t len)
+{
+	if (!s)
+		return NULL;
+	char *d = *o;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	*o += len + 1;
+	return d;
+}
+
+static inline const char *sip_put_str(char **o, const char *s)
+{
+	return s ? sip_put(o, s, strlen(s)) : NULL;
+}
+
+/* A URI of one's own: in printed into buf, out parsed from there. */
+int sip_uri_copy(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out);
+
 /* A copy of s on the heap, NULL when out of memory. */
 static inline char *sip_dup(const char *s)
 {

@@ -673,3 +673,11 @@ int sip_uri_unescape(struct sip_str in, char *out, size_t cap)
 		return err;
 	return n > INT_MAX ? SIP_ETOOBIG : (int)n;
 }
+
+int sip_uri_copy(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out)
+{
+	int n = sip_uri_print(in, buf, cap);
+	if (n < 0)
+		return n;
+	return sip_uri_parse(out, (struct sip_str){buf, (size_t)n});
+}
