@@ -184,16 +184,10 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 			free(hdrs);
 		return SIP_ENOSPC;
 	}
-	const char *tp = t->tp == SIP_TP_UDP   ? ""
-	                 : t->tp == SIP_TP_TCP ? ";transport=tcp"
-	                                       : ";transport=tls";
-	char port[12];
-	port[sip_put_decimal(port, sip_sockaddr_port(&r->local))] = '\0';
 	const char *fp[] = {"<sip:sip@", host, ">"};
-	const char *cp[] = {
-		"<sip:", s->contact_user ? s->contact_user : "sip", "@", host, ":", port, tp, ">"};
 	if (sip_join(from, sizeof from, fp, 3) < 0 ||
-	    sip_join(contact, sizeof contact, cp, 8) < 0) {
+	    sip_ua_contact(contact, sizeof contact, s->contact_user, host,
+	                   sip_sockaddr_port(&r->local), t->tp) < 0) {
 		if (hdrs != few)
 			free(hdrs);
 		return SIP_ENOSPC;

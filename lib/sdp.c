@@ -145,6 +145,15 @@ static void parse_attr(struct sip_sdp *sdp, struct sip_sdp_media *cur, struct si
 		parse_rtpmap(cur, v);
 }
 
+bool sip_sdp_in(const struct sip_msg *m)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	struct sip_ctype ct;
+	return m->body.len && h && sip_ctype_parse(&ct, h->value) == 0 &&
+	       sip_str_ieq(ct.type, SIP_STR("application")) &&
+	       sip_str_ieq(ct.subtype, SIP_STR("sdp"));
+}
+
 int sip_sdp_parse(struct sip_sdp *sdp, struct sip_str body)
 {
 	memset(sdp, 0, sizeof *sdp);

@@ -14,6 +14,14 @@ struct accept {
 	void *arg;
 };
 
+/* A call's Call-ID and From tag, for the 2xx of forks no dialog knows yet. */
+struct leg {
+	struct leg *next;
+	char call_id[64], tag[64];
+	sip_recv_h *h;
+	void *arg;
+};
+
 /* A dialog and whoever owns it. */
 struct dlg {
 	struct dlg *next;
@@ -48,6 +56,7 @@ struct sip_ua {
 	uint64_t t1;
 	struct accept *accepts;
 	struct dlg *dialogs;
+	struct leg *legs;
 	struct sip_incoming *held;
 	sip_recv_h *stray_h;
 	void *stray_arg;
@@ -292,8 +301,52 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 			return;
 		}
 	}
+	const struct sip_hdr *id = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	const struct sip_hdr *from = sip_msg_hdr(m, SIP_HDR_FROM);
+	struct sip_addr a;
+	if (!m->is_request && id && from && sip_addr_parse(&a, from->value) == 0) {
+		for (struct leg *l = ua->legs; l; l = l->next) {
+			if (sip_str_eq(id->value, sip_str_from(l->call_id)) &&
+			    sip_str_eq(a.tag, sip_str_from(l->tag))) {
+				l->h(m, pi, l->arg);
+				return;
+			}
+		}
+	}
 	if (ua->stray_h)
 		ua->stray_h(m, pi, ua->stray_arg);
+}
+
+int sip_ua_leg_add(struct sip_ua *ua, const char *call_id, const char *tag, sip_recv_h *h,
+                   void *arg)
+{
+	struct leg *l = calloc(1, sizeof *l);
+	if (!l)
+		return SIP_ENOMEM;
+	size_t ni = strlen(call_id), nt = strlen(tag);
+	if (ni >= sizeof l->call_id || nt >= sizeof l->tag) {
+		free(l);
+		return SIP_EINVAL;
+	}
+	memcpy(l->call_id, call_id, ni + 1);
+	memcpy(l->tag, tag, nt + 1);
+	l->h = h;
+	l->arg = arg;
+	l->next = ua->legs;
+	ua->legs = l;
+	return 0;
+}
+
+void sip_ua_leg_remove(struct sip_ua *ua, sip_recv_h *h, void *arg)
+{
+	for (struct leg **pp = &ua->legs; *pp; pp = &(*pp)->next) {
+		if ((*pp)->h == h && (*pp)->arg == arg) {
+			struct leg *l = *pp;
+			*pp = l->next;
+			free(l);
+			return;
+		}
+	}
 }
 
 int sip_ua_accept(struct sip_ua *ua, const char *method, sip_incoming_h *h, void *arg)
@@ -411,6 +464,11 @@ void sip_ua_free(struct sip_ua *ua)
 		ua->dialogs = d->next;
 		free(d);
 	}
+	while (ua->legs) {
+		struct leg *l = ua->legs;
+		ua->legs = l->next;
+		free(l);
+	}
 	while (ua->creds) {
 		struct cred *c = ua->creds;
 		ua->creds = c->next;
@@ -475,6 +533,18 @@ void sip_ua_resolve_cancel(struct sip_ua *ua, sip_resolve_h *h, void *arg)
 {
 	if (ua)
 		sip_resolve_cancel(ua->resolver, h, arg);
+}
+
+int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
+                   enum sip_tp tp)
+{
+	const char *tps = tp == SIP_TP_UDP   ? ""
+	                  : tp == SIP_TP_TCP ? ";transport=tcp"
+	                                     : ";transport=tls";
+	char ps[12];
+	ps[sip_put_decimal(ps, port)] = '\0';
+	const char *cp[] = {"<sip:", user ? user : "sip", "@", host, ":", ps, tps, ">"};
+	return sip_join(buf, cap, cp, 8);
 }
 
 struct sip_ctx *sip_ua_ctx(struct sip_ua *ua)

@@ -16,5 +16,14 @@ bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_ch
 bool sip_ua_has_auth_handler(const struct sip_ua *ua);
 /* r waits no more (answered, ended or freed). */
 void sip_ua_creds_forget(struct sip_ua *ua, struct sip_req *r);
+/* Our Contact, "<sip:USER@HOST:PORT>" (";transport=tcp" or tls after the
+ * port when not UDP); the length, or SIP_ENOSPC. */
+int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
+                   enum sip_tp tp);
+/* Responses no transaction and no dialog takes whose Call-ID and From tag
+ * are a call's (the 2xx of another fork) go to h. */
+int sip_ua_leg_add(struct sip_ua *ua, const char *call_id, const char *tag, sip_recv_h *h,
+                   void *arg);
+void sip_ua_leg_remove(struct sip_ua *ua, sip_recv_h *h, void *arg);
 
 #endif

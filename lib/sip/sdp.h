@@ -6,6 +6,7 @@
 #include <sip/base.h>
 #include <sip/str.h>
 #include <sip/build.h>
+#include <sip/msg.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,8 @@ struct sip_sdp {
 };
 SIP_API int sip_sdp_parse(struct sip_sdp *sdp, struct sip_str body);
 SIP_API const char *sip_sdp_dir_name(enum sip_sdp_dir dir);
+/* m has a body that says it is SDP (Content-Type: application/sdp). */
+SIP_API bool sip_sdp_in(const struct sip_msg *m);
 
 /* ---- sdp: offers and answers (RFC 3264) ----------------------------- */
 

@@ -31,5 +31,6 @@
 #include <sip/ua.h>
 #include <sip/request.h>
 #include <sip/reg.h>
+#include <sip/call.h>
 
 #endif

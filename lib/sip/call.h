@@ -1,0 +1,151 @@
+/* call.h - an INVITE session on the user agent (RFC 3261 §13-15). As the
+ * caller: the INVITE with its targets, challenges and CANCEL (as sip_req),
+ * early dialogs and reliable provisional responses (RFC 3262 PRACK), the
+ * ACK of the 2xx sent again with each retransmission, the 2xx of other
+ * forks ACKed and hung up. As the callee: an INVITE that arrived, rung,
+ * answered (the 2xx repeated until its ACK, a BYE when none comes) or
+ * declined, and CANCELled by the caller. Either way: offers and answers in
+ * UPDATE (RFC 3311) and re-INVITE both ways, and BYE both ways. */
+#ifndef SIP_CALL_H
+#define SIP_CALL_H
+
+#include <sip/request.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sip_call;
+
+enum sip_call_state {
+	SIP_CALL_CALLING,    /* the INVITE is on its way, no provisional response yet */
+	SIP_CALL_INCOMING,   /* callee: the INVITE arrived, not answered yet */
+	SIP_CALL_RINGING,    /* a provisional response came (callee: went) */
+	SIP_CALL_CANCELLING, /* hung up before the answer: CANCEL sent, or due at the first 1xx */
+	SIP_CALL_ACCEPTED,   /* callee: our 2xx went, its ACK has not come */
+	SIP_CALL_CONFIRMED,  /* the dialog is made: the 2xx came (callee: its ACK) */
+	SIP_CALL_ENDING,     /* our BYE is out */
+	SIP_CALL_ENDED,      /* done was called */
+};
+
+/* What happens along the way; msg lives for the call of the handler alone. */
+enum sip_call_event {
+	SIP_CALL_PROGRESS,      /* msg: a provisional response to the INVITE */
+	SIP_CALL_PRACKED,       /* msg: the final response to a PRACK, or err */
+	SIP_CALL_NOT_PRACKED,   /* msg: a 1xx with Require: 100rel left unacknowledged (err:
+	                         SIP_ESYNTAX no valid RSeq, SIP_EINVAL no To tag, 0 an RSeq
+	                         already acknowledged) */
+	SIP_CALL_ANSWERED,      /* msg: the 2xx, its ACK going before anything asked for here
+	                           (callee: the ACK of our 2xx, a late offer's answer in it) */
+	SIP_CALL_MODIFIED,      /* msg: the final response to sip_call_modify's request, or err */
+	SIP_CALL_REFRESHED,     /* msg: an UPDATE or re-INVITE from the far end, about to be
+	                         answered (its offer by sip_call_sdp_h) */
+	SIP_CALL_FORKED,        /* msg: a 2xx of another fork, ACKed and hung up */
+	SIP_CALL_FORK_ENDED,    /* msg: the final response to that fork's BYE, or err */
+	SIP_CALL_STRAY,         /* msg: a 2xx of this call's that no dialog of it takes */
+	SIP_CALL_CANCEL_FAILED, /* err: the CANCEL got no final response */
+};
+
+/* How it ended, once. */
+enum sip_call_end {
+	SIP_CALL_END_FAILED,    /* msg: the INVITE's final response (not 2xx), or err
+	                           (callee: we declined it; msg NULL) */
+	SIP_CALL_END_CANCELLED, /* msg: the INVITE's final response after the CANCEL, or err
+	                           (SIP_ETIMEDOUT: none came within 64*T1); callee: the
+	                           caller's CANCEL (the INVITE got 487), msg NULL */
+	SIP_CALL_END_BYE,       /* msg: the final response to our BYE, or err */
+	SIP_CALL_END_REMOTE,    /* msg: the far end's BYE; the 200 goes as done returns */
+	SIP_CALL_END_NO_DIALOG, /* msg: a 2xx that makes no dialog (no To tag, a Contact
+	                           that is no URI); err says which */
+	SIP_CALL_END_ERROR,     /* err: the dialog's next hop could not be had
+	                           (sip_call_next_hop), or a request could not be sent */
+	SIP_CALL_END_NO_ACK,    /* callee: our 2xx got no ACK in 64*T1, so we sent BYE
+	                           (§13.3.1.4); msg: its final response, or err */
+};
+
+typedef void(sip_call_event_h)(struct sip_call *c, enum sip_call_event ev, int err,
+                               const struct sip_msg *msg, void *arg);
+typedef void(sip_call_done_h)(struct sip_call *c, enum sip_call_end how, int err,
+                              const struct sip_msg *msg, void *arg);
+/*
+ * A session description for the far end: the answer to the offer in msg
+ * (a 2xx to an INVITE without one, a re-INVITE or UPDATE), or an offer of
+ * our own when msg has none (a re-INVITE without a body). Appended to out;
+ * an error sends none: a 488 to a request, an ACK without a body.
+ */
+typedef int(sip_call_sdp_h)(struct sip_call *c, const struct sip_msg *msg, struct sip_buf *out,
+                            void *arg);
+
+struct sip_call_spec {
+	/* The INVITE, as sip_req_spec gives it: its method and its response
+	 * handlers are the call's own; its auth and failover handlers are
+	 * called with the call's arg, and its deadline, auth handler and
+	 * outbound proxy serve the requests in the dialog as well. Its body is
+	 * the offer (none: a late offer, the 2xx's answered in the ACK). */
+	const struct sip_req_spec *invite;
+	bool prack;        /* offer 100rel (Supported) and PRACK reliable 1xx */
+	const char *allow; /* the Allow line's methods; NULL: the call's own */
+	/* Callee: our Contact; NULL: <sip:sip@ADDRESS:PORT> where the INVITE
+	 * arrived (the caller's is the INVITE spec's). */
+	const char *contact;
+	sip_call_event_h *event; /* may be NULL */
+	sip_call_sdp_h *sdp;     /* NULL: offers in the 2xx or in requests get none */
+	sip_call_done_h *done;
+	void *arg;
+};
+
+/* Starts it: handlers run from the loop, never from inside this call. */
+SIP_API int sip_call_start(struct sip_call **cp, struct sip_ua *ua,
+                           const struct sip_call_spec *spec);
+/*
+ * Takes in, an INVITE that arrived outside a dialog (from a sip_ua_accept
+ * handler, which then returns true), as a call of ours: its dialog's
+ * requests come to the call, a CANCEL ends it. spec's invite and prack are
+ * not read. On an error, in stays the caller's to answer.
+ */
+SIP_API int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming *in,
+                            const struct sip_call_spec *spec);
+/*
+ * The callee's answer: a 1xx rings (with a body, early media); a 2xx
+ * answers, with the answer to the INVITE's offer, or an offer when it had
+ * none (the ACK brings the answer); above 299 declines (done follows, from
+ * the loop). SIP_EINVAL once the INVITE has its final response.
+ */
+SIP_API int sip_call_answer(struct sip_call *c, unsigned status, const char *content_type,
+                            const char *body, size_t body_len);
+/*
+ * Ends it: before the answer the INVITE is CANCELled (at its first
+ * provisional response, if none came yet; a 2xx that crosses the CANCEL is
+ * ACKed and hung up), or as the callee declined with 486 Busy Here; after
+ * it, BYE (the callee's waits for the ACK of its 2xx, §15). done tells how
+ * it went.
+ */
+SIP_API int sip_call_hangup(struct sip_call *c);
+/*
+ * A new offer (content_type and body, copied): method "UPDATE" in the early
+ * dialog whose reliable 1xx answered the INVITE's offer, or in the
+ * confirmed one; "INVITE" (a re-INVITE) in the confirmed one alone. One at
+ * a time (SIP_EINVAL otherwise); SIP_CALL_MODIFIED tells how it went.
+ */
+SIP_API int sip_call_modify(struct sip_call *c, const char *method, const char *content_type,
+                            const char *body, size_t body_len);
+/* Stops it (no handler is called after, nothing more is sent) and frees it;
+ * an incoming INVITE not answered yet gets 480 Temporarily Unavailable. */
+SIP_API void sip_call_free(struct sip_call *c);
+
+SIP_API enum sip_call_state sip_call_state(const struct sip_call *c);
+/* In a handler given a response to a request in the dialog (a BYE's, say),
+ * that request; else the INVITE's: its target, challenges and the message
+ * sent. */
+SIP_API const struct sip_req *sip_call_request(const struct sip_call *c);
+/* A reliable provisional response carried the answer to our offer. */
+SIP_API bool sip_call_early_answered(const struct sip_call *c);
+/* Where the dialog's requests go first (its first Route, its remote target,
+ * or the outbound proxy), as last resolved; "" before. */
+SIP_API const char *sip_call_next_hop(const struct sip_call *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

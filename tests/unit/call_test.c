@@ -1,0 +1,783 @@
+/* call_test.c - the caller's side of an INVITE session on a fake clock
+ * against a raw UDP callee on loopback: ring, answer, ACK (and again for
+ * each 2xx retransmission), BYE either way; PRACK and an UPDATE in the
+ * early dialog; a second fork's 2xx ACKed and hung up; CANCEL before and
+ * after the first 1xx, crossed by a 2xx, or never answered with a 487;
+ * late offers; the far end's re-INVITE; and a call freed from its own
+ * handler. */
+#include "peer.h"
+#include "test.h"
+
+static const char sdp[] = "v=0\r\n"
+			  "o=- 1 1 IN IP4 127.0.0.1\r\n"
+			  "s=-\r\n"
+			  "c=IN IP4 127.0.0.1\r\n"
+			  "t=0 0\r\n"
+			  "m=audio 5000 RTP/AVP 0\r\n";
+
+struct cfix {
+	struct sip_ua *ua;
+	struct peer peer;
+	struct sip_target target;
+	struct sip_call *call;
+	struct peer_last invite; /* the INVITE as the callee got it */
+	struct peer_last in;     /* the last message the callee got */
+	int ev[SIP_CALL_CANCEL_FAILED + 1];
+	int ev_err; /* of the last event */
+	unsigned ev_status;
+	int done;
+	enum sip_call_end how;
+	int err;
+	unsigned status; /* of done's message */
+	int sdp_calls;
+	bool sdp_fails, free_in_done, hangup_on_answer;
+	char contact[80]; /* the callee's Contact URI */
+	char call_id[64], tag[32];
+	unsigned cseq; /* the callee's own in-dialog requests */
+};
+
+static void on_event(struct sip_call *c, enum sip_call_event ev, int err, const struct sip_msg *m,
+                     void *arg)
+{
+	struct cfix *f = arg;
+	f->ev[ev]++;
+	f->ev_err = err;
+	f->ev_status = m && !m->is_request ? m->status : 0;
+	if (ev == SIP_CALL_ANSWERED && f->hangup_on_answer)
+		sip_call_hangup(c);
+}
+
+static void on_done(struct sip_call *c, enum sip_call_end how, int err, const struct sip_msg *m,
+                    void *arg)
+{
+	struct cfix *f = arg;
+	f->done++;
+	f->how = how;
+	f->err = err;
+	f->status = m && !m->is_request ? m->status : 0;
+	if (f->free_in_done) {
+		sip_call_free(c);
+		f->call = NULL;
+	}
+}
+
+static int on_sdp(struct sip_call *c, const struct sip_msg *m, struct sip_buf *out, void *arg)
+{
+	struct cfix *f = arg;
+	(void)c;
+	(void)m;
+	f->sdp_calls++;
+	return f->sdp_fails ? SIP_ENOTFOUND : sip_buf_append(out, sdp, sizeof sdp - 1);
+}
+
+static int cfix_open(struct cfix *f)
+{
+	memset(f, 0, sizeof *f);
+	f->cseq = 100;
+	if (peer_stack(&f->ua, &f->peer, &f->target) != 0)
+		return -1;
+	snprintf(f->contact, sizeof f->contact, "<sip:callee@127.0.0.1:%u>",
+	         sip_sockaddr_port(&f->peer.addr));
+	return 0;
+}
+
+static void cfix_close(struct cfix *f)
+{
+	sip_call_free(f->call);
+	fake_now += 64 * 500000;
+	sip_loop_poll(sip_ua_loop(f->ua), 0);
+	sip_ua_free(f->ua);
+	peer_close(&f->peer);
+}
+
+/* Copies the value of the header line starting with name (up to ';' when
+ * upto_semi) from the message in buf. */
+static void header_value(const char *buf, const char *name, bool after_tag, char *out, size_t cap)
+{
+	const char *p = strstr(buf, name);
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += strlen(name);
+	if (after_tag) {
+		const char *t = strstr(p, ";tag=");
+		if (!t)
+			return;
+		p = t + 5;
+	}
+	snprintf(out, cap, "%.*s", (int)strcspn(p, "\r;>"), p);
+}
+
+/* Starts a call to the callee; with offer false, a late offer. */
+static int call_start(struct cfix *f, bool offer, bool prack)
+{
+	struct sip_req_spec rs = {
+		.uri_text = "sip:callee@127.0.0.1",
+		.targets = &f->target,
+		.ntargets = 1,
+		.transport = -1,
+		.contact_user = "alice",
+		.max_forwards = -1,
+		.content_type = offer ? "application/sdp" : NULL,
+		.body = offer ? sdp : NULL,
+		.body_len = offer ? sizeof sdp - 1 : 0,
+	};
+	struct sip_call_spec cs = {
+		.invite = &rs,
+		.prack = prack,
+		.event = on_event,
+		.sdp = on_sdp,
+		.done = on_done,
+		.arg = f,
+	};
+	if (sip_call_start(&f->call, f->ua, &cs) != 0)
+		return -1;
+	if (peer_take(f->ua, &f->peer, &f->invite) == 0)
+		return -1;
+	f->in = f->invite;
+	header_value(f->invite.buf, "Call-ID: ", false, f->call_id, sizeof f->call_id);
+	header_value(f->invite.buf, "From: ", true, f->tag, sizeof f->tag);
+	return 0;
+}
+
+/* The callee answers req with status from its phone tag (NULL: none), with
+ * Contact, extra header lines and an SDP body as asked. */
+static int answer(struct cfix *f, const struct peer_last *req, unsigned status, const char *tag,
+                  const char *extra, bool body)
+{
+	struct sip_msg m;
+	struct sip_buf b;
+	/* extra: "Name: value", or two such lines separated by '\n'. */
+	char lines[2][128] = {"", ""};
+	const char *nl = extra ? strchr(extra, '\n') : NULL;
+	if (extra)
+		snprintf(lines[0], sizeof lines[0], "%.*s",
+		         (int)(nl ? (size_t)(nl - extra) : strlen(extra)), extra);
+	if (nl)
+		snprintf(lines[1], sizeof lines[1], "%s", nl + 1);
+	struct sip_build_hdr hdrs[2] = {{lines[0]}, {lines[1]}};
+	struct sip_response_spec rs = {
+		.status = status,
+		.to_tag = tag ? tag : "",
+		.contact = status < 300 && tag ? f->contact : NULL,
+		.content_type = body ? "application/sdp" : NULL,
+		.body = body ? sdp : NULL,
+		.body_len = body ? sizeof sdp - 1 : 0,
+		.headers = hdrs,
+		.nheaders = nl      ? 2
+	                    : extra ? 1
+	                            : 0,
+	};
+	if (sip_msg_parse(&m, req->buf, req->len, 0) != 0)
+		return -1;
+	sip_buf_init(&b, 0);
+	int err = sip_build_response(&b, &m, &rs);
+	if (!err &&
+	    sendto(f->peer.fd, b.p, b.len, 0, &req->from.u.sa, req->from.len) != (ssize_t)b.len)
+		err = -1;
+	sip_buf_reset(&b);
+	peer_spin(sip_ua_loop(f->ua));
+	return err;
+}
+
+/* The callee's own request in the dialog its tag made. */
+static int callee_request(struct cfix *f, const char *method, const char *tag, bool body)
+{
+	char buf[2048];
+	unsigned cseq = ++f->cseq;
+	int n = snprintf(buf, sizeof buf,
+	                 "%s sip:alice@127.0.0.1 SIP/2.0\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKcallee%u;rport\r\n"
+	                 "Max-Forwards: 70\r\n"
+	                 "From: <sip:callee@127.0.0.1>;tag=%s\r\n"
+	                 "To: <sip:sip@127.0.0.1>;tag=%s\r\n"
+	                 "Call-ID: %s\r\n"
+	                 "CSeq: %u %s\r\n"
+	                 "Contact: %s\r\n"
+	                 "%s"
+	                 "Content-Length: %zu\r\n\r\n%s",
+	                 method, sip_sockaddr_port(&f->peer.addr), cseq, tag, f->tag, f->call_id,
+	                 cseq, method, f->contact, body ? "Content-Type: application/sdp\r\n" : "",
+	                 body ? sizeof sdp - 1 : 0, body ? sdp : "");
+	if (n < 0 || (size_t)n >= sizeof buf ||
+	    sendto(f->peer.fd, buf, (size_t)n, 0, &f->invite.from.u.sa, f->invite.from.len) != n)
+		return -1;
+	return 0;
+}
+
+static bool got(const struct cfix *f, const char *text)
+{
+	return strstr(f->in.buf, text) != NULL;
+}
+
+static size_t take(struct cfix *f)
+{
+	return peer_take(f->ua, &f->peer, &f->in);
+}
+
+/* Rings, answers and takes the ACK: a confirmed call with tag "t1". */
+static int answered_call(struct cfix *f)
+{
+	if (call_start(f, true, true) != 0 || answer(f, &f->invite, 180, "t1", NULL, false) != 0 ||
+	    answer(f, &f->invite, 200, "t1", NULL, true) != 0 || take(f) == 0 ||
+	    !got(f, "ACK sip:callee@127.0.0.1:") || sip_call_state(f->call) != SIP_CALL_CONFIRMED)
+		return -1;
+	return 0;
+}
+
+/* Rings, is hung up, and takes the CANCEL. */
+static int cancelled_call(struct cfix *f)
+{
+	if (call_start(f, true, true) != 0 || answer(f, &f->invite, 180, "t1", NULL, false) != 0 ||
+	    sip_call_hangup(f->call) != 0 || take(f) == 0 || !got(f, "CANCEL "))
+		return -1;
+	return 0;
+}
+
+TEST(call_answered_acked_and_hung_up)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(strstr(f.invite.buf, "INVITE sip:callee@127.0.0.1 SIP/2.0\r\n") != NULL);
+	CHECK(strstr(f.invite.buf, "Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS\r\n"));
+	CHECK(strstr(f.invite.buf, "Supported: 100rel\r\n"));
+	CHECK(strstr(f.invite.buf, "Contact: <sip:alice@127.0.0.1:"));
+	CHECK(strstr(f.invite.buf, "Content-Type: application/sdp\r\n"));
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CALLING);
+	CHECK(answer(&f, &f.invite, 100, NULL, NULL, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PROGRESS], 1);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_RINGING);
+	CHECK(answer(&f, &f.invite, 180, "t1", NULL, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PROGRESS], 2);
+	CHECK(!peer_pending(&f.peer)); /* a 180 without 100rel: no PRACK */
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 1);
+	CHECK_INT(f.sdp_calls, 0); /* the 2xx answered our offer */
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "CSeq: 1 ACK\r\n"));
+	CHECK(got(&f, ";tag=t1\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	/* The 2xx again (its ACK was lost): the same ACK again, nothing else. */
+	struct peer_last ack = f.in;
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK_INT(f.in.len, ack.len);
+	CHECK(memcmp(f.in.buf, ack.buf, ack.len) == 0);
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 1);
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_ENDING);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "BYE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "CSeq: 2 BYE\r\n"));
+	CHECK_INT(f.done, 0);
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	CHECK_INT(f.status, 200);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_ENDED);
+	CHECK(sip_call_hangup(f.call) == SIP_EINVAL);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_prack_and_early_update)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(call_start(&f, true, true) == 0);
+	const char *rel = "Require: 100rel\nRSeq: 7";
+	CHECK(answer(&f, &f.invite, 183, "t1", rel, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "PRACK sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "RAck: 7 1 INVITE\r\n"));
+	CHECK(got(&f, "CSeq: 2 PRACK\r\n"));
+	struct peer_last prack = f.in;
+	/* The 183 again: already acknowledged, no second PRACK. */
+	CHECK(answer(&f, &f.invite, 183, "t1", rel, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_NOT_PRACKED], 1);
+	CHECK_INT(f.ev_err, 0);
+	CHECK(!peer_pending(&f.peer));
+	CHECK(!sip_call_early_answered(f.call) || f.ev[SIP_CALL_PRACKED] == 0);
+	CHECK(answer(&f, &prack, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK_INT(f.ev_status, 200);
+	CHECK(sip_call_early_answered(f.call));
+	/* A re-INVITE needs the confirmed dialog; an UPDATE goes in the early one. */
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) ==
+	      SIP_EINVAL);
+	CHECK(sip_call_modify(f.call, "UPDATE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(sip_call_modify(f.call, "UPDATE", "application/sdp", sdp, sizeof sdp - 1) ==
+	      SIP_EINVAL); /* one at a time */
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "UPDATE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "CSeq: 3 UPDATE\r\n"));
+	CHECK(got(&f, "Allow: INVITE"));
+	CHECK(got(&f, "Contact: <sip:alice@127.0.0.1:"));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 1);
+	CHECK_INT(f.ev_status, 200);
+	/* The 200 to the INVITE: the early dialog goes on, its ACK keeps the INVITE's CSeq. */
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "CSeq: 1 ACK\r\n"));
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "CSeq: 4 BYE\r\n"));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_prack_refused_without_rseq)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 180, "t1", "Require: 100rel", false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_NOT_PRACKED], 1);
+	CHECK_INT(f.ev_err, SIP_ESYNTAX);
+	CHECK(!peer_pending(&f.peer));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_second_fork_acked_and_hung_up)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(answered_call(&f) == 0);
+	/* Another phone answered too: an ACK and a BYE in its own dialog. */
+	CHECK(answer(&f, &f.invite, 200, "t2", NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_FORKED], 1);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:callee@127.0.0.1:"));
+	CHECK(got(&f, ";tag=t2\r\n"));
+	CHECK(got(&f, "CSeq: 1 ACK\r\n"));
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "BYE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, ";tag=t2\r\n"));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_FORK_ENDED], 1);
+	CHECK_INT(f.ev_status, 200);
+	/* Its 2xx again: the ACK again, no second BYE. */
+	CHECK(answer(&f, &f.invite, 200, "t2", NULL, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK "));
+	CHECK(got(&f, ";tag=t2\r\n"));
+	CHECK(!peer_pending(&f.peer));
+	CHECK_INT(f.ev[SIP_CALL_FORKED], 1);
+	/* The call itself is untouched. */
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	CHECK_INT(f.done, 0);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_cancel_waits_for_a_provisional)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CANCELLING);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer)); /* §9.1: nothing to CANCEL before a 1xx */
+	CHECK(answer(&f, &f.invite, 180, "t1", NULL, false) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "CANCEL sip:callee@127.0.0.1 SIP/2.0\r\n"));
+	CHECK(got(&f, "CSeq: 1 CANCEL\r\n"));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 0);
+	CHECK(answer(&f, &f.invite, 487, "t1", NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_CANCELLED);
+	CHECK_INT(f.status, 487);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:callee@127.0.0.1 SIP/2.0\r\n")); /* the transaction's */
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_cancel_crossed_by_the_answer)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(cancelled_call(&f) == 0);
+	/* The 200 crossed the CANCEL: the call exists, so it is ACKed and hung up. */
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 1);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:callee@127.0.0.1:"));
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "BYE sip:callee@127.0.0.1:"));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_cancel_never_answered_gives_up)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(cancelled_call(&f) == 0);
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	/* No 487 ever: given up 64*T1 after the CANCEL. */
+	for (int i = 0; i < 70 && !f.done; i++) {
+		fake_now += 500000;
+		peer_spin(sip_ua_loop(f.ua));
+	}
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_CANCELLED);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_late_offer_answered_in_the_ack)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(call_start(&f, false, false) == 0);
+	CHECK(strstr(f.invite.buf, "Content-Length: 0\r\n"));
+	CHECK(!strstr(f.invite.buf, "Supported: 100rel"));
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	CHECK_INT(f.sdp_calls, 1);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK "));
+	CHECK(got(&f, "Content-Type: application/sdp\r\n"));
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_far_end_reinvite_and_bye)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(answered_call(&f) == 0);
+	/* A re-INVITE with an offer: answered with ours. */
+	CHECK(callee_request(&f, "INVITE", "t1", true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "Content-Type: application/sdp\r\n"));
+	CHECK(got(&f, "Contact: <sip:alice@127.0.0.1:"));
+	CHECK_INT(f.ev[SIP_CALL_REFRESHED], 1);
+	CHECK_INT(f.sdp_calls, 1);
+	/* An offer with no codec in common: 488, the call goes on. */
+	f.sdp_fails = true;
+	CHECK(callee_request(&f, "UPDATE", "t1", true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 488 "));
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	/* A request in a dialog of no call of ours: 481. */
+	CHECK(callee_request(&f, "BYE", "nobody", false) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 481 "));
+	CHECK_INT(f.done, 0);
+	/* Their BYE ends it: 200, and done once, freeing the call from inside. */
+	f.free_in_done = true;
+	CHECK(callee_request(&f, "BYE", "t1", false) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 104 BYE\r\n"));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_REMOTE);
+	CHECK(f.call == NULL);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_reinvite_acked_then_bye_in_order)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(answered_call(&f) == 0);
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "INVITE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "CSeq: 2 INVITE\r\n"));
+	struct peer_last reinvite = f.in;
+	/* Hung up while the re-INVITE is out: the BYE waits for nothing but the hop. */
+	CHECK(answer(&f, &reinvite, 200, "t1", NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 1);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK "));
+	CHECK(got(&f, "CSeq: 2 ACK\r\n"));
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "CSeq: 3 BYE\r\n"));
+	/* The re-INVITE's 2xx again: its ACK again. */
+	CHECK(answer(&f, &reinvite, 200, "t1", NULL, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "CSeq: 2 ACK\r\n"));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_hangup_from_the_answer_and_failures)
+{
+	struct cfix f;
+	CHECK(cfix_open(&f) == 0);
+	f.hangup_on_answer = true;
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
+	/* What the handler asked for goes after the ACK. */
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK "));
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "BYE "));
+	sip_call_free(f.call);
+	f.call = NULL;
+	/* A 486: the end, with it. */
+	f.hangup_on_answer = false;
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 486, "t1", NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_FAILED);
+	CHECK_INT(f.status, 486);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:callee@127.0.0.1 SIP/2.0\r\n")); /* the transaction's */
+	sip_call_free(f.call);
+	f.call = NULL;
+	/* A 200 without a To tag makes no dialog. */
+	CHECK(call_start(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 200, NULL, NULL, true) == 0);
+	CHECK_INT(f.done, 2);
+	CHECK_INT(f.how, SIP_CALL_END_NO_DIALOG);
+	cfix_close(&f);
+	return 0;
+}
+
+/* ---- the callee ---- */
+
+static bool on_invite(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+{
+	struct cfix *f = arg;
+	(void)req;
+	struct sip_call_spec cs = {.event = on_event, .sdp = on_sdp, .done = on_done, .arg = f};
+	return sip_call_accept(&f->call, f->ua, in, &cs) == 0;
+}
+
+/* The caller's request to the stack: branch names the transaction; to_tag
+ * (NULL: none) the dialog. */
+static int caller_send(struct cfix *f, const char *method, const char *branch, unsigned cseq,
+                       const char *to_tag, bool body)
+{
+	char buf[2048];
+	struct sip_sockaddr ua;
+	if (sip_ua_bound(f->ua, SIP_TP_UDP, AF_INET, &ua) != 0)
+		return -1;
+	int n = snprintf(buf, sizeof buf,
+	                 "%s sip:alice@127.0.0.1:%u SIP/2.0\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK%s;rport\r\n"
+	                 "Max-Forwards: 70\r\n"
+	                 "From: <sip:caller@127.0.0.1>;tag=c1\r\n"
+	                 "To: <sip:alice@127.0.0.1>%s%s\r\n"
+	                 "Call-ID: in-1\r\n"
+	                 "CSeq: %u %s\r\n"
+	                 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+	                 "%s"
+	                 "Content-Length: %zu\r\n\r\n%s",
+	                 method, sip_sockaddr_port(&ua), sip_sockaddr_port(&f->peer.addr), branch,
+	                 to_tag ? ";tag=" : "", to_tag ? to_tag : "", cseq, method,
+	                 sip_sockaddr_port(&f->peer.addr),
+	                 body ? "Content-Type: application/sdp\r\n" : "", body ? sizeof sdp - 1 : 0,
+	                 body ? sdp : "");
+	if (n < 0 || (size_t)n >= sizeof buf ||
+	    sendto(f->peer.fd, buf, (size_t)n, 0, &ua.u.sa, ua.len) != n)
+		return -1;
+	peer_spin(sip_ua_loop(f->ua));
+	return 0;
+}
+
+/* An INVITE with an offer arrives and is taken as a call; the 100 is read. */
+static int incoming(struct cfix *f)
+{
+	if (cfix_open(f) != 0 || sip_ua_accept(f->ua, "INVITE", on_invite, f) != 0 ||
+	    caller_send(f, "INVITE", "inv1", 1, NULL, true) != 0 || !f->call || take(f) == 0 ||
+	    !got(f, "SIP/2.0 100 Trying\r\n"))
+		return -1;
+	return 0;
+}
+
+/* Answered with 200, its ACK sent: a confirmed call; tag is our To tag. */
+static int answered_incoming(struct cfix *f, char *tag, size_t cap)
+{
+	if (incoming(f) != 0 ||
+	    sip_call_answer(f->call, 200, "application/sdp", sdp, sizeof sdp - 1) != 0 ||
+	    take(f) == 0 || !got(f, "SIP/2.0 200 OK\r\n"))
+		return -1;
+	header_value(f->in.buf, "To: ", true, tag, cap);
+	if (caller_send(f, "ACK", "ack1", 1, tag, false) != 0 ||
+	    sip_call_state(f->call) != SIP_CALL_CONFIRMED)
+		return -1;
+	return 0;
+}
+
+TEST(callee_rings_answers_and_is_hung_up)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming(&f) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_INCOMING);
+	CHECK(sip_call_answer(f.call, 180, NULL, NULL, 0) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_RINGING);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 180 Ringing\r\n"));
+	header_value(f.in.buf, "To: ", true, tag, sizeof tag);
+	CHECK(tag[0] != '\0');
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_ACCEPTED);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, tag));
+	CHECK(got(&f, "Contact: <sip:sip@127.0.0.1:"));
+	CHECK(got(&f, "Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS\r\n"));
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	CHECK(sip_call_answer(f.call, 200, NULL, NULL, 0) == SIP_EINVAL);
+	/* Repeated until the ACK (§13.3.1.4)... */
+	fake_now += 500000;
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 0);
+	CHECK(caller_send(&f, "ACK", "ack1", 1, tag, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 1);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	/* ...and no more after it. */
+	fake_now += 4000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK(caller_send(&f, "BYE", "bye1", 2, tag, false) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 2 BYE\r\n"));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_REMOTE);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_cancelled_while_ringing)
+{
+	struct cfix f;
+	CHECK(incoming(&f) == 0);
+	CHECK(sip_call_answer(f.call, 180, NULL, NULL, 0) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(caller_send(&f, "CANCEL", "inv1", 1, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_CANCELLED);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 1 CANCEL\r\n"));
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 487 "));
+	CHECK(sip_call_answer(f.call, 200, NULL, NULL, 0) == SIP_EINVAL);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_gets_no_ack_and_hangs_up)
+{
+	struct cfix f;
+	CHECK(incoming(&f) == 0);
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	struct peer_last bye = {.len = 0};
+	for (int i = 0; i < 80 && !bye.len; i++) {
+		fake_now += 500000;
+		peer_spin(sip_ua_loop(f.ua));
+		while (peer_pending(&f.peer) && take(&f) > 0)
+			if (strncmp(f.in.buf, "BYE ", 4) == 0)
+				bye = f.in;
+	}
+	CHECK(bye.len > 0);
+	CHECK(strstr(bye.buf, "BYE sip:caller@127.0.0.1:") == bye.buf);
+	CHECK(strstr(bye.buf, "To: <sip:caller@127.0.0.1>;tag=c1\r\n"));
+	while (peer_pending(&f.peer))
+		take(&f);
+	CHECK(answer(&f, &bye, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_NO_ACK);
+	CHECK_INT(f.status, 200);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_declines_and_frees_unanswered)
+{
+	struct cfix f;
+	CHECK(incoming(&f) == 0);
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK_INT(f.done, 0); /* from the loop, not from inside the call */
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 486 Busy Here\r\n"));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_FAILED);
+	CHECK(caller_send(&f, "ACK", "inv1", 1, NULL, false) == 0);
+	sip_call_free(f.call);
+	/* A second INVITE, freed unanswered: 480. */
+	f.call = NULL;
+	CHECK(caller_send(&f, "INVITE", "inv2", 2, NULL, false) == 0);
+	CHECK(f.call != NULL);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 100 Trying\r\n"));
+	sip_call_free(f.call);
+	f.call = NULL;
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 480 "));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_hangs_up_after_the_ack)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming(&f) == 0);
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(take(&f) > 0);
+	header_value(f.in.buf, "To: ", true, tag, sizeof tag);
+	/* Hung up before the ACK: the BYE waits for it (§15). */
+	CHECK(sip_call_hangup(f.call) == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK(caller_send(&f, "ACK", "ack1", 1, tag, false) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "BYE sip:caller@127.0.0.1:"));
+	CHECK(got(&f, "From: <sip:alice@127.0.0.1>;tag="));
+	CHECK(got(&f, tag));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_reinvite_both_ways)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(answered_incoming(&f, tag, sizeof tag) == 0);
+	/* Ours: a re-INVITE to the caller's Contact, ACKed on its 2xx. */
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "INVITE sip:caller@127.0.0.1:"));
+	CHECK(got(&f, "Contact: <sip:sip@127.0.0.1:"));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 1);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "ACK sip:caller@127.0.0.1:"));
+	/* Theirs: answered with our SDP. */
+	CHECK(caller_send(&f, "INVITE", "reinv1", 2, tag, true) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(got(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "Content-Type: application/sdp\r\n"));
+	CHECK_INT(f.ev[SIP_CALL_REFRESHED], 1);
+	/* Its ACK is no news. */
+	CHECK(caller_send(&f, "ACK", "reack1", 2, tag, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_ANSWERED], 1);
+	cfix_close(&f);
+	return 0;
+}
