@@ -514,46 +514,25 @@ int probe_dest_local(struct probe_dest *d)
 	return 0;
 }
 
-void probe_ack_init(struct probe_ack *a)
+void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_spec *rs)
 {
-	memset(a, 0, sizeof *a);
-	sip_buf_init(&a->msg, 0);
-}
-
-void probe_ack_reset(struct probe_ack *a)
-{
-	sip_buf_reset(&a->msg);
-}
-
-int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
-                   const char *content_type, const char *body, size_t body_len,
-                   struct probe_ack *out)
-{
-	int err = probe_dest_local(d);
-	if (err)
-		return err;
-	const struct sip_target *t = &d->targets[d->cur];
-	struct sip_dialog_request r = {
-		.method = SIP_ACK,
-		.cseq = cseq,
-		.transport = sip_tp_name(t->tp),
-		.via_host = d->host,
-		.via_port = sip_sockaddr_port(&d->local),
-		.content_type = content_type,
-		.body = body,
-		.body_len = body_len,
+	const struct cmd_common *cc = pc->cc;
+	*rs = (struct sip_req_spec){
+		.uri = d->ruri,
+		.uri_text = d->ruri_text,
+		.targets = d->targets + d->cur,
+		.ntargets = d->ntargets - d->cur,
+		.transport = -1,
+		.from = cc->from,
+		.from_tag = pc->from_tag,
+		.to = cc->to,
+		.call_id = pc->call_id,
+		.contact = cc->contact,
+		.contact_user = d->contact_user,
+		.max_forwards = cc->max_forwards,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.timeout_us = cc->timeout_us,
 	};
-	sip_buf_reset(&out->msg);
-	if ((err = sip_dialog_request(dialog, &out->msg, &r)) != 0)
-		return err;
-	out->pc = d->pc;
-	out->to = *t;
-	return probe_ack_resend(out);
-}
-
-int probe_ack_resend(const struct probe_ack *a)
-{
-	return sip_ua_send(a->pc->ua, &a->to, a->msg.p, a->msg.len);
 }
 
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
@@ -564,7 +543,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		return SIP_ENOTFOUND;
 	/* A command's own headers are a handful; the user's -H lines CMD_MAX_HEADERS. */
 	struct sip_build_hdr hdrs[16 + CMD_MAX_HEADERS];
-	size_t nh = spec->nheaders + (spec->dialog ? 0 : cc->nheaders);
+	size_t nh = spec->nheaders + cc->nheaders;
 	if (nh > sizeof hdrs / sizeof hdrs[0])
 		return SIP_ETOOBIG;
 	struct probe *p = calloc(1, sizeof *p);
@@ -575,42 +554,33 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	p->arg = spec->arg;
 	p->seq = spec->seq;
 	p->cseq = spec->seq;
-	/* The command's own headers, then the user's -H lines (not in a dialog). */
+	/* The command's own headers, then the user's -H lines. */
 	nh = 0;
 	for (size_t i = 0; i < spec->nheaders; i++)
 		hdrs[nh++] = spec->headers[i];
-	for (size_t i = 0; i < cc->nheaders && !spec->dialog; i++)
+	for (size_t i = 0; i < cc->nheaders; i++)
 		hdrs[nh++].line = cc->headers[i];
-	struct sip_req_spec rs = {
-		.method = sip_method_name(spec->method),
-		.uri = d->ruri,
-		.uri_text = d->ruri_text,
-		.targets = d->targets + d->cur,
-		.ntargets = d->ntargets - d->cur,
-		.transport = -1,
-		.from = spec->from ? spec->from : cc->from,
-		.from_tag = pc->from_tag,
-		.to = spec->to ? spec->to : cc->to,
-		.call_id = pc->call_id,
-		.cseq = (uint32_t)spec->seq,
-		.contact = spec->contact ? spec->contact : cc->contact,
-		.contact_user = d->contact_user,
-		.max_forwards = cc->max_forwards,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.headers = hdrs,
-		.nheaders = nh,
-		.content_type = spec->content_type,
-		.body = spec->body,
-		.body_len = spec->body_len,
-		.dialog = spec->dialog,
-		.timeout_us = cc->timeout_us,
-		.dry_run = spec->dry_run,
-		.provisional = on_provisional,
-		.done = on_done,
-		.failover = on_failover,
-		.cancelled = on_cancelled,
-		.arg = p,
-	};
+	struct sip_req_spec rs;
+	probe_req_spec(pc, d, &rs);
+	rs.method = sip_method_name(spec->method);
+	if (spec->from)
+		rs.from = spec->from;
+	if (spec->to)
+		rs.to = spec->to;
+	rs.cseq = (uint32_t)spec->seq;
+	if (spec->contact)
+		rs.contact = spec->contact;
+	rs.headers = hdrs;
+	rs.nheaders = nh;
+	rs.content_type = spec->content_type;
+	rs.body = spec->body;
+	rs.body_len = spec->body_len;
+	rs.dry_run = spec->dry_run;
+	rs.provisional = on_provisional;
+	rs.done = on_done;
+	rs.failover = on_failover;
+	rs.cancelled = on_cancelled;
+	rs.arg = p;
 	int err = sip_req_start(&p->req, pc->ua, &rs);
 	if (err) {
 		free(p);

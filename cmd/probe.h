@@ -67,22 +67,6 @@ void probe_dest_reset(struct probe_dest *d);
 /* The local address towards the current target, and what is made of it:
  * host, Via, the default From and Contact. */
 int probe_dest_local(struct probe_dest *d);
-/* An ACK for a 2xx (no transaction: §13.2.2.4), kept with where it went:
- * when the 2xx comes again, the ACK goes again to the same place, whatever
- * hop the call's later requests take. */
-struct probe_ack {
-	struct probe_ctx *pc;
-	struct sip_target to;
-	struct sip_buf msg; /* empty until sent */
-};
-void probe_ack_init(struct probe_ack *a);
-void probe_ack_reset(struct probe_ack *a);
-/* Builds the ACK in d's dialog and sends it to d's current target. */
-int probe_send_ack(struct probe_dest *d, struct sip_dialog *dialog, uint32_t cseq,
-                   const char *content_type, const char *body, size_t body_len,
-                   struct probe_ack *out);
-int probe_ack_resend(const struct probe_ack *a);
-
 struct probe;
 /* The final response (err 0), or why there is none; resp is NULL for a dry
  * run. The transaction (p->txn) lives until probe_free: an INVITE's still
@@ -107,9 +91,6 @@ struct probe_spec {
 	size_t body_len;
 	/* Each provisional response, before the final one reaches done. */
 	void (*provisional)(struct probe *p, const struct sip_msg *resp);
-	/* An in-dialog request: Request-URI, Route, tags and CSeq from the
-	 * dialog; the user's -H lines stay with the dialog-creating request. */
-	struct sip_dialog *dialog;
 	/* The CANCEL's final response, or why it has none. */
 	void (*cancelled)(struct probe *p, int err, const struct sip_msg *resp);
 	/* Points at the probe from probe_start to probe_free: to CANCEL it,
@@ -148,6 +129,10 @@ void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r);
 void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
                     const struct sip_target *next);
 
+/* A request to d's current target on the shared options (From, To,
+ * Contact, Max-Forwards, User-Agent, --timeout, the run's Call-ID and
+ * From tag), for the caller to add its method, headers and handlers to. */
+void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_spec *rs);
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec);
 /* CANCELs an INVITE once it rang (sip_req_cancel); any other request ends. */
 int probe_cancel(struct probe *p);
