@@ -414,7 +414,9 @@ static void not_pracked(struct call *c, int err, const struct sip_msg *resp)
 	uint64_t rseq = 0;
 	if (err)
 		cmd_warn(c->cmd, "%u with Require: 100rel and %s: not acknowledged", resp->status,
-		         err == SIP_ESYNTAX ? "no valid RSeq" : "no To tag");
+		         err == SIP_ESYNTAX  ? "no valid RSeq"
+		         : err == SIP_ERANGE ? "an RSeq out of order"
+		                             : "no To tag or no Contact URI");
 	else if (!c->cc.quiet && rs && sip_hdr_uint(rs->value, UINT32_MAX, &rseq) == 0)
 		fprintf(stderr, "sip: invite: %u with RSeq %llu again: already PRACKed\n",
 		        resp->status, (unsigned long long)rseq);

@@ -19,8 +19,10 @@
 /* An early dialog from a reliable provisional response (RFC 3262). */
 struct early {
 	struct sip_dialog *d;
-	uint32_t rseq; /* the last one PRACKed */
-	bool answered; /* its 1xx carried the answer to our offer */
+	uint32_t rseq;   /* the last one PRACKed */
+	uint32_t queued; /* the one whose PRACK waits for the next hop */
+	bool answered;   /* the offer and answer are done: in its 1xx, or its 1xx and our PRACK */
+	struct sip_buf prack_body; /* our answer to the offer in a 1xx, for a late-offer INVITE */
 };
 
 /* An ACK for a 2xx (no transaction: §13.2.2.4), kept with where it went:
@@ -45,7 +47,8 @@ enum kind { K_INVITE, K_ACK, K_PRACK, K_BYE, K_MODIFY, K_FORK };
 struct job {
 	enum kind kind;
 	struct sip_dialog *d;
-	char rack[48]; /* a PRACK's "RAck: 1 1 INVITE" */
+	uint32_t rseq; /* a PRACK's */
+	char rack[48]; /* its "RAck: 1 1 INVITE" */
 };
 
 /* A request of the call: handlers find the call and the kind through it. */
@@ -81,6 +84,13 @@ struct sip_call {
 	uint32_t invite_cseq;
 	struct sip_timer no_ack_timer, later;
 	enum sip_call_end later_how;
+	bool invite_done, offer_done; /* the INVITE's final response; its offer answered */
+	uint32_t reoffer_cseq;        /* the far end's offerless re-INVITE we put an offer in */
+	struct sip_timer kick;        /* runs the jobs an API call queued, from the loop */
+	struct sip_timer modify_timer;
+	struct sub *modify_sub;      /* the UPDATE or re-INVITE under way */
+	struct sip_dialog *modify_d; /* and its dialog */
+	struct sub *last_sub;        /* the request send_sub started last */
 	bool cancel_wanted, provisional_seen;
 	struct early early[MAX_EARLY];
 	size_t nearly;
@@ -139,6 +149,13 @@ static void end(struct sip_call *c, enum sip_call_end how, int err, const struct
 		return;
 	c->state = SIP_CALL_ENDED;
 	c->njobs = 0;
+	struct sip_loop *loop = sip_ua_loop(c->ua);
+	sip_timer_cancel(loop, &c->no_ack_timer);
+	sip_timer_cancel(loop, &c->modify_timer);
+	sip_timer_cancel(loop, &c->kick);
+	/* An INVITE still out is not left ringing. */
+	if (!c->uas && !c->invite_done)
+		sip_req_cancel(c->invite.r);
 	c->done(c, how, err, m, c->arg);
 }
 
@@ -181,8 +198,11 @@ static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg
 {
 	struct sip_call *c = ((struct sub *)arg)->c;
 	enter(c);
-	if (!c->freed)
+	if (!c->freed && c->state != SIP_CALL_ENDED)
 		c->auth(r, ch, c->arg);
+	else
+		sip_req_authenticate(r, NULL,
+		                     NULL); /* nobody to ask: the challenge is the answer */
 	leave(c);
 }
 
@@ -191,7 +211,7 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 {
 	struct sip_call *c = ((struct sub *)arg)->c;
 	enter(c);
-	if (!c->freed)
+	if (!c->freed && c->state != SIP_CALL_ENDED)
 		c->failover(r, err, from, next, c->arg);
 	leave(c);
 }
@@ -245,6 +265,7 @@ static int send_sub(struct sip_call *c, enum kind kind, struct sip_dialog *d, co
 	int err = sip_req_start(&s->r, c->ua, &rs);
 	if (err)
 		s->r = NULL;
+	c->last_sub = s;
 	return err;
 }
 
@@ -261,6 +282,25 @@ static int send_ack(struct sip_call *c, struct sip_dialog *d, struct ack *a,
 	if (sip_sockaddr_host(&local, host, sizeof host) < 0)
 		return SIP_ENOSPC;
 	bool sdp = body && body->len;
+	/* The ACK of the INVITE's 2xx carries the INVITE's credentials (§13.2.2.4). */
+	struct sip_build_hdr creds[4];
+	char text[2048];
+	size_t nc = 0, used = 0;
+	const struct sip_msg *inv =
+		!c->uas && a->cseq == c->answered_cseq ? sip_req_message(c->invite.r) : NULL;
+	static const enum sip_hdr_id ids[] = {SIP_HDR_AUTHORIZATION, SIP_HDR_PROXY_AUTHORIZATION};
+	static const char *const names[] = {"Authorization: ", "Proxy-Authorization: "};
+	for (size_t i = 0; inv && i < 2; i++) {
+		for (const struct sip_hdr *h = sip_msg_hdr(inv, ids[i]); h && nc < 4;
+		     h = sip_msg_hdr_next(inv, h)) {
+			int n = snprintf(text + used, sizeof text - used, "%s%.*s", names[i],
+			                 SIP_STR_FMT(h->value));
+			if (n < 0 || (size_t)n >= sizeof text - used)
+				return SIP_ENOSPC;
+			creds[nc++].line = text + used;
+			used += (size_t)n + 1;
+		}
+	}
 	struct sip_dialog_request r = {
 		.method = SIP_ACK,
 		.cseq = a->cseq,
@@ -270,6 +310,8 @@ static int send_ack(struct sip_call *c, struct sip_dialog *d, struct ack *a,
 		.content_type = sdp ? "application/sdp" : NULL,
 		.body = sdp ? body->p : NULL,
 		.body_len = sdp ? body->len : 0,
+		.headers = creds,
+		.nheaders = nc,
 	};
 	sip_buf_reset(&a->msg);
 	if ((err = sip_dialog_request(d, &a->msg, &r)) != 0)
@@ -286,20 +328,62 @@ static struct fork *fork_of(struct sip_call *c, const struct sip_dialog *d)
 	return NULL;
 }
 
-/* Runs a job whose hop is known; an error ends the call. */
+static struct early *early_of(struct sip_call *c, const struct sip_dialog *d)
+{
+	for (size_t i = 0; i < c->nearly; i++)
+		if (c->early[i].d == d)
+			return &c->early[i];
+	return NULL;
+}
+
+/* A job that could not be done goes to the handler of its kind; an ACK or
+ * a BYE that cannot go ends the call. */
+static void job_failed(struct sip_call *c, const struct job *job, int err)
+{
+	struct early *e;
+	switch (job->kind) {
+	case K_PRACK:
+		/* The 1xx comes again and gets another try. */
+		if ((e = early_of(c, job->d)) != NULL && e->queued == job->rseq)
+			e->queued = 0;
+		emit(c, SIP_CALL_PRACKED, err, NULL);
+		return;
+	case K_MODIFY:
+		c->modifying = false;
+		emit(c, SIP_CALL_MODIFIED, err, NULL);
+		return;
+	case K_FORK: emit(c, SIP_CALL_FORK_ENDED, err, NULL); return;
+	case K_ACK:
+	case K_BYE:
+	case K_INVITE: break;
+	}
+	end(c, SIP_CALL_END_ERROR, err, NULL);
+}
+
+static void on_modify_guard(void *arg);
+
+/* Does a job whose hop is known. */
 static void run_job(struct sip_call *c, const struct job *job)
 {
 	int err = 0;
+	struct early *e;
+	struct fork *f;
 	switch (job->kind) {
 	case K_ACK:
 		err = send_ack(c, job->d, &c->ack, &c->ack_body);
 		sip_buf_reset(&c->ack_body);
 		break;
 	case K_PRACK:
-		/* A PRACK not sent leaves the 1xx to be sent again: not fatal. */
-		if ((err = send_sub(c, K_PRACK, job->d, "PRACK", job->rack, NULL, NULL)) != 0)
-			emit(c, SIP_CALL_PRACKED, err, NULL);
-		return;
+		e = early_of(c, job->d);
+		err = send_sub(c, K_PRACK, job->d, "PRACK", job->rack,
+		               e && e->prack_body.len ? "application/sdp" : NULL,
+		               e && e->prack_body.len ? &e->prack_body : NULL);
+		if (!err && e) {
+			e->rseq = job->rseq;
+			e->queued = 0;
+			sip_buf_reset(&e->prack_body); /* an answer goes once */
+		}
+		break;
 	case K_BYE:
 		c->state = SIP_CALL_ENDING;
 		err = send_sub(c, K_BYE, job->d, "BYE", NULL, NULL, NULL);
@@ -307,26 +391,26 @@ static void run_job(struct sip_call *c, const struct job *job)
 	case K_MODIFY:
 		err = send_sub(c, K_MODIFY, job->d, c->modify_method, NULL, c->offer_type,
 		               &c->offer);
-		if (err) {
-			c->modifying = false;
-			emit(c, SIP_CALL_MODIFIED, err, NULL);
-			return;
-		}
+		c->modify_sub = err ? NULL : c->last_sub;
+		/* A re-INVITE that rings and never ends is CANCELled: the call
+		 * must be able to go on (Timer C's job, §16.6). */
+		if (!err && strcmp(c->modify_method, "INVITE") == 0)
+			sip_timer_start(sip_ua_loop(c->ua), &c->modify_timer, 64 * sip_ua_t1(c->ua),
+			                on_modify_guard, c);
 		break;
-	case K_FORK: {
-		struct fork *f = fork_of(c, job->d);
+	case K_FORK:
+		f = fork_of(c, job->d);
 		err = send_ack(c, f->d, &f->ack, &f->answer);
 		if (!err)
 			err = send_sub(c, K_FORK, f->d, "BYE", NULL, NULL, NULL);
-		if (err)
-			emit(c, SIP_CALL_FORK_ENDED, err, NULL);
-		return;
-	}
+		break;
 	case K_INVITE: break;
 	}
 	if (err)
-		end(c, SIP_CALL_END_ERROR, err, NULL);
+		job_failed(c, job, err);
 }
+
+static void run_jobs(struct sip_call *c);
 
 static void on_hop(int err, const struct sip_target *targets, size_t n, void *arg)
 {
@@ -335,42 +419,44 @@ static void on_hop(int err, const struct sip_target *targets, size_t n, void *ar
 	c->hop_resolving = false;
 	if (!err && n == 0)
 		err = SIP_ENOTFOUND;
-	if (err) {
-		end(c, SIP_CALL_END_ERROR, err, NULL);
-	} else {
+	if (err && c->njobs) {
+		/* That job fails; the next resolves again. */
+		struct job job = c->jobs[0];
+		memmove(c->jobs, c->jobs + 1, --c->njobs * sizeof c->jobs[0]);
+		job_failed(c, &job, err);
+	} else if (!err) {
 		c->nhop = n < SIP_RESOLVE_MAX ? n : SIP_RESOLVE_MAX;
 		memcpy(c->hop, targets, c->nhop * sizeof *targets);
 		for (size_t i = 0; i < c->nhop && c->transport >= 0; i++)
 			c->hop[i].tp = (enum sip_tp)c->transport;
-		run_jobs(c);
 	}
+	run_jobs(c);
 	leave(c);
 }
 
-/* Finds the hop of the first job: the INVITE's target when it went through
- * an outbound proxy, else its dialog's next hop, resolved again only when
- * it changed. Returns true when it is known. */
-static bool hop_ready(struct sip_call *c, struct sip_dialog *d)
+/* The hop of d's requests: the INVITE's target when it went through an
+ * outbound proxy, else d's next hop, resolved again only when it changed.
+ * 0 when known, 1 while it is resolved, or an error. */
+static int hop_find(struct sip_call *c, struct sip_dialog *d)
 {
 	char next[sizeof c->hop_text];
 	if (c->via_proxy) {
 		const struct sip_target *t = sip_req_target(c->invite.r);
-		if (!t) {
-			end(c, SIP_CALL_END_ERROR, SIP_ENOTFOUND, NULL);
-			return false;
-		}
+		if (!t)
+			return SIP_ENOTFOUND;
 		c->hop[0] = *t;
 		c->nhop = 1;
-		return true;
+		if (sip_sockaddr_print(&t->addr, c->hop_text, sizeof c->hop_text) < 0)
+			c->hop_text[0] = '\0';
+		return 0;
 	}
 	int n = sip_dialog_next_hop(d, next, sizeof next);
-	if (n < 0) {
-		end(c, SIP_CALL_END_ERROR, n, NULL);
-		return false;
-	}
+	if (n < 0)
+		return n;
 	if (c->nhop && strcmp(next, c->hop_text) == 0)
-		return true;
+		return 0;
 	memcpy(c->hop_text, next, (size_t)n + 1);
+	c->nhop = 0;
 	int err = sip_uri_parse(&c->hop_uri, sip_str_from(c->hop_text));
 	if (!err && c->hop_uri.scheme != SIP_URI_SIP && c->hop_uri.scheme != SIP_URI_SIPS)
 		err = SIP_ESCHEME;
@@ -379,44 +465,73 @@ static bool hop_ready(struct sip_call *c, struct sip_dialog *d)
 		ro.tp_mask = 1u << c->transport;
 	if (!err)
 		err = sip_ua_resolve(c->ua, &c->hop_uri, &ro, on_hop, c);
-	if (err) {
-		end(c, SIP_CALL_END_ERROR, err, NULL);
-		return false;
-	}
-	c->nhop = 0;
+	if (err)
+		return err;
 	c->hop_resolving = true;
-	return false;
+	return 1;
 }
 
 static void run_jobs(struct sip_call *c)
 {
 	while (c->njobs && !c->hop_resolving && !c->freed && c->state != SIP_CALL_ENDED) {
-		if (!hop_ready(c, c->jobs[0].d))
+		int err = hop_find(c, c->jobs[0].d);
+		if (err > 0)
 			return;
 		struct job job = c->jobs[0];
 		memmove(c->jobs, c->jobs + 1, --c->njobs * sizeof c->jobs[0]);
-		run_job(c, &job);
+		if (err)
+			job_failed(c, &job, err);
+		else
+			run_job(c, &job);
 	}
 }
 
-static int push(struct sip_call *c, enum kind kind, struct sip_dialog *d, const char *rack)
+static int push(struct sip_call *c, enum kind kind, struct sip_dialog *d, uint32_t rseq,
+                const char *rack)
 {
 	if (c->njobs == MAX_JOBS)
 		return SIP_ENOSPC;
 	struct job *job = &c->jobs[c->njobs++];
-	*job = (struct job){.kind = kind, .d = d};
+	*job = (struct job){.kind = kind, .d = d, .rseq = rseq};
 	if (rack)
 		snprintf(job->rack, sizeof job->rack, "%s", rack);
 	return 0;
 }
 
-static void queue(struct sip_call *c, enum kind kind, struct sip_dialog *d, const char *rack)
+/* A job from the loop's side: done now, or when its hop is known. */
+static void queue(struct sip_call *c, enum kind kind, struct sip_dialog *d)
 {
-	int err = push(c, kind, d, rack);
+	struct job job = {.kind = kind, .d = d};
+	int err = push(c, kind, d, 0, NULL);
 	if (err)
-		end(c, SIP_CALL_END_ERROR, err, NULL);
+		job_failed(c, &job, err);
 	else
 		run_jobs(c);
+}
+
+static void on_kick(void *arg)
+{
+	struct sip_call *c = arg;
+	enter(c);
+	run_jobs(c);
+	leave(c);
+}
+
+static void on_modify_guard(void *arg)
+{
+	struct sip_call *c = arg;
+	if (c->modify_sub && c->modify_sub->r)
+		sip_req_cancel(c->modify_sub->r);
+}
+
+/* A job from the caller's side: done from the loop, so that no handler
+ * runs inside the call that asked for it. */
+static int queue_later(struct sip_call *c, enum kind kind, struct sip_dialog *d)
+{
+	int err = push(c, kind, d, 0, NULL);
+	if (!err && !sip_timer_armed(&c->kick))
+		err = sip_timer_start(sip_ua_loop(c->ua), &c->kick, 0, on_kick, c);
+	return err;
 }
 
 static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
@@ -435,13 +550,17 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 	case K_BYE: end(c, c->no_ack ? SIP_CALL_END_NO_ACK : SIP_CALL_END_BYE, err, resp); break;
 	case K_MODIFY:
 		c->modifying = false;
-		if (ok && c->dialog)
-			sip_dialog_update(c->dialog, resp);
+		c->modify_sub = NULL;
+		sip_timer_cancel(sip_ua_loop(c->ua), &c->modify_timer);
+		if (ok)
+			sip_dialog_update(c->modify_d, resp);
 		/* A re-INVITE's 2xx wants its ACK, before what the handler asks
-		 * for next; a failed one the transaction ACKed (§14.1). */
-		if (ok && c->dialog && strcmp(c->modify_method, "INVITE") == 0) {
+		 * for next; a failed one the transaction ACKed (§14.1). The old
+		 * ACK is not sent again for the new 2xx. */
+		if (ok && strcmp(c->modify_method, "INVITE") == 0) {
 			c->ack.cseq = cseq;
-			if ((err = push(c, K_ACK, c->dialog, NULL)) != 0) {
+			sip_buf_reset(&c->ack.msg);
+			if ((err = push(c, K_ACK, c->dialog, 0, NULL)) != 0) {
 				end(c, SIP_CALL_END_ERROR, err, NULL);
 				break;
 			}
@@ -458,49 +577,117 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 
 /* ---- the far end's requests in the dialog ---- */
 
-static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+/* The dialog of ours req is in; *fork when it is a fork's. */
+static struct sip_dialog *dialog_of(struct sip_call *c, const struct sip_msg *req, bool *fork)
 {
-	struct sip_call *c = arg;
-	if (c->freed || c->state == SIP_CALL_ENDED || req->method == SIP_PRACK)
-		return false;
+	*fork = false;
+	if (c->dialog && sip_dialog_match(c->dialog, req))
+		return c->dialog;
+	for (size_t i = 0; i < c->nearly; i++)
+		if (c->early[i].d && sip_dialog_match(c->early[i].d, req))
+			return c->early[i].d;
+	for (size_t i = 0; i < c->nforks; i++)
+		if (sip_dialog_match(c->forks[i].d, req))
+			return *fork = true, c->forks[i].d;
+	return NULL;
+}
+
+/* The far end's BYE: the end (done sees req before the 200 ends its
+ * transaction, and req with it). A callee's INVITE not answered yet gets
+ * 487 (§15.1.2). */
+static void far_end_bye(struct sip_call *c, struct sip_incoming *in, const struct sip_msg *req)
+{
+	struct sip_response_spec ok = {.status = 200};
+	if (c->in) {
+		struct sip_response_spec rs = {.status = 487, .to_tag = c->local_tag};
+		sip_incoming_on_cancel(c->in, NULL, NULL);
+		sip_incoming_respond(c->in, &rs);
+		c->in = NULL;
+	}
+	end(c, SIP_CALL_END_REMOTE, 0, req);
+	sip_incoming_respond(in, &ok);
+}
+
+/* A target refresh (re-INVITE, UPDATE): its offer answered, or (a
+ * re-INVITE without one) an offer of ours, the answer then in the ACK. */
+static void refresh(struct sip_call *c, struct sip_incoming *in, const struct sip_msg *req,
+                    struct sip_dialog *d)
+{
 	const struct sip_build_hdr allow = {c->allow};
-	struct sip_response_spec rs = {.status = 200};
+	struct sip_response_spec rs = {
+		.status = 200, .contact = our_contact(c), .headers = &allow, .nheaders = 1};
 	struct sip_buf body;
+	bool offer = sip_sdp_in(req), invite = req->method == SIP_INVITE;
 	sip_buf_init(&body, 0);
-	enter(c);
-	switch (req->method) {
-	case SIP_BYE:
-		/* The 200 ends the transaction, and req with it: done sees req first. */
-		end(c, SIP_CALL_END_REMOTE, 0, req);
-		sip_incoming_respond(in, &rs);
-		leave(c);
-		return true;
-	case SIP_INVITE:
-	case SIP_UPDATE:
-		/* A target refresh: answer its offer, or offer ours again. */
-		sip_dialog_update(c->dialog, req);
+	if (c->modifying && (offer || invite)) {
+		/* Both offered at once (glare): theirs waits (RFC 3261 §14.2, RFC 3311 §5.2). */
+		rs.status = 491;
+	} else if (offer || invite) {
+		sip_dialog_update(d, req);
 		emit(c, SIP_CALL_REFRESHED, 0, req);
-		if ((sip_sdp_in(req) || req->method == SIP_INVITE) && c->sdp && !c->freed &&
-		    c->sdp(c, req, &body, c->arg) == 0) {
+		if (c->sdp && !c->freed && c->sdp(c, req, &body, c->arg) == 0) {
 			rs.content_type = "application/sdp";
 			rs.body = body.p;
 			rs.body_len = body.len;
-		} else if (sip_sdp_in(req)) {
-			rs.status = 488; /* Not Acceptable Here: no codec in common */
+			c->reoffer_cseq = offer ? 0 : cseq_num(req);
+		} else {
+			rs.status =
+				488; /* Not Acceptable Here: no codec in common, or nothing to offer */
 		}
-		rs.contact = our_contact(c);
-		rs.headers = &allow;
-		rs.nheaders = 1;
-		break;
-	default: break;
+	} else {
+		sip_dialog_update(d, req);
+		emit(c, SIP_CALL_REFRESHED, 0, req);
 	}
 	sip_incoming_respond(in, &rs);
 	sip_buf_reset(&body);
+}
+
+/* A request in one of the call's dialogs; PRACK (the caller's are for the
+ * callee) and what comes after the end get the stack's answer. */
+static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+{
+	struct sip_call *c = arg;
+	bool fork;
+	struct sip_dialog *d = dialog_of(c, req, &fork);
+	if (c->freed || c->state == SIP_CALL_ENDED || req->method == SIP_PRACK || !d)
+		return false;
+	const struct sip_build_hdr allow = {c->allow};
+	struct sip_response_spec rs = {.status = 200};
+	enter(c);
+	if (fork) {
+		/* The other phone hangs up first: the BYE we sent it crosses this. */
+		rs.status = req->method == SIP_BYE ? 200 : 481;
+		sip_incoming_respond(in, &rs);
+	} else if (req->method == SIP_BYE) {
+		far_end_bye(c, in, req);
+	} else if (req->method == SIP_INVITE || req->method == SIP_UPDATE) {
+		refresh(c, in, req, d);
+	} else {
+		/* What the Allow line does not name gets 405 (§8.2.1). */
+		rs.status = req->method == SIP_OPTIONS ? 200 : 405;
+		rs.headers = &allow;
+		rs.nheaders = 1;
+		sip_incoming_respond(in, &rs);
+	}
 	leave(c);
 	return true;
 }
 
 /* ---- the 2xx of other forks, and the 2xx again ---- */
+
+/* The early dialog a 2xx answers in, updated by it and taken from the
+ * early ones (§12.1.2: the 2xx's route set replaces the early one). */
+static struct sip_dialog *adopt_early(struct sip_call *c, const struct sip_msg *resp)
+{
+	for (size_t i = 0; i < c->nearly; i++) {
+		struct sip_dialog *d = c->early[i].d;
+		if (d && sip_dialog_match(d, resp) && sip_dialog_update(d, resp) == 0) {
+			c->early[i].d = NULL;
+			return d;
+		}
+	}
+	return NULL;
+}
 
 /* A new fork of the answered INVITE from m, its 2xx; NULL when m is not
  * one (another CSeq, another From tag) or there are too many. */
@@ -510,13 +697,17 @@ static struct fork *fork_new(struct sip_call *c, const struct sip_msg *m, uint32
 	struct sip_dialog *d = NULL;
 	if (!req || cseq != c->answered_cseq || c->nforks == MAX_FORKS)
 		return NULL;
-	if (sip_dialog_new_uac(&d, req, m) == 0 && !sip_dialog_match(d, m)) {
+	/* Its early dialog goes on, with the CSeq its PRACKs took (and the
+	 * stack knows it already). */
+	d = adopt_early(c, m);
+	bool adopted = d != NULL;
+	if (!d && sip_dialog_new_uac(&d, req, m) == 0 && !sip_dialog_match(d, m)) {
 		sip_dialog_free(d); /* not our From tag: not our call */
-		d = NULL;
+		return NULL;
 	}
 	if (!d)
 		return NULL;
-	if (sip_ua_dialog_add(c->ua, d, NULL, on_stray, c) != 0) {
+	if (!adopted && sip_ua_dialog_add(c->ua, d, on_request, on_stray, c) != 0) {
 		sip_dialog_free(d);
 		return NULL;
 	}
@@ -537,11 +728,17 @@ static void stray(struct sip_call *c, const struct sip_msg *m)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CSEQ);
 	struct sip_cseq cs;
-	/* The ACK of the callee's 2xx (the dialog's: the stack matched it);
-	 * those of 2xx to the far end's re-INVITEs say nothing new. */
-	if (m->is_request && m->method == SIP_ACK && c->uas && c->state == SIP_CALL_ACCEPTED &&
-	    cseq_num(m) == c->invite_cseq) {
-		acked(c, m);
+	/* An ACK (of the dialog's: the stack matched it): the callee's 2xx
+	 * answered, or the answer to the offer we put in the 2xx to the far
+	 * end's re-INVITE; others say nothing new. */
+	if (m->is_request && m->method == SIP_ACK) {
+		uint32_t n = cseq_num(m);
+		if (c->uas && c->state == SIP_CALL_ACCEPTED && n == c->invite_cseq) {
+			acked(c, m);
+		} else if (c->reoffer_cseq && n == c->reoffer_cseq) {
+			c->reoffer_cseq = 0;
+			emit(c, SIP_CALL_REFRESHED, 0, m);
+		}
 		return;
 	}
 	if (m->is_request || m->status < 200 || m->status >= 300 || !h ||
@@ -564,7 +761,7 @@ static void stray(struct sip_call *c, const struct sip_msg *m)
 		return;
 	}
 	emit(c, SIP_CALL_FORKED, 0, m);
-	queue(c, K_FORK, f->d, NULL);
+	queue(c, K_FORK, f->d);
 }
 
 static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
@@ -579,18 +776,30 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 
 /* ---- the INVITE ---- */
 
+/* The early dialog of resp, made (and its requests routed to us) at the
+ * first reliable 1xx; NULL without a To tag, a Contact that is a URI, or room. */
 static struct early *early_for(struct sip_call *c, const struct sip_msg *req,
                                const struct sip_msg *resp)
 {
 	for (size_t i = 0; i < c->nearly; i++)
 		if (c->early[i].d && sip_dialog_match(c->early[i].d, resp))
 			return &c->early[i];
-	if (c->nearly == MAX_EARLY || sip_dialog_new_uac(&c->early[c->nearly].d, req, resp) != 0)
+	struct early *e = &c->early[c->nearly];
+	if (c->nearly == MAX_EARLY || sip_dialog_new_uac(&e->d, req, resp) != 0)
 		return NULL;
-	return &c->early[c->nearly++];
+	if (sip_ua_dialog_add(c->ua, e->d, on_request, on_stray, c) != 0) {
+		sip_dialog_free(e->d);
+		e->d = NULL;
+		return NULL;
+	}
+	sip_buf_init(&e->prack_body, 0);
+	c->nearly++;
+	return e;
 }
 
-/* A 1xx with Require: 100rel gets one PRACK; its retransmissions none (RFC 3262 §4). */
+/* A 1xx with Require: 100rel gets one PRACK, in RSeq order; its
+ * retransmissions none (RFC 3262 §4). A late-offer INVITE's offer in it is
+ * answered in the PRACK (§5). */
 static void prack(struct sip_call *c, const struct sip_msg *req, const struct sip_msg *resp)
 {
 	const struct sip_hdr *rs = sip_msg_hdr(resp, SIP_HDR_RSEQ);
@@ -605,17 +814,36 @@ static void prack(struct sip_call *c, const struct sip_msg *req, const struct si
 		emit(c, SIP_CALL_NOT_PRACKED, SIP_EINVAL, resp);
 		return;
 	}
-	if (e->rseq && rseq <= e->rseq) {
+	if ((e->rseq && rseq <= e->rseq) || rseq == e->queued) {
 		emit(c, SIP_CALL_NOT_PRACKED, 0, resp);
 		return;
 	}
-	e->rseq = (uint32_t)rseq;
-	if (sip_sdp_in(resp) && !c->late_offer)
-		e->answered = true;
+	if (e->rseq && rseq != (uint64_t)e->rseq + 1) {
+		emit(c, SIP_CALL_NOT_PRACKED, SIP_ERANGE,
+		     resp); /* one is missing: it comes again */
+		return;
+	}
+	if (sip_sdp_in(resp) && !c->offer_done) {
+		if (!c->late_offer) {
+			e->answered = c->offer_done = true;
+		} else if (c->sdp && c->sdp(c, resp, &e->prack_body, c->arg) == 0) {
+			e->answered = c->offer_done = true;
+		} else {
+			sip_buf_reset(&e->prack_body);
+		}
+	}
+	if (c->freed)
+		return;
 	char rack[sizeof c->jobs[0].rack];
 	snprintf(rack, sizeof rack, "RAck: %llu %lu INVITE", (unsigned long long)rseq,
 	         (unsigned long)cseq);
-	queue(c, K_PRACK, e->d, rack);
+	e->queued = (uint32_t)rseq;
+	int err = push(c, K_PRACK, e->d, (uint32_t)rseq, rack);
+	struct job job = {.kind = K_PRACK, .d = e->d, .rseq = (uint32_t)rseq};
+	if (err)
+		job_failed(c, &job, err);
+	else
+		run_jobs(c);
 }
 
 static void on_invite_prov(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
@@ -649,28 +877,24 @@ static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp,
  * its PRACKs used; the 2xx replaces its route set, §12.1.2), then the ACK. */
 static void confirm(struct sip_call *c, const struct sip_msg *req, const struct sip_msg *resp)
 {
-	for (size_t i = 0; i < c->nearly && !c->dialog; i++) {
-		if (c->early[i].d && sip_dialog_match(c->early[i].d, resp) &&
-		    sip_dialog_update(c->early[i].d, resp) == 0) {
-			c->dialog = c->early[i].d;
-			c->early[i].d = NULL;
+	int err = 0;
+	if ((c->dialog = adopt_early(c, resp)) == NULL) {
+		if ((err = sip_dialog_new_uac(&c->dialog, req, resp)) != 0) {
+			c->dialog = NULL;
+			end(c, SIP_CALL_END_NO_DIALOG, err, resp);
+			return;
 		}
-	}
-	int err = c->dialog ? 0 : sip_dialog_new_uac(&c->dialog, req, resp);
-	if (err) {
-		end(c, SIP_CALL_END_NO_DIALOG, err, resp);
-		return;
-	}
-	if (sip_ua_dialog_add(c->ua, c->dialog, on_request, on_stray, c) != 0) {
-		end(c, SIP_CALL_END_ERROR, SIP_ENOMEM, NULL);
-		return;
+		if (sip_ua_dialog_add(c->ua, c->dialog, on_request, on_stray, c) != 0) {
+			end(c, SIP_CALL_END_ERROR, SIP_ENOMEM, NULL);
+			return;
+		}
 	}
 	c->ack.cseq = c->answered_cseq = cseq_num(req);
 	c->state = SIP_CALL_CONFIRMED;
-	if (c->late_offer && sip_sdp_in(resp) && c->sdp &&
+	if (c->late_offer && !c->offer_done && sip_sdp_in(resp) && c->sdp &&
 	    c->sdp(c, resp, &c->ack_body, c->arg) != 0)
 		sip_buf_reset(&c->ack_body);
-	if (c->freed || (err = push(c, K_ACK, c->dialog, NULL)) != 0) {
+	if (c->freed || (err = push(c, K_ACK, c->dialog, 0, NULL)) != 0) {
 		end(c, SIP_CALL_END_ERROR, err, NULL);
 		return;
 	}
@@ -678,7 +902,7 @@ static void confirm(struct sip_call *c, const struct sip_msg *req, const struct 
 	/* Answered as the CANCEL went out: the call exists, so it is hung up. */
 	if (c->cancel_wanted && c->state == SIP_CALL_CONFIRMED && !c->freed) {
 		c->state = SIP_CALL_ENDING;
-		if ((err = push(c, K_BYE, c->dialog, NULL)) != 0) {
+		if ((err = push(c, K_BYE, c->dialog, 0, NULL)) != 0) {
 			end(c, SIP_CALL_END_ERROR, err, NULL);
 			return;
 		}
@@ -690,11 +914,14 @@ static void on_invite_done(struct sip_req *r, int err, const struct sip_msg *res
 {
 	struct sip_call *c = ((struct sub *)arg)->c;
 	enter(c);
+	c->invite_done = true;
 	/* The CANCEL went at the first provisional response, or stopped an
 	 * INVITE not sent yet. */
 	bool cancelled = err == SIP_ECANCELED || (c->cancel_wanted && c->provisional_seen) ||
 	                 (c->cancel_wanted && resp && resp->status == 487);
-	if (!err && resp->status < 300)
+	if (c->state == SIP_CALL_ENDED)
+		; /* ended already (out of memory): end() CANCELled it */
+	else if (!err && resp->status < 300)
 		confirm(c, sip_req_message(r), resp);
 	else
 		end(c, cancelled ? SIP_CALL_END_CANCELLED : SIP_CALL_END_FAILED, err, resp);
@@ -702,6 +929,14 @@ static void on_invite_done(struct sip_req *r, int err, const struct sip_msg *res
 }
 
 /* ---- the call ---- */
+
+static void timers_init(struct sip_call *c)
+{
+	sip_timer_init(&c->no_ack_timer);
+	sip_timer_init(&c->later);
+	sip_timer_init(&c->kick);
+	sip_timer_init(&c->modify_timer);
+}
 
 static int setup(struct sip_call *c, const struct sip_call_spec *spec)
 {
@@ -765,8 +1000,7 @@ int sip_call_start(struct sip_call **cp, struct sip_ua *ua, const struct sip_cal
 	sip_buf_init(&c->ack_body, 0);
 	sip_buf_init(&c->offer, 0);
 	c->invite = (struct sub){.c = c, .kind = K_INVITE};
-	sip_timer_init(&c->no_ack_timer);
-	sip_timer_init(&c->later);
+	timers_init(c);
 	int err = setup(c, spec);
 	if (!err)
 		err = sip_ua_leg_add(ua, c->call_id, c->from_tag, on_stray, c);
@@ -831,7 +1065,7 @@ static void acked(struct sip_call *c, const struct sip_msg *ack)
 	emit(c, SIP_CALL_ANSWERED, 0, ack);
 	if (c->bye_wanted && !c->freed && c->state == SIP_CALL_CONFIRMED) {
 		c->state = SIP_CALL_ENDING;
-		queue(c, K_BYE, c->dialog, NULL);
+		queue(c, K_BYE, c->dialog);
 	}
 }
 
@@ -839,10 +1073,12 @@ static void acked(struct sip_call *c, const struct sip_msg *ack)
 static void on_no_ack(void *arg)
 {
 	struct sip_call *c = arg;
+	if (c->state != SIP_CALL_ACCEPTED)
+		return;
 	enter(c);
 	c->no_ack = true;
 	c->state = SIP_CALL_ENDING;
-	queue(c, K_BYE, c->dialog, NULL);
+	queue(c, K_BYE, c->dialog);
 	leave(c);
 }
 
@@ -866,6 +1102,11 @@ int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming
                     const struct sip_call_spec *spec)
 {
 	const struct sip_msg *req = in ? sip_incoming_request(in) : NULL;
+	const struct sip_hdr *to = req ? sip_msg_hdr(req, SIP_HDR_TO) : NULL;
+	struct sip_addr ta;
+	/* A To tag: a re-INVITE of a dialog we do not know, not a call. */
+	if (!to || sip_addr_parse(&ta, to->value) != 0 || ta.tag.len)
+		return SIP_EINVAL;
 	if (!cp || !ua || !req || req->method != SIP_INVITE || !spec || !spec->done ||
 	    (spec->contact && strlen(spec->contact) >= sizeof((struct sip_call *)0)->contact) ||
 	    (spec->allow && strlen(spec->allow) >= sizeof((struct sip_call *)0)->allow - 8))
@@ -878,8 +1119,7 @@ int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming
 	ack_init(&c->ack);
 	sip_buf_init(&c->ack_body, 0);
 	sip_buf_init(&c->offer, 0);
-	sip_timer_init(&c->no_ack_timer);
-	sip_timer_init(&c->later);
+	timers_init(c);
 	c->uas = true;
 	c->state = SIP_CALL_INCOMING;
 	c->event = spec->event;
@@ -957,22 +1197,24 @@ int sip_call_hangup(struct sip_call *c)
 		return SIP_EINVAL;
 	if (c->uas && c->in)
 		return sip_call_answer(c, 486, NULL, NULL, 0);
+	int err;
 	switch (c->state) {
 	case SIP_CALL_ACCEPTED:
 		c->bye_wanted = true; /* a callee's BYE waits for the ACK (§15) */
 		return 0;
-	case SIP_CALL_INCOMING: break;
 	case SIP_CALL_CALLING:
 	case SIP_CALL_RINGING:
+		if (c->uas)
+			return 0; /* declined: done is on its way */
 		c->cancel_wanted = true;
 		c->state = SIP_CALL_CANCELLING;
 		return sip_req_cancel(c->invite.r);
 	case SIP_CALL_CONFIRMED:
-		enter(c);
+		if ((err = queue_later(c, K_BYE, c->dialog)) != 0)
+			return err;
 		c->state = SIP_CALL_ENDING; /* once: a second hangup is the same BYE */
-		queue(c, K_BYE, c->dialog, NULL);
-		leave(c);
 		return 0;
+	case SIP_CALL_INCOMING: /* declined: done is on its way */
 	case SIP_CALL_CANCELLING:
 	case SIP_CALL_ENDING: return 0;
 	case SIP_CALL_ENDED: break;
@@ -983,7 +1225,7 @@ int sip_call_hangup(struct sip_call *c)
 int sip_call_modify(struct sip_call *c, const char *method, const char *content_type,
                     const char *body, size_t body_len)
 {
-	if (!c || c->freed || !method || c->modifying || !content_type ||
+	if (!c || c->freed || !method || c->modifying || !content_type || !body_len ||
 	    strlen(method) >= sizeof c->modify_method)
 		return SIP_EINVAL;
 	bool invite = strcmp(method, "INVITE") == 0;
@@ -1006,10 +1248,11 @@ int sip_call_modify(struct sip_call *c, const char *method, const char *content_
 	free(c->offer_type);
 	c->offer_type = type;
 	memcpy(c->modify_method, method, strlen(method) + 1);
+	int err = queue_later(c, K_MODIFY, d);
+	if (err)
+		return err;
 	c->modifying = true;
-	enter(c);
-	queue(c, K_MODIFY, d, NULL);
-	leave(c);
+	c->modify_d = d;
 	return 0;
 }
 
@@ -1018,6 +1261,8 @@ static void destroy(struct sip_call *c)
 	struct sip_loop *loop = sip_ua_loop(c->ua);
 	sip_timer_cancel(loop, &c->no_ack_timer);
 	sip_timer_cancel(loop, &c->later);
+	sip_timer_cancel(loop, &c->kick);
+	sip_timer_cancel(loop, &c->modify_timer);
 	if (c->in) {
 		struct sip_response_spec rs = {.status = 480, .to_tag = c->local_tag};
 		sip_incoming_on_cancel(c->in, NULL, NULL);
@@ -1029,8 +1274,12 @@ static void destroy(struct sip_call *c)
 	sip_req_free(c->invite.r);
 	for (size_t i = 0; i < MAX_SUBS; i++)
 		sip_req_free(c->subs[i].r);
-	for (size_t i = 0; i < c->nearly; i++)
+	for (size_t i = 0; i < c->nearly; i++) {
+		if (c->early[i].d)
+			sip_ua_dialog_remove(c->ua, c->early[i].d);
 		sip_dialog_free(c->early[i].d);
+		sip_buf_reset(&c->early[i].prack_body);
+	}
 	if (c->dialog) {
 		sip_ua_dialog_remove(c->ua, c->dialog);
 		sip_dialog_free(c->dialog);
@@ -1066,7 +1315,7 @@ enum sip_call_state sip_call_state(const struct sip_call *c)
 
 const struct sip_req *sip_call_request(const struct sip_call *c)
 {
-	return !c ? NULL : c->current ? c->current : c->invite.r;
+	return !c ? NULL : c->current ? c->current : c->invite.r; /* a callee's: NULL */
 }
 
 bool sip_call_early_answered(const struct sip_call *c)

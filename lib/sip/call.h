@@ -31,15 +31,20 @@ enum sip_call_state {
 /* What happens along the way; msg lives for the call of the handler alone. */
 enum sip_call_event {
 	SIP_CALL_PROGRESS,      /* msg: a provisional response to the INVITE */
-	SIP_CALL_PRACKED,       /* msg: the final response to a PRACK, or err */
-	SIP_CALL_NOT_PRACKED,   /* msg: a 1xx with Require: 100rel left unacknowledged (err:
-	                         SIP_ESYNTAX no valid RSeq, SIP_EINVAL no To tag, 0 an RSeq
-	                         already acknowledged) */
+	SIP_CALL_PRACKED,       /* msg: the final response to a PRACK, or err (not sent: the
+	                           1xx again gets another try) */
+	SIP_CALL_NOT_PRACKED,   /* msg: a 1xx with Require: 100rel left unacknowledged: err
+	                           SIP_ESYNTAX no valid RSeq, SIP_ERANGE an RSeq out of order
+	                           (the one before it comes again), SIP_EINVAL no early
+	                           dialog (no To tag, a Contact that is no URI, too many);
+	                           0 an RSeq already acknowledged */
 	SIP_CALL_ANSWERED,      /* msg: the 2xx, its ACK going before anything asked for here
 	                           (callee: the ACK of our 2xx, a late offer's answer in it) */
 	SIP_CALL_MODIFIED,      /* msg: the final response to sip_call_modify's request, or err */
-	SIP_CALL_REFRESHED,     /* msg: an UPDATE or re-INVITE from the far end, about to be
-	                         answered (its offer by sip_call_sdp_h) */
+	SIP_CALL_REFRESHED,     /* msg: the far end's UPDATE or re-INVITE, about to be
+	                           answered (its offer by sip_call_sdp_h; 491 while an offer
+	                           of ours is out), or the ACK with the answer to the offer
+	                           we made in the 2xx to a re-INVITE without one */
 	SIP_CALL_FORKED,        /* msg: a 2xx of another fork, ACKed and hung up */
 	SIP_CALL_FORK_ENDED,    /* msg: the final response to that fork's BYE, or err */
 	SIP_CALL_STRAY,         /* msg: a 2xx of this call's that no dialog of it takes */
@@ -50,11 +55,13 @@ enum sip_call_event {
 enum sip_call_end {
 	SIP_CALL_END_FAILED,    /* msg: the INVITE's final response (not 2xx), or err
 	                           (callee: we declined it; msg NULL) */
-	SIP_CALL_END_CANCELLED, /* msg: the INVITE's final response after the CANCEL, or err
-	                           (SIP_ETIMEDOUT: none came within 64*T1); callee: the
-	                           caller's CANCEL (the INVITE got 487), msg NULL */
+	SIP_CALL_END_CANCELLED, /* msg: the INVITE's final response after the CANCEL went
+	                           (or before the INVITE did), or err (SIP_ETIMEDOUT: none
+	                           came within 64*T1); callee: the caller's CANCEL (the
+	                           INVITE got 487), msg NULL */
 	SIP_CALL_END_BYE,       /* msg: the final response to our BYE, or err */
-	SIP_CALL_END_REMOTE,    /* msg: the far end's BYE; the 200 goes as done returns */
+	SIP_CALL_END_REMOTE,    /* msg: the far end's BYE; the 200 goes as done returns (a
+	                           callee's INVITE not answered yet gets 487) */
 	SIP_CALL_END_NO_DIALOG, /* msg: a 2xx that makes no dialog (no To tag, a Contact
 	                           that is no URI); err says which */
 	SIP_CALL_END_ERROR,     /* err: the dialog's next hop could not be had
@@ -118,30 +125,35 @@ SIP_API int sip_call_answer(struct sip_call *c, unsigned status, const char *con
  * provisional response, if none came yet; a 2xx that crosses the CANCEL is
  * ACKed and hung up), or as the callee declined with 486 Busy Here; after
  * it, BYE (the callee's waits for the ACK of its 2xx, §15). done tells how
- * it went.
+ * it went; no handler runs from inside this call.
  */
 SIP_API int sip_call_hangup(struct sip_call *c);
 /*
  * A new offer (content_type and body, copied): method "UPDATE" in the early
  * dialog whose reliable 1xx answered the INVITE's offer, or in the
  * confirmed one; "INVITE" (a re-INVITE) in the confirmed one alone. One at
- * a time (SIP_EINVAL otherwise); SIP_CALL_MODIFIED tells how it went.
+ * a time (SIP_EINVAL otherwise), with a body; SIP_CALL_MODIFIED tells how
+ * it went, from the loop. A re-INVITE still unanswered 64*T1 after it went
+ * is CANCELled.
  */
 SIP_API int sip_call_modify(struct sip_call *c, const char *method, const char *content_type,
                             const char *body, size_t body_len);
-/* Stops it (no handler is called after, nothing more is sent) and frees it;
- * an incoming INVITE not answered yet gets 480 Temporarily Unavailable. */
+/* Stops it and frees it: no handler is called after, and the call sends
+ * nothing more (a callee's 2xx already sent is still repeated by its
+ * transaction until the ACK). An incoming INVITE not answered yet gets 480
+ * Temporarily Unavailable. */
 SIP_API void sip_call_free(struct sip_call *c);
 
 SIP_API enum sip_call_state sip_call_state(const struct sip_call *c);
 /* In a handler given a response to a request in the dialog (a BYE's, say),
- * that request; else the INVITE's: its target, challenges and the message
- * sent. */
+ * that request; else the caller's INVITE (its target, challenges and the
+ * message sent); a callee's: NULL. */
 SIP_API const struct sip_req *sip_call_request(const struct sip_call *c);
 /* A reliable provisional response carried the answer to our offer. */
 SIP_API bool sip_call_early_answered(const struct sip_call *c);
-/* Where the dialog's requests go first (its first Route, its remote target,
- * or the outbound proxy), as last resolved; "" before. */
+/* Where the dialog's requests go first (its first Route or its remote
+ * target; through an outbound proxy, the proxy's address), as last found;
+ * "" before. */
 SIP_API const char *sip_call_next_hop(const struct sip_call *c);
 
 #ifdef __cplusplus
