@@ -325,7 +325,7 @@ static int on_sdp(struct sip_call *call, const struct sip_msg *m, struct sip_buf
 {
 	struct call *c = arg;
 	(void)call;
-	if (!sip_sdp_in(m))
+	if (!m || !sip_sdp_in(m))
 		return make_offer(c, SIP_SDP_SENDRECV, out);
 	int err = make_answer(c, m, out);
 	if (err && !m->is_request)
@@ -502,6 +502,10 @@ static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
 		         m->status);
 		break;
 	case SIP_CALL_CANCEL_FAILED: cmd_warn(c->cmd, "CANCEL: %s", sip_strerror(err)); break;
+	case SIP_CALL_SESSION_REFRESHED:
+		if (c->cc.verbose)
+			fprintf(stderr, "sip: invite: session refreshed (RFC 4028)\n");
+		break;
 	}
 }
 
@@ -619,6 +623,12 @@ static void on_done(struct sip_call *call, enum sip_call_end how, int err, const
 	case SIP_CALL_END_CANCELLED: on_cancelled(c, err, m); break;
 	case SIP_CALL_END_BYE:
 	case SIP_CALL_END_NO_ACK: on_bye_done(c, err, m); break;
+	case SIP_CALL_END_EXPIRED:
+		/* Held less than asked: not a success. */
+		cmd_error(c->cmd, "the session expired (RFC 4028 session timer): hung up");
+		c->bye_status = m ? m->status : 0;
+		end_call(c, err ? probe_exit_code(err) : EXIT_RESPONSE);
+		break;
 	case SIP_CALL_END_REMOTE:
 		c->ended_by_them = true;
 		if (!c->cc.quiet)

@@ -41,7 +41,7 @@ struct fork {
 	struct sip_buf answer; /* to its 2xx's offer, for a late-offer INVITE */
 };
 
-enum kind { K_INVITE, K_ACK, K_PRACK, K_BYE, K_MODIFY, K_FORK };
+enum kind { K_INVITE, K_ACK, K_PRACK, K_BYE, K_MODIFY, K_FORK, K_REFRESH };
 
 /* What waits for the next hop. */
 struct job {
@@ -91,6 +91,14 @@ struct sip_call {
 	struct sub *modify_sub;      /* the UPDATE or re-INVITE under way */
 	struct sip_dialog *modify_d; /* and its dialog */
 	struct sub *last_sub;        /* the request send_sub started last */
+	/* the session timer (RFC 4028), when the far end asked for one */
+	unsigned se;      /* the session interval, seconds; 0: none */
+	bool se_ours;     /* we refresh it; else the far end does */
+	bool se_update;   /* the far end takes UPDATE: refreshes go as UPDATE, no body */
+	bool expired;     /* the BYE went because the session expired */
+	uint64_t se_end;  /* when it is given up unless refreshed, on the loop clock */
+	char se_line[64]; /* "Session-Expires: 1800;refresher=uac" */
+	struct sip_timer se_timer;
 	bool cancel_wanted, provisional_seen;
 	struct early early[MAX_EARLY];
 	size_t nearly;
@@ -153,6 +161,7 @@ static void end(struct sip_call *c, enum sip_call_end how, int err, const struct
 	sip_timer_cancel(loop, &c->no_ack_timer);
 	sip_timer_cancel(loop, &c->modify_timer);
 	sip_timer_cancel(loop, &c->kick);
+	sip_timer_cancel(loop, &c->se_timer);
 	/* An INVITE still out is not left ringing. */
 	if (!c->uas && !c->invite_done)
 		sip_req_cancel(c->invite.r);
@@ -168,13 +177,13 @@ static uint32_t cseq_num(const struct sip_msg *m)
 	return h && sip_cseq_parse(&cs, h->value) == 0 ? cs.num : 0;
 }
 
-static bool requires_100rel(const struct sip_msg *m)
+/* A header field of m (Require, Supported, Allow) lists name. */
+static bool lists(const struct sip_msg *m, enum sip_hdr_id id, const char *name)
 {
-	for (const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_REQUIRE); h;
-	     h = sip_msg_hdr_next(m, h)) {
+	for (const struct sip_hdr *h = sip_msg_hdr(m, id); h; h = sip_msg_hdr_next(m, h)) {
 		struct sip_str list = h->value, e;
 		while (sip_list_next(&list, &e) == 1)
-			if (sip_str_ieq(e, SIP_STR("100rel")))
+			if (sip_str_ieq_cstr(e, name))
 				return true;
 	}
 	return false;
@@ -234,12 +243,18 @@ static int send_sub(struct sip_call *c, enum kind kind, struct sip_dialog *d, co
 	struct sub *s = sub_slot(c);
 	if (!s)
 		return SIP_ENOSPC;
-	struct sip_build_hdr hdrs[2];
+	struct sip_build_hdr hdrs[4];
 	size_t nh = 0;
-	/* Only a target refresh says again where we are and what we take. */
-	bool refresh = kind == K_MODIFY;
+	/* Only a target refresh says again where we are and what we take; a
+	 * refresh under a session timer is a session refresh too (RFC 4028 §7.4). */
+	bool refresh = kind == K_MODIFY || kind == K_REFRESH;
 	if (refresh)
 		hdrs[nh++].line = c->allow;
+	if (refresh && c->se) {
+		snprintf(c->se_line, sizeof c->se_line, "Session-Expires: %u;refresher=uac", c->se);
+		hdrs[nh++].line = c->se_line;
+		hdrs[nh++].line = "Supported: timer";
+	}
 	if (extra)
 		hdrs[nh++].line = extra;
 	struct sip_req_spec rs = {
@@ -336,6 +351,8 @@ static struct early *early_of(struct sip_call *c, const struct sip_dialog *d)
 	return NULL;
 }
 
+static void expire(struct sip_call *c);
+
 /* A job that could not be done goes to the handler of its kind; an ACK or
  * a BYE that cannot go ends the call. */
 static void job_failed(struct sip_call *c, const struct job *job, int err)
@@ -353,6 +370,7 @@ static void job_failed(struct sip_call *c, const struct job *job, int err)
 		emit(c, SIP_CALL_MODIFIED, err, NULL);
 		return;
 	case K_FORK: emit(c, SIP_CALL_FORK_ENDED, err, NULL); return;
+	case K_REFRESH: expire(c); return;
 	case K_ACK:
 	case K_BYE:
 	case K_INVITE: break;
@@ -361,6 +379,26 @@ static void job_failed(struct sip_call *c, const struct job *job, int err)
 }
 
 static void on_modify_guard(void *arg);
+
+/* A session refresh: an UPDATE without a body where the far end takes
+ * UPDATE, else a re-INVITE with our offer again (RFC 4028 §9). */
+static int send_refresh(struct sip_call *c, struct sip_dialog *d)
+{
+	struct sip_buf body;
+	sip_buf_init(&body, 0);
+	int err = 0;
+	if (!c->se_update) {
+		if (!c->sdp || c->sdp(c, NULL, &body, c->arg) != 0)
+			err = SIP_EINVAL;
+		else if (c->freed || c->state != SIP_CALL_CONFIRMED)
+			err = SIP_ECANCELED;
+	}
+	if (!err)
+		err = send_sub(c, K_REFRESH, d, c->se_update ? "UPDATE" : "INVITE", NULL,
+		               body.len ? "application/sdp" : NULL, body.len ? &body : NULL);
+	sip_buf_reset(&body);
+	return err;
+}
 
 /* Does a job whose hop is known. */
 static void run_job(struct sip_call *c, const struct job *job)
@@ -404,6 +442,7 @@ static void run_job(struct sip_call *c, const struct job *job)
 		if (!err)
 			err = send_sub(c, K_FORK, f->d, "BYE", NULL, NULL, NULL);
 		break;
+	case K_REFRESH: err = send_refresh(c, job->d); break;
 	case K_INVITE: break;
 	}
 	if (err)
@@ -534,12 +573,92 @@ static int queue_later(struct sip_call *c, enum kind kind, struct sip_dialog *d)
 	return err;
 }
 
+/* ---- session timers (RFC 4028) ---- */
+
+/* Session-Expires in m: the interval in seconds (0: none), and whether the
+ * refresher is the UAC of m's transaction (the default). */
+static unsigned se_parse(const struct sip_msg *m, bool *uac)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_SESSION_EXPIRES);
+	struct sip_str v = h ? h->value : (struct sip_str){0}, who;
+	const char *semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+	size_t n = semi ? (size_t)(semi - v.p) : v.len;
+	uint64_t se;
+	if (!h || sip_hdr_uint(sip_str_trim((struct sip_str){v.p, n}), 86400, &se) != 0 || !se)
+		return 0;
+	*uac = !(semi && sip_param_get((struct sip_str){semi, v.len - n}, "refresher", &who) &&
+	         sip_str_ieq_cstr(who, "uas"));
+	return (unsigned)se;
+}
+
+static void on_se_timer(void *arg);
+
+/* How long before the end of the interval the side that does not refresh
+ * gives up: a third of it, 32 s at most (§10). */
+static unsigned se_margin(const struct sip_call *c)
+{
+	return c->se / 3 < 32 ? c->se / 3 : 32;
+}
+
+/* The session was refreshed (or made): the refresher refreshes at half
+ * the interval; the other side gives up when the interval, less a third
+ * (32 s at most), passes without a refresh (§10). */
+static void se_arm(struct sip_call *c)
+{
+	struct sip_loop *loop = sip_ua_loop(c->ua);
+	sip_timer_cancel(loop, &c->se_timer);
+	if (!c->se)
+		return;
+	uint64_t s = c->se_ours ? c->se / 2 : c->se - se_margin(c);
+	c->se_end = sip_loop_now(loop) + (uint64_t)(c->se - se_margin(c)) * 1000000u;
+	sip_timer_start(loop, &c->se_timer, s * 1000000u, on_se_timer, c);
+}
+
+/* The session expires: BYE (done says SIP_CALL_END_EXPIRED). */
+static void expire(struct sip_call *c)
+{
+	c->expired = true;
+	c->state = SIP_CALL_ENDING;
+	queue(c, K_BYE, c->dialog);
+}
+
+static void on_se_timer(void *arg)
+{
+	struct sip_call *c = arg;
+	if (c->state != SIP_CALL_CONFIRMED)
+		return;
+	enter(c);
+	uint64_t now = sip_loop_now(sip_ua_loop(c->ua));
+	if (!c->se_ours || now >= c->se_end) {
+		expire(c);
+	} else if (c->modifying) {
+		/* An UPDATE or re-INVITE of the caller's is out: its 2xx refreshes. */
+		sip_timer_start(sip_ua_loop(c->ua), &c->se_timer, 2000000u, on_se_timer, c);
+	} else {
+		queue(c, K_REFRESH, c->dialog);
+	}
+	leave(c);
+}
+
+/* A 2xx to our refresh (or re-INVITE, or UPDATE): the interval it grants,
+ * and who refreshes next (the refresher=uac of our request is us); none
+ * there, no session timer any more (§7.2). */
+static void se_answered(struct sip_call *c, const struct sip_msg *resp)
+{
+	bool uac = true;
+	c->se = se_parse(resp, &uac);
+	c->se_ours = uac;
+	se_arm(c);
+}
+
 static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct sub *s = arg;
 	struct sip_call *c = s->c;
 	enum kind kind = s->kind;
-	uint32_t cseq = cseq_num(sip_req_message(r));
+	const struct sip_msg *sent = sip_req_message(r);
+	uint32_t cseq = cseq_num(sent);
+	bool reinvite = sent && sent->method == SIP_INVITE;
 	enter(c);
 	s->r = NULL;
 	c->current = r;
@@ -547,13 +666,41 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 	switch (kind) {
 	case K_PRACK: emit(c, SIP_CALL_PRACKED, err, resp); break;
 	case K_FORK: emit(c, SIP_CALL_FORK_ENDED, err, resp); break;
-	case K_BYE: end(c, c->no_ack ? SIP_CALL_END_NO_ACK : SIP_CALL_END_BYE, err, resp); break;
+	case K_BYE:
+		end(c,
+		    c->no_ack    ? SIP_CALL_END_NO_ACK
+		    : c->expired ? SIP_CALL_END_EXPIRED
+		                 : SIP_CALL_END_BYE,
+		    err, resp);
+		break;
+	case K_REFRESH:
+		if (ok && reinvite) {
+			c->ack.cseq = cseq;
+			sip_buf_reset(&c->ack.msg);
+			if ((err = push(c, K_ACK, c->dialog, 0, NULL)) != 0) {
+				end(c, SIP_CALL_END_ERROR, err, NULL);
+				break;
+			}
+		}
+		if (ok) {
+			se_answered(c, resp);
+			emit(c, SIP_CALL_SESSION_REFRESHED, 0, resp);
+			run_jobs(c);
+		} else if (err || resp->status == 408 || resp->status == 481) {
+			expire(c); /* the far end lost the session (§10) */
+		} else {
+			/* Refused for now (a 491, a 500): again soon, while the session lasts. */
+			sip_timer_start(sip_ua_loop(c->ua), &c->se_timer, 2000000u, on_se_timer, c);
+		}
+		break;
 	case K_MODIFY:
 		c->modifying = false;
 		c->modify_sub = NULL;
 		sip_timer_cancel(sip_ua_loop(c->ua), &c->modify_timer);
 		if (ok)
 			sip_dialog_update(c->modify_d, resp);
+		if (ok && c->modify_d == c->dialog && c->se)
+			se_answered(c, resp);
 		/* A re-INVITE's 2xx wants its ACK, before what the handler asks
 		 * for next; a failed one the transaction ACKed (§14.1). The old
 		 * ACK is not sent again for the new 2xx. */
@@ -608,14 +755,40 @@ static void far_end_bye(struct sip_call *c, struct sip_incoming *in, const struc
 	sip_incoming_respond(in, &ok);
 }
 
+/* The far end's refresh (or INVITE) req, to be answered with 200: the
+ * interval it asks for, and who refreshes (its refresher=uac: the far
+ * end); the header fields for the 2xx into hdrs (how many). */
+static size_t se_refreshed(struct sip_call *c, const struct sip_msg *req, char *line, size_t cap,
+                           struct sip_build_hdr *hdrs)
+{
+	bool uac = true;
+	unsigned se = se_parse(req, &uac);
+	bool timer = lists(req, SIP_HDR_SUPPORTED, "timer");
+	if (se) {
+		c->se = se;
+		c->se_ours = !uac || !timer; /* a proxy asked for it, not the far end (§9) */
+	}
+	if (!c->se)
+		return 0;
+	snprintf(line, cap, "Session-Expires: %u;refresher=%s", c->se, c->se_ours ? "uas" : "uac");
+	hdrs[0].line = line;
+	if (c->state == SIP_CALL_CONFIRMED)
+		se_arm(c); /* a callee's starts with the ACK */
+	/* The far end refreshes: it must know it does. */
+	if (c->se_ours)
+		return 1;
+	hdrs[1].line = "Require: timer";
+	return 2;
+}
+
 /* A target refresh (re-INVITE, UPDATE): its offer answered, or (a
  * re-INVITE without one) an offer of ours, the answer then in the ACK. */
 static void refresh(struct sip_call *c, struct sip_incoming *in, const struct sip_msg *req,
                     struct sip_dialog *d)
 {
-	const struct sip_build_hdr allow = {c->allow};
+	struct sip_build_hdr hdrs[3] = {{c->allow}};
 	struct sip_response_spec rs = {
-		.status = 200, .contact = our_contact(c), .headers = &allow, .nheaders = 1};
+		.status = 200, .contact = our_contact(c), .headers = hdrs, .nheaders = 1};
 	struct sip_buf body;
 	bool offer = sip_sdp_in(req), invite = req->method == SIP_INVITE;
 	sip_buf_init(&body, 0);
@@ -631,13 +804,16 @@ static void refresh(struct sip_call *c, struct sip_incoming *in, const struct si
 			rs.body_len = body.len;
 			c->reoffer_cseq = offer ? 0 : cseq_num(req);
 		} else {
-			rs.status =
-				488; /* Not Acceptable Here: no codec in common, or nothing to offer */
+			/* Not Acceptable Here: no codec in common, or nothing to offer. */
+			rs.status = 488;
 		}
 	} else {
 		sip_dialog_update(d, req);
 		emit(c, SIP_CALL_REFRESHED, 0, req);
 	}
+	char se_line[64];
+	if (rs.status == 200 && d == c->dialog && !c->freed)
+		rs.nheaders += se_refreshed(c, req, se_line, sizeof se_line, hdrs + 1);
 	sip_incoming_respond(in, &rs);
 	sip_buf_reset(&body);
 }
@@ -857,7 +1033,7 @@ static void on_invite_prov(struct sip_req *r, int err, const struct sip_msg *res
 	emit(c, SIP_CALL_PROGRESS, 0, resp);
 	const struct sip_msg *req = sip_req_message(r);
 	if (!c->freed && c->state != SIP_CALL_ENDED && req && resp->status > 100 && c->prack &&
-	    requires_100rel(resp))
+	    lists(resp, SIP_HDR_REQUIRE, "100rel"))
 		prack(c, req, resp);
 	leave(c);
 }
@@ -891,6 +1067,9 @@ static void confirm(struct sip_call *c, const struct sip_msg *req, const struct 
 	}
 	c->ack.cseq = c->answered_cseq = cseq_num(req);
 	c->state = SIP_CALL_CONFIRMED;
+	/* A session timer, when the 2xx sets one (refresher=uac: us, §7.2). */
+	c->se_update = lists(resp, SIP_HDR_ALLOW, "UPDATE");
+	se_answered(c, resp);
 	if (c->late_offer && !c->offer_done && sip_sdp_in(resp) && c->sdp &&
 	    c->sdp(c, resp, &c->ack_body, c->arg) != 0)
 		sip_buf_reset(&c->ack_body);
@@ -936,6 +1115,7 @@ static void timers_init(struct sip_call *c)
 	sip_timer_init(&c->later);
 	sip_timer_init(&c->kick);
 	sip_timer_init(&c->modify_timer);
+	sip_timer_init(&c->se_timer);
 }
 
 static int setup(struct sip_call *c, const struct sip_call_spec *spec)
@@ -1013,8 +1193,7 @@ int sip_call_start(struct sip_call **cp, struct sip_ua *ua, const struct sip_cal
 	struct sip_build_hdr hdrs[2 + 64];
 	size_t nh = 0;
 	hdrs[nh++].line = c->allow;
-	if (c->prack)
-		hdrs[nh++].line = "Supported: 100rel";
+	hdrs[nh++].line = c->prack ? "Supported: 100rel, timer" : "Supported: timer";
 	for (size_t i = 0; i < is->nheaders; i++)
 		hdrs[nh++] = is->headers[i];
 	struct sip_req_spec rs = *is;
@@ -1062,6 +1241,7 @@ static void acked(struct sip_call *c, const struct sip_msg *ack)
 {
 	sip_timer_cancel(sip_ua_loop(c->ua), &c->no_ack_timer);
 	c->state = SIP_CALL_CONFIRMED;
+	se_arm(c);
 	emit(c, SIP_CALL_ANSWERED, 0, ack);
 	if (c->bye_wanted && !c->freed && c->state == SIP_CALL_CONFIRMED) {
 		c->state = SIP_CALL_ENDING;
@@ -1156,7 +1336,7 @@ int sip_call_answer(struct sip_call *c, unsigned status, const char *content_typ
 {
 	if (!c || c->freed || !c->in || status < 101 || status > 699 || (body_len && !content_type))
 		return SIP_EINVAL;
-	const struct sip_build_hdr allow = {c->allow};
+	struct sip_build_hdr hdrs[3] = {{c->allow}};
 	struct sip_response_spec rs = {
 		.status = status,
 		.to_tag = c->local_tag,
@@ -1164,10 +1344,16 @@ int sip_call_answer(struct sip_call *c, unsigned status, const char *content_typ
 		.content_type = body_len ? content_type : NULL,
 		.body = body,
 		.body_len = body_len,
-		.headers = &allow,
+		.headers = hdrs,
 		.nheaders = status < 300 ? 1 : 0,
 	};
 	struct sip_incoming *in = c->in;
+	const struct sip_msg *req = sip_incoming_request(in);
+	char se_line[64];
+	if (status >= 200 && status < 300) {
+		rs.nheaders += se_refreshed(c, req, se_line, sizeof se_line, hdrs + 1);
+		c->se_update = lists(req, SIP_HDR_ALLOW, "UPDATE");
+	}
 	if (status >= 200)
 		sip_incoming_on_cancel(in, NULL, NULL);
 	int err = sip_incoming_respond(in, &rs);
@@ -1263,6 +1449,7 @@ static void destroy(struct sip_call *c)
 	sip_timer_cancel(loop, &c->later);
 	sip_timer_cancel(loop, &c->kick);
 	sip_timer_cancel(loop, &c->modify_timer);
+	sip_timer_cancel(loop, &c->se_timer);
 	if (c->in) {
 		struct sip_response_spec rs = {.status = 480, .to_tag = c->local_tag};
 		sip_incoming_on_cancel(c->in, NULL, NULL);

@@ -49,6 +49,7 @@ enum sip_call_event {
 	SIP_CALL_FORK_ENDED,    /* msg: the final response to that fork's BYE, or err */
 	SIP_CALL_STRAY,         /* msg: a 2xx of this call's that no dialog of it takes */
 	SIP_CALL_CANCEL_FAILED, /* err: the CANCEL got no final response */
+	SIP_CALL_SESSION_REFRESHED, /* msg: the 2xx to our session refresh (RFC 4028) */
 };
 
 /* How it ended, once. */
@@ -66,6 +67,9 @@ enum sip_call_end {
 	                           that is no URI); err says which */
 	SIP_CALL_END_ERROR,     /* err: the dialog's next hop could not be had
 	                           (sip_call_next_hop), or a request could not be sent */
+	SIP_CALL_END_EXPIRED,   /* the session timer ran out (RFC 4028): no refresh from the
+	                           far end in time, or ours got 408, 481 or no answer; BYE
+	                           sent, msg: its final response, or err */
 	SIP_CALL_END_NO_ACK,    /* callee: our 2xx got no ACK in 64*T1, so we sent BYE
 	                           (§13.3.1.4); msg: its final response, or err */
 };
@@ -76,8 +80,9 @@ typedef void(sip_call_done_h)(struct sip_call *c, enum sip_call_end how, int err
                               const struct sip_msg *msg, void *arg);
 /*
  * A session description for the far end: the answer to the offer in msg
- * (a 2xx to an INVITE without one, a re-INVITE or UPDATE), or an offer of
- * our own when msg has none (a re-INVITE without a body). Appended to out;
+ * (a 2xx to an INVITE without one, a reliable 1xx, a re-INVITE or UPDATE),
+ * or an offer of our own when msg has none (a re-INVITE without a body) or
+ * is NULL (our session refresh by re-INVITE, RFC 4028). Appended to out;
  * an error sends none: a 488 to a request, an ACK without a body.
  */
 typedef int(sip_call_sdp_h)(struct sip_call *c, const struct sip_msg *msg, struct sip_buf *out,

@@ -517,6 +517,17 @@ call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvi
 call invite-update "--update in the confirmed dialog: exit 0" 0 -d 1 --update &&
 	t_pcap "the UPDATE and its 200" "INVITE 200/INVITE ACK UPDATE 200/UPDATE BYE 200/BYE" "$port"
 
+# Session timers (RFC 4028): refreshed by us when the callee says so,
+# hung up when the callee was to refresh and did not.
+call invite-session-timer "a session timer we refresh: UPDATE at half of 2 s, exit 0" 0 -d 2 &&
+	t_pcap "the refresh and its 200" "INVITE 200/INVITE ACK UPDATE 200/UPDATE BYE 200/BYE" "$port"
+T0=$(p_now_ms)
+if call invite-session-expired "a session timer nobody refreshes: BYE at 2 of 3 s, exit 1" 1 -d 20; then
+	ms=$(($(p_now_ms) - T0))
+	t_err_has "the session expired (RFC 4028 session timer): hung up"
+	t_check "hung up after about 2 s, not at -d 20 (${ms} ms)" [ "$ms" -ge 1500 ] && [ "$ms" -lt 8000 ]
+fi
+
 call invite-update-early "--update after a reliable 183: UPDATE in the early dialog, exit 0" 0 \
 	-d 1 --update &&
 	t_pcap "PRACK, then UPDATE, then the 200" \

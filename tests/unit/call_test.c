@@ -22,7 +22,7 @@ struct cfix {
 	struct sip_call *call;
 	struct peer_last invite; /* the INVITE as the callee got it */
 	struct peer_last in;     /* the last message the callee got */
-	int ev[SIP_CALL_CANCEL_FAILED + 1];
+	int ev[SIP_CALL_SESSION_REFRESHED + 1];
 	int ev_err; /* of the last event */
 	unsigned ev_status;
 	int done;
@@ -163,15 +163,16 @@ static int answer(struct cfix *f, const struct peer_last *req, unsigned status, 
 {
 	struct sip_msg m;
 	struct sip_buf b;
-	/* extra: "Name: value", or two such lines separated by '\n'. */
-	char lines[2][128] = {"", ""};
-	const char *nl = extra ? strchr(extra, '\n') : NULL;
-	if (extra)
-		snprintf(lines[0], sizeof lines[0], "%.*s",
-		         (int)(nl ? (size_t)(nl - extra) : strlen(extra)), extra);
-	if (nl)
-		snprintf(lines[1], sizeof lines[1], "%s", nl + 1);
-	struct sip_build_hdr hdrs[2] = {{lines[0]}, {lines[1]}};
+	/* extra: "Name: value" lines separated by '\n', three at most. */
+	char lines[3][128];
+	struct sip_build_hdr hdrs[3];
+	size_t nh = 0;
+	for (const char *p = extra; p && *p && nh < 3; nh++) {
+		size_t n = strcspn(p, "\n");
+		snprintf(lines[nh], sizeof lines[nh], "%.*s", (int)n, p);
+		hdrs[nh].line = lines[nh];
+		p += n + (p[n] == '\n');
+	}
 	struct sip_response_spec rs = {
 		.status = status,
 		.to_tag = tag ? tag : "",
@@ -180,9 +181,7 @@ static int answer(struct cfix *f, const struct peer_last *req, unsigned status, 
 		.body = body ? sdp : NULL,
 		.body_len = body ? sizeof sdp - 1 : 0,
 		.headers = hdrs,
-		.nheaders = nl      ? 2
-	                    : extra ? 1
-	                            : 0,
+		.nheaders = nh,
 	};
 	if (sip_msg_parse(&m, req->buf, req->len, 0) != 0)
 		return -1;
@@ -262,7 +261,7 @@ TEST(call_answered_acked_and_hung_up)
 	CHECK(calling(&f, true, true) == 0);
 	CHECK(strstr(f.invite.buf, "INVITE sip:callee@127.0.0.1 SIP/2.0\r\n") != NULL);
 	CHECK(strstr(f.invite.buf, "Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS\r\n"));
-	CHECK(strstr(f.invite.buf, "Supported: 100rel\r\n"));
+	CHECK(strstr(f.invite.buf, "Supported: 100rel, timer\r\n"));
 	CHECK(strstr(f.invite.buf, "Contact: <sip:alice@127.0.0.1:"));
 	CHECK(strstr(f.invite.buf, "Content-Type: application/sdp\r\n"));
 	CHECK_INT(sip_call_state(f.call), SIP_CALL_CALLING);
@@ -1006,12 +1005,12 @@ static void caller_run(struct cfix *f)
 
 TEST(call_freed_from_every_handler)
 {
-	for (int k = 0; k <= SIP_CALL_CANCEL_FAILED + 3; k++) {
+	for (int k = 0; k <= SIP_CALL_SESSION_REFRESHED + 3; k++) {
 		struct cfix f;
 		CHECK(cfix_open(&f) == 0);
-		if (k <= SIP_CALL_CANCEL_FAILED)
+		if (k <= SIP_CALL_SESSION_REFRESHED)
 			f.free_on_ev = k + 1;
-		else if (k == SIP_CALL_CANCEL_FAILED + 1)
+		else if (k == SIP_CALL_SESSION_REFRESHED + 1)
 			f.free_in_done = true;
 		else
 			f.free_in_sdp = true;
@@ -1019,5 +1018,130 @@ TEST(call_freed_from_every_handler)
 		CHECK(f.done <= 1);
 		cfix_close(&f);
 	}
+	return 0;
+}
+
+/* ---- session timers (RFC 4028) ---- */
+
+/* Turns the fake clock on by seconds, a second at a time. */
+static void wait_s(struct cfix *f, unsigned seconds)
+{
+	for (unsigned i = 0; i < seconds; i++) {
+		fake_now += 1000000;
+		peer_spin(sip_ua_loop(f->ua));
+	}
+}
+
+TEST(call_session_refreshed_by_us)
+{
+	struct cfix f;
+	CHECK(calling(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 200, "t1",
+	             "Session-Expires: 90;refresher=uac\nRequire: timer\nAllow: INVITE, ACK, BYE, "
+	             "UPDATE",
+	             true) == 0);
+	CHECK(next_has(&f, "ACK "));
+	/* Half the interval on: an UPDATE without a body refreshes it. */
+	wait_s(&f, 44);
+	CHECK(!peer_pending(&f.peer));
+	wait_s(&f, 1);
+	CHECK(next_has(&f, "UPDATE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "Session-Expires: 90;refresher=uac\r\n"));
+	CHECK(got(&f, "Supported: timer\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	CHECK(answer(&f, &f.in, 200, NULL, "Session-Expires: 120;refresher=uac\nRequire: timer",
+	             false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_SESSION_REFRESHED], 1);
+	/* The 2xx granted 120 s: the next one 60 s on. */
+	wait_s(&f, 59);
+	CHECK(!peer_pending(&f.peer));
+	wait_s(&f, 1);
+	CHECK(next_has(&f, "UPDATE "));
+	CHECK(got(&f, "Session-Expires: 120;refresher=uac\r\n"));
+	/* A 481: the far end lost the call; BYE, and the session expired. */
+	CHECK(answer(&f, &f.in, 481, NULL, NULL, false) == 0);
+	CHECK(next_has(&f, "BYE "));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_EXPIRED);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_refreshed_by_reinvite_without_update)
+{
+	struct cfix f;
+	CHECK(calling(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 200, "t1", "Session-Expires: 90;refresher=uac\nRequire: timer",
+	             true) == 0);
+	CHECK(next_has(&f, "ACK "));
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "INVITE sip:callee@127.0.0.1:"));
+	CHECK(got(&f, "Session-Expires: 90;refresher=uac\r\n"));
+	CHECK(got(&f, "m=audio")); /* our offer again */
+	CHECK_INT(f.sdp_calls, 1);
+	CHECK(answer(&f, &f.in, 200, NULL, "Session-Expires: 90;refresher=uac", true) == 0);
+	CHECK(next_has(&f, "ACK "));
+	CHECK(got(&f, "CSeq: 2 ACK\r\n"));
+	CHECK_INT(f.ev[SIP_CALL_SESSION_REFRESHED], 1);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_expires_without_their_refresh)
+{
+	struct cfix f;
+	CHECK(calling(&f, true, true) == 0);
+	CHECK(answer(&f, &f.invite, 200, "t1", "Session-Expires: 90;refresher=uas", true) == 0);
+	CHECK(next_has(&f, "ACK "));
+	/* Their refresh at 40 s (they are its UAC, so its refresher=uac):
+	 * answered with the interval, and the clock starts again. */
+	wait_s(&f, 40);
+	CHECK(callee_request(&f, "UPDATE", "t1", false) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "Session-Expires: 90;refresher=uac\r\n"));
+	/* None after it: at 90 - 30 s, BYE. */
+	wait_s(&f, 59);
+	CHECK(!peer_pending(&f.peer));
+	wait_s(&f, 1);
+	CHECK(next_has(&f, "BYE "));
+	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_EXPIRED);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_session_timer_the_caller_refreshes)
+{
+	struct cfix f;
+	char buf[2048];
+	struct sip_sockaddr ua;
+	CHECK(cfix_open(&f) == 0);
+	CHECK(sip_ua_accept(f.ua, "INVITE", on_invite, &f) == 0);
+	CHECK(sip_ua_bound(f.ua, SIP_TP_UDP, AF_INET, &ua) == 0);
+	int n = snprintf(buf, sizeof buf,
+	                 "INVITE sip:alice@127.0.0.1:%u SIP/2.0\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKse1;rport\r\n"
+	                 "Max-Forwards: 70\r\n"
+	                 "From: <sip:caller@127.0.0.1>;tag=c1\r\n"
+	                 "To: <sip:alice@127.0.0.1>\r\n"
+	                 "Call-ID: se-1\r\n"
+	                 "CSeq: 1 INVITE\r\n"
+	                 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
+	                 "Supported: timer\r\n"
+	                 "Session-Expires: 1800\r\n"
+	                 "Content-Length: 0\r\n\r\n",
+	                 sip_sockaddr_port(&ua), sip_sockaddr_port(&f.peer.addr),
+	                 sip_sockaddr_port(&f.peer.addr));
+	CHECK(sendto(f.peer.fd, buf, (size_t)n, 0, &ua.u.sa, ua.len) == n);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(f.call != NULL);
+	CHECK(next_has(&f, "SIP/2.0 100 Trying\r\n"));
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "Session-Expires: 1800;refresher=uac\r\n"));
+	CHECK(got(&f, "Require: timer\r\n"));
+	cfix_close(&f);
 	return 0;
 }
