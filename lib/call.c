@@ -289,7 +289,10 @@ static void run_job(struct sip_call *c, const struct job *job)
 		if (!err)
 			err = call_send_sub(c, K_FORK, f->d, "BYE", NULL, NULL, NULL);
 		break;
-	case K_REFRESH: err = call_send_refresh(c, job->d); break;
+	case K_REFRESH:
+		err = call_send_refresh(c, job->d);
+		c->refresh_sub = err ? NULL : c->last_sub;
+		break;
 	case K_INVITE: break;
 	}
 	if (err)
@@ -358,7 +361,14 @@ static int hop_find(struct sip_call *c, struct sip_dialog *d)
 void call_run_jobs(struct sip_call *c)
 {
 	while (c->njobs && !c->hop_resolving && !c->freed && c->state != SIP_CALL_ENDED) {
-		int err = hop_find(c, c->jobs[0].d);
+		enum kind kind = c->jobs[0].kind;
+		/* One offer at a time in a dialog (§14.1): a change of the caller's
+		 * waits for our session refresh; neither goes once the BYE is due. */
+		if (kind == K_MODIFY && c->refresh_sub && c->state == SIP_CALL_CONFIRMED)
+			return;
+		int err = (kind == K_MODIFY || kind == K_REFRESH) && c->state == SIP_CALL_ENDING
+		                  ? SIP_ECANCELED
+		                  : hop_find(c, c->jobs[0].d);
 		if (err > 0)
 			return;
 		struct job job = c->jobs[0];
@@ -441,6 +451,7 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 		         err, resp);
 		break;
 	case K_REFRESH:
+		c->refresh_sub = NULL;
 		if (ok && reinvite) {
 			c->ack.cseq = cseq;
 			sip_buf_reset(&c->ack.msg);
@@ -449,17 +460,8 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 				break;
 			}
 		}
-		if (ok) {
-			call_se_answered(c, resp);
-			call_emit(c, SIP_CALL_SESSION_REFRESHED, 0, resp);
-			call_run_jobs(c);
-		} else if (err || resp->status == 408 || resp->status == 481) {
-			call_expire(c); /* the far end lost the session (§10) */
-		} else {
-			/* Refused for now (a 491, a 500): again soon, while the session lasts. */
-			sip_timer_start(sip_ua_loop(c->ua), &c->se_timer, 2000000u,
-			                call_on_se_timer, c);
-		}
+		call_se_refresh_done(c, err, resp);
+		call_run_jobs(c);
 		break;
 	case K_MODIFY:
 		c->modifying = false;
@@ -534,7 +536,8 @@ static void refresh(struct sip_call *c, struct sip_incoming *in, const struct si
 	struct sip_buf body;
 	bool offer = sip_sdp_in(req), invite = req->method == SIP_INVITE;
 	sip_buf_init(&body, 0);
-	if (c->modifying && (offer || invite)) {
+	bool ours_out = c->modifying || (c->refresh_sub && !c->se_update);
+	if (ours_out && (offer || invite)) {
 		/* Both offered at once (glare): theirs waits (RFC 3261 §14.2, RFC 3311 §5.2). */
 		rs.status = 491;
 	} else if (offer || invite) {
@@ -643,14 +646,15 @@ void call_on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, vo
 
 /* ---- the call ---- */
 
-/* A call with what either side takes of spec; NULL without memory or
- * with an Allow line too long. */
-struct sip_call *call_new(struct sip_ua *ua, const struct sip_call_spec *spec)
+/* A call with what either side takes of spec. */
+int call_new(struct sip_call **cp, struct sip_ua *ua, const struct sip_call_spec *spec)
 {
 	struct sip_call *c;
-	if ((spec->allow && strlen(spec->allow) >= sizeof c->allow - 8) ||
-	    !(c = calloc(1, sizeof *c)))
-		return NULL;
+	if (spec->allow && strlen(spec->allow) >= sizeof c->allow - 8)
+		return SIP_EINVAL;
+	if (!(c = calloc(1, sizeof *c)))
+		return SIP_ENOMEM;
+	*cp = c;
 	c->ua = ua;
 	call_ack_init(&c->ack);
 	sip_buf_init(&c->ack_body, 0);
@@ -667,7 +671,7 @@ struct sip_call *call_new(struct sip_ua *ua, const struct sip_call_spec *spec)
 	c->arg = spec->arg;
 	c->transport = -1;
 	snprintf(c->allow, sizeof c->allow, "Allow: %s", spec->allow ? spec->allow : ALLOW);
-	return c;
+	return 0;
 }
 
 /* The INVITE's Contact as sent, for our refreshes and our answers to the

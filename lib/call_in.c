@@ -75,14 +75,15 @@ int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming
 	    (spec->contact && strlen(spec->contact) >= sizeof((struct sip_call *)0)->contact))
 		return SIP_EINVAL;
 	*cp = NULL;
-	struct sip_call *c = call_new(ua, spec);
-	if (!c)
-		return SIP_ENOMEM;
+	struct sip_call *c = NULL;
+	int err = call_new(&c, ua, spec);
+	if (err)
+		return err;
 	c->uas = true;
 	c->state = SIP_CALL_INCOMING;
 	c->late_offer = !sip_sdp_in(req);
 	c->invite_cseq = call_cseq_num(req);
-	int err = sip_rand_token(c->local_tag, 10);
+	err = sip_rand_token(c->local_tag, 10);
 	if (!err && spec->contact)
 		snprintf(c->contact, sizeof c->contact, "%s", spec->contact);
 	else if (!err)

@@ -99,6 +99,7 @@ struct sip_call {
 	uint64_t se_end;  /* when it is given up unless refreshed, on the loop clock */
 	char se_line[64]; /* "Session-Expires: 1800;refresher=uac" */
 	struct sip_timer se_timer;
+	struct sub *refresh_sub; /* our session refresh under way */
 	bool cancel_wanted, provisional_seen;
 	struct early early[MAX_EARLY];
 	size_t nearly;
@@ -146,7 +147,7 @@ int call_push(struct sip_call *c, enum kind kind, struct sip_dialog *d, uint32_t
 void call_queue(struct sip_call *c, enum kind kind, struct sip_dialog *d);
 bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg);
 void call_on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
-struct sip_call *call_new(struct sip_ua *ua, const struct sip_call_spec *spec);
+int call_new(struct sip_call **cp, struct sip_ua *ua, const struct sip_call_spec *spec);
 void call_destroy(struct sip_call *c);
 
 /* call_out.c: the caller */
@@ -161,6 +162,7 @@ void call_se_arm(struct sip_call *c);
 void call_expire(struct sip_call *c);
 void call_on_se_timer(void *arg);
 void call_se_answered(struct sip_call *c, const struct sip_msg *resp);
+void call_se_refresh_done(struct sip_call *c, int err, const struct sip_msg *resp);
 size_t call_se_refreshed(struct sip_call *c, const struct sip_msg *req, char *line, size_t cap,
                          struct sip_build_hdr *hdrs);
 

@@ -244,10 +244,11 @@ int sip_call_start(struct sip_call **cp, struct sip_ua *ua, const struct sip_cal
 	    spec->invite->nheaders > 64)
 		return SIP_EINVAL;
 	*cp = NULL;
-	struct sip_call *c = call_new(ua, spec);
-	if (!c)
-		return SIP_ENOMEM;
-	int err = setup(c, spec);
+	struct sip_call *c = NULL;
+	int err = call_new(&c, ua, spec);
+	if (err)
+		return err;
+	err = setup(c, spec);
 	if (!err)
 		err = sip_ua_leg_add(ua, c->call_id, c->from_tag, call_on_stray, c);
 	if (err) {

@@ -3,6 +3,8 @@
  * session runs out. */
 #include "call_int.h"
 
+#define SE_MIN 90 /* the smallest interval a far end's request sets (Min-SE, §4) */
+
 /* A session refresh: an UPDATE without a body where the far end takes
  * UPDATE, else a re-INVITE with our offer again (RFC 4028 §9). */
 int call_send_refresh(struct sip_call *c, struct sip_dialog *d)
@@ -25,17 +27,24 @@ int call_send_refresh(struct sip_call *c, struct sip_dialog *d)
 
 /* Session-Expires in m: the interval in seconds (0: none), and whether the
  * refresher is the UAC of m's transaction (the default). */
+/* The delta-seconds at the start of a Session-Expires or Min-SE value, and
+ * the parameters after it. */
+static int interval(struct sip_str v, uint64_t *out, struct sip_str *params)
+{
+	const char *semi = v.len ? memchr(v.p, ';', v.len) : NULL;
+	size_t n = semi ? (size_t)(semi - v.p) : v.len;
+	*params = (struct sip_str){v.p + n, v.len - n};
+	return sip_hdr_uint(sip_str_trim((struct sip_str){v.p, n}), 86400, out);
+}
+
 static unsigned se_parse(const struct sip_msg *m, bool *uac)
 {
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_SESSION_EXPIRES);
-	struct sip_str v = h ? h->value : (struct sip_str){0}, who;
-	const char *semi = v.len ? memchr(v.p, ';', v.len) : NULL;
-	size_t n = semi ? (size_t)(semi - v.p) : v.len;
+	struct sip_str params, who;
 	uint64_t se;
-	if (!h || sip_hdr_uint(sip_str_trim((struct sip_str){v.p, n}), 86400, &se) != 0 || !se)
+	if (!h || interval(h->value, &se, &params) != 0 || !se)
 		return 0;
-	*uac = !(semi && sip_param_get((struct sip_str){semi, v.len - n}, "refresher", &who) &&
-	         sip_str_ieq_cstr(who, "uas"));
+	*uac = !(sip_param_get(params, "refresher", &who) && sip_str_ieq_cstr(who, "uas"));
 	return (unsigned)se;
 }
 
@@ -55,14 +64,19 @@ void call_se_arm(struct sip_call *c)
 	sip_timer_cancel(loop, &c->se_timer);
 	if (!c->se)
 		return;
-	uint64_t s = c->se_ours ? c->se / 2 : c->se - se_margin(c);
-	c->se_end = sip_loop_now(loop) + (uint64_t)(c->se - se_margin(c)) * 1000000u;
+	/* A second at least: an interval of 1 s is no reason to refresh in a loop. */
+	uint64_t s = c->se_ours ? c->se / 2 : c->se - se_margin(c), end = c->se - se_margin(c);
+	if (s == 0)
+		s = 1;
+	c->se_end = sip_loop_now(loop) + (end > s ? end : s + 1) * 1000000u;
 	sip_timer_start(loop, &c->se_timer, s * 1000000u, call_on_se_timer, c);
 }
 
 /* The session expires: BYE (done says SIP_CALL_END_EXPIRED). */
 void call_expire(struct sip_call *c)
 {
+	if (c->state != SIP_CALL_CONFIRMED)
+		return; /* ended, or ending, already */
 	c->expired = true;
 	c->state = SIP_CALL_ENDING;
 	call_queue(c, K_BYE, c->dialog);
@@ -74,14 +88,21 @@ void call_on_se_timer(void *arg)
 	if (c->state != SIP_CALL_CONFIRMED)
 		return;
 	call_enter(c);
-	uint64_t now = sip_loop_now(sip_ua_loop(c->ua));
+	struct sip_loop *loop = sip_ua_loop(c->ua);
+	uint64_t now = sip_loop_now(loop);
 	if (!c->se_ours || now >= c->se_end) {
+		/* A refresh of ours still unanswered (a re-INVITE that only rang) ends too. */
+		if (c->refresh_sub && c->refresh_sub->r)
+			sip_req_cancel(c->refresh_sub->r);
 		call_expire(c);
-	} else if (c->modifying) {
-		/* An UPDATE or re-INVITE of the caller's is out: its 2xx refreshes. */
-		sip_timer_start(sip_ua_loop(c->ua), &c->se_timer, 2000000u, call_on_se_timer, c);
+	} else if (c->modifying || c->refresh_sub) {
+		/* An UPDATE or re-INVITE is out: its 2xx refreshes. */
+		sip_timer_start(loop, &c->se_timer, 2000000u, call_on_se_timer, c);
 	} else {
 		call_queue(c, K_REFRESH, c->dialog);
+		/* Given up at the end of the session if it is never answered. */
+		if (c->state == SIP_CALL_CONFIRMED)
+			sip_timer_start(loop, &c->se_timer, c->se_end - now, call_on_se_timer, c);
 	}
 	call_leave(c);
 }
@@ -106,12 +127,13 @@ size_t call_se_refreshed(struct sip_call *c, const struct sip_msg *req, char *li
 	bool uac = true;
 	unsigned se = se_parse(req, &uac);
 	bool timer = call_lists(req, SIP_HDR_SUPPORTED, "timer");
-	if (se) {
-		c->se = se;
-		c->se_ours = !uac || !timer; /* a proxy asked for it, not the far end (§9) */
-	}
+	if (se) /* Min-SE 90 s (§4): a shorter interval is raised, not refused */
+		c->se = se < SE_MIN ? SE_MIN : se;
 	if (!c->se)
 		return 0;
+	/* A far end that does not say it supports timers cannot refresh:
+	 * a proxy asked for the timer (§9), or it only forgot to say. */
+	c->se_ours = se ? !uac || !timer : c->se_ours || !timer;
 	snprintf(line, cap, "Session-Expires: %u;refresher=%s", c->se, c->se_ours ? "uas" : "uac");
 	hdrs[0].line = line;
 	if (c->state == SIP_CALL_CONFIRMED)
@@ -121,4 +143,42 @@ size_t call_se_refreshed(struct sip_call *c, const struct sip_msg *req, char *li
 		return 1;
 	hdrs[1].line = "Require: timer";
 	return 2;
+}
+
+/* A random wait of 2.1 to 4 s before a refresh goes again after a 491
+ * (RFC 3261 §14.1 gives the Call-ID's owner that range). */
+static uint64_t glare_wait_us(void)
+{
+	char t[4];
+	if (sip_rand_token(t, 3) != 0)
+		return 3000000u;
+	unsigned r = ((unsigned char)t[0] << 8) | (unsigned char)t[1];
+	return 2100000u + (uint64_t)(r % 1900) * 1000u;
+}
+
+/* The final response to our session refresh (after its ACK is queued). */
+void call_se_refresh_done(struct sip_call *c, int err, const struct sip_msg *resp)
+{
+	struct sip_loop *loop = sip_ua_loop(c->ua);
+	const struct sip_hdr *h;
+	struct sip_str params;
+	uint64_t min_se;
+	if (c->state != SIP_CALL_CONFIRMED)
+		return; /* hung up meanwhile, or expired */
+	if (!err && resp->status < 300) {
+		call_se_answered(c, resp);
+		call_emit(c, SIP_CALL_SESSION_REFRESHED, 0, resp);
+	} else if (!err && (resp->status == 405 || resp->status == 501) && c->se_update) {
+		c->se_update = false; /* no UPDATE after all: a re-INVITE, now */
+		call_queue(c, K_REFRESH, c->dialog);
+	} else if (!err && resp->status == 422 && (h = sip_msg_hdr(resp, SIP_HDR_MIN_SE)) &&
+	           interval(h->value, &min_se, &params) == 0 && min_se > c->se) {
+		c->se = (unsigned)min_se; /* too brief for the far end: its minimum, now */
+		call_queue(c, K_REFRESH, c->dialog);
+	} else if (!err && (resp->status == 491 || resp->status == 500)) {
+		sip_timer_start(loop, &c->se_timer, glare_wait_us(), call_on_se_timer, c);
+	} else {
+		/* No answer, 408, 481 (§10), or refused for good: the session is lost. */
+		call_expire(c);
+	}
 }

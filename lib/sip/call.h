@@ -68,8 +68,10 @@ enum sip_call_end {
 	SIP_CALL_END_ERROR,     /* err: the dialog's next hop could not be had
 	                           (sip_call_next_hop), or a request could not be sent */
 	SIP_CALL_END_EXPIRED,   /* the session timer ran out (RFC 4028): no refresh from the
-	                           far end in time, or ours got 408, 481 or no answer; BYE
-	                           sent, msg: its final response, or err */
+	                           far end in time, or ours unanswered or refused (not for a
+	                           491 or 500, tried again in 2 to 4 s; a 405 to an UPDATE
+	                           becomes a re-INVITE, a 422 takes its Min-SE); BYE sent,
+	                           msg: its final response, or err */
 	SIP_CALL_END_NO_ACK,    /* callee: our 2xx got no ACK in 64*T1, so we sent BYE
 	                           (§13.3.1.4); msg: its final response, or err */
 };

@@ -195,8 +195,10 @@ static int answer(struct cfix *f, const struct peer_last *req, unsigned status, 
 	return err;
 }
 
-/* The callee's own request in the dialog its tag made. */
-static int callee_request(struct cfix *f, const char *method, const char *tag, bool body)
+/* The callee's own request in the dialog its tag made, with one extra
+ * header line when extra is given. */
+static int callee_request(struct cfix *f, const char *method, const char *tag, bool body,
+                          const char *extra)
 {
 	char buf[2048];
 	unsigned cseq = ++f->cseq;
@@ -209,11 +211,12 @@ static int callee_request(struct cfix *f, const char *method, const char *tag, b
 	                 "Call-ID: %s\r\n"
 	                 "CSeq: %u %s\r\n"
 	                 "Contact: %s\r\n"
-	                 "%s"
+	                 "%s%s%s"
 	                 "Content-Length: %zu\r\n\r\n%s",
 	                 method, sip_sockaddr_port(&f->peer.addr), cseq, tag, f->tag, f->call_id,
-	                 cseq, method, f->contact, body ? "Content-Type: application/sdp\r\n" : "",
-	                 body ? sizeof sdp - 1 : 0, body ? sdp : "");
+	                 cseq, method, f->contact, extra ? extra : "", extra ? "\r\n" : "",
+	                 body ? "Content-Type: application/sdp\r\n" : "", body ? sizeof sdp - 1 : 0,
+	                 body ? sdp : "");
 	if (n < 0 || (size_t)n >= sizeof buf ||
 	    sendto(f->peer.fd, buf, (size_t)n, 0, &f->invite.from.u.sa, f->invite.from.len) != n)
 		return -1;
@@ -457,7 +460,7 @@ TEST(call_far_end_reinvite_and_bye)
 	struct cfix f;
 	CHECK(answered_call(&f) == 0);
 	/* A re-INVITE with an offer: answered with ours. */
-	CHECK(callee_request(&f, "INVITE", "t1", true) == 0);
+	CHECK(callee_request(&f, "INVITE", "t1", true, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "Content-Type: application/sdp\r\n"));
 	CHECK(got(&f, "Contact: <sip:alice@127.0.0.1:"));
@@ -465,16 +468,16 @@ TEST(call_far_end_reinvite_and_bye)
 	CHECK_INT(f.sdp_calls, 1);
 	/* An offer with no codec in common: 488, the call goes on. */
 	f.sdp_fails = true;
-	CHECK(callee_request(&f, "UPDATE", "t1", true) == 0);
+	CHECK(callee_request(&f, "UPDATE", "t1", true, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 488 "));
 	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
 	/* A request in a dialog of no call of ours: 481. */
-	CHECK(callee_request(&f, "BYE", "nobody", false) == 0);
+	CHECK(callee_request(&f, "BYE", "nobody", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 481 "));
 	CHECK_INT(f.done, 0);
 	/* Their BYE ends it: 200, and done once, freeing the call from inside. */
 	f.free_in_done = true;
-	CHECK(callee_request(&f, "BYE", "t1", false) == 0);
+	CHECK(callee_request(&f, "BYE", "t1", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "CSeq: 104 BYE\r\n"));
 	CHECK_INT(f.done, 1);
@@ -876,7 +879,7 @@ TEST(call_hangup_and_modify_report_from_the_loop)
 	CHECK(!peer_pending(&f.peer)); /* nothing yet: it goes from the loop */
 	CHECK(next_has(&f, "INVITE sip:callee@127.0.0.1:"));
 	/* Their re-INVITE while ours is out: 491 (glare). */
-	CHECK(callee_request(&f, "INVITE", "t1", true) == 0);
+	CHECK(callee_request(&f, "INVITE", "t1", true, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 491 "));
 	CHECK_INT(f.ev[SIP_CALL_REFRESHED], 0);
 	CHECK(sip_call_hangup(f.call) == 0);
@@ -891,7 +894,7 @@ TEST(call_far_end_reinvite_without_offer_answered_in_its_ack)
 	struct cfix f;
 	char buf[2048];
 	CHECK(answered_call(&f) == 0);
-	CHECK(callee_request(&f, "INVITE", "t1", false) == 0);
+	CHECK(callee_request(&f, "INVITE", "t1", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "m=audio")); /* our offer */
 	CHECK_INT(f.ev[SIP_CALL_REFRESHED], 1);
@@ -921,14 +924,14 @@ TEST(call_fork_bye_and_other_methods_in_the_dialog)
 	CHECK(answer(&f, &f.invite, 200, "t2", NULL, true) == 0);
 	drain(&f);
 	/* The other phone's BYE crosses ours: 200. */
-	CHECK(callee_request(&f, "BYE", "t2", false) == 0);
+	CHECK(callee_request(&f, "BYE", "t2", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK_INT(f.done, 0);
 	/* A method the Allow line does not name: 405 with Allow; OPTIONS: 200. */
-	CHECK(callee_request(&f, "REFER", "t1", false) == 0);
+	CHECK(callee_request(&f, "REFER", "t1", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 405 "));
 	CHECK(got(&f, "Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS\r\n"));
-	CHECK(callee_request(&f, "OPTIONS", "t1", false) == 0);
+	CHECK(callee_request(&f, "OPTIONS", "t1", false, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	cfix_close(&f);
 	return 0;
@@ -941,7 +944,7 @@ TEST(call_early_update_from_the_callee)
 	CHECK(answer(&f, &f.invite, 183, "t1", "Require: 100rel\nRSeq: 1", true) == 0);
 	CHECK(take(&f) > 0);
 	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
-	CHECK(callee_request(&f, "UPDATE", "t1", true) == 0);
+	CHECK(callee_request(&f, "UPDATE", "t1", true, NULL) == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "m=audio"));
 	CHECK_INT(f.ev[SIP_CALL_REFRESHED], 1);
@@ -991,7 +994,7 @@ static void caller_run(struct cfix *f)
 		if (strncmp(f->in.buf, "BYE", 3) == 0)
 			answer(f, &f->in, 200, NULL, NULL, false);
 	if (f->call)
-		callee_request(f, "INVITE", "t1", false);
+		callee_request(f, "INVITE", "t1", false, NULL);
 	drain(f);
 	if (f->call &&
 	    sip_call_modify(f->call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0 &&
@@ -1097,9 +1100,10 @@ TEST(call_session_expires_without_their_refresh)
 	/* Their refresh at 40 s (they are its UAC, so its refresher=uac):
 	 * answered with the interval, and the clock starts again. */
 	wait_s(&f, 40);
-	CHECK(callee_request(&f, "UPDATE", "t1", false) == 0);
+	CHECK(callee_request(&f, "UPDATE", "t1", false, "Supported: timer") == 0);
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "Session-Expires: 90;refresher=uac\r\n"));
+	CHECK(got(&f, "Require: timer\r\n"));
 	/* None after it: at 90 - 30 s, BYE. */
 	wait_s(&f, 59);
 	CHECK(!peer_pending(&f.peer));
@@ -1142,6 +1146,141 @@ TEST(callee_session_timer_the_caller_refreshes)
 	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
 	CHECK(got(&f, "Session-Expires: 1800;refresher=uac\r\n"));
 	CHECK(got(&f, "Require: timer\r\n"));
+	cfix_close(&f);
+	return 0;
+}
+
+/* A confirmed call whose 2xx carries the header lines extra. */
+static int timer_call(struct cfix *f, const char *extra)
+{
+	if (calling(f, true, true) != 0 || answer(f, &f->invite, 200, "t1", extra, true) != 0 ||
+	    !next_has(f, "ACK "))
+		return -1;
+	return 0;
+}
+
+static const char se_uac_update[] =
+	"Session-Expires: 90;refresher=uac\nRequire: timer\nAllow: INVITE, ACK, BYE, UPDATE";
+
+TEST(call_session_refresh_crossed_by_the_end)
+{
+	struct cfix f;
+	/* Their BYE while our refresh is out; then the refresh gets 481: done once, no BYE. */
+	CHECK(timer_call(&f, se_uac_update) == 0);
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "UPDATE "));
+	struct peer_last update = f.in;
+	CHECK(callee_request(&f, "BYE", "t1", false, NULL) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(answer(&f, &update, 481, NULL, NULL, false) == 0);
+	CHECK(!peer_pending(&f.peer));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_REMOTE);
+	cfix_close(&f);
+	/* Our hangup while it is out: one BYE, and done says BYE, not EXPIRED. */
+	CHECK(timer_call(&f, se_uac_update) == 0);
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "UPDATE "));
+	update = f.in;
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(next_has(&f, "BYE "));
+	struct peer_last bye = f.in;
+	CHECK(answer(&f, &update, 481, NULL, NULL, false) == 0);
+	CHECK(!peer_pending(&f.peer));
+	CHECK(answer(&f, &bye, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_refresh_from_a_far_end_without_timer)
+{
+	struct cfix f;
+	/* They were to refresh, but their UPDATE does not say Supported: timer:
+	 * we refresh from now on, and Require: timer goes to nobody. */
+	CHECK(timer_call(&f, "Session-Expires: 90;refresher=uas") == 0);
+	CHECK(callee_request(&f, "UPDATE", "t1", false, NULL) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "Session-Expires: 90;refresher=uas\r\n"));
+	CHECK(!got(&f, "Require: timer"));
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "INVITE ")); /* their Allow has no UPDATE */
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_refresh_that_only_rings_ends_the_call)
+{
+	struct cfix f;
+	CHECK(timer_call(&f, "Session-Expires: 90;refresher=uac") == 0);
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "INVITE "));
+	CHECK(answer(&f, &f.in, 180, NULL, NULL, false) == 0);
+	/* Their re-INVITE while ours is out: 491; our re-INVITE waits too. */
+	CHECK(callee_request(&f, "INVITE", "t1", true, NULL) == 0);
+	CHECK(next_has(&f, "SIP/2.0 491 "));
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	/* At the end of the session: CANCEL and BYE (the 491 repeats meanwhile),
+	 * not the re-INVITE that waited. */
+	wait_s(&f, 15);
+	bool cancel = false, bye = false, reinvite = false;
+	while (peer_pending(&f.peer) && take(&f) > 0) {
+		cancel |= got(&f, "CANCEL ");
+		bye |= got(&f, "BYE ");
+		reinvite |= got(&f, "INVITE sip:");
+	}
+	CHECK(cancel && bye && !reinvite);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_refresh_refused)
+{
+	struct cfix f;
+	/* 405 to the UPDATE: a re-INVITE at once. */
+	CHECK(timer_call(&f, se_uac_update) == 0);
+	wait_s(&f, 45);
+	CHECK(next_has(&f, "UPDATE "));
+	CHECK(answer(&f, &f.in, 405, NULL, NULL, false) == 0);
+	CHECK(next_has(&f, "INVITE "));
+	/* 491: again after 2.1 to 4 s, not before. */
+	CHECK(answer(&f, &f.in, 491, NULL, NULL, false) == 0);
+	CHECK(next_has(&f, "ACK ")); /* the transaction's */
+	wait_s(&f, 2);
+	CHECK(!peer_pending(&f.peer));
+	wait_s(&f, 2);
+	CHECK(next_has(&f, "INVITE "));
+	/* 403: refused for good: the session is lost. */
+	CHECK(answer(&f, &f.in, 403, NULL, NULL, false) == 0);
+	/* The transaction's ACK and our BYE, in either order. */
+	struct peer_last bye = {.len = 0};
+	bool ack = false;
+	while (peer_pending(&f.peer) && take(&f) > 0) {
+		ack |= got(&f, "ACK ");
+		if (got(&f, "BYE "))
+			bye = f.in;
+	}
+	CHECK(ack && bye.len);
+	CHECK(answer(&f, &bye, 200, NULL, NULL, false) == 0);
+	CHECK_INT(f.how, SIP_CALL_END_EXPIRED);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_session_of_one_second_is_no_flood)
+{
+	struct cfix f;
+	CHECK(timer_call(&f, "Session-Expires: 1;refresher=uac\nAllow: UPDATE") == 0);
+	/* No time passes: nothing goes. */
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	wait_s(&f, 1);
+	CHECK(next_has(&f, "UPDATE "));
+	CHECK(answer(&f, &f.in, 200, NULL, "Session-Expires: 1;refresher=uac", false) == 0);
+	CHECK(!peer_pending(&f.peer));
 	cfix_close(&f);
 	return 0;
 }
