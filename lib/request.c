@@ -2,6 +2,7 @@
  * order RFC 3263 gives them, digest challenges answered with credentials the
  * caller is asked for (and may give later: nothing blocks), a deadline over
  * the whole wait, and CANCEL for an INVITE. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +46,6 @@ struct sip_req {
 	char *text;
 	struct sip_build_hdr *headers;
 	enum sip_method m;
-	char ruri[512];
-	struct sip_uri uri;
 	struct route *route; /* an outbound proxy, or a dialog's next hop: when there is one */
 	/* where it goes */
 	/* As many as there are, in the request's own block when given, else
@@ -75,6 +74,9 @@ struct sip_req {
 	int later_err;
 	struct sip_buf dry; /* a dry run's request, parsed into dry_msg */
 	struct sip_msg *dry_msg;
+	/* Last, and not zeroed at the start: a flood starts thousands. */
+	char ruri[512];
+	struct sip_uri uri;
 };
 
 /* ---- the end ---- */
@@ -170,7 +172,7 @@ static void on_deadline(void *arg)
 static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *b)
 {
 	const struct sip_req_spec *s = &r->spec;
-	char host[64], from[300], contact[300];
+	const struct sip_ua_me *me;
 	/* A handful on the stack: a flood builds thousands. */
 	struct sip_build_hdr few[16];
 	size_t want = 1 + s->nheaders + MAX_AUTH;
@@ -179,20 +181,13 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 	int err;
 	if (!hdrs)
 		return SIP_ENOMEM;
-	if (sip_sockaddr_host(&r->local, host, sizeof host) < 0) {
+	if ((err = sip_ua_me(r->ua, &r->local, t->tp, s->contact_user, &me)) != 0) {
 		if (hdrs != few)
 			free(hdrs);
-		return SIP_ENOSPC;
+		return err;
 	}
-	const char *fp[] = {"<sip:sip@", host, ">"};
-	if (sip_join(from, sizeof from, fp, 3) < 0 ||
-	    sip_ua_contact(contact, sizeof contact, s->contact_user, host,
-	                   sip_sockaddr_port(&r->local), t->tp) < 0) {
-		if (hdrs != few)
-			free(hdrs);
-		return SIP_ENOSPC;
-	}
-	const char *ct = !s->contact ? contact : *s->contact ? s->contact : NULL;
+	const char *host = me->host;
+	const char *ct = !s->contact ? me->contact : *s->contact ? s->contact : NULL;
 	/* Max-Forwards 0, the probe for a 483, goes as a header: 0 is the default in a spec. */
 	if (s->max_forwards == 0 && !s->dialog)
 		hdrs[nh++].line = "Max-Forwards: 0";
@@ -220,7 +215,7 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 			.method = r->m,
 			.method_name = s->method,
 			.ruri = r->ruri,
-			.from = s->from ? s->from : from,
+			.from = s->from ? s->from : me->from,
 			.from_tag = r->from_tag,
 			.to = s->to,
 			.call_id = r->call_id,
@@ -525,33 +520,53 @@ static void on_resolved(int err, const struct sip_target *targets, size_t n, voi
 
 /* ---- the request's own copy of what the caller gave ---- */
 
-static size_t text_size(const struct sip_req_spec *s)
+/* The caller's strings the request keeps, each measured once: a flood
+ * starts thousands of requests. */
+enum {
+	X_METHOD,
+	X_FROM,
+	X_FROM_TAG,
+	X_TO,
+	X_CALL_ID,
+	X_CONTACT,
+	X_CONTACT_USER,
+	X_UA,
+	X_CTYPE,
+	X_N
+};
+
+struct strs {
+	const char *s[X_N];
+	size_t len[X_N];
+};
+
+/* The size of the block the strings, headers and body take. */
+static size_t measure(const struct sip_req_spec *s, struct strs *x)
 {
-	const char *strs[] = {s->method,       s->from,       s->from_tag,
+	const char *v[X_N] = {s->method,       s->from,       s->from_tag,
 	                      s->to,           s->call_id,    s->contact,
 	                      s->contact_user, s->user_agent, s->content_type};
 	size_t n = s->body_len + 1;
-	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		n += strs[i] ? strlen(strs[i]) + 1 : 0;
+	for (size_t i = 0; i < X_N; i++) {
+		x->s[i] = v[i];
+		x->len[i] = v[i] ? strlen(v[i]) : 0;
+		n += v[i] ? x->len[i] + 1 : 0;
+	}
 	for (size_t i = 0; i < s->nheaders; i++)
 		n += strlen(s->headers[i].line) + 1;
 	return n;
 }
 
-static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec)
+static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec, const struct strs *x)
 {
 	struct sip_req_spec *s = &r->spec;
 	*s = *spec;
 	char *o = r->text;
-	s->method = sip_put_str(&o, spec->method);
-	s->from = sip_put_str(&o, spec->from);
-	s->from_tag = sip_put_str(&o, spec->from_tag);
-	s->to = sip_put_str(&o, spec->to);
-	s->call_id = sip_put_str(&o, spec->call_id);
-	s->contact = sip_put_str(&o, spec->contact);
-	s->contact_user = sip_put_str(&o, spec->contact_user);
-	s->user_agent = sip_put_str(&o, spec->user_agent);
-	s->content_type = sip_put_str(&o, spec->content_type);
+	const char **dst[X_N] = {&s->method,       &s->from,       &s->from_tag,
+	                         &s->to,           &s->call_id,    &s->contact,
+	                         &s->contact_user, &s->user_agent, &s->content_type};
+	for (size_t i = 0; i < X_N; i++)
+		*dst[i] = sip_put(&o, x->s[i], x->len[i]);
 	s->body = sip_put(&o, spec->body ? spec->body : "", spec->body_len);
 	for (size_t i = 0; i < spec->nheaders; i++)
 		r->headers[i].line = sip_put_str(&o, spec->headers[i].line);
@@ -561,12 +576,12 @@ static int keep_spec(struct sip_req *r, const struct sip_req_spec *spec)
 	return 0;
 }
 
-static int setup(struct sip_req *r, const struct sip_req_spec *spec)
+static int setup(struct sip_req *r, const struct sip_req_spec *spec, const struct strs *x)
 {
-	int err = keep_spec(r, spec);
+	int err = keep_spec(r, spec, x);
 	if (err)
 		return err;
-	r->m = sip_method_from_str(sip_str_from(r->spec.method));
+	r->m = sip_method_from_str((struct sip_str){r->spec.method, x->len[X_METHOD]});
 	r->cseq = spec->cseq ? spec->cseq : 1;
 	/* The text alone: it is parsed again only when it is to be resolved. */
 	int n = 0;
@@ -584,11 +599,11 @@ static int setup(struct sip_req *r, const struct sip_req_spec *spec)
 	                                       &r->route->uri)) != 0)
 		return err;
 	if (spec->call_id)
-		memcpy(r->call_id, spec->call_id, strlen(spec->call_id) + 1); /* checked to fit */
+		memcpy(r->call_id, spec->call_id, x->len[X_CALL_ID] + 1); /* checked to fit */
 	else if ((err = sip_rand_token(r->call_id, 24)) != 0)
 		return err;
 	if (spec->from_tag)
-		memcpy(r->from_tag, spec->from_tag, strlen(spec->from_tag) + 1);
+		memcpy(r->from_tag, spec->from_tag, x->len[X_FROM_TAG] + 1);
 	else if ((err = sip_rand_token(r->from_tag, 12)) != 0)
 		return err;
 	return 0;
@@ -596,20 +611,23 @@ static int setup(struct sip_req *r, const struct sip_req_spec *spec)
 
 int sip_req_start(struct sip_req **rp, struct sip_ua *ua, const struct sip_req_spec *spec)
 {
+	struct strs x;
 	if (!rp || !ua || !spec || !spec->done || !spec->method ||
-	    !sip_is_token(sip_str_from(spec->method)) ||
-	    (!spec->uri && !spec->uri_text && !spec->dialog) || spec->ntargets > SIP_RESOLVE_MAX ||
-	    (spec->call_id && strlen(spec->call_id) >= 40) ||
-	    (spec->from_tag && strlen(spec->from_tag) >= 20))
+	    (!spec->uri && !spec->uri_text && !spec->dialog) || spec->ntargets > SIP_RESOLVE_MAX)
+		return SIP_EINVAL;
+	size_t size = measure(spec, &x);
+	if (!sip_is_token((struct sip_str){spec->method, x.len[X_METHOD]}) ||
+	    x.len[X_CALL_ID] >= 40 || x.len[X_FROM_TAG] >= 20)
 		return SIP_EINVAL;
 	*rp = NULL;
 	/* One block: the request, then its headers, targets and strings. */
 	size_t nh = spec->nheaders, nt = spec->ntargets;
-	struct sip_req *r = malloc(sizeof *r + nh * sizeof *r->headers + nt * sizeof *r->targets +
-	                           text_size(spec));
+	struct sip_req *r =
+		malloc(sizeof *r + nh * sizeof *r->headers + nt * sizeof *r->targets + size);
 	if (!r)
 		return SIP_ENOMEM;
-	memset(r, 0, sizeof *r);
+	memset(r, 0, offsetof(struct sip_req, ruri));
+	r->ruri[0] = '\0';
 	r->headers = (struct sip_build_hdr *)(r + 1);
 	r->targets = nt ? (struct sip_target *)(r->headers + nh) : NULL;
 	r->text = (char *)(r->headers + nh) + nt * sizeof *r->targets;
@@ -618,7 +636,7 @@ int sip_req_start(struct sip_req **rp, struct sip_ua *ua, const struct sip_req_s
 	sip_timer_init(&r->cancel_timer);
 	sip_timer_init(&r->later);
 	sip_buf_init(&r->dry, 0);
-	int err = setup(r, spec);
+	int err = setup(r, spec, &x);
 	if (!err && spec->dialog && !spec->proxy && !spec->ntargets) {
 		/* The dialog's next hop: its first Route, or its remote target. */
 		int n = (r->route = malloc(sizeof *r->route))

@@ -64,6 +64,11 @@ struct sip_ua {
 	sip_ua_auth_h *auth_h;
 	void *auth_arg;
 	struct sip_req **waiting; /* for credentials */
+	struct sip_ua_me me;      /* for me_local, me_tp and me_user */
+	struct sip_sockaddr me_local;
+	enum sip_tp me_tp;
+	char me_user[64];
+	bool me_kept;
 	size_t nwaiting, capwaiting;
 };
 
@@ -545,6 +550,33 @@ int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, ui
 	ps[sip_put_decimal(ps, port)] = '\0';
 	const char *cp[] = {"<sip:", user ? user : "sip", "@", host, ":", ps, tps, ">"};
 	return sip_join(buf, cap, cp, 8);
+}
+
+int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
+              const struct sip_ua_me **me)
+{
+	const char *u = user ? user : "sip";
+	size_t ul = strlen(u);
+	*me = &ua->me;
+	if (ua->me_kept && ua->me_tp == tp && sip_sockaddr_eq(&ua->me_local, local) &&
+	    sip_sockaddr_port(&ua->me_local) == sip_sockaddr_port(local) &&
+	    strcmp(ua->me_user, u) == 0)
+		return 0;
+	struct sip_ua_me *m = &ua->me;
+	const char *fp[] = {"<sip:sip@", m->host, ">"};
+	ua->me_kept = false;
+	if (sip_sockaddr_host(local, m->host, sizeof m->host) < 0 ||
+	    sip_join(m->from, sizeof m->from, fp, 3) < 0 ||
+	    sip_ua_contact(m->contact, sizeof m->contact, u, m->host, sip_sockaddr_port(local),
+	                   tp) < 0)
+		return SIP_ENOSPC;
+	if (ul < sizeof ua->me_user) {
+		memcpy(ua->me_user, u, ul + 1);
+		ua->me_local = *local;
+		ua->me_tp = tp;
+		ua->me_kept = true;
+	}
+	return 0;
 }
 
 struct sip_ctx *sip_ua_ctx(struct sip_ua *ua)

@@ -20,6 +20,15 @@ void sip_ua_creds_forget(struct sip_ua *ua, struct sip_req *r);
  * port when not UDP); the length, or SIP_ENOSPC. */
 int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
                    enum sip_tp tp);
+/* What a request leaving from local over tp says of us: the host for Via,
+ * the default From and Contact (of user, "sip" when NULL). The last ones
+ * are kept: a flood asks for the same thousands of times. Valid until the
+ * next call. */
+struct sip_ua_me {
+	char host[64], from[80], contact[300];
+};
+int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
+              const struct sip_ua_me **me);
 /* Responses no transaction and no dialog takes whose Call-ID and From tag
  * are a call's (the 2xx of another fork) go to h. */
 int sip_ua_leg_add(struct sip_ua *ua, const char *call_id, const char *tag, sip_recv_h *h,
