@@ -26,17 +26,23 @@ void call_emit(struct sip_call *c, enum sip_call_event ev, int err, const struct
 		c->event(c, ev, err, m, c->arg);
 }
 
+static void stop_timers(struct sip_call *c)
+{
+	struct sip_loop *loop = sip_ua_loop(c->ua);
+	sip_timer_cancel(loop, &c->no_ack_timer);
+	sip_timer_cancel(loop, &c->later);
+	sip_timer_cancel(loop, &c->kick);
+	sip_timer_cancel(loop, &c->modify_timer);
+	sip_timer_cancel(loop, &c->se_timer);
+}
+
 void call_end(struct sip_call *c, enum sip_call_end how, int err, const struct sip_msg *m)
 {
 	if (c->state == SIP_CALL_ENDED || c->freed)
 		return;
 	c->state = SIP_CALL_ENDED;
 	c->njobs = 0;
-	struct sip_loop *loop = sip_ua_loop(c->ua);
-	sip_timer_cancel(loop, &c->no_ack_timer);
-	sip_timer_cancel(loop, &c->modify_timer);
-	sip_timer_cancel(loop, &c->kick);
-	sip_timer_cancel(loop, &c->se_timer);
+	stop_timers(c);
 	/* An INVITE still out is not left ringing. */
 	if (!c->uas && !c->invite_done)
 		sip_req_cancel(c->invite.r);
@@ -84,9 +90,8 @@ void call_on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
 	call_enter(c);
 	if (!c->freed && c->state != SIP_CALL_ENDED)
 		c->auth(r, ch, c->arg);
-	else
-		sip_req_authenticate(r, NULL,
-		                     NULL); /* nobody to ask: the challenge is the answer */
+	else /* nobody to ask: the challenge is the answer */
+		sip_req_authenticate(r, NULL, NULL);
 	call_leave(c);
 }
 
@@ -149,10 +154,16 @@ int call_send_sub(struct sip_call *c, enum kind kind, struct sip_dialog *d, cons
 	};
 	*s = (struct sub){.c = c, .kind = kind};
 	int err = sip_req_start(&s->r, c->ua, &rs);
-	if (err)
+	if (err) {
 		s->r = NULL;
-	c->last_sub = s;
-	return err;
+		return err;
+	}
+	/* The offer of ours under way, for glare and for a CANCEL. */
+	if (kind == K_MODIFY)
+		c->modify_sub = s;
+	else if (kind == K_REFRESH)
+		c->refresh_sub = s;
+	return 0;
 }
 
 /* The ACK for a 2xx in d, to the hop's first address. */
@@ -161,12 +172,12 @@ static int send_ack(struct sip_call *c, struct sip_dialog *d, struct ack *a,
 {
 	const struct sip_target *t = &c->hop[0];
 	struct sip_sockaddr local;
-	char host[64];
+	const struct sip_ua_me *me;
 	int err = sip_ua_local(c->ua, t, &local);
+	if (!err)
+		err = sip_ua_me(c->ua, &local, t->tp, NULL, &me);
 	if (err)
 		return err;
-	if (sip_sockaddr_host(&local, host, sizeof host) < 0)
-		return SIP_ENOSPC;
 	bool sdp = body && body->len;
 	/* The ACK of the INVITE's 2xx carries the INVITE's credentials (§13.2.2.4). */
 	struct sip_build_hdr creds[4];
@@ -191,7 +202,7 @@ static int send_ack(struct sip_call *c, struct sip_dialog *d, struct ack *a,
 		.method = SIP_ACK,
 		.cseq = a->cseq,
 		.transport = sip_tp_name(t->tp),
-		.via_host = host,
+		.via_host = me->host,
 		.via_port = sip_sockaddr_port(&local),
 		.content_type = sdp ? "application/sdp" : NULL,
 		.body = sdp ? body->p : NULL,
@@ -276,7 +287,6 @@ static void run_job(struct sip_call *c, const struct job *job)
 	case K_MODIFY:
 		err = call_send_sub(c, K_MODIFY, job->d, c->modify_method, NULL, c->offer_type,
 		                    &c->offer);
-		c->modify_sub = err ? NULL : c->last_sub;
 		/* A re-INVITE that rings and never ends is CANCELled: the call
 		 * must be able to go on (Timer C's job, §16.6). */
 		if (!err && strcmp(c->modify_method, "INVITE") == 0)
@@ -289,10 +299,7 @@ static void run_job(struct sip_call *c, const struct job *job)
 		if (!err)
 			err = call_send_sub(c, K_FORK, f->d, "BYE", NULL, NULL, NULL);
 		break;
-	case K_REFRESH:
-		err = call_send_refresh(c, job->d);
-		c->refresh_sub = err ? NULL : c->last_sub;
-		break;
+	case K_REFRESH: err = call_send_refresh(c, job->d); break;
 	case K_INVITE: break;
 	}
 	if (err)
@@ -428,6 +435,19 @@ static int queue_later(struct sip_call *c, enum kind kind, struct sip_dialog *d)
 	return err;
 }
 
+/* A re-INVITE's 2xx wants its ACK, before what the handlers ask for next;
+ * the ACK of the 2xx before is not sent again for this one. False when
+ * it cannot be queued: the call is over. */
+static bool ack_later(struct sip_call *c, uint32_t cseq)
+{
+	c->ack.cseq = cseq;
+	sip_buf_reset(&c->ack.msg);
+	int err = call_push(c, K_ACK, c->dialog, 0, NULL);
+	if (err)
+		call_end(c, SIP_CALL_END_ERROR, err, NULL);
+	return !err;
+}
+
 static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
 {
 	struct sub *s = arg;
@@ -452,14 +472,8 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 		break;
 	case K_REFRESH:
 		c->refresh_sub = NULL;
-		if (ok && reinvite) {
-			c->ack.cseq = cseq;
-			sip_buf_reset(&c->ack.msg);
-			if ((err = call_push(c, K_ACK, c->dialog, 0, NULL)) != 0) {
-				call_end(c, SIP_CALL_END_ERROR, err, NULL);
-				break;
-			}
-		}
+		if (ok && reinvite && !ack_later(c, cseq))
+			break;
 		call_se_refresh_done(c, err, resp);
 		call_run_jobs(c);
 		break;
@@ -471,17 +485,9 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 			sip_dialog_update(c->modify_d, resp);
 		if (ok && c->modify_d == c->dialog && c->se)
 			call_se_answered(c, resp);
-		/* A re-INVITE's 2xx wants its ACK, before what the handler asks
-		 * for next; a failed one the transaction ACKed (§14.1). The old
-		 * ACK is not sent again for the new 2xx. */
-		if (ok && strcmp(c->modify_method, "INVITE") == 0) {
-			c->ack.cseq = cseq;
-			sip_buf_reset(&c->ack.msg);
-			if ((err = call_push(c, K_ACK, c->dialog, 0, NULL)) != 0) {
-				call_end(c, SIP_CALL_END_ERROR, err, NULL);
-				break;
-			}
-		}
+		/* A failed re-INVITE the transaction ACKed (§14.1). */
+		if (ok && reinvite && !ack_later(c, cseq))
+			break;
 		call_emit(c, SIP_CALL_MODIFIED, err, resp);
 		call_run_jobs(c);
 		break;
@@ -754,12 +760,7 @@ int sip_call_modify(struct sip_call *c, const char *method, const char *content_
 
 void call_destroy(struct sip_call *c)
 {
-	struct sip_loop *loop = sip_ua_loop(c->ua);
-	sip_timer_cancel(loop, &c->no_ack_timer);
-	sip_timer_cancel(loop, &c->later);
-	sip_timer_cancel(loop, &c->kick);
-	sip_timer_cancel(loop, &c->modify_timer);
-	sip_timer_cancel(loop, &c->se_timer);
+	stop_timers(c);
 	if (c->in) {
 		struct sip_response_spec rs = {.status = 480, .to_tag = c->local_tag};
 		sip_incoming_on_cancel(c->in, NULL, NULL);

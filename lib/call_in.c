@@ -51,15 +51,13 @@ static int callee_contact(struct sip_call *c, const struct sip_packet_info *pi)
 {
 	struct sip_target t = {.tp = pi->tp, .addr = pi->remote};
 	struct sip_sockaddr local;
-	char host[64];
+	const struct sip_ua_me *me;
 	int err = sip_ua_local(c->ua, &t, &local);
-	if (err)
-		return err;
-	if (sip_sockaddr_host(&local, host, sizeof host) < 0)
-		return SIP_ENOSPC;
-	err = sip_ua_contact(c->contact, sizeof c->contact, NULL, host, sip_sockaddr_port(&local),
-	                     pi->tp);
-	return err < 0 ? err : 0;
+	if (!err)
+		err = sip_ua_me(c->ua, &local, pi->tp, NULL, &me);
+	if (!err)
+		snprintf(c->contact, sizeof c->contact, "%s", me->contact);
+	return err;
 }
 
 int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming *in,

@@ -90,7 +90,6 @@ struct sip_call {
 	struct sip_timer modify_timer;
 	struct sub *modify_sub;      /* the UPDATE or re-INVITE under way */
 	struct sip_dialog *modify_d; /* and its dialog */
-	struct sub *last_sub;        /* the request send_sub started last */
 	/* the session timer (RFC 4028), when the far end asked for one */
 	unsigned se;      /* the session interval, seconds; 0: none */
 	bool se_ours;     /* we refresh it; else the far end does */

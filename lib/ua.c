@@ -540,8 +540,9 @@ void sip_ua_resolve_cancel(struct sip_ua *ua, sip_resolve_h *h, void *arg)
 		sip_resolve_cancel(ua->resolver, h, arg);
 }
 
-int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
-                   enum sip_tp tp)
+/* "<sip:USER@HOST:PORT>", ";transport=tcp" or tls after the port when not UDP. */
+static int contact_print(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
+                         enum sip_tp tp)
 {
 	const char *tps = tp == SIP_TP_UDP   ? ""
 	                  : tp == SIP_TP_TCP ? ";transport=tcp"
@@ -559,7 +560,6 @@ int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp t
 	size_t ul = strlen(u);
 	*me = &ua->me;
 	if (ua->me_kept && ua->me_tp == tp && sip_sockaddr_eq(&ua->me_local, local) &&
-	    sip_sockaddr_port(&ua->me_local) == sip_sockaddr_port(local) &&
 	    strcmp(ua->me_user, u) == 0)
 		return 0;
 	struct sip_ua_me *m = &ua->me;
@@ -567,8 +567,8 @@ int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp t
 	ua->me_kept = false;
 	if (sip_sockaddr_host(local, m->host, sizeof m->host) < 0 ||
 	    sip_join(m->from, sizeof m->from, fp, 3) < 0 ||
-	    sip_ua_contact(m->contact, sizeof m->contact, u, m->host, sip_sockaddr_port(local),
-	                   tp) < 0)
+	    contact_print(m->contact, sizeof m->contact, u, m->host, sip_sockaddr_port(local), tp) <
+	            0)
 		return SIP_ENOSPC;
 	if (ul < sizeof ua->me_user) {
 		memcpy(ua->me_user, u, ul + 1);

@@ -16,10 +16,6 @@ bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_ch
 bool sip_ua_has_auth_handler(const struct sip_ua *ua);
 /* r waits no more (answered, ended or freed). */
 void sip_ua_creds_forget(struct sip_ua *ua, struct sip_req *r);
-/* Our Contact, "<sip:USER@HOST:PORT>" (";transport=tcp" or tls after the
- * port when not UDP); the length, or SIP_ENOSPC. */
-int sip_ua_contact(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
-                   enum sip_tp tp);
 /* What a request leaving from local over tp says of us: the host for Via,
  * the default From and Contact (of user, "sip" when NULL). The last ones
  * are kept: a flood asks for the same thousands of times. Valid until the
