@@ -10,6 +10,9 @@
  * writes); bytes in are framed by Content-Length into whole messages. TLS
  * runs OpenSSL over memory BIOs: this file does every socket call itself,
  * so a write to a closed peer never raises SIGPIPE in the caller's process.
+ * The client context (OpenSSL's start-up, the trust store) costs tens of
+ * milliseconds: a helper thread makes it while the loop goes on answering
+ * the other transports, and the connect runs meanwhile.
  *
  * Network errors reach the caller through its err handler, on a later turn
  * of the loop, never as a return from the call that caused them; a return
@@ -20,6 +23,8 @@
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -89,6 +94,19 @@ struct report {
 	char detail[200];
 };
 
+/* The client context in the making, on its own thread. */
+struct ctx_job {
+	pthread_t thread;
+	int pipe[2]; /* the thread writes a byte when it is done */
+	bool running, keylog;
+	const char *ca_file;
+	bool insecure;
+	/* Results, read once the byte is there. */
+	SSL_CTX *ctx;
+	int err;
+	char detail[200];
+};
+
 struct sip_transport {
 	struct sip_loop *loop;
 	struct sip_transport_opts opts; /* strings point to the copies below */
@@ -106,6 +124,7 @@ struct sip_transport {
 	struct report *reports, **reports_tail;
 	struct sip_timer report_timer;
 	SSL_CTX *cli_ctx, *srv_ctx;
+	struct ctx_job job;
 	unsigned depth; /* handlers of ours on the stack */
 	bool freeing;   /* sip_transport_free was called from inside a handler */
 	/* The last source address lookup, so that a flood of probes to one
@@ -341,6 +360,10 @@ static void conn_watch(struct conn *c)
 	unsigned ev = SIP_EV_WRITE;
 	if (c->state != C_CONNECTING)
 		ev = SIP_EV_READ | (c->out.len ? SIP_EV_WRITE : 0);
+	/* Connected, its context still in the making: what the peer sends
+	 * waits in the socket. */
+	if (c->state == C_HANDSHAKE && !c->ssl)
+		ev = 0;
 	if (ev != c->events && sip_loop_fd(c->tp->loop, c->fd, ev, on_conn, c) == 0)
 		c->events = ev;
 }
@@ -512,7 +535,8 @@ static void connect_done(struct conn *c)
 	if (c->t == SIP_TP_TLS) {
 		c->state = C_HANDSHAKE;
 		conn_watch(c);
-		tls_handshake(c);
+		if (c->ssl)
+			tls_handshake(c);
 		return;
 	}
 	c->state = C_UP;
@@ -857,43 +881,135 @@ static void keylog(const SSL *ssl, const char *line)
 	close(fd);
 }
 
-static void ctx_common(SSL_CTX *ctx)
+static void ctx_common(SSL_CTX *ctx, bool keylog_wanted)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	const char *kl = getenv("SSLKEYLOGFILE");
-	if (kl && *kl)
+	if (keylog_wanted)
 		SSL_CTX_set_keylog_callback(ctx, keylog);
 }
 
-/* The client context, made on first use: loading the system's trust store
- * costs time a UDP probe need not spend. */
-static int client_ctx(struct sip_transport *tp, char *detail, size_t cap)
+/* The client context: OpenSSL's start-up and the trust store. Runs on the
+ * helper thread; OpenSSL's error queue is that thread's, so the reason is
+ * taken here. */
+static void *make_client_ctx(void *arg)
 {
-	if (tp->cli_ctx)
-		return 0;
+	struct ctx_job *j = arg;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	if (!ctx)
-		return SIP_ENOMEM;
-	ctx_common(ctx);
-	if (tp->opts.insecure) {
+	if (!ctx) {
+		j->err = SIP_ENOMEM;
+		snprintf(j->detail, sizeof j->detail, "out of memory");
+		goto out;
+	}
+	ctx_common(ctx, j->keylog);
+	if (j->insecure) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, verify_cb);
 	} else {
-		int ok = tp->ca_file ? SSL_CTX_load_verify_locations(ctx, tp->ca_file, NULL)
-		                     : SSL_CTX_set_default_verify_paths(ctx);
+		int ok = j->ca_file ? SSL_CTX_load_verify_locations(ctx, j->ca_file, NULL)
+		                    : SSL_CTX_set_default_verify_paths(ctx);
 		if (ok != 1) {
-			if (tp->ca_file)
-				snprintf(detail, cap, "cannot load CA file '%s'", tp->ca_file);
+			if (j->ca_file)
+				snprintf(j->detail, sizeof j->detail, "cannot load CA file '%s'",
+				         j->ca_file);
 			else
-				snprintf(detail, cap,
+				snprintf(j->detail, sizeof j->detail,
 				         "cannot load the system's trusted certificates");
-			ERR_clear_error();
 			SSL_CTX_free(ctx);
-			return SIP_ETLS;
+			ctx = NULL;
+			j->err = SIP_ETLS;
+			goto out;
 		}
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	}
-	tp->cli_ctx = ctx;
-	return 0;
+out:
+	ERR_clear_error();
+	j->ctx = ctx;
+	char b = 1;
+	if (write(j->pipe[1], &b, 1) < 0) {
+		/* A pipe with room for one byte, written once. */
+	}
+	return NULL;
+}
+
+/* Waits for the thread; it is done or about to be. */
+static void job_join(struct sip_transport *tp)
+{
+	struct ctx_job *j = &tp->job;
+	if (!j->running)
+		return;
+	pthread_join(j->thread, NULL);
+	sip_loop_fd(tp->loop, j->pipe[0], 0, NULL, NULL);
+	close(j->pipe[0]);
+	close(j->pipe[1]);
+	j->running = false;
+}
+
+static int tls_setup(struct conn *c, SSL_CTX *ctx, bool server);
+
+/* The context is made: the connections that waited for it start their
+ * handshake, or fail with its reason. */
+static void on_ctx_ready(int fd, unsigned events, void *arg)
+{
+	struct sip_transport *tp = arg;
+	struct ctx_job *j = &tp->job;
+	char b;
+	(void)events;
+	if (read(fd, &b, 1) != 1)
+		return;
+	job_join(tp);
+	tp->cli_ctx = j->ctx;
+	j->ctx = NULL;
+	enter(tp);
+	for (struct conn *c = tp->conns, *next; c && !tp->freeing; c = next) {
+		next = c->next;
+		if (c->t != SIP_TP_TLS || c->accepted || c->ssl || c->dead)
+			continue;
+		int err = tp->cli_ctx ? tls_setup(c, tp->cli_ctx, false) : j->err;
+		if (err) {
+			conn_kill(c, err, tp->cli_ctx ? sip_strerror(err) : j->detail);
+			continue;
+		}
+		if (c->state == C_HANDSHAKE) {
+			conn_watch(c);
+			tls_handshake(c);
+		}
+	}
+	leave(tp);
+}
+
+/* The client context, made on first use (a UDP probe needs none) on the
+ * helper thread. SIP_EAGAIN: it is in the making, and on_ctx_ready sets up
+ * the connections that wait for it. */
+static int client_ctx(struct sip_transport *tp)
+{
+	struct ctx_job *j = &tp->job;
+	if (tp->cli_ctx)
+		return 0;
+	if (j->running)
+		return SIP_EAGAIN;
+	memset(j, 0, sizeof *j);
+	j->ca_file = tp->ca_file;
+	j->insecure = tp->opts.insecure;
+	/* Read here: the environment is the caller's thread's to change. */
+	const char *kl = getenv("SSLKEYLOGFILE");
+	j->keylog = kl && *kl;
+	if (pipe2(j->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return SIP_ESYS;
+	/* Signals stay the loop's: the thread blocks every one. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&j->thread, NULL, make_client_ctx, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0 || sip_loop_fd(tp->loop, j->pipe[0], SIP_EV_READ, on_ctx_ready, tp) != 0) {
+		if (r == 0)
+			pthread_join(j->thread, NULL);
+		SSL_CTX_free(j->ctx);
+		close(j->pipe[0]);
+		close(j->pipe[1]);
+		return r != 0 ? SIP_ESYS : SIP_ENOMEM;
+	}
+	j->running = true;
+	return SIP_EAGAIN;
 }
 
 static int tls_setup(struct conn *c, SSL_CTX *ctx, bool server)
@@ -969,7 +1085,6 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 {
 	int family = remote->u.sa.sa_family;
 	int err = 0;
-	char detail[200] = "";
 	if (fam_index(family) < 0 || (tp->opts.family != AF_UNSPEC && tp->opts.family != family))
 		return SIP_EINVAL;
 	struct conn *c = conn_alloc(tp, t, -1, remote);
@@ -985,15 +1100,11 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 	tp->conns = c;
 	*cp = c;
 	if (t == SIP_TP_TLS) {
-		err = client_ctx(tp, detail, sizeof detail);
+		/* In the making: the connect goes ahead, the handshake waits. */
+		err = client_ctx(tp);
 		if (err == 0)
 			err = tls_setup(c, tp->cli_ctx, false);
-		if (err == SIP_ETLS) {
-			route_source(tp, remote, &c->local);
-			conn_kill(c, SIP_ETLS, detail);
-			return 0;
-		}
-		if (err) {
+		if (err && err != SIP_EAGAIN) {
 			tp->conns = c->next;
 			conn_free(c);
 			return err;
@@ -1130,7 +1241,8 @@ static int server_ctx(struct sip_transport *tp)
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (!ctx)
 		return SIP_ENOMEM;
-	ctx_common(ctx);
+	const char *kl = getenv("SSLKEYLOGFILE");
+	ctx_common(ctx, kl && *kl);
 	if (SSL_CTX_use_certificate_chain_file(ctx, tp->cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, tp->key_file, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
@@ -1597,6 +1709,8 @@ int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
 
 static void destroy(struct sip_transport *tp)
 {
+	job_join(tp);
+	SSL_CTX_free(tp->job.ctx);
 	for (int fi = 0; fi < 2; fi++) {
 		if (tp->udp[fi] >= 0) {
 			sip_loop_fd(tp->loop, tp->udp[fi], 0, NULL, NULL);

@@ -631,20 +631,31 @@ TEST(transport_tcp_ipv6)
 
 /* ---- TLS ---- */
 
+/* A server on 127.0.0.1 that accepts (the kernel does it) and never
+ * speaks; its address in ta. */
+static int silent_listener(struct sip_sockaddr *ta)
+{
+	*ta = addr("127.0.0.1", 0);
+	socklen_t len = sizeof ta->u;
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, &ta->u.sa, ta->len) != 0 || listen(lfd, 4) != 0 ||
+	    getsockname(lfd, &ta->u.sa, &len) != 0) {
+		if (lfd >= 0)
+			close(lfd);
+		return -1;
+	}
+	return lfd;
+}
+
 TEST(transport_tls_handshake_times_out)
 {
 	struct sip_loop *l;
 	struct peer a;
 	struct sip_transport_opts o = {
 		.family = AF_INET, .local_host = "127.0.0.1", .insecure = true, .idle_us = 200000};
-	struct sip_sockaddr ta = addr("127.0.0.1", 0);
-	/* A server that accepts (the kernel does it) and never speaks. */
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	socklen_t len = sizeof ta.u;
+	struct sip_sockaddr ta;
+	int lfd = silent_listener(&ta);
 	CHECK(lfd >= 0);
-	CHECK_INT(bind(lfd, &ta.u.sa, ta.len), 0);
-	CHECK_INT(listen(lfd, 4), 0);
-	CHECK_INT(getsockname(lfd, &ta.u.sa, &len), 0);
 	CHECK_INT(sip_loop_new(&l), 0);
 	CHECK_INT(peer_new(&a, l, &o), 0);
 	uint64_t t0 = ms_now();
@@ -855,13 +866,17 @@ TEST(transport_tls_keylog_and_bad_files)
 		.family = AF_INET, .local_host = "127.0.0.1", .ca_file = missing};
 	CHECK_INT(sip_loop_new(&l), 0);
 	CHECK_INT(peer_new(&a, l, &o), 0);
-	struct sip_sockaddr dead = closed_port(SOCK_STREAM, "127.0.0.1");
-	CHECK_INT(sip_transport_send(a.tp, SIP_TP_TLS, &dead, "localhost", REQ, strlen(REQ)), 0);
+	/* A server that accepts: the context fails, not the connect. */
+	struct sip_sockaddr ta;
+	int lfd = silent_listener(&ta);
+	CHECK(lfd >= 0);
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_TLS, &ta, "localhost", REQ, strlen(REQ)), 0);
 	CHECK_INT(a.nerr, 0);
 	CHECK(wait_for(l, &a.nerr, 1, 3000));
 	CHECK_INT(a.err, SIP_ETLS);
 	CHECK(strstr(a.detail, "missing.pem") != NULL);
 	sip_transport_free(a.tp);
+	close(lfd);
 
 	/* A listener needs a certificate that loads. */
 	struct sip_transport *tp;
@@ -874,6 +889,69 @@ TEST(transport_tls_keylog_and_bad_files)
 	CHECK_INT(sip_transport_listen(tp, SIP_TP_TLS), SIP_ETLS);
 	sip_transport_free(tp);
 	sip_loop_free(l);
+	certs_remove(&c);
+	return 0;
+}
+
+/* The client context (OpenSSL's start-up and the trust store, here one made
+ * slow to load) is made off the loop: a UDP exchange on the same loop ends
+ * before the ClientHello leaves, and the handshake starts once it is made. */
+TEST(transport_tls_context_does_not_block_the_loop)
+{
+	struct certs c;
+	char heavy[128];
+	CHECK_INT(certs_make(&c), 0);
+	snprintf(heavy, sizeof heavy, "%s/heavy.pem", c.dir);
+	size_t len;
+	char *pem = test_read_file(c.good, &len);
+	FILE *f = fopen(heavy, "w");
+	CHECK(pem && f);
+	for (int i = 0; i < 2000; i++)
+		fwrite(pem, 1, len, f);
+	fclose(f);
+	free(pem);
+
+	struct sip_loop *l;
+	struct peer a, b;
+	struct sip_transport_opts co = {
+		.family = AF_INET, .local_host = "127.0.0.1", .ca_file = heavy};
+	struct sip_transport_opts so = {.family = AF_INET, .local_host = "127.0.0.1"};
+	struct sip_sockaddr ta, ub;
+	int lfd = silent_listener(&ta);
+	CHECK(lfd >= 0);
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(peer_new(&a, l, &co), 0);
+	CHECK_INT(peer_new(&b, l, &so), 0);
+	CHECK_INT(sip_transport_bound(b.tp, SIP_TP_UDP, AF_INET, &ub), 0);
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_TLS, &ta, "localhost", REQ, strlen(REQ)), 0);
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_UDP, &ub, NULL, REQ, strlen(REQ)), 0);
+	CHECK(wait_for(l, &b.nrecv, 1, 3000));
+	CHECK_INT(sip_transport_send(b.tp, SIP_TP_UDP, &b.pi.remote, NULL, RESP, strlen(RESP)), 0);
+	CHECK(wait_for(l, &a.nrecv, 1, 3000));
+	CHECK_INT(a.status, 200);
+
+	/* Connected, and nothing from the client yet. */
+	int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CHECK(cfd >= 0);
+	char hello[512];
+	CHECK_INT((int)recv(cfd, hello, sizeof hello, MSG_DONTWAIT), -1);
+
+	/* Then the ClientHello, a TLS handshake record. */
+	ssize_t n = -1;
+	uint64_t end = ms_now() + 5000;
+	while (n <= 0 && ms_now() < end) {
+		sip_loop_poll(l, 10000);
+		n = recv(cfd, hello, sizeof hello, MSG_DONTWAIT);
+	}
+	CHECK(n > 0);
+	CHECK_INT(hello[0], 22);
+	CHECK_INT(a.nerr, 0);
+	sip_transport_free(a.tp);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	close(cfd);
+	close(lfd);
+	unlink(heavy);
 	certs_remove(&c);
 	return 0;
 }
