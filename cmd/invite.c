@@ -654,8 +654,7 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
                         const struct sip_target *next, void *arg)
 {
 	struct call *c = arg;
-	(void)r;
-	probe_failover(&c->pc, err, from, next);
+	probe_failover(&c->pc, r, err, from, next);
 }
 
 static void start_invite(struct call *c)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 
 #include "probe.h"
@@ -64,6 +65,11 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 			         detail && *detail ? detail : sip_strerror(err));
 		else if (pc->garbled == SHOWN + 1)
 			cmd_warn(pc->cmd, "more messages that do not parse: not reported");
+		return;
+	}
+	/* A failover warning said it already. */
+	if (pc->said && pc->said_tp == tp && sip_sockaddr_eq(&pc->said_remote, remote)) {
+		pc->said = false;
 		return;
 	}
 	/* The transaction reports the error code; the detail (which certificate
@@ -220,6 +226,20 @@ void probe_print_ladder(struct probe_ctx *pc, FILE *f)
 
 /* ---- destinations ---- */
 
+/* -v: where the requests will go, in the order they are tried. */
+static void print_targets(const struct probe_dest *d)
+{
+	const struct probe_ctx *pc = d->pc;
+	char text[340];
+	fprintf(stderr, "sip: %s: '%s' resolves to %zu target%s, tried in this order:\n",
+	        pc->cmd->name, pc->cc->proxy ? pc->cc->proxy : d->ruri_text, d->ntargets,
+	        d->ntargets == 1 ? "" : "s");
+	for (size_t i = 0; i < d->ntargets; i++) {
+		probe_target_text(&d->targets[i], " ", text, sizeof text);
+		fprintf(stderr, "  %zu. %s\n", i + 1, text);
+	}
+}
+
 static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg)
 {
 	struct probe_dest *d = arg;
@@ -231,6 +251,8 @@ static void on_resolved(int err, const struct sip_target *targets, size_t n, voi
 			d->targets[i].tp = (enum sip_tp)d->pc->cc->transport;
 		if (n == 0)
 			err = SIP_ENOTFOUND;
+		else if (d->pc->cc->verbose)
+			print_targets(d);
 	}
 	d->ready(d, err, d->arg);
 }
@@ -427,13 +449,41 @@ static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *c
 	sip_ua_credentials(ua, NULL, NULL, NULL);
 }
 
-void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
-                    const struct sip_target *next)
+void probe_target_text(const struct sip_target *t, const char *sep, char *buf, size_t cap)
 {
-	char addr[64];
-	if (sip_sockaddr_print(&from->addr, addr, sizeof addr) < 0)
-		addr[0] = '\0';
-	cmd_warn(pc->cmd, "%s from %s; trying %s", sip_strerror(err), addr, next->name);
+	char addr[64], bare[64];
+	if (sip_sockaddr_print(&t->addr, addr, sizeof addr) < 0 ||
+	    sip_sockaddr_host(&t->addr, bare, sizeof bare) < 0) {
+		snprintf(buf, cap, "%s", sip_tp_name(t->tp));
+		return;
+	}
+	/* The name is worth saying when it is not the address again. */
+	struct sip_str host = sip_str_from(bare);
+	if (host.len > 2 && host.p[0] == '[')
+		host = (struct sip_str){host.p + 1, host.len - 2};
+	if (t->name[0] && !sip_str_ieq(host, sip_str_from(t->name)))
+		snprintf(buf, cap, "%s%s%s (%s)", sip_tp_name(t->tp), sep, addr, t->name);
+	else
+		snprintf(buf, cap, "%s%s%s", sip_tp_name(t->tp), sep, addr);
+}
+
+void probe_failover(struct probe_ctx *pc, const struct sip_req *r, int err,
+                    const struct sip_target *from, const struct sip_target *next)
+{
+	char was[340], to[340];
+	const char *what = sip_strerror(err), *why = sip_req_why(r);
+	probe_target_text(from, " ", was, sizeof was);
+	probe_target_text(next, " ", to, sizeof to);
+	/* "connection refused: connection refused" says it once. */
+	if (!strcasecmp(why, what))
+		why = "";
+	cmd_warn(pc->cmd, "%s: %s%s%s; trying %s", was, what, *why ? ": " : "", why, to);
+	/* The transport's own report of it comes next: said here. */
+	if (*why) {
+		pc->said = true;
+		pc->said_tp = from->tp;
+		pc->said_remote = from->addr;
+	}
 }
 
 static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
@@ -445,9 +495,15 @@ static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void
 		p->auth_failed = probe_auth_failed(pc, r, resp);
 	probe_tls_peer(pc, r);
 	if (!err && !resp) {
-		/* A dry run: the request it would have sent. */
+		/* A dry run: where the request would have gone, and what. */
 		struct sip_print_opts po = {.format = pc->cc->format, .color = pc->cc->color};
 		const struct sip_msg *m = sip_req_message(r);
+		const struct sip_target *t = sip_req_target(r);
+		char where[340];
+		if (t) {
+			probe_target_text(t, " to ", where, sizeof where);
+			fprintf(stderr, "sip: %s: would send over %s\n", pc->cmd->name, where);
+		}
 		if (m)
 			sip_msg_print(stdout, m, &po);
 	}
@@ -476,7 +532,6 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
                         const struct sip_target *next, void *arg)
 {
 	struct probe *p = arg;
-	(void)r;
 	/* The destination moves on with it: the command's later requests start
 	 * there (several under way at once may leave the same target). */
 	struct probe_dest *d = p->spec.dest;
@@ -487,7 +542,7 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 			break;
 		}
 	}
-	probe_failover(p->pc, err, from, next);
+	probe_failover(p->pc, r, err, from, next);
 }
 
 int probe_dest_local(struct probe_dest *d)

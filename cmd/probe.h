@@ -24,6 +24,10 @@ struct probe_ctx {
 	struct cmd_prompt *prompt; /* the password being typed, asked at the first challenge */
 	bool no_password;          /* none could be had: every challenge is the answer */
 	unsigned garbled; /* messages received that did not parse: the first few are said */
+	/* The transport failure a failover warning said: not said again. */
+	enum sip_tp said_tp;
+	struct sip_sockaddr said_remote;
+	bool said;
 };
 
 struct probe_setup {
@@ -125,9 +129,11 @@ void probe_prompt_cancel(struct probe_ctx *pc);
 bool probe_auth_failed(struct probe_ctx *pc, const struct sip_req *r, const struct sip_msg *resp);
 /* -v over TLS: the certificate r's peer showed. */
 void probe_tls_peer(struct probe_ctx *pc, const struct sip_req *r);
-/* The warning as a request leaves a target for the next. */
-void probe_failover(struct probe_ctx *pc, int err, const struct sip_target *from,
-                    const struct sip_target *next);
+/* The warning as r leaves a target for the next: why, then where to. */
+void probe_failover(struct probe_ctx *pc, const struct sip_req *r, int err,
+                    const struct sip_target *from, const struct sip_target *next);
+/* "UDP" SEP "127.0.0.1:5060", and " (NAME)" when the address came from a name. */
+void probe_target_text(const struct sip_target *t, const char *sep, char *buf, size_t cap);
 
 /* A request to d's current target on the shared options (From, To,
  * Contact, Max-Forwards, User-Agent, --timeout, the run's Call-ID and

@@ -210,8 +210,7 @@ static void on_failover(struct sip_req *req, int err, const struct sip_target *f
                         const struct sip_target *next, void *arg)
 {
 	struct reg *r = arg;
-	(void)req;
-	probe_failover(&r->pc, err, from, next);
+	probe_failover(&r->pc, req, err, from, next);
 }
 
 static void start(struct reg *r)

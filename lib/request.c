@@ -53,6 +53,7 @@ struct sip_req {
 	struct sip_target *targets;
 	bool own_targets;
 	size_t ntargets, cur;
+	char why[200]; /* what the transport said when the last target failed */
 	bool resolving;
 	struct sip_sockaddr local;
 	char call_id[40], from_tag[20];
@@ -444,10 +445,22 @@ static int send_cancel(struct sip_req *r)
 	                       on_cancel_timeout, r);
 }
 
-static bool worth_failing_over(int err)
+/* The target to try after the current one failed with err; ntargets when
+ * there is none. A TLS failure (the certificate did not verify, or the
+ * handshake broke) goes on over TLS alone: going on in the clear would hand
+ * whoever broke it the downgrade. With --insecure, TLS was verifying
+ * nothing, and any transport will do. */
+static size_t next_target(const struct sip_req *r, int err)
 {
-	return err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET || err == SIP_ETLS ||
-	       err == SIP_ECLOSED;
+	bool worth = err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET ||
+	             err == SIP_ETLS || err == SIP_ECLOSED;
+	if (!worth || r->cancel_wanted)
+		return r->ntargets;
+	size_t i = r->cur + 1;
+	if (err == SIP_ETLS && !sip_ua_insecure(r->ua))
+		while (i < r->ntargets && r->targets[i].tp != SIP_TP_TLS)
+			i++;
+	return i < r->ntargets ? i : r->ntargets;
 }
 
 static void on_response(int err, const struct sip_msg *msg, void *arg)
@@ -472,13 +485,17 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	} else if (!err && msg->status == 403 && r->au && r->au->nauth) {
 		r->au->state = SIP_REQ_AUTH_REJECTED;
 	}
-	if (err && worth_failing_over(err) && r->cur + 1 < r->ntargets && !r->cancel_wanted) {
+	if (err)
+		snprintf(r->why, sizeof r->why, "%s", r->txn ? sip_txn_why(r->txn) : "");
+	size_t next = err ? next_target(r, err) : r->ntargets;
+	if (next < r->ntargets) {
+		size_t from = r->cur;
 		sip_txn_free(r->txn);
 		r->txn = NULL;
-		r->cur++;
+		r->cur = next;
 		if (r->spec.failover) {
 			r->in_handler = true;
-			r->spec.failover(r, err, &r->targets[r->cur - 1], &r->targets[r->cur],
+			r->spec.failover(r, err, &r->targets[from], &r->targets[r->cur],
 			                 r->spec.arg);
 			r->in_handler = false;
 			if (r->freed) {
@@ -770,4 +787,9 @@ const struct sip_msg *sip_req_message(const struct sip_req *r)
 uint32_t sip_req_cseq(const struct sip_req *r)
 {
 	return r ? r->cseq : 0;
+}
+
+const char *sip_req_why(const struct sip_req *r)
+{
+	return r ? r->why : "";
 }

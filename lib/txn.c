@@ -42,8 +42,9 @@ struct sip_txn {
 	sip_resp_h *h;
 	void *arg;
 	bool in_handler;
-	bool released; /* the owner freed it; it goes when its timers end */
-	bool garbled;  /* its destination sent what does not parse */
+	bool released;   /* the owner freed it; it goes when its timers end */
+	bool garbled;    /* its destination sent what does not parse */
+	const char *why; /* the transport's detail of its failure, while its handler runs */
 	char *ack;
 	size_t ack_len;
 };
@@ -418,6 +419,11 @@ unsigned sip_txn_sends(const struct sip_txn *t)
 bool sip_txn_garbled(const struct sip_txn *t)
 {
 	return t->garbled;
+}
+
+const char *sip_txn_why(const struct sip_txn *t)
+{
+	return t->why ? t->why : "";
 }
 
 static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
@@ -831,8 +837,10 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 			for (t = c->clients[b]; t; t = t->next)
 				t->garbled = t->garbled || txn_waits_on(t, tp, remote);
 	} else {
-		while ((t = txn_towards(c, tp, remote)) != NULL)
+		while ((t = txn_towards(c, tp, remote)) != NULL) {
+			t->why = detail;
 			txn_fail(t, err);
+		}
 	}
 	if (c->tp_err)
 		c->tp_err(err, tp, remote, detail, c->tp_err_arg);

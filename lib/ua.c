@@ -69,6 +69,7 @@ struct sip_ua {
 	enum sip_tp me_tp;
 	char me_user[64];
 	bool me_kept;
+	bool insecure; /* TLS verifies nothing: failing over from it loses nothing */
 	size_t nwaiting, capwaiting;
 };
 
@@ -430,6 +431,7 @@ int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts)
 	if (!ua)
 		return SIP_ENOMEM;
 	ua->t1 = opts->ctx.t1_us ? opts->ctx.t1_us : SIP_T1_DEFAULT;
+	ua->insecure = opts->ctx.tp.insecure;
 	/* The resolver first: a DNS server that is no address is the caller's
 	 * mistake, to be told before any socket is opened. */
 	int err = sip_loop_new(&ua->loop);
@@ -582,6 +584,11 @@ int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp t
 struct sip_ctx *sip_ua_ctx(struct sip_ua *ua)
 {
 	return ua->ctx;
+}
+
+bool sip_ua_insecure(const struct sip_ua *ua)
+{
+	return ua->insecure;
 }
 
 uint64_t sip_ua_t1(const struct sip_ua *ua)

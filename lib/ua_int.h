@@ -7,6 +7,8 @@
 
 struct sip_ctx *sip_ua_ctx(struct sip_ua *ua);
 uint64_t sip_ua_t1(const struct sip_ua *ua);
+/* TLS without verification (--insecure). */
+bool sip_ua_insecure(const struct sip_ua *ua);
 /* The credentials the stack has for realm; false when none. */
 bool sip_ua_creds_for(struct sip_ua *ua, struct sip_str realm, const char **user,
                       const char **password);

@@ -26,7 +26,9 @@ typedef void(sip_req_resp_h)(struct sip_req *r, int err, const struct sip_msg *r
  * meanwhile; the deadline still runs.
  */
 typedef void(sip_req_auth_h)(struct sip_req *r, const struct sip_challenge *ch, void *arg);
-/* It leaves a target (err says why) for the next one. */
+/* It leaves a target (err, and sip_req_why, say why) for the next one.
+ * After a TLS failure the next one is a TLS target: the request does not go
+ * on over UDP or TCP unless TLS verifies nothing (--insecure). */
 typedef void(sip_req_failover_h)(struct sip_req *r, int err, const struct sip_target *from,
                                  const struct sip_target *next, void *arg);
 
@@ -116,6 +118,10 @@ SIP_API uint64_t sip_req_sent_at(const struct sip_req *r);
 SIP_API const struct sip_msg *sip_req_message(const struct sip_req *r);
 /* The CSeq number of that request. */
 SIP_API uint32_t sip_req_cseq(const struct sip_req *r);
+/* What the transport said when the last target failed (which certificate
+ * check failed), for the failover and done handlers; "" when it said
+ * nothing (a timeout). */
+SIP_API const char *sip_req_why(const struct sip_req *r);
 
 #ifdef __cplusplus
 }

@@ -89,6 +89,9 @@ SIP_API unsigned sip_txn_sends(const struct sip_txn *txn);
 /* Its destination sent what does not parse (SIP_EDROPPED): it answered, if
  * not in SIP. Such a transaction times out with SIP_ESYNTAX. */
 SIP_API bool sip_txn_garbled(const struct sip_txn *txn);
+/* Inside its handler, for a transport failure: what the transport said (the
+ * certificate check that failed); "" otherwise. */
+SIP_API const char *sip_txn_why(const struct sip_txn *txn);
 
 /* Answers a request: the response goes where RFC 3261 §18.2.2 says (the
  * source address with rport, the connection it came on) and is kept to

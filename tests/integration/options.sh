@@ -174,6 +174,7 @@ listen_tests() {
 	t_run "--dry-run prints the request" 0 sipc options --dry-run "127.0.0.1:$lport"
 	t_out_has "OPTIONS sip:127.0.0.1:$lport SIP/2.0"
 	t_out_has "Via: SIP/2.0/UDP 127.0.0.1:"
+	t_err_has "sip: options: would send over UDP to 127.0.0.1:$lport"
 
 	t_run "sip options against sip listen (udp)" 0 \
 		sipc options -H 'X-Probe: 42' --user-agent 'itest/1' --max-forwards 7 \

@@ -18,6 +18,8 @@ struct rfix {
 	bool in_api; /* inside a call of ours into the library */
 	bool reentered;
 	int done, err, provisional, auths, failovers, cancelled, cancel_status;
+	enum sip_tp failover_to;
+	char why[200]; /* sip_req_why at the last failover */
 	unsigned status;
 	enum sip_req_auth_state auth_state;
 	const char *user; /* the auth handler answers at once with these, when set */
@@ -73,11 +75,11 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
                         const struct sip_target *next, void *arg)
 {
 	struct rfix *f = arg;
-	(void)r;
 	(void)from;
-	(void)next;
 	(void)err;
 	f->failovers++;
+	f->failover_to = next->tp;
+	snprintf(f->why, sizeof f->why, "%s", sip_req_why(r));
 }
 
 static void on_cancelled(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
@@ -207,6 +209,123 @@ TEST(request_fails_over_to_the_next_target)
 	CHECK(reply(&f, 200, NULL) == 0);
 	CHECK_INT(f.done, 1);
 	CHECK_INT(f.status, 200);
+	rfix_close(&f);
+	return 0;
+}
+
+/* A "TLS server" on 127.0.0.1 that answers whatever comes with plain text:
+ * every handshake with it fails (SIP_ETLS). */
+struct garbler {
+	int lfd, cfd;
+	struct sip_sockaddr addr;
+};
+
+static int garbler_open(struct garbler *g)
+{
+	g->cfd = -1;
+	sip_sockaddr_set(&g->addr, SIP_STR("127.0.0.1"), 0);
+	socklen_t len = sizeof g->addr.u;
+	g->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (g->lfd < 0 || bind(g->lfd, &g->addr.u.sa, g->addr.len) != 0 || listen(g->lfd, 4) != 0 ||
+	    getsockname(g->lfd, &g->addr.u.sa, &len) != 0)
+		return -1;
+	return 0;
+}
+
+/* Turns the loop (real time: the TLS context is made on a thread) until the
+ * request ends or reaches the UDP peer; the garbler answers its connection. */
+static void garbler_spin(struct garbler *g, struct rfix *f)
+{
+	for (int i = 0; i < 300 && !f->done && !peer_pending(&f->peer); i++) {
+		sip_loop_poll(sip_ua_loop(f->ua), 10000);
+		if (g->cfd < 0 && (g->cfd = accept4(g->lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0 &&
+		    write(g->cfd, "SIP/2.0 200 OK\r\n\r\n", 19) != 19)
+			break;
+	}
+}
+
+static void garbler_close(struct garbler *g)
+{
+	if (g->cfd >= 0)
+		close(g->cfd);
+	if (g->lfd >= 0)
+		close(g->lfd);
+}
+
+/* A TLS failure does not go on over UDP or TCP: to the next TLS target, or
+ * it is the request's end. */
+TEST(request_tls_failure_does_not_downgrade)
+{
+	struct rfix f;
+	struct garbler g1, g2;
+	CHECK(rfix_open(&f) == 0);
+	CHECK(garbler_open(&g1) == 0);
+	CHECK(garbler_open(&g2) == 0);
+	struct sip_target targets[3] = {
+		{.tp = SIP_TP_TLS, .addr = g1.addr}, f.target, {.tp = SIP_TP_TLS, .addr = g2.addr}};
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.targets = targets;
+	s.ntargets = 2;
+	CHECK(start(&f, &s) == 0);
+	garbler_spin(&g1, &f);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETLS);
+	CHECK_INT(f.failovers, 0);
+	CHECK(!peer_pending(&f.peer));
+	sip_req_free(f.req);
+	f.req = NULL;
+	f.done = 0;
+	garbler_close(&g1);
+
+	/* Past the UDP target to the TLS one after it. */
+	CHECK(garbler_open(&g1) == 0);
+	targets[0].addr = g1.addr;
+	s.ntargets = 3;
+	CHECK(start(&f, &s) == 0);
+	garbler_spin(&g1, &f);
+	CHECK_INT(f.failovers, 1);
+	CHECK_INT(f.failover_to, SIP_TP_TLS);
+	CHECK(f.why[0] != '\0'); /* what the handshake said */
+	garbler_spin(&g2, &f);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETLS);
+	CHECK(!peer_pending(&f.peer));
+	garbler_close(&g1);
+	garbler_close(&g2);
+	rfix_close(&f);
+	return 0;
+}
+
+/* With --insecure, TLS verified nothing: failing over to UDP loses nothing. */
+TEST(request_tls_failure_insecure_goes_on_over_udp)
+{
+	struct rfix f;
+	struct garbler g;
+	struct sip_ua_opts o;
+	memset(&f, 0, sizeof f);
+	memset(&o, 0, sizeof o);
+	o.ctx.tp.family = AF_INET;
+	o.ctx.tp.local_host = "127.0.0.1";
+	o.ctx.tp.insecure = true;
+	o.dns_server = "127.0.0.1:9";
+	CHECK(sip_ua_new(&f.ua, &o) == 0);
+	CHECK(peer_open(&f.peer) == 0);
+	CHECK(sip_uri_parse(&f.uri, SIP_STR("sip:bob@127.0.0.1")) == 0);
+	f.target = (struct sip_target){.tp = SIP_TP_UDP, .addr = f.peer.addr};
+	CHECK(garbler_open(&g) == 0);
+	struct sip_target targets[2] = {{.tp = SIP_TP_TLS, .addr = g.addr}, f.target};
+	struct sip_req_spec s = spec_for(&f, "OPTIONS");
+	s.targets = targets;
+	s.ntargets = 2;
+	CHECK(start(&f, &s) == 0);
+	garbler_spin(&g, &f);
+	CHECK_INT(f.failovers, 1);
+	CHECK_INT(f.failover_to, SIP_TP_UDP);
+	CHECK(peer_read(&f) > 0);
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 200);
+	garbler_close(&g);
 	rfix_close(&f);
 	return 0;
 }
