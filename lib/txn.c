@@ -42,9 +42,9 @@ struct sip_txn {
 	sip_resp_h *h;
 	void *arg;
 	bool in_handler;
-	bool released;   /* the owner freed it; it goes when its timers end */
-	bool garbled;    /* its destination sent what does not parse */
-	const char *why; /* the transport's detail of its failure, while its handler runs */
+	bool released;  /* the owner freed it; it goes when its timers end */
+	bool garbled;   /* its destination sent what does not parse */
+	bool tp_failed; /* the transport failed it: ctx->why says how, while that lasts */
 	char *ack;
 	size_t ack_len;
 };
@@ -91,6 +91,8 @@ struct sip_ctx {
 	void *tp_err_arg;
 	struct sip_txn *clients[BUCKETS];
 	struct sip_strans *servers[BUCKETS];
+	/* The transport's detail of the failure being delivered, NULL between. */
+	const char *why;
 	/* Scratch for parsing a response's Via; one per context, not per call. */
 	struct sip_msg scratch;
 };
@@ -423,7 +425,7 @@ bool sip_txn_garbled(const struct sip_txn *t)
 
 const char *sip_txn_why(const struct sip_txn *t)
 {
-	return t->why ? t->why : "";
+	return t->tp_failed && t->ctx->why ? t->ctx->why : "";
 }
 
 static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
@@ -837,10 +839,12 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 			for (t = c->clients[b]; t; t = t->next)
 				t->garbled = t->garbled || txn_waits_on(t, tp, remote);
 	} else {
+		c->why = detail;
 		while ((t = txn_towards(c, tp, remote)) != NULL) {
-			t->why = detail;
+			t->tp_failed = true;
 			txn_fail(t, err);
 		}
+		c->why = NULL;
 	}
 	if (c->tp_err)
 		c->tp_err(err, tp, remote, detail, c->tp_err_arg);
