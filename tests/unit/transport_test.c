@@ -906,7 +906,11 @@ TEST(transport_tls_context_does_not_block_the_loop)
 	char *pem = test_read_file(c.good, &len);
 	FILE *f = fopen(heavy, "w");
 	CHECK(pem && f);
-	for (int i = 0; i < 2000; i++)
+	/* The certificate alone, without its key, many times over. */
+	const char *last = strstr(pem, "-----END CERTIFICATE-----\n");
+	CHECK(last != NULL);
+	len = (size_t)(last - pem) + 26;
+	for (int i = 0; i < 1000; i++)
 		fwrite(pem, 1, len, f);
 	fclose(f);
 	free(pem);
