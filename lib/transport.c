@@ -881,10 +881,17 @@ static void keylog(const SSL *ssl, const char *line)
 	close(fd);
 }
 
-static void ctx_common(SSL_CTX *ctx, bool keylog_wanted)
+/* Read on the caller's thread: the environment is its to change. */
+static bool keylog_wanted(void)
+{
+	const char *kl = getenv("SSLKEYLOGFILE");
+	return kl && *kl;
+}
+
+static void ctx_common(SSL_CTX *ctx, bool with_keylog)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	if (keylog_wanted)
+	if (with_keylog)
 		SSL_CTX_set_keylog_callback(ctx, keylog);
 }
 
@@ -989,9 +996,7 @@ static int client_ctx(struct sip_transport *tp)
 	memset(j, 0, sizeof *j);
 	j->ca_file = tp->ca_file;
 	j->insecure = tp->opts.insecure;
-	/* Read here: the environment is the caller's thread's to change. */
-	const char *kl = getenv("SSLKEYLOGFILE");
-	j->keylog = kl && *kl;
+	j->keylog = keylog_wanted();
 	if (pipe2(j->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return SIP_ESYS;
 	/* Signals stay the loop's: the thread blocks every one. */
@@ -1241,8 +1246,7 @@ static int server_ctx(struct sip_transport *tp)
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (!ctx)
 		return SIP_ENOMEM;
-	const char *kl = getenv("SSLKEYLOGFILE");
-	ctx_common(ctx, kl && *kl);
+	ctx_common(ctx, keylog_wanted());
 	if (SSL_CTX_use_certificate_chain_file(ctx, tp->cert_file) != 1 ||
 	    SSL_CTX_use_PrivateKey_file(ctx, tp->key_file, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
