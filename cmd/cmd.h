@@ -132,6 +132,9 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 /* Checked number option: a decimal in [min, max], else a usage error. */
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out);
+/* The summary after the messages is text: pretty, or raw with -q (the
+ * messages left out, the summary is what there is to print). */
+bool cmd_summary_text(const struct cmd_common *cc);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);

@@ -192,6 +192,11 @@ static const char *dashed(const char *opt, char *buf, size_t cap)
 	return buf;
 }
 
+bool cmd_summary_text(const struct cmd_common *cc)
+{
+	return cc->format == SIP_PRINT_PRETTY || (cc->format == SIP_PRINT_RAW && cc->quiet);
+}
+
 void cmd_signals_done(void)
 {
 	signal(SIGINT, SIG_IGN);
@@ -314,13 +319,14 @@ static void values_text(const char *values, char *buf, size_t cap)
 	}
 }
 
-/* True when v is one of the space-separated words in values. */
+/* True when v is one of the space-separated words in values, in any case:
+ * every output prints transports in capitals, and -t UDP is what one copies. */
 static bool one_of(const char *v, const char *values)
 {
 	size_t vl = strlen(v);
 	for (const char *p = values; *p;) {
 		size_t len = strcspn(p, " ");
-		if (len && len == vl && memcmp(p, v, len) == 0)
+		if (len && len == vl && strncasecmp(p, v, len) == 0)
 			return true;
 		p += len;
 		while (*p == ' ')
@@ -429,16 +435,16 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 	}
 	switch (o->key) {
 	case OPT_OUTPUT:
-		cc->format = strcmp(arg, "raw") == 0    ? SIP_PRINT_RAW
-		             : strcmp(arg, "json") == 0 ? SIP_PRINT_JSON
-		                                        : SIP_PRINT_PRETTY;
-		cc->nagios = strcmp(arg, "nagios") == 0;
+		cc->format = strcasecmp(arg, "raw") == 0    ? SIP_PRINT_RAW
+		             : strcasecmp(arg, "json") == 0 ? SIP_PRINT_JSON
+		                                            : SIP_PRINT_PRETTY;
+		cc->nagios = strcasecmp(arg, "nagios") == 0;
 		cc->format_set = true;
 		break;
 	case OPT_COLOR:
-		cc->color = strcmp(arg, "always") == 0  ? true
-		            : strcmp(arg, "never") == 0 ? false
-		                                        : color_auto();
+		cc->color = strcasecmp(arg, "always") == 0  ? true
+		            : strcasecmp(arg, "never") == 0 ? false
+		                                            : color_auto();
 		break;
 	case OPT_VERBOSE:
 		if (cc->verbose < INT_MAX)

@@ -785,7 +785,7 @@ static void print_summary(const struct call *c)
 		printf(",\"exit\":%d}}\n", c->rc);
 		return;
 	}
-	if (c->cc.format != SIP_PRINT_PRETTY && !c->cc.quiet)
+	if (!cmd_summary_text(&c->cc))
 		return;
 	if (c->answered)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason,

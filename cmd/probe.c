@@ -684,7 +684,7 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 		printf("}}\n");
 		return;
 	}
-	if (cc->format != SIP_PRINT_PRETTY)
+	if (!cmd_summary_text(cc))
 		return;
 	printf("%-12s%s %u %.*s in %.3f ms\n", "Answer:", p->peer, resp->status,
 	       SIP_STR_FMT(resp->reason), rtt);

@@ -142,9 +142,9 @@ static void stop(struct reg *r, int rc)
 static void show(struct reg *r, const struct sip_msg *resp)
 {
 	/* -q drops the messages, not the answer: the bindings still show. */
-	if (r->cc.format != SIP_PRINT_RAW)
+	if (r->cc.format == SIP_PRINT_JSON || cmd_summary_text(&r->cc))
 		print_bindings(r, resp);
-	if (r->mode == SIP_REG_BIND && r->cc.format == SIP_PRINT_PRETTY)
+	if (r->mode == SIP_REG_BIND && cmd_summary_text(&r->cc))
 		printf("registered %s for %lu s%s\n", r->aor_text, sip_reg_granted(r->g),
 		       r->keep ? "; refreshing until Ctrl-C" : "");
 }

@@ -28,6 +28,18 @@ t_err_has "sip: 'foo' is not a sip command. See 'sip help'."
 t_err_lines 1
 t_out_empty
 
+t_run "a mistyped command: the nearest is suggested" 2 "$SIP" opitons 127.0.0.1
+t_err_has "sip: 'opitons' is not a sip command. Did you mean 'options'?"
+t_err_lines 1
+t_out_empty
+
+t_run "sip help of a mistyped command" 2 "$SIP" help regster
+t_err_has "sip: 'regster' is not a sip command. Did you mean 'register'?"
+
+t_run "sip help help: the general usage" 0 "$SIP" help help
+t_out_has "usage: sip COMMAND"
+t_err_empty
+
 t_run "unknown top-level option" 2 "$SIP" --frobnicate
 t_err_has "unknown option '--frobnicate'"
 
@@ -108,6 +120,22 @@ t_out_has "${esc}["
 
 t_run "abbreviated long options" 0 "$SIP" decode --out pretty --col never "$msg"
 t_out_lacks "${esc}["
+
+t_run "values in any case: -o JSON --color=Never" 0 "$SIP" decode -o JSON --color=Never "$msg"
+t_out_has '"method":"OPTIONS"'
+
+t_run "-t in any case, as every output prints it: -t Tcp" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -t Tcp 127.0.0.1:9
+t_out_has "Via: SIP/2.0/TCP"
+t_run "-t UDP" 0 timeout 10 "$SIP" options --dry-run -o raw -t UDP 127.0.0.1:9
+t_out_has "Via: SIP/2.0/UDP"
+
+t_run "listen --cert and --key without --tls" 2 timeout 10 "$SIP" listen --cert c.pem --key k.pem 127.0.0.1:0
+t_err_has "sip: listen: --cert goes with --tls"
+t_err_lines 1
+t_out_empty
+t_run "listen --key without --tls" 2 timeout 10 "$SIP" listen --key k.pem 127.0.0.1:0
+t_err_has "sip: listen: --key goes with --tls"
 
 if t_need "terminal output" script=bsdutils; then
 	if script -qec true /dev/null >/dev/null 2>&1; then
