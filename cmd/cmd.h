@@ -129,12 +129,23 @@ const struct cmd *cmd_find(const char *name);
  */
 int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **argv,
                const char **arg);
+/* A decimal in [min, max]: 0, else -1 (nothing said). */
+int cmd_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* Checked number option: a decimal in [min, max], else a usage error. */
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out);
+/* Seconds with a fraction ("0.5") into microseconds: from 1 ms to max_s, or
+ * 0 when zero_ok; else a usage error that says so. */
+int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool zero_ok,
+                      double max_s, uint64_t *out);
 /* The summary after the messages is text: pretty, or raw with -q (the
  * messages left out, the summary is what there is to print). */
 bool cmd_summary_text(const struct cmd_common *cc);
+/* Flushes stdout, keeping the errno of the first write that failed: by the
+ * time the command ends, the loop's calls have set errno again. */
+void cmd_flush(void);
+/* That errno, or 0. */
+int cmd_stdout_errno(void);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
@@ -166,6 +177,9 @@ void cmd_signals_done(void);
 /* The password from --password-file or SIP_PASSWORD: 0, -1 when neither gives one (a prompt may), or an exit
  * code after saying why. */
 int cmd_password(const struct cmd *c, const struct cmd_common *cc, char *buf, size_t cap);
+/* --password-file can be read (not a directory): 0, or EXIT_USAGE after
+ * saying why, before anything is sent rather than at the first challenge. */
+int cmd_password_file_check(const struct cmd *c, const struct cmd_common *cc);
 /* Says that who has no password to be had. */
 void cmd_password_missing(const struct cmd *c, const char *who);
 /* Asks for it on the terminal, echo off, read from loop: done gets it (or

@@ -192,6 +192,19 @@ static const char *dashed(const char *opt, char *buf, size_t cap)
 	return buf;
 }
 
+static int stdout_errno;
+
+void cmd_flush(void)
+{
+	if (fflush(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno;
+}
+
+int cmd_stdout_errno(void)
+{
+	return stdout_errno;
+}
+
 bool cmd_summary_text(const struct cmd_common *cc)
 {
 	return cc->format == SIP_PRINT_PRETTY || (cc->format == SIP_PRINT_RAW && cc->quiet);
@@ -203,26 +216,52 @@ void cmd_signals_done(void)
 	signal(SIGTERM, SIG_IGN);
 }
 
+int cmd_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	/* strtoul would take leading blanks, a sign and "0x" as octal/hex prefixes. */
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out)
 {
 	char name[64];
-	const char *p = s;
-	char *end;
-	unsigned long v;
-
-	/* strtoul would take leading blanks, a sign and "0x" as octal/hex prefixes. */
-	if (*p < '0' || *p > '9')
-		goto bad;
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	cmd_error(c, "bad value '%s' for %s: expected a number from %lu to %lu", s,
+	if (cmd_uint(s, min, max, out) == 0)
+		return 0;
+	cmd_error(c, "bad value '%s' for %s: expected a whole number from %lu to %lu", s,
 	          dashed(opt, name, sizeof name), min, max);
+	see_help(c);
+	return -2;
+}
+
+/* A microsecond is what the timers count: a fraction below the millisecond
+ * they are given in would round to 0, which means "the default" or "at once". */
+#define MIN_SECONDS 0.001
+
+int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool zero_ok,
+                      double max_s, uint64_t *out)
+{
+	char name[64];
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	/* strtod also reads "inf", "nan" and hex: only plain decimals count. */
+	bool plain = strspn(s, "0123456789.") == strlen(s) && strpbrk(s, "0123456789");
+	if (plain && end != s && !*end && !errno &&
+	    ((zero_ok && v == 0) || (v >= MIN_SECONDS && v <= max_s))) {
+		*out = (uint64_t)(v * 1e6 + 0.5);
+		return 0;
+	}
+	cmd_error(c, "bad value '%s' for %s: expected %sseconds from %g to %g", s,
+	          dashed(opt, name, sizeof name), zero_ok ? "0, or " : "", MIN_SECONDS, max_s);
 	see_help(c);
 	return -2;
 }
@@ -341,23 +380,6 @@ static bool color_auto(void)
 	return isatty(STDOUT_FILENO) && (!nc || !*nc);
 }
 
-/* Seconds with a fraction ("0.5") into microseconds, at most max_s. */
-static int parse_seconds(const struct cmd *c, const char *name, const char *s, double max_s,
-                         uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !(v > 0) || v > max_s) {
-		cmd_error(c, "bad value '%s' for %s: expected seconds from 0 to %g", s, name,
-		          max_s);
-		see_help(c);
-		return -2;
-	}
-	*out = (uint64_t)(v * 1e6 + 0.5);
-	return 0;
-}
-
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {
@@ -366,7 +388,7 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 	case OPT_PROXY: cc->proxy = arg; break;
 	case OPT_TRANSPORT: cc->transport = sip_tp_from_str(sip_str_from(arg)); break;
 	case OPT_LOCAL: cc->local = arg; break;
-	case OPT_TIMEOUT: return parse_seconds(c, name, arg, 3600, &cc->timeout_us);
+	case OPT_TIMEOUT: return cmd_parse_seconds(c, name, arg, false, 3600, &cc->timeout_us);
 	case OPT_T1:
 		if (cmd_parse_uint(c, name, arg, 1, 60000, &v))
 			return -2;

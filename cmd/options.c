@@ -117,23 +117,14 @@ static int parse_expect(struct run *r, const char *s)
 		return 0;
 	}
 	unsigned long v;
-	if (cmd_parse_uint(r->cmd, "expect", s, 200, 699, &v) != 0)
-		return -2;
-	r->expect_code = (int)v;
-	return 0;
-}
-
-/* Seconds with a fraction ("0.2", "1", "0") into microseconds. */
-static int parse_seconds(struct run *r, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || !(v >= 0) || v > 86400) {
-		cmd_error(r->cmd, "bad value '%s' for --%s: expected seconds from 0 to 86400", s,
-		          opt);
+	if (cmd_uint(s, 200, 699, &v) != 0) {
+		cmd_error(r->cmd,
+		          "bad value '%s' for --expect: expected a final status from 200 to 699, "
+		          "or a class from 2xx to 6xx",
+		          s);
 		return -2;
 	}
-	*out = (uint64_t)(v * 1e6 + 0.5);
+	r->expect_code = (int)v;
 	return 0;
 }
 
@@ -472,7 +463,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			r.ping = true;
 			break;
 		case OPT_INTERVAL:
-			if (parse_seconds(&r, "interval", arg, &r.interval_us))
+			if (cmd_parse_seconds(self, "interval", arg, true, 86400, &r.interval_us))
 				return EXIT_USAGE;
 			r.ping = interval_set = true;
 			break;

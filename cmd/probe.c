@@ -43,7 +43,7 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 	}
 	if (po.format == SIP_PRINT_PRETTY)
 		putchar('\n');
-	fflush(stdout);
+	cmd_flush();
 }
 
 static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
@@ -152,7 +152,11 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
 	}
-	/* A path that cannot be written is a usage error, found before anything is sent. */
+	/* A path that cannot be read or written is a usage error, found before anything is sent. */
+	if (cmd_password_file_check(cmd, cc) != 0) {
+		probe_ctx_reset(pc);
+		return EXIT_USAGE;
+	}
 	if (cc->pcap && sip_pcap_open(&pc->pcap, cc->pcap) != 0) {
 		cmd_error(cmd, "cannot write '%s': %s", cc->pcap, strerror(errno));
 		probe_ctx_reset(pc);

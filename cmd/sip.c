@@ -11,8 +11,6 @@
 
 #include "cmd.h"
 
-/* From common.c; not in cmd.h yet. */
-
 const struct cmd cmd_table[] = {
 	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",
          decode_opts, CMD_OPTS_OUTPUT, "file"},
@@ -221,10 +219,14 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	int status = run(argc, argv);
 
-	/* As git does: a full disk or a closed pipe must not pass for success. */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* As git does: a full disk or a closed pipe must not pass for success.
+	 * The first failed write says why; errno now may be anything's since. */
+	int err = fflush(stdout) != 0 ? errno : 0;
+	if (err || ferror(stdout)) {
+		if (cmd_stdout_errno())
+			err = cmd_stdout_errno();
 		fprintf(stderr, "sip: cannot write to standard output: %s\n",
-		        errno ? strerror(errno) : "write error");
+		        err ? strerror(err) : "write error");
 		return EXIT_INTERNAL;
 	}
 	return status;

@@ -167,6 +167,35 @@ t_run "options --pcap naming a directory" 2 timeout 10 "$SIP" options --pcap "$T
 t_err_has "sip: options: cannot write '$T_TMP': Is a directory"
 t_err_lines 1
 
+# --password-file that cannot be read: found before anything is sent.
+t_run "options --password-file naming a directory" 2 \
+	timeout 10 "$SIP" options -u alice --password-file "$T_TMP" 127.0.0.1:9
+t_err_has "sip: options: cannot read '$T_TMP': Is a directory"
+t_err_lines 1
+t_out_empty
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite --timeout 1 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} --password-file missing: before anything is sent" 2 \
+		timeout 10 "$SIP" $c -u alice --password-file "$T_TMP/missing"
+	t_err_has "sip: ${c%% *}: cannot open '$T_TMP/missing': No such file or directory"
+	t_err_lines 1
+	t_out_empty
+done
+
+# A range says what is accepted.
+t_run "--timeout 0" 2 "$SIP" options --timeout 0 127.0.0.1:9
+t_err_has "sip: options: bad value '0' for --timeout: expected seconds from 0.001 to 3600"
+t_run "--timeout below a millisecond (it would round to 0, the default)" 2 \
+	"$SIP" register --timeout 0.0001 sip:alice@127.0.0.1:9
+t_err_has "bad value '0.0001' for --timeout: expected seconds from 0.001 to 3600"
+t_run "-i below a millisecond (it would round to 0, a flood)" 2 \
+	timeout 10 "$SIP" options -i 0.0001 -c 3 127.0.0.1:9
+t_err_has "bad value '0.0001' for --interval: expected 0, or seconds from 0.001 to 86400"
+t_run "--warn with a fraction" 2 "$SIP" options --warn 0.5 127.0.0.1:9
+t_err_has "bad value '0.5' for --warn: expected a whole number from 0 to 3600000"
+t_run "--expect 1xx" 2 "$SIP" options --expect 1xx 127.0.0.1:9
+t_err_has "bad value '1xx' for --expect: expected a final status from 200 to 699, or a class from 2xx to 6xx"
+
 t_run "__complete commands" 0 "$SIP" __complete commands
 t_out_has "decode"
 
@@ -177,6 +206,11 @@ if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'
 	t_err_has "cannot write to standard output"
+	# The message was flushed as it went; the loop's calls set errno since.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	t_run "stdout write error during a probe: its errno" 8 \
+		sh -c 'timeout 10 "$SIP" options --timeout 1 127.0.0.1:9 >/dev/full'
+	t_err_has "sip: cannot write to standard output: No space left on device"
 else
 	t_skip "stdout write error" "no /dev/full"
 fi
