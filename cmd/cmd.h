@@ -103,7 +103,8 @@ struct cmd_common {
 	const char *headers[CMD_MAX_HEADERS];
 	size_t nheaders;
 	const char *from, *to, *contact, *user_agent;
-	int max_forwards; /* -1: default */
+	char addr_buf[3][512]; /* --from, --to, --contact with the sip: they lacked */
+	int max_forwards;      /* -1: default */
 	const char *ca_file;
 	bool insecure;
 	/* CMD_OPTS_CAPTURE */

@@ -380,6 +380,45 @@ static bool color_auto(void)
 	return isatty(STDOUT_FILENO) && (!nc || !*nc);
 }
 
+/* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
+ * is a target or address written without its scheme. */
+static bool has_scheme(const char *s)
+{
+	return strncasecmp(s, "sip:", 4) == 0 || strncasecmp(s, "sips:", 5) == 0 ||
+	       strncasecmp(s, "tel:", 4) == 0;
+}
+
+/*
+ * --from, --to or --contact: a URI or name-addr, where a missing scheme is
+ * sip: as in a target ("alice@example.com", "Alice <alice@example.com>").
+ * *out is arg, or buf with the scheme; what then does not parse is a usage
+ * error, not a header that the far end (or sip decode) calls malformed.
+ */
+static int addr_opt(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
+                    const char **out)
+{
+	const char *lt = strchr(arg, '<');
+	const char *uri = lt ? lt + 1 : arg;
+	int err = 0;
+	*out = arg;
+	if (strcmp(arg, "*") != 0 && !has_scheme(uri)) {
+		int n = snprintf(buf, cap, "%.*ssip:%s", (int)(uri - arg), arg, uri);
+		if (n < 0 || (size_t)n >= cap)
+			err = SIP_ETOOBIG;
+		*out = buf;
+	}
+	struct sip_addr a;
+	struct sip_uri u;
+	if (!err && (err = sip_addr_parse(&a, sip_str_from(*out))) == 0 && !a.star)
+		err = sip_uri_parse(&u, a.uri);
+	if (err) {
+		cmd_error(c, "bad value '%s' for %s: %s", arg, name, sip_strerror(err));
+		see_help(c);
+		return -2;
+	}
+	return 0;
+}
+
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {
@@ -406,9 +445,13 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 		}
 		cc->headers[cc->nheaders++] = arg;
 		break;
-	case OPT_FROM: cc->from = arg; break;
-	case OPT_TO: cc->to = arg; break;
-	case OPT_CONTACT: cc->contact = arg; break;
+	case OPT_FROM:
+		return addr_opt(c, name, arg, cc->addr_buf[0], sizeof cc->addr_buf[0], &cc->from);
+	case OPT_TO:
+		return addr_opt(c, name, arg, cc->addr_buf[1], sizeof cc->addr_buf[1], &cc->to);
+	case OPT_CONTACT:
+		return addr_opt(c, name, arg, cc->addr_buf[2], sizeof cc->addr_buf[2],
+		                &cc->contact);
 	case OPT_USER_AGENT: cc->user_agent = arg; break;
 	case OPT_MAX_FORWARDS:
 		if (cmd_parse_uint(c, name, arg, 0, 255, &v))
@@ -566,8 +609,7 @@ int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap
                      struct sip_uri *uri)
 {
 	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
-	bool uri_given = strncasecmp(arg, "sip:", 4) == 0 || strncasecmp(arg, "sips:", 5) == 0 ||
-	                 strncasecmp(arg, "tel:", 4) == 0;
+	bool uri_given = has_scheme(arg);
 	int n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
 	int err;
 

@@ -182,6 +182,27 @@ for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite --timeou
 	t_out_empty
 done
 
+# --from, --to, --contact without a scheme are sip: URIs, as a target is;
+# what does not parse then is a usage error, not a malformed header.
+t_run "--from alice@127.0.0.1: read as sip:alice@127.0.0.1" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw --from alice@127.0.0.1 --to 'Bob <bob@127.0.0.1>' \
+	--contact alice@127.0.0.1:5099 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+t_out_has "To: Bob <sip:bob@127.0.0.1>"
+t_out_has "Contact: <sip:alice@127.0.0.1:5099>"
+cp "$T_OUT" "$T_TMP/noscheme.sip"
+t_run "sip decode finds the request valid" 0 "$SIP" decode "$T_TMP/noscheme.sip"
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} --from 'a b@h': exit 2" 2 timeout 10 "$SIP" $c --from 'a b@h'
+	t_err_has "sip: ${c%% *}: bad value 'a b@h' for --from: syntax error"
+	t_out_empty
+done
+t_run "--to 'alice@': exit 2" 2 "$SIP" options --to 'alice@' 127.0.0.1:9
+t_err_has "bad value 'alice@' for --to: bad host"
+t_run "--contact '<alice@h': exit 2" 2 "$SIP" options --contact '<alice@h' 127.0.0.1:9
+t_err_has "bad value '<alice@h' for --contact:"
+
 # A range says what is accepted.
 t_run "--timeout 0" 2 "$SIP" options --timeout 0 127.0.0.1:9
 t_err_has "sip: options: bad value '0' for --timeout: expected seconds from 0.001 to 3600"
