@@ -150,6 +150,11 @@ int cmd_stdout_errno(void);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+/* The message of the last cmd_error, without "sip: NAME: "; "" before one. */
+const char *cmd_last_error(void);
+/* The value the last -o/--output in argv gives, or NULL: read before the
+ * options are, so that a usage error anywhere is said in that format. */
+const char *cmd_argv_output(const struct cmd *c, int argc, char **argv);
 void cmd_help(const struct cmd *c, FILE *f);
 /*
  * A target as the user gives it: a SIP URI, or a bare host[:port] read as

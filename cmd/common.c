@@ -58,7 +58,9 @@ static const struct cmd_opt net_opts[] = {
 	{OPT_T1, "t1", 0, "MS", "RFC 3261 T1, the first retransmit interval (default 500)", NULL},
 	{OPT_HEADER, "header", 'H', "'NAME: VALUE'", "add a header, or replace a default one",
          NULL},
-	{OPT_FROM, "from", 0, "URI", "From address (default: sip:sip@LOCAL-ADDRESS)", NULL},
+	{OPT_FROM, "from", 0, "URI",
+         "From address (default: sip:USER@TARGET-DOMAIN with -u, else sip:sip@LOCAL-ADDRESS)",
+         NULL},
 	{OPT_TO, "to", 0, "URI", "To address (default: the target)", NULL},
 	{OPT_CONTACT, "contact", 0, "URI", "Contact address (default: from the local address)",
          NULL},
@@ -162,12 +164,22 @@ static void vmsg(const struct cmd *c, const char *prefix, const char *fmt, va_li
 	fputc('\n', stderr);
 }
 
+static char last_error[256];
+
 void cmd_error(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg(c, "", fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+}
+
+const char *cmd_last_error(void)
+{
+	return last_error;
 }
 
 void cmd_warn(const struct cmd *c, const char *fmt, ...)
@@ -264,6 +276,67 @@ int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool 
 	          dashed(opt, name, sizeof name), zero_ok ? "0, or " : "", MIN_SECONDS, max_s);
 	see_help(c);
 	return -2;
+}
+
+/* The option --NAME (len characters of it) names as getopt_long reads it:
+ * itself, or the one option it is a prefix of. */
+static const struct cmd_opt *long_match(const struct cmd *c, const char *name, size_t len)
+{
+	const struct cmd_opt *o, *found = NULL;
+	size_t it = 0, nfound = 0;
+	while ((o = cmd_opt_next(c, &it))) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		found = o;
+		nfound++;
+	}
+	return nfound == 1 ? found : NULL;
+}
+
+static const struct cmd_opt *short_match(const struct cmd *c, char letter)
+{
+	const struct cmd_opt *o;
+	size_t it = 0;
+	while ((o = cmd_opt_next(c, &it)))
+		if (o->short_name == letter)
+			return o;
+	return NULL;
+}
+
+const char *cmd_argv_output(const struct cmd *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	/* argv[0] is the command; the values of other options are stepped over. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		const struct cmd_opt *o = NULL;
+		const char *v = NULL;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			size_t len = strcspn(a + 2, "=");
+			o = long_match(c, a + 2, len);
+			if (o && o->arg)
+				v = a[2 + len] == '=' ? a + 3 + len
+				    : i + 1 < argc    ? argv[++i]
+				                      : NULL;
+		} else {
+			/* "-qo" "nagios", "-onagios": flags, then one that takes the rest */
+			for (const char *p = a + 1; *p; p++) {
+				o = short_match(c, *p);
+				if (!o || o->arg) {
+					if (o)
+						v = p[1] ? p + 1 : i + 1 < argc ? argv[++i] : NULL;
+					break;
+				}
+			}
+		}
+		if (o && o->key == OPT_OUTPUT && v)
+			out = v;
+	}
+	return out;
 }
 
 /* ---- getopt_long tables ------------------------------------------------- */

@@ -87,12 +87,12 @@ static bool json(const struct run *r)
 }
 
 /* A monitoring system reads 2 as CRITICAL: in nagios mode a usage error
- * is UNKNOWN (3), with the one line a plugin owes. */
+ * is UNKNOWN (3), with the one line a plugin owes, saying what was wrong. */
 static int usage_exit(const struct run *r)
 {
 	if (!r->nagios)
 		return EXIT_USAGE;
-	printf("SIP UNKNOWN - bad usage, see sip options --help\n");
+	printf("SIP UNKNOWN - %s\n", *cmd_last_error() ? cmd_last_error() : "bad usage");
 	return 3;
 }
 
@@ -454,41 +454,44 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	const char *file = NULL, *arg;
 	bool interval_set = false;
 	unsigned long v;
-	int key;
-	while ((key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
+	int key = 0;
+	/* -o nagios may come after the mistake: the whole line decides. */
+	const char *output = cmd_argv_output(self, argc, argv);
+	r.nagios = output && strcasecmp(output, "nagios") == 0;
+	while (key != -2 && (key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_COUNT:
 			if (cmd_parse_uint(self, "count", arg, 1, 100000000, &r.count))
-				return EXIT_USAGE;
+				key = -2;
 			r.ping = true;
 			break;
 		case OPT_INTERVAL:
 			if (cmd_parse_seconds(self, "interval", arg, true, 86400, &r.interval_us))
-				return EXIT_USAGE;
+				key = -2;
 			r.ping = interval_set = true;
 			break;
 		case OPT_CONCURRENCY:
 			if (cmd_parse_uint(self, "concurrency", arg, 1, 10000, &r.concurrency))
-				return EXIT_USAGE;
+				key = -2;
 			break;
 		case OPT_FILE: file = arg; break;
 		case OPT_EXPECT:
 			if (parse_expect(&r, arg))
-				return EXIT_USAGE;
+				key = -2;
 			break;
 		case OPT_WARN:
 		case OPT_CRIT:
 			if (cmd_parse_uint(self, key == OPT_WARN ? "warn" : "crit", arg, 0, 3600000,
 			                   &v))
-				return EXIT_USAGE;
-			*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
+				key = -2;
+			else
+				*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
 			break;
 		case OPT_DRY_RUN: r.dry_run = true; break;
 		}
 	}
 	if (key == -3)
 		return EXIT_OK;
-	r.nagios = r.cc.nagios;
 	if (key == -2)
 		return usage_exit(&r);
 	r.targets = calloc(MAX_TARGETS, sizeof *r.targets);

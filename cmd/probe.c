@@ -239,6 +239,25 @@ static void on_resolved(int err, const struct sip_target *targets, size_t n, voi
 	d->ready(d, err, d->arg);
 }
 
+/* A user name as the user part of a URI: what RFC 3261's user rule does not
+ * take as it is ("alice@corp", "a b") %-escaped. */
+static void escape_user(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 <= cap; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.!~*'()&=+$,;?/", *p)) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
 int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
                        void (*ready)(struct probe_dest *d, int err, void *arg), void *arg)
 {
@@ -251,6 +270,16 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 	if (sip_uri_print(uri, d->ruri_text, sizeof d->ruri_text) < 0) {
 		cmd_error(pc->cmd, "target URI is too long");
 		return EXIT_USAGE;
+	}
+	/* Who authenticates is who sends: a registrar or proxy that checks the
+	 * From user against the credentials (Kamailio's auth_check flag 1)
+	 * rejects sip:sip@ with the right password. */
+	if (pc->cc->user && !pc->cc->from && uri->host.len) {
+		char user[192];
+		escape_user(pc->cc->user, user, sizeof user);
+		snprintf(d->user_from, sizeof d->user_from, "<%s:%s@%.*s>",
+		         uri->scheme == SIP_URI_SIPS ? "sips" : "sip", user,
+		         SIP_STR_FMT(uri->host));
 	}
 	if (pc->cc->proxy) {
 		if (!pc->proxy.host.len && cmd_parse_target(pc->cmd, pc->cc->proxy, pc->proxy_buf,
@@ -527,7 +556,7 @@ void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_s
 		.targets = d->targets + d->cur,
 		.ntargets = d->ntargets - d->cur,
 		.transport = -1,
-		.from = cc->from,
+		.from = d->user_from[0] ? d->user_from : cc->from,
 		.from_tag = pc->from_tag,
 		.to = cc->to,
 		.call_id = pc->call_id,

@@ -55,7 +55,8 @@ struct probe_dest {
 	const char *contact_user; /* for the default Contact; NULL: "sip" */
 	struct sip_sockaddr local;
 	char host[64], peer[64], from[300], contact[300];
-	size_t peer_for; /* index + 1 of the target peer was printed for */
+	char user_from[300]; /* -u without --from: "<sip:USER@TARGET-DOMAIN>", else "" */
+	size_t peer_for;     /* index + 1 of the target peer was printed for */
 	void (*ready)(struct probe_dest *d, int err, void *arg);
 	void *arg;
 };

@@ -203,6 +203,39 @@ t_err_has "bad value 'alice@' for --to: bad host"
 t_run "--contact '<alice@h': exit 2" 2 "$SIP" options --contact '<alice@h' 127.0.0.1:9
 t_err_has "bad value '<alice@h' for --contact:"
 
+# -u without --from: From is the user at the target's domain.
+t_run "options -u alice: From sip:alice@TARGET-DOMAIN" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u alice 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+t_run "-u with characters a URI user cannot hold: escaped" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u 'al ice@corp' 127.0.0.1:9
+t_out_has "From: <sip:al%20ice%40corp@127.0.0.1>;tag="
+t_run "-u and --from: --from wins" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u alice --from sip:bob@example.com 127.0.0.1:9
+t_out_has "From: <sip:bob@example.com>;tag="
+t_run "invite -u alice: From sip:alice@TARGET-DOMAIN" 4 \
+	timeout 10 "$SIP" invite -o raw --timeout 1 -u alice 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+
+# -o nagios: a usage error is UNKNOWN (3) with the plugin line naming it,
+# wherever -o nagios stands (Nagios reads 2 as CRITICAL).
+t_run "nagios: --warn 0.001 before -o nagios" 3 "$SIP" options --warn 0.001 -o nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value '0.001' for --warn: expected a whole number from 0 to 3600000"
+t_out_lines 1
+t_run "nagios: --timeout abc before -onagios" 3 "$SIP" options --timeout abc -onagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value 'abc' for --timeout: expected seconds from 0.001 to 3600"
+t_out_lines 1
+t_run "nagios: an unknown option before --output=nagios" 3 "$SIP" options --bogus --output=nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - unknown option '--bogus'"
+t_run "nagios: -qonagios, then a bad -c" 3 "$SIP" options -qonagios -c 0 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value '0' for --count"
+t_run "nagios: two targets" 3 "$SIP" options -o nagios 127.0.0.1:9 127.0.0.1:10
+t_out_has "SIP UNKNOWN - -o nagios takes one target and no -c or -i"
+t_run "nagios: a bad -l" 3 "$SIP" options -o nagios -l 1.2.3 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad address '1.2.3'"
+t_run "-H's value is not -o: no plugin line" 2 "$SIP" options -H -o nagios --timeout x 127.0.0.1:9
+t_out_empty
+
 # A range says what is accepted.
 t_run "--timeout 0" 2 "$SIP" options --timeout 0 127.0.0.1:9
 t_err_has "sip: options: bad value '0' for --timeout: expected seconds from 0.001 to 3600"
