@@ -310,7 +310,9 @@ static void on_redirect_dest(struct probe_dest *d, int err, void *arg)
 	struct call *c = arg;
 	(void)d;
 	if (err) {
-		cmd_warn(c->cmd, "cannot resolve '%s': %s", c->redirect_buf, sip_strerror(err));
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_warn(c->cmd, "cannot resolve '%s': %s", c->redirect_buf,
+			         sip_strerror(err));
 		if (!follow_next(c))
 			end_call(c, EXIT_RESPONSE);
 		return;
@@ -723,8 +725,10 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	struct call *c = arg;
 	(void)d;
 	if (err) {
-		cmd_error(c->cmd, "cannot resolve '%s': %s", c->dest.ruri_text, sip_strerror(err));
-		not_placed(c, EXIT_DNS, sip_strerror(err));
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_error(c->cmd, "cannot resolve '%s': %s", c->dest.ruri_text,
+			          sip_strerror(err));
+		not_placed(c, probe_dest_exit(err), sip_strerror(err));
 		return;
 	}
 	c->t_start = sip_loop_now(c->pc.loop);

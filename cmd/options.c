@@ -49,7 +49,7 @@ struct target {
 	struct probe_dest dest;
 	int result; /* exit code for this target; -1 while in progress */
 	unsigned status;
-	char reason[64];
+	char reason[128];
 	char server[96];
 	uint64_t rtt_us;
 };
@@ -380,8 +380,11 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	struct run *r = t->run;
 	(void)d;
 	if (err) {
-		snprintf(t->reason, sizeof t->reason, "%s", sip_strerror(err));
-		finish_target(t, EXIT_DNS);
+		/* No address of -l's family is a usage error, said with both. */
+		snprintf(t->reason, sizeof t->reason, "%s",
+		         err == SIP_EINVAL ? "no address of the local address's family"
+		                           : sip_strerror(err));
+		finish_target(t, probe_dest_exit(err));
 		return;
 	}
 	if (r->ping) {
@@ -548,7 +551,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		                            on_dest_ready, &r.targets[i]);
 		if (dr) {
 			snprintf(r.targets[i].reason, sizeof r.targets[i].reason, "%s",
-			         dr == EXIT_USAGE ? "bad target" : "cannot resolve");
+			         dr == EXIT_USAGE ? cmd_last_error() : "cannot resolve");
 			finish_target(&r.targets[i], dr);
 		}
 	}

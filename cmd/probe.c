@@ -75,8 +75,9 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 		cmd_error(pc->cmd, "%s %s: %s", sip_tp_name(tp), addr, sip_strerror(err));
 }
 
-/* "ADDR[:PORT]", "[v6]:PORT", ":PORT" */
-static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t cap, uint16_t *port)
+/* "ADDR[:PORT]", "[v6]:PORT", ":PORT"; *family is the address's, AF_UNSPEC without one. */
+static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t cap, uint16_t *port,
+                       int *family)
 {
 	const char *colon = NULL;
 	*port = 0;
@@ -110,6 +111,7 @@ static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t c
 	struct sip_sockaddr sa;
 	if (host[0] && sip_sockaddr_set(&sa, sip_str_from(host), 0) != 0)
 		goto bad;
+	*family = host[0] ? sa.u.sa.sa_family : AF_UNSPEC;
 	return 0;
 bad:
 	cmd_error(pc->cmd, "bad address '%s': expected ADDR[:PORT] with a numeric address", s);
@@ -117,6 +119,11 @@ bad:
 }
 
 static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
+
+static int ipv(int family)
+{
+	return family == AF_INET6 ? 6 : 4;
+}
 
 int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
                    const struct probe_setup *setup)
@@ -131,10 +138,16 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	o.ctx.tp.cert_file = setup->cert_file;
 	o.ctx.tp.key_file = setup->key_file;
 	if (cc->local) {
-		int rc = parse_local(pc, cc->local, host, sizeof host, &o.ctx.tp.local_port);
+		int rc = parse_local(pc, cc->local, host, sizeof host, &o.ctx.tp.local_port,
+		                     &pc->local_family);
 		if (rc)
 			return rc;
 		o.ctx.tp.local_host = host[0] ? host : NULL;
+		if (pc->local_family && cc->family && pc->local_family != cc->family) {
+			cmd_error(cmd, "local address %s is IPv%d, but %s was given", cc->local,
+			          ipv(pc->local_family), cc->family == AF_INET ? "-4" : "-6");
+			return EXIT_USAGE;
+		}
 	}
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;
@@ -227,16 +240,31 @@ void probe_print_ladder(struct probe_ctx *pc, FILE *f)
 static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg)
 {
 	struct probe_dest *d = arg;
-	if (!err) {
-		memcpy(d->targets, targets, n * sizeof *targets);
-		d->ntargets = n;
+	struct probe_ctx *pc = d->pc;
+	/* -l pins a family: its addresses are the ones that can be sent to. */
+	for (size_t i = 0; !err && i < n; i++) {
+		if (pc->local_family && targets[i].addr.u.sa.sa_family != pc->local_family)
+			continue;
+		d->targets[d->ntargets] = targets[i];
 		/* -t over a target that named no transport: every address, that transport. */
-		for (size_t i = 0; i < n && d->pc->cc->transport >= 0; i++)
-			d->targets[i].tp = (enum sip_tp)d->pc->cc->transport;
-		if (n == 0)
-			err = SIP_ENOTFOUND;
+		if (pc->cc->transport >= 0)
+			d->targets[d->ntargets].tp = (enum sip_tp)pc->cc->transport;
+		d->ntargets++;
+	}
+	if (!err && n && !d->ntargets) {
+		cmd_error(pc->cmd, "local address %s is IPv%d, but '%s' has IPv%d addresses only",
+		          pc->cc->local, ipv(pc->local_family), d->where,
+		          ipv(targets[0].addr.u.sa.sa_family));
+		err = SIP_EINVAL;
+	} else if (!err && !n) {
+		err = SIP_ENOTFOUND;
 	}
 	d->ready(d, err, d->arg);
+}
+
+int probe_dest_exit(int err)
+{
+	return err == SIP_EINVAL ? EXIT_USAGE : EXIT_DNS;
 }
 
 /* A user name as the user part of a URI: what RFC 3261's user rule does not
@@ -286,6 +314,13 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 		                                            sizeof pc->proxy_buf, &pc->proxy) != 0)
 			return EXIT_USAGE;
 		where = &pc->proxy;
+	}
+	snprintf(d->where, sizeof d->where, "%.*s", SIP_STR_FMT(where->host));
+	bool literal = where->host_is_ip4 || where->host_is_ip6;
+	if (pc->local_family && literal && where->host_is_ip6 != (pc->local_family == AF_INET6)) {
+		cmd_error(pc->cmd, "local address %s is IPv%d, but %s is IPv%d", pc->cc->local,
+		          ipv(pc->local_family), d->where, where->host_is_ip6 ? 6 : 4);
+		return EXIT_USAGE;
 	}
 	struct sip_resolve_opts ro = {.family = pc->cc->family};
 	if (pc->cc->transport >= 0)

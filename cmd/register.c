@@ -268,8 +268,10 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	struct reg *r = arg;
 	(void)d;
 	if (err) {
-		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
-		stop(r, EXIT_DNS);
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf,
+			          sip_strerror(err));
+		stop(r, probe_dest_exit(err));
 		return;
 	}
 	start(r);

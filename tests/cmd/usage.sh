@@ -217,6 +217,25 @@ t_run "invite -u alice: From sip:alice@TARGET-DOMAIN" 4 \
 	timeout 10 "$SIP" invite -o raw --timeout 1 -u alice 127.0.0.1:9
 t_out_has "From: <sip:alice@127.0.0.1>;tag="
 
+# -l of one family towards a target of the other: a usage error naming both.
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} -l [::1]:7082 towards 127.0.0.1" 2 timeout 10 "$SIP" $c -l '[::1]:7082' --timeout 1
+	t_err_has "sip: ${c%% *}: local address [::1]:7082 is IPv6, but 127.0.0.1 is IPv4"
+	t_err_lines 1
+	t_out_empty
+done
+t_run "options -l 127.0.0.1 towards [::1]" 2 timeout 10 "$SIP" options -l 127.0.0.1 --timeout 1 '[::1]:9'
+t_err_has "sip: options: local address 127.0.0.1 is IPv4, but [::1] is IPv6"
+t_run "options -l [::1] through -p 127.0.0.1" 2 \
+	timeout 10 "$SIP" options -l '[::1]' -p 127.0.0.1:9 --timeout 1 'sip:bob@[::1]'
+t_err_has "local address [::1] is IPv6, but 127.0.0.1 is IPv4"
+t_run "options -6 -l 127.0.0.1" 2 timeout 10 "$SIP" options -6 -l 127.0.0.1 --timeout 1 '[::1]:9'
+t_err_has "sip: options: local address 127.0.0.1 is IPv4, but -6 was given"
+t_run "nagios, -l of the other family: UNKNOWN naming both" 3 \
+	timeout 10 "$SIP" options -o nagios -l '[::1]' --timeout 1 127.0.0.1:9
+t_out_has "SIP UNKNOWN - 127.0.0.1:9: local address [::1] is IPv6, but 127.0.0.1 is IPv4"
+
 # -o nagios: a usage error is UNKNOWN (3) with the plugin line naming it,
 # wherever -o nagios stands (Nagios reads 2 as CRITICAL).
 t_run "nagios: --warn 0.001 before -o nagios" 3 "$SIP" options --warn 0.001 -o nagios 127.0.0.1:9
