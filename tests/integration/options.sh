@@ -372,7 +372,7 @@ kamailio_tests() {
 # key log SSLKEYLOGFILE names lets tshark decrypt.
 pcap_tests() {
 	t_run "--pcap, udp, -q" 0 sipc options -q --pcap "$d/udp.pcap" "127.0.0.1:$kp"
-	t_out_empty
+	t_out_lacks "OPTIONS sip:"
 	t_pcap "$d/udp.pcap" 127.0.0.1 "$kp" 1
 	t_run "--pcap, tcp" 0 sipc options -t tcp --pcap "$d/tcp.pcap" "127.0.0.1:$kp"
 	t_pcap "$d/tcp.pcap" 127.0.0.1 "$kp" 1
