@@ -470,7 +470,7 @@ static bool has_scheme(const char *s)
 static int addr_opt(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
                     const char **out)
 {
-	const char *lt = strchr(arg, '<');
+	const char *lt = strrchr(arg, '<'); /* a quoted display name may hold one */
 	const char *uri = lt ? lt + 1 : arg;
 	int err = 0;
 	*out = arg;

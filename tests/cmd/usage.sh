@@ -190,6 +190,9 @@ t_run "--from alice@127.0.0.1: read as sip:alice@127.0.0.1" 0 \
 t_out_has "From: <sip:alice@127.0.0.1>;tag="
 t_out_has "To: Bob <sip:bob@127.0.0.1>"
 t_out_has "Contact: <sip:alice@127.0.0.1:5099>"
+t_run "--from with a '<' in its quoted display name" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw --from '"a<b" <alice@127.0.0.1>' 127.0.0.1:9
+t_out_has 'From: "a<b" <sip:alice@127.0.0.1>;tag='
 cp "$T_OUT" "$T_TMP/noscheme.sip"
 t_run "sip decode finds the request valid" 0 "$SIP" decode "$T_TMP/noscheme.sip"
 for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite 127.0.0.1:9"; do
