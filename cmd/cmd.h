@@ -103,7 +103,8 @@ struct cmd_common {
 	const char *headers[CMD_MAX_HEADERS];
 	size_t nheaders;
 	const char *from, *to, *contact, *user_agent;
-	int max_forwards; /* -1: default */
+	char addr_buf[3][512]; /* --from, --to, --contact with the sip: they lacked */
+	int max_forwards;      /* -1: default */
 	const char *ca_file;
 	bool insecure;
 	/* CMD_OPTS_CAPTURE */
@@ -129,12 +130,31 @@ const struct cmd *cmd_find(const char *name);
  */
 int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **argv,
                const char **arg);
+/* A decimal in [min, max]: 0, else -1 (nothing said). */
+int cmd_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 /* Checked number option: a decimal in [min, max], else a usage error. */
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out);
+/* Seconds with a fraction ("0.5") into microseconds: from 1 ms to max_s, or
+ * 0 when zero_ok; else a usage error that says so. */
+int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool zero_ok,
+                      double max_s, uint64_t *out);
+/* The summary after the messages is text: pretty, or raw with -q (the
+ * messages left out, the summary is what there is to print). */
+bool cmd_summary_text(const struct cmd_common *cc);
+/* Flushes stdout, keeping the errno of the first write that failed: by the
+ * time the command ends, the loop's calls have set errno again. */
+void cmd_flush(void);
+/* That errno, or 0. */
+int cmd_stdout_errno(void);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+/* The message of the last cmd_error, without "sip: NAME: "; "" before one. */
+const char *cmd_last_error(void);
+/* The value the last -o/--output in argv gives, or NULL: read before the
+ * options are, so that a usage error anywhere is said in that format. */
+const char *cmd_argv_output(const struct cmd *c, int argc, char **argv);
 void cmd_help(const struct cmd *c, FILE *f);
 /*
  * A target as the user gives it: a SIP URI, or a bare host[:port] read as
@@ -163,6 +183,9 @@ void cmd_signals_done(void);
 /* The password from --password-file or SIP_PASSWORD: 0, -1 when neither gives one (a prompt may), or an exit
  * code after saying why. */
 int cmd_password(const struct cmd *c, const struct cmd_common *cc, char *buf, size_t cap);
+/* --password-file can be read (not a directory): 0, or EXIT_USAGE after
+ * saying why, before anything is sent rather than at the first challenge. */
+int cmd_password_file_check(const struct cmd *c, const struct cmd_common *cc);
 /* Says that who has no password to be had. */
 void cmd_password_missing(const struct cmd *c, const char *who);
 /* Asks for it on the terminal, echo off, read from loop: done gets it (or

@@ -58,7 +58,9 @@ static const struct cmd_opt net_opts[] = {
 	{OPT_T1, "t1", 0, "MS", "RFC 3261 T1, the first retransmit interval (default 500)", NULL},
 	{OPT_HEADER, "header", 'H', "'NAME: VALUE'", "add a header, or replace a default one",
          NULL},
-	{OPT_FROM, "from", 0, "URI", "From address (default: sip:sip@LOCAL-ADDRESS)", NULL},
+	{OPT_FROM, "from", 0, "URI",
+         "From address (default: sip:USER@TARGET-DOMAIN with -u, else sip:sip@LOCAL-ADDRESS)",
+         NULL},
 	{OPT_TO, "to", 0, "URI", "To address (default: the target)", NULL},
 	{OPT_CONTACT, "contact", 0, "URI", "Contact address (default: from the local address)",
          NULL},
@@ -162,12 +164,22 @@ static void vmsg(const struct cmd *c, const char *prefix, const char *fmt, va_li
 	fputc('\n', stderr);
 }
 
+static char last_error[256];
+
 void cmd_error(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg(c, "", fmt, ap);
 	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+}
+
+const char *cmd_last_error(void)
+{
+	return last_error;
 }
 
 void cmd_warn(const struct cmd *c, const char *fmt, ...)
@@ -192,34 +204,139 @@ static const char *dashed(const char *opt, char *buf, size_t cap)
 	return buf;
 }
 
+static int stdout_errno;
+
+void cmd_flush(void)
+{
+	if (fflush(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno;
+}
+
+int cmd_stdout_errno(void)
+{
+	return stdout_errno;
+}
+
+bool cmd_summary_text(const struct cmd_common *cc)
+{
+	return cc->format == SIP_PRINT_PRETTY || (cc->format == SIP_PRINT_RAW && cc->quiet);
+}
+
 void cmd_signals_done(void)
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 }
 
+int cmd_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+	/* strtoul would take leading blanks, a sign and "0x" as octal/hex prefixes. */
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out)
 {
 	char name[64];
-	const char *p = s;
-	char *end;
-	unsigned long v;
-
-	/* strtoul would take leading blanks, a sign and "0x" as octal/hex prefixes. */
-	if (*p < '0' || *p > '9')
-		goto bad;
-	errno = 0;
-	v = strtoul(p, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	cmd_error(c, "bad value '%s' for %s: expected a number from %lu to %lu", s,
+	if (cmd_uint(s, min, max, out) == 0)
+		return 0;
+	cmd_error(c, "bad value '%s' for %s: expected a whole number from %lu to %lu", s,
 	          dashed(opt, name, sizeof name), min, max);
 	see_help(c);
 	return -2;
+}
+
+/* A microsecond is what the timers count: a fraction below the millisecond
+ * they are given in would round to 0, which means "the default" or "at once". */
+#define MIN_SECONDS 0.001
+
+int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool zero_ok,
+                      double max_s, uint64_t *out)
+{
+	char name[64];
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	/* strtod also reads "inf", "nan" and hex: only plain decimals count. */
+	bool plain = strspn(s, "0123456789.") == strlen(s) && strpbrk(s, "0123456789");
+	if (plain && end != s && !*end && !errno &&
+	    ((zero_ok && v == 0) || (v >= MIN_SECONDS && v <= max_s))) {
+		*out = (uint64_t)(v * 1e6 + 0.5);
+		return 0;
+	}
+	cmd_error(c, "bad value '%s' for %s: expected %sseconds from %g to %g", s,
+	          dashed(opt, name, sizeof name), zero_ok ? "0, or " : "", MIN_SECONDS, max_s);
+	see_help(c);
+	return -2;
+}
+
+/* The option --NAME (len characters of it) names as getopt_long reads it:
+ * itself, or the one option it is a prefix of. */
+static const struct cmd_opt *long_match(const struct cmd *c, const char *name, size_t len)
+{
+	const struct cmd_opt *o, *found = NULL;
+	size_t it = 0, nfound = 0;
+	while ((o = cmd_opt_next(c, &it))) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		found = o;
+		nfound++;
+	}
+	return nfound == 1 ? found : NULL;
+}
+
+static const struct cmd_opt *short_match(const struct cmd *c, char letter)
+{
+	const struct cmd_opt *o;
+	size_t it = 0;
+	while ((o = cmd_opt_next(c, &it)))
+		if (o->short_name == letter)
+			return o;
+	return NULL;
+}
+
+const char *cmd_argv_output(const struct cmd *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	/* argv[0] is the command; the values of other options are stepped over. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		const struct cmd_opt *o = NULL;
+		const char *v = NULL;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			size_t len = strcspn(a + 2, "=");
+			o = long_match(c, a + 2, len);
+			if (o && o->arg)
+				v = a[2 + len] == '=' ? a + 3 + len
+				    : i + 1 < argc    ? argv[++i]
+				                      : NULL;
+		} else {
+			/* "-qo" "nagios", "-onagios": flags, then one that takes the rest */
+			for (const char *p = a + 1; *p; p++) {
+				o = short_match(c, *p);
+				if (!o || o->arg) {
+					if (o)
+						v = p[1] ? p + 1 : i + 1 < argc ? argv[++i] : NULL;
+					break;
+				}
+			}
+		}
+		if (o && o->key == OPT_OUTPUT && v)
+			out = v;
+	}
+	return out;
 }
 
 /* ---- getopt_long tables ------------------------------------------------- */
@@ -314,13 +431,14 @@ static void values_text(const char *values, char *buf, size_t cap)
 	}
 }
 
-/* True when v is one of the space-separated words in values. */
+/* True when v is one of the space-separated words in values, in any case:
+ * every output prints transports in capitals, and -t UDP is what one copies. */
 static bool one_of(const char *v, const char *values)
 {
 	size_t vl = strlen(v);
 	for (const char *p = values; *p;) {
 		size_t len = strcspn(p, " ");
-		if (len && len == vl && memcmp(p, v, len) == 0)
+		if (len && len == vl && strncasecmp(p, v, len) == 0)
 			return true;
 		p += len;
 		while (*p == ' ')
@@ -335,20 +453,42 @@ static bool color_auto(void)
 	return isatty(STDOUT_FILENO) && (!nc || !*nc);
 }
 
-/* Seconds with a fraction ("0.5") into microseconds, at most max_s. */
-static int parse_seconds(const struct cmd *c, const char *name, const char *s, double max_s,
-                         uint64_t *out)
+/* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
+ * is a target or address written without its scheme. */
+static bool has_scheme(const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !(v > 0) || v > max_s) {
-		cmd_error(c, "bad value '%s' for %s: expected seconds from 0 to %g", s, name,
-		          max_s);
+	return strncasecmp(s, "sip:", 4) == 0 || strncasecmp(s, "sips:", 5) == 0 ||
+	       strncasecmp(s, "tel:", 4) == 0;
+}
+
+/*
+ * --from, --to or --contact: a URI or name-addr, where a missing scheme is
+ * sip: as in a target ("alice@example.com", "Alice <alice@example.com>").
+ * *out is arg, or buf with the scheme; what then does not parse is a usage
+ * error, not a header that the far end (or sip decode) calls malformed.
+ */
+static int addr_opt(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
+                    const char **out)
+{
+	const char *lt = strrchr(arg, '<'); /* a quoted display name may hold one */
+	const char *uri = lt ? lt + 1 : arg;
+	int err = 0;
+	*out = arg;
+	if (strcmp(arg, "*") != 0 && !has_scheme(uri)) {
+		int n = snprintf(buf, cap, "%.*ssip:%s", (int)(uri - arg), arg, uri);
+		if (n < 0 || (size_t)n >= cap)
+			err = SIP_ETOOBIG;
+		*out = buf;
+	}
+	struct sip_addr a;
+	struct sip_uri u;
+	if (!err && (err = sip_addr_parse(&a, sip_str_from(*out))) == 0 && !a.star)
+		err = sip_uri_parse(&u, a.uri);
+	if (err) {
+		cmd_error(c, "bad value '%s' for %s: %s", arg, name, sip_strerror(err));
 		see_help(c);
 		return -2;
 	}
-	*out = (uint64_t)(v * 1e6 + 0.5);
 	return 0;
 }
 
@@ -360,7 +500,7 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 	case OPT_PROXY: cc->proxy = arg; break;
 	case OPT_TRANSPORT: cc->transport = sip_tp_from_str(sip_str_from(arg)); break;
 	case OPT_LOCAL: cc->local = arg; break;
-	case OPT_TIMEOUT: return parse_seconds(c, name, arg, 3600, &cc->timeout_us);
+	case OPT_TIMEOUT: return cmd_parse_seconds(c, name, arg, false, 3600, &cc->timeout_us);
 	case OPT_T1:
 		if (cmd_parse_uint(c, name, arg, 1, 60000, &v))
 			return -2;
@@ -378,9 +518,13 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 		}
 		cc->headers[cc->nheaders++] = arg;
 		break;
-	case OPT_FROM: cc->from = arg; break;
-	case OPT_TO: cc->to = arg; break;
-	case OPT_CONTACT: cc->contact = arg; break;
+	case OPT_FROM:
+		return addr_opt(c, name, arg, cc->addr_buf[0], sizeof cc->addr_buf[0], &cc->from);
+	case OPT_TO:
+		return addr_opt(c, name, arg, cc->addr_buf[1], sizeof cc->addr_buf[1], &cc->to);
+	case OPT_CONTACT:
+		return addr_opt(c, name, arg, cc->addr_buf[2], sizeof cc->addr_buf[2],
+		                &cc->contact);
 	case OPT_USER_AGENT: cc->user_agent = arg; break;
 	case OPT_MAX_FORWARDS:
 		if (cmd_parse_uint(c, name, arg, 0, 255, &v))
@@ -429,16 +573,16 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 	}
 	switch (o->key) {
 	case OPT_OUTPUT:
-		cc->format = strcmp(arg, "raw") == 0    ? SIP_PRINT_RAW
-		             : strcmp(arg, "json") == 0 ? SIP_PRINT_JSON
-		                                        : SIP_PRINT_PRETTY;
-		cc->nagios = strcmp(arg, "nagios") == 0;
+		cc->format = strcasecmp(arg, "raw") == 0    ? SIP_PRINT_RAW
+		             : strcasecmp(arg, "json") == 0 ? SIP_PRINT_JSON
+		                                            : SIP_PRINT_PRETTY;
+		cc->nagios = strcasecmp(arg, "nagios") == 0;
 		cc->format_set = true;
 		break;
 	case OPT_COLOR:
-		cc->color = strcmp(arg, "always") == 0  ? true
-		            : strcmp(arg, "never") == 0 ? false
-		                                        : color_auto();
+		cc->color = strcasecmp(arg, "always") == 0  ? true
+		            : strcasecmp(arg, "never") == 0 ? false
+		                                            : color_auto();
 		break;
 	case OPT_VERBOSE:
 		if (cc->verbose < INT_MAX)
@@ -538,8 +682,7 @@ int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap
                      struct sip_uri *uri)
 {
 	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
-	bool uri_given = strncasecmp(arg, "sip:", 4) == 0 || strncasecmp(arg, "sips:", 5) == 0 ||
-	                 strncasecmp(arg, "tel:", 4) == 0;
+	bool uri_given = has_scheme(arg);
 	int n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
 	int err;
 

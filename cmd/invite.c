@@ -310,7 +310,9 @@ static void on_redirect_dest(struct probe_dest *d, int err, void *arg)
 	struct call *c = arg;
 	(void)d;
 	if (err) {
-		cmd_warn(c->cmd, "cannot resolve '%s': %s", c->redirect_buf, sip_strerror(err));
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_warn(c->cmd, "cannot resolve '%s': %s", c->redirect_buf,
+			         sip_strerror(err));
 		if (!follow_next(c))
 			end_call(c, EXIT_RESPONSE);
 		return;
@@ -722,8 +724,10 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	struct call *c = arg;
 	(void)d;
 	if (err) {
-		cmd_error(c->cmd, "cannot resolve '%s': %s", c->dest.ruri_text, sip_strerror(err));
-		not_placed(c, EXIT_DNS, sip_strerror(err));
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_error(c->cmd, "cannot resolve '%s': %s", c->dest.ruri_text,
+			          sip_strerror(err));
+		not_placed(c, probe_dest_exit(err), sip_strerror(err));
 		return;
 	}
 	c->t_start = sip_loop_now(c->pc.loop);
@@ -784,7 +788,7 @@ static void print_summary(const struct call *c)
 		printf(",\"exit\":%d}}\n", c->rc);
 		return;
 	}
-	if (c->cc.format != SIP_PRINT_PRETTY && !c->cc.quiet)
+	if (!cmd_summary_text(&c->cc))
 		return;
 	if (c->answered)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason,

@@ -74,6 +74,11 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		cmd_error(self, "--tls needs --cert and --key");
 		return EXIT_USAGE;
 	}
+	/* Without --tls they would be ignored, and plain TCP taken for TLS. */
+	if (!tls && (cert || key)) {
+		cmd_error(self, "%s goes with --tls", cert ? "--cert" : "--key");
+		return EXIT_USAGE;
+	}
 	/* A bare address listens on the SIP port; ":PORT" listens everywhere. */
 	char where_arg[80];
 	const char *a = optind < argc ? argv[optind] : "0.0.0.0";

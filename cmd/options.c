@@ -49,7 +49,7 @@ struct target {
 	struct probe_dest dest;
 	int result; /* exit code for this target; -1 while in progress */
 	unsigned status;
-	char reason[64];
+	char reason[128];
 	char server[96];
 	uint64_t rtt_us;
 };
@@ -87,12 +87,12 @@ static bool json(const struct run *r)
 }
 
 /* A monitoring system reads 2 as CRITICAL: in nagios mode a usage error
- * is UNKNOWN (3), with the one line a plugin owes. */
+ * is UNKNOWN (3), with the one line a plugin owes, saying what was wrong. */
 static int usage_exit(const struct run *r)
 {
 	if (!r->nagios)
 		return EXIT_USAGE;
-	printf("SIP UNKNOWN - bad usage, see sip options --help\n");
+	printf("SIP UNKNOWN - %s\n", *cmd_last_error() ? cmd_last_error() : "bad usage");
 	return 3;
 }
 
@@ -117,23 +117,14 @@ static int parse_expect(struct run *r, const char *s)
 		return 0;
 	}
 	unsigned long v;
-	if (cmd_parse_uint(r->cmd, "expect", s, 200, 699, &v) != 0)
-		return -2;
-	r->expect_code = (int)v;
-	return 0;
-}
-
-/* Seconds with a fraction ("0.2", "1", "0") into microseconds. */
-static int parse_seconds(struct run *r, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || !(v >= 0) || v > 86400) {
-		cmd_error(r->cmd, "bad value '%s' for --%s: expected seconds from 0 to 86400", s,
-		          opt);
+	if (cmd_uint(s, 200, 699, &v) != 0) {
+		cmd_error(r->cmd,
+		          "bad value '%s' for --expect: expected a final status from 200 to 699, "
+		          "or a class from 2xx to 6xx",
+		          s);
 		return -2;
 	}
-	*out = (uint64_t)(v * 1e6 + 0.5);
+	r->expect_code = (int)v;
 	return 0;
 }
 
@@ -389,8 +380,11 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	struct run *r = t->run;
 	(void)d;
 	if (err) {
-		snprintf(t->reason, sizeof t->reason, "%s", sip_strerror(err));
-		finish_target(t, EXIT_DNS);
+		/* No address of -l's family is a usage error, said with both. */
+		snprintf(t->reason, sizeof t->reason, "%s",
+		         err == SIP_EINVAL ? "no address of the local address's family"
+		                           : sip_strerror(err));
+		finish_target(t, probe_dest_exit(err));
 		return;
 	}
 	if (r->ping) {
@@ -463,41 +457,44 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	const char *file = NULL, *arg;
 	bool interval_set = false;
 	unsigned long v;
-	int key;
-	while ((key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
+	int key = 0;
+	/* -o nagios may come after the mistake: the whole line decides. */
+	const char *output = cmd_argv_output(self, argc, argv);
+	r.nagios = output && strcasecmp(output, "nagios") == 0;
+	while (key != -2 && (key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_COUNT:
 			if (cmd_parse_uint(self, "count", arg, 1, 100000000, &r.count))
-				return EXIT_USAGE;
+				key = -2;
 			r.ping = true;
 			break;
 		case OPT_INTERVAL:
-			if (parse_seconds(&r, "interval", arg, &r.interval_us))
-				return EXIT_USAGE;
+			if (cmd_parse_seconds(self, "interval", arg, true, 86400, &r.interval_us))
+				key = -2;
 			r.ping = interval_set = true;
 			break;
 		case OPT_CONCURRENCY:
 			if (cmd_parse_uint(self, "concurrency", arg, 1, 10000, &r.concurrency))
-				return EXIT_USAGE;
+				key = -2;
 			break;
 		case OPT_FILE: file = arg; break;
 		case OPT_EXPECT:
 			if (parse_expect(&r, arg))
-				return EXIT_USAGE;
+				key = -2;
 			break;
 		case OPT_WARN:
 		case OPT_CRIT:
 			if (cmd_parse_uint(self, key == OPT_WARN ? "warn" : "crit", arg, 0, 3600000,
 			                   &v))
-				return EXIT_USAGE;
-			*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
+				key = -2;
+			else
+				*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
 			break;
 		case OPT_DRY_RUN: r.dry_run = true; break;
 		}
 	}
 	if (key == -3)
 		return EXIT_OK;
-	r.nagios = r.cc.nagios;
 	if (key == -2)
 		return usage_exit(&r);
 	r.targets = calloc(MAX_TARGETS, sizeof *r.targets);
@@ -554,7 +551,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		                            on_dest_ready, &r.targets[i]);
 		if (dr) {
 			snprintf(r.targets[i].reason, sizeof r.targets[i].reason, "%s",
-			         dr == EXIT_USAGE ? "bad target" : "cannot resolve");
+			         dr == EXIT_USAGE ? cmd_last_error() : "cannot resolve");
 			finish_target(&r.targets[i], dr);
 		}
 	}

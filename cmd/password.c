@@ -13,16 +13,41 @@
 
 #include "cmd.h"
 
+/* path opened for reading, or NULL after saying why not. A directory opens
+ * too, and would read as empty. */
+static FILE *open_file(const struct cmd *c, const char *path, struct stat *st)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		cmd_error(c, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), st) != 0 || S_ISDIR(st->st_mode)) {
+		cmd_error(c, "cannot read '%s': %s", path,
+		          S_ISDIR(st->st_mode) ? strerror(EISDIR) : strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	return f;
+}
+
+int cmd_password_file_check(const struct cmd *c, const struct cmd_common *cc)
+{
+	struct stat st;
+	FILE *f = cc->password_file ? open_file(c, cc->password_file, &st) : NULL;
+	if (f)
+		fclose(f);
+	return cc->password_file && !f ? EXIT_USAGE : 0;
+}
+
 /* The first line of path, without its line end. */
 static int from_file(const struct cmd *c, const char *path, char *buf, size_t cap)
 {
-	FILE *f = fopen(path, "r");
 	struct stat st;
-	if (!f) {
-		cmd_error(c, "cannot open '%s': %s", path, strerror(errno));
+	FILE *f = open_file(c, path, &st);
+	if (!f)
 		return EXIT_USAGE;
-	}
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+	if (st.st_mode & 077)
 		cmd_warn(c, "'%s' can be read by others; chmod 600 it", path);
 	bool ok = fgets(buf, (int)cap, f) != NULL;
 	fclose(f);

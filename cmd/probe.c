@@ -44,7 +44,7 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 	}
 	if (po.format == SIP_PRINT_PRETTY)
 		putchar('\n');
-	fflush(stdout);
+	cmd_flush();
 }
 
 static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
@@ -81,8 +81,9 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 		cmd_error(pc->cmd, "%s %s: %s", sip_tp_name(tp), addr, sip_strerror(err));
 }
 
-/* "ADDR[:PORT]", "[v6]:PORT", ":PORT" */
-static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t cap, uint16_t *port)
+/* "ADDR[:PORT]", "[v6]:PORT", ":PORT"; *family is the address's, AF_UNSPEC without one. */
+static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t cap, uint16_t *port,
+                       int *family)
 {
 	const char *colon = NULL;
 	*port = 0;
@@ -116,6 +117,7 @@ static int parse_local(struct probe_ctx *pc, const char *s, char *host, size_t c
 	struct sip_sockaddr sa;
 	if (host[0] && sip_sockaddr_set(&sa, sip_str_from(host), 0) != 0)
 		goto bad;
+	*family = host[0] ? sa.u.sa.sa_family : AF_UNSPEC;
 	return 0;
 bad:
 	cmd_error(pc->cmd, "bad address '%s': expected ADDR[:PORT] with a numeric address", s);
@@ -123,6 +125,11 @@ bad:
 }
 
 static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
+
+static int ipv(int family)
+{
+	return family == AF_INET6 ? 6 : 4;
+}
 
 int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,
                    const struct probe_setup *setup)
@@ -137,10 +144,16 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	o.ctx.tp.cert_file = setup->cert_file;
 	o.ctx.tp.key_file = setup->key_file;
 	if (cc->local) {
-		int rc = parse_local(pc, cc->local, host, sizeof host, &o.ctx.tp.local_port);
+		int rc = parse_local(pc, cc->local, host, sizeof host, &o.ctx.tp.local_port,
+		                     &pc->local_family);
 		if (rc)
 			return rc;
 		o.ctx.tp.local_host = host[0] ? host : NULL;
+		if (pc->local_family && cc->family && pc->local_family != cc->family) {
+			cmd_error(cmd, "local address %s is IPv%d, but %s was given", cc->local,
+			          ipv(pc->local_family), cc->family == AF_INET ? "-4" : "-6");
+			return EXIT_USAGE;
+		}
 	}
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;
@@ -158,7 +171,11 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		cmd_error(cmd, "out of memory");
 		return EXIT_INTERNAL;
 	}
-	/* A path that cannot be written is a usage error, found before anything is sent. */
+	/* A path that cannot be read or written is a usage error, found before anything is sent. */
+	if (cmd_password_file_check(cmd, cc) != 0) {
+		probe_ctx_reset(pc);
+		return EXIT_USAGE;
+	}
 	if (cc->pcap && sip_pcap_open(&pc->pcap, cc->pcap) != 0) {
 		cmd_error(cmd, "cannot write '%s': %s", cc->pcap, strerror(errno));
 		probe_ctx_reset(pc);
@@ -243,18 +260,52 @@ static void print_targets(const struct probe_dest *d)
 static void on_resolved(int err, const struct sip_target *targets, size_t n, void *arg)
 {
 	struct probe_dest *d = arg;
-	if (!err) {
-		memcpy(d->targets, targets, n * sizeof *targets);
-		d->ntargets = n;
+	struct probe_ctx *pc = d->pc;
+	/* -l pins a family: its addresses are the ones that can be sent to. */
+	for (size_t i = 0; !err && i < n; i++) {
+		if (pc->local_family && targets[i].addr.u.sa.sa_family != pc->local_family)
+			continue;
+		d->targets[d->ntargets] = targets[i];
 		/* -t over a target that named no transport: every address, that transport. */
-		for (size_t i = 0; i < n && d->pc->cc->transport >= 0; i++)
-			d->targets[i].tp = (enum sip_tp)d->pc->cc->transport;
-		if (n == 0)
-			err = SIP_ENOTFOUND;
-		else if (d->pc->cc->verbose)
-			print_targets(d);
+		if (pc->cc->transport >= 0)
+			d->targets[d->ntargets].tp = (enum sip_tp)pc->cc->transport;
+		d->ntargets++;
+	}
+	if (!err && n && !d->ntargets) {
+		cmd_error(pc->cmd, "local address %s is IPv%d, but '%s' has IPv%d addresses only",
+		          pc->cc->local, ipv(pc->local_family), d->where,
+		          ipv(targets[0].addr.u.sa.sa_family));
+		err = SIP_EINVAL;
+	} else if (!err && !n) {
+		err = SIP_ENOTFOUND;
+	} else if (!err && pc->cc->verbose) {
+		print_targets(d);
 	}
 	d->ready(d, err, d->arg);
+}
+
+int probe_dest_exit(int err)
+{
+	return err == SIP_EINVAL ? EXIT_USAGE : EXIT_DNS;
+}
+
+/* A user name as the user part of a URI: what RFC 3261's user rule does not
+ * take as it is ("alice@corp", "a b") %-escaped. */
+static void escape_user(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 <= cap; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.!~*'()&=+$,;?/", *p)) {
+			out[n++] = (char)*p;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
 }
 
 int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
@@ -270,11 +321,28 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 		cmd_error(pc->cmd, "target URI is too long");
 		return EXIT_USAGE;
 	}
+	/* Who authenticates is who sends: a registrar or proxy that checks the
+	 * From user against the credentials (Kamailio's auth_check flag 1)
+	 * rejects sip:sip@ with the right password. */
+	if (pc->cc->user && !pc->cc->from && uri->host.len) {
+		char user[192];
+		escape_user(pc->cc->user, user, sizeof user);
+		snprintf(d->user_from, sizeof d->user_from, "<%s:%s@%.*s>",
+		         uri->scheme == SIP_URI_SIPS ? "sips" : "sip", user,
+		         SIP_STR_FMT(uri->host));
+	}
 	if (pc->cc->proxy) {
 		if (!pc->proxy.host.len && cmd_parse_target(pc->cmd, pc->cc->proxy, pc->proxy_buf,
 		                                            sizeof pc->proxy_buf, &pc->proxy) != 0)
 			return EXIT_USAGE;
 		where = &pc->proxy;
+	}
+	snprintf(d->where, sizeof d->where, "%.*s", SIP_STR_FMT(where->host));
+	bool literal = where->host_is_ip4 || where->host_is_ip6;
+	if (pc->local_family && literal && where->host_is_ip6 != (pc->local_family == AF_INET6)) {
+		cmd_error(pc->cmd, "local address %s is IPv%d, but %s is IPv%d", pc->cc->local,
+		          ipv(pc->local_family), d->where, where->host_is_ip6 ? 6 : 4);
+		return EXIT_USAGE;
 	}
 	struct sip_resolve_opts ro = {.family = pc->cc->family};
 	if (pc->cc->transport >= 0)
@@ -578,7 +646,7 @@ void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_s
 		.targets = d->targets + d->cur,
 		.ntargets = d->ntargets - d->cur,
 		.transport = -1,
-		.from = cc->from,
+		.from = d->user_from[0] ? d->user_from : cc->from,
 		.from_tag = pc->from_tag,
 		.to = cc->to,
 		.call_id = pc->call_id,
@@ -739,7 +807,7 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 		printf("}}\n");
 		return;
 	}
-	if (cc->format != SIP_PRINT_PRETTY)
+	if (!cmd_summary_text(cc))
 		return;
 	printf("%-12s%s %u %.*s in %.3f ms\n", "Answer:", p->peer, resp->status,
 	       SIP_STR_FMT(resp->reason), rtt);

@@ -28,6 +28,7 @@ struct probe_ctx {
 	enum sip_tp said_tp;
 	struct sip_sockaddr said_remote;
 	bool said;
+	int local_family; /* -l ADDR's: only targets of that family can be sent to */
 };
 
 struct probe_setup {
@@ -59,7 +60,9 @@ struct probe_dest {
 	const char *contact_user; /* for the default Contact; NULL: "sip" */
 	struct sip_sockaddr local;
 	char host[64], peer[64], from[300], contact[300];
-	size_t peer_for; /* index + 1 of the target peer was printed for */
+	char user_from[300]; /* -u without --from: "<sip:USER@TARGET-DOMAIN>", else "" */
+	char where[256];     /* the host resolved: the target's, or the proxy's */
+	size_t peer_for;     /* index + 1 of the target peer was printed for */
 	void (*ready)(struct probe_dest *d, int err, void *arg);
 	void *arg;
 };
@@ -68,6 +71,9 @@ struct probe_dest {
 int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct sip_uri *uri,
                        void (*ready)(struct probe_dest *d, int err, void *arg), void *arg);
 void probe_dest_reset(struct probe_dest *d);
+/* The exit code for a destination that did not resolve: a usage error
+ * (already said) when none of its addresses has -l's family, else DNS. */
+int probe_dest_exit(int err);
 /* The local address towards the current target, and what is made of it:
  * host, Via, the default From and Contact. */
 int probe_dest_local(struct probe_dest *d);

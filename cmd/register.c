@@ -142,9 +142,9 @@ static void stop(struct reg *r, int rc)
 static void show(struct reg *r, const struct sip_msg *resp)
 {
 	/* -q drops the messages, not the answer: the bindings still show. */
-	if (r->cc.format != SIP_PRINT_RAW)
+	if (r->cc.format == SIP_PRINT_JSON || cmd_summary_text(&r->cc))
 		print_bindings(r, resp);
-	if (r->mode == SIP_REG_BIND && r->cc.format == SIP_PRINT_PRETTY)
+	if (r->mode == SIP_REG_BIND && cmd_summary_text(&r->cc))
 		printf("registered %s for %lu s%s\n", r->aor_text, sip_reg_granted(r->g),
 		       r->keep ? "; refreshing until Ctrl-C" : "");
 }
@@ -267,8 +267,10 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	struct reg *r = arg;
 	(void)d;
 	if (err) {
-		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
-		stop(r, EXIT_DNS);
+		if (err != SIP_EINVAL) /* else no address of -l's family, said */
+			cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf,
+			          sip_strerror(err));
+		stop(r, probe_dest_exit(err));
 		return;
 	}
 	start(r);

@@ -5,12 +5,11 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
-
-/* From common.c; not in cmd.h yet. */
 
 const struct cmd cmd_table[] = {
 	{"decode", cmd_decode, "decode and validate SIP messages", "[options] [FILE...]",
@@ -118,6 +117,62 @@ static int complete(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Optimal string alignment distance: a typo's swapped letters count once. */
+static size_t distance(const char *a, const char *b)
+{
+	enum { CAP = 32 };
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[CAP + 1][CAP + 1];
+	if (la > CAP || lb > CAP)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = d[i - 1][j - 1] + cost;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* "sip: 'opitons' is not a sip command", with the nearest command when one
+ * is a typo or two away (and nearer than any other), as git does. */
+static int not_a_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	bool tie = false;
+	for (const struct cmd *c = cmd_table;; c++) {
+		const char *cand = c->name ? c->name : "help";
+		size_t d = distance(name, cand);
+		if (d < best_d) {
+			best = cand;
+			best_d = d;
+			tie = false;
+		} else if (d == best_d) {
+			tie = true;
+		}
+		if (!c->name)
+			break;
+	}
+	if (best && !tie && best_d <= 2 && best_d < strlen(name))
+		fprintf(stderr, "sip: '%s' is not a sip command. Did you mean '%s'?\n", name, best);
+	else
+		fprintf(stderr, "sip: '%s' is not a sip command. See 'sip help'.\n", name);
+	return EXIT_USAGE;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *name = argv[1];
@@ -128,16 +183,14 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-		if (argc < 3) {
+		/* `sip help help`: the help of help is the list of commands. */
+		if (argc < 3 || strcmp(argv[2], "help") == 0) {
 			list_commands(stdout);
 			return EXIT_OK;
 		}
 		c = cmd_find(argv[2]);
-		if (!c) {
-			fprintf(stderr, "sip: '%s' is not a sip command. See 'sip help'.\n",
-			        argv[2]);
-			return EXIT_USAGE;
-		}
+		if (!c)
+			return not_a_command(argv[2]);
 		cmd_help(c, stdout);
 		return EXIT_OK;
 	}
@@ -153,10 +206,8 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c = cmd_find(name);
-	if (!c) {
-		fprintf(stderr, "sip: '%s' is not a sip command. See 'sip help'.\n", name);
-		return EXIT_USAGE;
-	}
+	if (!c)
+		return not_a_command(name);
 	return c->fn(c, argc - 1, argv + 1);
 }
 
@@ -168,10 +219,14 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	int status = run(argc, argv);
 
-	/* As git does: a full disk or a closed pipe must not pass for success. */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* As git does: a full disk or a closed pipe must not pass for success.
+	 * The first failed write says why; errno now may be anything's since. */
+	int err = fflush(stdout) != 0 ? errno : 0;
+	if (err || ferror(stdout)) {
+		if (cmd_stdout_errno())
+			err = cmd_stdout_errno();
 		fprintf(stderr, "sip: cannot write to standard output: %s\n",
-		        errno ? strerror(errno) : "write error");
+		        err ? strerror(err) : "write error");
 		return EXIT_INTERNAL;
 	}
 	return status;

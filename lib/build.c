@@ -290,9 +290,10 @@ static void put_addr(struct sip_buf *b, struct sip_str v, bool wrap, const char 
 }
 
 /* Headers common to requests and responses, the user's additions, the
- * Content-Length, and the body. */
-static int finish(struct emit *e, const char *contact, const char *user_agent,
-                  const char *content_type, const char *body, size_t body_len)
+ * Content-Length, and the body. The product is named by User-Agent in a
+ * request and by Server in a response (RFC 3261 §20.35, §20.41). */
+static int finish(struct emit *e, const char *contact, enum sip_hdr_id product_id,
+                  const char *product, const char *content_type, const char *body, size_t body_len)
 {
 	struct sip_buf *b = e->out;
 	if (slot(e, SIP_HDR_CONTACT) && contact) {
@@ -300,8 +301,8 @@ static int finish(struct emit *e, const char *contact, const char *user_agent,
 		put_addr(b, sip_str_from(contact), true, NULL);
 		sip_buf_puts(b, "\r\n");
 	}
-	if (slot(e, SIP_HDR_USER_AGENT) && user_agent)
-		PUT(b, "User-Agent: ", user_agent, "\r\n");
+	if (slot(e, product_id) && product)
+		PUT(b, sip_hdr_name(product_id), ": ", product, "\r\n");
 	/* a type without a body would describe nothing */
 	if (slot(e, SIP_HDR_CONTENT_TYPE) && content_type && body_len)
 		PUT(b, "Content-Type: ", content_type, "\r\n");
@@ -394,8 +395,12 @@ int sip_build_request(struct sip_buf *out, const struct sip_request_spec *spec)
 		put_uint(out, spec->cseq ? spec->cseq : 1);
 		PUT(out, " ", method, "\r\n");
 	}
-	return finish(&e, spec->contact, spec->user_agent, spec->content_type, spec->body,
-	              spec->body_len);
+	/* What an OPTIONS answer may describe in its body (RFC 3261 §11.1):
+	 * without Accept, a server assumes application/sdp, and says so. */
+	if (strcmp(method, "OPTIONS") == 0 && slot(&e, SIP_HDR_ACCEPT))
+		sip_buf_puts(out, "Accept: application/sdp\r\n");
+	return finish(&e, spec->contact, SIP_HDR_USER_AGENT, spec->user_agent, spec->content_type,
+	              spec->body, spec->body_len);
 }
 
 /* Copies the request's headers of one id, each on its own line as it was. */
@@ -421,7 +426,7 @@ static bool makes_dialog(const struct sip_msg *req, unsigned status)
 int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
                        const struct sip_response_spec *spec)
 {
-	const char *text[] = {spec->reason, spec->to_tag, spec->contact, spec->user_agent,
+	const char *text[] = {spec->reason, spec->to_tag, spec->contact, spec->server,
 	                      spec->content_type};
 	if (!req->is_request || spec->status < 100 || spec->status > 699 ||
 	    (spec->body_len && !spec->body))
@@ -463,6 +468,6 @@ int sip_build_response(struct sip_buf *out, const struct sip_msg *req,
 	/* RFC 3261 §8.2.6.1 */
 	if (slot(&e, SIP_HDR_TIMESTAMP) && spec->status == 100)
 		copy(out, req, SIP_HDR_TIMESTAMP, false);
-	return finish(&e, spec->contact, spec->user_agent, spec->content_type, spec->body,
-	              spec->body_len);
+	return finish(&e, spec->contact, SIP_HDR_SERVER, spec->server, spec->content_type,
+	              spec->body, spec->body_len);
 }

@@ -379,6 +379,7 @@ struct sip_resolver {
 	int *fds;             /* the sockets c-ares asked the loop to watch */
 	size_t nfds, capfds;
 	struct req *reqs;
+	bool one_server; /* c-ares hands us the server's own answer: see resolver_init */
 };
 
 static void trace(struct req *q, const char *fmt, ...) SIP_PRINTF(2, 3);
@@ -929,17 +930,32 @@ static int parse_addr(int type, const unsigned char *abuf, int alen, struct dns_
 }
 
 /* A c-ares status as the RFC 3263 machine sees it, and a reason for the trace. */
-static int map_status(int st, const char **why)
+static int map_status(const struct sip_resolver *r, int st, const char **why)
 {
 	switch (st) {
 	case ARES_ENODATA: *why = "no records"; return SIP_ENOTFOUND;
 	case ARES_ENOTFOUND: *why = "no such name"; return SIP_ENOTFOUND;
 	case ARES_EBADNAME: *why = "not a valid name"; return SIP_ENOTFOUND;
 	case ARES_ETIMEOUT: *why = "no answer from the DNS server"; return SIP_ETIMEDOUT;
-	case ARES_ECONNREFUSED: *why = "the DNS server cannot be reached"; return SIP_ETIMEDOUT;
+	case ARES_ECONNREFUSED:
+		/* Several servers: c-ares says this also when each answered a failure. */
+		*why = r->one_server ? "the DNS server cannot be reached"
+		                     : "no DNS server answered: each failed, refused the query "
+		                       "or cannot be reached";
+		return SIP_ETIMEDOUT;
 	case ARES_ENOMEM: *why = "out of memory"; return SIP_ENOMEM;
-	case ARES_ESERVFAIL: *why = "the DNS server failed (SERVFAIL)"; return SIP_EDNS;
-	case ARES_EREFUSED: *why = "the DNS server refused the query (REFUSED)"; return SIP_EDNS;
+	case ARES_ESERVFAIL:
+		*why = "the DNS server answered SERVFAIL (server failure)";
+		return SIP_EDNS;
+	case ARES_EREFUSED:
+		*why = "the DNS server answered REFUSED (query refused)";
+		return SIP_EDNS;
+	case ARES_ENOTIMP:
+		*why = "the DNS server answered NOTIMP (not implemented)";
+		return SIP_EDNS;
+	case ARES_EFORMERR:
+		*why = "the DNS server answered FORMERR (format error)";
+		return SIP_EDNS;
 	default: *why = ares_strerror(st); return SIP_EDNS;
 	}
 }
@@ -963,7 +979,7 @@ static void on_ares(void *arg, int status, int timeouts, unsigned char *abuf, in
 			status = parse_addr(dq->type, abuf, alen, &a, &b);
 	}
 	if (status != ARES_SUCCESS) {
-		a.err = map_status(status, &a.why);
+		a.err = map_status(((struct req *)dq->req)->r, status, &a.why);
 		a.n = 0;
 	}
 	dq->h(dq, &a);
@@ -1099,6 +1115,33 @@ static int server_csv(const char *server, char *buf, size_t cap)
 	return sip_sockaddr_print(&sa, buf, cap) < 0 ? SIP_ENOSPC : 0;
 }
 
+static int resolver_init(struct sip_resolver *r, bool one_server)
+{
+	struct ares_options o;
+	memset(&o, 0, sizeof o);
+	o.sock_state_cb = on_sock_state;
+	o.sock_state_cb_data = r;
+	o.timeout = ARES_TIMEOUT_MS;
+	o.tries = ARES_TRIES;
+	o.flags = one_server ? ARES_FLAG_NOCHECKRESP : 0;
+	r->one_server = one_server;
+	return ares_init_options(&r->ch, &o,
+	                         ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	                                 ARES_OPT_FLAGS);
+}
+
+static size_t count_servers(ares_channel ch)
+{
+	struct ares_addr_port_node *list = NULL;
+	size_t n = 0;
+	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
+		return 0;
+	for (struct ares_addr_port_node *p = list; p; p = p->next)
+		n++;
+	ares_free_data(list);
+	return n;
+}
+
 int sip_resolver_new(struct sip_resolver **rp, struct sip_loop *loop, const char *server)
 {
 	struct sip_resolver *r;
@@ -1117,14 +1160,16 @@ int sip_resolver_new(struct sip_resolver **rp, struct sip_loop *loop, const char
 	}
 	r->ares_lib = true;
 
-	struct ares_options o;
-	memset(&o, 0, sizeof o);
-	o.sock_state_cb = on_sock_state;
-	o.sock_state_cb_data = r;
-	o.timeout = ARES_TIMEOUT_MS;
-	o.tries = ARES_TRIES;
-	int st = ares_init_options(&r->ch, &o,
-	                           ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	/* A SERVFAIL, REFUSED or NOTIMP answer is retried on the next server;
+	 * once none is left, c-ares 1.18 reports ECONNREFUSED, as if nothing had
+	 * answered. With one server there is no next: c-ares is told to hand
+	 * the answer over, and the trace names what the server said. */
+	int st = resolver_init(r, server != NULL);
+	if (st == ARES_SUCCESS && !server && count_servers(r->ch) == 1) {
+		ares_destroy(r->ch);
+		r->ch = NULL;
+		st = resolver_init(r, true);
+	}
 	if (st != ARES_SUCCESS) {
 		r->ch = NULL;
 		sip_resolver_free(r);

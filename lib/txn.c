@@ -511,8 +511,8 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	if (st->status >= 200)
 		return SIP_EINVAL;
 	struct sip_response_spec s = *spec;
-	if (!s.user_agent)
-		s.user_agent = c->user_agent;
+	if (!s.server)
+		s.server = c->user_agent;
 	/* A 180 and the 200 (or the 487) after it speak for one dialog. */
 	if (s.status > 100 && !s.to_tag) {
 		if (!st->to_tag[0] && sip_rand_token(st->to_tag, 10) != 0)

@@ -65,7 +65,7 @@ struct sip_response_spec {
 	const char *reason; /* NULL: the default phrase */
 	const char *to_tag; /* added to To when it has none; NULL: fresh for >100, none for 100 */
 	const char *contact;
-	const char *user_agent;
+	const char *server; /* the Server header: a response's User-Agent */
 	const char *content_type;
 	const char *body;
 	size_t body_len;

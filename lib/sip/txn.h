@@ -25,7 +25,7 @@ struct sip_ctx_opts {
 	uint64_t t1_us; /* 0: SIP_T1_DEFAULT */
 	uint64_t t2_us;
 	uint64_t t4_us;
-	const char *user_agent; /* in responses the context sends itself */
+	const char *user_agent; /* the Server header of the responses the context sends itself */
 };
 
 struct sip_ctx;

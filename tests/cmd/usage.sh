@@ -28,6 +28,18 @@ t_err_has "sip: 'foo' is not a sip command. See 'sip help'."
 t_err_lines 1
 t_out_empty
 
+t_run "a mistyped command: the nearest is suggested" 2 "$SIP" opitons 127.0.0.1
+t_err_has "sip: 'opitons' is not a sip command. Did you mean 'options'?"
+t_err_lines 1
+t_out_empty
+
+t_run "sip help of a mistyped command" 2 "$SIP" help regster
+t_err_has "sip: 'regster' is not a sip command. Did you mean 'register'?"
+
+t_run "sip help help: the general usage" 0 "$SIP" help help
+t_out_has "usage: sip COMMAND"
+t_err_empty
+
 t_run "unknown top-level option" 2 "$SIP" --frobnicate
 t_err_has "unknown option '--frobnicate'"
 
@@ -109,6 +121,22 @@ t_out_has "${esc}["
 t_run "abbreviated long options" 0 "$SIP" decode --out pretty --col never "$msg"
 t_out_lacks "${esc}["
 
+t_run "values in any case: -o JSON --color=Never" 0 "$SIP" decode -o JSON --color=Never "$msg"
+t_out_has '"method":"OPTIONS"'
+
+t_run "-t in any case, as every output prints it: -t Tcp" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -t Tcp 127.0.0.1:9
+t_out_has "Via: SIP/2.0/TCP"
+t_run "-t UDP" 0 timeout 10 "$SIP" options --dry-run -o raw -t UDP 127.0.0.1:9
+t_out_has "Via: SIP/2.0/UDP"
+
+t_run "listen --cert and --key without --tls" 2 timeout 10 "$SIP" listen --cert c.pem --key k.pem 127.0.0.1:0
+t_err_has "sip: listen: --cert goes with --tls"
+t_err_lines 1
+t_out_empty
+t_run "listen --key without --tls" 2 timeout 10 "$SIP" listen --key k.pem 127.0.0.1:0
+t_err_has "sip: listen: --key goes with --tls"
+
 if t_need "terminal output" script=bsdutils; then
 	if script -qec true /dev/null >/dev/null 2>&1; then
 		# script(1) gives sip a terminal for standard output.
@@ -139,6 +167,111 @@ t_run "options --pcap naming a directory" 2 timeout 10 "$SIP" options --pcap "$T
 t_err_has "sip: options: cannot write '$T_TMP': Is a directory"
 t_err_lines 1
 
+# --password-file that cannot be read: found before anything is sent.
+t_run "options --password-file naming a directory" 2 \
+	timeout 10 "$SIP" options -u alice --password-file "$T_TMP" 127.0.0.1:9
+t_err_has "sip: options: cannot read '$T_TMP': Is a directory"
+t_err_lines 1
+t_out_empty
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite --timeout 1 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} --password-file missing: before anything is sent" 2 \
+		timeout 10 "$SIP" $c -u alice --password-file "$T_TMP/missing"
+	t_err_has "sip: ${c%% *}: cannot open '$T_TMP/missing': No such file or directory"
+	t_err_lines 1
+	t_out_empty
+done
+
+# --from, --to, --contact without a scheme are sip: URIs, as a target is;
+# what does not parse then is a usage error, not a malformed header.
+t_run "--from alice@127.0.0.1: read as sip:alice@127.0.0.1" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw --from alice@127.0.0.1 --to 'Bob <bob@127.0.0.1>' \
+	--contact alice@127.0.0.1:5099 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+t_out_has "To: Bob <sip:bob@127.0.0.1>"
+t_out_has "Contact: <sip:alice@127.0.0.1:5099>"
+t_run "--from with a '<' in its quoted display name" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw --from '"a<b" <alice@127.0.0.1>' 127.0.0.1:9
+t_out_has 'From: "a<b" <sip:alice@127.0.0.1>;tag='
+cp "$T_OUT" "$T_TMP/noscheme.sip"
+t_run "sip decode finds the request valid" 0 "$SIP" decode "$T_TMP/noscheme.sip"
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} --from 'a b@h': exit 2" 2 timeout 10 "$SIP" $c --from 'a b@h'
+	t_err_has "sip: ${c%% *}: bad value 'a b@h' for --from: syntax error"
+	t_out_empty
+done
+t_run "--to 'alice@': exit 2" 2 "$SIP" options --to 'alice@' 127.0.0.1:9
+t_err_has "bad value 'alice@' for --to: bad host"
+t_run "--contact '<alice@h': exit 2" 2 "$SIP" options --contact '<alice@h' 127.0.0.1:9
+t_err_has "bad value '<alice@h' for --contact:"
+
+# -u without --from: From is the user at the target's domain.
+t_run "options -u alice: From sip:alice@TARGET-DOMAIN" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u alice 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+t_run "-u with characters a URI user cannot hold: escaped" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u 'al ice@corp' 127.0.0.1:9
+t_out_has "From: <sip:al%20ice%40corp@127.0.0.1>;tag="
+t_run "-u and --from: --from wins" 0 \
+	timeout 10 "$SIP" options --dry-run -o raw -u alice --from sip:bob@example.com 127.0.0.1:9
+t_out_has "From: <sip:bob@example.com>;tag="
+t_run "invite -u alice: From sip:alice@TARGET-DOMAIN" 4 \
+	timeout 10 "$SIP" invite -o raw --timeout 1 -u alice 127.0.0.1:9
+t_out_has "From: <sip:alice@127.0.0.1>;tag="
+
+# -l of one family towards a target of the other: a usage error naming both.
+for c in "options 127.0.0.1:9" "register sip:alice@127.0.0.1:9" "invite 127.0.0.1:9"; do
+	# shellcheck disable=SC2086 # the command and its operand
+	t_run "${c%% *} -l [::1]:7082 towards 127.0.0.1" 2 timeout 10 "$SIP" $c -l '[::1]:7082' --timeout 1
+	t_err_has "sip: ${c%% *}: local address [::1]:7082 is IPv6, but 127.0.0.1 is IPv4"
+	t_err_lines 1
+	t_out_empty
+done
+t_run "options -l 127.0.0.1 towards [::1]" 2 timeout 10 "$SIP" options -l 127.0.0.1 --timeout 1 '[::1]:9'
+t_err_has "sip: options: local address 127.0.0.1 is IPv4, but [::1] is IPv6"
+t_run "options -l [::1] through -p 127.0.0.1" 2 \
+	timeout 10 "$SIP" options -l '[::1]' -p 127.0.0.1:9 --timeout 1 'sip:bob@[::1]'
+t_err_has "local address [::1] is IPv6, but 127.0.0.1 is IPv4"
+t_run "options -6 -l 127.0.0.1" 2 timeout 10 "$SIP" options -6 -l 127.0.0.1 --timeout 1 '[::1]:9'
+t_err_has "sip: options: local address 127.0.0.1 is IPv4, but -6 was given"
+t_run "nagios, -l of the other family: UNKNOWN naming both" 3 \
+	timeout 10 "$SIP" options -o nagios -l '[::1]' --timeout 1 127.0.0.1:9
+t_out_has "SIP UNKNOWN - 127.0.0.1:9: local address [::1] is IPv6, but 127.0.0.1 is IPv4"
+
+# -o nagios: a usage error is UNKNOWN (3) with the plugin line naming it,
+# wherever -o nagios stands (Nagios reads 2 as CRITICAL).
+t_run "nagios: --warn 0.001 before -o nagios" 3 "$SIP" options --warn 0.001 -o nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value '0.001' for --warn: expected a whole number from 0 to 3600000"
+t_out_lines 1
+t_run "nagios: --timeout abc before -onagios" 3 "$SIP" options --timeout abc -onagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value 'abc' for --timeout: expected seconds from 0.001 to 3600"
+t_out_lines 1
+t_run "nagios: an unknown option before --output=nagios" 3 "$SIP" options --bogus --output=nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - unknown option '--bogus'"
+t_run "nagios: -qonagios, then a bad -c" 3 "$SIP" options -qonagios -c 0 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad value '0' for --count"
+t_run "nagios: two targets" 3 "$SIP" options -o nagios 127.0.0.1:9 127.0.0.1:10
+t_out_has "SIP UNKNOWN - -o nagios takes one target and no -c or -i"
+t_run "nagios: a bad -l" 3 "$SIP" options -o nagios -l 1.2.3 127.0.0.1:9
+t_out_has "SIP UNKNOWN - bad address '1.2.3'"
+t_run "-H's value is not -o: no plugin line" 2 "$SIP" options -H -o nagios --timeout x 127.0.0.1:9
+t_out_empty
+
+# A range says what is accepted.
+t_run "--timeout 0" 2 "$SIP" options --timeout 0 127.0.0.1:9
+t_err_has "sip: options: bad value '0' for --timeout: expected seconds from 0.001 to 3600"
+t_run "--timeout below a millisecond (it would round to 0, the default)" 2 \
+	"$SIP" register --timeout 0.0001 sip:alice@127.0.0.1:9
+t_err_has "bad value '0.0001' for --timeout: expected seconds from 0.001 to 3600"
+t_run "-i below a millisecond (it would round to 0, a flood)" 2 \
+	timeout 10 "$SIP" options -i 0.0001 -c 3 127.0.0.1:9
+t_err_has "bad value '0.0001' for --interval: expected 0, or seconds from 0.001 to 86400"
+t_run "--warn with a fraction" 2 "$SIP" options --warn 0.5 127.0.0.1:9
+t_err_has "bad value '0.5' for --warn: expected a whole number from 0 to 3600000"
+t_run "--expect 1xx" 2 "$SIP" options --expect 1xx 127.0.0.1:9
+t_err_has "bad value '1xx' for --expect: expected a final status from 200 to 699, or a class from 2xx to 6xx"
+
 t_run "__complete commands" 0 "$SIP" __complete commands
 t_out_has "decode"
 
@@ -149,6 +282,11 @@ if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'
 	t_err_has "cannot write to standard output"
+	# The message was flushed as it went; the loop's calls set errno since.
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	t_run "stdout write error during a probe: its errno" 8 \
+		sh -c 'timeout 10 "$SIP" options --timeout 1 127.0.0.1:9 >/dev/full'
+	t_err_has "sip: cannot write to standard output: No space left on device"
 else
 	t_skip "stdout write error" "no /dev/full"
 fi

@@ -182,6 +182,11 @@ listen_tests() {
 	t_out_has "200 OK"
 	t_run "sip options against sip listen (tcp)" 0 sipc options -t tcp "127.0.0.1:$lport"
 	t_out_has "200 OK"
+	t_check "the OPTIONS says Accept: application/sdp (RFC 3261 11.1)" \
+		sh -c "tr -d '\r' <'$T_OUT' | grep -qx 'Accept: application/sdp'"
+	t_check "the 200 names its product in Server, not User-Agent" \
+		sh -c "tr -d '\r' <'$T_OUT' | sed -n '/^SIP.2.0 200/,/^\$/p' >'$d/ok.txt' &&
+			grep -q '^Server: sip/' '$d/ok.txt' && ! grep -q '^User-Agent:' '$d/ok.txt'"
 	if p_wait_exit "$lpid" 50; then
 		t_eq "sip listen --count 2 exits 0 by itself" 0 "$P_RC"
 	else
@@ -299,7 +304,8 @@ kamailio_tests() {
 
 	# -q, -l, -p.
 	t_run "kamailio, -q" 0 sipc options -q "127.0.0.1:$kp"
-	t_out_empty
+	t_out_has "Answer:     127.0.0.1:$kp 200 OK in"
+	t_out_lacks "OPTIONS sip:"
 	p_free_port
 	t_run "kamailio, -l 127.0.0.1:PORT" 0 sipc options -o json -l "127.0.0.1:$P_PORT" "127.0.0.1:$kp"
 	t_jq "sent from that port" "map(select(.direction == \"sent\"))[0].local == \"127.0.0.1:$P_PORT\""
@@ -367,7 +373,7 @@ kamailio_tests() {
 # key log SSLKEYLOGFILE names lets tshark decrypt.
 pcap_tests() {
 	t_run "--pcap, udp, -q" 0 sipc options -q --pcap "$d/udp.pcap" "127.0.0.1:$kp"
-	t_out_empty
+	t_out_lacks "OPTIONS sip:"
 	t_pcap "$d/udp.pcap" 127.0.0.1 "$kp" 1
 	t_run "--pcap, tcp" 0 sipc options -t tcp --pcap "$d/tcp.pcap" "127.0.0.1:$kp"
 	t_pcap "$d/tcp.pcap" 127.0.0.1 "$kp" 1

@@ -125,6 +125,21 @@ kamailio_tests() {
 	t_out_lacks "REGISTER sip:"
 	t_out_has "registered <sip:alice@127.0.0.1> for 100 s"
 
+	t_run "-q in raw (a pipe): the outcome too" 0 \
+		sipc register -q -u alice -l "127.0.0.1:$l1" -e 100 "$aor"
+	t_out_lacks "REGISTER sip:"
+	t_out_has "registered <sip:alice@127.0.0.1> for 100 s"
+
+	# -u without --from: From is the user at the target's domain, which a
+	# server that checks From against the credentials wants.
+	t_run "options -u alice to a From-checking realm: 200" 0 \
+		sipc options -o json -u alice "sip:auth@127.0.0.1:$kp"
+	t_jq "From is sip:alice@127.0.0.1" \
+		"$SENT | all(.[]; ($(hdr From) | startswith(\"<sip:alice@127.0.0.1>;tag=\")))"
+	t_jq "answered 200 after the challenge" ".[-1].summary.status == 200"
+	t_run "options -u alice --from sip:sip@127.0.0.1: the realm refuses" 6 \
+		sipc options -u alice --from sip:sip@127.0.0.1 "sip:auth@127.0.0.1:$kp"
+
 	t_run "re-register refreshes it" 0 sipc register -o pretty -u alice -l "127.0.0.1:$l1" -e 100 "$aor"
 	t_out_has "sip:alice@127.0.0.1:$l1  expires 100 s  (this one)"
 	t_run "--query after the refresh" 0 sipc register -o pretty -u alice --query "$aor"

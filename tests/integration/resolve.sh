@@ -8,7 +8,8 @@
 
 PATH=$PATH:/usr/sbin:/sbin
 dns_pid=
-trap 'if [ -n "$dns_pid" ]; then kill "$dns_pid" 2>/dev/null; fi; rm -rf "$T_TMP"' EXIT
+fail_pid=
+trap 'for p in $dns_pid $fail_pid; do kill "$p" 2>/dev/null; done; rm -rf "$T_TMP"' EXIT
 
 t_need "sip resolve against dnsmasq" dnsmasq=dnsmasq-base ss=iproute2 jq || t_done
 
@@ -150,6 +151,69 @@ t_run "sips with UDP exits 2" 2 resolve 'sips:example.test;transport=udp'
 t_err_has "a sips: URI cannot use UDP"
 t_run "bad --dns-server exits 2" 2 timeout 20 "$SIP" resolve --dns-server dns.example.test example.test
 t_err_has "bad value 'dns.example.test' for --dns-server"
+
+# A server that answers with a failure answered: it is named, not taken for
+# one that cannot be reached (c-ares says ECONNREFUSED for both).
+t_run "REFUSED (a name dnsmasq does not serve): named, exit 5" 5 resolve x.example
+t_out_has "NAPTR x.example: the DNS server answered REFUSED"
+t_out_lacks "cannot be reached"
+# shellcheck disable=SC2086 # $D is two words
+t_run "REFUSED, sip options: exit 5" 5 timeout 20 "$SIP" options $D x.example
+t_err_has "sip: options: cannot resolve 'x.example': DNS server failure"
+
+# -l pins a family: a name's other addresses are left out; none left is a usage error.
+# shellcheck disable=SC2086 # $D is two words
+t_run "options -l [::1] to a name with IPv4 alone: exit 2" 2 \
+	timeout 20 "$SIP" options $D -l '[::1]' --timeout 1 a.test
+t_err_has "sip: options: local address [::1] is IPv6, but 'a.test' has IPv4 addresses only"
+t_err_lines 1
+# shellcheck disable=SC2086 # $D is two words
+t_run "register -l [::1] the same: exit 2" 2 \
+	timeout 20 "$SIP" register $D -l '[::1]' --timeout 1 sip:alice@a.test
+t_err_has "sip: register: local address [::1] is IPv6, but 'a.test' has IPv4 addresses only"
+# shellcheck disable=SC2086 # $D is two words
+t_run "options -l [::1] to a name with both: its IPv6 address" 0 \
+	timeout 20 "$SIP" options $D -l '[::1]' --dry-run -o raw sip1.example.test
+t_out_has "Via: SIP/2.0/UDP [::1]:"
+
+# SERVFAIL from a responder of a few lines, for every question.
+if t_have python3; then
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+s.settimeout(1)
+end = time.time() + 30
+while time.time() < end:
+    try:
+        q, peer = s.recvfrom(512)
+    except socket.timeout:
+        continue
+    i = 12
+    while i < len(q) and q[i]:
+        i += 1 + q[i]
+    # the question echoed, QR and RA set, RCODE 2
+    s.sendto(q[:2] + bytes([0x80 | (q[2] & 0x79), 0x82]) + q[4:6] + bytes(6) + q[12:i + 5], peer)
+' >"$T_TMP/servfail.port" 2>"$T_TMP/servfail.log" &
+	fail_pid=$!
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$T_TMP/servfail.port" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fport=$(cat "$T_TMP/servfail.port")
+	t_run "SERVFAIL: named, exit 5" 5 timeout 20 "$SIP" resolve --dns-server "127.0.0.1:$fport" example.test
+	t_out_has "NAPTR example.test: the DNS server answered SERVFAIL (server failure)"
+	t_out_lacks "cannot be reached"
+	t_run "SERVFAIL, sip options: exit 5" 5 \
+		timeout 20 "$SIP" options --dns-server "127.0.0.1:$fport" example.test
+	t_err_has "cannot resolve 'example.test': DNS server failure"
+	kill "$fail_pid" 2>/dev/null
+	fail_pid=
+else
+	t_skip "SERVFAIL" "no python3 for the responder"
+fi
 
 # A server that is gone: refused at once, exit 5.
 kill "$dns_pid" 2>/dev/null

@@ -316,7 +316,35 @@ TEST(build_user_header_replaces_in_place)
 	CHECK_STR(m.hdrs[0].name, "v");
 	CHECK_STR(m.hdrs[1].name, "Max-Forwards");
 	CHECK_STR(m.hdrs[4].name, "i");
-	CHECK_STR(m.hdrs[6].name, "user-agent");
+	CHECK_STR(m.hdrs[7].name, "user-agent");
+	sip_buf_reset(&b);
+	return 0;
+}
+
+/* RFC 3261 §11.1: an OPTIONS says what its answer's body may be; -H replaces it. */
+TEST(build_options_accept)
+{
+	struct sip_buf b;
+	struct sip_msg m;
+	CHECK_INT(build_with(&b, NULL, 0), 0);
+	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
+	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_ACCEPT), 1);
+	CHECK_STR(hval(&m, SIP_HDR_ACCEPT), "application/sdp");
+	sip_buf_reset(&b);
+
+	const struct sip_build_hdr h[] = {{"Accept: text/plain"}};
+	CHECK_INT(build_with(&b, h, 1), 0);
+	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
+	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_ACCEPT), 1);
+	CHECK_STR(hval(&m, SIP_HDR_ACCEPT), "text/plain");
+	sip_buf_reset(&b);
+
+	struct sip_request_spec s;
+	spec_init(&s, SIP_MESSAGE);
+	sip_buf_init(&b, 0);
+	CHECK_INT(sip_build_request(&b, &s), 0);
+	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
+	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_ACCEPT), 0);
 	sip_buf_reset(&b);
 	return 0;
 }
@@ -452,7 +480,7 @@ TEST(build_response_exact)
 		.status = 200,
 		.to_tag = "d4",
 		.contact = "sip:dave@203.0.113.50",
-		.user_agent = "sip-test/1",
+		.server = "sip-test/1",
 		.content_type = "application/sdp",
 		.body = sdp_body,
 		.body_len = sizeof sdp_body - 1,
@@ -472,7 +500,7 @@ TEST(build_response_exact)
 	              "Call-ID: a84b4c76e66710@198.51.100.7\r\n"
 	              "CSeq: 314159 INVITE\r\n"
 	              "Contact: <sip:dave@203.0.113.50>\r\n"
-	              "User-Agent: sip-test/1\r\n"
+	              "Server: sip-test/1\r\n"
 	              "Content-Type: application/sdp\r\n"
 	              "Allow: INVITE, ACK, BYE\r\n"
 	              "Content-Length: 104\r\n"
