@@ -168,6 +168,34 @@ TEST(txn_garbled_datagram_fails_nothing)
 	return 0;
 }
 
+/* A 200 with our branch and CSeq but no Call-ID, From or To matches no
+ * transaction by the rules: it is dropped like one that does not parse,
+ * never taken for the answer. */
+TEST(txn_response_missing_headers_is_dropped)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct sip_txn *t;
+	char buf[4096], resp[1024];
+	struct sip_sockaddr from;
+	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
+	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	const struct sip_msg *req = sip_txn_request(t);
+	const struct sip_hdr *via = sip_msg_hdr(req, SIP_HDR_VIA);
+	const struct sip_hdr *cseq = sip_msg_hdr(req, SIP_HDR_CSEQ);
+	int len = snprintf(resp, sizeof resp,
+	                   "SIP/2.0 200 OK\r\nVia: %.*s\r\nCSeq: %.*s\r\nContent-Length: 0\r\n\r\n",
+	                   SIP_STR_FMT(via->value), SIP_STR_FMT(cseq->value));
+	CHECK(len > 0 && (size_t)len < sizeof resp);
+	CHECK_INT(sendto(f.peer.fd, resp, (size_t)len, 0, &from.u.sa, from.len), len);
+	spin(&f);
+	CHECK_INT(r.calls, 0);
+	CHECK(sip_txn_garbled(t));
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
 TEST(txn_final_response_matched_by_branch)
 {
 	struct fixture f;
