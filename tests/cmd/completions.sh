@@ -22,6 +22,7 @@ for want in "options -f" "options --file" "options --ca-file" "options --pcap" \
 	"listen --cert" "listen --key" "listen --pcap"; do
 	# shellcheck disable=SC2086 # "CMD OPTION"
 	set -- $want
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_check "sip $1 $2 takes a file" sh -c '"$1" __complete files "$2" | grep -qxF -e "$3"' \
 		sh "$SIP" "$1" "$2"
 done
