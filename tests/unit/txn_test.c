@@ -306,6 +306,25 @@ TEST(txn_server_default_answers_and_absorbs_retransmissions)
 	return 0;
 }
 
+/* A request without a Call-ID matches no dialog and would get an answer
+ * that matches nothing either: it is dropped, not answered. */
+TEST(txn_server_request_missing_headers_is_dropped)
+{
+	static const char req[] =
+		"OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKm1;rport\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=1\r\n"
+		"To: <sip:bob@127.0.0.1>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct fixture f;
+	CHECK_INT(fixture_open(&f), 0);
+	CHECK_INT(sendto(f.peer.fd, req, sizeof req - 1, 0, &f.local.u.sa, f.local.len),
+	          (long)(sizeof req - 1));
+	spin(&f);
+	CHECK(!peer_pending(&f.peer));
+	fixture_close(&f);
+	return 0;
+}
+
 static int refused_calls;
 
 static void on_refused(int err, const struct sip_msg *m, void *arg)
