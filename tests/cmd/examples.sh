@@ -61,7 +61,6 @@ tshark -i any|SSLKEYLOGFILE|wireshark|^kill %1	captures the wire or opens a wind
 ^export SIP_PASSWORD	sets a variable for the next commands, which name a server on the Internet
 \[::1\]:5060	listens on the standard port 5060, which may be taken
 ^define command|^    command_|^}	a Nagios configuration, not a command
-^\$ cat servers\.txt|^# |^edge|^sips:edge|^sip:edge	the contents of a file
 ^sip resolve -o json -t tcp example\.com	names a server on the Internet
 --keep -e 4	stays registered until Ctrl-C
 -c 1 127\.0\.0\.1:0|-c 100 127\.0\.0\.1:5080	waits for requests that another program is to send
