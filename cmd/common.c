@@ -125,9 +125,19 @@ const struct cmd *cmd_find(const char *name)
  * Every option c accepts, in --help order: its own, then each shared group
  * it has, then -h. Start with *iter = 0; NULL at the end.
  */
+/* A command's own entry with a shared option's key replaces the shared one,
+ * to say what the option means there (register's From is the address of
+ * record); the shared code still parses it. */
+static bool replaced(const struct cmd *c, const struct cmd_opt *shared)
+{
+	for (const struct cmd_opt *o = c->opts; o && o->name; o++)
+		if (o->key == shared->key)
+			return true;
+	return false;
+}
+
 const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter)
 {
-	size_t i = *iter;
 	const struct cmd_opt *lists[1 + sizeof groups / sizeof groups[0] + 1];
 	size_t nlists = 0;
 
@@ -137,18 +147,22 @@ const struct cmd_opt *cmd_opt_next(const struct cmd *c, size_t *iter)
 			lists[nlists++] = groups[g].opts;
 	lists[nlists++] = help_opts;
 
-	for (size_t l = 0; l < nlists; l++) {
-		const struct cmd_opt *o = lists[l];
-		size_t n = 0;
-		while (o && o[n].name)
-			n++;
-		if (i < n) {
-			(*iter)++;
-			return &o[i];
+	for (;;) {
+		size_t i = (*iter)++, l;
+		for (l = 0; l < nlists; l++) {
+			const struct cmd_opt *o = lists[l];
+			size_t n = 0;
+			while (o && o[n].name)
+				n++;
+			if (i < n)
+				break;
+			i -= n;
 		}
-		i -= n;
+		if (l == nlists)
+			return NULL;
+		if (l == 0 || !replaced(c, &lists[l][i]))
+			return &lists[l][i];
 	}
-	return NULL;
 }
 
 static void vmsg(const struct cmd *c, const char *prefix, const char *fmt, va_list ap)

@@ -148,8 +148,6 @@ static void decode_buffer(struct decode *dc, struct sip_msg *msg, const char *bu
 		buf += used;
 		len -= used;
 	}
-	if (index == 0)
-		decode_one(dc, msg, buf, len, name);
 }
 
 static int decode_input(struct decode *dc, struct sip_msg *msg, const char *path)
@@ -174,6 +172,15 @@ static int decode_input(struct decode *dc, struct sip_msg *msg, const char *path
 		}
 		cmd_error(dc->cmd, "cannot read '%s': %s", name, strerror(saved));
 		return EXIT_USAGE;
+	}
+	/* Nothing to decode is not a message without problems. */
+	if (only_line_ends(buf, len)) {
+		free(buf);
+		if (is_stdin)
+			cmd_error(dc->cmd, "no message on standard input");
+		else
+			cmd_error(dc->cmd, "no message in '%s'", path);
+		return EXIT_PROTOCOL;
 	}
 	decode_buffer(dc, msg, buf, len, name);
 	free(buf);

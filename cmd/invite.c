@@ -55,6 +55,7 @@ const struct cmd_opt invite_opts[] = {
 #define MAX_REDIRECTS 8 /* Contacts of one 3xx */
 #define MAX_ATTEMPTS 16 /* INVITEs to redirected targets, in all */
 #define MAX_SDP_FILE 16384
+#define MAX_PROBLEMS 4 /* of the answers to our offers, for the summary */
 
 struct contact {
 	char uri[512];
@@ -105,6 +106,8 @@ struct call {
 	char media[200];
 	bool cancelled, ended_by_them, answered;
 	bool sdp_warned; /* about an SDP body that does not parse: once is enough */
+	char problems[MAX_PROBLEMS][sizeof((struct sip_diag *)0)->text];
+	size_t nproblems;
 	unsigned bye_status;
 	int rc;
 };
@@ -186,6 +189,25 @@ static int make_answer(struct call *c, const struct sip_msg *m, struct sip_buf *
 	return sip_sdp_build_answer(out, &offer, &s);
 }
 
+/* An answer to our offer that breaks RFC 3264: warned of once, and kept for the summary. */
+static void check_answer(struct call *c, const struct sip_sdp *answer)
+{
+	struct sip_sdp offer;
+	struct sip_diag d[MAX_PROBLEMS];
+	if (sip_sdp_parse(&offer, (struct sip_str){c->offer.p, c->offer.len}) != 0)
+		return;
+	size_t n = sip_sdp_answer_check(&offer, answer, d, MAX_PROBLEMS);
+	for (size_t i = 0; i < n && i < MAX_PROBLEMS; i++) {
+		size_t j = 0;
+		while (j < c->nproblems && strcmp(c->problems[j], d[i].text) != 0)
+			j++;
+		if (j < c->nproblems || c->nproblems == MAX_PROBLEMS)
+			continue;
+		memcpy(c->problems[c->nproblems++], d[i].text, sizeof d[i].text);
+		cmd_warn(c->cmd, "%s", d[i].text);
+	}
+}
+
 /* Where the far end wants the media, for the summary: "192.0.2.1:6000 PCMU/8000 sendrecv". */
 static void note_media(struct call *c, const struct sip_msg *m)
 {
@@ -206,6 +228,9 @@ static void note_media(struct call *c, const struct sip_msg *m)
 			         SIP_STR_FMT(m->reason), why);
 		return;
 	}
+	/* A response's SDP answers the offer we made (none: it is theirs). */
+	if (!m->is_request && c->offer.len)
+		check_answer(c, &sdp);
 	const struct sip_sdp_media *md = &sdp.media[0];
 	struct sip_str conn = md->conn;
 	const char *sp = conn.len ? memchr(conn.p, ' ', conn.len) : NULL;
@@ -785,7 +810,11 @@ static void print_summary(const struct call *c)
 			printf(",\"media\":");
 			sip_print_json_str(stdout, sip_str_from(c->media));
 		}
-		printf(",\"exit\":%d}}\n", c->rc);
+		for (size_t i = 0; i < c->nproblems; i++) {
+			printf("%s", i ? "," : ",\"problems\":[");
+			sip_print_json_str(stdout, sip_str_from(c->problems[i]));
+		}
+		printf("%s,\"exit\":%d}}\n", c->nproblems ? "]" : "", c->rc);
 		return;
 	}
 	if (!cmd_summary_text(&c->cc))

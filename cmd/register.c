@@ -20,6 +20,8 @@ const struct cmd_opt register_opts[] = {
 	{OPT_UNREGISTER_ALL, "unregister-all", 0, NULL, "remove every binding (Contact: *)", NULL},
 	{OPT_KEEP, "keep", 'k', NULL, "stay registered: refresh until Ctrl-C, then unregister",
          NULL},
+	{OPT_FROM, "from", 0, "URI", "From address (default: the address of record)", NULL},
+	{OPT_TO, "to", 0, "URI", "To address (default: the address of record)", NULL},
 	{0},
 };
 

@@ -61,6 +61,12 @@ static void complete_opt(FILE *f, const struct cmd_opt *o)
 		fprintf(f, "-%c\n", o->short_name);
 }
 
+/* The table's FILE metavariable is what says that a file name completes the value. */
+static bool takes_file(const struct cmd_opt *o)
+{
+	return o->arg && strcmp(o->arg, "FILE") == 0;
+}
+
 /* "--output=raw pretty json": the option takes a value, and these complete it. */
 static void complete_values(FILE *f, const struct cmd_opt *o)
 {
@@ -76,6 +82,8 @@ static void complete_values(FILE *f, const struct cmd_opt *o)
  * sip __complete options [CMD]  every option as "--long" and "-s" lines, then for
  *                               each option that takes a value "--long=V1 V2..."
  *                               and "-s=V1 V2..." (values may be empty)
+ * sip __complete files CMD      the options whose value is a file name, as
+ *                               "--long" and "-s" lines
  * sip __complete args CMD       what the operands are: file, command, or nothing
  */
 static int complete(int argc, char **argv)
@@ -104,6 +112,12 @@ static int complete(int argc, char **argv)
 			complete_opt(stdout, o);
 		for (it = 0; (o = cmd_opt_next(c, &it));)
 			complete_values(stdout, o);
+	} else if (strcmp(what, "files") == 0) {
+		if (!c)
+			return argc > 2 ? EXIT_OK : EXIT_USAGE;
+		for (it = 0; (o = cmd_opt_next(c, &it));)
+			if (takes_file(o))
+				complete_opt(stdout, o);
 	} else if (strcmp(what, "args") == 0) {
 		if (argc <= 2)
 			return EXIT_USAGE;

@@ -4,6 +4,7 @@
 #   sip __complete commands       the subcommands
 #   sip __complete options [CMD]  "--long" and "-s" lines, and "--long=V1 V2"
 #                                 lines for the options that take a value
+#   sip __complete files CMD      the options whose value is a file name
 #   sip __complete args CMD       what the operands are: file, command
 # so it offers exactly what the binary accepts.
 
@@ -16,7 +17,7 @@ _sip()
 {
 	local cur prev cmd word i line opt values kind pre=
 	local _sip_bin=${COMP_WORDS[0]}
-	local -a lines
+	local -a lines files
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=
@@ -63,6 +64,14 @@ _sip()
 
 	# The value of an option: "-x <TAB>", "--opt <TAB>", "--opt=<TAB>".
 	if [[ $prev == -* ]]; then
+		mapfile -t files < <(_sip_ask files "$cmd")
+		for opt in "${files[@]}"; do
+			if [[ $opt == "$prev" ]]; then
+				compopt -o filenames 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -P "$pre" -f -- "$cur")
+				return 0
+			fi
+		done
 		for line in "${lines[@]}"; do
 			[[ $line == *=* ]] || continue
 			opt=${line%%=*}

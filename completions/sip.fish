@@ -4,6 +4,7 @@
 #   sip __complete commands       the subcommands
 #   sip __complete options [CMD]  "--long" and "-s" lines, and "--long=V1 V2"
 #                                 lines for the options that take a value
+#   sip __complete files CMD      the options whose value is a file name
 #   sip __complete args CMD       what the operands are: file, command
 # so it offers exactly what the binary accepts.
 
@@ -31,10 +32,18 @@ function __sip_complete
     end
 
     set -l lines ($sip __complete options $cmd 2>/dev/null)
+    set -l files ($sip __complete files $cmd 2>/dev/null)
 
     # "--opt=<TAB>"
     if string match -q -- '--*=*' $cur
-        set -l opt (string split -m 1 -- = $cur)[1]
+        set -l kv (string split -m 1 -- = $cur)
+        set -l opt $kv[1]
+        if contains -- $opt $files
+            for p in (__fish_complete_path $kv[2])
+                echo "$opt=$p"
+            end
+            return 0
+        end
         for line in $lines
             set -l kv (string split -m 1 -- = $line)
             if test (count $kv) -eq 2; and test "$kv[1]" = "$opt"
@@ -52,6 +61,10 @@ function __sip_complete
         set prev $tokens[-1]
     end
     if string match -q -- '-*' $prev
+        if contains -- $prev $files
+            __fish_complete_path $cur
+            return 0
+        end
         for line in $lines
             set -l kv (string split -m 1 -- = $line)
             if test (count $kv) -eq 2; and test "$kv[1]" = "$prev"

@@ -110,14 +110,35 @@ static void check_request_line(struct checker *c)
 		    EXCERPT(u.headers));
 }
 
-/* Headers a message must have (RFC 3261 §8.1.1, §8.2.6.2). */
+/* Headers a message must have (RFC 3261 §8.1.1, §8.2.6.2): without one it
+ * cannot be matched to a transaction or dialog, nor answered. */
+static const enum sip_hdr_id required[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO, SIP_HDR_CALL_ID,
+                                           SIP_HDR_CSEQ};
+
+size_t sip_msg_missing(const struct sip_msg *msg, char *out, size_t cap)
+{
+	size_t n = 0, len = 0;
+	if (cap)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+		if (sip_msg_hdr(msg, required[i]))
+			continue;
+		if (len < cap) {
+			int w = snprintf(out + len, cap - len, "%s%s", n ? ", " : "",
+			                 sip_hdr_name(required[i]));
+			len += w > 0 ? (size_t)w : 0;
+		}
+		n++;
+	}
+	return n;
+}
+
 static void check_required(struct checker *c)
 {
-	static const enum sip_hdr_id common[] = {SIP_HDR_VIA, SIP_HDR_FROM, SIP_HDR_TO,
-	                                         SIP_HDR_CALL_ID, SIP_HDR_CSEQ};
-	for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
-		if (!sip_msg_hdr(c->msg, common[i]))
-			WARN(c, 0, "missing %s", sip_hdr_name(common[i]));
+	char names[64];
+	if (sip_msg_missing(c->msg, names, sizeof names))
+		ERR(c, 0, "missing %s (RFC 3261 §8.1.1: the message cannot be matched or answered)",
+		    names);
 	if (c->msg->is_request && !sip_msg_hdr(c->msg, SIP_HDR_MAX_FORWARDS))
 		WARN(c, 0, "missing Max-Forwards (RFC 2543 client?)");
 }

@@ -3,6 +3,8 @@
  * the message parser it allocates nothing; every field is a slice. And
  * write the audio offer or answer (RFC 3264) a call needs. */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -447,4 +449,103 @@ int sip_sdp_build_answer(struct sip_buf *out, const struct sip_sdp *offer,
 		               SIP_STR_FMT(m->proto), SIP_STR_FMT(m->fmts));
 	}
 	return out->err;
+}
+
+/* ---- an answer checked against its offer ------------------------------- */
+
+/* RFC 3264 §6: a static payload type is its number; a dynamic one (96-127)
+ * is what its rtpmap names, whatever number the answer gives it. */
+static bool offered(const struct sip_sdp_codec *c, const struct sip_sdp_media *offer)
+{
+	for (unsigned i = 0; i < offer->ncodecs; i++) {
+		const struct sip_sdp_codec *o = &offer->codecs[i];
+		if (c->pt < 96 || c->name.len == 0
+		            ? o->pt == c->pt
+		            : sip_str_ieq(o->name, c->name) && o->rate == c->rate)
+			return true;
+	}
+	return false;
+}
+
+static bool carries_no_voice(const struct sip_sdp_codec *c)
+{
+	return sip_str_ieq_cstr(c->name, "telephone-event") || sip_str_ieq_cstr(c->name, "CN");
+}
+
+static void answer_problem(struct sip_diag *out, size_t max, size_t *n, const char *fmt, ...)
+	SIP_PRINTF(4, 5);
+
+static void answer_problem(struct sip_diag *out, size_t max, size_t *n, const char *fmt, ...)
+{
+	if (*n < max) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(out[*n].text, sizeof out[*n].text, fmt, ap);
+		va_end(ap);
+		out[*n].line = 0;
+		out[*n].severity = SIP_SEV_WARNING;
+	}
+	(*n)++;
+}
+
+size_t sip_sdp_answer_check(const struct sip_sdp *offer, const struct sip_sdp *answer,
+                            struct sip_diag *out, size_t max)
+{
+	size_t n = 0;
+	if (answer->nmedia != offer->nmedia)
+		answer_problem(out, max, &n,
+		               "the answer has %u m= lines, the offer %u (RFC 3264 §6: one for "
+		               "each offered stream, in order)",
+		               answer->nmedia, offer->nmedia);
+	for (unsigned i = 0; i < answer->nmedia && i < offer->nmedia; i++) {
+		const struct sip_sdp_media *a = &answer->media[i], *o = &offer->media[i];
+		char names[120] = "";
+		size_t len = 0;
+		bool common = false;
+		/* Port 0 rejects the stream: its formats mean nothing. */
+		if (a->port == 0 || o->port == 0)
+			continue;
+		if (!sip_str_eq(a->type, o->type)) {
+			answer_problem(
+				out, max, &n,
+				"the answer's m= line %u is %.*s, the offer's %.*s (RFC 3264 §6.1)",
+				i + 1, SIP_STR_FMT(a->type), SIP_STR_FMT(o->type));
+			continue;
+		}
+		/* A unicast answer may add formats it would receive (RFC 3264 §6.1);
+		 * one with none of the offer's makes no media flow, and DTMF or
+		 * comfort noise in common alone carry no voice. */
+		for (unsigned j = 0; j < a->ncodecs && !common; j++)
+			common = offered(&a->codecs[j], o) && !carries_no_voice(&a->codecs[j]);
+		if (common || a->ncodecs == 0)
+			continue;
+		bool extra = false;
+		for (unsigned j = 0; j < a->ncodecs; j++)
+			extra = extra || !offered(&a->codecs[j], o);
+		/* The formats that were not offered, or (only DTMF in common) all. */
+		for (unsigned j = 0; j < a->ncodecs && len < sizeof names; j++) {
+			const struct sip_sdp_codec *c = &a->codecs[j];
+			if (extra && offered(c, o))
+				continue;
+			const char *sep = len ? ", " : "";
+			int w = c->name.len ? snprintf(names + len, sizeof names - len, "%s%.*s/%u",
+			                               sep, SIP_STR_FMT(c->name), c->rate)
+			                    : snprintf(names + len, sizeof names - len,
+			                               "%spayload type %u", sep, c->pt);
+			len += w > 0 ? (size_t)w : 0;
+		}
+		if (extra)
+			answer_problem(
+				out, max, &n,
+				"the answer's %.*s stream picks %s, which the offer did not have "
+				"(RFC 3264 §6.1)",
+				SIP_STR_FMT(a->type), names);
+		else
+			answer_problem(
+				out, max, &n,
+				"the answer's %.*s stream has only %s, no voice codec (RFC 3264 "
+				"§6.1)",
+				SIP_STR_FMT(a->type), names);
+	}
+	return n;
 }

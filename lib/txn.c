@@ -794,9 +794,21 @@ int sip_ctx_default_answer(struct sip_ctx *c, struct sip_strans *st, const struc
 
 /* ---- the context ---- */
 
+static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
+                       const char *detail, void *arg);
+
 static void ctx_recv(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
 {
 	struct sip_ctx *c = arg;
+	char missing[64], detail[96];
+	/* Such a message matches no transaction or dialog by the rules, and a
+	 * response without one must not complete the request that a Via and CSeq
+	 * alone would match: it is dropped as one that does not parse. */
+	if (sip_msg_missing(m, missing, sizeof missing)) {
+		snprintf(detail, sizeof detail, "missing %s", missing);
+		ctx_tp_err(SIP_EDROPPED, pi->tp, &pi->remote, detail, c);
+		return;
+	}
 	if (m->is_request) {
 		on_request(c, m, pi);
 		return;

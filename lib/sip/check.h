@@ -27,6 +27,14 @@ struct sip_diag {
  */
 SIP_API size_t sip_msg_check(const struct sip_msg *msg, struct sip_diag *out, size_t max);
 
+/*
+ * Counts the headers every request and response needs (Via, From, To,
+ * Call-ID, CSeq) that msg lacks, and writes their names, comma-separated,
+ * into out (cap bytes, always terminated when cap > 0). A message that lacks
+ * one cannot be matched to a transaction or dialog, nor answered.
+ */
+SIP_API size_t sip_msg_missing(const struct sip_msg *msg, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

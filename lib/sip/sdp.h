@@ -7,6 +7,7 @@
 #include <sip/str.h>
 #include <sip/build.h>
 #include <sip/msg.h>
+#include <sip/check.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,6 +84,17 @@ SIP_API int sip_sdp_build_offer(struct sip_buf *out, const struct sip_sdp_spec *
  */
 SIP_API int sip_sdp_build_answer(struct sip_buf *out, const struct sip_sdp *offer,
                                  const struct sip_sdp_spec *s);
+/*
+ * Checks an answer against the offer it answers (RFC 3264 section 6): one
+ * m= line for each offered stream, of the same media type, and in each
+ * stream that is not rejected (port 0) at least one format the offer had: a
+ * static payload type by its number, a dynamic one by its encoding name and
+ * clock rate. (A unicast answer may list more formats than were offered,
+ * to receive.) Fills at most max warnings and returns how many problems
+ * were found.
+ */
+SIP_API size_t sip_sdp_answer_check(const struct sip_sdp *offer, const struct sip_sdp *answer,
+                                    struct sip_diag *out, size_t max);
 /* Checks a codec list: SIP_EINVAL for an unknown name, SIP_EEMPTY for an
  * empty item, with *bad (when not NULL) set to the item, so that a command
  * can say "unknown codec 'X'". NULL is the default list. */

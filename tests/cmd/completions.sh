@@ -13,6 +13,23 @@ C=$T_ROOT/completions
 t_check "there are commands" test -s "$T_TMP/commands"
 cmds=$(cat "$T_TMP/commands")
 
+# The options that take a file name, as the binary says: it must name at
+# least these, and the scripts complete file names after each.
+T_NAME="__complete files"
+for want in "options -f" "options --file" "options --ca-file" "options --pcap" \
+	"options --password-file" "register --ca-file" "register --pcap" \
+	"register --password-file" "invite --sdp" "invite --pcap" "invite --ca-file" \
+	"listen --cert" "listen --key" "listen --pcap"; do
+	# shellcheck disable=SC2086 # "CMD OPTION"
+	set -- $want
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	t_check "sip $1 $2 takes a file" sh -c '"$1" __complete files "$2" | grep -qxF -e "$3"' \
+		sh "$SIP" "$1" "$2"
+done
+t_check "sip resolve has no file option" test -z "$("$SIP" __complete files resolve)"
+mkdir -p "$T_TMP/dir"
+: >"$T_TMP/dir/capture.sip"
+
 # No hard-coded names: every option and command must come from the binary.
 for f in "$C/sip.bash" "$C/_sip" "$C/sip.fish"; do
 	T_NAME=$(basename "$f")
@@ -60,6 +77,8 @@ if t_need bash bash; then
 		"$SIP" __complete options "$cmd" | grep -e = >"$T_TMP/values"
 		while IFS= read -r line; do
 			opt=${line%%=*}
+			# a file's name is tested below
+			"$SIP" __complete files "$cmd" | grep -qxF -e "$opt" && continue
 			printf '%s\n' "${line#*=}" | tr ' ' '\n' | sed '/^$/d' | sort >"$T_TMP/want"
 			bash_complete 3 "$SIP" "$cmd" "$opt" "" >"$T_TMP/got"
 			t_check "sip $cmd $opt <TAB> offers its values" cmp -s "$T_TMP/want" "$T_TMP/got"
@@ -72,10 +91,25 @@ if t_need bash bash; then
 			esac
 		done <"$T_TMP/values"
 
+		# File names after an option that takes one: "--pcap <TAB>", "--pcap=<TAB>".
+		for opt in $("$SIP" __complete files "$cmd"); do
+			bash_complete 3 "$SIP" "$cmd" "$opt" "$T_TMP/dir/cap" >"$T_TMP/got"
+			t_check "sip $cmd $opt FILE<TAB> completes files" \
+				grep -qxF -e "$T_TMP/dir/capture.sip" "$T_TMP/got"
+			case $opt in
+			--*)
+				bash_complete 4 "$SIP" "$cmd" "$opt" = "$T_TMP/dir/cap" >"$T_TMP/got"
+				t_check "sip $cmd $opt=FILE<TAB> completes files" \
+					grep -qxF -e "$T_TMP/dir/capture.sip" "$T_TMP/got"
+				bash_complete 2 "$SIP" "$cmd" "$opt=$T_TMP/dir/cap" >"$T_TMP/got"
+				t_check "sip $cmd $opt=FILE<TAB> (one word) completes files" \
+					grep -qxF -e "$opt=$T_TMP/dir/capture.sip" "$T_TMP/got"
+				;;
+			esac
+		done
+
 		# Operands.
 		if [ "$("$SIP" __complete args "$cmd")" = file ]; then
-			mkdir -p "$T_TMP/dir"
-			: >"$T_TMP/dir/capture.sip"
 			bash_complete 2 "$SIP" "$cmd" "$T_TMP/dir/cap" >"$T_TMP/got"
 			t_check "sip $cmd FILE<TAB> completes files" \
 				grep -qxF -e "$T_TMP/dir/capture.sip" "$T_TMP/got"
@@ -103,6 +137,7 @@ if t_need zsh zsh; then
 	zsh_complete "" "$SIP" "" >"$T_TMP/got"
 	t_check "sip <TAB> offers the commands" cmp -s "$T_TMP/commands" "$T_TMP/got"
 	for cmd in $cmds; do
+		"$SIP" __complete files "$cmd" >"$T_TMP/files"
 		"$SIP" __complete options "$cmd" | grep -v -e = | sort >"$T_TMP/want"
 		zsh_complete - "$SIP" "$cmd" - >"$T_TMP/got"
 		t_check "sip $cmd -<TAB> offers exactly its options" cmp -s "$T_TMP/want" "$T_TMP/got"
@@ -110,9 +145,18 @@ if t_need zsh zsh; then
 		while IFS= read -r line; do
 			opt=${line%%=*}
 			printf '%s\n' "${line#*=}" | tr ' ' '\n' | sed '/^$/d' | sort >"$T_TMP/want"
+			grep -qxF -e "$opt" "$T_TMP/files" && echo "<files>" >"$T_TMP/want"
 			zsh_complete "" "$SIP" "$cmd" "$opt" "" >"$T_TMP/got"
 			t_check "sip $cmd $opt <TAB> offers its values" cmp -s "$T_TMP/want" "$T_TMP/got"
 		done <"$T_TMP/values"
+		while IFS= read -r opt; do
+			case $opt in
+			--*)
+				zsh_complete "$opt=" "$SIP" "$cmd" "$opt=" >"$T_TMP/got"
+				t_check "sip $cmd $opt=<TAB> completes files" test "$(cat "$T_TMP/got")" = "<files>"
+				;;
+			esac
+		done <"$T_TMP/files"
 	done
 fi
 
@@ -139,6 +183,19 @@ if t_need fish fish; then
 		while IFS= read -r line; do
 			opt=${line%%=*}
 			printf '%s\n' "${line#*=}" | tr ' ' '\n' | sed '/^$/d' | sort >"$T_TMP/want"
+			if "$SIP" __complete files "$cmd" | grep -qxF -e "$opt"; then
+				fish_complete "sip $cmd $opt $T_TMP/dir/cap" >"$T_TMP/got"
+				t_check "sip $cmd $opt FILE<TAB> completes files" \
+					grep -qxF -e "$T_TMP/dir/capture.sip" "$T_TMP/got"
+				case $opt in
+				--*)
+					fish_complete "sip $cmd $opt=$T_TMP/dir/cap" >"$T_TMP/got"
+					t_check "sip $cmd $opt=FILE<TAB> completes files" \
+						grep -qxF -e "$opt=$T_TMP/dir/capture.sip" "$T_TMP/got"
+					;;
+				esac
+				continue
+			fi
 			fish_complete "sip $cmd $opt " >"$T_TMP/got"
 			t_check "sip $cmd $opt <TAB> offers its values" cmp -s "$T_TMP/want" "$T_TMP/got"
 		done <"$T_TMP/values"

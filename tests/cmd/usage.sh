@@ -64,6 +64,16 @@ for opt in $("$SIP" __complete options decode | grep -v -e =); do
 	t_eq "--help names $opt" yes "$(grep -qe "$opt\\b" "$T_TMP/help1" && echo yes)"
 done
 
+# A command that gives a shared option another default says so in its --help,
+# once: register's From and To are the address of record (RFC 3261 §10.2).
+t_run "sip register --help" 0 "$SIP" register --help
+t_out_has "--from URI                From address (default: the address of record)"
+t_out_has "--to URI                  To address (default: the address of record)"
+t_out_lacks "LOCAL-ADDRESS"
+t_check "--from once" test "$(grep -c -e '--from' "$T_OUT")" -eq 1
+t_run "sip options --help" 0 "$SIP" options --help
+t_out_has "--from URI                From address (default: sip:sip@LOCAL-ADDRESS)"
+
 t_run "unknown long option" 2 "$SIP" decode --foo
 t_err_has "sip: decode: unknown option '--foo'"
 t_err_has "See 'sip decode --help'."

@@ -178,6 +178,21 @@ if call invite-answer "-o json --codecs PCMA,telephone-event --rtp-port 4100: ex
 		'.[-1].summary | .status == 200 and .answered == true and .cancelled == false and .ended_by == "us" and .exit == 0'
 fi
 
+# RFC 3264 §6.1: the answer's formats must include one the offer had. SIPp
+# answers PCMU whatever was offered: to PCMA, G722 and opus that is wrong,
+# warned of and listed in the JSON summary's problems; the call goes on.
+if call invite-answer "an answer with a codec that was not offered: warning, exit 0" 0 \
+	-d 0 -o json --codecs PCMA,G722,opus,telephone-event; then
+	t_err_has "sip: invite: warning: the answer's audio stream picks PCMU/8000, which the offer did not have (RFC 3264 §6.1)"
+	t_err_lines 1
+	t_jq ".summary.problems names PCMU, once (the 200 alone answers)" \
+		'.[-1].summary | (.problems | length) == 1 and (.problems[0] | test("picks PCMU/8000")) and .exit == 0'
+fi
+if call invite-answer "an answer with an offered codec: no problem" 0 -d 0 -o json; then
+	t_err_lacks "offer did not have"
+	t_jq ".summary has no problems" '.[-1].summary | has("problems") | not'
+fi
+
 proto=tcp
 if call invite-answer "answered over TCP (-t tcp): exit 0" 0 -d 1 -t tcp; then
 	t_out_has "Via: SIP/2.0/TCP 127.0.0.1:"

@@ -200,12 +200,35 @@ TEST(check_missing_required)
 	static const char nocid[] = RL VIA MF TO FROM CSEQ END;
 	static const char nocseq[] = RL VIA MF TO FROM CID END;
 	static const char nomf[] = RL VIA TO FROM CID CSEQ END;
-	EXPECT(novia, W, 0, "missing Via");
-	EXPECT(nofrom, W, 0, "missing From");
-	EXPECT(noto, W, 0, "missing To");
-	EXPECT(nocid, W, 0, "missing Call-ID");
-	EXPECT(nocseq, W, 0, "missing CSeq");
+	static const char nothing[] = RL MF END;
+	static const char resp[] = "SIP/2.0 200 OK\r\n" VIA TO FROM CSEQ END;
+	EXPECT(novia, E, 0, "missing Via");
+	EXPECT(nofrom, E, 0, "missing From");
+	EXPECT(noto, E, 0, "missing To");
+	EXPECT(nocid, E, 0, "missing Call-ID");
+	EXPECT(nocseq, E, 0, "missing CSeq");
+	EXPECT(nothing, E, 0, "missing Via, From, To, Call-ID, CSeq");
+	EXPECT(resp, E, 0, "missing Call-ID");
+	/* An RFC 2543 client sends no Max-Forwards; it can still be answered. */
 	EXPECT(nomf, W, 0, "missing Max-Forwards");
+	return 0;
+}
+
+TEST(check_missing_names)
+{
+	struct sip_msg m;
+	char names[64];
+	static const char nocid[] = RL VIA MF TO FROM CSEQ END;
+	static const char full[] = BASE END;
+	CHECK(sip_msg_parse(&m, nocid, sizeof nocid - 1, 0) == 0);
+	CHECK(sip_msg_missing(&m, names, sizeof names) == 1);
+	CHECK(strcmp(names, "Call-ID") == 0);
+	/* A short buffer still ends in a terminator. */
+	CHECK(sip_msg_missing(&m, names, 4) == 1);
+	CHECK(strcmp(names, "Cal") == 0);
+	CHECK(sip_msg_parse(&m, full, sizeof full - 1, 0) == 0);
+	CHECK(sip_msg_missing(&m, names, sizeof names) == 0);
+	CHECK(names[0] == '\0');
 	return 0;
 }
 

@@ -628,3 +628,85 @@ TEST(sdp_build_answer_rejects_other_streams)
 	sip_buf_reset(&b);
 	return 0;
 }
+
+/* ---- an answer checked against its offer (RFC 3264 §6) ---- */
+
+#define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+
+static size_t answer_check(const char *offer_text, const char *answer_text, struct sip_diag *d,
+                           size_t max)
+{
+	struct sip_sdp offer, answer;
+	if (parse(&offer, offer_text) != 0 || parse(&answer, answer_text) != 0)
+		return 99;
+	return sip_sdp_answer_check(&offer, &answer, d, max);
+}
+
+TEST(sdp_answer_check)
+{
+	/* The offer the issue made: PCMA, G722 and opus (dynamic, 111). */
+	static const char offer[] = SDP_HEAD "m=audio 4000 RTP/AVP 8 9 111 101\r\n"
+					     "a=rtpmap:111 opus/48000/2\r\n"
+					     "a=rtpmap:101 telephone-event/8000\r\n";
+	struct sip_diag d[4];
+	long before = test_heap_allocs();
+	/* PCMU was not offered. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n", d, 4), 1);
+	CHECK_INT(test_heap_allocs(), before);
+	CHECK_INT(d[0].severity, SIP_SEV_WARNING);
+	CHECK(strcmp(d[0].text, "the answer's audio stream picks PCMU/8000, which the offer did "
+	                        "not have (RFC 3264 §6.1)") == 0);
+	/* A dynamic type matches by name and rate, whatever its number. */
+	CHECK_INT(answer_check(offer,
+	                       SDP_HEAD "m=audio 6000 RTP/AVP 96\r\na=rtpmap:96 OPUS/48000/2\r\n",
+	                       d, 4),
+	          0);
+	/* ... and not by number alone. */
+	CHECK_INT(answer_check(offer,
+	                       SDP_HEAD "m=audio 6000 RTP/AVP 111\r\na=rtpmap:111 speex/8000\r\n",
+	                       d, 4),
+	          1);
+	CHECK(strstr(d[0].text, "picks speex/8000,") != NULL);
+	/* A static one by its number. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 9\r\n", d, 4), 0);
+	/* More formats than offered is legal for unicast, with one in common. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 0 8 101\r\n", d, 4), 0);
+	/* DTMF alone in common makes no call. */
+	CHECK_INT(answer_check(offer,
+	                       SDP_HEAD
+	                       "m=audio 6000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n",
+	                       d, 4),
+	          1);
+	CHECK(strstr(d[0].text, "has only telephone-event/8000, no voice codec") != NULL);
+	/* A rejected stream's formats mean nothing. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 0 RTP/AVP 0\r\n", d, 4), 0);
+	/* A dynamic type without rtpmap is known by its number alone. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 111\r\n", d, 4), 0);
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 120\r\n", d, 4), 1);
+	CHECK(strstr(d[0].text, "picks payload type 120,") != NULL);
+	return 0;
+}
+
+TEST(sdp_answer_check_streams)
+{
+	static const char offer[] =
+		SDP_HEAD "m=audio 4000 RTP/AVP 0\r\nm=video 4002 RTP/AVP 31\r\n";
+	struct sip_diag d[4];
+	/* One m= line per offered stream, in order. */
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 0\r\n", d, 4), 1);
+	CHECK(strstr(d[0].text, "the answer has 1 m= lines, the offer 2") != NULL);
+	CHECK_INT(answer_check(offer,
+	                       SDP_HEAD "m=video 6000 RTP/AVP 31\r\nm=audio 6002 RTP/AVP 0\r\n", d,
+	                       4),
+	          2);
+	CHECK(strstr(d[0].text, "m= line 1 is video, the offer's audio") != NULL);
+	/* Only max are filled; all are counted. */
+	CHECK_INT(answer_check(offer,
+	                       SDP_HEAD "m=video 6000 RTP/AVP 31\r\nm=audio 6002 RTP/AVP 0\r\n", d,
+	                       1),
+	          2);
+	CHECK_INT(answer_check(offer, SDP_HEAD "m=audio 6000 RTP/AVP 0\r\nm=video 0 RTP/AVP 31\r\n",
+	                       d, 4),
+	          0);
+	return 0;
+}

@@ -168,6 +168,34 @@ TEST(txn_garbled_datagram_fails_nothing)
 	return 0;
 }
 
+/* A 200 with our branch and CSeq but no Call-ID, From or To matches no
+ * transaction by the rules: it is dropped like one that does not parse,
+ * never taken for the answer. */
+TEST(txn_response_missing_headers_is_dropped)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct sip_txn *t;
+	char buf[4096], resp[1024];
+	struct sip_sockaddr from;
+	CHECK_INT(start(&f, SIP_OPTIONS, &t, on_resp, &r), 0);
+	CHECK(peer_recv(&f.peer, buf, sizeof buf, &from) > 0);
+	const struct sip_msg *req = sip_txn_request(t);
+	const struct sip_hdr *via = sip_msg_hdr(req, SIP_HDR_VIA);
+	const struct sip_hdr *cseq = sip_msg_hdr(req, SIP_HDR_CSEQ);
+	int len = snprintf(resp, sizeof resp,
+	                   "SIP/2.0 200 OK\r\nVia: %.*s\r\nCSeq: %.*s\r\nContent-Length: 0\r\n\r\n",
+	                   SIP_STR_FMT(via->value), SIP_STR_FMT(cseq->value));
+	CHECK(len > 0 && (size_t)len < sizeof resp);
+	CHECK_INT(sendto(f.peer.fd, resp, (size_t)len, 0, &from.u.sa, from.len), len);
+	spin(&f);
+	CHECK_INT(r.calls, 0);
+	CHECK(sip_txn_garbled(t));
+	sip_txn_free(t);
+	fixture_close(&f);
+	return 0;
+}
+
 TEST(txn_final_response_matched_by_branch)
 {
 	struct fixture f;
@@ -274,6 +302,25 @@ TEST(txn_server_default_answers_and_absorbs_retransmissions)
 	/* Timer J lets the transactions go after 64*T1. */
 	fake_now += 64 * 500000;
 	sip_loop_poll(f.loop, 0);
+	fixture_close(&f);
+	return 0;
+}
+
+/* A request without a Call-ID matches no dialog and would get an answer
+ * that matches nothing either: it is dropped, not answered. */
+TEST(txn_server_request_missing_headers_is_dropped)
+{
+	static const char req[] =
+		"OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKm1;rport\r\n"
+		"Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=1\r\n"
+		"To: <sip:bob@127.0.0.1>\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct fixture f;
+	CHECK_INT(fixture_open(&f), 0);
+	CHECK_INT(sendto(f.peer.fd, req, sizeof req - 1, 0, &f.local.u.sa, f.local.len),
+	          (long)(sizeof req - 1));
+	spin(&f);
+	CHECK(!peer_pending(&f.peer));
 	fixture_close(&f);
 	return 0;
 }
