@@ -29,13 +29,28 @@ struct hop {
 	char text[ADDR_LEN];
 };
 
-/* The party at the other end of a dialog, known by its address of record. */
+/* One exchange: a request of ours that starts a transaction outside a
+ * dialog, and all that follows it, with one peer. A redirect ends it: the
+ * request to the Contact is another exchange, with a peer of its own, and
+ * so is the same request sent on to the next address (a failover), whose
+ * peer is at that address, not past the one before. */
+struct exch {
+	uint64_t call; /* hash of the Call-ID */
+	size_t hop;
+	uint32_t cseq;   /* of its first request */
+	bool redirected; /* a 3xx ended it */
+	bool failover;   /* the request of the exchange before, to another address */
+};
+
+/* The party at the other end of an exchange, known by its address of record. */
 struct far {
 	char aor[NAME_LEN];
+	size_t exch;
 	char contact[ADDR_LEN];   /* "host:port" of its first Contact; "" until seen */
 	struct sip_sockaddr addr; /* where it is: the Contact's, else a numeric AOR's */
 	bool has_addr;
 	size_t hop; /* the hop it was first reached through */
+	bool heard; /* something came from it */
 	/* The proxies past that hop, nearest first, from the first
 	 * Record-Route seen in a message from it. */
 	char path[MAX_PATH][ADDR_LEN];
@@ -64,6 +79,8 @@ struct sip_ladder {
 	bool has_local;
 	struct hop *hops;
 	size_t nhops, cap_hops;
+	struct exch *exchs;
+	size_t nexchs, cap_exchs;
 	struct far *fars;
 	size_t nfars, cap_fars;
 	struct row *rows;
@@ -82,6 +99,7 @@ void sip_ladder_free(struct sip_ladder *l)
 	if (!l)
 		return;
 	free(l->hops);
+	free(l->exchs);
 	free(l->fars);
 	free(l->rows);
 	free(l);
@@ -236,11 +254,59 @@ static int add_hop(struct sip_ladder *l, const struct sip_sockaddr *remote, size
 	return 0;
 }
 
+static bool has_to_tag(const struct sip_msg *m)
+{
+	struct sip_addr to;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_TO);
+	return h && sip_addr_parse(&to, h->value) == 0 && to.tag.len;
+}
+
+/* The exchange of a message. A request of ours without a To tag (but an
+ * ACK or a CANCEL, which belong to the INVITE before them) starts one,
+ * unless it is the current one's again to the same address: a
+ * retransmission, or a retry with credentials. Anything else joins the
+ * latest exchange of its Call-ID at its address (from a CSeq of ours, the
+ * one it started at or before, so that a late answer to a redirected
+ * request stays with it), else the latest of its Call-ID. */
+static int find_exch(struct sip_ladder *l, const struct sip_msg *m, const struct row *r,
+                     size_t *idx)
+{
+	bool our_cseq = m->is_request == r->tx;
+	bool starts = m->is_request && r->tx && r->method != SIP_ACK && r->method != SIP_CANCEL &&
+	              !has_to_tag(m);
+	long cur = -1, at = -1;
+	for (size_t i = l->nexchs, n = 0; i-- > 0 && n < LOOKBACK; n++) {
+		const struct exch *e = &l->exchs[i];
+		if (e->call != r->call)
+			continue;
+		if (cur < 0)
+			cur = (long)i;
+		if (e->hop == r->hop && (!our_cseq || e->cseq <= r->cseq)) {
+			at = (long)i;
+			break;
+		}
+	}
+	bool again = cur >= 0 && !l->exchs[cur].redirected;
+	if (starts ? again && l->exchs[cur].hop == r->hop : cur >= 0) {
+		*idx = (size_t)(starts || at < 0 ? cur : at);
+		return 0;
+	}
+	int err = grow((void **)&l->exchs, &l->cap_exchs, l->nexchs, sizeof *l->exchs);
+	if (err)
+		return err;
+	l->exchs[l->nexchs] = (struct exch){
+		.call = r->call, .hop = r->hop, .cseq = r->cseq, .failover = starts && again};
+	*idx = l->nexchs++;
+	return 0;
+}
+
+/* A far end is guessed to be where its URI says when that is an address,
+ * and, in a failover, at the address the request went to instead. */
 static int add_far(struct sip_ladder *l, const char *aor, const struct sip_uri *u, size_t hop,
-                   long *idx)
+                   size_t exch, long *idx)
 {
 	for (size_t i = 0; i < l->nfars; i++) {
-		if (strcmp(l->fars[i].aor, aor) == 0) {
+		if (l->fars[i].exch == exch && strcmp(l->fars[i].aor, aor) == 0) {
 			*idx = (long)i;
 			return 0;
 		}
@@ -251,8 +317,14 @@ static int add_far(struct sip_ladder *l, const char *aor, const struct sip_uri *
 	struct far *f = &l->fars[l->nfars];
 	memset(f, 0, sizeof *f);
 	memcpy(f->aor, aor, strlen(aor) + 1);
-	f->has_addr = uri_addr(u, &f->addr);
+	f->exch = exch;
 	f->hop = hop;
+	if (l->exchs[exch].failover) {
+		f->addr = l->hops[hop].addr;
+		f->has_addr = f->addr.u.sa.sa_family != AF_UNSPEC;
+	} else {
+		f->has_addr = uri_addr(u, &f->addr);
+	}
 	*idx = (long)l->nfars++;
 	return 0;
 }
@@ -352,13 +424,11 @@ static bool ack_to_hop(const struct sip_ladder *l, const struct row *r)
  * which the registrar answers. */
 static bool hop_only(const struct sip_ladder *l, const struct sip_msg *m, const struct row *r)
 {
-	struct sip_addr to;
-	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_TO);
 	if (r->method == SIP_REGISTER)
 		return true;
 	if (m->is_request)
 		return r->method == SIP_ACK && ack_to_hop(l, r);
-	return r->status == 407 || !h || sip_addr_parse(&to, h->value) != 0 || to.tag.len == 0;
+	return r->status == 407 || !has_to_tag(m);
 }
 
 int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct sip_packet_info *pi)
@@ -397,18 +467,28 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 		l->has_local = true;
 	}
 
-	/* The far end is the other party of the dialog: To in what we ask and
-	 * what answers us, From in what we are asked and what we answer. */
+	size_t exch;
+	if ((err = find_exch(l, m, &r, &exch)) != 0)
+		return err;
+	if (r.status >= 300 && r.status < 400)
+		l->exchs[exch].redirected = true;
+
+	/* The far end is the other party of the exchange: To in what we ask
+	 * and what answers us, From in what we are asked and what we answer.
+	 * Where we ask, the Request-URI says where it is. */
 	char aor[NAME_LEN];
-	struct sip_uri u;
+	struct sip_uri u, ruri;
 	if (!hop_only(l, m, &r) &&
 	    aor_of(m, m->is_request == pi->tx ? SIP_HDR_TO : SIP_HDR_FROM, aor, &u)) {
-		if ((err = add_far(l, aor, &u, r.hop, &r.far)) != 0)
+		bool asked = m->is_request && pi->tx && sip_uri_parse(&ruri, m->ruri) == 0;
+		if ((err = add_far(l, aor, asked ? &ruri : &u, r.hop, exch, &r.far)) != 0)
 			return err;
+		struct far *f = &l->fars[r.far];
+		f->heard = f->heard || !pi->tx;
 		/* a 3xx's Contact is where to go next, not where it came from */
 		if (!pi->tx && (m->is_request || (r.status > 100 && r.status < 300))) {
-			learn_contact(&l->fars[r.far], m);
-			learn_path(l, &l->fars[r.far], m, r.hop);
+			learn_contact(f, m);
+			learn_path(l, f, m, r.hop);
 		}
 	}
 
@@ -550,11 +630,17 @@ struct layout {
 	char local[ADDR_LEN];
 };
 
+/* The hop whose column a far end shares: the one at its address; without
+ * an address, the one it was reached through when nothing says it is
+ * past it (nothing came from it, or only the redirect that ended its
+ * exchange). */
 static long merged_hop(const struct sip_ladder *l, const struct far *f)
 {
 	for (size_t h = 0; f->has_addr && h < l->nhops; h++)
 		if (sip_sockaddr_eq(&l->hops[h].addr, &f->addr))
 			return (long)h;
+	if (!f->has_addr && (!f->heard || l->exchs[f->exch].redirected))
+		return (long)f->hop;
 	return -1;
 }
 
@@ -629,8 +715,8 @@ static struct arrow arrow_of(const struct layout *lo, const struct row *r)
 	size_t end = r->far >= 0 ? lo->far_col[r->far] : hop;
 	struct arrow a = {0, 0, hop, 0, 0};
 	/* A far end sits after the hop it was first reached through; reached
-	 * through one further right (a failover), the arrow could not show its
-	 * path, so it shows where the message went. */
+	 * through one further right (another address than its Contact's), the
+	 * arrow could not show its path, so it shows where the message went. */
 	if (hop > end)
 		end = hop;
 	else if (r->far >= 0)

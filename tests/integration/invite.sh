@@ -31,6 +31,8 @@
 . "$(dirname "$0")/lib/peers.sh"
 
 d=$T_TMP
+# The diagrams are checked at the width given here, not the caller's.
+unset COLUMNS
 
 t_need "sip invite against SIPp and Kamailio" sipp=sip-tester tshark kamailio \
 	kamailio-tls-modules openssl jq script=bsdutils md5sum=coreutils || t_done
@@ -463,8 +465,8 @@ if call invite-302 "302 without --follow: ACK, the Contact shown, exit 1" 1 -key
 fi
 
 # follow_test NAME SCENARIO DEAD: a 302 to the callee of invite-answer on a
-# port of its own (and, with DEAD, to a dead port with a higher q first),
-# called with --follow.
+# port of its own ($tport; and, with DEAD, to a dead port with a higher q
+# first), called with --follow --ladder.
 follow_test() {
 	p_free_port
 	tport=$P_PORT
@@ -483,7 +485,7 @@ follow_test() {
 	fi
 	f_name=$1 f_scen=$2
 	shift 2
-	if ! call "$f_scen" "$f_name" 0 -key target "$tport" "$@" -- --follow -d 1; then
+	if ! call "$f_scen" "$f_name" 0 -key target "$tport" "$@" -- --follow -d 1 --ladder; then
 		p_stop "$tpid"
 		return
 	fi
@@ -506,8 +508,19 @@ follow_test() {
 			"$port" "$tport"
 	fi
 }
+# The diagram of a redirect: the redirect server's own exchange (INVITE,
+# 302, ACK) in its column, then the call in a new column for the Contact:
+# the redirect server is no proxy in front of it.
 follow_test "302 --follow: the Contact called, exit 0" invite-302
+t_check "the diagram: us, the redirect server, the Contact" \
+	grep -Eq "^ +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$port +127\.0\.0\.1:$tport\$" "$T_OUT"
+t_check "the diagram: the 302 from the redirect server" \
+	grep -Eq "(<|◀)(-|─)+ 302 Moved Temporarily (-|─)+(\||┤) +(\||│)\$" "$T_OUT"
+t_check "the diagram: the second INVITE to the Contact, past no proxy" \
+	grep -Eq "(\||├)(-|─)+ INVITE \(SDP\) (-|─)+(>|▶)(\||│)\$" "$T_OUT"
 follow_test "302 --follow, two Contacts: q=0.9 (dead) first, then q=0.4: exit 0" invite-302-two dead
+t_check "the diagram: us, the redirect server, the dead Contact, the live one" \
+	grep -Eq "^ +us( +callee@127\.0\.0\.1){3}\$" "$T_OUT"
 
 # --- changes during the call -----------------------------------------------------
 call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvite &&
