@@ -46,8 +46,10 @@ struct sip_ladder_opts {
 	uint64_t t0_us; /* times are seconds from this (loop clock); 0: the first message's */
 };
 /* Draws the diagram: header, then one arrow per message with its time and
- * "INVITE (SDP)", "180 Ringing"... Labels are cut to the width; parties too
- * many for it are numbered and each message becomes a line "1 → 2  BYE". */
+ * "INVITE (SDP)", "180 Ringing"... When the width cannot hold every header
+ * and every label whole (but the end of a reason phrase, past its first
+ * word), the parties are numbered instead and each message becomes a line
+ * "1 → 2  BYE" (cut to the width only there). */
 SIP_API int sip_ladder_print(FILE *f, const struct sip_ladder *l,
                              const struct sip_ladder_opts *opts);
 

@@ -508,9 +508,11 @@ follow_test() {
 			"$port" "$tport"
 	fi
 }
-# The diagram of a redirect: the redirect server's own exchange (INVITE,
-# 302, ACK) in its column, then the call in a new column for the Contact:
-# the redirect server is no proxy in front of it.
+# The diagram of a redirect, on 200 columns: the redirect server's own
+# exchange (INVITE, 302, ACK) in its column, then the call in a new column
+# for the Contact: the redirect server is no proxy in front of it.
+COLUMNS=200
+export COLUMNS
 follow_test "302 --follow: the Contact called, exit 0" invite-302
 t_check "the diagram: us, the redirect server, the Contact" \
 	grep -Eq "^ +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$port +127\.0\.0\.1:$tport\$" "$T_OUT"
@@ -521,6 +523,17 @@ t_check "the diagram: the second INVITE to the Contact, past no proxy" \
 follow_test "302 --follow, two Contacts: q=0.9 (dead) first, then q=0.4: exit 0" invite-302-two dead
 t_check "the diagram: us, the redirect server, the dead Contact, the live one" \
 	grep -Eq "^ +us( +callee@127\.0\.0\.1){3}\$" "$T_OUT"
+# On 50 columns, too few for those three with every address and label
+# whole: the numbered list, each party with its address.
+COLUMNS=50
+follow_test "302 --follow on 50 columns: exit 0" invite-302
+t_check "the list: the redirect server is party 2" \
+	grep -Eq "^ +2  callee@127\.0\.0\.1  127\.0\.0\.1:$port\$" "$T_OUT"
+t_check "the list: the Contact is party 3" \
+	grep -Eq "^ +3  callee@127\.0\.0\.1  127\.0\.0\.1:$tport\$" "$T_OUT"
+t_check "the list: the 302 from party 2" grep -Eq "^[0-9.]+  2 (->|→) 1  302 Moved Temporarily\$" "$T_OUT"
+t_check "the list: the call to party 3" grep -Eq "^[0-9.]+  1 (->|→) 3  INVITE \(SDP\)\$" "$T_OUT"
+unset COLUMNS
 
 # --- changes during the call -----------------------------------------------------
 call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvite &&
