@@ -14,7 +14,8 @@
 # digest is checked here, and 401 and the retry, whose digest SIPp verifies;
 # 302 with and without --follow, to one Contact and to two by q; a 200
 # retransmitted after its ACK; --reinvite, --update (confirmed and early
-# dialog), --no-sdp, a far-end re-INVITE, --ladder, and the diagram a
+# dialog), --no-sdp, a far-end re-INVITE, --ladder (a redirect in columns
+# of its own; COLUMNS=50 and a 36-column terminal get the list), and the diagram a
 # pretty run on a terminal ends with.
 # Kamailio as a record-routing proxy and registrar in front of a registered
 # SIPp callee: ACK and BYE follow the route set, over UDP, and over TCP
@@ -614,26 +615,34 @@ ipv6_test() {
 ipv6_test
 
 # On a terminal (script(1) gives one) a run is pretty, and the diagram
-# comes at its end without --ladder.
+# comes at its end without --ladder; on one of 36 columns (stty), too
+# narrow for the two columns and their labels whole (40), the numbered
+# list, where a ladder with its labels cut was drawn.
 tty_test() {
-	T_NAME="a call on a terminal"
+	T_NAME="a call on a terminal${1:+ of $1 columns}"
 	p_free_port
 	port=$P_PORT
-	if ! p_sipp "$d/tty.log" invite-answer "$port" 1; then
+	if ! p_sipp "$d/tty$port.log" invite-answer "$port" 1; then
 		t_fail "$T_NAME" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
 	# script(1) ends when stdin does: keep it open for the call.
-	sleep 5 | timeout 30 script -qec "'$SIP' invite --color never --t1 100 -d 1 sip:callee@127.0.0.1:$port" \
+	sleep 5 | timeout 30 script -qec "${1:+stty cols $1; }'$SIP' invite --color never --t1 100 -d 1 sip:callee@127.0.0.1:$port" \
 		/dev/null >"$T_OUT" 2>"$T_ERR"
 	t_eq "$T_NAME: exit 0" 0 "$?"
 	t_out_has "SDP: connection IN IP4 127.0.0.1"
-	t_check "the diagram at the end: an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	if [ -n "$1" ]; then
+		t_check "the list at the end: the BYE from party 1 to 2" \
+			grep -Eq "^[0-9.]+  1 (->|→) 2  BYE" "$T_OUT"
+	else
+		t_check "the diagram at the end: an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	fi
 	t_check "the summary after the diagram" sh -c "tail -n 3 '$T_OUT' | grep -q '^Call: *200 OK'"
-	sipp_done "$d/tty.log" "$spid"
+	sipp_done "$d/tty$port.log" "$spid"
 }
 tty_test
+tty_test 36
 
 # --- Kamailio: a record-routing proxy and registrar ----------------------------------
 # proxied_call PROTO AOR: registers a SIPp callee (over UDP) as AOR with
