@@ -1,6 +1,7 @@
 /* probe.c - the network half every request-sending subcommand shares; see
  * probe.h. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -225,16 +226,26 @@ static bool utf8_locale(void)
 	return false;
 }
 
-void probe_print_ladder(struct probe_ctx *pc, FILE *f)
+/* The columns to draw in: COLUMNS when it is a number (POSIX: it
+ * overrides the terminal's), else the terminal's, else 0 (the default). */
+static unsigned out_width(FILE *f)
 {
 	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	uint64_t n;
+	if (env && sip_str_to_u64(sip_str_from(env), USHRT_MAX, &n) == 0 && n > 0)
+		return (unsigned)n;
+	return ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+}
+
+void probe_print_ladder(struct probe_ctx *pc, FILE *f)
+{
 	struct sip_ladder_opts o = {
 		.color = pc->cc->color && f == stdout,
 		.ascii = !utf8_locale(),
+		.width = out_width(f),
 		.t0_us = pc->t0,
 	};
-	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		o.width = ws.ws_col;
 	if (f == stdout && pc->cc->format == SIP_PRINT_PRETTY && pc->show_messages)
 		putchar('\n');
 	sip_ladder_print(f, pc->ladder, &o);

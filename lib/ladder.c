@@ -20,7 +20,6 @@
 
 #define MIN_WIDTH 20
 #define MAX_WIDTH 1000
-#define MIN_GAP 14 /* columns closer than this leave no room for a label: a list instead */
 #define MAX_GAP 40 /* a wide terminal does not stretch two columns across it */
 
 /* Where messages went first: the remote address of the socket. */
@@ -29,13 +28,28 @@ struct hop {
 	char text[ADDR_LEN];
 };
 
-/* The party at the other end of a dialog, known by its address of record. */
+/* One exchange: a request of ours that starts a transaction outside a
+ * dialog, and all that follows it, with one peer. A redirect ends it: the
+ * request to the Contact is another exchange, with a peer of its own, and
+ * so is the same request sent on to the next address (a failover), whose
+ * peer is at that address, not past the one before. */
+struct exch {
+	uint64_t call; /* hash of the Call-ID */
+	size_t hop;
+	uint32_t cseq;   /* of its first request */
+	bool redirected; /* a 3xx ended it */
+	bool failover;   /* the request of the exchange before, to another address */
+};
+
+/* The party at the other end of an exchange, known by its address of record. */
 struct far {
 	char aor[NAME_LEN];
+	size_t exch;
 	char contact[ADDR_LEN];   /* "host:port" of its first Contact; "" until seen */
 	struct sip_sockaddr addr; /* where it is: the Contact's, else a numeric AOR's */
 	bool has_addr;
 	size_t hop; /* the hop it was first reached through */
+	bool heard; /* something came from it */
 	/* The proxies past that hop, nearest first, from the first
 	 * Record-Route seen in a message from it. */
 	char path[MAX_PATH][ADDR_LEN];
@@ -57,6 +71,7 @@ struct row {
 	unsigned nth; /* 1, or which sending of the same bytes this is */
 	bool tx;
 	char label[LABEL_LEN];
+	unsigned char reason_at, reason_len; /* where the label has a reason phrase */
 };
 
 struct sip_ladder {
@@ -64,6 +79,8 @@ struct sip_ladder {
 	bool has_local;
 	struct hop *hops;
 	size_t nhops, cap_hops;
+	struct exch *exchs;
+	size_t nexchs, cap_exchs;
 	struct far *fars;
 	size_t nfars, cap_fars;
 	struct row *rows;
@@ -82,6 +99,7 @@ void sip_ladder_free(struct sip_ladder *l)
 	if (!l)
 		return;
 	free(l->hops);
+	free(l->exchs);
 	free(l->fars);
 	free(l->rows);
 	free(l);
@@ -128,8 +146,9 @@ static void append_safe(char *buf, size_t cap, struct sip_str s)
 /* "INVITE (SDP)", "180 Ringing", "200 OK (PRACK)": the reason is cut,
  * never the marks. A response to another method than the exchange's first
  * says which, so that the 200s of a call tell apart. */
-static void make_label(const struct sip_msg *m, bool say_method, char *buf)
+static void make_label(const struct sip_msg *m, bool say_method, struct row *r)
 {
+	char *buf = r->label;
 	static const char mark[] = " (SDP)";
 	char method[24] = "";
 	const struct sip_hdr *h = say_method ? sip_msg_hdr(m, SIP_HDR_CSEQ) : NULL;
@@ -145,7 +164,9 @@ static void make_label(const struct sip_msg *m, bool say_method, char *buf)
 		append_safe(buf, cap, m->method_name);
 	} else {
 		snprintf(buf, cap, "%u ", m->status);
+		r->reason_at = (unsigned char)strlen(buf);
 		append_safe(buf, cap, m->reason);
+		r->reason_len = (unsigned char)(strlen(buf) - r->reason_at);
 		if (m->reason.len == 0)
 			buf[strlen(buf) - 1] = '\0';
 	}
@@ -236,11 +257,59 @@ static int add_hop(struct sip_ladder *l, const struct sip_sockaddr *remote, size
 	return 0;
 }
 
+static bool has_to_tag(const struct sip_msg *m)
+{
+	struct sip_addr to;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_TO);
+	return h && sip_addr_parse(&to, h->value) == 0 && to.tag.len;
+}
+
+/* The exchange of a message. A request of ours without a To tag (but an
+ * ACK or a CANCEL, which belong to the INVITE before them) starts one,
+ * unless it is the current one's again to the same address: a
+ * retransmission, or a retry with credentials. Anything else joins the
+ * latest exchange of its Call-ID at its address (from a CSeq of ours, the
+ * one it started at or before, so that a late answer to a redirected
+ * request stays with it), else the latest of its Call-ID. */
+static int find_exch(struct sip_ladder *l, const struct sip_msg *m, const struct row *r,
+                     size_t *idx)
+{
+	bool our_cseq = m->is_request == r->tx;
+	bool starts = m->is_request && r->tx && r->method != SIP_ACK && r->method != SIP_CANCEL &&
+	              !has_to_tag(m);
+	long cur = -1, at = -1;
+	for (size_t i = l->nexchs, n = 0; i-- > 0 && n < LOOKBACK; n++) {
+		const struct exch *e = &l->exchs[i];
+		if (e->call != r->call)
+			continue;
+		if (cur < 0)
+			cur = (long)i;
+		if (e->hop == r->hop && (!our_cseq || e->cseq <= r->cseq)) {
+			at = (long)i;
+			break;
+		}
+	}
+	bool again = cur >= 0 && !l->exchs[cur].redirected;
+	if (starts ? again && l->exchs[cur].hop == r->hop : cur >= 0) {
+		*idx = (size_t)(starts || at < 0 ? cur : at);
+		return 0;
+	}
+	int err = grow((void **)&l->exchs, &l->cap_exchs, l->nexchs, sizeof *l->exchs);
+	if (err)
+		return err;
+	l->exchs[l->nexchs] = (struct exch){
+		.call = r->call, .hop = r->hop, .cseq = r->cseq, .failover = starts && again};
+	*idx = l->nexchs++;
+	return 0;
+}
+
+/* A far end is guessed to be where its URI says when that is an address,
+ * and, in a failover, at the address the request went to instead. */
 static int add_far(struct sip_ladder *l, const char *aor, const struct sip_uri *u, size_t hop,
-                   long *idx)
+                   size_t exch, long *idx)
 {
 	for (size_t i = 0; i < l->nfars; i++) {
-		if (strcmp(l->fars[i].aor, aor) == 0) {
+		if (l->fars[i].exch == exch && strcmp(l->fars[i].aor, aor) == 0) {
 			*idx = (long)i;
 			return 0;
 		}
@@ -251,8 +320,14 @@ static int add_far(struct sip_ladder *l, const char *aor, const struct sip_uri *
 	struct far *f = &l->fars[l->nfars];
 	memset(f, 0, sizeof *f);
 	memcpy(f->aor, aor, strlen(aor) + 1);
-	f->has_addr = uri_addr(u, &f->addr);
+	f->exch = exch;
 	f->hop = hop;
+	if (l->exchs[exch].failover) {
+		f->addr = l->hops[hop].addr;
+		f->has_addr = f->addr.u.sa.sa_family != AF_UNSPEC;
+	} else {
+		f->has_addr = uri_addr(u, &f->addr);
+	}
 	*idx = (long)l->nfars++;
 	return 0;
 }
@@ -352,13 +427,11 @@ static bool ack_to_hop(const struct sip_ladder *l, const struct row *r)
  * which the registrar answers. */
 static bool hop_only(const struct sip_ladder *l, const struct sip_msg *m, const struct row *r)
 {
-	struct sip_addr to;
-	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_TO);
 	if (r->method == SIP_REGISTER)
 		return true;
 	if (m->is_request)
 		return r->method == SIP_ACK && ack_to_hop(l, r);
-	return r->status == 407 || !h || sip_addr_parse(&to, h->value) != 0 || to.tag.len == 0;
+	return r->status == 407 || !has_to_tag(m);
 }
 
 int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct sip_packet_info *pi)
@@ -389,7 +462,7 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 	}
 	if (!l->nrows)
 		l->first = r.method;
-	make_label(m, !m->is_request && r.method != l->first, r.label);
+	make_label(m, !m->is_request && r.method != l->first, &r);
 	if ((err = add_hop(l, &pi->remote, &r.hop)) != 0)
 		return err;
 	if (!l->has_local && pi->local.u.sa.sa_family != AF_UNSPEC) {
@@ -397,18 +470,28 @@ int sip_ladder_add(struct sip_ladder *l, const struct sip_msg *m, const struct s
 		l->has_local = true;
 	}
 
-	/* The far end is the other party of the dialog: To in what we ask and
-	 * what answers us, From in what we are asked and what we answer. */
+	size_t exch;
+	if ((err = find_exch(l, m, &r, &exch)) != 0)
+		return err;
+	if (r.status >= 300 && r.status < 400)
+		l->exchs[exch].redirected = true;
+
+	/* The far end is the other party of the exchange: To in what we ask
+	 * and what answers us, From in what we are asked and what we answer.
+	 * Where we ask, the Request-URI says where it is. */
 	char aor[NAME_LEN];
-	struct sip_uri u;
+	struct sip_uri u, ruri;
 	if (!hop_only(l, m, &r) &&
 	    aor_of(m, m->is_request == pi->tx ? SIP_HDR_TO : SIP_HDR_FROM, aor, &u)) {
-		if ((err = add_far(l, aor, &u, r.hop, &r.far)) != 0)
+		bool asked = m->is_request && pi->tx && sip_uri_parse(&ruri, m->ruri) == 0;
+		if ((err = add_far(l, aor, asked ? &ruri : &u, r.hop, exch, &r.far)) != 0)
 			return err;
+		struct far *f = &l->fars[r.far];
+		f->heard = f->heard || !pi->tx;
 		/* a 3xx's Contact is where to go next, not where it came from */
 		if (!pi->tx && (m->is_request || (r.status > 100 && r.status < 300))) {
-			learn_contact(&l->fars[r.far], m);
-			learn_path(l, &l->fars[r.far], m, r.hop);
+			learn_contact(f, m);
+			learn_path(l, f, m, r.hop);
 		}
 	}
 
@@ -550,11 +633,17 @@ struct layout {
 	char local[ADDR_LEN];
 };
 
+/* The hop whose column a far end shares: the one at its address; without
+ * an address, the one it was reached through when nothing says it is
+ * past it (nothing came from it, or only the redirect that ended its
+ * exchange). */
 static long merged_hop(const struct sip_ladder *l, const struct far *f)
 {
 	for (size_t h = 0; f->has_addr && h < l->nhops; h++)
 		if (sip_sockaddr_eq(&l->hops[h].addr, &f->addr))
 			return (long)h;
+	if (!f->has_addr && (!f->heard || l->exchs[f->exch].redirected))
+		return (long)f->hop;
 	return -1;
 }
 
@@ -629,8 +718,8 @@ static struct arrow arrow_of(const struct layout *lo, const struct row *r)
 	size_t end = r->far >= 0 ? lo->far_col[r->far] : hop;
 	struct arrow a = {0, 0, hop, 0, 0};
 	/* A far end sits after the hop it was first reached through; reached
-	 * through one further right (a failover), the arrow could not show its
-	 * path, so it shows where the message went. */
+	 * through one further right (another address than its Contact's), the
+	 * arrow could not show its path, so it shows where the message went. */
 	if (hop > end)
 		end = hop;
 	else if (r->far >= 0)
@@ -655,33 +744,73 @@ static void retx_text(const struct canvas *cv, const struct row *r, char *buf, s
 		snprintf(buf, cap, " %s%u", cv->gl->times, r->nth);
 }
 
+/* The cells of a label's reason phrase that a ladder keeps: its first
+ * word, when more follow; "100 trying -- your call is important to us"
+ * tells no more than "100 trying". */
+static size_t reason_kept(const struct row *r)
+{
+	const char *sp = memchr(r->label + r->reason_at, ' ', r->reason_len);
+	return sp ? (size_t)(sp - r->label - r->reason_at) : r->reason_len;
+}
+
+/* Cells the label and its retransmission mark take in a ladder at the
+ * least: all of it but the end of a reason phrase. */
+static size_t label_width(const struct canvas *cv, const struct row *r)
+{
+	char mark[16];
+	retx_text(cv, r, mark, sizeof mark);
+	size_t w = text_width(r->label), keep = reason_kept(r);
+	if (keep < r->reason_len)
+		w -= r->reason_len - keep - text_width(cv->gl->ellipsis);
+	return w + text_width(mark);
+}
+
+/* The label for max cells: whole when it fits; else its reason phrase cut,
+ * without the spaces before the cut, so that the marks after it stay. */
+static void label_text(const struct canvas *cv, const struct row *r, size_t max, char *buf,
+                       size_t cap)
+{
+	size_t w = strlen(r->label), ew = text_width(cv->gl->ellipsis);
+	size_t fixed = w - r->reason_len + ew;
+	if (w <= max || r->reason_len == 0 || max < fixed) {
+		snprintf(buf, cap, "%s", r->label);
+		return;
+	}
+	size_t keep = r->reason_at + max - fixed;
+	while (keep > r->reason_at && r->label[keep - 1] == ' ')
+		keep--;
+	snprintf(buf, cap, "%.*s%s%s", (int)keep, r->label, cv->gl->ellipsis,
+	         r->label + r->reason_at + r->reason_len);
+}
+
 /* The label and its retransmission mark in max cells from x, centred when
  * short; the mark survives a cut of the label when there is room for it. */
 static void put_label(struct canvas *cv, size_t x, size_t max, const struct row *r, enum color c,
                       bool centre)
 {
-	char mark[16];
+	char mark[16], text[LABEL_LEN + 8];
 	retx_text(cv, r, mark, sizeof mark);
-	size_t wl = text_width(r->label), wm = text_width(mark), ew = text_width(cv->gl->ellipsis);
+	size_t wm = text_width(mark), ew = text_width(cv->gl->ellipsis);
 	if (wm && max < wm + ew + 1) {
 		wm = 0;
 		mark[0] = '\0';
 	}
+	label_text(cv, r, max - wm, text, sizeof text);
+	size_t wl = text_width(text);
 	size_t used = wl + wm < max ? wl + wm : max;
 	if (centre) {
 		x += (max - used) / 2;
 		set(cv, x - 1, " ", c);
 		set(cv, x + used, " ", c);
 	}
-	size_t n = put_text(cv, x, max - wm, r->label, c);
+	size_t n = put_text(cv, x, max - wm, text, c);
 	put_text(cv, x + n, wm, mark, c);
 }
 
 struct grid {
-	size_t tw;       /* width of the time column */
-	size_t gap;      /* between two lifelines */
-	size_t x0;       /* the first lifeline */
-	size_t outer[2]; /* widest header of the first and the last column */
+	size_t tw;  /* width of the time column */
+	size_t gap; /* between two lifelines */
+	size_t x0;  /* the first lifeline */
 };
 
 static size_t col_x(const struct grid *g, size_t col)
@@ -695,48 +824,58 @@ static void lifelines(struct canvas *cv, const struct grid *g, size_t ncols)
 		set(cv, col_x(g, i), cv->gl->life, C_NONE);
 }
 
-static size_t header_width(const struct column *c, size_t max)
+/* Cells a header takes: its wider line, centred on its lifeline. */
+static size_t header_width(const struct column *c)
 {
-	size_t w = text_width(c->name) > text_width(c->detail) ? text_width(c->name)
-	                                                       : text_width(c->detail);
-	return w < max ? w : max;
+	size_t n = text_width(c->name), d = text_width(c->detail);
+	return n > d ? n : d;
 }
 
-static void put_centred(struct canvas *cv, size_t x, size_t max, const char *s, enum color c)
+static void put_centred(struct canvas *cv, size_t x, const char *s, enum color c)
 {
-	size_t w = text_width(s) < max ? text_width(s) : max;
-	put_text(cv, x - w / 2, max, s, c);
+	size_t w = text_width(s);
+	put_text(cv, x - w / 2, w, s, c);
+}
+
+/* The label goes on an arrow's first stretch, from the sender to the
+ * crossing nearest it (*cross) or to the receiver: the column where that
+ * ends. */
+static size_t stretch_end(struct arrow a, bool *cross)
+{
+	bool right = a.to > a.from;
+	*cross = a.via != a.to &&
+	         (right ? a.via > a.from && a.via < a.to : a.via < a.from && a.via > a.to);
+	if (!*cross)
+		return a.to;
+	return !right && a.npath ? a.path + a.npath - 1 : a.via;
+}
+
+/* What the stretch's ends take from the label's room: a line and a space
+ * on either side, the sender's tee, and the head or the crossing. */
+static size_t stretch_ends(bool cross)
+{
+	return cross ? 5 : 6;
 }
 
 static void draw_arrow(struct canvas *cv, const struct grid *g, const struct row *r, struct arrow a)
 {
 	const struct glyphs *gl = cv->gl;
 	enum color c = row_color(r);
-	bool right = a.to > a.from;
-	size_t xf = col_x(g, a.from), xt = col_x(g, a.to), xv = col_x(g, a.via);
+	bool right = a.to > a.from, cross;
+	size_t end = stretch_end(a, &cross);
+	size_t xf = col_x(g, a.from), xt = col_x(g, a.to), xe = col_x(g, end);
 	size_t lo = right ? xf : xt, hi = right ? xt : xf;
-	bool via = a.via != a.to && xv > lo && xv < hi;
 	for (size_t x = lo + 1; x < hi; x++)
 		set(cv, x, gl->line, c);
 	set(cv, xf, right ? gl->tee_r : gl->tee_l, C_NONE);
 	set(cv, right ? xt - 1 : xt + 1, right ? gl->head_r : gl->head_l, c);
-	if (via)
-		set(cv, xv, gl->cross, c);
+	if (cross)
+		set(cv, col_x(g, a.via), gl->cross, c);
 	for (size_t p = 0; p < a.npath; p++)
 		set(cv, col_x(g, a.path + p), gl->cross, c);
-	/* The label goes on the first stretch, between the sender and the
-	 * crossing nearest it or the receiver: inside it, clear of the head,
-	 * with a line and a space on either side. */
-	if (via && !right && a.npath)
-		xv = col_x(g, a.path + a.npath - 1);
-	size_t end = via ? xv : xt;
-	size_t a0 = right ? xf + 1 : end + 1, b0 = right ? end - 1 : xf - 1;
-	if (!via && right)
-		b0--;
-	else if (!via)
-		a0++;
-	if (b0 >= a0 + 4)
-		put_label(cv, a0 + 2, b0 - a0 - 3, r, c, true);
+	size_t span = right ? xe - xf : xf - xe, ends = stretch_ends(cross);
+	if (span > ends)
+		put_label(cv, right ? xf + 3 : xe + ends - 2, span - ends, r, c, true);
 }
 
 static void print_ladder(struct canvas *cv, const struct sip_ladder *l, const struct layout *lo,
@@ -748,14 +887,9 @@ static void print_ladder(struct canvas *cv, const struct sip_ladder *l, const st
 		details = details || lo->cols[i].detail[0];
 	for (int line = 0; line < 1 + details; line++) {
 		clear(cv);
-		for (size_t i = 0; i < lo->ncols; i++) {
-			size_t max = i == 0               ? g->outer[0]
-			             : i == lo->ncols - 1 ? g->outer[1]
-			                                  : g->gap - 1;
-			put_centred(cv, col_x(g, i), max,
-			            line ? lo->cols[i].detail : lo->cols[i].name,
+		for (size_t i = 0; i < lo->ncols; i++)
+			put_centred(cv, col_x(g, i), line ? lo->cols[i].detail : lo->cols[i].name,
 			            line ? C_NONE : C_BOLD);
-		}
 		emit(cv);
 	}
 	clear(cv);
@@ -792,6 +926,30 @@ static void path_text(const struct canvas *cv, struct arrow a, char *buf, size_t
 	for (size_t i = 0; i < n && len < cap; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%zu", i ? cv->gl->arrow : "",
 		                        stops[i] + 1);
+}
+
+/* The gap between lifelines that every header and every label need to
+ * be drawn whole: two neighbouring headers a space apart, and each label
+ * on its first stretch, however many gaps that spans. */
+static size_t needed_gap(const struct canvas *cv, const struct sip_ladder *l,
+                         const struct layout *lo)
+{
+	size_t need = 0;
+	for (size_t i = 0; i + 1 < lo->ncols; i++) {
+		size_t w = (header_width(&lo->cols[i]) + 1) / 2 +
+		           header_width(&lo->cols[i + 1]) / 2 + 1;
+		need = w > need ? w : need;
+	}
+	for (size_t i = 0; i < l->nrows; i++) {
+		struct arrow a = arrow_of(lo, &l->rows[i]);
+		bool cross;
+		size_t end = stretch_end(a, &cross);
+		size_t gaps = end > a.from ? end - a.from : a.from - end;
+		size_t w = label_width(cv, &l->rows[i]) + stretch_ends(cross);
+		w = (w + gaps - 1) / gaps;
+		need = w > need ? w : need;
+	}
+	return need;
 }
 
 /* Too many parties for the width: a numbered legend, then one line per
@@ -855,21 +1013,20 @@ int sip_ladder_print(FILE *f, const struct sip_ladder *l, const struct sip_ladde
 			g.tw = strlen(t);
 	}
 	/* Evenly spaced lifelines, the outer two no further in than their
-	 * headers need, as a first guess tells how wide those may be. */
-	size_t left = g.tw + 2, n = lo.ncols;
-	size_t guess = left < cv.width ? (cv.width - left) / n : 0;
-	if (guess >= MIN_GAP) {
-		g.outer[0] = header_width(&lo.cols[0], guess - 1);
-		g.outer[1] = header_width(&lo.cols[n - 1], guess - 1);
-		g.x0 = left + g.outer[0] / 2;
-		g.gap = (cv.width - (g.outer[1] + 1) / 2 - g.x0) / (n - 1);
-		if (g.gap > MAX_GAP)
-			g.gap = MAX_GAP;
-	}
-	if (g.gap >= MIN_GAP)
+	 * headers need; the ladder only when no header and no label is cut.
+	 * There are two columns at least: us, and where the first message
+	 * went. */
+	size_t n = lo.ncols, need = needed_gap(&cv, l, &lo);
+	size_t last = (header_width(&lo.cols[n - 1]) + 1) / 2;
+	last = last ? last : 1; /* the lifeline itself */
+	g.x0 = g.tw + 2 + header_width(&lo.cols[0]) / 2;
+	if (g.x0 + need * (n - 1) + last <= cv.width) {
+		g.gap = (cv.width - last - g.x0) / (n - 1);
+		g.gap = g.gap > MAX_GAP ? (need > MAX_GAP ? need : MAX_GAP) : g.gap;
 		print_ladder(&cv, l, &lo, &g, t0);
-	else
+	} else {
 		print_list(&cv, l, &lo, g.tw, t0);
+	}
 	free(cv.cells);
 	lay_out_free(&lo);
 	return ferror(f) ? SIP_ENOSPC : 0;

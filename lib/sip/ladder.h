@@ -23,6 +23,12 @@ extern "C" {
  * shares its column: a direct call has two columns. Requests go end to
  * end, crossing the proxies; a response without a To tag (a proxy's 100)
  * or a 407 comes from the hop alone, and so does all of a REGISTER.
+ * A far end is the peer of one exchange: a request of ours outside a
+ * dialog and what follows it. After a 3xx, the request to its Contact
+ * starts another, with its own far end; so does the same request sent
+ * to the next address (a failover), whose far end is at that address
+ * until its Contact says otherwise. A far end with no address that
+ * never answered, or only with the redirect, shares its hop's column.
  */
 struct sip_ladder;
 SIP_API int sip_ladder_new(struct sip_ladder **lp);
@@ -40,8 +46,10 @@ struct sip_ladder_opts {
 	uint64_t t0_us; /* times are seconds from this (loop clock); 0: the first message's */
 };
 /* Draws the diagram: header, then one arrow per message with its time and
- * "INVITE (SDP)", "180 Ringing"... Labels are cut to the width; parties too
- * many for it are numbered and each message becomes a line "1 → 2  BYE". */
+ * "INVITE (SDP)", "180 Ringing"... When the width cannot hold every header
+ * and every label whole (but the end of a reason phrase, past its first
+ * word), the parties are numbered instead and each message becomes a line
+ * "1 → 2  BYE" (cut to the width only there). */
 SIP_API int sip_ladder_print(FILE *f, const struct sip_ladder *l,
                              const struct sip_ladder_opts *opts);
 

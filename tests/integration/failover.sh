@@ -6,7 +6,7 @@
 # warning names why it left a target, then the next one; -v lists the
 # targets first, --dry-run says where it would go. A TLS target whose
 # certificate does not verify is final: no fall-back to UDP, unless
-# --insecure.
+# --insecure. `sip invite --ladder` draws two targets as two peers.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=tests/integration/lib/peers.sh
@@ -129,6 +129,16 @@ t_run "over UDP: ICMP from the dead target, then the live one" 0 \
 	timeout 20 "$SIP" options -t udp -o json $D fail.test
 t_check "it reached the live port over UDP" \
 	sh -c "grep -q '\"transport\":\"UDP\".*\"remote\":\"127.0.0.1:$live\"' '$T_OUT'"
+
+# An INVITE's diagram: the dead target and the live one (which refuses
+# the method) are each a peer of their own, not one a proxy before the
+# other.
+# shellcheck disable=SC2086
+t_run "invite --ladder fails over from the dead UDP target: 405, exit 1" 1 \
+	env COLUMNS=200 timeout 20 "$SIP" invite -q --ladder -d 0 --t1 100 -t udp $D sip:bob@fail.test
+t_check "the diagram: us, bob at the dead port, bob at the live one" sh -c "
+	grep -Eq '^ +us +bob@fail\.test +bob@fail\.test\$' '$T_OUT' &&
+		grep -Eq ' 127\.0\.0\.1:$dead +127\.0\.0\.1:$live\$' '$T_OUT'"
 
 # shellcheck disable=SC2086
 t_run "SRV without NAPTR" 0 timeout 20 "$SIP" options -q $D srvonly.test

@@ -14,7 +14,8 @@
 # digest is checked here, and 401 and the retry, whose digest SIPp verifies;
 # 302 with and without --follow, to one Contact and to two by q; a 200
 # retransmitted after its ACK; --reinvite, --update (confirmed and early
-# dialog), --no-sdp, a far-end re-INVITE, --ladder, and the diagram a
+# dialog), --no-sdp, a far-end re-INVITE, --ladder (a redirect in columns
+# of its own; COLUMNS=50 and a 36-column terminal get the list), and the diagram a
 # pretty run on a terminal ends with.
 # Kamailio as a record-routing proxy and registrar in front of a registered
 # SIPp callee: ACK and BYE follow the route set, over UDP, and over TCP
@@ -31,6 +32,8 @@
 . "$(dirname "$0")/lib/peers.sh"
 
 d=$T_TMP
+# The diagrams are checked at the width given here, not the caller's.
+unset COLUMNS
 
 t_need "sip invite against SIPp and Kamailio" sipp=sip-tester tshark kamailio \
 	kamailio-tls-modules openssl jq script=bsdutils md5sum=coreutils || t_done
@@ -478,8 +481,8 @@ if call invite-302 "302 without --follow: ACK, the Contact shown, exit 1" 1 -key
 fi
 
 # follow_test NAME SCENARIO DEAD: a 302 to the callee of invite-answer on a
-# port of its own (and, with DEAD, to a dead port with a higher q first),
-# called with --follow.
+# port of its own ($tport; and, with DEAD, to a dead port with a higher q
+# first), called with --follow --ladder.
 follow_test() {
 	p_free_port
 	tport=$P_PORT
@@ -498,7 +501,7 @@ follow_test() {
 	fi
 	f_name=$1 f_scen=$2
 	shift 2
-	if ! call "$f_scen" "$f_name" 0 -key target "$tport" "$@" -- --follow -d 1; then
+	if ! call "$f_scen" "$f_name" 0 -key target "$tport" "$@" -- --follow -d 1 --ladder; then
 		p_stop "$tpid"
 		return
 	fi
@@ -521,8 +524,32 @@ follow_test() {
 			"$port" "$tport"
 	fi
 }
+# The diagram of a redirect, on 200 columns: the redirect server's own
+# exchange (INVITE, 302, ACK) in its column, then the call in a new column
+# for the Contact: the redirect server is no proxy in front of it.
+COLUMNS=200
+export COLUMNS
 follow_test "302 --follow: the Contact called, exit 0" invite-302
+t_check "the diagram: us, the redirect server, the Contact" \
+	grep -Eq "^ +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$port +127\.0\.0\.1:$tport\$" "$T_OUT"
+t_check "the diagram: the 302 from the redirect server" \
+	grep -Eq "(<|◀)(-|─)+ 302 Moved Temporarily (-|─)+(\||┤) +(\||│)\$" "$T_OUT"
+t_check "the diagram: the second INVITE to the Contact, past no proxy" \
+	grep -Eq "(\||├)(-|─)+ INVITE \(SDP\) (-|─)+(>|▶)(\||│)\$" "$T_OUT"
 follow_test "302 --follow, two Contacts: q=0.9 (dead) first, then q=0.4: exit 0" invite-302-two dead
+t_check "the diagram: us, the redirect server, the dead Contact, the live one" \
+	grep -Eq "^ +us( +callee@127\.0\.0\.1){3}\$" "$T_OUT"
+# On 50 columns, too few for those three with every address and label
+# whole: the numbered list, each party with its address.
+COLUMNS=50
+follow_test "302 --follow on 50 columns: exit 0" invite-302
+t_check "the list: the redirect server is party 2" \
+	grep -Eq "^ +2  callee@127\.0\.0\.1  127\.0\.0\.1:$port\$" "$T_OUT"
+t_check "the list: the Contact is party 3" \
+	grep -Eq "^ +3  callee@127\.0\.0\.1  127\.0\.0\.1:$tport\$" "$T_OUT"
+t_check "the list: the 302 from party 2" grep -Eq "^[0-9.]+  2 (->|→) 1  302 Moved Temporarily\$" "$T_OUT"
+t_check "the list: the call to party 3" grep -Eq "^[0-9.]+  1 (->|→) 3  INVITE \(SDP\)\$" "$T_OUT"
+unset COLUMNS
 
 # --- changes during the call -----------------------------------------------------
 call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvite &&
@@ -603,26 +630,34 @@ ipv6_test() {
 ipv6_test
 
 # On a terminal (script(1) gives one) a run is pretty, and the diagram
-# comes at its end without --ladder.
+# comes at its end without --ladder; on one of 36 columns (stty), too
+# narrow for the two columns and their labels whole (40), the numbered
+# list, where a ladder with its labels cut was drawn.
 tty_test() {
-	T_NAME="a call on a terminal"
+	T_NAME="a call on a terminal${1:+ of $1 columns}"
 	p_free_port
 	port=$P_PORT
-	if ! p_sipp "$d/tty.log" invite-answer "$port" 1; then
+	if ! p_sipp "$d/tty$port.log" invite-answer "$port" 1; then
 		t_fail "$T_NAME" "$P_WHY"
 		return
 	fi
 	spid=$P_PID
 	# script(1) ends when stdin does: keep it open for the call.
-	sleep 5 | timeout 30 script -qec "'$SIP' invite --color never --t1 100 -d 1 sip:callee@127.0.0.1:$port" \
+	sleep 5 | timeout 30 script -qec "${1:+stty cols $1; }'$SIP' invite --color never --t1 100 -d 1 sip:callee@127.0.0.1:$port" \
 		/dev/null >"$T_OUT" 2>"$T_ERR"
 	t_eq "$T_NAME: exit 0" 0 "$?"
 	t_out_has "SDP: connection IN IP4 127.0.0.1"
-	t_check "the diagram at the end: an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	if [ -n "$1" ]; then
+		t_check "the list at the end: the BYE from party 1 to 2" \
+			grep -Eq "^[0-9.]+  1 (->|→) 2  BYE" "$T_OUT"
+	else
+		t_check "the diagram at the end: an arrow for the BYE" grep -Eq -e '(-|─) BYE (-|─)' "$T_OUT"
+	fi
 	t_check "the summary after the diagram" sh -c "tail -n 3 '$T_OUT' | grep -q '^Call: *200 OK'"
-	sipp_done "$d/tty.log" "$spid"
+	sipp_done "$d/tty$port.log" "$spid"
 }
 tty_test
+tty_test 36
 
 # --- Kamailio: a record-routing proxy and registrar ----------------------------------
 # proxied_call PROTO AOR: registers a SIPp callee (over UDP) as AOR with

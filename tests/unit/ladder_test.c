@@ -310,34 +310,39 @@ TEST(ladder_double_record_route)
 	return 0;
 }
 
-/* Narrower: labels and headers are cut; then too narrow for the columns,
- * a numbered list; and a width below 20 is taken as 20. */
+/* The ladder only where no header and no label is cut but for the end of
+ * a reason phrase (past its first word): 58 columns hold it, 57 do not,
+ * and a numbered list takes its place, as it does at 50; a width below 20
+ * is taken as 20. */
 TEST(ladder_narrow)
 {
-	struct sip_ladder_opts o = {.ascii = true, .width = 50};
+	struct sip_ladder_opts o = {.ascii = true, .width = 58};
 	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
-	CHECK(RENDERED_IS("             us       203.0.113.1:~ bob@example.~\n"
-	                  "        192.0.2.10:5~               198.51.100.7~\n"
-	                  "              |             |             |\n"
-	                  " 0.000        |- INVITE (~ -+------------>|\n"
-	                  " 0.008        |<- 100 Try~ -|             |\n"
-	                  " 0.009        |<- 407 Pro~ -|             |\n"
-	                  " 0.010        |--- ACK ---->|             |\n"
-	                  " 0.011        |- INVITE (~ -+------------>|\n"
-	                  " 0.019        |<- 100 Try~ -|             |\n"
-	                  " 0.130        |<------------+- 180 Ring~ -|\n"
-	                  " 3.020        |<------------+- 200 OK (~ -|\n"
-	                  " 3.025        |---- ACK ----+------------>|\n"
-	                  "15.400        |<------------+---- BYE ----|\n"
-	                  "15.401        |- 200 OK (~ -+------------>|\n"));
-	o.width = 40;
+	CHECK(RENDERED_IS("              us        203.0.113.1:5060  bob@example.com\n"
+	                  "        192.0.2.10:5060                  198.51.100.7:5062\n"
+	                  "               |                |                |\n"
+	                  " 0.000         |- INVITE (SDP) -+--------------->|\n"
+	                  " 0.008         |<- 100 Trying --|                |\n"
+	                  " 0.009         |<- 407 Proxy~ --|                |\n"
+	                  " 0.010         |----- ACK ----->|                |\n"
+	                  " 0.011         |- INVITE (SDP) -+--------------->|\n"
+	                  " 0.019         |<- 100 Trying --|                |\n"
+	                  " 0.130         |<---------------+- 180 Ringing --|\n"
+	                  " 3.020         |<---------------+- 200 OK (SDP) -|\n"
+	                  " 3.025         |----- ACK ------+--------------->|\n"
+	                  "15.400         |<---------------+----- BYE ------|\n"
+	                  "15.401         |- 200 OK (BYE) -+--------------->|\n"));
+	o.width = 57;
+	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
+	CHECK(strncmp(rendered, "     1  us  192.0.2.10:5060\n", 27) == 0);
+	o.width = 50;
 	CHECK_INT(DRAW(&via_proxy, proxy_call, &o), 0);
 	CHECK(RENDERED_IS("     1  us  192.0.2.10:5060\n"
 	                  "     2  203.0.113.1:5060\n"
-	                  "     3  bob@example.com  198.51.100.7:5~\n"
+	                  "     3  bob@example.com  198.51.100.7:5062\n"
 	                  " 0.000  1 -> 2 -> 3  INVITE (SDP)\n"
 	                  " 0.008  2 -> 1       100 Trying\n"
-	                  " 0.009  2 -> 1       407 Proxy Authenti~\n"
+	                  " 0.009  2 -> 1       407 Proxy Authentication Req~\n"
 	                  " 0.010  1 -> 2       ACK\n"
 	                  " 0.011  1 -> 2 -> 3  INVITE (SDP)\n"
 	                  " 0.019  2 -> 1       100 Trying\n"
@@ -426,25 +431,26 @@ TEST(ladder_retransmission)
 	                  "4.001         ├──────────────── ACK ─────────────────▶│\n"
 	                  "4.500         │◀────────── 200 OK (SDP) ×2 ───────────┤\n"
 	                  "4.501         ├─────────────── ACK ×2 ───────────────▶│\n"));
-	/* a label cut for the width keeps its mark */
-	struct sip_ladder_opts o = {.width = 40};
+	/* too narrow for the labels whole: the list, where a label cut for
+	 * the width keeps its mark */
+	struct sip_ladder_opts o = {.width = 24};
 	CHECK_INT(DRAW(&direct, retransmissions, &o), 0);
-	CHECK(RENDERED_IS("             us          bob@192.0.2.20\n"
-	                  "       192.0.2.10:5060   192.0.2.20:5060\n"
-	                  "              │                 │\n"
-	                  "0.000         ├─ INVITE (SDP) ─▶│\n"
-	                  "0.500         ├─ INVITE (… ×2 ─▶│\n"
-	                  "1.500         ├─ INVITE (… ×3 ─▶│\n"
-	                  "1.520         │◀─ 180 Ringing ──┤\n"
-	                  "4.000         │◀─ 200 OK (SDP) ─┤\n"
-	                  "4.001         ├───── ACK ──────▶│\n"
-	                  "4.500         │◀─ 200 OK (… ×2 ─┤\n"
-	                  "4.501         ├──── ACK ×2 ────▶│\n"));
+	CHECK(RENDERED_IS("    1  us  192.0.2.10:5…\n"
+	                  "    2  bob@192.0.2.20  1\n"
+	                  "0.000  1 → 2  INVITE (S…\n"
+	                  "0.500  1 → 2  INVITE… ×2\n"
+	                  "1.500  1 → 2  INVITE… ×3\n"
+	                  "1.520  2 → 1  180 Ringi…\n"
+	                  "4.000  2 → 1  200 OK (S…\n"
+	                  "4.001  1 → 2  ACK\n"
+	                  "4.500  2 → 1  200 OK… ×2\n"
+	                  "4.501  1 → 2  ACK ×2\n"));
 	return 0;
 }
 
 /* The same INVITE to another server after a timeout (a failover that
- * reuses the bytes) is no retransmission, and goes where it was sent. */
+ * reuses the bytes) is no retransmission, and goes where it was sent: to
+ * a peer of its own, not to one past the server before. */
 TEST(ladder_failover)
 {
 	static const struct party other = {"192.0.2.10", 5060, "192.0.2.30", 5060};
@@ -454,14 +460,197 @@ TEST(ladder_failover)
 	CHECK_INT(feed(l, &other, retransmissions + 2, 2), 0);
 	CHECK_INT(render(l, NULL), 0);
 	CHECK(RENDERED_IS(
-		"             us                     bob@192.0.2.20               192.0.2.30:5060\n"
-		"       192.0.2.10:5060              192.0.2.20:5060\n"
+		"             us                     bob@192.0.2.20               bob@192.0.2.20\n"
+		"       192.0.2.10:5060              192.0.2.20:5060              192.0.2.30:5060\n"
 		"              │                            │                            │\n"
 		"0.000         ├────── INVITE (SDP) ───────▶│                            │\n"
 		"0.500         ├───── INVITE (SDP) ×2 ─────▶│                            │\n"
 		"1.500         ├───────────────────── INVITE (SDP) ─────────────────────▶│\n"
 		"1.520         │◀───────────────────── 180 Ringing ──────────────────────┤\n"));
 	sip_ladder_free(l);
+	return 0;
+}
+
+/* bob@example.com's first server (203.0.113.1) never answers; its second
+ * (203.0.113.2) is a proxy that bob answers through: nothing is drawn past
+ * the first, and the second is a new peer with bob behind it. */
+TEST(ladder_failover_to_proxy)
+{
+	static const struct party first = {"192.0.2.10", 5060, "203.0.113.1", 5060},
+				  second = {"192.0.2.10", 5060, "203.0.113.2", 5060};
+	static const struct step invite[] = {
+		{true, 0,
+	         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL
+	         "CSeq: 1 INVITE\n" SDP},
+		{true, 500,
+	         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL
+	         "CSeq: 1 INVITE\n" SDP},
+	};
+	static const struct step answered[] = {
+		{true, 1500,
+	         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA2 P_FROM P_TO P_CALL
+	         "CSeq: 1 INVITE\n" SDP},
+		{false, 1510,
+	         "SIP/2.0 100 Trying\n" P_VIA2 P_FROM P_TO P_CALL "CSeq: 1 INVITE\n" NOBODY},
+		{false, 1600,
+	         "SIP/2.0 200 OK\n" P_VIA2 P_FROM P_TO_BOB P_CALL
+	         "CSeq: 1 INVITE\n" BOB_CONTACT SDP},
+	};
+	struct sip_ladder *l;
+	CHECK_INT(sip_ladder_new(&l), 0);
+	CHECK_INT(feed(l, &first, invite, 2), 0);
+	CHECK_INT(feed(l, &second, answered, 3), 0);
+	struct sip_ladder_opts o = {.width = 100};
+	CHECK_INT(render(l, &o), 0);
+	CHECK(RENDERED_IS(
+		"             us                 bob@example.com         203.0.113.2:5060          bob@example.com\n"
+		"       192.0.2.10:5060         203.0.113.1:5060                                  198.51.100.7:5062\n"
+		"              │                        │                        │                        │\n"
+		"0.000         ├──── INVITE (SDP) ─────▶│                        │                        │\n"
+		"0.500         ├─── INVITE (SDP) ×2 ───▶│                        │                        │\n"
+		"1.500         ├───────────────── INVITE (SDP) ──────────────────┼───────────────────────▶│\n"
+		"1.510         │◀────────────────── 100 Trying ──────────────────┤                        │\n"
+		"1.600         │◀────────────────────────────────────────────────┼───── 200 OK (SDP) ─────┤\n"));
+	sip_ladder_free(l);
+	return 0;
+}
+
+/* ---- --follow: the redirect server at 192.0.2.20 answers 302 with
+ * bob's Contact at 192.0.2.30, who is called next. The redirect is an
+ * exchange of its own with the redirect server; the call, a new one with
+ * bob at his Contact ---- */
+
+#define RD_TO_TAG "To: <sip:bob@192.0.2.20>;tag=r1\n"
+#define RD_VIA2 "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr2;rport\n"
+#define RD_BOB_TAG "To: <sip:bob@192.0.2.20>;tag=b1\n"
+
+static const struct step redirect[] = {
+	{true, 0,
+         "INVITE sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM B_TO CALL "CSeq: 1 INVITE\n" SDP},
+	{false, 3,
+         "SIP/2.0 302 Moved Temporarily\n" A_VIA A_FROM RD_TO_TAG CALL "CSeq: 1 INVITE\n"
+         "Contact: <sip:bob@192.0.2.30:5060>\n" NOBODY},
+	{true, 4,
+         "ACK sip:bob@192.0.2.20 SIP/2.0\n" A_VIA A_FROM RD_TO_TAG CALL "CSeq: 1 ACK\n" NOBODY},
+};
+
+static const struct step redirected[] = {
+	{true, 5,
+         "INVITE sip:bob@192.0.2.30:5060 SIP/2.0\n" RD_VIA2 A_FROM B_TO CALL
+         "CSeq: 11 INVITE\n" SDP},
+	{false, 9, "SIP/2.0 100 Trying\n" RD_VIA2 A_FROM B_TO CALL "CSeq: 11 INVITE\n" NOBODY},
+	{false, 900,
+         "SIP/2.0 200 OK\n" RD_VIA2 A_FROM RD_BOB_TAG CALL "CSeq: 11 INVITE\n"
+         "Contact: <sip:bob@192.0.2.30:5060>\n" SDP},
+	{true, 901,
+         "ACK sip:bob@192.0.2.30:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr3;rport\n" A_FROM RD_BOB_TAG CALL
+         "CSeq: 11 ACK\n" NOBODY},
+	{true, 2000,
+         "BYE sip:bob@192.0.2.30:5060 SIP/2.0\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr4;rport\n" A_FROM RD_BOB_TAG CALL
+         "CSeq: 12 BYE\n" NOBODY},
+	{false, 2002,
+         "SIP/2.0 200 OK\n"
+         "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKr4;rport\n" A_FROM RD_BOB_TAG CALL
+         "CSeq: 12 BYE\n" NOBODY},
+};
+
+static const struct party redirect_server = {"192.0.2.10", 5060, "192.0.2.20", 5060},
+			  contact = {"192.0.2.10", 5060, "192.0.2.30", 5060};
+
+TEST(ladder_redirect)
+{
+	struct sip_ladder *l;
+	CHECK_INT(sip_ladder_new(&l), 0);
+	CHECK_INT(feed(l, &redirect_server, redirect, 3), 0);
+	CHECK_INT(feed(l, &contact, redirected, 6), 0);
+	CHECK_INT(render(l, NULL), 0);
+	CHECK(RENDERED_IS(
+		"             us                     bob@192.0.2.20               bob@192.0.2.20\n"
+		"       192.0.2.10:5060              192.0.2.20:5060              192.0.2.30:5060\n"
+		"              │                            │                            │\n"
+		"0.000         ├────── INVITE (SDP) ───────▶│                            │\n"
+		"0.003         │◀── 302 Moved Temporarily ──┤                            │\n"
+		"0.004         ├─────────── ACK ───────────▶│                            │\n"
+		"0.005         ├───────────────────── INVITE (SDP) ─────────────────────▶│\n"
+		"0.009         │◀────────────────────── 100 Trying ──────────────────────┤\n"
+		"0.900         │◀───────────────────── 200 OK (SDP) ─────────────────────┤\n"
+		"0.901         ├───────────────────────── ACK ──────────────────────────▶│\n"
+		"2.000         ├───────────────────────── BYE ──────────────────────────▶│\n"
+		"2.002         │◀───────────────────── 200 OK (BYE) ─────────────────────┤\n"));
+	/* 200 columns: no wider apart than MAX_GAP; 50: the list */
+	struct sip_ladder_opts o = {.width = 200};
+	CHECK_INT(render(l, &o), 0);
+	CHECK(RENDERED_IS(
+		"             us                                bob@192.0.2.20                          bob@192.0.2.20\n"
+		"       192.0.2.10:5060                         192.0.2.20:5060                         192.0.2.30:5060\n"
+		"              │                                       │                                       │\n"
+		"0.000         ├──────────── INVITE (SDP) ────────────▶│                                       │\n"
+		"0.003         │◀─────── 302 Moved Temporarily ────────┤                                       │\n"
+		"0.004         ├──────────────── ACK ─────────────────▶│                                       │\n"
+		"0.005         ├──────────────────────────────── INVITE (SDP) ────────────────────────────────▶│\n"
+		"0.009         │◀───────────────────────────────── 100 Trying ─────────────────────────────────┤\n"
+		"0.900         │◀──────────────────────────────── 200 OK (SDP) ────────────────────────────────┤\n"
+		"0.901         ├──────────────────────────────────── ACK ─────────────────────────────────────▶│\n"
+		"2.000         ├──────────────────────────────────── BYE ─────────────────────────────────────▶│\n"
+		"2.002         │◀──────────────────────────────── 200 OK (BYE) ────────────────────────────────┤\n"));
+	o.width = 50;
+	CHECK_INT(render(l, &o), 0);
+	CHECK(RENDERED_IS("    1  us  192.0.2.10:5060\n"
+	                  "    2  bob@192.0.2.20  192.0.2.20:5060\n"
+	                  "    3  bob@192.0.2.20  192.0.2.30:5060\n"
+	                  "0.000  1 → 2  INVITE (SDP)\n"
+	                  "0.003  2 → 1  302 Moved Temporarily\n"
+	                  "0.004  1 → 2  ACK\n"
+	                  "0.005  1 → 3  INVITE (SDP)\n"
+	                  "0.009  3 → 1  100 Trying\n"
+	                  "0.900  3 → 1  200 OK (SDP)\n"
+	                  "0.901  1 → 3  ACK\n"
+	                  "2.000  1 → 3  BYE\n"
+	                  "2.002  3 → 1  200 OK (BYE)\n"));
+	sip_ladder_free(l);
+	return 0;
+}
+
+/* A redirect server known by name (bob@example.com at 203.0.113.1)
+ * answers for itself; the Contact it gives is reached through the same
+ * server, a proxy, and a late copy of the 302 stays with the redirect (on
+ * 80 columns its reason is cut, not its count). */
+TEST(ladder_redirect_by_name)
+{
+	static const struct step steps[] = {
+		{true, 0,
+	         "INVITE sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO P_CALL
+	         "CSeq: 1 INVITE\n" SDP},
+		{false, 3,
+	         "SIP/2.0 302 Moved Temporarily\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
+	         "CSeq: 1 INVITE\nContact: <sip:bob@198.51.100.7:5062>\n" NOBODY},
+		{true, 4,
+	         "ACK sip:bob@example.com SIP/2.0\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
+	         "CSeq: 1 ACK\n" NOBODY},
+		{true, 5,
+	         "INVITE sip:bob@198.51.100.7:5062 SIP/2.0\n" P_VIA2 P_FROM P_TO P_CALL
+	         "CSeq: 11 INVITE\n" SDP},
+		{false, 6,
+	         "SIP/2.0 302 Moved Temporarily\n" P_VIA1 P_FROM P_TO_PROXY P_CALL
+	         "CSeq: 1 INVITE\nContact: <sip:bob@198.51.100.7:5062>\n" NOBODY},
+		{false, 900,
+	         "SIP/2.0 200 OK\n" P_VIA2 P_FROM P_TO_BOB P_CALL
+	         "CSeq: 11 INVITE\n" BOB_CONTACT SDP},
+	};
+	struct sip_ladder_opts o = {.width = 80};
+	CHECK_INT(DRAW(&via_proxy, steps, &o), 0);
+	CHECK(RENDERED_IS(
+		"             us                    bob@example.com             bob@example.com\n"
+		"       192.0.2.10:5060            203.0.113.1:5060            198.51.100.7:5062\n"
+		"              │                           │                           │\n"
+		"0.000         ├────── INVITE (SDP) ──────▶│                           │\n"
+		"0.003         │◀─ 302 Moved Temporarily ──┤                           │\n"
+		"0.004         ├────────── ACK ───────────▶│                           │\n"
+		"0.005         ├────── INVITE (SDP) ───────┼──────────────────────────▶│\n"
+		"0.006         │◀─ 302 Moved Temporar… ×2 ─┤                           │\n"
+		"0.900         │◀──────────────────────────┼────── 200 OK (SDP) ───────┤\n"));
 	return 0;
 }
 
