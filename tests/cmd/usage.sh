@@ -72,7 +72,7 @@ t_out_has "--to URI                  To address (default: the address of record)
 t_out_lacks "LOCAL-ADDRESS"
 t_check "--from once" test "$(grep -c -e '--from' "$T_OUT")" -eq 1
 t_run "sip options --help" 0 "$SIP" options --help
-t_out_has "--from URI                From address (default: sip:sip@LOCAL-ADDRESS)"
+t_out_has "--from URI                From address (default: sip:USER@TARGET-DOMAIN with -u, else sip:sip@LOCAL-ADDRESS)"
 
 t_run "unknown long option" 2 "$SIP" decode --foo
 t_err_has "sip: decode: unknown option '--foo'"
