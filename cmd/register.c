@@ -38,7 +38,10 @@ struct reg {
 	struct sip_uri registrar; /* the Request-URI: the AOR's domain (§10.2) */
 	char user[128];
 	struct sip_reg *g;
+	struct cmd_run run;
 	bool stopping; /* Ctrl-C: the binding is removed, then it exits */
+	bool answered; /* the first REGISTER had its final response */
+	bool over;     /* the outcome is known (and said) */
 	unsigned refreshes;
 	int rc;
 };
@@ -135,7 +138,37 @@ static int registrar_of(struct reg *r)
 static void stop(struct reg *r, int rc)
 {
 	r->rc = rc;
+	r->over = true;
 	sip_loop_stop(r->pc.loop);
+}
+
+/* The run failed, said on stderr: with -o json, an object after the
+ * messages where the bindings would have been, with the final response or
+ * why there is none. */
+static void fail(struct reg *r, int rc, const struct sip_msg *resp, const char *why)
+{
+	rc = cmd_run_exit(&r->run, rc);
+	if (r->cc.format == SIP_PRINT_JSON) {
+		/* The AOR without its angle brackets. */
+		printf("{\"summary\":{\"aor\":");
+		sip_print_json_str(stdout,
+		                   (struct sip_str){r->aor_text + 1, strlen(r->aor_text) - 2});
+		if (resp) {
+			printf(",\"status\":%u,\"reason\":", resp->status);
+			sip_print_json_str(stdout, resp->reason);
+		} else {
+			printf(",\"error\":");
+			sip_print_json_str(stdout, sip_str_from(why));
+		}
+		printf(",\"exit\":%d}}\n", rc);
+	}
+	stop(r, rc);
+}
+
+static void interrupted(struct reg *r)
+{
+	cmd_error(r->cmd, "'%s': %s", r->aor_text, CMD_INTERRUPTED);
+	fail(r, EXIT_TIMEOUT, NULL, CMD_INTERRUPTED);
 }
 
 /* A 2xx that bound, refreshed or listed: the bindings, and what was granted. */
@@ -155,6 +188,7 @@ static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const st
 	struct reg *r = arg;
 	switch (ev) {
 	case SIP_REG_BOUND:
+		r->answered = true;
 		probe_tls_peer(&r->pc, sip_reg_request(g));
 		show(r, resp);
 		if (r->refreshes++ && !r->cc.quiet)
@@ -177,13 +211,14 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 {
 	struct reg *r = arg;
 	struct sip_req *req = sip_reg_request(g);
-	if (err == SIP_ECANCELED) {
-		stop(r, r->rc); /* stopped with nothing registered */
+	/* Stopped before the registrar answered: no answer is the signal's doing. */
+	if (err && r->stopping && !r->answered) {
+		interrupted(r);
 		return;
 	}
 	if (err) {
 		cmd_error(r->cmd, "'%s': %s", r->aor_text, sip_strerror(err));
-		stop(r, probe_exit_code(err));
+		fail(r, probe_exit_code(err), NULL, sip_strerror(err));
 		return;
 	}
 	probe_tls_peer(&r->pc, req);
@@ -192,15 +227,14 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 		if (!auth)
 			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, resp->status,
 			          SIP_STR_FMT(resp->reason));
-		stop(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
+		fail(r, auth ? EXIT_AUTH : EXIT_RESPONSE, resp, NULL);
 		return;
 	}
 	if (!r->stopping) {
 		show(r, resp);
 	} else if (!r->keep) {
 		/* A one-shot registration interrupted: what it did is undone. */
-		cmd_error(r->cmd, "'%s': interrupted", r->aor_text);
-		stop(r, EXIT_TIMEOUT);
+		interrupted(r);
 		return;
 	}
 	stop(r, EXIT_OK);
@@ -247,7 +281,7 @@ static void start(struct reg *r)
 	int err = sip_reg_start(&r->g, r->pc.ua, &s);
 	if (err) {
 		cmd_error(r->cmd, "cannot send REGISTER: %s", sip_strerror(err));
-		stop(r, probe_exit_code(err));
+		fail(r, probe_exit_code(err), NULL, sip_strerror(err));
 	}
 }
 
@@ -259,7 +293,9 @@ static void on_signal(void *arg)
 	probe_prompt_cancel(&r->pc);
 	if (sip_reg_bound(r->g) && !r->cc.quiet)
 		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
-	if (!r->g || sip_reg_stop(r->g) != 0)
+	if (!r->g)
+		interrupted(r); /* still resolving */
+	else if (sip_reg_stop(r->g) != 0)
 		stop(r, r->rc);
 }
 
@@ -269,7 +305,7 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	(void)d;
 	if (err) {
 		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
-		stop(r, EXIT_DNS);
+		fail(r, EXIT_DNS, NULL, sip_strerror(err));
 		return;
 	}
 	start(r);
@@ -328,9 +364,10 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		return rc;
 	rc = probe_dest_resolve(&r.pc, &r.dest, &r.registrar, on_dest, &r);
 	if (rc == 0) {
-		struct cmd_run run;
-		cmd_run(&run, r.pc.loop, on_signal, &r);
-		rc = run.forced ? run.forced : r.rc;
+		cmd_run(&r.run, r.pc.loop, on_signal, &r);
+		if (!r.over) /* a second signal stopped it at once */
+			interrupted(&r);
+		rc = r.rc;
 	}
 	sip_reg_free(r.g);
 	probe_ctx_reset(&r.pc);

@@ -474,6 +474,63 @@ sipp_tests() {
 }
 sipp_tests
 
+# A signal before the registrar's final response is its own verdict,
+# "interrupted", exit 3, on stderr and in the JSON, never a silent exit 0:
+# while the registrar's name is being resolved (a DNS server that never
+# answers), and while the REGISTER goes unanswered (it is let run to its
+# --timeout, as its answer would say whether there is a binding to remove).
+interrupt_tests() {
+	p_free_port
+	bh=$P_PORT
+	if ! p_blackhole "$d/bh.log" "$bh"; then
+		t_fail "a server that never answers" "$P_WHY"
+		return
+	fi
+	bhpid=$P_PID
+	T_NAME="SIGINT while resolving the registrar"
+	if p_interrupt "$d/bh.log" datagram INT "$SIP" register -o json \
+		--dns-server "127.0.0.1:$bh" sip:alice@example.test; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_err_has "'<sip:alice@example.test>': interrupted"
+		t_jq ".summary: interrupted, exit 3" \
+			'.[-1].summary | .aor == "sip:alice@example.test" and .error == "interrupted" and .exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	for sig in INT TERM; do
+		T_NAME="SIG$sig, the REGISTER unanswered, -o pretty"
+		if p_interrupt "$T_OUT" "REGISTER sip:" "$sig" "$SIP" register -o pretty \
+			--timeout 2 "sip:alice@127.0.0.1:$bh"; then
+			t_eq "$T_NAME: exit 3" 3 "$P_RC"
+			t_err_has "'<sip:alice@127.0.0.1>': interrupted"
+			t_err_lacks "timed out"
+			t_out_lacks "registered"
+		else
+			t_fail "$T_NAME" "$P_WHY"
+		fi
+	done
+	T_NAME="SIGINT, the REGISTER unanswered, -o json"
+	if p_interrupt "$T_OUT" '"method":"REGISTER"' INT "$SIP" register -o json \
+		--timeout 2 "sip:alice@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_jq ".summary: interrupted, exit 3" \
+			'.[-1].summary | .aor == "sip:alice@127.0.0.1" and .error == "interrupted" and .exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	T_NAME="SIGINT twice: at once, 130"
+	if p_interrupt "$T_OUT" "REGISTER sip:" "INT INT" "$SIP" register -o pretty \
+		--timeout 20 "sip:alice@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 130" 130 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_err_has "'<sip:alice@127.0.0.1>': interrupted"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	p_stop "$bhpid"
+}
+
 # Ctrl-Z at the password prompt, in a real terminal (tmux): the shell gets
 # its echo back while sip is stopped; fg asks again, and what is typed then
 # is not shown.
@@ -517,5 +574,6 @@ tz_wait() {
 	return 1
 }
 ctrl_z_test
+interrupt_tests
 
 t_done
