@@ -360,13 +360,19 @@ static void modify(struct call *c, const char *method, enum sip_sdp_dir dir)
 	c->modifying = method;
 }
 
-/* UPDATE, re-INVITE, then BYE when due, one at a time. */
+/* UPDATE, then re-INVITE, one at a time; BYE when due, whatever is under
+ * way: the call ends it. */
 static void step(struct call *c)
 {
-	if (c->done || c->modifying || c->cancelled ||
-	    sip_call_state(c->call) != SIP_CALL_CONFIRMED)
+	if (c->done || c->cancelled || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
 		return;
-	if (c->update && !c->update_done)
+	if (c->bye_due && c->modifying) {
+		cmd_warn(c->cmd, "%s: no final response before the hangup",
+		         strcmp(c->modifying, "INVITE") == 0 ? "re-INVITE" : "UPDATE");
+		sip_call_hangup(c->call);
+	} else if (c->modifying) {
+		return;
+	} else if (c->update && !c->update_done)
 		modify(c, "UPDATE", SIP_SDP_SENDRECV);
 	else if (c->reinvite && !c->reinvite_done)
 		modify(c, "INVITE", SIP_SDP_SENDONLY);

@@ -549,6 +549,20 @@ call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvi
 	t_pcap "the re-INVITE, its 200 and ACK" \
 		"INVITE 200/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
 
+# A re-INVITE that gets no answer does not hold up the hangup: the BYE goes
+# at -d 1, not when the re-INVITE times out (64*T1, 6.4 s with --t1 100).
+# Over TCP: SIPp takes no retransmission of it for another message.
+proto=tcp
+T0=$(p_now_ms)
+if call invite-reinvite-silent "--reinvite -d 1, the re-INVITE unanswered: BYE at 1 s, exit 0" \
+	0 -d 1 --reinvite -t tcp; then
+	t_check "it ends within 3 s" test $(($(p_now_ms) - T0)) -lt 3000
+	t_err_has "re-INVITE: no final response before the hangup"
+	t_pcap "the unanswered re-INVITE, then BYE" \
+		"INVITE 200/INVITE ACK INVITE BYE 200/BYE" "$port"
+fi
+proto=
+
 call invite-update "--update in the confirmed dialog: exit 0" 0 -d 1 --update &&
 	t_pcap "the UPDATE and its 200" "INVITE 200/INVITE ACK UPDATE 200/UPDATE BYE 200/BYE" "$port"
 
