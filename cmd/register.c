@@ -13,8 +13,8 @@
 enum { OPT_EXPIRES = 1, OPT_QUERY, OPT_UNREGISTER, OPT_UNREGISTER_ALL, OPT_KEEP };
 
 const struct cmd_opt register_opts[] = {
-	{OPT_EXPIRES, "expires", 'e', "SECONDS", "registration lifetime to ask for (default 3600)",
-         NULL},
+	{OPT_EXPIRES, "expires", 'e', "SECONDS",
+         "registration lifetime to ask for (default 3600; 0 removes the binding)", NULL},
 	{OPT_QUERY, "query", 0, NULL, "list the bindings of the address, change nothing", NULL},
 	{OPT_UNREGISTER, "unregister", 0, NULL, "remove our binding (Expires: 0)", NULL},
 	{OPT_UNREGISTER_ALL, "unregister-all", 0, NULL, "remove every binding (Contact: *)", NULL},
@@ -190,8 +190,10 @@ static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const st
 	case SIP_REG_BOUND:
 		r->answered = true;
 		probe_tls_peer(&r->pc, sip_reg_request(g));
-		show(r, resp);
-		if (r->refreshes++ && !r->cc.quiet)
+		/* The bindings once; a refresh is one line. */
+		if (r->refreshes++ == 0)
+			show(r, resp);
+		else if (!r->cc.quiet)
 			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text,
 			        sip_reg_granted(g));
 		break;
@@ -349,6 +351,13 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		          "--query, --unregister, --unregister-all and --keep exclude each other");
 		return EXIT_USAGE;
 	}
+	/* A lifetime of 0 removes the binding (RFC 3261 section 10.2.2). */
+	if (r.keep && r.expires == 0) {
+		cmd_error(self, "--keep with -e 0: a lifetime of 0 removes the binding");
+		return EXIT_USAGE;
+	}
+	if (r.mode == SIP_REG_BIND && r.expires == 0)
+		r.mode = SIP_REG_UNBIND;
 	if (argc - optind != 1) {
 		cmd_error(self, "expected one address of record (sip:alice@example.com)");
 		fprintf(stderr, "See 'sip register --help'.\n");

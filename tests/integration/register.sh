@@ -185,6 +185,16 @@ kamailio_tests() {
 	t_check "its binding is gone" lacks_binding "$l2" "$T_OUT"
 	t_check "the other one stays" has_binding "$l1" "$T_OUT"
 
+	# -e 0 is a removal (RFC 3261 section 10.2.2), said as one: not
+	# "registered ... for 0 s"; and there is nothing to --keep.
+	t_run "-e 0 removes the binding" 0 \
+		sipc register -o pretty -u alice -l "127.0.0.1:$l1" -e 0 "$aor"
+	t_out_has "Expires: 0"
+	t_check "the answer no longer lists port $l1" lacks_binding "$l1" "$T_OUT"
+	t_out_lacks "registered"
+	t_run "--keep -e 0: exit 2" 2 sipc register -u alice --keep -e 0 "$aor"
+	t_err_has "--keep with -e 0"
+
 	# --from: who is responsible for the registration (RFC 3261 section
 	# 10.2); here alice herself, with a display name.
 	t_run "--from with a display name, -o json" 0 \
@@ -314,6 +324,9 @@ kamailio_tests() {
 	T_OUT=$d/keep.out T_ERR=$d/keep.err
 	t_err_has "removing the binding of <sip:alice@127.0.0.1>"
 	t_out_has "registered <sip:alice@127.0.0.1> for 4 s; refreshing until Ctrl-C"
+	t_check "the bindings and the registered line once, whatever the refreshes" \
+		test "$(count_re "$d/keep.out" '^registered ')" -eq 1 -a \
+		"$(count_re "$d/keep.out" '\(this one\)$')" -eq 1
 	T_OUT=$T_TMP/out T_ERR=$T_TMP/err
 	t_run "--query after SIGTERM" 0 sipc register -o pretty -u alice --query "$aor"
 	t_check "the --keep binding is gone" lacks_binding "$l3" "$T_OUT"
