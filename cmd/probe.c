@@ -135,6 +135,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		if (rc)
 			return rc;
 		o.ctx.tp.local_host = host[0] ? host : NULL;
+		pc->local_port = o.ctx.tp.local_port;
 	}
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;

@@ -23,7 +23,8 @@ struct probe_ctx {
 	char proxy_buf[512];
 	struct cmd_prompt *prompt; /* the password being typed, asked at the first challenge */
 	bool no_password;          /* none could be had: every challenge is the answer */
-	unsigned garbled; /* messages received that did not parse: the first few are said */
+	unsigned garbled;    /* messages received that did not parse: the first few are said */
+	uint16_t local_port; /* -l's port; 0: a free one, which closes as sip exits */
 };
 
 struct probe_setup {

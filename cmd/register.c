@@ -1,6 +1,7 @@
 /* register.c - `sip register`: register a binding, list, remove one or
  * all, or stay registered with refreshes until Ctrl-C or SIGTERM, which
  * remove the binding before exiting. */
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct reg {
 	char registrar_buf[512];
 	struct sip_uri registrar; /* the Request-URI: the AOR's domain (§10.2) */
 	char user[128];
+	const char *aor_arg; /* as typed */
 	struct sip_reg *g;
 	struct cmd_run run;
 	bool stopping; /* Ctrl-C: the binding is removed, then it exits */
@@ -171,6 +173,116 @@ static void interrupted(struct reg *r)
 	fail(r, EXIT_TIMEOUT, NULL, CMD_INTERRUPTED);
 }
 
+/* The Contact URI of the REGISTER as sent: the binding this run names. */
+static bool sent_contact(const struct reg *r, struct sip_str *uri)
+{
+	const struct sip_msg *m = sip_req_message(sip_reg_request(r->g));
+	const struct sip_hdr *h = m ? sip_msg_hdr(m, SIP_HDR_CONTACT) : NULL;
+	struct sip_addr a;
+	if (!h || sip_addr_parse(&a, h->value) != 0 || a.star)
+		return false;
+	*uri = a.uri;
+	return true;
+}
+
+/* s as one word for a shell: as it is, or in single quotes. */
+static void put_arg(FILE *f, struct sip_str s)
+{
+	bool plain = s.len > 0;
+	for (size_t i = 0; i < s.len && plain; i++)
+		plain = isalnum((unsigned char)s.p[i]) || strchr("@%+=:,./_-", s.p[i]);
+	fputc(' ', f);
+	if (plain) {
+		fprintf(f, "%.*s", SIP_STR_FMT(s));
+		return;
+	}
+	fputc('\'', f);
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.p[i] == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(s.p[i], f);
+	}
+	fputc('\'', f);
+}
+
+/* The command that removes binding uri, with what reaches the registrar
+ * from this one, and the end of the line. */
+static void put_removal(const struct reg *r, struct sip_str uri)
+{
+	const struct cmd_common *cc = &r->cc;
+	static const char *const tp[] = {"udp", "tcp", "tls"};
+	fprintf(stderr, "sip register");
+	if (cc->user) {
+		fprintf(stderr, " -u");
+		put_arg(stderr, sip_str_from(cc->user));
+	}
+	if (cc->auth_user) {
+		fprintf(stderr, " --auth-user");
+		put_arg(stderr, sip_str_from(cc->auth_user));
+	}
+	if (cc->proxy) {
+		fprintf(stderr, " -p");
+		put_arg(stderr, sip_str_from(cc->proxy));
+	}
+	if (cc->transport >= 0 && (size_t)cc->transport < sizeof tp / sizeof tp[0])
+		fprintf(stderr, " -t %s", tp[cc->transport]);
+	fprintf(stderr, " --unregister --contact");
+	put_arg(stderr, uri);
+	put_arg(stderr, sip_str_from(r->aor_arg));
+	fputc('\n', stderr);
+}
+
+/* After --unregister from a free port, which names no binding an earlier
+ * run made: the registrar's bindings of this host's address, the user's,
+ * that are still there (an earlier one-shot run's, most likely), each
+ * said with the command that removes it. How many there are. */
+static unsigned left_behind(const struct reg *r, const struct sip_msg *resp)
+{
+	struct sip_str mine;
+	struct sip_uri me;
+	unsigned n = 0;
+	if (r->mode != SIP_REG_UNBIND || r->cc.contact || r->pc.local_port ||
+	    !sent_contact(r, &mine) || sip_uri_parse(&me, mine) != 0)
+		return 0;
+	for (const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT); h;
+	     h = sip_msg_hdr_next(resp, h)) {
+		struct sip_str list = h->value, elem;
+		struct sip_addr a;
+		struct sip_uri u;
+		while (sip_list_next(&list, &elem) == 1) {
+			if (sip_addr_parse(&a, elem) != 0 || a.star ||
+			    sip_uri_parse(&u, a.uri) != 0 || !sip_str_ieq(u.host, me.host) ||
+			    !sip_str_eq(u.user, me.user) || sip_reg_is_ours(r->g, a.uri))
+				continue;
+			cmd_error(r->cmd,
+			          "'%s': %.*s is still registered from this host (--unregister "
+			          "without -l or --contact names this run's port alone); remove it "
+			          "with:",
+			          r->aor_text, SIP_STR_FMT(a.uri));
+			fprintf(stderr, "  ");
+			put_removal(r, a.uri);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A one-shot registration from a free port: the binding outlives the
+ * port, which closes as sip exits; said once, with how to remove it. */
+static void note_lingering(const struct reg *r)
+{
+	struct sip_str mine;
+	if (r->mode != SIP_REG_BIND || r->keep || r->cc.contact || r->pc.local_port ||
+	    r->cc.quiet || !sent_contact(r, &mine))
+		return;
+	fprintf(stderr,
+	        "sip: register: %.*s outlives this run (nothing listens on its port once sip "
+	        "exits); remove it with: ",
+	        SIP_STR_FMT(mine));
+	put_removal(r, mine);
+}
+
 /* A 2xx that bound, refreshed or listed: the bindings, and what was granted. */
 static void show(struct reg *r, const struct sip_msg *resp)
 {
@@ -234,6 +346,11 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 	}
 	if (!r->stopping) {
 		show(r, resp);
+		if (left_behind(r, resp)) {
+			fail(r, EXIT_RESPONSE, NULL, "a binding of this host is still registered");
+			return;
+		}
+		note_lingering(r);
 	} else if (!r->keep) {
 		/* A one-shot registration interrupted: what it did is undone. */
 		interrupted(r);
@@ -363,6 +480,7 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		fprintf(stderr, "See 'sip register --help'.\n");
 		return EXIT_USAGE;
 	}
+	r.aor_arg = argv[optind];
 	if (cmd_parse_target(self, argv[optind], r.aor_buf, sizeof r.aor_buf, &r.aor) != 0)
 		return EXIT_USAGE;
 	int rc = registrar_of(&r);

@@ -195,6 +195,29 @@ kamailio_tests() {
 	t_run "--keep -e 0: exit 2" 2 sipc register -u alice --keep -e 0 "$aor"
 	t_err_has "--keep with -e 0"
 
+	# A one-shot run from a free port leaves a binding that nothing answers
+	# once it exits: it says so, with the command that removes it. Another
+	# process's --unregister without -l or --contact (its own free port)
+	# removes nothing of it, and must not exit 0 while the registrar still
+	# lists it: it names it, with the same command, which does remove it.
+	t_run "one-shot from a free port" 0 sipc register -o pretty -u alice -e 300 "$aor"
+	t_err_has "outlives this run (nothing listens on its port once sip exits)"
+	fix=$(sed -n 's/^sip: register: sip:alice@127\.0\.0\.1:[0-9]* outlives .*; remove it with: \(sip register .*\)$/\1/p' "$T_ERR")
+	t_check "with the command that removes it" test -n "$fix"
+	t_run "--unregister from another process: exit 1" 1 \
+		sipc register -o pretty -u alice --unregister "$aor"
+	t_err_has "is still registered from this host"
+	t_check "naming the same command" grep -qxF -e "  $fix" "$T_ERR"
+	t_run "the same, -o json: exit 1" 1 sipc register -o json -u alice --unregister "$aor"
+	t_jq ".summary says why, exit 1" \
+		'.[-1].summary | (.error | test("still registered")) and .exit == 1'
+	# sip ARG...: the command as it gave it, run with the sip under test.
+	sip() { timeout 30 "$SIP" "$@"; }
+	t_run "the command it gave removes it" 0 eval "$fix"
+	t_run "--unregister again: nothing of this host is left, exit 0" 0 \
+		sipc register -o pretty -u alice --unregister "$aor"
+	t_err_lacks "still registered"
+
 	# --from: who is responsible for the registration (RFC 3261 section
 	# 10.2); here alice herself, with a display name.
 	t_run "--from with a display name, -o json" 0 \
