@@ -338,9 +338,10 @@ interrupted_test() {
 	else
 		t_fail "$T_NAME" "$P_WHY"
 	fi
-	# 64*T1 is past SIGTERM's 3 s of grace: it stops then, and says why.
+	# 64*T1 (6.4 s) is well past SIGTERM's 3 s of grace: it stops then, and
+	# says why.
 	T_NAME="SIGTERM, the INVITE unanswered, -o json"
-	if p_interrupt "$T_OUT" '"method":"INVITE"' TERM "$SIP" invite -o json --t1 50 \
+	if p_interrupt "$T_OUT" '"method":"INVITE"' TERM "$SIP" invite -o json --t1 100 \
 		"sip:callee@127.0.0.1:$bh"; then
 		t_eq "$T_NAME: exit 143" 143 "$P_RC"
 		t_jq ".summary: interrupted, exit 143" \
