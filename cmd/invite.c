@@ -99,6 +99,7 @@ struct call {
 	struct sip_uri redirect;
 	/* timers */
 	struct sip_timer ring_timer, hold_timer, stop_timer;
+	struct cmd_run run;
 	uint64_t t_start, t_ring, t_answer, t_end;
 	/* the outcome */
 	unsigned status;
@@ -141,6 +142,12 @@ static void end_call(struct call *c, int rc)
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
 	sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
+}
+
+/* A signal came before the INVITE's final response. */
+static bool interrupted(const struct call *c)
+{
+	return cmd_run_interrupted(&c->run) && !c->answered;
 }
 
 /* Ends a call that never rang, saying why in the summary. */
@@ -380,13 +387,19 @@ static void modify(struct call *c, const char *method, enum sip_sdp_dir dir)
 	c->modifying = method;
 }
 
-/* UPDATE, re-INVITE, then BYE when due, one at a time. */
+/* UPDATE, then re-INVITE, one at a time; BYE when due, whatever is under
+ * way: the call ends it. */
 static void step(struct call *c)
 {
-	if (c->done || c->modifying || c->cancelled ||
-	    sip_call_state(c->call) != SIP_CALL_CONFIRMED)
+	if (c->done || c->cancelled || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
 		return;
-	if (c->update && !c->update_done)
+	if (c->bye_due && c->modifying) {
+		cmd_warn(c->cmd, "%s: no final response before the hangup",
+		         strcmp(c->modifying, "INVITE") == 0 ? "re-INVITE" : "UPDATE");
+		sip_call_hangup(c->call);
+	} else if (c->modifying) {
+		return;
+	} else if (c->update && !c->update_done)
 		modify(c, "UPDATE", SIP_SDP_SENDRECV);
 	else if (c->reinvite && !c->reinvite_done)
 		modify(c, "INVITE", SIP_SDP_SENDONLY);
@@ -554,11 +567,13 @@ static void on_failed(struct call *c, int err, const struct sip_msg *resp)
 	if (err) {
 		/* ESYNTAX: the stream broke, or only unparsable answers came. */
 		snprintf(c->reason, sizeof c->reason, "%s",
-		         err == SIP_ESYNTAX ? "only answers that do not parse" : sip_strerror(err));
-		if (next_redirect(c, c->reason))
+		         interrupted(c)       ? CMD_INTERRUPTED
+		         : err == SIP_ESYNTAX ? "only answers that do not parse"
+		                              : sip_strerror(err));
+		if (!interrupted(c) && next_redirect(c, c->reason))
 			return;
 		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, c->reason);
-		end_call(c, probe_exit_code(err));
+		end_call(c, interrupted(c) ? EXIT_TIMEOUT : probe_exit_code(err));
 		return;
 	}
 	c->status = resp->status;
@@ -597,7 +612,7 @@ static void on_cancelled(struct call *c, int err, const struct sip_msg *resp)
 			c->status = resp->status;
 			snprintf(c->reason, sizeof c->reason, "%.*s", SIP_STR_FMT(resp->reason));
 		}
-		end_call(c, EXIT_RESPONSE);
+		end_call(c, interrupted(c) ? EXIT_TIMEOUT : EXIT_RESPONSE);
 	}
 }
 
@@ -778,9 +793,12 @@ static void on_signal(void *arg)
 		return;
 	default: break;
 	}
-	if (!c->call)
-		c->cancelled = true; /* stopped before the INVITE went */
-	end_call(c, c->answered && !c->cancelled ? EXIT_OK : EXIT_RESPONSE);
+	if (!c->call) { /* stopped before the INVITE went */
+		cmd_error(c->cmd, "'%s': %s", c->dest.ruri_text, CMD_INTERRUPTED);
+		not_placed(c, EXIT_TIMEOUT, CMD_INTERRUPTED);
+	} else {
+		end_call(c, c->answered && !c->cancelled ? EXIT_OK : EXIT_RESPONSE);
+	}
 }
 
 static void print_summary(const struct call *c)
@@ -795,8 +813,9 @@ static void print_summary(const struct call *c)
 		sip_print_json_str(stdout, sip_str_from(c->dest.ruri_text));
 		printf(",\"status\":%u,\"reason\":", c->status);
 		sip_print_json_str(stdout, sip_str_from(c->reason));
-		printf(",\"answered\":%s,\"cancelled\":%s", c->answered ? "true" : "false",
-		       c->cancelled ? "true" : "false");
+		printf(",\"answered\":%s,\"cancelled\":%s,\"interrupted\":%s",
+		       c->answered ? "true" : "false", c->cancelled ? "true" : "false",
+		       interrupted(c) ? "true" : "false");
 		if (c->t_ring)
 			printf(",\"ring_ms\":%.3f", secs(c, c->t_ring) * 1e3);
 		if (c->answered)
@@ -822,13 +841,20 @@ static void print_summary(const struct call *c)
 	if (c->answered)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason,
 		       secs(c, c->t_answer));
+	else if (interrupted(c) && !c->t_start)
+		printf("%-12s%s before the INVITE went out", "Call:", CMD_INTERRUPTED);
+	else if (interrupted(c))
+		printf("%-12s%s after %.3f s%s%s%s", "Call:", CMD_INTERRUPTED, secs(c, c->t_end),
+		       c->cancelled ? ", cancelled" : "", c->status ? ": " : "",
+		       c->status ? c->reason : "");
 	else if (c->cancelled)
 		printf("%-12scancelled after %.3f s%s%s", "Call:", secs(c, c->t_end),
 		       c->status ? ": " : "", c->status ? c->reason : "");
 	else if (c->status)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason, secs(c, c->t_end));
 	else
-		printf("%-12sno answer: %s", "Call:", c->reason[0] ? c->reason : "interrupted");
+		printf("%-12sno answer: %s",
+		       "Call:", c->reason[0] ? c->reason : "no final response");
 	if (c->t_ring)
 		printf(" (ringing at %.3f s)", secs(c, c->t_ring));
 	printf("\n");
@@ -962,12 +988,13 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	}
 	rc = probe_dest_resolve(&c->pc, &c->dest, &c->target, on_dest, c);
 	if (rc == 0) {
-		struct cmd_run run;
-		cmd_run(&run, c->pc.loop, on_signal, c);
-		if (run.forced) {
+		cmd_run(&c->run, c->pc.loop, on_signal, c);
+		if (c->run.forced) {
 			/* Stopped at once: what was under way is left as it is. */
 			c->cancelled = c->cancelled || !c->answered;
-			end_call(c, run.forced);
+			if (!c->answered && !c->status)
+				snprintf(c->reason, sizeof c->reason, "%s", CMD_INTERRUPTED);
+			end_call(c, c->run.forced);
 		}
 		rc = c->rc;
 		if (c->pc.ladder)

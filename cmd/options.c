@@ -71,6 +71,7 @@ struct run {
 	uint64_t *rtts;
 	size_t nrtts, caprtts;
 	struct sip_timer next_probe;
+	struct cmd_run run;
 	bool stopping;
 	/* success */
 	int expect_code; /* 0: 2xx; 100..699: that code; 1..6: that class (expect_class) */
@@ -362,15 +363,24 @@ static void send_next_ping(void *arg)
 		sip_loop_stop(r->pc.loop);
 }
 
-/* The first Ctrl-C: a ping stops sending and waits for what is out. */
+/* The first Ctrl-C: a ping stops sending and waits for what is out; any
+ * other probe without its answer yet was interrupted. */
 static void on_interrupt(void *arg)
 {
 	struct run *r = arg;
 	r->stopping = true;
 	probe_prompt_cancel(&r->pc);
 	sip_timer_cancel(r->pc.loop, &r->next_probe);
-	if (!r->ping || r->inflight == 0)
-		sip_loop_stop(r->pc.loop);
+	if (r->ping && r->inflight)
+		return;
+	for (size_t i = 0; !r->ping && i < r->ntargets; i++) {
+		struct target *t = &r->targets[i];
+		if (t->result < 0) {
+			snprintf(t->reason, sizeof t->reason, "%s", CMD_INTERRUPTED);
+			t->result = EXIT_TIMEOUT;
+		}
+	}
+	sip_loop_stop(r->pc.loop);
 }
 
 /* Once every target has its destinations, the probes start. */
@@ -425,6 +435,16 @@ static void print_table(struct run *r)
 	}
 }
 
+/* -o json, one target without a final response: the summary says why. */
+static void print_no_answer(const struct target *t, int rc)
+{
+	printf("{\"summary\":{\"target\":");
+	sip_print_json_str(stdout, sip_str_from(t->text));
+	printf(",\"error\":");
+	sip_print_json_str(stdout, sip_str_from(t->reason));
+	printf(",\"exit\":%d}}\n", rc);
+}
+
 static int nagios(struct run *r)
 {
 	struct target *t = &r->targets[0];
@@ -436,7 +456,11 @@ static int nagios(struct run *r)
 		       : (r->warn_ms && rtt > (double)r->warn_ms) ? 1
 		                                                  : 0;
 	else
-		code = t->result == EXIT_USAGE || t->result == EXIT_INTERNAL ? 3 : 2;
+		/* Interrupted, the check has no outcome: UNKNOWN. */
+		code = t->result == EXIT_USAGE || t->result == EXIT_INTERNAL ||
+		                       (cmd_run_interrupted(&r->run) && !t->status)
+		               ? 3
+		               : 2;
 	char warn[24] = "", crit[24] = "";
 	if (r->warn_ms)
 		snprintf(warn, sizeof warn, "%lu", r->warn_ms);
@@ -555,9 +579,8 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			finish_target(&r.targets[i], dr);
 		}
 	}
-	struct cmd_run run = {0};
 	if (r.pending)
-		cmd_run(&run, r.pc.loop, on_interrupt, &r);
+		cmd_run(&r.run, r.pc.loop, on_interrupt, &r);
 
 	if (r.ping) {
 		print_ping_summary(&r);
@@ -576,16 +599,19 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			int tr = r.targets[i].result < 0 ? EXIT_TIMEOUT : r.targets[i].result;
 			if (tr > rc)
 				rc = tr;
-			if (r.ntargets == 1 && tr == EXIT_DNS)
+			if (r.ntargets > 1 || tr == EXIT_OK || tr == EXIT_USAGE ||
+			    r.targets[i].status)
+				continue;
+			if (tr == EXIT_DNS)
 				cmd_error(self, "cannot resolve '%s': %s", r.targets[i].text,
 				          r.targets[i].reason);
-			else if (r.ntargets == 1 && tr != EXIT_OK && tr != EXIT_USAGE &&
-			         r.targets[i].status == 0)
+			else
 				cmd_error(self, "'%s': %s", r.targets[i].text, r.targets[i].reason);
+			if (json(&r))
+				print_no_answer(&r.targets[i], tr);
 		}
 	}
-	if (run.forced)
-		rc = run.forced;
+	rc = cmd_run_exit(&r.run, rc);
 	for (size_t i = 0; i < r.ntargets; i++)
 		probe_dest_reset(&r.targets[i].dest);
 	probe_ctx_reset(&r.pc);

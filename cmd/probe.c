@@ -155,6 +155,7 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 			          ipv(pc->local_family), cc->family == AF_INET ? "-4" : "-6");
 			return EXIT_USAGE;
 		}
+		pc->local_port = o.ctx.tp.local_port;
 	}
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;

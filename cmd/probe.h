@@ -28,7 +28,8 @@ struct probe_ctx {
 	enum sip_tp said_tp;
 	struct sip_sockaddr said_remote;
 	bool said;
-	int local_family; /* -l ADDR's: only targets of that family can be sent to */
+	int local_family;    /* -l ADDR's: only targets of that family can be sent to */
+	uint16_t local_port; /* -l's port; 0: a free one, which closes as sip exits */
 };
 
 struct probe_setup {

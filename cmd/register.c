@@ -1,6 +1,7 @@
 /* register.c - `sip register`: register a binding, list, remove one or
  * all, or stay registered with refreshes until Ctrl-C or SIGTERM, which
  * remove the binding before exiting. */
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,8 +14,8 @@
 enum { OPT_EXPIRES = 1, OPT_QUERY, OPT_UNREGISTER, OPT_UNREGISTER_ALL, OPT_KEEP };
 
 const struct cmd_opt register_opts[] = {
-	{OPT_EXPIRES, "expires", 'e', "SECONDS", "registration lifetime to ask for (default 3600)",
-         NULL},
+	{OPT_EXPIRES, "expires", 'e', "SECONDS",
+         "registration lifetime to ask for (default 3600; 0 removes the binding)", NULL},
 	{OPT_QUERY, "query", 0, NULL, "list the bindings of the address, change nothing", NULL},
 	{OPT_UNREGISTER, "unregister", 0, NULL, "remove our binding (Expires: 0)", NULL},
 	{OPT_UNREGISTER_ALL, "unregister-all", 0, NULL, "remove every binding (Contact: *)", NULL},
@@ -39,8 +40,12 @@ struct reg {
 	char registrar_buf[512];
 	struct sip_uri registrar; /* the Request-URI: the AOR's domain (§10.2) */
 	char user[128];
+	const char *aor_arg; /* as typed */
 	struct sip_reg *g;
+	struct cmd_run run;
 	bool stopping; /* Ctrl-C: the binding is removed, then it exits */
+	bool answered; /* the first REGISTER had its final response */
+	bool over;     /* the outcome is known (and said) */
 	unsigned refreshes;
 	int rc;
 };
@@ -137,7 +142,147 @@ static int registrar_of(struct reg *r)
 static void stop(struct reg *r, int rc)
 {
 	r->rc = rc;
+	r->over = true;
 	sip_loop_stop(r->pc.loop);
+}
+
+/* The run failed, said on stderr: with -o json, an object after the
+ * messages where the bindings would have been, with the final response or
+ * why there is none. */
+static void fail(struct reg *r, int rc, const struct sip_msg *resp, const char *why)
+{
+	rc = cmd_run_exit(&r->run, rc);
+	if (r->cc.format == SIP_PRINT_JSON) {
+		/* The AOR without its angle brackets. */
+		printf("{\"summary\":{\"aor\":");
+		sip_print_json_str(stdout,
+		                   (struct sip_str){r->aor_text + 1, strlen(r->aor_text) - 2});
+		if (resp) {
+			printf(",\"status\":%u,\"reason\":", resp->status);
+			sip_print_json_str(stdout, resp->reason);
+		} else {
+			printf(",\"error\":");
+			sip_print_json_str(stdout, sip_str_from(why));
+		}
+		printf(",\"exit\":%d}}\n", rc);
+	}
+	stop(r, rc);
+}
+
+static void interrupted(struct reg *r)
+{
+	cmd_error(r->cmd, "'%s': %s", r->aor_text, CMD_INTERRUPTED);
+	fail(r, EXIT_TIMEOUT, NULL, CMD_INTERRUPTED);
+}
+
+/* The Contact URI of the REGISTER as sent: the binding this run names. */
+static bool sent_contact(const struct reg *r, struct sip_str *uri)
+{
+	const struct sip_msg *m = sip_req_message(sip_reg_request(r->g));
+	const struct sip_hdr *h = m ? sip_msg_hdr(m, SIP_HDR_CONTACT) : NULL;
+	struct sip_addr a;
+	if (!h || sip_addr_parse(&a, h->value) != 0 || a.star)
+		return false;
+	*uri = a.uri;
+	return true;
+}
+
+/* s as one word for a shell: as it is, or in single quotes. */
+static void put_arg(FILE *f, struct sip_str s)
+{
+	bool plain = s.len > 0;
+	for (size_t i = 0; i < s.len && plain; i++)
+		plain = isalnum((unsigned char)s.p[i]) || strchr("@%+=:,./_-", s.p[i]);
+	fputc(' ', f);
+	if (plain) {
+		fprintf(f, "%.*s", SIP_STR_FMT(s));
+		return;
+	}
+	fputc('\'', f);
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.p[i] == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(s.p[i], f);
+	}
+	fputc('\'', f);
+}
+
+/* The command that removes binding uri, with what reaches the registrar
+ * from this one, and the end of the line. */
+static void put_removal(const struct reg *r, struct sip_str uri)
+{
+	const struct cmd_common *cc = &r->cc;
+	static const char *const tp[] = {"udp", "tcp", "tls"};
+	fprintf(stderr, "sip register");
+	if (cc->user) {
+		fprintf(stderr, " -u");
+		put_arg(stderr, sip_str_from(cc->user));
+	}
+	if (cc->auth_user) {
+		fprintf(stderr, " --auth-user");
+		put_arg(stderr, sip_str_from(cc->auth_user));
+	}
+	if (cc->proxy) {
+		fprintf(stderr, " -p");
+		put_arg(stderr, sip_str_from(cc->proxy));
+	}
+	if (cc->transport >= 0 && (size_t)cc->transport < sizeof tp / sizeof tp[0])
+		fprintf(stderr, " -t %s", tp[cc->transport]);
+	fprintf(stderr, " --unregister --contact");
+	put_arg(stderr, uri);
+	put_arg(stderr, sip_str_from(r->aor_arg));
+	fputc('\n', stderr);
+}
+
+/* After --unregister from a free port, which names no binding an earlier
+ * run made: the registrar's bindings of this host's address, the user's,
+ * that are still there (an earlier one-shot run's, most likely), each
+ * said with the command that removes it. How many there are. */
+static unsigned left_behind(const struct reg *r, const struct sip_msg *resp)
+{
+	struct sip_str mine;
+	struct sip_uri me;
+	unsigned n = 0;
+	if (r->mode != SIP_REG_UNBIND || r->cc.contact || r->pc.local_port ||
+	    !sent_contact(r, &mine) || sip_uri_parse(&me, mine) != 0)
+		return 0;
+	for (const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT); h;
+	     h = sip_msg_hdr_next(resp, h)) {
+		struct sip_str list = h->value, elem;
+		struct sip_addr a;
+		struct sip_uri u;
+		while (sip_list_next(&list, &elem) == 1) {
+			if (sip_addr_parse(&a, elem) != 0 || a.star ||
+			    sip_uri_parse(&u, a.uri) != 0 || !sip_str_ieq(u.host, me.host) ||
+			    !sip_str_eq(u.user, me.user) || sip_reg_is_ours(r->g, a.uri))
+				continue;
+			cmd_error(r->cmd,
+			          "'%s': %.*s is still registered from this host (--unregister "
+			          "without -l or --contact names this run's port alone); remove it "
+			          "with:",
+			          r->aor_text, SIP_STR_FMT(a.uri));
+			fprintf(stderr, "  ");
+			put_removal(r, a.uri);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A one-shot registration from a free port: the binding outlives the
+ * port, which closes as sip exits; said once, with how to remove it. */
+static void note_lingering(const struct reg *r)
+{
+	struct sip_str mine;
+	if (r->mode != SIP_REG_BIND || r->keep || r->cc.contact || r->pc.local_port ||
+	    r->cc.quiet || !sent_contact(r, &mine))
+		return;
+	fprintf(stderr,
+	        "sip: register: %.*s outlives this run (nothing listens on its port once sip "
+	        "exits); remove it with: ",
+	        SIP_STR_FMT(mine));
+	put_removal(r, mine);
 }
 
 /* A 2xx that bound, refreshed or listed: the bindings, and what was granted. */
@@ -157,9 +302,12 @@ static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const st
 	struct reg *r = arg;
 	switch (ev) {
 	case SIP_REG_BOUND:
+		r->answered = true;
 		probe_tls_peer(&r->pc, sip_reg_request(g));
-		show(r, resp);
-		if (r->refreshes++ && !r->cc.quiet)
+		/* The bindings once; a refresh is one line. */
+		if (r->refreshes++ == 0)
+			show(r, resp);
+		else if (!r->cc.quiet)
 			fprintf(stderr, "sip: register: refreshed %s for %lu s\n", r->aor_text,
 			        sip_reg_granted(g));
 		break;
@@ -179,13 +327,14 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 {
 	struct reg *r = arg;
 	struct sip_req *req = sip_reg_request(g);
-	if (err == SIP_ECANCELED) {
-		stop(r, r->rc); /* stopped with nothing registered */
+	/* Stopped before the registrar answered: no answer is the signal's doing. */
+	if (err && r->stopping && !r->answered) {
+		interrupted(r);
 		return;
 	}
 	if (err) {
 		cmd_error(r->cmd, "'%s': %s", r->aor_text, sip_strerror(err));
-		stop(r, probe_exit_code(err));
+		fail(r, probe_exit_code(err), NULL, sip_strerror(err));
 		return;
 	}
 	probe_tls_peer(&r->pc, req);
@@ -194,15 +343,19 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 		if (!auth)
 			cmd_error(r->cmd, "'%s': %u %.*s", r->aor_text, resp->status,
 			          SIP_STR_FMT(resp->reason));
-		stop(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
+		fail(r, auth ? EXIT_AUTH : EXIT_RESPONSE, resp, NULL);
 		return;
 	}
 	if (!r->stopping) {
 		show(r, resp);
+		if (left_behind(r, resp)) {
+			fail(r, EXIT_RESPONSE, NULL, "a binding of this host is still registered");
+			return;
+		}
+		note_lingering(r);
 	} else if (!r->keep) {
 		/* A one-shot registration interrupted: what it did is undone. */
-		cmd_error(r->cmd, "'%s': interrupted", r->aor_text);
-		stop(r, EXIT_TIMEOUT);
+		interrupted(r);
 		return;
 	}
 	stop(r, EXIT_OK);
@@ -248,7 +401,7 @@ static void start(struct reg *r)
 	int err = sip_reg_start(&r->g, r->pc.ua, &s);
 	if (err) {
 		cmd_error(r->cmd, "cannot send REGISTER: %s", sip_strerror(err));
-		stop(r, probe_exit_code(err));
+		fail(r, probe_exit_code(err), NULL, sip_strerror(err));
 	}
 }
 
@@ -260,7 +413,9 @@ static void on_signal(void *arg)
 	probe_prompt_cancel(&r->pc);
 	if (sip_reg_bound(r->g) && !r->cc.quiet)
 		fprintf(stderr, "sip: register: removing the binding of %s\n", r->aor_text);
-	if (!r->g || sip_reg_stop(r->g) != 0)
+	if (!r->g)
+		interrupted(r); /* still resolving */
+	else if (sip_reg_stop(r->g) != 0)
 		stop(r, r->rc);
 }
 
@@ -269,10 +424,12 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	struct reg *r = arg;
 	(void)d;
 	if (err) {
-		if (err != SIP_EINVAL) /* else no address of -l's family, said */
-			cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf,
-			          sip_strerror(err));
-		stop(r, probe_dest_exit(err));
+		if (err == SIP_EINVAL) { /* no address of -l's family, said */
+			stop(r, EXIT_USAGE);
+			return;
+		}
+		cmd_error(r->cmd, "cannot resolve '%s': %s", r->registrar_buf, sip_strerror(err));
+		fail(r, EXIT_DNS, NULL, sip_strerror(err));
 		return;
 	}
 	start(r);
@@ -316,11 +473,19 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		          "--query, --unregister, --unregister-all and --keep exclude each other");
 		return EXIT_USAGE;
 	}
+	/* A lifetime of 0 removes the binding (RFC 3261 section 10.2.2). */
+	if (r.keep && r.expires == 0) {
+		cmd_error(self, "--keep with -e 0: a lifetime of 0 removes the binding");
+		return EXIT_USAGE;
+	}
+	if (r.mode == SIP_REG_BIND && r.expires == 0)
+		r.mode = SIP_REG_UNBIND;
 	if (argc - optind != 1) {
 		cmd_error(self, "expected one address of record (sip:alice@example.com)");
 		fprintf(stderr, "See 'sip register --help'.\n");
 		return EXIT_USAGE;
 	}
+	r.aor_arg = argv[optind];
 	if (cmd_parse_target(self, argv[optind], r.aor_buf, sizeof r.aor_buf, &r.aor) != 0)
 		return EXIT_USAGE;
 	int rc = registrar_of(&r);
@@ -331,9 +496,10 @@ int cmd_register(const struct cmd *self, int argc, char **argv)
 		return rc;
 	rc = probe_dest_resolve(&r.pc, &r.dest, &r.registrar, on_dest, &r);
 	if (rc == 0) {
-		struct cmd_run run;
-		cmd_run(&run, r.pc.loop, on_signal, &r);
-		rc = run.forced ? run.forced : r.rc;
+		cmd_run(&r.run, r.pc.loop, on_signal, &r);
+		if (!r.over) /* a second signal stopped it at once */
+			interrupted(&r);
+		rc = r.rc;
 	}
 	sip_reg_free(r.g);
 	probe_ctx_reset(&r.pc);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "run.h"
 
 enum { OPT_TP = 1 };
 
@@ -20,6 +21,7 @@ struct resolve {
 	struct cmd_common common;
 	unsigned mask; /* -t */
 	struct sip_loop *loop;
+	struct cmd_run run;
 	bool json;
 	struct sip_buf steps; /* JSON: the trace lines as array elements */
 	size_t nsteps;
@@ -164,10 +166,15 @@ static int run(struct resolve *rs, const char *arg)
 	}
 	if (rc)
 		goto out;
-	sip_loop_run(rs->loop);
+	/* A signal stops it at once: there is nothing to end gracefully. */
+	cmd_run(&rs->run, rs->loop, NULL, NULL);
+	cmd_signals_done();
 
 	char why[64] = "";
-	if (!rs->done) {
+	if (!rs->done && cmd_run_interrupted(&rs->run)) {
+		snprintf(why, sizeof why, "%s", CMD_INTERRUPTED);
+		rc = EXIT_TIMEOUT;
+	} else if (!rs->done) {
 		snprintf(why, sizeof why, "%s", "the resolution did not finish");
 		rc = EXIT_INTERNAL;
 	} else if (rs->err == SIP_ENOTFOUND) {

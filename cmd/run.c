@@ -64,3 +64,13 @@ int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg
 	sip_timer_cancel(loop, &r->grace);
 	return err;
 }
+
+bool cmd_run_interrupted(const struct cmd_run *r)
+{
+	return r->signo != 0;
+}
+
+int cmd_run_exit(const struct cmd_run *r, int rc)
+{
+	return r->forced ? r->forced : rc;
+}

@@ -22,7 +22,17 @@ struct cmd_run {
 };
 
 /* Turns loop until it is stopped; graceful (may be NULL: stop at once) is
- * called on the first signal. Returns what sip_loop_run does. */
+ * called on the first signal. Returns what sip_loop_run does. r may be
+ * asked from the command's handlers while the loop turns. */
 int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg), void *arg);
+
+/* What a signal ended before its final response is its own verdict, in
+ * every command and output format: CMD_INTERRUPTED, exit EXIT_TIMEOUT, or
+ * 128 + the signal when it was stopped at once. */
+#define CMD_INTERRUPTED "interrupted"
+/* A signal came. */
+bool cmd_run_interrupted(const struct cmd_run *r);
+/* The command's exit code rc, unless the run was stopped at once. */
+int cmd_run_exit(const struct cmd_run *r, int rc);
 
 #endif

@@ -233,6 +233,13 @@ static struct early *early_of(struct sip_call *c, const struct sip_dialog *d)
 	return NULL;
 }
 
+/* Asked to hang up: how a change of the session under way ends is no news
+ * to the caller any more. */
+static bool hanging_up(const struct sip_call *c)
+{
+	return c->state == SIP_CALL_ENDING || c->state == SIP_CALL_CANCELLING;
+}
+
 /* A job that could not be done goes to the handler of its kind; an ACK or
  * a BYE that cannot go ends the call. */
 void call_job_failed(struct sip_call *c, const struct job *job, int err)
@@ -247,7 +254,8 @@ void call_job_failed(struct sip_call *c, const struct job *job, int err)
 		return;
 	case K_MODIFY:
 		c->modifying = false;
-		call_emit(c, SIP_CALL_MODIFIED, err, NULL);
+		if (!hanging_up(c))
+			call_emit(c, SIP_CALL_MODIFIED, err, NULL);
 		return;
 	case K_FORK: call_emit(c, SIP_CALL_FORK_ENDED, err, NULL); return;
 	case K_REFRESH: call_expire(c); return;
@@ -488,7 +496,8 @@ static void on_sub_done(struct sip_req *r, int err, const struct sip_msg *resp, 
 		/* A failed re-INVITE the transaction ACKed (§14.1). */
 		if (ok && reinvite && !ack_later(c, cseq))
 			break;
-		call_emit(c, SIP_CALL_MODIFIED, err, resp);
+		if (!hanging_up(c))
+			call_emit(c, SIP_CALL_MODIFIED, err, resp);
 		call_run_jobs(c);
 		break;
 	default: break;
@@ -693,6 +702,13 @@ static const char *our_contact(struct sip_call *c)
 	return c->contact[0] ? c->contact : NULL;
 }
 
+static void cancel_reinvite(struct sub *s)
+{
+	const struct sip_msg *m = s && s->r ? sip_req_message(s->r) : NULL;
+	if (m && m->method == SIP_INVITE)
+		sip_req_cancel(s->r);
+}
+
 int sip_call_hangup(struct sip_call *c)
 {
 	if (!c || c->freed)
@@ -715,6 +731,10 @@ int sip_call_hangup(struct sip_call *c)
 		if ((err = queue_later(c, K_BYE, c->dialog)) != 0)
 			return err;
 		c->state = SIP_CALL_ENDING; /* once: a second hangup is the same BYE */
+		/* The BYE waits for no re-INVITE of ours (§15): one under way is
+		 * CANCELled, once it rang, so that it ends with the call. */
+		cancel_reinvite(c->modify_sub);
+		cancel_reinvite(c->refresh_sub);
 		return 0;
 	case SIP_CALL_INCOMING: /* declined: done is on its way */
 	case SIP_CALL_CANCELLING:

@@ -131,7 +131,9 @@ SIP_API int sip_call_answer(struct sip_call *c, unsigned status, const char *con
  * Ends it: before the answer the INVITE is CANCELled (at its first
  * provisional response, if none came yet; a 2xx that crosses the CANCEL is
  * ACKed and hung up), or as the callee declined with 486 Busy Here; after
- * it, BYE (the callee's waits for the ACK of its 2xx, §15). done tells how
+ * it, BYE (the callee's waits for the ACK of its 2xx, §15), at once: a
+ * re-INVITE of ours still out is CANCELled as the INVITE would be, and no
+ * SIP_CALL_MODIFIED comes for it or an UPDATE after this. done tells how
  * it went; no handler runs from inside this call.
  */
 SIP_API int sip_call_hangup(struct sip_call *c);

@@ -306,34 +306,70 @@ ctrl_c_test() {
 	spid=$P_PID
 	pcap=$d/ctrlc.pcap
 	T_NAME="Ctrl-C while ringing"
-	timeout 30 "$SIP" invite --t1 100 -r 30 --pcap "$pcap" "sip:callee@127.0.0.1:$port" \
-		</dev/null >"$d/ctrlc.out" 2>"$d/ctrlc.err" &
-	tpid=$!
-	P_PIDS="$P_PIDS $tpid"
-	if p_wait_text "$d/ctrlc.out" "SIP/2.0 180 Ringing" "$tpid" 50; then
-		kill -INT "$(pgrep -P "$tpid" | head -n 1)" 2>/dev/null
-		if p_wait_exit "$tpid" 50; then
-			t_eq "$T_NAME: SIGINT: CANCEL, exit 1" 1 "$P_RC"
-		else
-			t_fail "$T_NAME: exits after SIGINT" "still running 5 s later"
-			p_stop "$tpid"
-		fi
+	if p_interrupt "$T_OUT" "SIP/2.0 180 Ringing" INT "$SIP" invite -o pretty --t1 100 -r 30 \
+		--pcap "$pcap" "sip:callee@127.0.0.1:$port"; then
+		t_eq "$T_NAME: SIGINT: CANCEL, interrupted, exit 3" 3 "$P_RC"
 	else
-		t_fail "$T_NAME: the call rings" "$(head -n 3 "$d/ctrlc.err")"
-		p_stop "$tpid"
+		t_fail "$T_NAME" "$P_WHY"
 	fi
-	T_OUT=$d/ctrlc.out
-	T_ERR=$d/ctrlc.err
 	t_out_has "CANCEL sip:callee@127.0.0.1:$port SIP/2.0"
 	t_out_has "SIP/2.0 487 Request Terminated"
+	t_check "the summary says interrupted, then cancelled" \
+		grep -q '^Call: *interrupted after [0-9.]* s, cancelled: Request Terminated' "$T_OUT"
 	t_err_has "cancel"
-	T_OUT=$T_TMP/out
-	T_ERR=$T_TMP/err
 	sipp_done "$d/ctrlc.log" "$spid"
 	t_pcap "CANCEL, its 200, the 487 and its ACK" \
 		"INVITE 100/INVITE 180/INVITE CANCEL 200/CANCEL 487/INVITE ACK" "$port"
 }
 ctrl_c_test
+
+# Interrupted before any answer: a DNS server that never answers (it stops
+# at once), and a callee that never answers (the first Ctrl-C waits for a
+# provisional response to CANCEL, RFC 3261 section 9.1, and gets none by
+# 64*T1). Either way the verdict is "interrupted", exit 3, not a timeout.
+interrupted_test() {
+	p_free_port
+	bh=$P_PORT
+	if ! p_blackhole "$d/bh.log" "$bh"; then
+		t_fail "a callee that never answers" "$P_WHY"
+		return
+	fi
+	bhpid=$P_PID
+	T_NAME="Ctrl-C while resolving, -o json"
+	if p_interrupt "$d/bh.log" "datagram" INT "$SIP" invite -o json \
+		--dns-server "127.0.0.1:$bh" sip:callee@nowhere.test; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_jq ".summary: interrupted, exit 3" \
+			'.[-1].summary | .interrupted == true and .reason == "interrupted" and .cancelled == false and .exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	T_NAME="Ctrl-C, the INVITE unanswered"
+	if p_interrupt "$T_OUT" "INVITE sip:" INT "$SIP" invite -o pretty --t1 50 \
+		"sip:callee@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_check "by 64*T1 (${P_MS} ms)" test "$P_MS" -lt 5000
+		t_check "the summary says interrupted" grep -q '^Call: *interrupted after' "$T_OUT"
+		t_out_lacks "timed out"
+		t_err_has "INVITE to 'sip:callee@127.0.0.1:$bh': interrupted"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	# 64*T1 (6.4 s) is well past SIGTERM's 3 s of grace: it stops then, and
+	# says why.
+	T_NAME="SIGTERM, the INVITE unanswered, -o json"
+	if p_interrupt "$T_OUT" '"method":"INVITE"' TERM "$SIP" invite -o json --t1 100 \
+		"sip:callee@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 143" 143 "$P_RC"
+		t_jq ".summary: interrupted, exit 143" \
+			'.[-1].summary | .interrupted == true and .reason == "interrupted" and .answered == false and .exit == 143'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	p_stop "$bhpid"
+}
+interrupted_test
 
 # A callee that answers the CANCEL only with 100: the first Ctrl-C sends the
 # CANCEL and waits; a second one ends sip at once (130); SIGTERM alone ends
@@ -555,6 +591,20 @@ unset COLUMNS
 call invite-hold "--reinvite: re-INVITE with a=sendonly, exit 0" 0 -d 1 --reinvite &&
 	t_pcap "the re-INVITE, its 200 and ACK" \
 		"INVITE 200/INVITE ACK INVITE 200/INVITE ACK BYE 200/BYE" "$port"
+
+# A re-INVITE that gets no answer does not hold up the hangup: the BYE goes
+# at -d 1, not when the re-INVITE times out (64*T1, 6.4 s with --t1 100).
+# Over TCP: SIPp takes no retransmission of it for another message.
+proto=tcp
+T0=$(p_now_ms)
+if call invite-reinvite-silent "--reinvite -d 1, the re-INVITE unanswered: BYE at 1 s, exit 0" \
+	0 -d 1 --reinvite -t tcp; then
+	t_check "it ends within 3 s" test $(($(p_now_ms) - T0)) -lt 3000
+	t_err_has "re-INVITE: no final response before the hangup"
+	t_pcap "the unanswered re-INVITE, then BYE" \
+		"INVITE 200/INVITE ACK INVITE BYE 200/BYE" "$port"
+fi
+proto=
 
 call invite-update "--update in the confirmed dialog: exit 0" 0 -d 1 --update &&
 	t_pcap "the UPDATE and its 200" "INVITE 200/INVITE ACK UPDATE 200/UPDATE BYE 200/BYE" "$port"

@@ -539,4 +539,70 @@ sipp_tests() {
 }
 sipp_tests
 
+# fresh_blackholes: two new servers that never answer, on 127.0.0.1:$bh and
+# :$bh2 (the ones before stopped), $d/bh.log noting what the first gets.
+bhpid=
+bh2pid=
+fresh_blackholes() {
+	for fb_pid in $bhpid $bh2pid; do
+		p_stop "$fb_pid"
+	done
+	rm -f "$d/bh.log"
+	p_free_port
+	bh=$P_PORT
+	p_free_port
+	bh2=$P_PORT
+	if ! p_blackhole "$d/bh.log" "$bh" || ! { bhpid=$P_PID && p_blackhole "$d/bh2.log" "$bh2"; }; then
+		t_fail "servers that never answer" "$P_WHY"
+		return 1
+	fi
+	bh2pid=$P_PID
+}
+
+# interrupted NAME SIGNALS EXIT ARG...: `sip options --t1 100 ARG...`,
+# signalled once the server on $bh has its OPTIONS; passes when it exits
+# EXIT within 2 s of the (last) signal.
+interrupted() {
+	T_NAME=$1
+	in_sigs=$2 in_want=$3
+	shift 3
+	if p_interrupt "$d/bh.log" "datagram" "$in_sigs" "$SIP" options --t1 100 "$@"; then
+		t_eq "$T_NAME: exit $in_want" "$in_want" "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+}
+
+# A signal before the final response is its own verdict, "interrupted",
+# exit 3, in every output format; with several targets, each target still
+# without its answer says so (not "not probed": it was sent).
+interrupt_tests() {
+	fresh_blackholes || return
+	interrupted "SIGINT, one target" INT 3 "127.0.0.1:$bh"
+	t_err_has "'127.0.0.1:$bh': interrupted"
+	fresh_blackholes || return
+	interrupted "SIGTERM, one target, -o json" TERM 3 -o json "127.0.0.1:$bh"
+	t_jq ".summary: interrupted, exit 3" \
+		".[-1].summary | .target == \"127.0.0.1:$bh\" and .error == \"interrupted\" and .exit == 3"
+	fresh_blackholes || return
+	interrupted "SIGINT, -o nagios: UNKNOWN" INT 3 -o nagios "127.0.0.1:$bh"
+	t_out_lines 1
+	t_out_has "SIP UNKNOWN - 127.0.0.1:$bh: interrupted"
+	fresh_blackholes || return
+	interrupted "SIGINT, two targets" INT 3 "127.0.0.1:$bh" "127.0.0.1:$bh2"
+	t_check "each target's line says interrupted" \
+		test "$(grep -c -e '--- interrupted$' "$T_OUT")" -eq 2
+	t_out_lacks "not probed"
+	fresh_blackholes || return
+	interrupted "SIGINT, two targets, -o json" INT 3 -o json "127.0.0.1:$bh" "127.0.0.1:$bh2"
+	t_jq "each target: interrupted, exit 3" \
+		'length == 2 and all(.[]; .error == "interrupted" and .exit == 3)'
+	fresh_blackholes || return
+	interrupted "SIGINT twice, ping: at once, 130" "INT INT" 130 -c 3 -i 0 "127.0.0.1:$bh"
+	p_stop "$bhpid"
+	p_stop "$bh2pid"
+}
+interrupt_tests
+
 t_done

@@ -200,6 +200,39 @@ kamailio_tests() {
 	t_check "its binding is gone" lacks_binding "$l2" "$T_OUT"
 	t_check "the other one stays" has_binding "$l1" "$T_OUT"
 
+	# -e 0 is a removal (RFC 3261 section 10.2.2), said as one: not
+	# "registered ... for 0 s"; and there is nothing to --keep.
+	t_run "-e 0 removes the binding" 0 \
+		sipc register -o pretty -u alice -l "127.0.0.1:$l1" -e 0 "$aor"
+	t_out_has "Expires: 0"
+	t_check "the answer no longer lists port $l1" lacks_binding "$l1" "$T_OUT"
+	t_out_lacks "registered"
+	t_run "--keep -e 0: exit 2" 2 sipc register -u alice --keep -e 0 "$aor"
+	t_err_has "--keep with -e 0"
+
+	# A one-shot run from a free port leaves a binding that nothing answers
+	# once it exits: it says so, with the command that removes it. Another
+	# process's --unregister without -l or --contact (its own free port)
+	# removes nothing of it, and must not exit 0 while the registrar still
+	# lists it: it names it, with the same command, which does remove it.
+	t_run "one-shot from a free port" 0 sipc register -o pretty -u alice -e 300 "$aor"
+	t_err_has "outlives this run (nothing listens on its port once sip exits)"
+	fix=$(sed -n 's/^sip: register: sip:alice@127\.0\.0\.1:[0-9]* outlives .*; remove it with: \(sip register .*\)$/\1/p' "$T_ERR")
+	t_check "with the command that removes it" test -n "$fix"
+	t_run "--unregister from another process: exit 1" 1 \
+		sipc register -o pretty -u alice --unregister "$aor"
+	t_err_has "is still registered from this host"
+	t_check "naming the same command" grep -qxF -e "  $fix" "$T_ERR"
+	t_run "the same, -o json: exit 1" 1 sipc register -o json -u alice --unregister "$aor"
+	t_jq ".summary says why, exit 1" \
+		'.[-1].summary | (.error | test("still registered")) and .exit == 1'
+	# sip ARG...: the command as it gave it, run with the sip under test.
+	sip() { timeout 30 "$SIP" "$@"; }
+	t_run "the command it gave removes it" 0 eval "$fix"
+	t_run "--unregister again: nothing of this host is left, exit 0" 0 \
+		sipc register -o pretty -u alice --unregister "$aor"
+	t_err_lacks "still registered"
+
 	# --from: who is responsible for the registration (RFC 3261 section
 	# 10.2); here alice herself, with a display name.
 	t_run "--from with a display name, -o json" 0 \
@@ -329,6 +362,9 @@ kamailio_tests() {
 	T_OUT=$d/keep.out T_ERR=$d/keep.err
 	t_err_has "removing the binding of <sip:alice@127.0.0.1>"
 	t_out_has "registered <sip:alice@127.0.0.1> for 4 s; refreshing until Ctrl-C"
+	t_check "the bindings and the registered line once, whatever the refreshes" \
+		test "$(count_re "$d/keep.out" '^registered ')" -eq 1 -a \
+		"$(count_re "$d/keep.out" '\(this one\)$')" -eq 1
 	T_OUT=$T_TMP/out T_ERR=$T_TMP/err
 	t_run "--query after SIGTERM" 0 sipc register -o pretty -u alice --query "$aor"
 	t_check "the --keep binding is gone" lacks_binding "$l3" "$T_OUT"
@@ -489,6 +525,63 @@ sipp_tests() {
 }
 sipp_tests
 
+# A signal before the registrar's final response is its own verdict,
+# "interrupted", exit 3, on stderr and in the JSON, never a silent exit 0:
+# while the registrar's name is being resolved (a DNS server that never
+# answers), and while the REGISTER goes unanswered (it is let run to its
+# --timeout, as its answer would say whether there is a binding to remove).
+interrupt_tests() {
+	p_free_port
+	bh=$P_PORT
+	if ! p_blackhole "$d/bh.log" "$bh"; then
+		t_fail "a server that never answers" "$P_WHY"
+		return
+	fi
+	bhpid=$P_PID
+	T_NAME="SIGINT while resolving the registrar"
+	if p_interrupt "$d/bh.log" datagram INT "$SIP" register -o json \
+		--dns-server "127.0.0.1:$bh" sip:alice@example.test; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_err_has "'<sip:alice@example.test>': interrupted"
+		t_jq ".summary: interrupted, exit 3" \
+			'.[-1].summary | .aor == "sip:alice@example.test" and .error == "interrupted" and .exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	for sig in INT TERM; do
+		T_NAME="SIG$sig, the REGISTER unanswered, -o pretty"
+		if p_interrupt "$T_OUT" "REGISTER sip:" "$sig" "$SIP" register -o pretty \
+			--timeout 2 "sip:alice@127.0.0.1:$bh"; then
+			t_eq "$T_NAME: exit 3" 3 "$P_RC"
+			t_err_has "'<sip:alice@127.0.0.1>': interrupted"
+			t_err_lacks "timed out"
+			t_out_lacks "registered"
+		else
+			t_fail "$T_NAME" "$P_WHY"
+		fi
+	done
+	T_NAME="SIGINT, the REGISTER unanswered, -o json"
+	if p_interrupt "$T_OUT" '"method":"REGISTER"' INT "$SIP" register -o json \
+		--timeout 2 "sip:alice@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_jq ".summary: interrupted, exit 3" \
+			'.[-1].summary | .aor == "sip:alice@127.0.0.1" and .error == "interrupted" and .exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	T_NAME="SIGINT twice: at once, 130"
+	if p_interrupt "$T_OUT" "REGISTER sip:" "INT INT" "$SIP" register -o pretty \
+		--timeout 20 "sip:alice@127.0.0.1:$bh"; then
+		t_eq "$T_NAME: exit 130" 130 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_err_has "'<sip:alice@127.0.0.1>': interrupted"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	p_stop "$bhpid"
+}
+
 # Ctrl-Z at the password prompt, in a real terminal (tmux): the shell gets
 # its echo back while sip is stopped; fg asks again, and what is typed then
 # is not shown.
@@ -532,5 +625,6 @@ tz_wait() {
 	return 1
 }
 ctrl_z_test
+interrupt_tests
 
 t_done

@@ -5,11 +5,13 @@
 # Installs dnsmasq (the program, not the service) when it is missing.
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/integration/lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
 
 PATH=$PATH:/usr/sbin:/sbin
 dns_pid=
 fail_pid=
-trap 'for p in $dns_pid $fail_pid; do kill "$p" 2>/dev/null; done; rm -rf "$T_TMP"' EXIT
+trap 'for p in $dns_pid $fail_pid; do kill "$p" 2>/dev/null; done; p_cleanup; rm -rf "$T_TMP"' EXIT
 
 t_need "sip resolve against dnsmasq" dnsmasq=dnsmasq-base ss=iproute2 jq || t_done
 
@@ -221,5 +223,28 @@ wait "$dns_pid" 2>/dev/null
 dns_pid=
 t_run "a DNS server that does not answer exits 5" 5 resolve example.test
 t_err_has "sip: resolve: cannot resolve 'example.test': the DNS server failed or did not answer"
+
+# A server that takes the query and never answers (a new one each time: its
+# log says when the query came): a signal ends the wait at once, and the
+# verdict is "interrupted" (exit 3), not the server's failure.
+for sig in INT TERM; do
+	T_NAME="SIG$sig while the DNS server is silent, -o json"
+	p_free_port
+	if ! p_blackhole "$T_TMP/bh-$sig.log" "$P_PORT"; then
+		t_fail "$T_NAME" "$P_WHY"
+		continue
+	fi
+	bhpid=$P_PID
+	if p_interrupt "$T_TMP/bh-$sig.log" datagram "$sig" "$SIP" resolve -o json \
+		--dns-server "127.0.0.1:$P_PORT" example.test; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_check "at once (${P_MS} ms)" test "$P_MS" -lt 2000
+		t_out_has '"targets":[],"error":"interrupted"'
+		t_err_has "sip: resolve: cannot resolve 'example.test': interrupted"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	p_stop "$bhpid"
+done
 
 t_done

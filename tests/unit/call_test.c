@@ -509,6 +509,70 @@ TEST(call_reinvite_acked_then_bye_in_order)
 	return 0;
 }
 
+/* takes what the callee gets until the CANCEL and the BYE are both in;
+ * the BYE is left in f->in. */
+static bool cancel_and_bye(struct cfix *f, struct peer_last *bye)
+{
+	bool cancel = false, got_bye = false;
+	for (int i = 0; i < 4 && !(cancel && got_bye) && take(f) > 0; i++) {
+		cancel |= got(f, "CANCEL sip:callee@127.0.0.1:") && got(f, "CSeq: 2 CANCEL\r\n");
+		if (got(f, "BYE ") && got(f, "CSeq: 3 BYE\r\n")) {
+			got_bye = true;
+			*bye = f->in;
+		}
+	}
+	return cancel && got_bye;
+}
+
+TEST(call_hangup_while_a_reinvite_rings)
+{
+	struct cfix f;
+	struct peer_last bye;
+	CHECK(answered_call(&f) == 0);
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(next_has(&f, "CSeq: 2 INVITE\r\n"));
+	struct peer_last reinvite = f.in;
+	CHECK(answer(&f, &reinvite, 180, "t1", NULL, false) == 0);
+	/* The BYE goes at once, the re-INVITE is CANCELled. */
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(cancel_and_bye(&f, &bye));
+	CHECK(answer(&f, &bye, 200, "t1", NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	/* The re-INVITE's 487 after the end: ACKed, and no news to the caller. */
+	CHECK(answer(&f, &reinvite, 487, "t1", NULL, false) == 0);
+	CHECK(next_has(&f, "CSeq: 2 ACK\r\n"));
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 0);
+	CHECK_INT(f.done, 1);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(call_hangup_while_a_reinvite_is_unanswered)
+{
+	struct cfix f;
+	CHECK(answered_call(&f) == 0);
+	CHECK(sip_call_modify(f.call, "INVITE", "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(next_has(&f, "CSeq: 2 INVITE\r\n"));
+	struct peer_last reinvite = f.in;
+	/* No provisional response: the BYE goes at once, a CANCEL waits (§9.1). */
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(next_has(&f, "CSeq: 3 BYE\r\n"));
+	struct peer_last bye = f.in;
+	CHECK(!peer_pending(&f.peer));
+	/* The re-INVITE answered 200 before the BYE: ACKed, no news. */
+	CHECK(answer(&f, &reinvite, 200, "t1", NULL, true) == 0);
+	CHECK(next_has(&f, "CSeq: 2 ACK\r\n"));
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 0);
+	CHECK_INT(f.done, 0);
+	CHECK(answer(&f, &bye, 200, "t1", NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_BYE);
+	CHECK_INT(f.ev[SIP_CALL_MODIFIED], 0);
+	cfix_close(&f);
+	return 0;
+}
+
 TEST(call_hangup_from_the_answer_and_failures)
 {
 	struct cfix f;

@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2034 # P_PORT, P_PID, P_RC, P_WHY are for the tests that source this
+# shellcheck disable=SC2034 # P_PORT, P_PID, P_RC, P_MS, P_WHY are for the tests that source this
 # peers.sh - real SIP peers for the integration tests (POSIX sh), sourced
 # after tests/lib.sh:
 #
@@ -162,6 +162,57 @@ p_wait_text() {
 		p_n=$((p_n + 1))
 	done
 	return 1
+}
+
+# p_blackhole LOG PORT: a server that hangs: a UDP socket on 127.0.0.1:PORT
+# that takes every datagram and answers none, each noted in LOG as a line
+# "datagram N bytes". PID in $P_PID. Returns 1 with the reason in $P_WHY
+# when it does not come up.
+p_blackhole() {
+	# shellcheck disable=SC2016 # Perl's variables, for Perl to expand
+	p_start "$1" perl -MIO::Socket::INET -e '
+		$| = 1;
+		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
+			Proto => "udp") or die "bind: $!\n";
+		while (defined $s->recv(my $b, 65535)) { print "datagram ", length($b), " bytes\n"; }
+	' "$2"
+	if ! p_wait_listen udp "$2" "$P_PID" 50; then
+		P_WHY="the blackhole did not start: $(head -n 1 "$1")"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
+# p_interrupt FILE TEXT SIGNALS CMD [ARG...]: runs CMD in the background
+# (stdout in $T_OUT, stderr in $T_ERR), sends it each of SIGNALS ("INT",
+# "INT INT": half a second apart) once FILE has TEXT (within 10 s), and
+# waits up to 10 s for it to end: its status in $P_RC, the milliseconds
+# from the last signal to its end in $P_MS. Returns 1 with the reason in
+# $P_WHY when TEXT did not come or CMD did not end (it is stopped then).
+p_interrupt() {
+	p_file=$1 p_text=$2 p_sig=$3
+	shift 3
+	"$@" </dev/null >"$T_OUT" 2>"$T_ERR" &
+	p_ipid=$!
+	P_PIDS="$P_PIDS $p_ipid"
+	if ! p_wait_text "$p_file" "$p_text" "$p_ipid" 100; then
+		P_WHY="no '$p_text' before the signal: $(head -n 2 "$T_ERR" | tr '\n' ' ')"
+		p_stop "$p_ipid"
+		return 1
+	fi
+	p_first=1
+	for p_s in $p_sig; do
+		[ -n "$p_first" ] || sleep 0.5
+		p_first=
+		kill "-$p_s" "$p_ipid"
+	done
+	p_t0=$(p_now_ms)
+	if ! p_wait_exit "$p_ipid" 100; then
+		P_WHY="still running 10 s after SIG$p_s"
+		p_stop "$p_ipid"
+		return 1
+	fi
+	P_MS=$(($(p_now_ms) - p_t0))
 }
 
 # p_certs DIR: a CA (ca.pem) and a server certificate it signed
