@@ -15,8 +15,8 @@ VERSION := 0.1.0
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-BASEFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Ilib -fvisibility=hidden
-LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null || echo -lcares) $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+BASEFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Ilib -fvisibility=hidden -pthread
+LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null || echo -lcares) $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -pthread
 
 ifeq ($(SANITIZE),1)
 O := build/san/
