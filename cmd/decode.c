@@ -61,14 +61,17 @@ static char *read_all(FILE *f, size_t *len, bool *too_big)
 	return buf;
 }
 
-/* Prints the problems as "SOURCE: line N: error: TEXT" lines (for -q). */
-static void print_problems_only(const char *source, const struct sip_diag *d, size_t n)
+/* Prints the problems as "SOURCE: line N: error: TEXT" lines: -q's output,
+ * and raw output's on standard error (the message itself is kept octet for
+ * octet, so a pipe still learns why the exit status is 7). */
+static void print_problems(FILE *f, const char *source, const struct sip_diag *d, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		printf("%s: ", source);
+		fprintf(f, "%s: ", source);
 		if (d[i].line)
-			printf("line %u: ", d[i].line);
-		printf("%s: %s\n", d[i].severity == SIP_SEV_ERROR ? "error" : "warning", d[i].text);
+			fprintf(f, "line %u: ", d[i].line);
+		fprintf(f, "%s: %s\n", d[i].severity == SIP_SEV_ERROR ? "error" : "warning",
+		        d[i].text);
 	}
 }
 
@@ -89,8 +92,12 @@ static void emit(struct decode *dc, const struct sip_msg *msg, struct sip_str ra
 	dc->messages++;
 	dc->invalid += bad;
 	if (dc->common.quiet && po.format != SIP_PRINT_JSON) {
-		print_problems_only(source, diags, ndiags);
+		print_problems(stdout, source, diags, ndiags);
 		return;
+	}
+	if (po.format == SIP_PRINT_RAW) {
+		fflush(stdout);
+		print_problems(stderr, source, diags, ndiags);
 	}
 	if (msg)
 		sip_msg_print(stdout, msg, &po);

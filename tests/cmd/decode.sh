@@ -93,6 +93,11 @@ crlf "$d/nofrom.sip" \
 t_run "missing headers are an error" 7 "$SIP" decode -q "$d/nofrom.sip"
 t_out_has "error: missing From, To (RFC 3261 §8.1.1"
 t_out_lines 1
+# Raw output is the message octet for octet; why it is refused goes to stderr.
+t_run "raw: missing headers said on stderr" 7 "$SIP" decode -o raw "$d/nofrom.sip"
+t_check "raw: the message as it was" cmp -s "$T_OUT" "$d/nofrom.sip"
+t_err_has "$d/nofrom.sip: error: missing From, To (RFC 3261 §8.1.1"
+t_err_lines 1
 crlf "$d/nomf.sip" \
 	"OPTIONS sip:carol@chicago.example.com SIP/2.0" \
 	"Via: SIP/2.0/UDP 192.0.2.40;branch=z9hG4bKmf" \
