@@ -207,6 +207,8 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 
 void probe_ctx_reset(struct probe_ctx *pc)
 {
+	while (pc->probes)
+		probe_free(pc->probes);
 	cmd_prompt_free(pc->prompt);
 	sip_ua_free(pc->ua);
 	sip_pcap_close(pc->pcap);
@@ -550,14 +552,21 @@ void probe_target_text(const struct sip_target *t, const char *sep, char *buf, s
 void probe_failover(struct probe_ctx *pc, const struct sip_req *r, int err,
                     const struct sip_target *from, const struct sip_target *next)
 {
-	char was[340], to[340];
+	char was[340], to[340] = "";
 	const char *what = sip_strerror(err), *why = sip_req_why(r);
 	probe_target_text(from, " ", was, sizeof was);
-	probe_target_text(next, " ", to, sizeof to);
+	if (next)
+		probe_target_text(next, " ", to, sizeof to);
 	/* "connection refused: connection refused" says it once. */
 	if (!strcasecmp(why, what))
 		why = "";
-	cmd_warn(pc->cmd, "%s: %s%s%s; trying %s", was, what, *why ? ": " : "", why, to);
+	if (next)
+		cmd_warn(pc->cmd, "%s: %s%s%s; trying %s", was, what, *why ? ": " : "", why, to);
+	else
+		cmd_warn(pc->cmd,
+		         "%s: %s%s%s; the targets left are not TLS, and going on without it "
+		         "would be a downgrade (--insecure allows it)",
+		         was, what, *why ? ": " : "", why);
 	/* The transport's own report of it comes next: said here. */
 	if (*why) {
 		pc->said = true;
@@ -615,7 +624,7 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 	/* The destination moves on with it: the command's later requests start
 	 * there (several under way at once may leave the same target). */
 	struct probe_dest *d = p->spec.dest;
-	for (size_t i = d->cur + 1; i < d->ntargets; i++) {
+	for (size_t i = d->cur + 1; next && i < d->ntargets; i++) {
 		if (d->targets[i].tp == next->tp &&
 		    sip_sockaddr_eq(&d->targets[i].addr, &next->addr)) {
 			d->cur = i;
@@ -724,6 +733,11 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	note_target(p);
 	if (spec->handle)
 		*spec->handle = p;
+	p->next = pc->probes;
+	if (p->next)
+		p->next->prevp = &p->next;
+	p->prevp = &pc->probes;
+	pc->probes = p;
 	return 0;
 }
 
@@ -743,6 +757,11 @@ void probe_free(struct probe *p)
 		return;
 	if (p->spec.handle && *p->spec.handle == p)
 		*p->spec.handle = NULL;
+	if (p->prevp) {
+		*p->prevp = p->next;
+		if (p->next)
+			p->next->prevp = p->prevp;
+	}
 	sip_req_free(p->req);
 	free(p);
 }
@@ -755,8 +774,15 @@ static void summary_line(const char *label, const struct sip_msg *m, enum sip_hd
 	if (!h)
 		return;
 	printf("%-12s", label);
-	for (; h; h = sip_msg_hdr_next(m, h))
-		printf("%.*s%s", SIP_STR_FMT(h->value), sip_msg_hdr_next(m, h) ? ", " : "\n");
+	bool any = false;
+	for (; h; h = sip_msg_hdr_next(m, h)) {
+		if (!h->value.len)
+			continue;
+		printf("%s%.*s", any ? ", " : "", SIP_STR_FMT(h->value));
+		any = true;
+	}
+	/* An empty list is an answer too: "Supported:" says no extension. */
+	puts(any ? "" : "(none)");
 }
 
 /* Where the server saw the request come from, when it says (Via received/rport). */

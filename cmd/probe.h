@@ -30,6 +30,8 @@ struct probe_ctx {
 	bool said;
 	int local_family;    /* -l ADDR's: only targets of that family can be sent to */
 	uint16_t local_port; /* -l's port; 0: a free one, which closes as sip exits */
+	/* Every probe not freed yet: a run stopped by a signal leaves some out. */
+	struct probe *probes;
 };
 
 struct probe_setup {
@@ -113,6 +115,7 @@ struct probe_spec {
  * destination's targets, moving the destination's cursor with it. */
 struct probe {
 	struct probe_ctx *pc;
+	struct probe *next, **prevp; /* in pc->probes */
 	struct probe_spec spec;
 	struct sip_req *req;
 	void *arg;

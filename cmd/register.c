@@ -346,15 +346,18 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 		fail(r, auth ? EXIT_AUTH : EXIT_RESPONSE, resp, NULL);
 		return;
 	}
-	if (!r->stopping) {
+	if (!r->stopping || r->mode != SIP_REG_BIND) {
+		/* A query or a removal answered after a signal did its work. */
 		show(r, resp);
 		if (left_behind(r, resp)) {
 			fail(r, EXIT_RESPONSE, NULL, "a binding of this host is still registered");
 			return;
 		}
 		note_lingering(r);
-	} else if (!r->keep) {
-		/* A one-shot registration interrupted: what it did is undone. */
+	} else if (!r->keep || !r->answered) {
+		/* A binding interrupted before it was reported: what it did is
+		 * undone (a kept one ended by Ctrl-C after its first 200 is the
+		 * way --keep ends). */
 		interrupted(r);
 		return;
 	}

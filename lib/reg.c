@@ -197,9 +197,15 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
                         const struct sip_target *next, void *arg)
 {
 	struct sip_reg *g = arg;
-	/* The next REGISTER starts where this one got to. */
-	if (g->ntargets && g->cur + 1 < g->ntargets)
-		g->cur++;
+	/* The next REGISTER starts where this one got to (past the targets a
+	 * TLS failure skipped). */
+	for (size_t i = g->cur + 1; next && i < g->ntargets; i++) {
+		if (g->targets[i].tp == next->tp &&
+		    sip_sockaddr_eq(&g->targets[i].addr, &next->addr)) {
+			g->cur = i;
+			break;
+		}
+	}
 	if (g->spec.failover)
 		g->spec.failover(r, err, from, next, g->spec.arg);
 }

@@ -446,21 +446,37 @@ static int send_cancel(struct sip_req *r)
 }
 
 /* The target to try after the current one failed with err; ntargets when
- * there is none. A TLS failure (the certificate did not verify, or the
- * handshake broke) goes on over TLS alone: going on in the clear would hand
- * whoever broke it the downgrade. With --insecure, TLS was verifying
- * nothing, and any transport will do. */
-static size_t next_target(const struct sip_req *r, int err)
+ * there is none. A TLS target that failed in any way (a certificate that
+ * did not verify, a handshake broken, reset or stalled, a connection
+ * refused) is followed by TLS targets alone: whoever can break one can
+ * break any, and going on in the clear would hand them the downgrade. With
+ * --insecure, TLS was verifying nothing, and any transport will do. */
+static size_t next_target(const struct sip_req *r, int err, bool *held)
 {
 	bool worth = err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET ||
 	             err == SIP_ETLS || err == SIP_ECLOSED;
 	if (!worth || r->cancel_wanted)
 		return r->ntargets;
 	size_t i = r->cur + 1;
-	if (err == SIP_ETLS && !sip_ua_insecure(r->ua))
+	if (r->targets[r->cur].tp == SIP_TP_TLS && !sip_ua_insecure(r->ua))
 		while (i < r->ntargets && r->targets[i].tp != SIP_TP_TLS)
 			i++;
+	*held = i >= r->ntargets && r->cur + 1 < r->ntargets;
 	return i < r->ntargets ? i : r->ntargets;
+}
+
+/* The failover handler; false when r was freed in it. */
+static bool tell_failover(struct sip_req *r, int err, size_t from, const struct sip_target *next)
+{
+	if (!r->spec.failover)
+		return true;
+	r->in_handler = true;
+	r->spec.failover(r, err, &r->targets[from], next, r->spec.arg);
+	r->in_handler = false;
+	if (!r->freed)
+		return true;
+	sip_req_free(r);
+	return false;
 }
 
 static void on_response(int err, const struct sip_msg *msg, void *arg)
@@ -487,25 +503,20 @@ static void on_response(int err, const struct sip_msg *msg, void *arg)
 	}
 	if (err)
 		snprintf(r->why, sizeof r->why, "%s", r->txn ? sip_txn_why(r->txn) : "");
-	size_t next = err ? next_target(r, err) : r->ntargets;
+	bool held = false;
+	size_t next = err ? next_target(r, err, &held) : r->ntargets;
 	if (next < r->ntargets) {
 		size_t from = r->cur;
 		sip_txn_free(r->txn);
 		r->txn = NULL;
 		r->cur = next;
-		if (r->spec.failover) {
-			r->in_handler = true;
-			r->spec.failover(r, err, &r->targets[from], &r->targets[r->cur],
-			                 r->spec.arg);
-			r->in_handler = false;
-			if (r->freed) {
-				sip_req_free(r);
-				return;
-			}
-		}
+		if (!tell_failover(r, err, from, &r->targets[r->cur]))
+			return;
 		rearm_deadline(r);
 		if (send_current(r) == 0)
 			return;
+	} else if (held && !tell_failover(r, err, r->cur, NULL)) {
+		return;
 	}
 	finish(r, err, msg);
 }

@@ -27,8 +27,9 @@ typedef void(sip_req_resp_h)(struct sip_req *r, int err, const struct sip_msg *r
  */
 typedef void(sip_req_auth_h)(struct sip_req *r, const struct sip_challenge *ch, void *arg);
 /* It leaves a target (err, and sip_req_why, say why) for the next one.
- * After a TLS failure the next one is a TLS target: the request does not go
- * on over UDP or TCP unless TLS verifies nothing (--insecure). */
+ * After a TLS target failed the next one is a TLS target: the request does
+ * not go on over UDP or TCP unless TLS verifies nothing (--insecure). When
+ * that rule stops it with targets left, next is NULL and done follows. */
 typedef void(sip_req_failover_h)(struct sip_req *r, int err, const struct sip_target *from,
                                  const struct sip_target *next, void *arg);
 

@@ -61,6 +61,10 @@ p_start "$T_TMP/dnsmasq.log" dnsmasq --no-daemon --conf-file=/dev/null --no-reso
 	--naptr-record=plain.test,20,50,s,SIP+D2U,,_sip._udp.plain.test \
 	--srv-host=_sips._tcp.plain.test,live.fail.test,"$live",10,0 \
 	--srv-host=_sip._udp.plain.test,live.fail.test,"$live",10,0 \
+	--naptr-record=deadtls.test,10,50,s,SIPS+D2T,,_sips._tcp.deadtls.test \
+	--naptr-record=deadtls.test,20,50,s,SIP+D2U,,_sip._udp.deadtls.test \
+	--srv-host=_sips._tcp.deadtls.test,dead.fail.test,"$dead",10,0 \
+	--srv-host=_sip._udp.deadtls.test,live.fail.test,"$live",10,0 \
 	--host-record=localhost,127.0.0.1 \
 	--host-record=dead.fail.test,127.0.0.1 \
 	--host-record=live.fail.test,127.0.0.1
@@ -117,6 +121,12 @@ t_out_has '"transport":"TLS"'
 # shellcheck disable=SC2086
 t_run "a broken TLS handshake: exit 4, no fall-back to UDP" 4 \
 	timeout 20 "$SIP" options -q $D plain.test
+t_err_lacks "trying UDP"
+# A refused (or reset) TLS connection is as easy to force as a bad certificate.
+# shellcheck disable=SC2086
+t_run "a TLS target refused: exit 4, no fall-back to UDP" 4 \
+	timeout 20 "$SIP" options -q $D deadtls.test
+t_err_has "warning: TLS 127.0.0.1:$dead (dead.fail.test): connection refused; the targets left are not TLS, and going on without it would be a downgrade (--insecure allows it)"
 t_err_lacks "trying UDP"
 # shellcheck disable=SC2086
 t_run "--insecure: TLS protects nothing, so UDP may follow" 0 \

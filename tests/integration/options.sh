@@ -153,7 +153,7 @@ t_faster "refused ends the probe at once" 3000
 
 # --- sip listen, probed by sip options ---------------------------------------
 listen_tests() {
-	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 2 --pcap "$d/listen.pcap"
+	p_start "$d/listen.log" "$SIP" listen 127.0.0.1:0 --count 3 --pcap "$d/listen.pcap"
 	lpid=$P_PID
 	if ! p_wait_text "$d/listen.log" "listening on" "$lpid" 50; then
 		t_fail "sip listen 127.0.0.1:0 says where it listens" "$(head -n 3 "$d/listen.log")"
@@ -187,10 +187,14 @@ listen_tests() {
 	t_check "the 200 names its product in Server, not User-Agent" \
 		sh -c "tr -d '\r' <'$T_OUT' | sed -n '/^SIP.2.0 200/,/^\$/p' >'$d/ok.txt' &&
 			grep -q '^Server: sip/' '$d/ok.txt' && ! grep -q '^User-Agent:' '$d/ok.txt'"
+	# sip listen's 200 says Supported with an empty list: no extension.
+	t_run "the summary of sip listen's answer" 0 sipc options -q -o pretty "127.0.0.1:$lport"
+	t_out_has "Allow:      OPTIONS, ACK, CANCEL"
+	t_out_has "Supported:  (none)"
 	if p_wait_exit "$lpid" 50; then
-		t_eq "sip listen --count 2 exits 0 by itself" 0 "$P_RC"
+		t_eq "sip listen --count 3 exits 0 by itself" 0 "$P_RC"
 	else
-		t_fail "sip listen --count 2 exits 0 by itself" "still running after 5 s"
+		t_fail "sip listen --count 3 exits 0 by itself" "still running after 5 s"
 		p_stop "$lpid"
 	fi
 	T_NAME="sip listen prints the requests"
@@ -199,8 +203,8 @@ listen_tests() {
 	t_out_has "User-Agent: itest/1"
 	t_out_has "Max-Forwards: 7"
 	t_out_has "sip:alice@example.test"
-	t_check "two requests arrived (none from --dry-run)" \
-		[ "$(count_lines "$d/listen.log" '^OPTIONS sip:')" -eq 2 ]
+	t_check "three requests arrived (none from --dry-run)" \
+		[ "$(count_lines "$d/listen.log" '^OPTIONS sip:')" -eq 3 ]
 	# RFC 3581 section 4: with rport, the server MUST add received, even
 	# when it equals the sent-by host.
 	t_check "its 200 carries Via rport=PORT and received=127.0.0.1 (RFC 3581)" \
@@ -208,7 +212,7 @@ listen_tests() {
 		"$d/listen.log"
 	T_OUT=$T_TMP/out
 	T_NAME="sip listen --pcap"
-	t_pcap "$d/listen.pcap" 127.0.0.1 "$lport" 2
+	t_pcap "$d/listen.pcap" 127.0.0.1 "$lport" 3
 
 	# TLS: sip listen --tls with the test's certificate.
 	p_start "$d/listen-tls.log" "$SIP" listen 127.0.0.1:0 --count 1 --tls \

@@ -580,6 +580,41 @@ interrupt_tests() {
 		t_fail "$T_NAME" "$P_WHY"
 	fi
 	p_stop "$bhpid"
+
+	# The registrar's 200 comes after the signal. A --keep binding never
+	# reported is removed and the run says interrupted (it exited 0 with
+	# nothing said); a removal or a query that got its 200 did its work.
+	p_free_port
+	if p_sipp "$d/late.log" uas-register-late "$P_PORT" 1; then
+		T_NAME="SIGINT, --keep, the 200 after it"
+		if p_interrupt "$d/late.log.msg" "REGISTER sip:" INT "$SIP" register -o pretty \
+			--keep -v --t1 100 "sip:alice@127.0.0.1:$P_PORT"; then
+			t_eq "$T_NAME: exit 3" 3 "$P_RC"
+			t_err_has "'<sip:alice@127.0.0.1>': interrupted"
+			t_out_lacks "registered"
+			t_check "the binding made after the signal is removed" \
+				[ "$(grep -c '^Expires: 0' "$T_OUT")" -ge 1 ]
+		else
+			t_fail "$T_NAME" "$P_WHY"
+		fi
+		p_stop "$P_PID"
+	else
+		t_fail "sipp uas-register-late" "$P_WHY"
+	fi
+	p_free_port
+	if p_sipp "$d/late2.log" uas-register-late "$P_PORT" 1; then
+		T_NAME="SIGINT, --unregister, the 200 after it"
+		if p_interrupt "$T_OUT" "REGISTER sip:" INT "$SIP" register -o pretty --unregister \
+			--contact sip:alice@127.0.0.1:5999 --t1 100 "sip:alice@127.0.0.1:$P_PORT"; then
+			t_eq "$T_NAME: exit 0 (the removal was made)" 0 "$P_RC"
+			t_err_lacks "interrupted"
+		else
+			t_fail "$T_NAME" "$P_WHY"
+		fi
+		p_stop "$P_PID"
+	else
+		t_fail "sipp uas-register-late" "$P_WHY"
+	fi
 }
 
 # Ctrl-Z at the password prompt, in a real terminal (tmux): the shell gets

@@ -17,7 +17,7 @@ struct rfix {
 	struct sip_req *req;
 	bool in_api; /* inside a call of ours into the library */
 	bool reentered;
-	int done, err, provisional, auths, failovers, cancelled, cancel_status;
+	int done, err, provisional, auths, failovers, held, cancelled, cancel_status;
 	enum sip_tp failover_to;
 	char why[200]; /* sip_req_why at the last failover */
 	unsigned status;
@@ -77,6 +77,10 @@ static void on_failover(struct sip_req *r, int err, const struct sip_target *fro
 	struct rfix *f = arg;
 	(void)from;
 	(void)err;
+	if (!next) { /* stopped: the targets left would downgrade TLS */
+		f->held++;
+		return;
+	}
 	f->failovers++;
 	f->failover_to = next->tp;
 	snprintf(f->why, sizeof f->why, "%s", sip_req_why(r));
@@ -271,11 +275,26 @@ TEST(request_tls_failure_does_not_downgrade)
 	CHECK_INT(f.done, 1);
 	CHECK_INT(f.err, SIP_ETLS);
 	CHECK_INT(f.failovers, 0);
+	CHECK_INT(f.held, 1); /* told why the UDP target is not tried */
 	CHECK(!peer_pending(&f.peer));
 	sip_req_free(f.req);
 	f.req = NULL;
 	f.done = 0;
 	garbler_close(&g1);
+
+	/* A TLS connection refused (g1's port is closed now) is no different:
+	 * a reset is as easy to forge as a certificate. */
+	CHECK(start(&f, &s) == 0);
+	for (int i = 0; i < 200 && !f.done; i++)
+		sip_loop_poll(sip_ua_loop(f.ua), 10000);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_EREFUSED);
+	CHECK_INT(f.failovers, 0);
+	CHECK_INT(f.held, 2);
+	CHECK(!peer_pending(&f.peer));
+	sip_req_free(f.req);
+	f.req = NULL;
+	f.done = 0;
 
 	/* Past the UDP target to the TLS one after it. */
 	CHECK(garbler_open(&g1) == 0);
