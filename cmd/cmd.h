@@ -87,7 +87,6 @@ enum {
 struct cmd_common {
 	enum sip_print_format format;
 	bool format_set;
-	bool nagios; /* -o nagios */
 	bool color;
 	int verbose;
 	bool quiet;

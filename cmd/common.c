@@ -590,7 +590,6 @@ static int shared_opt(const struct cmd *c, struct cmd_common *cc, const struct c
 		cc->format = strcasecmp(arg, "raw") == 0    ? SIP_PRINT_RAW
 		             : strcasecmp(arg, "json") == 0 ? SIP_PRINT_JSON
 		                                            : SIP_PRINT_PRETTY;
-		cc->nagios = strcasecmp(arg, "nagios") == 0;
 		cc->format_set = true;
 		break;
 	case OPT_COLOR:

@@ -322,8 +322,14 @@ static bool follow_next(struct call *c)
 		/* The call that was redirected ends here; its early dialogs with it. */
 		sip_call_free(c->call);
 		c->call = NULL;
-		if (probe_dest_resolve(&c->pc, &c->dest, &c->redirect, on_redirect_dest, c) == 0)
+		/* The caller stays who it was: -u's From keeps the first target's
+		 * domain, not the Contact's. */
+		char from[sizeof c->dest.user_from];
+		memcpy(from, c->dest.user_from, sizeof from);
+		if (probe_dest_resolve(&c->pc, &c->dest, &c->redirect, on_redirect_dest, c) == 0) {
+			memcpy(c->dest.user_from, from, sizeof from);
 			return true;
+		}
 	}
 	return false;
 }

@@ -33,11 +33,20 @@ static FILE *open_file(const struct cmd *c, const char *path, struct stat *st)
 
 int cmd_password_file_check(const struct cmd *c, const struct cmd_common *cc)
 {
+	/* Not opened: a FIFO would block here, and lose what its writer sent. */
+	const char *path = cc->password_file;
 	struct stat st;
-	FILE *f = cc->password_file ? open_file(c, cc->password_file, &st) : NULL;
-	if (f)
-		fclose(f);
-	return cc->password_file && !f ? EXIT_USAGE : 0;
+	if (!path)
+		return 0;
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+		cmd_error(c, "cannot open '%s': %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		cmd_error(c, "cannot read '%s': %s", path, strerror(EISDIR));
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* The first line of path, without its line end. */

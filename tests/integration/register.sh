@@ -290,6 +290,14 @@ kamailio_tests() {
 		nopass timeout 30 "$SIP" register -q -u alice --password-file "$d/alice.pw" \
 		-l "127.0.0.1:$l1" -e 60 "$aor"
 	t_err_has "chmod 600"
+	# A FIFO is read once, at the challenge: the check before sending must
+	# not open it (that blocked for the writer and threw its line away).
+	mkfifo -m 600 "$d/alice.fifo"
+	(printf 'secret\n' >"$d/alice.fifo") 2>/dev/null &
+	fifo_writer=$!
+	t_run "--password-file that is a FIFO" 0 nopass timeout 10 "$SIP" register -q -u alice \
+		--password-file "$d/alice.fifo" -l "127.0.0.1:$l1" -e 60 "$aor"
+	kill "$fifo_writer" 2>/dev/null
 	# The prompt, on a terminal script(1) gives it: no echo, and the typed
 	# password goes in a second after the start (the prompt flushes
 	# what was typed before it).
