@@ -19,7 +19,7 @@ static void put(FILE *f, struct sip_str s)
 
 /* Message text for a terminal: a hostile peer's control characters (an
  * escape sequence in a header) are shown as '?', never sent to the tty. */
-static void put_safe(FILE *f, struct sip_str s)
+void sip_print_safe(FILE *f, struct sip_str s)
 {
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
@@ -37,7 +37,7 @@ static void put_unfolded(FILE *f, struct sip_str s)
 				i++;
 			fputc(' ', f);
 		} else {
-			put_safe(f, sip_str_sub(s, i, i + 1));
+			sip_print_safe(f, sip_str_sub(s, i, i + 1));
 		}
 	}
 }
@@ -247,6 +247,33 @@ static void json_sdp(FILE *f, const struct sip_sdp *sdp)
 	fputs("]}", f);
 }
 
+/* The message carries an event body (sipfrag, PIDF, ...): b decoded, or
+ * *err why not. */
+static bool evbody_of(const struct sip_msg *m, struct sip_evbody *b, int *err)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CONTENT_TYPE);
+	if (!h || sip_evbody_type_of(h->value) == SIP_EVBODY_NONE)
+		return false;
+	*err = sip_evbody_parse(b, h->value, m->body);
+	return true;
+}
+
+static void json_evbody(FILE *f, const struct sip_msg *m)
+{
+	struct sip_evbody b;
+	int err;
+	if (!evbody_of(m, &b, &err))
+		return;
+	fputs(",\"event\":", f);
+	if (err) {
+		fprintf(f, "{\"type\":\"%s\",\"error\":", sip_evbody_name(b.type));
+		json_cstr(f, sip_strerror(err));
+		fputc('}', f);
+	} else {
+		sip_evbody_print(f, &b, SIP_PRINT_JSON, NULL);
+	}
+}
+
 /* Seconds from t0, for JSON. */
 static double rel_seconds(const struct sip_print_opts *o)
 {
@@ -331,6 +358,7 @@ static void print_json(FILE *f, const struct sip_msg *m, const struct sip_print_
 	struct sip_sdp sdp;
 	if (sip_msg_is_sdp(m) && sip_sdp_parse(&sdp, m->body) == 0)
 		json_sdp(f, &sdp);
+	json_evbody(f, m);
 	fputc('}', f);
 	json_problems(f, o);
 	fputs("}\n", f);
@@ -355,21 +383,21 @@ static void pretty_uri(FILE *f, struct sip_str s)
 		return;
 	if (u.user.len) {
 		fputs("  user ", f);
-		put_safe(f, u.user);
+		sip_print_safe(f, u.user);
 	}
 	if (u.host.len) {
 		fputs("  host ", f);
-		put_safe(f, u.host);
+		sip_print_safe(f, u.host);
 	}
 	if (u.has_port)
 		fprintf(f, "  port %u", u.port);
 	if (u.params.len) {
 		fputs("  uri-params ", f);
-		put_safe(f, u.params);
+		sip_print_safe(f, u.params);
 	}
 	if (u.headers.len) {
 		fputs("  uri-headers ", f);
-		put_safe(f, u.headers);
+		sip_print_safe(f, u.headers);
 	}
 }
 
@@ -383,22 +411,22 @@ static void pretty_addrs(FILE *f, const struct sip_hdr *h, const struct style *s
 		note_begin(f, st);
 		if (a.display.len) {
 			fputs("name \"", f);
-			put_safe(f, a.display);
+			sip_print_safe(f, a.display);
 			fputs("\"  ", f);
 		}
 		fputs("uri ", f);
-		put_safe(f, a.uri);
+		sip_print_safe(f, a.uri);
 		pretty_uri(f, a.uri);
 		struct sip_str ps = a.params;
 		struct sip_param p;
 		while (sip_param_next(&ps, &p) == 1) {
 			fputs("  ", f);
-			put_safe(f, p.name);
+			sip_print_safe(f, p.name);
 			if (p.has_value) {
 				fputc(p.name.len == 3 && sip_str_ieq(p.name, SIP_STR("tag")) ? ' '
 				                                                             : '=',
 				      f);
-				put_safe(f, p.value);
+				sip_print_safe(f, p.value);
 			}
 		}
 		note_end(f, st);
@@ -414,18 +442,18 @@ static void pretty_via(FILE *f, const struct sip_hdr *h, const struct style *st,
 			continue;
 		note_begin(f, st);
 		fprintf(f, "hop %u: ", ++*hop);
-		put_safe(f, v.transport);
+		sip_print_safe(f, v.transport);
 		fputc(' ', f);
-		put_safe(f, v.host);
+		sip_print_safe(f, v.host);
 		if (v.has_port)
 			fprintf(f, ":%u", v.port);
 		if (v.branch.len) {
 			fputs("  branch ", f);
-			put_safe(f, v.branch);
+			sip_print_safe(f, v.branch);
 		}
 		if (v.received.len) {
 			fputs("  received ", f);
-			put_safe(f, v.received);
+			sip_print_safe(f, v.received);
 		}
 		if (v.rport) {
 			if (v.rport_value)
@@ -445,25 +473,25 @@ static void pretty_sdp(FILE *f, const struct sip_msg *m, const struct style *st)
 	fprintf(f, "%sSDP", st->note);
 	if (sdp.conn.len) {
 		fputs(": connection ", f);
-		put_safe(f, sdp.conn);
+		sip_print_safe(f, sdp.conn);
 	}
 	fprintf(f, "%s\n", st->off);
 	for (unsigned i = 0; i < sdp.nmedia; i++) {
 		const struct sip_sdp_media *md = &sdp.media[i];
 		note_begin(f, st);
-		put_safe(f, md->type);
+		sip_print_safe(f, md->type);
 		fprintf(f, " port %u ", md->port);
-		put_safe(f, md->proto);
+		sip_print_safe(f, md->proto);
 		if (md->conn.len && !sip_str_eq(md->conn, sdp.conn)) {
 			fputs(" at ", f);
-			put_safe(f, md->conn);
+			sip_print_safe(f, md->conn);
 		}
 		fputs(":", f);
 		for (unsigned k = 0; k < md->ncodecs; k++) {
 			const struct sip_sdp_codec *cd = &md->codecs[k];
 			fputc(' ', f);
 			if (cd->name.len) {
-				put_safe(f, cd->name);
+				sip_print_safe(f, cd->name);
 				if (cd->rate)
 					fprintf(f, "/%u", cd->rate);
 			} else {
@@ -473,6 +501,23 @@ static void pretty_sdp(FILE *f, const struct sip_msg *m, const struct style *st)
 		fprintf(f, " (%s)", sip_sdp_dir_name(md->dir));
 		note_end(f, st);
 	}
+}
+
+static void pretty_evbody(FILE *f, const struct sip_msg *m, const struct style *st)
+{
+	struct sip_evbody b;
+	int err;
+	if (!evbody_of(m, &b, &err))
+		return;
+	fprintf(f, "%s%s", st->note, sip_evbody_name(b.type));
+	if (err) {
+		fprintf(f, "%s %sdoes not decode: %s%s\n", st->off, st->warn, sip_strerror(err),
+		        st->off);
+		return;
+	}
+	fputs(":\n", f);
+	sip_evbody_print(f, &b, SIP_PRINT_PRETTY, "    ");
+	fputs(st->off, f);
 }
 
 static bool printable_body(struct sip_str b)
@@ -509,7 +554,7 @@ static void pretty_problems(FILE *f, const struct sip_print_opts *o, const struc
 		        e ? "error" : "warning", st->off);
 		if (d->line)
 			fprintf(f, "line %u: ", d->line);
-		put_safe(f, sip_str_from(d->text)); /* it quotes the message */
+		sip_print_safe(f, sip_str_from(d->text)); /* it quotes the message */
 		fputc('\n', f);
 	}
 }
@@ -546,14 +591,14 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 	const struct style *st = o->color ? &ansi : &plain;
 	pretty_source(f, o, st, m->raw.len);
 	fprintf(f, "%s", st->start);
-	put_safe(f, m->start_line);
+	sip_print_safe(f, m->start_line);
 	fprintf(f, "%s\n", st->off);
 	if (!m->is_request) {
 		const char *meaning = sip_status_meaning(m->status);
 		if (meaning) {
 			note_begin(f, st);
 			fprintf(f, "%u ", m->status);
-			put_safe(f, m->reason);
+			sip_print_safe(f, m->reason);
 			fprintf(f, ": %s", meaning);
 			note_end(f, st);
 		}
@@ -572,7 +617,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		if (canon)
 			fputs(canon, f);
 		else
-			put_safe(f, h->name);
+			sip_print_safe(f, h->name);
 		fprintf(f, "%s: ", st->off);
 		put_unfolded(f, h->value);
 		fputc('\n', f);
@@ -593,7 +638,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 	fputc('\n', f);
 	if (m->body.len) {
 		if (printable_body(m->body)) {
-			put_safe(f, m->body);
+			sip_print_safe(f, m->body);
 			if (m->body.p[m->body.len - 1] != '\n')
 				fputc('\n', f);
 		} else {
@@ -602,6 +647,7 @@ static void print_pretty(FILE *f, const struct sip_msg *m, const struct sip_prin
 		}
 		if (sip_msg_is_sdp(m))
 			pretty_sdp(f, m, st);
+		pretty_evbody(f, m, st);
 	}
 	pretty_problems(f, o, st, m, 0);
 }
@@ -636,7 +682,7 @@ int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_o
 		break;
 	case SIP_PRINT_PRETTY:
 		pretty_source(f, o, st, raw.len);
-		put_safe(f, raw);
+		sip_print_safe(f, raw);
 		if (raw.len && raw.p[raw.len - 1] != '\n')
 			fputc('\n', f);
 		pretty_problems(f, o, st, NULL, 0);

@@ -131,6 +131,9 @@ static inline void sip_wipe(char **s)
 
 size_t sip_lws_skip_slow(struct sip_str s);
 
+/* Text for a terminal, control characters shown as '?' (print.c). */
+void sip_print_safe(FILE *f, struct sip_str s);
+
 /* The message's Content-Type is application/sdp (print and ladder annotate it). */
 bool sip_msg_is_sdp(const struct sip_msg *m);
 

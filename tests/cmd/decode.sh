@@ -72,6 +72,91 @@ t_check "stdin raw is the input" cmp -s "$T_OUT" "$d/options.sip"
 t_run "'-' is standard input" 0 sh -c "'$SIP' decode -o json - < '$d/options.sip'"
 t_out_has '"source":"<stdin>"'
 
+# notify FILE EVENT CONTENT-TYPE BODY: a NOTIFY carrying BODY (a file),
+# its Content-Length counted.
+notify() {
+	crlf "$1" \
+		"NOTIFY sip:alice@192.0.2.10:5060 SIP/2.0" \
+		"Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKev$2" \
+		"Max-Forwards: 70" \
+		"From: <sip:bob@example.com>;tag=n1" \
+		"To: <sip:alice@example.com>;tag=s1" \
+		"Call-ID: ev-$2@192.0.2.20" \
+		"CSeq: 2 NOTIFY" \
+		"Contact: <sip:bob@192.0.2.20:5060>" \
+		"Event: $2" \
+		"Subscription-State: active;expires=600" \
+		"Content-Type: $3" \
+		"Content-Length: $(wc -c <"$4" | tr -d ' ')"
+	cat "$4" >>"$1"
+}
+
+printf 'SIP/2.0 180 Ringing\r\n' >"$d/frag.txt"
+notify "$d/frag.sip" refer "message/sipfrag;version=2.0" "$d/frag.txt"
+t_run "sipfrag summary" 0 "$SIP" decode -o pretty "$d/frag.sip"
+t_out_has "sipfrag:"
+t_out_has "    180 Ringing"
+t_run "sipfrag in json" 0 "$SIP" decode -o json "$d/frag.sip"
+t_out_has '"event":{"type":"sipfrag","status":180,"reason":"Ringing"}'
+
+cat >"$d/pidf.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model"
+    xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:bob@example.com">
+  <tuple id="t1"><status><basic>open</basic></status></tuple>
+  <dm:person id="p1"><rpid:activities><rpid:on-the-phone/></rpid:activities>
+    <dm:note>In a meeting</dm:note></dm:person>
+</presence>
+XML
+notify "$d/pidf.sip" presence "application/pidf+xml" "$d/pidf.xml"
+t_run "PIDF summary" 0 "$SIP" decode -o pretty "$d/pidf.sip"
+t_out_has '    sip:bob@example.com: open (on-the-phone) "In a meeting"'
+t_run "PIDF in json" 0 "$SIP" decode -o json "$d/pidf.sip"
+if t_need "jq reads the PIDF" jq; then
+	t_check "jq reads the PIDF" sh -c "jq -e '.body.event.basic == \"open\" and .body.event.activities == [\"on-the-phone\"]' <'$T_OUT' >/dev/null"
+fi
+
+cat >"$d/dialog.xml" <<'XML'
+<?xml version="1.0"?>
+<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="3" state="full" entity="sip:bob@example.com">
+  <dialog id="d1" call-id="c1@h" direction="initiator"><state>confirmed</state>
+    <remote><identity display="Alice">sip:alice@example.com</identity></remote></dialog>
+</dialog-info>
+XML
+notify "$d/dialog.sip" dialog "application/dialog-info+xml" "$d/dialog.xml"
+t_run "dialog-info summary" 0 "$SIP" decode -o pretty "$d/dialog.sip"
+t_out_has "    sip:bob@example.com: 1 dialog (full, version 3)"
+t_out_has '      dialog d1: confirmed, initiator, remote "Alice" sip:alice@example.com'
+
+printf 'Messages-Waiting: yes\r\nMessage-Account: sip:*97@example.com\r\nVoice-Message: 2/8 (1/0)\r\n' >"$d/mwi.txt"
+notify "$d/mwi.sip" message-summary "application/simple-message-summary" "$d/mwi.txt"
+t_run "message-summary summary" 0 "$SIP" decode -o pretty "$d/mwi.sip"
+t_out_has "    messages waiting: yes, Voice-Message 2 new (1 urgent), 8 old (0 urgent); account sip:*97@example.com"
+t_run "message-summary in json" 0 "$SIP" decode -o json "$d/mwi.sip"
+t_out_has '"classes":[{"class":"Voice-Message","new":2,"old":8,"new_urgent":1,"old_urgent":0}]'
+
+cat >"$d/reg.xml" <<'XML'
+<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" version="1" state="full">
+  <registration aor="sip:alice@example.com" id="r1" state="active">
+    <contact id="c1" state="active" event="registered" expires="3600"><uri>sip:alice@192.0.2.1</uri></contact>
+    <contact id="c2" state="terminated" event="expired"><uri>sip:alice@192.0.2.2</uri></contact>
+  </registration>
+</reginfo>
+XML
+notify "$d/reg.sip" reg "application/reginfo+xml" "$d/reg.xml"
+t_run "reginfo summary" 0 "$SIP" decode -o pretty "$d/reg.sip"
+t_out_has "    sip:alice@example.com: active"
+t_out_has "      contact sip:alice@192.0.2.1: active (registered, expires 3600)"
+t_out_has "      contact sip:alice@192.0.2.2: terminated (expired)"
+
+# A body that does not decode is said, and the message still is what it is.
+printf '<presence><tuple>' >"$d/cut.xml"
+notify "$d/cut.sip" presence "application/pidf+xml" "$d/cut.xml"
+t_run "truncated PIDF" 0 "$SIP" decode -o pretty "$d/cut.sip"
+t_out_has "pidf does not decode: syntax error"
+t_run "truncated PIDF, json" 0 "$SIP" decode -o json "$d/cut.sip"
+t_out_has '"event":{"type":"pidf","error":"syntax error"}'
+
 # Validation: each problem with its line.
 t_run "invalid message exits 7" 7 "$SIP" decode -q "$ex/broken.sip"
 t_out_has "line 7: error: CSeq method INVITE does not match request method OPTIONS"
