@@ -14,7 +14,7 @@ fi
 lib_src=$(ls lib/*.c)
 libs=$(pkg-config --libs libcares openssl 2>/dev/null || echo -lcares -lssl -lcrypto)
 rc=0
-for target in msg uri auth; do
+for target in msg uri auth event; do
 	bin=$out/fuzz_$target
 	# shellcheck disable=SC2086
 	if ! clang -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -Ilib \
