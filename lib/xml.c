@@ -9,6 +9,9 @@ void xml_init(struct xml *x, struct sip_str doc)
 {
 	memset(x, 0, sizeof *x);
 	x->in = doc;
+	/* A byte-order mark, which some Windows-built servers put first. */
+	if (doc.len >= 3 && memcmp(doc.p, "\xef\xbb\xbf", 3) == 0)
+		x->pos = 3;
 }
 
 static bool is_space(char c)

@@ -189,7 +189,8 @@ TEST(event_pidf_tuples)
 	return 0;
 }
 
-/* A polled presentity with no tuple at all is neither open nor closed. */
+/* A polled presentity with no tuple at all is neither open nor closed; a
+ * byte-order mark before the document is no text before its root. */
 TEST(event_pidf_empty)
 {
 	struct sip_evbody b;
@@ -199,6 +200,9 @@ TEST(event_pidf_empty)
 	          0);
 	CHECK_INT(b.u.pidf.basic, SIP_BASIC_NONE);
 	CHECK(is_out("> pres:x@y: unknown\n"));
+	CHECK_INT(decode(&b, "application/pidf+xml", "\xef\xbb\xbf<presence entity='pres:x@y'/>",
+	                 SIP_PRINT_PRETTY),
+	          0);
 	return 0;
 }
 
