@@ -288,6 +288,22 @@ t_out_has "decode"
 t_run "__complete args" 0 "$SIP" __complete args decode
 t_out_has "file"
 
+# ---- sip options --traceroute: one target, its own Max-Forwards.
+for o in "-c 2" "--dry-run" "--max-forwards 3"; do
+	# shellcheck disable=SC2086 # an option and its value
+	t_run "options --traceroute with $o" 2 "$SIP" options --traceroute $o 127.0.0.1:9
+	t_err_has "--traceroute takes one target"
+done
+t_run "options --traceroute -o nagios: UNKNOWN, as its usage errors are" 3 \
+	"$SIP" options --traceroute -o nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - --traceroute takes one target"
+t_run "options --traceroute with two targets" 2 "$SIP" options --traceroute 127.0.0.1:9 127.0.0.2:9
+t_err_has "--traceroute takes one target"
+t_run "options --max-hops without --traceroute" 2 "$SIP" options --max-hops 3 127.0.0.1:9
+t_err_has "sip: options: --max-hops goes with --traceroute"
+t_run "options --max-hops 0" 2 "$SIP" options --traceroute --max-hops 0 127.0.0.1:9
+t_err_has "max-hops"
+
 # ---- sip send: the file is checked before anything is sent.
 req=$T_TMP/send.sip
 # shellcheck disable=SC2016 # the placeholders are sip send's
