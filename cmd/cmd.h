@@ -208,5 +208,7 @@ int cmd_register(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt register_opts[];
 int cmd_invite(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt invite_opts[];
+int cmd_send(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt send_opts[];
 
 #endif

@@ -22,6 +22,8 @@ enum {
 	OPT_WARN,
 	OPT_CRIT,
 	OPT_DRY_RUN,
+	OPT_TRACEROUTE,
+	OPT_MAX_HOPS,
 };
 
 const struct cmd_opt options_opts[] = {
@@ -35,6 +37,11 @@ const struct cmd_opt options_opts[] = {
 	{OPT_WARN, "warn", 0, "MS", "-o nagios: round trip above MS is WARNING", NULL},
 	{OPT_CRIT, "crit", 0, "MS", "-o nagios: round trip above MS is CRITICAL", NULL},
 	{OPT_DRY_RUN, "dry-run", 0, NULL, "print the request that would be sent, send nothing",
+         NULL},
+	{OPT_TRACEROUTE, "traceroute", 0, NULL,
+         "Max-Forwards 0, 1, 2...: a line for each proxy that answers 483, then the target's",
+         NULL},
+	{OPT_MAX_HOPS, "max-hops", 0, "N", "with --traceroute: give up after N hops (default 20)",
          NULL},
 	{0},
 };
@@ -79,6 +86,10 @@ struct run {
 	bool nagios;
 	unsigned long warn_ms, crit_ms;
 	bool dry_run;
+	/* --traceroute: the Max-Forwards of the probe under way */
+	bool trace;
+	unsigned long max_hops, hop;
+	char hop_mf[24];
 	int rc;
 };
 
@@ -280,6 +291,53 @@ static void header_text(const struct sip_msg *m, enum sip_hdr_id id, char *buf, 
 	snprintf(buf, cap, "%.*s", h ? (int)h->value.len : 0, h ? h->value.p : "");
 }
 
+static int start_probe(struct target *t);
+
+/* One hop of --traceroute: who answered the probe with Max-Forwards r->hop. */
+static void print_hop(const struct run *r, const struct target *t, int err, uint64_t rtt)
+{
+	const char *who = t->server[0] ? t->server : "(no Server or User-Agent)";
+	if (json(r)) {
+		printf("{\"hop\":%lu,\"max_forwards\":%lu", r->hop + 1, r->hop);
+		if (err) {
+			printf(",\"error\":");
+			sip_print_json_str(stdout, sip_str_from(sip_strerror(err)));
+		} else {
+			printf(",\"status\":%u,\"reason\":", t->status);
+			sip_print_json_str(stdout, sip_str_from(t->reason));
+			printf(",\"server\":");
+			sip_print_json_str(stdout, sip_str_from(t->server));
+			printf(",\"rtt_ms\":%.3f", ms(rtt));
+		}
+		printf("}\n");
+	} else if (err) {
+		printf("%2lu  * %s\n", r->hop + 1, sip_strerror(err));
+	} else {
+		printf("%2lu  %-32s %u %s  %.3f ms\n", r->hop + 1, who, t->status, t->reason,
+		       ms(rtt));
+	}
+	cmd_flush();
+}
+
+/* A 483 is a proxy that the request got as far as: the next probe goes one further. */
+static bool trace_next(struct target *t, int err, const struct sip_msg *resp, uint64_t rtt)
+{
+	struct run *r = t->run;
+	print_hop(r, t, err, rtt);
+	if (err || resp->status != 483 || r->stopping)
+		return false;
+	if (r->hop + 1 >= r->max_hops) {
+		cmd_error(r->cmd, "'%s': no answer but 483 within %lu hop%s", t->text, r->max_hops,
+		          r->max_hops == 1 ? "" : "s");
+		return false;
+	}
+	r->hop++;
+	if (start_probe(t) == 0)
+		return true;
+	t->result = EXIT_INTERNAL;
+	return false;
+}
+
 static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt)
 {
 	struct target *t = p->arg;
@@ -317,20 +375,27 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 		header_text(resp, SIP_HDR_SERVER, t->server, sizeof t->server);
 		if (!t->server[0])
 			header_text(resp, SIP_HDR_USER_AGENT, t->server, sizeof t->server);
-		if (r->ntargets == 1 && !r->nagios)
+		if (r->ntargets == 1 && !r->nagios && !r->trace)
 			probe_print_summary(p, resp, &r->cc);
 		t->result = p->auth_failed            ? EXIT_AUTH
 		            : wanted(r, resp->status) ? EXIT_OK
 		                                      : EXIT_RESPONSE;
 	}
+	bool auth_failed = p->auth_failed;
 	probe_free(p);
+	if (r->trace && !auth_failed && trace_next(t, err, resp, rtt))
+		return;
 	finish_target(t, t->result);
 }
 
 static int start_probe(struct target *t)
 {
 	struct run *r = t->run;
+	snprintf(r->hop_mf, sizeof r->hop_mf, "Max-Forwards: %lu", r->hop);
+	const struct sip_build_hdr mf = {.line = r->hop_mf};
 	struct probe_spec ps = {
+		.headers = r->trace ? &mf : NULL,
+		.nheaders = r->trace ? 1 : 0,
 		.method = SIP_OPTIONS,
 		.dest = &t->dest,
 		.seq = r->ping ? r->sent : 1,
@@ -388,7 +453,6 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 {
 	struct target *t = arg;
 	struct run *r = t->run;
-	(void)d;
 	if (err) {
 		/* No address of -l's family is a usage error, said with both. */
 		snprintf(t->reason, sizeof t->reason, "%s",
@@ -400,6 +464,12 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	if (r->ping) {
 		send_next_ping(r);
 		return;
+	}
+	if (r->trace && !json(r)) {
+		char where[340];
+		probe_target_text(&d->targets[d->cur], " ", where, sizeof where);
+		printf("traceroute to %s over %s, %lu hops max\n", d->ruri_text, where,
+		       r->max_hops);
 	}
 	if (start_probe(t) != 0)
 		finish_target(t, EXIT_INTERNAL);
@@ -477,9 +547,9 @@ static int nagios(struct run *r)
 
 int cmd_options(const struct cmd *self, int argc, char **argv)
 {
-	struct run r = {.cmd = self, .concurrency = 1, .interval_us = 1000000};
+	struct run r = {.cmd = self, .concurrency = 1, .interval_us = 1000000, .max_hops = 20};
 	const char *file = NULL, *arg;
-	bool interval_set = false;
+	bool interval_set = false, max_hops_set = false;
 	unsigned long v;
 	int key = 0;
 	/* -o nagios may come after the mistake: the whole line decides. */
@@ -515,6 +585,12 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 				*(key == OPT_WARN ? &r.warn_ms : &r.crit_ms) = v;
 			break;
 		case OPT_DRY_RUN: r.dry_run = true; break;
+		case OPT_TRACEROUTE: r.trace = true; break;
+		case OPT_MAX_HOPS:
+			if (cmd_parse_uint(self, "max-hops", arg, 1, 255, &r.max_hops))
+				key = -2;
+			max_hops_set = true;
+			break;
 		}
 	}
 	if (key == -3)
@@ -556,13 +632,23 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		cmd_error(self, "--dry-run takes one target and no -c or -i");
 		rc = EXIT_USAGE;
 	}
+	if (rc == 0 && r.trace &&
+	    (r.ntargets > 1 || r.ping || r.nagios || r.dry_run || r.cc.max_forwards >= 0)) {
+		cmd_error(self, "--traceroute takes one target and no -c, -i, -o nagios, --dry-run "
+		                "or --max-forwards");
+		rc = EXIT_USAGE;
+	}
+	if (rc == 0 && max_hops_set && !r.trace) {
+		cmd_error(self, "--max-hops goes with --traceroute");
+		rc = EXIT_USAGE;
+	}
 	if (rc) {
 		free(r.targets);
 		return rc == EXIT_USAGE ? usage_exit(&r) : rc;
 	}
 	/* Many targets, a ping or nagios print lines of their own, the messages only with -v. */
-	bool show_messages =
-		r.ntargets == 1 && !r.ping && !r.nagios ? !r.cc.quiet : r.cc.verbose > 0;
+	bool show_messages = r.ntargets == 1 && !r.ping && !r.nagios && !r.trace ? !r.cc.quiet
+	                                                                         : r.cc.verbose > 0;
 	struct probe_setup setup = {.show_messages = show_messages};
 	rc = probe_ctx_init(&r.pc, self, &r.cc, &setup);
 	if (rc) {

@@ -679,6 +679,13 @@ void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_s
 	};
 }
 
+static int on_build(struct sip_buf *b, const struct sip_target *t, const struct sip_sockaddr *local,
+                    uint32_t cseq, void *arg)
+{
+	struct probe *p = arg;
+	return p->spec.build(p, b, t, local, cseq);
+}
+
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 {
 	const struct cmd_common *cc = pc->cc;
@@ -706,7 +713,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		hdrs[nh++].line = cc->headers[i];
 	struct sip_req_spec rs;
 	probe_req_spec(pc, d, &rs);
-	rs.method = sip_method_name(spec->method);
+	rs.method = spec->method_name ? spec->method_name : sip_method_name(spec->method);
 	if (spec->from)
 		rs.from = spec->from;
 	if (spec->to)
@@ -724,6 +731,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 	rs.done = on_done;
 	rs.failover = on_failover;
 	rs.cancelled = on_cancelled;
+	rs.build = spec->build ? on_build : NULL;
 	rs.arg = p;
 	int err = sip_req_start(&p->req, pc->ua, &rs);
 	if (err) {

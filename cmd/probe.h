@@ -86,8 +86,13 @@ struct probe;
  * has the request its 2xx answers. */
 typedef void(probe_done_h)(struct probe *p, int err, const struct sip_msg *resp, uint64_t rtt_us);
 
+/* A request the command writes itself (struct sip_req_spec's build). */
+typedef int(probe_build_h)(struct probe *p, struct sip_buf *b, const struct sip_target *t,
+                           const struct sip_sockaddr *local, uint32_t cseq);
+
 struct probe_spec {
 	enum sip_method method;
+	const char *method_name; /* NULL: method's; an extension method's name */
 	struct probe_dest *dest;
 	unsigned long seq; /* CSeq number */
 	probe_done_h *done;
@@ -106,6 +111,7 @@ struct probe_spec {
 	void (*provisional)(struct probe *p, const struct sip_msg *resp);
 	/* The CANCEL's final response, or why it has none. */
 	void (*cancelled)(struct probe *p, int err, const struct sip_msg *resp);
+	probe_build_h *build; /* set: the command writes the request, per target */
 	/* Points at the probe from probe_start to probe_free: to CANCEL it,
 	 * or to free it when the command ends first. */
 	struct probe **handle;

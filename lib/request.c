@@ -170,8 +170,37 @@ static void on_deadline(void *arg)
 
 /* ---- building and sending ---- */
 
+/* The caller's own request, with the answers to challenges before its blank line. */
+static int build_own(struct sip_req *r, const struct sip_target *t, struct sip_buf *b)
+{
+	struct sip_buf own;
+	sip_buf_init(&own, 0);
+	int err = r->spec.build(&own, t, &r->local, r->cseq, r->spec.arg);
+	if (!err && own.err)
+		err = own.err;
+	size_t head = 0;
+	while (!err && head + 4 <= own.len && memcmp(own.p + head, "\r\n\r\n", 4) != 0)
+		head++;
+	if (!err && head + 4 > own.len)
+		err = SIP_ESYNTAX;
+	if (!err) {
+		head += 2;
+		sip_buf_append(b, own.p, head);
+		for (size_t i = 0; r->au && i < r->au->nauth; i++) {
+			sip_buf_append(b, r->au->auth[i].line.p, r->au->auth[i].line.len);
+			sip_buf_puts(b, "\r\n");
+		}
+		sip_buf_append(b, own.p + head, own.len - head);
+		err = b->err;
+	}
+	sip_buf_reset(&own);
+	return err;
+}
+
 static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *b)
 {
+	if (r->spec.build)
+		return build_own(r, t, b);
 	const struct sip_req_spec *s = &r->spec;
 	const struct sip_ua_me *me;
 	/* A handful on the stack: a flood builds thousands. */

@@ -32,6 +32,14 @@ typedef void(sip_req_auth_h)(struct sip_req *r, const struct sip_challenge *ch, 
  * that rule stops it with targets left, next is NULL and done follows. */
 typedef void(sip_req_failover_h)(struct sip_req *r, int err, const struct sip_target *from,
                                  const struct sip_target *next, void *arg);
+/*
+ * The request as the caller writes it, for target t from the local address
+ * local (each call starts a transaction of its own: a fresh branch each
+ * time); cseq counts on with each authenticated retry. The stack adds only
+ * its answers to challenges, before the blank line. Returns 0 or a SIP_E*.
+ */
+typedef int(sip_req_build_h)(struct sip_buf *b, const struct sip_target *t,
+                             const struct sip_sockaddr *local, uint32_t cseq, void *arg);
 
 struct sip_req_spec {
 	const char *method; /* any token: "OPTIONS", "INFO", "PUBLISH" */
@@ -77,6 +85,9 @@ struct sip_req_spec {
 	/* The CANCEL's final response, or why it has none (a 481: the INVITE's
 	 * final response crossed it). */
 	sip_req_resp_h *cancelled;
+	/* Set: the caller builds the request (a message written by hand), and
+	 * the fields that build one (method aside) are not read. */
+	sip_req_build_h *build;
 	void *arg;
 };
 

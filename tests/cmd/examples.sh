@@ -53,7 +53,7 @@
 # command line) that cannot run on loopback.
 SKIPS='example\.(com|net|org)|\.example\b|corp\.example	names a server on the Internet, which a test on loopback cannot reach
 192\.0\.2\.|198\.51\.100\.|203\.0\.113\.	names a documentation address (RFC 5737) that no peer answers on
-capture\.sip|tcp-dump\.txt|msg\.sip|notify\.sip|msgs/|servers\.txt|pbpaste	reads a file or clipboard of the reader'"'"'s
+capture\.sip|tcp-dump\.txt|msg\.sip|notify\.sip|req\.sip|info\.sip|msgs/|servers\.txt|pbpaste	reads a file or clipboard of the reader'"'"'s
 deps\.sh|^make |chroot\.sh|^sh tests/	builds, installs or runs the test suite: make test and tests/chroot.sh run these
 0\.0\.0\.0|^sip listen$|^host\$ |^far\$ 	listens on every address, or on two hosts
 --tls --cert|sip\.pem	needs a certificate of the reader'"'"'s (TLS is tested in tests/integration/options.sh)

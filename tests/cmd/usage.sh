@@ -288,6 +288,114 @@ t_out_has "decode"
 t_run "__complete args" 0 "$SIP" __complete args decode
 t_out_has "file"
 
+# ---- sip options --traceroute: one target, its own Max-Forwards.
+for o in "-c 2" "--dry-run" "--max-forwards 3"; do
+	# shellcheck disable=SC2086 # an option and its value
+	t_run "options --traceroute with $o" 2 "$SIP" options --traceroute $o 127.0.0.1:9
+	t_err_has "--traceroute takes one target"
+done
+t_run "options --traceroute -o nagios: UNKNOWN, as its usage errors are" 3 \
+	"$SIP" options --traceroute -o nagios 127.0.0.1:9
+t_out_has "SIP UNKNOWN - --traceroute takes one target"
+t_run "options --traceroute with two targets" 2 "$SIP" options --traceroute 127.0.0.1:9 127.0.0.2:9
+t_err_has "--traceroute takes one target"
+t_run "options --max-hops without --traceroute" 2 "$SIP" options --max-hops 3 127.0.0.1:9
+t_err_has "sip: options: --max-hops goes with --traceroute"
+t_run "options --max-hops 0" 2 "$SIP" options --traceroute --max-hops 0 127.0.0.1:9
+t_err_has "max-hops"
+
+# ---- sip send: the file is checked before anything is sent.
+req=$T_TMP/send.sip
+# shellcheck disable=SC2016 # the placeholders are sip send's
+printf '%s\n' 'OPTIONS sip:127.0.0.1:9 SIP/2.0' \
+	'Via: SIP/2.0/$transport$ $local_ip$:$local_port$;branch=$branch$;rport' \
+	'From: <sip:a@$local_ip$>;tag=$tag$' 'To: <$target$>' 'Call-ID: $call_id$' \
+	'CSeq: $cseq$ OPTIONS' 'Content-Length: 99' '' 'hello' >"$req"
+
+t_run "send without a file" 2 "$SIP" send
+t_err_has "sip: send: no file given"
+t_out_empty
+
+t_run "send with three operands" 2 "$SIP" send "$req" 127.0.0.1:9 more
+t_err_has "sip: send: too many operands"
+
+t_run "send of a file that is not there" 2 "$SIP" send "$T_TMP/nosuch.sip"
+t_err_has "sip: send: cannot open '$T_TMP/nosuch.sip': No such file or directory"
+t_err_lines 1
+
+t_run "send of a directory" 2 "$SIP" send "$T_TMP"
+t_err_has "sip: send: cannot read '$T_TMP': Is a directory"
+
+t_run "send of an empty file" 2 "$SIP" send /dev/null
+t_err_has "sip: send: '/dev/null' is empty"
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: an unknown placeholder is named" 2 sh -c \
+	'sed "s/^To:.*/To: <\$tagg\$>/" "$1" | "$2" send -' sh "$req" "$SIP"
+t_err_has "sip: send: standard input: unknown placeholder '\$tagg\$'"
+t_err_lines 1
+t_out_empty
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: \$user\$ wants -u" 2 sh -c \
+	'sed "s/a@/\$user\$@/" "$1" | "$2" send -' sh "$req" "$SIP"
+t_err_has "sip: send: standard input has \$user\$: give -u USER"
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: a \$ that starts no placeholder stays" 0 sh -c \
+	'sed "s/^hello/costs \$5 or \$a b\$/" "$1" | timeout 10 "$2" send --dry-run -o raw -' sh "$req" "$SIP"
+# shellcheck disable=SC2016 # dollars as written
+t_out_has 'costs $5 or $a b$'
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: a request that does not parse, with its line" 7 sh -c \
+	'sed "s/^CSeq: /CSeq /" "$1" | "$2" send -' sh "$req" "$SIP"
+t_err_has "sip: send: standard input line 6: "
+t_err_lines 1
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: a response is not a request" 7 sh -c \
+	'printf "SIP/2.0 200 OK\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\n\n" | "$1" send -' sh "$SIP"
+t_err_has "is a response, not a request"
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: no Via with a branch" 7 sh -c \
+	'grep -v ^Via "$1" | "$2" send -' sh "$req" "$SIP"
+t_err_has "has no Via with a branch"
+
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "send: placeholders in the Request-URI want TARGET" 2 sh -c \
+	'sed "1s/127.0.0.1:9/\$remote_ip\$/" "$1" | "$2" send -' sh "$req" "$SIP"
+t_err_has "the Request-URI of standard input has placeholders: give TARGET"
+
+for o in "-H X-A:1" "--from sip:a@b" "--max-forwards 0"; do
+	# shellcheck disable=SC2086 # an option and its value
+	t_run "send refuses $o: the file has the headers" 2 "$SIP" send $o "$req"
+	t_err_has "does not apply: the file has the request's header fields"
+done
+
+t_run "send: a bad TARGET" 2 "$SIP" send "$req" 'sip:'
+t_err_has "sip: send: bad target 'sip:'"
+
+t_run "send --dry-run: filled in, CRLF, its Content-Length fixed" 0 \
+	timeout 10 "$SIP" send --dry-run -o raw "$req"
+t_err_has "sip: send: would send over UDP to 127.0.0.1:9"
+t_out_has "Content-Length: 7"
+t_out_lacks "Content-Length: 99"
+t_out_lacks "\$"
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_check "every line ends in CRLF" sh -c '! grep -qv "$(printf "\r")\$" "$1"' sh "$T_OUT"
+t_check "one branch, z9hG4bK" grep -qE 'branch=z9hG4bK[A-Za-z0-9]{16};rport' "$T_OUT"
+
+t_run "send --dry-run to TARGET over TCP: its transport and address" 0 \
+	timeout 10 "$SIP" send --dry-run -o raw -t tcp "$req" 127.0.0.2:9
+t_out_has "Via: SIP/2.0/TCP 127.0.0.1:"
+t_out_has "To: <sip:127.0.0.2:9>"
+
+t_run "send --raw --dry-run: the Content-Length as written" 7 \
+	timeout 10 "$SIP" send --raw --dry-run -o raw "$req"
+t_err_has "line"
+
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'

@@ -733,3 +733,73 @@ TEST(request_invite_deadline_back_after_a_challenge)
 	rfix_close(&f);
 	return 0;
 }
+
+static int build_own(struct sip_buf *b, const struct sip_target *t,
+                     const struct sip_sockaddr *local, uint32_t cseq, void *arg)
+{
+	struct rfix *f = arg;
+	char host[64];
+	(void)t;
+	f->provisional++; /* counts the builds: each needs a branch of its own */
+	if (sip_sockaddr_host(local, host, sizeof host) < 0)
+		return SIP_ENOSPC;
+	return sip_buf_printf(b,
+	                      "FOO sip:bob@127.0.0.1 SIP/2.0\r\n"
+	                      "Via: SIP/2.0/UDP %s:%u;branch=z9hG4bKown%d\r\n"
+	                      "From: <sip:alice@127.0.0.1>;tag=1\r\nTo: <sip:bob@127.0.0.1>\r\n"
+	                      "Call-ID: own\r\nCSeq: %u FOO\r\nContent-Length: 2\r\n\r\nhi",
+	                      host, sip_sockaddr_port(local), f->provisional, cseq);
+}
+
+TEST(request_built_by_the_caller_gets_only_the_answer_added)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "FOO");
+	s.build = build_own;
+	s.provisional = NULL;
+	CHECK(start(&f, &s) == 0);
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "branch=z9hG4bKown1\r\n"));
+	CHECK(has(&f, "CSeq: 1 FOO\r\nContent-Length: 2\r\n\r\nhi"));
+	CHECK(!has(&f, "Max-Forwards"));
+	CHECK(reply(&f, 401, CHALLENGE) == 0);
+	CHECK_INT(f.auths, 1);
+	f.in_api = true;
+	CHECK(sip_req_authenticate(f.req, "alice", "secret") == 0);
+	f.in_api = false;
+	CHECK(peer_read(&f) > 0);
+	CHECK(has(&f, "branch=z9hG4bKown2\r\n"));
+	CHECK(has(&f,
+	          "CSeq: 2 FOO\r\nContent-Length: 2\r\nAuthorization: Digest username=\"alice\""));
+	CHECK(has(&f, "\r\n\r\nhi"));
+	CHECK(reply(&f, 200, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 200);
+	CHECK(!f.reentered);
+	rfix_close(&f);
+	return 0;
+}
+
+static int build_no_blank_line(struct sip_buf *b, const struct sip_target *t,
+                               const struct sip_sockaddr *local, uint32_t cseq, void *arg)
+{
+	(void)t;
+	(void)local;
+	(void)cseq;
+	(void)arg;
+	return sip_buf_puts(
+		b, "FOO sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n");
+}
+
+TEST(request_built_by_the_caller_without_its_blank_line_is_refused)
+{
+	struct rfix f;
+	CHECK(rfix_open(&f) == 0);
+	struct sip_req_spec s = spec_for(&f, "FOO");
+	s.build = build_no_blank_line;
+	CHECK_INT(start(&f, &s), SIP_ESYNTAX);
+	CHECK(f.req == NULL);
+	rfix_close(&f);
+	return 0;
+}
