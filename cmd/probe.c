@@ -706,7 +706,7 @@ int probe_start(struct probe_ctx *pc, const struct probe_spec *spec)
 		hdrs[nh++].line = cc->headers[i];
 	struct sip_req_spec rs;
 	probe_req_spec(pc, d, &rs);
-	rs.method = sip_method_name(spec->method);
+	rs.method = spec->method_name ? spec->method_name : sip_method_name(spec->method);
 	if (spec->from)
 		rs.from = spec->from;
 	if (spec->to)
@@ -858,4 +858,13 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 		printf("%-12sthe server sees you as %s: you are behind NAT\n", "NAT:", seen);
 	else if (have_seen)
 		printf("%-12snone: the server sees you as %s\n", "NAT:", seen);
+}
+
+void probe_print_no_answer(const char *target, const char *reason, int rc)
+{
+	printf("{\"summary\":{\"target\":");
+	sip_print_json_str(stdout, sip_str_from(target));
+	printf(",\"error\":");
+	sip_print_json_str(stdout, sip_str_from(reason));
+	printf(",\"exit\":%d}}\n", rc);
 }

@@ -88,6 +88,7 @@ typedef void(probe_done_h)(struct probe *p, int err, const struct sip_msg *resp,
 
 struct probe_spec {
 	enum sip_method method;
+	const char *method_name; /* an extension method's (SIP_METHOD_OTHER) */
 	struct probe_dest *dest;
 	unsigned long seq; /* CSeq number */
 	probe_done_h *done;
@@ -158,6 +159,8 @@ void probe_free(struct probe *p);
 /* After a final response: Allow, Supported, Accept, Server, and NAT. */
 void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
                          const struct cmd_common *cc);
+/* -o json, a request without a final response: the summary says why. */
+void probe_print_no_answer(const char *target, const char *reason, int rc);
 /* The exit code for a SIP_E* that ended a request. */
 int probe_exit_code(int err);
 
