@@ -311,6 +311,7 @@ t_run "request: --body without --content-type" 2 "$SIP" request --body /dev/null
 t_err_has "sip: request: --body needs --content-type"
 t_run "request: --expect 1xx" 2 "$SIP" request --expect 1xx INFO 127.0.0.1:9
 t_err_has "bad value '1xx' for --expect"
+# shellcheck disable=SC2016 # expanded by the inner sh
 t_run "request info --dry-run: INFO, its body and type" 0 sh -c \
 	'printf "Signal=5\r\n" | timeout 10 "$SIP" request --dry-run -o raw --body - --content-type application/dtmf-relay info 127.0.0.1:9'
 t_out_has "INFO sip:127.0.0.1:9 SIP/2.0"
@@ -335,6 +336,7 @@ t_out_has "MESSAGE sip:127.0.0.1:9 SIP/2.0"
 t_out_has "Content-Type: text/plain;charset=UTF-8"
 t_out_has "hello there"
 t_out_lacks "Contact:"
+# shellcheck disable=SC2016 # expanded by the inner sh
 t_run "message - --dry-run: standard input, its last newline dropped" 0 sh -c \
 	'echo hi | timeout 10 "$SIP" message --dry-run -o raw --content-type text/x-test 127.0.0.1:9 -'
 t_out_has "Content-Type: text/x-test"
