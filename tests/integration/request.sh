@@ -3,7 +3,8 @@
 # peers on loopback: SIPp servers with scenarios in sipp/ that check what
 # arrives (a MESSAGE's text and Content-Type; an INFO challenged with 401,
 # answered, its DTMF body; a message-summary NOTIFY's headers and RFC 3842
-# body, answered 404), and `sip listen`, which answers 405 to these methods
+# body, answered 404), a server that never answers (Ctrl-C: exit 3), and
+# `sip listen`, which answers 405 to these methods
 # (it answers OPTIONS alone), so each is exit 1 with the 405 shown. A
 # tshark capture of it all must decode every request sent as SIP with
 # nothing malformed. Peers run on free ports and are stopped by their PID;
@@ -124,6 +125,24 @@ p_free_port
 t_run "request INFO to a closed port: exit 4" 4 \
 	sipc request --timeout 1 INFO "127.0.0.1:$P_PORT"
 t_err_has "sip: request: '127.0.0.1:$P_PORT':"
+
+# --- a server that never answers: Ctrl-C is "interrupted", exit 3 ------------
+p_free_port
+if ! p_blackhole "$d/bh.log" "$P_PORT"; then
+	t_fail "blackhole" "$P_WHY"
+else
+	bhpid=$P_PID
+	T_NAME="SIGINT while MESSAGE waits, -o json"
+	if p_interrupt "$d/bh.log" "datagram" INT "$SIP" message -o json --t1 100 "127.0.0.1:$P_PORT" hi; then
+		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_err_has "sip: message: '127.0.0.1:$P_PORT': interrupted"
+		t_check "json: the summary says interrupted, exit 3" \
+			t_jq '.[-1].summary.error == "interrupted" and .[-1].summary.exit == 3'
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	p_stop "$bhpid"
+fi
 
 # --- tshark: every request decodes as SIP, nothing malformed -------------------
 if [ -n "$tpid" ]; then
