@@ -277,8 +277,12 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	};
 	int e = probe_start(&r->pc, &ps);
 	if (e) {
-		r->rc = e == SIP_ETOOBIG ? EXIT_USAGE : EXIT_INTERNAL;
-		snprintf(r->reason, sizeof r->reason, "%s", sip_strerror(e));
+		/* Too many headers, or a message too large to send, is the user's to fix. */
+		bool usage = e == SIP_ETOOBIG || e == SIP_ENOSPC;
+		cmd_error(r->cmd, "cannot send the %s request: %s",
+		          r->method_name[0] ? r->method_name : sip_method_name(r->method),
+		          sip_strerror(e));
+		r->rc = usage ? EXIT_USAGE : EXIT_INTERNAL;
 		sip_loop_stop(r->pc.loop);
 	}
 }

@@ -307,6 +307,11 @@ t_err_lines 1
 t_run "request: a directory as the body" 2 \
 	"$SIP" request --body "$T_TMP" --content-type text/plain INFO 127.0.0.1:9
 t_err_has "Is a directory"
+head -c 70000 /dev/zero | tr '\0' a >"$T_TMP/big.txt"
+t_run "request: a body too large for a message" 2 timeout 10 \
+	"$SIP" request --body "$T_TMP/big.txt" --content-type text/plain INFO 127.0.0.1:9
+t_err_has "sip: request: cannot send the INFO request: too large"
+t_err_lines 1
 t_run "request: --body without --content-type" 2 "$SIP" request --body /dev/null INFO 127.0.0.1:9
 t_err_has "sip: request: --body needs --content-type"
 t_run "request: --expect 1xx" 2 "$SIP" request --expect 1xx INFO 127.0.0.1:9
