@@ -134,6 +134,14 @@ int cmd_uint(const char *s, unsigned long min, unsigned long max, unsigned long 
 /* Checked number option: a decimal in [min, max], else a usage error. */
 int cmd_parse_uint(const struct cmd *c, const char *opt, const char *s, unsigned long min,
                    unsigned long max, unsigned long *out);
+/* --expect: the final response that counts as success. */
+struct cmd_expect {
+	int code; /* 0: 2xx; 200..699: that code; 2..6: that class (cls) */
+	bool cls;
+};
+/* 404, 4xx, 4XX into e: 0, else a usage error that says so. */
+int cmd_parse_expect(const struct cmd *c, const char *s, struct cmd_expect *e);
+bool cmd_expect_ok(const struct cmd_expect *e, unsigned status);
 /* Seconds with a fraction ("0.5") into microseconds: from 1 ms to max_s, or
  * 0 when zero_ok; else a usage error that says so. */
 int cmd_parse_seconds(const struct cmd *c, const char *opt, const char *s, bool zero_ok,
@@ -210,5 +218,10 @@ int cmd_invite(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt invite_opts[];
 int cmd_send(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt send_opts[];
+/* request, message and notify: one runner, each command a preset (cmd/request.c). */
+int cmd_request(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt request_opts[];
+extern const struct cmd_opt message_opts[];
+extern const struct cmd_opt notify_opts[];
 
 #endif

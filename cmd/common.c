@@ -817,3 +817,35 @@ void cmd_help(const struct cmd *c, FILE *f)
 	}
 	fprintf(f, "\nSee sip-%s(1) for more.\n", c->name);
 }
+
+bool cmd_expect_ok(const struct cmd_expect *e, unsigned status)
+{
+	if (e->code == 0)
+		return status >= 200 && status < 300;
+	if (e->cls)
+		return status / 100 == (unsigned)e->code;
+	return status == (unsigned)e->code;
+}
+
+int cmd_parse_expect(const struct cmd *c, const char *s, struct cmd_expect *e)
+{
+	size_t n = strlen(s);
+	/* A final response is what a request ends on: 1xx is never one. */
+	if (n == 3 && s[0] >= '2' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') &&
+	    (s[2] == 'x' || s[2] == 'X')) {
+		e->code = s[0] - '0';
+		e->cls = true;
+		return 0;
+	}
+	unsigned long v;
+	if (cmd_uint(s, 200, 699, &v) != 0) {
+		cmd_error(c,
+		          "bad value '%s' for --expect: expected a final status from 200 to 699, "
+		          "or a class from 2xx to 6xx",
+		          s);
+		return -2;
+	}
+	e->code = (int)v;
+	e->cls = false;
+	return 0;
+}

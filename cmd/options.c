@@ -81,8 +81,7 @@ struct run {
 	struct cmd_run run;
 	bool stopping;
 	/* success */
-	int expect_code; /* 0: 2xx; 100..699: that code; 1..6: that class (expect_class) */
-	bool expect_class;
+	struct cmd_expect expect;
 	bool nagios;
 	unsigned long warn_ms, crit_ms;
 	bool dry_run;
@@ -110,34 +109,7 @@ static int usage_exit(const struct run *r)
 
 static bool wanted(const struct run *r, unsigned status)
 {
-	if (r->expect_code == 0)
-		return status >= 200 && status < 300;
-	if (r->expect_class)
-		return status / 100 == (unsigned)r->expect_code;
-	return status == (unsigned)r->expect_code;
-}
-
-/* 404, 4xx, 4XX */
-static int parse_expect(struct run *r, const char *s)
-{
-	size_t n = strlen(s);
-	/* A final response is what a probe ends on: 1xx is never one. */
-	if (n == 3 && s[0] >= '2' && s[0] <= '6' && (s[1] == 'x' || s[1] == 'X') &&
-	    (s[2] == 'x' || s[2] == 'X')) {
-		r->expect_code = s[0] - '0';
-		r->expect_class = true;
-		return 0;
-	}
-	unsigned long v;
-	if (cmd_uint(s, 200, 699, &v) != 0) {
-		cmd_error(r->cmd,
-		          "bad value '%s' for --expect: expected a final status from 200 to 699, "
-		          "or a class from 2xx to 6xx",
-		          s);
-		return -2;
-	}
-	r->expect_code = (int)v;
-	return 0;
+	return cmd_expect_ok(&r->expect, status);
 }
 
 static int add_target(struct run *r, const char *text)
@@ -230,7 +202,7 @@ static void print_ping_summary(struct run *r)
 	}
 	printf("\n--- %s sip options statistics ---\n", t->text);
 	printf("%lu requests sent, %lu received, %lu answered %s, %.1f%% loss\n", r->sent,
-	       r->received, r->answered_ok, r->expect_code ? "as expected" : "2xx", loss);
+	       r->received, r->answered_ok, r->expect.code ? "as expected" : "2xx", loss);
 	if (!r->nrtts)
 		return;
 	printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ms(r->rtts[0]), avg,
@@ -505,16 +477,6 @@ static void print_table(struct run *r)
 	}
 }
 
-/* -o json, one target without a final response: the summary says why. */
-static void print_no_answer(const struct target *t, int rc)
-{
-	printf("{\"summary\":{\"target\":");
-	sip_print_json_str(stdout, sip_str_from(t->text));
-	printf(",\"error\":");
-	sip_print_json_str(stdout, sip_str_from(t->reason));
-	printf(",\"exit\":%d}}\n", rc);
-}
-
 static int nagios(struct run *r)
 {
 	struct target *t = &r->targets[0];
@@ -573,7 +535,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			break;
 		case OPT_FILE: file = arg; break;
 		case OPT_EXPECT:
-			if (parse_expect(&r, arg))
+			if (cmd_parse_expect(self, arg, &r.expect))
 				key = -2;
 			break;
 		case OPT_WARN:
@@ -694,7 +656,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 			else
 				cmd_error(self, "'%s': %s", r.targets[i].text, r.targets[i].reason);
 			if (json(&r))
-				print_no_answer(&r.targets[i], tr);
+				probe_print_no_answer(r.targets[i].text, r.targets[i].reason, tr);
 		}
 	}
 	rc = cmd_run_exit(&r.run, rc);

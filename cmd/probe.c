@@ -867,3 +867,12 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 	else if (have_seen)
 		printf("%-12snone: the server sees you as %s\n", "NAT:", seen);
 }
+
+void probe_print_no_answer(const char *target, const char *reason, int rc)
+{
+	printf("{\"summary\":{\"target\":");
+	sip_print_json_str(stdout, sip_str_from(target));
+	printf(",\"error\":");
+	sip_print_json_str(stdout, sip_str_from(reason));
+	printf(",\"exit\":%d}}\n", rc);
+}

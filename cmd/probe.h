@@ -164,6 +164,8 @@ void probe_free(struct probe *p);
 /* After a final response: Allow, Supported, Accept, Server, and NAT. */
 void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
                          const struct cmd_common *cc);
+/* -o json, a request without a final response: the summary says why. */
+void probe_print_no_answer(const char *target, const char *reason, int rc);
 /* The exit code for a SIP_E* that ended a request. */
 int probe_exit_code(int err);
 

@@ -661,6 +661,9 @@ int sip_msg_print(FILE *f, const struct sip_msg *msg, const struct sip_print_opt
 		if (o->packet)
 			packet_line(f, o, &plain, msg->raw.len);
 		put(f, msg->raw);
+		/* A body without a last newline would run into the next packet's line. */
+		if (o->packet && msg->raw.len && msg->raw.p[msg->raw.len - 1] != '\n')
+			fputc('\n', f);
 		break;
 	case SIP_PRINT_PRETTY: print_pretty(f, msg, o); break;
 	case SIP_PRINT_JSON: print_json(f, msg, o); break;
@@ -679,6 +682,8 @@ int sip_msg_print_unparsed(FILE *f, struct sip_str raw, const struct sip_print_o
 		if (o->packet)
 			packet_line(f, o, &plain, raw.len);
 		put(f, raw);
+		if (o->packet && raw.len && raw.p[raw.len - 1] != '\n')
+			fputc('\n', f);
 		break;
 	case SIP_PRINT_PRETTY:
 		pretty_source(f, o, st, raw.len);

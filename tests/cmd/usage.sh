@@ -396,6 +396,91 @@ t_run "send --raw --dry-run: the Content-Length as written" 7 \
 	timeout 10 "$SIP" send --raw --dry-run -o raw "$req"
 t_err_has "line"
 
+# ---- sip request, message, notify: what they send, and bad input in one line.
+t_run "request: no operand" 2 "$SIP" request
+t_err_has "sip: request: no method and target given"
+t_run "request: no target" 2 "$SIP" request INFO
+t_err_has "sip: request: no target given"
+t_run "request: a method that is no token" 2 "$SIP" request 'IN FO' 127.0.0.1:9
+t_err_has "sip: request: bad method 'IN FO': expected a token such as INFO or PUBLISH"
+t_err_lines 1
+t_run "request: INVITE points to sip invite" 2 "$SIP" request invite 127.0.0.1:9
+t_err_has "sip: request: INVITE is not a request of its own: use 'sip invite'"
+t_run "request: a bad URI" 2 "$SIP" request INFO 'sip:@'
+t_err_has "sip: request: bad target 'sip:@'"
+t_run "request: an unreadable body file" 2 \
+	"$SIP" request --body "$T_TMP/nonexistent" --content-type text/plain INFO 127.0.0.1:9
+t_err_has "sip: request: cannot read '$T_TMP/nonexistent': No such file or directory"
+t_err_lines 1
+t_run "request: a directory as the body" 2 \
+	"$SIP" request --body "$T_TMP" --content-type text/plain INFO 127.0.0.1:9
+t_err_has "Is a directory"
+head -c 70000 /dev/zero | tr '\0' a >"$T_TMP/big.txt"
+t_run "request: a body too large for a message" 2 timeout 10 \
+	"$SIP" request --body "$T_TMP/big.txt" --content-type text/plain INFO 127.0.0.1:9
+t_err_has "sip: request: cannot send the INFO request: too large"
+t_err_lines 1
+t_run "request: --body without --content-type" 2 "$SIP" request --body /dev/null INFO 127.0.0.1:9
+t_err_has "sip: request: --body needs --content-type"
+t_run "request: --expect 1xx" 2 "$SIP" request --expect 1xx INFO 127.0.0.1:9
+t_err_has "bad value '1xx' for --expect"
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "request info --dry-run: INFO, its body and type" 0 sh -c \
+	'printf "Signal=5\r\n" | timeout 10 "$SIP" request --dry-run -o raw --body - --content-type application/dtmf-relay info 127.0.0.1:9'
+t_out_has "INFO sip:127.0.0.1:9 SIP/2.0"
+t_out_has "CSeq: 1 INFO"
+t_out_has "Content-Type: application/dtmf-relay"
+t_out_has "Content-Length: 10"
+t_out_has "Signal=5"
+t_run "request FoO --dry-run: an extension method as typed" 0 \
+	timeout 10 "$SIP" request --dry-run -o raw FoO 127.0.0.1:9
+t_out_has "FoO sip:127.0.0.1:9 SIP/2.0"
+t_out_has "CSeq: 1 FoO"
+
+t_run "message: no operand" 2 "$SIP" message
+t_err_has "sip: message: no target given"
+t_run "message: empty standard input" 2 "$SIP" message 127.0.0.1:9
+t_err_has "sip: message: no text: the message is empty"
+t_run "message: too many operands" 2 "$SIP" message 127.0.0.1:9 a b
+t_err_has "too many operands"
+t_run "message --dry-run: the text, plain UTF-8, no Contact" 0 \
+	timeout 10 "$SIP" message --dry-run -o raw 127.0.0.1:9 'hello there'
+t_out_has "MESSAGE sip:127.0.0.1:9 SIP/2.0"
+t_out_has "Content-Type: text/plain;charset=UTF-8"
+t_out_has "hello there"
+t_out_lacks "Contact:"
+# shellcheck disable=SC2016 # expanded by the inner sh
+t_run "message - --dry-run: standard input, its last newline dropped" 0 sh -c \
+	'echo hi | timeout 10 "$SIP" message --dry-run -o raw --content-type text/x-test 127.0.0.1:9 -'
+t_out_has "Content-Type: text/x-test"
+t_out_has "Content-Length: 2"
+
+t_run "notify: no --event" 2 "$SIP" notify 127.0.0.1:9
+t_err_has "sip: notify: no --event given"
+t_run "notify: bad --messages" 2 "$SIP" notify --event message-summary --messages 2-1 127.0.0.1:9
+t_err_has "sip: notify: bad value '2-1' for --messages: expected NEW/OLD, as 2/0"
+t_err_lines 1
+t_run "notify: --messages without message-summary" 2 \
+	"$SIP" notify --event check-sync --messages 1/0 127.0.0.1:9
+t_err_has "--messages goes with --event message-summary"
+t_run "notify: message-summary without a body" 2 "$SIP" notify --event message-summary 127.0.0.1:9
+t_err_has "needs --messages NEW/OLD or --body"
+t_run "notify check-sync;reboot=true --dry-run" 0 \
+	timeout 10 "$SIP" notify --dry-run -o raw --event 'check-sync;reboot=true' 127.0.0.1:9
+t_out_has "NOTIFY sip:127.0.0.1:9 SIP/2.0"
+t_out_has "Event: check-sync;reboot=true"
+t_out_has "Subscription-State: terminated"
+t_out_has "Content-Length: 0"
+t_run "notify message-summary --messages 2/5 --dry-run: an RFC 3842 body" 0 \
+	timeout 10 "$SIP" notify --dry-run -o raw --event message-summary --messages 2/5 sip:alice@127.0.0.1:9
+t_out_has "Content-Type: application/simple-message-summary"
+t_out_has "Messages-Waiting: yes"
+t_out_has "Message-Account: sip:alice@127.0.0.1:9"
+t_out_has "Voice-Message: 2/5"
+t_run "notify --messages 0/3: the lamp off" 0 \
+	timeout 10 "$SIP" notify --dry-run -o raw --event message-summary --messages 0/3 127.0.0.1:9
+t_out_has "Messages-Waiting: no"
+
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'

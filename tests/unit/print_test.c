@@ -566,13 +566,36 @@ TEST(print_unparsed_packet)
 	struct sip_print_opts o = {.format = SIP_PRINT_RAW, .packet = &pi, .t0_us = 1000000};
 	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
 	CHECK_STR(((struct sip_str){out, outlen}),
-	          "\u2190 UDP 192.0.2.7:5070  4 B  +250.0 ms\njunk");
+	          "\u2190 UDP 192.0.2.7:5070  4 B  +250.0 ms\njunk\n");
 	o.format = SIP_PRINT_JSON;
 	CHECK_INT(render_unparsed(SIP_STR("junk"), &o), 0);
 	CHECK_STR(((struct sip_str){out, outlen}),
 	          "{\"direction\":\"received\",\"transport\":\"UDP\",\"local\":\"127.0.0.1:5060\","
 	          "\"remote\":\"192.0.2.7:5070\",\"time\":0.250000,\"valid\":false,\"size\":4,"
 	          "\"problems\":[]}\n");
+	return 0;
+}
+
+/* A MESSAGE's text has no last newline: under a packet line, raw output
+ * ends the message with one, so the next packet's line starts a line;
+ * without one (sip decode) it stays octet for octet. */
+TEST(print_raw_packet_body_without_newline)
+{
+	static const char msg[] = "MESSAGE sip:a@b SIP/2.0\r\n"
+				  "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+				  "From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+				  "CSeq: 1 MESSAGE\r\nContent-Length: 2\r\n\r\nhi";
+	struct sip_packet_info pi = {.tx = true, .tp = SIP_TP_UDP, .time_us = 1000000};
+	sip_sockaddr_set(&pi.local, SIP_STR("127.0.0.1"), 5060);
+	sip_sockaddr_set(&pi.remote, SIP_STR("192.0.2.7"), 5070);
+	struct sip_msg m;
+	CHECK_INT(sip_msg_parse(&m, msg, sizeof msg - 1, 0), 0);
+	struct sip_print_opts o = {.format = SIP_PRINT_RAW, .packet = &pi, .t0_us = 1000000};
+	CHECK_INT(render(&m, &o), 0);
+	CHECK(outlen > 4 && memcmp(out + outlen - 4, "\nhi\n", 4) == 0);
+	o.packet = NULL;
+	CHECK_INT(render(&m, &o), 0);
+	CHECK_STR(((struct sip_str){out, outlen}), msg);
 	return 0;
 }
 
