@@ -32,5 +32,6 @@
 #include <sip/request.h>
 #include <sip/reg.h>
 #include <sip/call.h>
+#include <sip/sub.h>
 
 #endif
