@@ -22,6 +22,7 @@ struct sfix {
 	enum sip_substate state;
 	long expires;
 	char body[256];       /* the last NOTIFY's */
+	bool free_in_notify;  /* sip_sub_free from inside the NOTIFY handler */
 	struct peer_last in;  /* the last request the peer took */
 	struct peer_last out; /* the last answer to a NOTIFY */
 	char call_id[64], from_tag[64], event[64];
@@ -55,6 +56,10 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notif
 	f->state = st->state;
 	f->expires = st->expires;
 	snprintf(f->body, sizeof f->body, "%.*s", SIP_STR_FMT(notify->body));
+	if (f->free_in_notify) {
+		sip_sub_free(s);
+		f->s = NULL;
+	}
 }
 
 static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
@@ -390,6 +395,52 @@ TEST(sub_stop_final_notify)
 	return 0;
 }
 
+TEST(sub_free_inside_notify)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	f.free_in_notify = true;
+	/* Freed from inside: still answered, nothing more told. */
+	CHECK_INT(notify(&f, "n1", "terminated;reason=noresource"), 200);
+	CHECK(f.s == NULL);
+	CHECK_INT(f.ended + f.done, 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refresh_too_brief_then_lost)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 20;
+	CHECK(subscribed(&f, &s, "Expires: 20") == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	advance(&f, 10 * 1000000u);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "Expires: 20\r\n"));
+	CHECK(reply(&f, 423, NULL, "Min-Expires: 90") == 0);
+	CHECK_INT(f.brief, 1);
+	CHECK_INT(f.last_n, 1);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "Expires: 90\r\n"));
+	CHECK(has(&f, "CSeq: 3 SUBSCRIBE\r\n"));
+	CHECK(reply(&f, 200, NULL, "Expires: 90") == 0);
+	CHECK_INT(f.refreshed, 1);
+	/* The next refresh, 30 s before the 90 run out, gets no answer. */
+	advance(&f, 60 * 1000000u);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 4 SUBSCRIBE\r\n"));
+	for (int i = 0; i < 70 && !f.done; i++)
+		advance(&f, T1);
+	CHECK_INT(f.ended, 1);
+	CHECK_INT(f.ended_err, SIP_ETIMEDOUT);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
+	sfix_close(&f);
+	return 0;
+}
+
 TEST(sub_stop_no_final_notify)
 {
 	struct sfix f;
@@ -517,6 +568,10 @@ TEST(sub_unknown_notify)
 	CHECK_INT(f.notifies, 0);
 	snprintf(f.event, sizeof f.event, "dialog");
 	CHECK_INT(notify(&f, "n1", "active"), 489);
+	snprintf(f.event, sizeof f.event, "presence;id=3"); /* we gave no id */
+	CHECK_INT(notify(&f, "n1", "active"), 489);
+	snprintf(f.event, sizeof f.event, "presence");
+	CHECK_INT(notify(&f, "n1", ";bad"), 400); /* Subscription-State */
 	CHECK_INT(f.notifies, 0);
 	sfix_close(&f);
 	return 0;
