@@ -558,7 +558,11 @@ static void take_notify(struct sip_sub *s, struct fork *f, struct sip_incoming *
 	f->notified = true;
 	if (!f->unsubscribing)
 		sip_timer_cancel(sip_ua_loop(s->ua), &f->wait);
-	if (st.state != SIP_SUBSTATE_TERMINATED && st.expires >= 0)
+	/* A terminated one is no longer to be refreshed or unsubscribed, even
+	 * by a stop from inside the handler. */
+	if (st.state == SIP_SUBSTATE_TERMINATED)
+		f->unsubscribing = true;
+	else if (st.expires >= 0)
 		fork_granted(f, (unsigned long)st.expires);
 	if (s->spec.notify)
 		s->spec.notify(s, f->n, req, &st, s->spec.arg);

@@ -23,6 +23,7 @@ struct sfix {
 	long expires;
 	char body[256];       /* the last NOTIFY's */
 	bool free_in_notify;  /* sip_sub_free from inside the NOTIFY handler */
+	bool stop_in_notify;  /* sip_sub_stop from inside it */
 	struct peer_last in;  /* the last request the peer took */
 	struct peer_last out; /* the last answer to a NOTIFY */
 	char call_id[64], from_tag[64], event[64];
@@ -56,6 +57,8 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notif
 	f->state = st->state;
 	f->expires = st->expires;
 	snprintf(f->body, sizeof f->body, "%.*s", SIP_STR_FMT(notify->body));
+	if (f->stop_in_notify)
+		sip_sub_stop(s);
 	if (f->free_in_notify) {
 		sip_sub_free(s);
 		f->s = NULL;
@@ -405,6 +408,22 @@ TEST(sub_free_inside_notify)
 	CHECK_INT(notify(&f, "n1", "terminated;reason=noresource"), 200);
 	CHECK(f.s == NULL);
 	CHECK_INT(f.ended + f.done, 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_stop_inside_final_notify)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	f.stop_in_notify = true;
+	/* Nothing left to unsubscribe: no SUBSCRIBE goes, done follows. */
+	CHECK_INT(notify(&f, "n1", "terminated;reason=giveup"), 200);
+	CHECK_INT(f.done, 1);
+	CHECK(!peer_pending(&f.peer));
+	advance(&f, 1000000u);
+	CHECK(!peer_pending(&f.peer));
 	sfix_close(&f);
 	return 0;
 }
