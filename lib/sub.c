@@ -361,8 +361,10 @@ static void fork_subscribe(struct fork *f)
 	char event[300], exp[40];
 	sip_req_free(f->req);
 	f->req = NULL;
-	size_t nh = headers(s, true, f->unsubscribing ? 0 : f->asked, event, sizeof event, exp,
-	                    sizeof exp);
+	/* A REFER asked for no duration: its refresh asks for what it got. */
+	unsigned long want = f->asked ? f->asked : f->granted;
+	size_t nh =
+		headers(s, true, f->unsubscribing ? 0 : want, event, sizeof event, exp, sizeof exp);
 	struct sip_req_spec rs = {
 		.method = "SUBSCRIBE",
 		.dialog = f->d,

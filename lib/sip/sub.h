@@ -41,15 +41,19 @@ SIP_API int sip_substate_parse(struct sip_substate_hdr *ss, struct sip_str value
  */
 enum sip_sub_event {
 	SIP_SUB_ACCEPTED, /* the 2xx to the SUBSCRIBE or REFER (msg), making n */
-	SIP_SUB_TOO_BRIEF, /* a 423 (msg) to the first request (n 0) or to n's refresh: asked again with its Min-Expires */
+	/* A 423 (msg) to the first request (n 0) or to n's refresh: asked
+	 * again with its Min-Expires. */
+	SIP_SUB_TOO_BRIEF,
 	SIP_SUB_REFRESHED, /* subscription n's refresh got its 2xx (msg) */
 	/*
 	 * Subscription n ended; the why in sip_sub_reason(): the reason= of a
 	 * terminated NOTIFY (msg, "" when it gave none), "481" for a refresh
 	 * or unsubscribe answered 481 (msg), the status of another final
-	 * response to a refresh (msg), "timeout" when no NOTIFY came within
-	 * 64*T1 of the 2xx, or no final one within 64*T1 of the unsubscribe
-	 * (err SIP_ETIMEDOUT), or a refresh that failed (err).
+	 * response to a refresh (msg; or to the first request, for a
+	 * subscription a NOTIFY made before it), "timeout" when no NOTIFY
+	 * came within 64*T1 of the 2xx, or no final one within 64*T1 of the
+	 * unsubscribe, or a request that got no answer (err SIP_ETIMEDOUT),
+	 * or sip_strerror(err) for another failure (err).
 	 */
 	SIP_SUB_ENDED,
 };
@@ -64,7 +68,7 @@ typedef void(sip_sub_notify_h)(struct sip_sub *s, unsigned n, const struct sip_m
  * The end, once, after which nothing is sent or answered for it:
  *  - resp, err 0: the SUBSCRIBE or REFER was refused (a final response
  *    other than 2xx, or a 423 whose Min-Expires was no help);
- *  - resp 2xx, err 0: a REFER with refer_sub false was accepted;
+ *  - resp 2xx, err 0: a REFER with no_refer_sub was accepted;
  *  - resp NULL, err: it got no final response (SIP_ETIMEDOUT...);
  *  - resp NULL, err 0 or SIP_ETIMEDOUT: every subscription made has
  *    ended (each told by SIP_SUB_ENDED), err that of the last one.
@@ -77,9 +81,13 @@ struct sip_sub_spec {
 	/* SUBSCRIBE: the package, with parameters if any ("presence",
 	 * "dialog;sla"); NULL for a REFER. */
 	const char *event;
-	const char *accept;        /* Accept; NULL: none */
-	unsigned long expires;     /* SUBSCRIBE's Expires; 0 for a fetch; REFER: not sent */
-	const char *refer_to;      /* REFER: the Refer-To value, as it goes on the wire */
+	const char *accept; /* Accept; NULL: none */
+	/* SUBSCRIBE's Expires, 0 for a fetch. A REFER sends none; its
+	 * refreshes ask for this, or when 0 for what the notifier granted. */
+	unsigned long expires;
+	/* REFER: the Refer-To value as it goes on the wire (a Replaces in
+	 * its URI already escaped). */
+	const char *refer_to;
 	bool no_refer_sub;         /* REFER: Refer-Sub: false, no subscription (RFC 4488) */
 	const struct sip_uri *uri; /* the Request-URI, and the To unless to is given */
 	/* Where the first request goes, as in sip_req_spec; later ones
@@ -118,7 +126,8 @@ SIP_API int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct s
  * get 481 from now on. SIP_EINVAL after done, or when already stopping.
  */
 SIP_API int sip_sub_stop(struct sip_sub *s);
-/* Stops it (no handler is called after, nothing is sent) and frees it. */
+/* Stops it (no handler is called after, nothing is sent: a live
+ * subscription is left to lapse at the notifier) and frees it. */
 SIP_API void sip_sub_free(struct sip_sub *s);
 
 /* The expiry granted, in seconds: by the last 2xx's Expires or
@@ -132,7 +141,7 @@ SIP_API bool sip_sub_active(const struct sip_sub *s, unsigned n);
 SIP_API const char *sip_sub_reason(const struct sip_sub *s, unsigned n);
 /* The notifier's tag (the From tag of its NOTIFYs) of subscription n. */
 SIP_API const char *sip_sub_tag(const struct sip_sub *s, unsigned n);
-/* The first request (SUBSCRIBE or REFER) under way or last sent; NULL after. */
+/* The first request (SUBSCRIBE or REFER), under way or answered. */
 SIP_API struct sip_req *sip_sub_request(const struct sip_sub *s);
 
 #ifdef __cplusplus

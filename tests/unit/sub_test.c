@@ -525,6 +525,7 @@ TEST(sub_refer_sipfrag)
 	s.refer = true;
 	s.event = NULL;
 	s.accept = NULL;
+	s.expires = 0;
 	s.refer_to = "<sip:carol@example.test>";
 	CHECK(sfix_open(&f) == 0);
 	snprintf(f.event, sizeof f.event, "refer;id=1");
@@ -540,6 +541,15 @@ TEST(sub_refer_sipfrag)
 	                    "SIP/2.0 100 Trying\r\n"),
 	          200);
 	CHECK(strcmp(f.body, "SIP/2.0 100 Trying\r\n") == 0);
+	/* Refreshed as the refer package, for what the NOTIFY granted. */
+	advance(&f, 30 * 1000000u);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "SUBSCRIBE sip:notifier@127.0.0.1:"));
+	CHECK(has(&f, "Event: refer;id=1\r\n"));
+	CHECK(has(&f, "Expires: 60\r\n"));
+	CHECK(has(&f, "CSeq: 2 SUBSCRIBE\r\n"));
+	CHECK(reply(&f, 200, NULL, "Expires: 60") == 0);
+	CHECK_INT(f.refreshed, 1);
 	snprintf(f.event, sizeof f.event, "presence");
 	CHECK_INT(notify(&f, "n1", "active"), 489); /* not the refer package */
 	snprintf(f.event, sizeof f.event, "refer;id=7");
