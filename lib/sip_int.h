@@ -107,7 +107,7 @@ static inline const char *sip_put_str(char **o, const char *s)
 }
 
 /* A dialog a NOTIFY made before the SUBSCRIBE's 2xx (RFC 6665 §4.1.2.4)
- * counts its requests on from that SUBSCRIBE's CSeq. */
+ * counts its requests on from that SUBSCRIBE's CSeq (at least cseq). */
 void sip_dialog_set_local_cseq(struct sip_dialog *d, uint32_t cseq);
 
 /* A URI of one's own: in printed into buf, out parsed from there. */

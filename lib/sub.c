@@ -433,6 +433,9 @@ static void on_first_2xx(struct sip_sub *s, const struct sip_msg *resp)
 		if (!err)
 			sip_timer_start(sip_ua_loop(s->ua), &f->wait, wait_us(s), on_wait, f);
 	} else if (!f->ended) {
+		/* The SUBSCRIBE may have gone again (a challenge) since the
+		 * NOTIFY made the dialog: its CSeq is used. */
+		sip_dialog_set_local_cseq(f->d, sip_req_cseq(s->req));
 		sip_dialog_update(f->d, resp);
 	}
 	if (err) {

@@ -77,6 +77,13 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 	}
 }
 
+static void on_auth(struct sip_req *r, const struct sip_challenge *ch, void *arg)
+{
+	(void)ch;
+	(void)arg;
+	sip_req_authenticate(r, "alice", "secret");
+}
+
 static int sfix_open(struct sfix *f)
 {
 	memset(f, 0, sizeof *f);
@@ -293,6 +300,32 @@ TEST(sub_notify_before_2xx)
 	CHECK_INT(notify(&f, "n1", "terminated;reason=deactivated"), 200);
 	CHECK_INT(f.done, 1);
 	CHECK(strcmp(f.reason, "deactivated") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_notify_before_challenged_2xx)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 60;
+	s.auth = on_auth;
+	CHECK(sfix_open(&f) == 0);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK_INT(notify(&f, "n1", "pending;expires=60"), 200);
+	CHECK(reply(&f, 401, NULL,
+	            "WWW-Authenticate: Digest realm=\"example.test\", nonce=\"n\"") == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 2 SUBSCRIBE\r\n"));
+	CHECK(has(&f, "Authorization: Digest "));
+	CHECK(reply(&f, 202, "n1", "Expires: 60") == 0);
+	CHECK_INT(f.accepted, 1);
+	CHECK_INT(sip_sub_count(f.s), 1);
+	/* The refresh counts on from the SUBSCRIBE that was answered. */
+	advance(&f, 30 * 1000000u);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 3 SUBSCRIBE\r\n"));
 	sfix_close(&f);
 	return 0;
 }
