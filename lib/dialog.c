@@ -367,6 +367,12 @@ int sip_dialog_update(struct sip_dialog *d, const struct sip_msg *msg)
 	return 0;
 }
 
+void sip_dialog_set_local_cseq(struct sip_dialog *d, uint32_t cseq)
+{
+	if (cseq > d->local_cseq)
+		d->local_cseq = cseq;
+}
+
 uint32_t sip_dialog_next_cseq(struct sip_dialog *d)
 {
 	return ++d->local_cseq;

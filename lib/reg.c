@@ -71,14 +71,6 @@ static void on_refresh(void *arg)
 		finish(g, err, NULL);
 }
 
-/* When to refresh a binding granted for s seconds: well before it lapses
- * (§10.2.4), halfway for a short one. */
-static uint64_t refresh_after_us(unsigned long s)
-{
-	unsigned long t = s > 60 ? s - 30 : s / 2;
-	return (uint64_t)(t ? t : 1) * 1000000u;
-}
-
 bool sip_reg_is_ours(const struct sip_reg *g, struct sip_str uri)
 {
 	char mine[300];
@@ -178,7 +170,7 @@ static void on_done(struct sip_req *r, int err, const struct sip_msg *resp, void
 		if (g->spec.keep) {
 			if (tell(g, SIP_REG_BOUND, 0, resp))
 				sip_timer_start(sip_ua_loop(g->ua), &g->refresh,
-				                refresh_after_us(g->granted), on_refresh, g);
+				                sip_ua_refresh_us(g->granted), on_refresh, g);
 			return;
 		}
 	} else if (ok) {

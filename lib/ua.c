@@ -595,3 +595,9 @@ uint64_t sip_ua_t1(const struct sip_ua *ua)
 {
 	return ua->t1;
 }
+
+uint64_t sip_ua_refresh_us(unsigned long s)
+{
+	unsigned long t = s > 60 ? s - 30 : s / 2;
+	return (uint64_t)(t ? t : 1) * 1000000u;
+}

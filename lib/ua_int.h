@@ -32,5 +32,9 @@ int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp t
 int sip_ua_leg_add(struct sip_ua *ua, const char *call_id, const char *tag, sip_recv_h *h,
                    void *arg);
 void sip_ua_leg_remove(struct sip_ua *ua, sip_recv_h *h, void *arg);
+/* When to refresh what was granted for s seconds (a binding, a
+ * subscription): well before it lapses (RFC 3261 §10.2.4, RFC 6665
+ * §4.1.2.2), halfway for a short one. */
+uint64_t sip_ua_refresh_us(unsigned long s);
 
 #endif

@@ -32,6 +32,7 @@
 #include <sip/request.h>
 #include <sip/reg.h>
 #include <sip/call.h>
+#include <sip/sub.h>
 #include <sip/event.h>
 
 #endif
