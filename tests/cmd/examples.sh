@@ -6,7 +6,8 @@
 # line before it:
 #   README.md:  <!-- example: NAME [PEER...] -->   before an indented block
 #   man/*.1:    .\" example: NAME [PEER...]        before .Dl or .Bd -literal
-# Its "$ " lines are run in order (each through sh -c, with `sip` the binary
+# Its "$ " lines are run in order (each through bash -c, the reader's shell,
+# where `time` is a keyword even without /usr/bin/time; with `sip` the binary
 # under test and the documented ports mapped to free ones); the lines that
 # follow one are its output as documented, stdout and stderr together. The
 # output's shape is compared: ports, times, sizes, tags, branches, Call-IDs
@@ -362,7 +363,7 @@ run_block() {
 			# in the background until the block is over; a responder is
 			# waited for
 			cd "$dir" || return
-			p_start "$out" sh -c "exec ${cmd%&}"
+			p_start "$out" bash -c "exec ${cmd%&}"
 			cd "$T_ROOT" || return
 			bg_pid=$P_PID
 			case $cmd in
@@ -372,7 +373,7 @@ run_block() {
 				;;
 			esac
 		else
-			(cd "$dir" && timeout 30 sh -c "$cmd" >"$out" 2>&1)
+			(cd "$dir" && timeout 30 bash -c "$cmd" >"$out" 2>&1)
 			rc=$?
 			want=0
 			for e in $exits; do
@@ -411,7 +412,7 @@ run_block() {
 # run_probed CMD OUT DIR: a responder on $probe_port, probed once, then
 # interrupted.
 run_probed() {
-	(cd "$3" && exec timeout 30 sh -c "exec $1") >"$2" 2>&1 &
+	(cd "$3" && exec timeout 30 bash -c "exec $1") >"$2" 2>&1 &
 	r_pid=$!
 	if p_wait_text "$2" "listening on" "$r_pid" 50; then
 		"$SIP" options -q --timeout 3 "127.0.0.1:$probe_port" >/dev/null 2>&1
