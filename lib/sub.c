@@ -352,6 +352,25 @@ static void on_fork_done(struct sip_req *r, int err, const struct sip_msg *resp,
 	release(s);
 }
 
+/* What every SUBSCRIBE or REFER of s says alike, with the nh headers in s->hdrs. */
+static void req_spec(const struct sip_sub *s, size_t nh, struct sip_req_spec *rs)
+{
+	const struct sip_sub_spec *sp = &s->spec;
+	*rs = (struct sip_req_spec){
+		.proxy = sp->proxy ? &s->proxy : NULL,
+		.transport = sp->transport,
+		.family = sp->family,
+		.contact = sp->contact,
+		.contact_user = sp->contact_user,
+		.max_forwards = sp->max_forwards,
+		.user_agent = sp->user_agent,
+		.headers = s->hdrs,
+		.nheaders = nh,
+		.timeout_us = sp->timeout_us,
+		.failover = on_failover,
+	};
+}
+
 /* A refresh, or the unsubscribe once f->unsubscribing: a SUBSCRIBE in
  * f's dialog, in place of the one before. */
 static void fork_subscribe(struct fork *f)
@@ -365,24 +384,13 @@ static void fork_subscribe(struct fork *f)
 	unsigned long want = f->asked ? f->asked : f->granted;
 	size_t nh =
 		headers(s, true, f->unsubscribing ? 0 : want, event, sizeof event, exp, sizeof exp);
-	struct sip_req_spec rs = {
-		.method = "SUBSCRIBE",
-		.dialog = f->d,
-		.proxy = sp->proxy ? &s->proxy : NULL,
-		.transport = sp->transport,
-		.family = sp->family,
-		.contact = sp->contact,
-		.contact_user = sp->contact_user,
-		.max_forwards = sp->max_forwards,
-		.user_agent = sp->user_agent,
-		.headers = s->hdrs,
-		.nheaders = nh,
-		.timeout_us = sp->timeout_us,
-		.done = on_fork_done,
-		.auth = sp->auth ? on_fork_auth : NULL,
-		.failover = on_failover,
-		.arg = f,
-	};
+	struct sip_req_spec rs;
+	req_spec(s, nh, &rs);
+	rs.method = "SUBSCRIBE";
+	rs.dialog = f->d;
+	rs.done = on_fork_done;
+	rs.auth = sp->auth ? on_fork_auth : NULL;
+	rs.arg = f;
 	int err = sip_req_start(&f->req, s->ua, &rs);
 	if (err) {
 		/* Told from the loop, as a failure the request itself had would be. */
@@ -485,31 +493,20 @@ static int send_first(struct sip_sub *s)
 	sip_req_free(s->req);
 	s->req = NULL;
 	size_t nh = headers(s, false, s->expires, event, sizeof event, exp, sizeof exp);
-	struct sip_req_spec rs = {
-		.method = sp->refer ? "REFER" : "SUBSCRIBE",
-		.uri = &s->uri,
-		.targets = s->ntargets ? s->targets : NULL,
-		.ntargets = s->ntargets,
-		.proxy = sp->proxy ? &s->proxy : NULL,
-		.transport = sp->transport,
-		.family = sp->family,
-		.from = sp->from,
-		.from_tag = s->from_tag,
-		.to = sp->to,
-		.call_id = s->call_id,
-		.cseq = s->cseq,
-		.contact = sp->contact,
-		.contact_user = sp->contact_user,
-		.max_forwards = sp->max_forwards,
-		.user_agent = sp->user_agent,
-		.headers = s->hdrs,
-		.nheaders = nh,
-		.timeout_us = sp->timeout_us,
-		.done = on_first_done,
-		.auth = sp->auth ? on_auth : NULL,
-		.failover = on_failover,
-		.arg = s,
-	};
+	struct sip_req_spec rs;
+	req_spec(s, nh, &rs);
+	rs.method = sp->refer ? "REFER" : "SUBSCRIBE";
+	rs.uri = &s->uri;
+	rs.targets = s->ntargets ? s->targets : NULL;
+	rs.ntargets = s->ntargets;
+	rs.from = sp->from;
+	rs.from_tag = s->from_tag;
+	rs.to = sp->to;
+	rs.call_id = s->call_id;
+	rs.cseq = s->cseq;
+	rs.done = on_first_done;
+	rs.auth = sp->auth ? on_auth : NULL;
+	rs.arg = s;
 	return sip_req_start(&s->req, s->ua, &rs);
 }
 
