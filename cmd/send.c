@@ -388,9 +388,11 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	(void)d;
 	if (err) {
 		s->rc = probe_dest_exit(err);
-		if (err != SIP_EINVAL)
+		if (err != SIP_EINVAL) {
 			cmd_error(s->cmd, "cannot resolve '%s': %s", s->dest.where,
 			          sip_strerror(err));
+			print_no_answer(s, sip_strerror(err), s->rc);
+		}
 		sip_loop_stop(s->pc.loop);
 		return;
 	}
@@ -414,6 +416,7 @@ static void on_dest_ready(struct probe_dest *d, int err, void *arg)
 	if (err) {
 		s->rc = probe_exit_code(err);
 		cmd_error(s->cmd, "cannot send to '%s': %s", s->target, sip_strerror(err));
+		print_no_answer(s, sip_strerror(err), s->rc);
 		sip_loop_stop(s->pc.loop);
 	}
 }

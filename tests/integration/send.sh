@@ -60,6 +60,14 @@ listen_tests() {
 		sh -c 'tail -n 1 "$1" | grep -q "^{\"summary\":{\"peer\":\"127.0.0.1:$2\",\"status\":200"' \
 		sh "$T_OUT" "$lport"
 
+	# A DNS server that refuses (nothing listens on the discard port) fails
+	# the lookup at once: JSON readers still get the summary.
+	t_run "send -o json: a failed lookup still ends with the summary" 5 \
+		sipc send -o json --dns-server 127.0.0.1:9 "$d/options.sip" sip:x@example.test
+	t_check "the last line is the summary naming the error" \
+		sh -c 'tail -n 1 "$1" | grep -q "^{\"summary\":{\"target\":\"sip:x@example.test\",\"error\":"' \
+		sh "$T_OUT"
+
 	# sip listen allows OPTIONS alone: 405 is a final response outside 2xx.
 	t_run "send INFO with a body: its Content-Length is the body's" 1 \
 		sipc send -o raw "$d/info.sip" "127.0.0.1:$lport"
