@@ -3,7 +3,8 @@
 # scenarios in sipp/ that check what arrives (a presence server whose
 # subscription ends by --count, --duration or Ctrl-C, each with the
 # unsubscribe, Expires: 0, it must see; one whose bodies are of no known
-# type or do not decode; a fetch whose NOTIFY overtakes its
+# type or do not decode; one that challenges the SUBSCRIBE and the
+# unsubscribe; a fetch whose NOTIFY overtakes its
 # 200; a forked message-summary subscription, each fork unsubscribed in
 # its own dialog; a reg server that answers 423, takes a refresh and then
 # terminates the subscription; one that refuses with 489), a server that
@@ -131,11 +132,13 @@ fi
 # --- --duration: unsubscribes when the time is up -------------------------------
 if notifier uas-subscribe; then
 	t0=$(p_now_ms)
-	t_run "presence --duration 1: unsubscribed a second after the 202, exit 0" 0 \
-		sipc -q -d 1 "sip:bob@127.0.0.1:$pn"
+	t_run "presence --duration 1 --ladder: unsubscribed a second after the 202, exit 0" 0 \
+		sipc -q -d 1 --ladder "sip:bob@127.0.0.1:$pn"
 	ms=$(($(p_now_ms) - t0))
 	t_check "it took a second or more ($ms ms)" test "$ms" -ge 1000
 	t_out_has "--duration over"
+	t_check "the ladder has the SUBSCRIBE and its unsubscribe" \
+		test "$(grep -c 'SUBSCRIBE' "$T_OUT")" -eq 2
 	sipp_verdict "--duration 1" "$spid" "$d/uas-subscribe.log"
 fi
 
@@ -164,6 +167,19 @@ if notifier uas-subscribe-odd; then
 	t_out_has "terminated;reason=timeout  (no body)"
 	t_err_has "sip: subscribe: warning: a NOTIFY's pidf body does not decode: syntax error"
 	sipp_verdict "odd bodies" "$spid" "$d/uas-subscribe-odd.log"
+fi
+
+# --- digest: the SUBSCRIBE and the unsubscribe challenged ----------------------
+if notifier uas-subscribe-401; then
+	t_run "401 answered as alice, for the unsubscribe too: exit 0" 0 env SIP_PASSWORD=secret \
+		timeout 30 "$SIP" subscribe -q -u alice --t1 100 -c 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'active;expires=60  sip:bob@127.0.0.1: open'
+	sipp_verdict "401" "$spid" "$d/uas-subscribe-401.log"
+fi
+if notifier uas-subscribe-401; then
+	t_run "401 without -u: exit 6" 6 sipc -q "sip:bob@127.0.0.1:$pn"
+	t_err_has "realm 'sipp.test' wants credentials: give -u USER"
+	p_stop "$spid"
 fi
 
 # --- a fetch whose NOTIFY comes before the 200 ----------------------------------
