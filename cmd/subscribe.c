@@ -307,11 +307,13 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	                 : msg                    ? "response"
 	                                          : "error";
 	char text[200];
+	double wait_s = (double)(64 * (r->cc.t1_us ? r->cc.t1_us : SIP_T1_DEFAULT)) / 1e6;
 	if (err == SIP_ETIMEDOUT && r->goal)
-		snprintf(text, sizeof text, "no final NOTIFY %.1f s after the unsubscribe",
-		         (double)(64 * (r->cc.t1_us ? r->cc.t1_us : SIP_T1_DEFAULT)) / 1e6);
+		snprintf(text, sizeof text, "no final NOTIFY %.1f s after the unsubscribe", wait_s);
+	else if (err == SIP_ETIMEDOUT && !r->notifies)
+		snprintf(text, sizeof text, "timeout: no NOTIFY %.1f s after the 2xx", wait_s);
 	else if (err == SIP_ETIMEDOUT)
-		snprintf(text, sizeof text, "timeout: no NOTIFY, or no answer to a refresh");
+		snprintf(text, sizeof text, "timeout: a refresh got no answer, or no NOTIFY came");
 	else if (msg && !err && msg->is_request)
 		snprintf(text, sizeof text, "terminated by the notifier%s%s", *why ? ": " : "",
 		         *why ? why : " (no reason given)");

@@ -4,7 +4,7 @@
 # subscription ends by --count, --duration or Ctrl-C, each with the
 # unsubscribe, Expires: 0, it must see; one whose bodies are of no known
 # type or do not decode; one that challenges the SUBSCRIBE and the
-# unsubscribe; a fetch whose NOTIFY overtakes its
+# unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch whose NOTIFY overtakes its
 # 200; a forked message-summary subscription, each fork unsubscribed in
 # its own dialog; a reg server that answers 423, takes a refresh and then
 # terminates the subscription; one that refuses with 489), a server that
@@ -180,6 +180,23 @@ if notifier uas-subscribe-401; then
 	t_run "401 without -u: exit 6" 6 sipc -q "sip:bob@127.0.0.1:$pn"
 	t_err_has "realm 'sipp.test' wants credentials: give -u USER"
 	p_stop "$spid"
+fi
+
+# --- no NOTIFY at all: given up after 64*T1, exit 3 ---------------------------
+if notifier uas-subscribe-silent; then
+	t_run "202 and no NOTIFY: given up 64*T1 later, exit 3" 3 \
+		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pn"
+	t_out_has "#1 timeout: no NOTIFY 1.3 s after the 2xx"
+	sipp_verdict "no NOTIFY" "$spid" "$d/uas-subscribe-silent.log"
+fi
+
+# --- no final NOTIFY after the unsubscribe: said, and still exit 0 ------------
+if notifier uas-subscribe-nofinal; then
+	t_run "no final NOTIFY after the unsubscribe: a warning, exit 0" 0 \
+		timeout 30 "$SIP" subscribe -q --t1 20 -c 1 "sip:bob@127.0.0.1:$pn"
+	t_err_has "sip: subscribe: warning: subscription 1: no final NOTIFY 1.3 s after the unsubscribe"
+	t_out_has "--count reached"
+	sipp_verdict "no final NOTIFY" "$spid" "$d/uas-subscribe-nofinal.log"
 fi
 
 # --- a fetch whose NOTIFY comes before the 200 ----------------------------------
