@@ -1,7 +1,7 @@
 #!/bin/sh
 # subscribe.sh - `sip subscribe` against real notifiers on loopback: SIPp
 # scenarios in sipp/ that check what arrives (a presence server whose
-# subscription ends by --count, --duration or Ctrl-C, each with the
+# subscription ends by --count (over UDP and TCP), --duration or Ctrl-C, each with the
 # unsubscribe, Expires: 0, it must see; one whose bodies are of no known
 # type or do not decode; one that challenges the SUBSCRIBE and the
 # unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch whose NOTIFY overtakes its
@@ -45,9 +45,10 @@ sipp_verdict() {
 	fi
 }
 
-# notifier SCENARIO: SIPp runs SCENARIO for one call on $pn; its PID in $spid.
+# notifier SCENARIO [tcp]: SIPp runs SCENARIO for one call on $pn (UDP
+# unless told); its PID in $spid.
 notifier() {
-	p_sipp "$d/$1.log" "$1" "$pn" 1 || {
+	p_sipp "$d/$1.log" "$1" "$pn" 1 "${2:-udp}" || {
 		t_fail "sipp $1" "$P_WHY"
 		return 1
 	}
@@ -127,6 +128,14 @@ if notifier uas-subscribe; then
 	t_check "json: the summary: 202, 2 NOTIFYs, ended by --count, exit 0" \
 		t_jq '.[-1].summary | .status == 202 and .notifies == 2 and .ended_by == "count" and .subscriptions[0].ended == "timeout" and .exit == 0'
 	sipp_verdict "-o json" "$spid" "$d/uas-subscribe.log"
+fi
+
+# --- over TCP: the NOTIFYs come on the connection ------------------------------
+if notifier uas-subscribe tcp; then
+	t_run "presence over TCP --count 1: exit 0" 0 sipc -q -t tcp -c 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'sip:bob@127.0.0.1: open "sipp here"'
+	t_out_has "--count reached"
+	sipp_verdict "TCP" "$spid" "$d/uas-subscribe.log"
 fi
 
 # --- --duration: unsubscribes when the time is up -------------------------------
@@ -347,7 +356,7 @@ if [ -n "$tpid" ]; then
 	T_NAME="tshark"
 	sleep 1
 	p_stop "$tpid"
-	decode="-d udp.port==$pn,sip -d udp.port==$pk,sip"
+	decode="-d udp.port==$pn,sip -d tcp.port==$pn,sip -d udp.port==$pk,sip"
 	# shellcheck disable=SC2086 # $decode is words
 	tshark -n -r "$cap" $decode -Y 'sip.Method' -T fields -e sip.Method \
 		>"$d/methods.txt" 2>"$d/tshark.err"
