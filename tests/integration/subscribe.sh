@@ -1,18 +1,18 @@
 #!/bin/sh
 # subscribe.sh - `sip subscribe` against real notifiers on loopback: SIPp
 # scenarios in sipp/ that check what arrives (a presence server whose
-# subscription ends by --count (over UDP and TCP), --duration or Ctrl-C, each with the
-# unsubscribe, Expires: 0, it must see; one whose bodies are of no known
-# type or do not decode; one that challenges the SUBSCRIBE and the
-# unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch whose NOTIFY overtakes its
-# 200; a forked message-summary subscription, each fork unsubscribed in
-# its own dialog; a reg server that answers 423, takes a refresh and then
-# terminates the subscription; one that refuses with 489), a server that
-# never answers, and Kamailio's presence server (PUBLISH a PIDF, a
-# dialog-info, a message-summary and a reginfo for bob, then subscribe to
-# each). A tshark capture of it all must decode every request sent as SIP
-# with nothing malformed. Peers run on free ports and are stopped by their
-# PID; every client call is bounded by `timeout 30`.
+# subscription ends by --count (over UDP and TCP), --duration or Ctrl-C,
+# each with the unsubscribe, Expires: 0, it must see; one whose bodies are
+# of no known type or do not decode; one that challenges the SUBSCRIBE and
+# the unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch
+# whose NOTIFY overtakes its 200; a forked message-summary subscription,
+# each fork unsubscribed in its own dialog; a reg server that answers 423,
+# takes a refresh and then terminates the subscription; one that refuses
+# with 489), a server that never answers, and Kamailio's presence server
+# (PUBLISH a PIDF, a dialog-info, a message-summary and a reginfo for bob,
+# then subscribe to each). A tshark capture of it all must decode every
+# request sent as SIP with nothing malformed. Peers run on free ports and
+# are stopped by their PID; every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
