@@ -124,9 +124,8 @@ static void print_summary(const struct sub_run *r)
 			printf("}");
 		}
 		printf("]");
-		if (r->goal) {
+		if (r->goal)
 			printf(",\"ended_by\":\"%s\"", goal_names[r->goal]);
-		}
 		printf(",\"interrupted\":%s,\"seconds\":%.3f,\"exit\":%d}}\n",
 		       cmd_run_interrupted(&r->run) ? "true" : "false", secs(r), r->rc);
 		return;
@@ -177,6 +176,16 @@ static void reach(struct sub_run *r, enum goal g)
 static void on_duration(void *arg)
 {
 	reach(arg, GOAL_DURATION);
+}
+
+/* A subscription was made (a 2xx or a NOTIFY): --duration counts from now. */
+static void made(struct sub_run *r)
+{
+	if (r->made)
+		return;
+	r->made = true;
+	if (r->duration_us)
+		sip_timer_start(r->pc.loop, &r->duration_timer, r->duration_us, on_duration, r);
 }
 
 /* ---- NOTIFYs ---- */
@@ -267,16 +276,12 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *m,
 	struct sip_evbody body;
 	const struct sip_evbody *b = NULL;
 	int err = 0;
-	if (!r->made) {
-		r->made = true;
-		if (r->duration_us)
-			sip_timer_start(r->pc.loop, &r->duration_timer, r->duration_us, on_duration,
-			                r);
-	}
+	enum sip_evbody_type type = sip_evbody_type_of(ct);
+	made(r);
 	r->notifies++;
-	if (m->body.len && sip_evbody_type_of(ct) != SIP_EVBODY_NONE) {
+	if (m->body.len && type != SIP_EVBODY_NONE) {
 		err = sip_evbody_parse(&body, ct, m->body);
-		body.type = sip_evbody_type_of(ct);
+		body.type = type; /* named in the line even when it did not decode */
 		b = &body;
 	}
 	if (b && err) {
@@ -351,12 +356,7 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 		r->status = msg->status;
 		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(msg->reason));
 		probe_tls_peer(&r->pc, sip_sub_request(s));
-		if (!r->made) {
-			r->made = true;
-			if (r->duration_us)
-				sip_timer_start(r->pc.loop, &r->duration_timer, r->duration_us,
-				                on_duration, r);
-		}
+		made(r);
 		if (text_out(r))
 			printf("%-12s%.3f s  %u %.*s, expires in %lu s\n", "Accepted:", secs(r),
 			       msg->status, SIP_STR_FMT(msg->reason), sip_sub_expires(s, n));
