@@ -329,6 +329,34 @@ REG
 	t_run "kamailio: presence --count 1 shows bob open" 0 sipc -q -c 1 "$bob"
 	t_out_has 'active;expires=3600  sip:bob@127.0.0.1: open "at the desk"'
 	t_out_has "terminated;reason=timeout"
+	# A watch: carol has no state yet; her PUBLISH while subscribed is the next NOTIFY.
+	cat >"$d/carol.pidf" <<PIDF
+<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:carol@127.0.0.1">
+<tuple id="t2"><status><basic>open</basic></status></tuple>
+<dm:person id="p1"><rpid:activities><rpid:on-the-phone/></rpid:activities><dm:note>On a call</dm:note></dm:person>
+</presence>
+PIDF
+	T_NAME="kamailio: a watch of carol, who publishes while it runs"
+	p_start "$d/watch.out" "$SIP" subscribe -q --t1 100 -c 2 "sip:carol@127.0.0.1:$pk"
+	wpid=$P_PID
+	if p_wait_text "$d/watch.out" "NOTIFY:" "$wpid" 100; then
+		timeout 30 "$SIP" request -q --t1 100 PUBLISH -H 'Event: presence' -H 'Expires: 60' \
+			--body "$d/carol.pidf" --content-type application/pidf+xml \
+			"sip:carol@127.0.0.1:$pk" >/dev/null 2>&1
+		if p_wait_exit "$wpid" 100; then
+			t_eq "$T_NAME: exit 0" 0 "$P_RC"
+			t_check "the first NOTIFY has no state" grep -q 'active;expires=[0-9]*  (no body)' "$d/watch.out"
+			t_check "the next one has her on the phone" \
+				grep -q 'sip:carol@127.0.0.1: open (on-the-phone) "On a call"' "$d/watch.out"
+		else
+			t_fail "$T_NAME" "no second NOTIFY: $(tail -n 3 "$d/watch.out" | tr '\n' ' ')"
+			p_stop "$wpid"
+		fi
+	else
+		t_fail "$T_NAME" "no NOTIFY: $(head -n 3 "$d/watch.out" | tr '\n' ' ')"
+		p_stop "$wpid"
+	fi
 	t_run "kamailio: PUBLISH bob's dialog-info: exit 0" 0 \
 		publish dialog "$d/bob.dialog" application/dialog-info+xml
 	t_run "kamailio: dialog -e 0 shows bob's early call with Carol" 0 \
