@@ -357,9 +357,16 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(msg->reason));
 		probe_tls_peer(&r->pc, sip_sub_request(s));
 		made(r);
-		if (text_out(r))
+		if (json_out(r)) {
+			printf("{\"accepted\":{\"time\":%.3f,\"subscription\":%u,\"status\":%u,"
+			       "\"reason\":",
+			       secs(r), n, msg->status);
+			sip_print_json_str(stdout, msg->reason);
+			printf(",\"expires\":%lu}}\n", sip_sub_expires(s, n));
+		} else if (text_out(r)) {
 			printf("%-12s%.3f s  %u %.*s, expires in %lu s\n", "Accepted:", secs(r),
 			       msg->status, SIP_STR_FMT(msg->reason), sip_sub_expires(s, n));
+		}
 		break;
 	case SIP_SUB_TOO_BRIEF: {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_MIN_EXPIRES);

@@ -119,6 +119,8 @@ fi
 if notifier uas-subscribe; then
 	t_run "presence -o json --count 1: an object per NOTIFY, and a summary" 0 \
 		sipc -o json -c 1 "sip:bob@127.0.0.1:$pn"
+	t_check "json: the 202 comes first, with its expiry" \
+		t_jq '[.[] | select(.accepted or .notify or .ended or .summary)][0].accepted | .status == 202 and .expires == 60 and .subscription == 1'
 	t_check "json: the first NOTIFY has bob open with his note" \
 		t_jq '[.[] | select(.notify)][0].notify | .state == "active" and .expires == 60 and .event.type == "pidf" and .event.basic == "open" and .event.notes == ["sipp here"]'
 	t_check "json: the last NOTIFY is terminated, reason timeout, bob closed" \
