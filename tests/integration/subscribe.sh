@@ -83,7 +83,7 @@ presence_server() {
 	p_start "$1/kamailio.log" kamailio -DD -E -f "$1/presence.cfg" \
 		-P "$1/kamailio.pid" -Y "$1" -w "$1" -m 64 -M 8
 	if ! p_wait_listen udp "$2" "$P_PID" 100; then
-		P_WHY="kamailio did not start: $(grep -m 1 -E 'CRITICAL' "$1/kamailio.log")"
+		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$1/kamailio.log")"
 		p_stop "$P_PID"
 		return 1
 	fi
@@ -327,6 +327,8 @@ REG
 		timeout 30 "$SIP" request -q --t1 100 PUBLISH -H "Event: $1" -H 'Expires: 60' \
 			--body "$2" --content-type "$3" "$bob"
 	}
+	T_NAME="kamailio: start-up"
+	t_check "no ERROR in its log" t_lacks "ERROR" "$d/k/kamailio.log"
 	t_run "kamailio: PUBLISH bob's PIDF: exit 0" 0 publish presence "$d/bob.pidf" application/pidf+xml
 	t_run "kamailio: presence --count 1 shows bob open" 0 sipc -q -c 1 "$bob"
 	t_out_has 'active;expires=3600  sip:bob@127.0.0.1: open "at the desk"'
