@@ -223,5 +223,7 @@ int cmd_request(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt request_opts[];
 extern const struct cmd_opt message_opts[];
 extern const struct cmd_opt notify_opts[];
+int cmd_subscribe(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt subscribe_opts[];
 
 #endif

@@ -20,8 +20,10 @@ build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
 # groff-base: the man page lint; jq: JSON output; zsh, fish: completions;
 # tmux: a real terminal for Ctrl-Z at the password prompt;
 # binutils: readelf, nm; shellcheck, cppcheck, clang-format: make lint;
-# clang and its runtime: make fuzz and the clang build; valgrind: make bench.
+# clang and its runtime: make fuzz and the clang build; valgrind: make bench;
+# kamailio-presence-modules: the presence server of subscribe.sh.
 test="$build iproute2 procps openssl sip-tester kamailio kamailio-tls-modules tshark
+	kamailio-presence-modules
 	dnsmasq-base mandoc groff-base jq zsh fish tmux binutils shellcheck cppcheck clang-format
 	clang libclang-rt-dev valgrind"
 

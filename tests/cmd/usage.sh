@@ -481,6 +481,33 @@ t_run "notify --messages 0/3: the lamp off" 0 \
 	timeout 10 "$SIP" notify --dry-run -o raw --event message-summary --messages 0/3 127.0.0.1:9
 t_out_has "Messages-Waiting: no"
 
+# ---- sip subscribe: bad input in one line, exit 2, nothing sent.
+t_run "subscribe: no operand" 2 "$SIP" subscribe
+t_err_has "sip: subscribe: no target given"
+t_run "subscribe: too many operands" 2 "$SIP" subscribe 127.0.0.1:9 127.0.0.1:10
+t_err_has "sip: subscribe: too many operands: one target"
+t_run "subscribe: a bad URI" 2 "$SIP" subscribe 'sip:@'
+t_err_has "sip: subscribe: bad target 'sip:@'"
+t_run "subscribe: a tel: URI" 2 "$SIP" subscribe tel:+15551234
+t_err_has "sip: subscribe: bad target 'tel:+15551234': expected a sip: or sips: URI"
+t_err_lines 1
+for ev in 'pres ence' 'presence;' ';id=1' 'presence;id=' 'dialog;=x' 'a@b'; do
+	t_run "subscribe: --event '$ev' is no package token" 2 "$SIP" subscribe --event "$ev" 127.0.0.1:9
+	t_err_has "sip: subscribe: bad value '$ev' for --event: expected a package name"
+	t_err_lines 1
+done
+t_run "subscribe: --count 0" 2 "$SIP" subscribe --count 0 127.0.0.1:9
+t_err_has "sip: subscribe: bad value '0' for --count"
+t_run "subscribe: --count x" 2 "$SIP" subscribe -c x 127.0.0.1:9
+t_err_has "bad value 'x' for --count"
+t_run "subscribe: --duration 0" 2 "$SIP" subscribe -d 0 127.0.0.1:9
+t_err_has "bad value '0' for --duration"
+t_run "subscribe: -e 0 with --count" 2 "$SIP" subscribe -e 0 -c 2 127.0.0.1:9
+t_err_has "sip: subscribe: -e 0 fetches the state once: --count and --duration do not apply"
+t_run "subscribe: --accept and -H Accept" 2 \
+	"$SIP" subscribe --accept text/plain -H 'Accept: text/html' 127.0.0.1:9
+t_err_has "--accept and -H 'Accept: ...' both give the Accept"
+
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'
