@@ -506,6 +506,23 @@ static int addr_opt(const struct cmd *c, const char *name, const char *arg, char
 	return 0;
 }
 
+int cmd_parse_addr(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
+                   const char **out)
+{
+	return addr_opt(c, name, arg, buf, cap, out) ? EXIT_USAGE : 0;
+}
+
+bool cmd_is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("-.!%*_+`'~", *s)))
+			return false;
+	return true;
+}
+
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {
