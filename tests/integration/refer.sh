@@ -59,19 +59,18 @@ else
 	tpid=
 fi
 
-# phone SCENARIO PORT [FINAL]: a SIPp phone for one REFER; FINAL is the
-# status line its last NOTIFY reports ("200 OK"). PID in $P_PID.
+# phone SCENARIO PORT: a SIPp phone for one REFER. PID in $P_PID.
 phone() {
-	p_sipp "$d/$1-$2.log" "$1" "$2" 1 udp -key final "${3:-200 OK}"
+	p_sipp "$d/$1-$2.log" "$1" "$2" 1
 }
 
-# refer NAME SCENARIO PORT EXIT FINAL SIP-ARG...: `sip refer --t1 100
+# refer NAME SCENARIO PORT EXIT SIP-ARG...: `sip refer --t1 100
 # SIP-ARG... 127.0.0.1:PORT sip:carol@127.0.0.1` against SIPp with
 # SCENARIO, its exit and SIPp's checks; false when SIPp did not start.
 refer() {
-	r_name=$1 r_scen=$2 r_port=$3 r_want=$4 r_final=$5
-	shift 5
-	if ! phone "$r_scen" "$r_port" "$r_final"; then
+	r_name=$1 r_scen=$2 r_port=$3 r_want=$4
+	shift 4
+	if ! phone "$r_scen" "$r_port"; then
 		t_fail "$r_name: sipp $r_scen" "$P_WHY"
 		return 1
 	fi
@@ -82,7 +81,7 @@ refer() {
 }
 
 # --- 202, NOTIFY 100 Trying, NOTIFY 200 OK terminated: exit 0 -----------------
-if refer "transfer done: 100 Trying, 200 OK: exit 0" refer-notify "$p200" 0 "200 OK" -o pretty \
+if refer "transfer done: 100 Trying, 200 OK: exit 0" refer-notify "$p200" 0 -o pretty \
 	--color never; then
 	t_out_has "Refer-To: <sip:carol@127.0.0.1>"
 	t_out_has "202 Accepted"
@@ -93,10 +92,9 @@ if refer "transfer done: 100 Trying, 200 OK: exit 0" refer-notify "$p200" 0 "200
 fi
 
 # --- the final sipfrag is 486: exit 1, -o json ---------------------------------
-if refer "transfer failed: 486 Busy Here, -o json: exit 1" refer-notify "$p486" 1 "486 Busy Here" \
-	-o json; then
-	t_check "json: one object per NOTIFY, 100 then 486" \
-		t_jq '[.[] | select(.notify) | .notify.status] == [100, 486]'
+if refer "transfer failed: 486 Busy Here, -o json: exit 1" refer-busy "$p486" 1 -o json; then
+	t_check "json: one object per NOTIFY, 100, 180, 486" \
+		t_jq '[.[] | select(.notify) | .notify.status] == [100, 180, 486]'
 	t_check "json: the last NOTIFY is final and terminated" \
 		t_jq '[.[] | select(.notify)][-1].notify | .final and .state == "terminated"'
 	t_check "json: the summary says 486, 202, exit 1" \
@@ -106,7 +104,7 @@ fi
 
 # --- only 100 Trying: the wait runs out, the unsubscribe ends it: exit 3 -------
 t0=$(p_now_ms)
-if refer "only 100 Trying: --transfer-timeout 1, unsubscribed: exit 3" refer-trying "$ptry" 3 "" \
+if refer "only 100 Trying: --transfer-timeout 1, unsubscribed: exit 3" refer-trying "$ptry" 3 \
 	-q --transfer-timeout 1; then
 	ms=$(($(p_now_ms) - t0))
 	t_check "it ends soon after the wait (${ms} ms)" test "$ms" -lt 6000
@@ -116,13 +114,13 @@ if refer "only 100 Trying: --transfer-timeout 1, unsubscribed: exit 3" refer-try
 fi
 
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
-if refer "a NOTIFY with text/plain: exit 7" refer-badbody "$pbad" 7 "" -q; then
+if refer "a NOTIFY with text/plain: exit 7" refer-badbody "$pbad" 7 -q; then
 	t_out_has "not a transfer's progress: Content-Type text/plain, not message/sipfrag"
 	t_err_has "NOTIFY 1: Content-Type text/plain, not message/sipfrag"
 fi
 
 # --- the REFER refused: exit 1 --------------------------------------------------
-if refer "REFER refused with 403: exit 1" refer-reject "$prej" 1 "" -o json; then
+if refer "REFER refused with 403: exit 1" refer-reject "$prej" 1 -o json; then
 	t_check "json: no NOTIFY, the summary says 403, exit 1" \
 		t_jq '([.[] | select(.notify)] | length) == 0 and .[-1].summary.status == 403 and .[-1].summary.exit == 1'
 	t_err_has "REFER refused: 403 Forbidden"
@@ -130,7 +128,7 @@ fi
 
 # --- --no-sub: Refer-Sub: false, done at the 202 ----------------------------------
 t0=$(p_now_ms)
-if refer "--no-sub: Refer-Sub: false, the 202 ends it: exit 0" refer-nosub "$pnosub" 0 "" \
+if refer "--no-sub: Refer-Sub: false, the 202 ends it: exit 0" refer-nosub "$pnosub" 0 \
 	--no-sub -q; then
 	ms=$(($(p_now_ms) - t0))
 	t_check "no NOTIFY waited for (${ms} ms)" test "$ms" -lt 3000
