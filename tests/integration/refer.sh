@@ -1,8 +1,10 @@
 #!/bin/sh
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY
-# 100 Trying, NOTIFY 200 OK or 486 terminated), that never get past 100
-# Trying (the wait runs out: unsubscribe, exit 3 in bounded time), that
+# 100 Trying, NOTIFY 200 OK or 486 terminated), that report the final
+# status while still active (that NOTIFY answered, then unsubscribed), that
+# never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
+# bounded time), that
 # refuse the REFER (403), that send a NOTIFY without a sipfrag (exit 7),
 # that check Refer-Sub: false (--no-sub) and the exact Refer-To and
 # Referred-By of an attended transfer (--replaces, RFC 3891's example);
@@ -38,13 +40,13 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
-p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9
+p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -100,6 +102,13 @@ if refer "transfer failed: 486 Busy Here, -o json: exit 1" refer-busy "$p486" 1 
 	t_check "json: the summary says 486, 202, exit 1" \
 		t_jq '.[-1].summary | .last_status == 486 and .status == 202 and .final and .exit == 1'
 	t_err_has "sip: refer: '127.0.0.1:$p486': 486 Busy Here after"
+fi
+
+# --- the final status while still active: its NOTIFY answered, then unsubscribe -
+if refer "200 OK in an active NOTIFY: answered, then unsubscribed: exit 0" refer-active "$pact" 0 \
+	-q; then
+	t_out_has "Progress:   200 OK"
+	t_out_has "Transfer:   200 OK after"
 fi
 
 # --- only 100 Trying: the wait runs out, the unsubscribe ends it: exit 3 -------
