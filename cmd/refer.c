@@ -145,7 +145,10 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		transfer_answered(&r->tr, resp);
 		probe_tls_peer(&r->pc, sip_sub_request(s));
 		if (resp->status >= 300 && probe_auth_failed(&r->pc, sip_sub_request(s), resp)) {
-			transfer_fail(&r->tr, EXIT_AUTH, "authentication failed");
+			char why[160];
+			snprintf(why, sizeof why, "REFER refused: %u %.*s: authentication failed",
+			         resp->status, SIP_STR_FMT(resp->reason));
+			transfer_fail(&r->tr, EXIT_AUTH, why);
 			r->said = true;
 		}
 	} else if (err && !r->accepted) {

@@ -6,7 +6,8 @@
 # never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
 # bounded time), that
 # refuse the REFER (403), that send a NOTIFY without a sipfrag (exit 7),
-# that check Refer-Sub: false (--no-sub) and the exact Refer-To and
+# that challenge it (401: answered with -u, exit 6 without), that check
+# Refer-Sub: false (--no-sub) and the exact Refer-To and
 # Referred-By of an attended transfer (--replaces, RFC 3891's example);
 # Ctrl-C once (unsubscribe, "interrupted", exit 3) and twice (130); and
 # Kamailio proxying the REFER to a SIPp phone registered with it. A tshark
@@ -40,18 +41,19 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
-p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10}
+p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12}
 p_free_port
 kp=$P_PORT
 p_free_port
 pk=$P_PORT
 
+echo secret >"$d/password"
 cap=$d/refer.pcap
 # shellcheck disable=SC2086
 if p_tshark "$cap" $ports "$kp" "$pk"; then
@@ -133,6 +135,21 @@ if refer "REFER refused with 403: exit 1" refer-reject "$prej" 1 -o json; then
 	t_check "json: no NOTIFY, the summary says 403, exit 1" \
 		t_jq '([.[] | select(.notify)] | length) == 0 and .[-1].summary.status == 403 and .[-1].summary.exit == 1'
 	t_err_has "REFER refused: 403 Forbidden"
+fi
+
+# --- a challenged REFER: answered as alice, the NOTIFY names the CSeq 2 -------
+if refer "REFER challenged with 401, answered as alice: exit 0" refer-401 "$pauth" 0 -q \
+	-u alice --password-file "$d/password"; then
+	t_out_has "Transfer:   200 OK after"
+fi
+if phone refer-401 "$pnoauth"; then
+	t_run "REFER challenged, no -u: exit 6" 6 timeout 30 "$SIP" refer -q --t1 100 \
+		"127.0.0.1:$pnoauth" sip:carol@127.0.0.1
+	t_err_has "realm 'sipp.test' wants credentials: give -u USER"
+	t_out_has "Transfer:   REFER refused: 401 Unauthorized: authentication failed"
+	p_stop "$P_PID"
+else
+	t_fail "sipp refer-401" "$P_WHY"
 fi
 
 # --- --no-sub: Refer-Sub: false, done at the 202 ----------------------------------
