@@ -193,8 +193,10 @@ void transfer_print_summary(const struct transfer *t, const char *target, const 
 	if (t->final)
 		printf(",\"final_ms\":%.3f", secs(t, t->final_at) * 1e3);
 	if (rc != EXIT_OK) {
+		/* What ended it, as every command says it ("interrupted"); the
+		 * last status is a field of its own. */
 		printf(",\"error\":");
-		sip_print_json_str(stdout, sip_str_from(text));
+		sip_print_json_str(stdout, sip_str_from(!t->final && t->why[0] ? t->why : text));
 	}
 	printf(",\"exit\":%d}}\n", rc);
 }

@@ -182,7 +182,7 @@ if phone refer-trying "$pint"; then
 		t_eq "$T_NAME: exit 3" 3 "$P_RC"
 		t_err_has "sip: refer: '127.0.0.1:$pint': interrupted"
 		t_check "json: the summary says interrupted, exit 3" \
-			t_jq '.[-1].summary.error == "interrupted (last: 100 Trying)" and .[-1].summary.exit == 3'
+			t_jq '.[-1].summary | .error == "interrupted" and .last_status == 100 and .exit == 3'
 		t_check "json: the unsubscribe's NOTIFY shown too" \
 			t_jq '[.[] | select(.notify)][-1].notify.state == "terminated"'
 	else
