@@ -85,8 +85,10 @@ refer() {
 }
 
 # --- 202, NOTIFY 100 Trying, NOTIFY 200 OK terminated: exit 0 -----------------
-if refer "transfer done: 100 Trying, 200 OK: exit 0" refer-notify "$p200" 0 -o pretty \
-	--color never; then
+if refer "transfer done: 100 Trying, 200 OK, --ladder: exit 0" refer-notify "$p200" 0 -o pretty \
+	--color never --ladder; then
+	t_check "the diagram: REFER, 202, two NOTIFYs answered" sh -c \
+		"grep -oE '(REFER|202 Accepted|NOTIFY|200 OK \\(NOTIFY\\))' '$T_OUT' | tail -n 6 | tr '\n' '|' | grep -qx 'REFER|202 Accepted|NOTIFY|200 OK (NOTIFY)|NOTIFY|200 OK (NOTIFY)|'"
 	t_out_has "Refer-To: <sip:carol@127.0.0.1>"
 	t_out_has "202 Accepted"
 	t_check "one progress line per NOTIFY, in order" sh -c \
@@ -96,7 +98,12 @@ if refer "transfer done: 100 Trying, 200 OK: exit 0" refer-notify "$p200" 0 -o p
 fi
 
 # --- the final sipfrag is 486: exit 1, -o json ---------------------------------
-if refer "transfer failed: 486 Busy Here, -o json: exit 1" refer-busy "$p486" 1 -o json; then
+if refer "transfer failed: 486 Busy Here, -o json, --pcap: exit 1" refer-busy "$p486" 1 -o json \
+	--pcap "$d/busy.pcap"; then
+	t_eq "--pcap: the REFER, the NOTIFYs and our answers, in order" \
+		"REFER 202 NOTIFY 200 NOTIFY 200 NOTIFY 200" \
+		"$(tshark -n -r "$d/busy.pcap" -d "udp.port==$p486,sip" -T fields -e sip.Method \
+			-e sip.Status-Code 2>/dev/null | tr -s '\t\n' '  ' | sed 's/ $//')"
 	t_check "json: one object per NOTIFY, 100, 180, 486" \
 		t_jq '[.[] | select(.notify) | .notify.status] == [100, 180, 486]'
 	t_check "json: the last NOTIFY is final and terminated" \
