@@ -1,19 +1,19 @@
 #!/bin/sh
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY
-# 100 Trying, NOTIFY 200 OK, or 180 and 486, terminated), that report the
-# final status while still active (that NOTIFY answered, then
-# unsubscribed), that never get past 100 Trying (the wait runs out:
-# unsubscribe, exit 3 in bounded time), that refuse the REFER (403), that
-# send a NOTIFY without a sipfrag (exit 7), that challenge it (401:
-# answered with -u, exit 6 without), that check Refer-Sub: false
-# (--no-sub) and the exact Refer-To and Referred-By of an attended
-# transfer (--replaces, RFC 3891's example); Ctrl-C once (unsubscribe,
-# "interrupted", exit 3) and twice (130); and Kamailio proxying the REFER
-# to a SIPp phone registered with it. A tshark capture of it all must
-# decode every message as SIP with nothing malformed. Peers run on free
-# ports and are stopped by their PID; every client call is bounded by
-# `timeout 30`.
+# 100 Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first
+# NOTIFY overtakes the 202, that report the final status while still
+# active (that NOTIFY answered, then unsubscribed), that never get past
+# 100 Trying (the wait runs out: unsubscribe, exit 3 in bounded time),
+# that refuse the REFER (403), that send a NOTIFY without a sipfrag (exit
+# 7), that challenge it (401: answered with -u, exit 6 without), that
+# check Refer-Sub: false (--no-sub) and the exact Refer-To and Referred-By
+# of an attended transfer (--replaces, RFC 3891's example); Ctrl-C once
+# (unsubscribe, "interrupted", exit 3) and twice (130); and Kamailio
+# proxying the REFER to a SIPp phone registered with it. A tshark capture
+# of it all must decode every message as SIP with nothing malformed. Peers
+# run on free ports and are stopped by their PID; every client call is
+# bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -41,13 +41,13 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
-p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12}
+p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -111,6 +111,12 @@ if refer "transfer failed: 486 Busy Here, -o json, --pcap: exit 1" refer-busy "$
 	t_check "json: the summary says 486, 202, exit 1" \
 		t_jq '.[-1].summary | .last_status == 486 and .status == 202 and .final and .exit == 1'
 	t_err_has "sip: refer: '127.0.0.1:$p486': 486 Busy Here after"
+fi
+
+# --- the first NOTIFY before the 202 (RFC 6665 §4.1.2.4) -----------------------
+if refer "NOTIFY before the 202: both NOTIFYs shown, exit 0" refer-early "$pearly" 0 -o json; then
+	t_check "json: 100 then 200, one subscription, the 202 in the summary" \
+		t_jq '[.[] | select(.notify) | .notify | [.status, .subscription]] == [[100, 1], [200, 1]] and .[-1].summary.status == 202'
 fi
 
 # --- the final status while still active: its NOTIFY answered, then unsubscribe -
