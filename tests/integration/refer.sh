@@ -4,7 +4,8 @@
 # 100 Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first
 # NOTIFY overtakes the 202, that report the final status while still
 # active (that NOTIFY answered, then unsubscribed), that never get past
-# 100 Trying (the wait runs out: unsubscribe, exit 3 in bounded time),
+# 100 Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over
+# UDP and over TCP),
 # that refuse the REFER (403), that send a NOTIFY without a sipfrag (exit
 # 7), that challenge it (401: answered with -u, exit 6 without), that
 # check Refer-Sub: false (--no-sub) and the exact Refer-To and Referred-By
@@ -41,13 +42,13 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
-p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13}
+p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -135,6 +136,17 @@ if refer "only 100 Trying: --transfer-timeout 1, unsubscribed: exit 3" refer-try
 	t_out_has "Progress:   100 Trying"
 	t_out_has "Transfer:   no final NOTIFY within 1 s (last: 100 Trying)"
 	t_err_has "sip: refer: '127.0.0.1:$ptry': no final NOTIFY within 1 s (last: 100 Trying)"
+fi
+
+# --- the same over TCP: the NOTIFYs and the unsubscribe on the connection ----
+if p_sipp "$d/tcp.log" refer-trying "$ptcp" 1 tcp; then
+	spid=$P_PID
+	t_run "over TCP: only 100 Trying, unsubscribed: exit 3" 3 timeout 30 "$SIP" refer -q -t tcp \
+		--t1 100 --transfer-timeout 1 "127.0.0.1:$ptcp" sip:carol@127.0.0.1
+	t_out_has "Progress:   100 Trying (subscription terminated: timeout)"
+	sipp_verdict "over TCP" "$spid" "$d/tcp.log"
+else
+	t_fail "sipp refer-trying over tcp" "$P_WHY"
 fi
 
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
@@ -247,7 +259,7 @@ if [ -n "$tpid" ]; then
 	p_stop "$tpid"
 	decode=
 	for p in $ports "$kp" "$pk"; do
-		decode="$decode -d udp.port==$p,sip"
+		decode="$decode -d udp.port==$p,sip -d tcp.port==$p,sip"
 	done
 	# shellcheck disable=SC2086 # $decode is words
 	tshark -n -r "$cap" $decode -Y 'sip.Method' -T fields -e sip.Method \
