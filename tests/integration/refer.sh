@@ -5,9 +5,8 @@
 # NOTIFY overtakes the 202, that report the final status while still
 # active (that NOTIFY answered, then unsubscribed), that never get past
 # 100 Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over
-# UDP and over TCP),
-# that refuse the REFER (403), that send a NOTIFY without a sipfrag (exit
-# 7), that challenge it (401: answered with -u, exit 6 without), that
+# UDP and over TCP), that refuse the REFER (403), that send a NOTIFY
+# without a sipfrag (exit 7), that challenge it (401: answered with -u, exit 6 without), that
 # check Refer-Sub: false (--no-sub) and the exact Refer-To and Referred-By
 # of an attended transfer (--replaces, RFC 3891's example); Ctrl-C once
 # (unsubscribe, "interrupted", exit 3) and twice (130); and Kamailio
