@@ -1,19 +1,19 @@
 #!/bin/sh
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
-# scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY
-# 100 Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first
-# NOTIFY overtakes the 202, that report the final status while still
-# active (that NOTIFY answered, then unsubscribed), that never get past
-# 100 Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over
-# UDP and over TCP), that refuse the REFER (403), that send a NOTIFY
-# without a sipfrag (exit 7), that challenge it (401: answered with -u, exit 6 without), that
+# scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY 100
+# Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
+# overtakes the 202, that report the final status while still active (that
+# NOTIFY answered, then unsubscribed), that never get past 100 Trying (the
+# wait runs out: unsubscribe, exit 3 in bounded time; over UDP and over
+# TCP), that refuse the REFER (403), that send a NOTIFY without a sipfrag
+# (exit 7), that challenge it (401: answered with -u, exit 6 without), that
 # check Refer-Sub: false (--no-sub) and the exact Refer-To and Referred-By
 # of an attended transfer (--replaces, RFC 3891's example); Ctrl-C once
 # (unsubscribe, "interrupted", exit 3) and twice (130); and Kamailio
-# proxying the REFER to a SIPp phone registered with it. A tshark capture
-# of it all must decode every message as SIP with nothing malformed. Peers
-# run on free ports and are stopped by their PID; every client call is
-# bounded by `timeout 30`.
+# proxying the REFER to a SIPp phone registered with it. A tshark capture of
+# it all must decode every message as SIP with nothing malformed. Peers run
+# on free ports and are stopped by their PID; every client call is bounded
+# by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
