@@ -15,6 +15,10 @@
  *   rc = transfer_exit(&t);
  *   transfer_print_summary(&t, target, refer_to, rc, now);
  *
+ * A command with a summary of its own (a call) prints transfer_describe's
+ * words in it instead. The times are from t0, transfer_init's now: a
+ * command that sets up before the REFER goes sets t0 again when it does.
+ *
  * transfer_notify prints one line a NOTIFY (pretty, or raw with -q:
  * "Progress:   180 Ringing"), or one JSON object with -o json
  * ({"notify":{"n":2,"state":"active",...,"status":180,"reason":"Ringing",
@@ -36,7 +40,7 @@
 struct transfer {
 	const struct cmd_common *cc;
 	bool no_sub;           /* Refer-Sub: false: the 2xx is the end */
-	uint64_t t0;           /* when the REFER went, on the loop clock */
+	uint64_t t0;           /* when the REFER went, on the loop clock (see above) */
 	unsigned refer_status; /* the REFER's final response; 0 before one */
 	char refer_reason[64];
 	unsigned notifies; /* NOTIFYs taken */
