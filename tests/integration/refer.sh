@@ -2,18 +2,18 @@
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY 100
 # Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
-# overtakes the 202, that report the final status while still active (that
-# NOTIFY answered, then unsubscribed), that never get past 100 Trying (the
-# wait runs out: unsubscribe, exit 3 in bounded time; over UDP and over
-# TCP), that refuse the REFER (403), that send a NOTIFY without a sipfrag
-# (exit 7), that challenge it (401: answered with -u, exit 6 without), that
-# check Refer-Sub: false (--no-sub) and the exact Refer-To and Referred-By
-# of an attended transfer (--replaces, RFC 3891's example); Ctrl-C once
-# (unsubscribe, "interrupted", exit 3) and twice (130); and Kamailio
-# proxying the REFER to a SIPp phone registered with it. A tshark capture of
-# it all must decode every message as SIP with nothing malformed. Peers run
-# on free ports and are stopped by their PID; every client call is bounded
-# by `timeout 30`.
+# overtakes the 202, that send none (64*T1 ends it), that report the final
+# status while still active (that NOTIFY answered, then unsubscribed), that
+# never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
+# bounded time; over UDP and over TCP), that refuse the REFER (403), that
+# send a NOTIFY without a sipfrag (exit 7), that challenge it (401: answered
+# with -u, exit 6 without), that check Refer-Sub: false (--no-sub) and the
+# exact Refer-To and Referred-By of an attended transfer (--replaces, RFC
+# 3891's example); Ctrl-C once (unsubscribe, "interrupted", exit 3) and
+# twice (130); and Kamailio proxying the REFER to a SIPp phone registered
+# with it. A tshark capture of it all must decode every message as SIP with
+# nothing malformed. Peers run on free ports and are stopped by their PID;
+# every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -41,13 +41,13 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
-p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14}
+p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -146,6 +146,14 @@ if p_sipp "$d/tcp.log" refer-trying "$ptcp" 1 tcp; then
 	sipp_verdict "over TCP" "$spid" "$d/tcp.log"
 else
 	t_fail "sipp refer-trying over tcp" "$P_WHY"
+fi
+
+# --- 202 and then no NOTIFY at all: the subscription lapses after 64*T1 ------
+t0=$(p_now_ms)
+if refer "202 and no NOTIFY: exit 3 after 64*T1" refer-silent "$psilent" 3 -q --t1 50; then
+	ms=$(($(p_now_ms) - t0))
+	t_check "it ends at 64*T1 (3.2 s), not at --transfer-timeout (${ms} ms)" test "$ms" -lt 6000
+	t_out_has "Transfer:   the subscription ended: no NOTIFY in time"
 fi
 
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
