@@ -170,6 +170,9 @@ void cmd_help(const struct cmd *c, FILE *f);
  */
 int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
                      struct sip_uri *uri);
+/* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
+ * is a target or address written without its scheme. */
+bool cmd_has_scheme(const char *s);
 /* A URI or name-addr value for header name (a missing scheme is sip:, as in
  * a target): *out is arg, or buf with the scheme. 0, or EXIT_USAGE after
  * "bad value 'ARG' for NAME: REASON". */

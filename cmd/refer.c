@@ -318,28 +318,37 @@ static int parse_replaces(struct refer *r, const char *v)
 }
 
 /*
- * The value of header name from arg, a URI or name-addr (as --from
- * takes), into out: a bare URI in <>, so that its parameters stay its own;
- * uri_header ("Replaces=...") added to the URI's headers when given.
+ * The value of header name from arg, a URI (a missing scheme is sip:, as
+ * in a target) or a name-addr (as --from takes), into out: a bare URI in
+ * <>, so that its parameters and headers stay its own; uri_header
+ * ("Replaces=...") added to the URI's headers when given, which only a
+ * sip: or sips: URI has.
  */
 static int addr_value(struct refer *r, const char *name, const char *arg, const char *uri_header,
                       char *out, size_t cap)
 {
 	char buf[600];
-	const char *v;
-	if (cmd_parse_addr(r->cmd, name, arg, buf, sizeof buf, &v) != 0)
-		return EXIT_USAGE;
-	bool bare = !strchr(v, '<');
+	const char *v = buf;
+	bool bare = !strchr(arg, '<');
 	struct sip_addr a;
 	struct sip_uri u;
+	int err = 0;
+	if (!bare) {
+		if (cmd_parse_addr(r->cmd, name, arg, buf, sizeof buf, &v) != 0)
+			return EXIT_USAGE;
+	} else {
+		int n = snprintf(buf, sizeof buf, "%s%s", cmd_has_scheme(arg) ? "" : "sip:", arg);
+		err = n < 0 || (size_t)n >= sizeof buf ? SIP_ETOOBIG : 0;
+	}
 	struct sip_str uri = sip_str_from(v);
-	int err = bare ? 0 : sip_addr_parse(&a, uri);
-	if (!err && !bare)
+	if (!err && !bare && (err = sip_addr_parse(&a, uri)) == 0)
 		uri = a.uri;
 	if (!err)
 		err = sip_uri_parse(&u, uri);
 	if (err)
 		return bad_value(r, name, arg, sip_strerror(err));
+	if (uri_header && u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)
+		return bad_value(r, name, arg, "--replaces needs a sip: or sips: URI");
 	size_t upto = (size_t)(uri.p + uri.len - v);
 	const char *sep = !uri_header ? "" : u.headers.len ? "&" : "?";
 	int n = snprintf(out, cap, "%s%.*s%s%s%s%s", bare ? "<" : "", (int)upto, v, sep,

@@ -517,6 +517,17 @@ t_err_has "to-tag given twice"
 t_run "refer: --replaces with an unknown parameter" 2 \
 	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2;x=3' 127.0.0.1:9 carol@x
 t_err_has "unknown parameter 'x' (to-tag, from-tag, early-only)"
+t_run "refer: --replaces with a tel: REFER_TO" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2' 127.0.0.1:9 tel:+15551234567
+t_err_has "bad value 'tel:+15551234567' for REFER_TO: --replaces needs a sip: or sips: URI"
+# What REFER_TO becomes, seen in the REFER sent to a closed port (exit 4).
+t_run "refer: a bare REFER_TO with a header goes in <> as it is" 4 \
+	timeout 10 "$SIP" refer -o raw --timeout 1 127.0.0.1:9 'carol@127.0.0.1;user=phone?Subject=hi'
+t_out_has "Refer-To: <sip:carol@127.0.0.1;user=phone?Subject=hi>"
+t_run "refer: a name-addr REFER_TO, --replaces added to its URI's headers" 4 \
+	timeout 10 "$SIP" refer -o raw --timeout 1 --replaces 'a@b;to-tag=1;from-tag=2' 127.0.0.1:9 \
+	'"Carol" <sip:carol@127.0.0.1?Subject=hi>;x=1'
+t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=1'
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
 
