@@ -170,6 +170,16 @@ void cmd_help(const struct cmd *c, FILE *f);
  */
 int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
                      struct sip_uri *uri);
+/* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
+ * is a target or address written without its scheme. */
+bool cmd_has_scheme(const char *s);
+/* A URI or name-addr value for header name (a missing scheme is sip:, as in
+ * a target): *out is arg, or buf with the scheme. 0, or EXIT_USAGE after
+ * "bad value 'ARG' for NAME: REASON". */
+int cmd_parse_addr(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
+                   const char **out);
+/* s is an RFC 3261 token (a method, a tag). */
+bool cmd_is_token(const char *s);
 /* Says why sip_resolve refused a target (SIP_EINVAL): its transport or
  * address family against -t (mask of allowed transports, 0: any), -4, -6. */
 void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsigned mask,
@@ -225,5 +235,7 @@ extern const struct cmd_opt message_opts[];
 extern const struct cmd_opt notify_opts[];
 int cmd_subscribe(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt subscribe_opts[];
+int cmd_refer(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt refer_opts[];
 
 #endif

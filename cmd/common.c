@@ -467,9 +467,7 @@ static bool color_auto(void)
 	return isatty(STDOUT_FILENO) && (!nc || !*nc);
 }
 
-/* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
- * is a target or address written without its scheme. */
-static bool has_scheme(const char *s)
+bool cmd_has_scheme(const char *s)
 {
 	return strncasecmp(s, "sip:", 4) == 0 || strncasecmp(s, "sips:", 5) == 0 ||
 	       strncasecmp(s, "tel:", 4) == 0;
@@ -488,7 +486,7 @@ static int addr_opt(const struct cmd *c, const char *name, const char *arg, char
 	const char *uri = lt ? lt + 1 : arg;
 	int err = 0;
 	*out = arg;
-	if (strcmp(arg, "*") != 0 && !has_scheme(uri)) {
+	if (strcmp(arg, "*") != 0 && !cmd_has_scheme(uri)) {
 		int n = snprintf(buf, cap, "%.*ssip:%s", (int)(uri - arg), arg, uri);
 		if (n < 0 || (size_t)n >= cap)
 			err = SIP_ETOOBIG;
@@ -504,6 +502,23 @@ static int addr_opt(const struct cmd *c, const char *name, const char *arg, char
 		return -2;
 	}
 	return 0;
+}
+
+int cmd_parse_addr(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
+                   const char **out)
+{
+	return addr_opt(c, name, arg, buf, cap, out) ? EXIT_USAGE : 0;
+}
+
+bool cmd_is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("-.!%*_+`'~", *s)))
+			return false;
+	return true;
 }
 
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
@@ -695,7 +710,7 @@ int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap
                      struct sip_uri *uri)
 {
 	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
-	bool uri_given = has_scheme(arg);
+	bool uri_given = cmd_has_scheme(arg);
 	int n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
 	int err;
 

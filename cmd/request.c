@@ -96,23 +96,11 @@ struct req_run {
 	char reason[128];
 };
 
-/* RFC 3261 §25.1 token characters. */
-static bool is_token(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("-.!%*_+`'~", *s)))
-			return false;
-	return true;
-}
-
 /* A method named in any case is sent in its standard spelling (INFO for
  * info); any other token is an extension method, sent as typed. */
 static int parse_method(struct req_run *r, const char *s)
 {
-	if (!is_token(s) || strlen(s) >= sizeof r->method_name) {
+	if (!cmd_is_token(s) || strlen(s) >= sizeof r->method_name) {
 		cmd_error(r->cmd, "bad method '%s': expected a token such as INFO or PUBLISH", s);
 		return EXIT_USAGE;
 	}

@@ -508,6 +508,56 @@ t_run "subscribe: --accept and -H Accept" 2 \
 	"$SIP" subscribe --accept text/plain -H 'Accept: text/html' 127.0.0.1:9
 t_err_has "--accept and -H 'Accept: ...' both give the Accept"
 
+# ---- sip refer: bad input in one line (and the hint), exit 2, nothing sent.
+t_run "refer: no operand" 2 "$SIP" refer
+t_err_has "sip: refer: no target and REFER_TO given"
+t_err_lines 2
+t_run "refer: no REFER_TO" 2 "$SIP" refer 127.0.0.1:9
+t_err_has "sip: refer: no REFER_TO given: the URI the target is to call"
+t_run "refer: too many operands" 2 "$SIP" refer 127.0.0.1:9 sip:a@b sip:c@d
+t_err_has "sip: refer: too many operands: one target and one REFER_TO"
+t_run "refer: a bad target" 2 "$SIP" refer 'sip:@' sip:carol@127.0.0.1
+t_err_has "sip: refer: bad target 'sip:@'"
+t_err_lines 2
+t_run "refer: a tel: target" 2 "$SIP" refer tel:+15551234567 sip:carol@127.0.0.1
+t_err_has "sip: refer: bad target 'tel:+15551234567': expected a sip: or sips: URI"
+t_run "refer: a bad REFER_TO" 2 "$SIP" refer 127.0.0.1:9 'sip:carol@'
+t_err_has "sip: refer: bad value 'sip:carol@' for REFER_TO:"
+t_err_lines 2
+t_run "refer: a bad REFER_TO name-addr" 2 "$SIP" refer 127.0.0.1:9 'Carol <sip:@x>'
+t_err_has "sip: refer: bad value 'Carol <sip:@x>' for REFER_TO:"
+t_run "refer: a bad --referred-by" 2 "$SIP" refer --referred-by 'sip:a b' 127.0.0.1:9 carol@127.0.0.1
+t_err_has "sip: refer: bad value 'sip:a b' for --referred-by:"
+t_run "refer: --replaces without its tags" 2 "$SIP" refer --replaces abc@host 127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value 'abc@host' for --replaces: no to-tag; expected CALL-ID;to-tag=T;from-tag=F"
+t_err_lines 2
+t_run "refer: --replaces without from-tag" 2 "$SIP" refer --replaces 'abc;to-tag=1' 127.0.0.1:9 carol@x
+t_err_has "no from-tag"
+t_run "refer: --replaces with a Call-ID that is no word" 2 \
+	"$SIP" refer --replaces 'a b@c;to-tag=1;from-tag=2' 127.0.0.1:9 carol@x
+t_err_has "'a b@c' is not a Call-ID"
+t_run "refer: --replaces with an empty tag" 2 "$SIP" refer --replaces 'a;to-tag=;from-tag=2' 127.0.0.1:9 carol@x
+t_err_has "to-tag needs a tag (a token)"
+t_run "refer: --replaces with a tag twice" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2;to-tag=3' 127.0.0.1:9 carol@x
+t_err_has "to-tag given twice"
+t_run "refer: --replaces with an unknown parameter" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2;x=3' 127.0.0.1:9 carol@x
+t_err_has "unknown parameter 'x' (to-tag, from-tag, early-only)"
+t_run "refer: --replaces with a tel: REFER_TO" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2' 127.0.0.1:9 tel:+15551234567
+t_err_has "bad value 'tel:+15551234567' for REFER_TO: --replaces needs a sip: or sips: URI"
+# What REFER_TO becomes, seen in the REFER sent to a closed port (exit 4).
+t_run "refer: a bare REFER_TO with a header goes in <> as it is" 4 \
+	timeout 10 "$SIP" refer -o raw --timeout 1 127.0.0.1:9 'carol@127.0.0.1;user=phone?Subject=hi'
+t_out_has "Refer-To: <sip:carol@127.0.0.1;user=phone?Subject=hi>"
+t_run "refer: a name-addr REFER_TO, --replaces added to its URI's headers" 4 \
+	timeout 10 "$SIP" refer -o raw --timeout 1 --replaces 'a@b;to-tag=1;from-tag=2' 127.0.0.1:9 \
+	'"Carol" <sip:carol@127.0.0.1?Subject=hi>;x=1'
+t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=1'
+t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
+t_err_has "bad value '0' for --transfer-timeout"
+
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'
