@@ -794,16 +794,16 @@ void call_destroy(struct sip_call *c)
 		sip_req_free(c->subs[i].r);
 	for (size_t i = 0; i < c->nearly; i++) {
 		if (c->early[i].d)
-			sip_ua_dialog_remove(c->ua, c->early[i].d);
+			sip_ua_dialog_remove(c->ua, c->early[i].d, c);
 		sip_dialog_free(c->early[i].d);
 		sip_buf_reset(&c->early[i].prack_body);
 	}
 	if (c->dialog) {
-		sip_ua_dialog_remove(c->ua, c->dialog);
+		sip_ua_dialog_remove(c->ua, c->dialog, c);
 		sip_dialog_free(c->dialog);
 	}
 	for (size_t i = 0; i < c->nforks; i++) {
-		sip_ua_dialog_remove(c->ua, c->forks[i].d);
+		sip_ua_dialog_remove(c->ua, c->forks[i].d, c);
 		sip_dialog_free(c->forks[i].d);
 		sip_buf_reset(&c->forks[i].ack.msg);
 		sip_buf_reset(&c->forks[i].answer);

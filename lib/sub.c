@@ -135,7 +135,7 @@ static void fork_drop(struct fork *f)
 	sip_req_free(f->req);
 	f->req = NULL;
 	if (f->d) {
-		sip_ua_dialog_remove(f->s->ua, f->d);
+		sip_ua_dialog_remove(f->s->ua, f->d, f);
 		sip_dialog_free(f->d);
 		f->d = NULL;
 	}
