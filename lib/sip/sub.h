@@ -90,8 +90,23 @@ struct sip_sub_spec {
 	const char *refer_to;
 	bool no_refer_sub;         /* REFER: Refer-Sub: false, no subscription (RFC 4488) */
 	const struct sip_uri *uri; /* the Request-URI, and the To unless to is given */
-	/* Where the first request goes, as in sip_req_spec; later ones
-	 * follow the dialog. */
+	/*
+	 * Or in this dialog, already made (sip_call_dialog: a transfer in a
+	 * call, RFC 3515 §2.4.4): the request goes in it (its CSeq, route set
+	 * and remote target; uri, from, to are not read), and so do the
+	 * refreshes and the unsubscribe. It makes one subscription and no
+	 * forks: the NOTIFYs in the dialog of its package, for a REFER with
+	 * "id=" its CSeq (or with no id at all, when it was the first REFER
+	 * sent in the dialog), go to it, anything else in the dialog to the
+	 * dialog's other owners. The dialog is borrowed: ending or freeing the
+	 * sub leaves it alone, and it must outlive the sub (free the sub
+	 * first, then the call). A call that ends meanwhile ends nothing here:
+	 * the notifier says so, or the refresh gets its 481.
+	 */
+	struct sip_dialog *dialog;
+	/* Where the first request goes, as in sip_req_spec (in a dialog: its
+	 * next hop unless targets or proxy say otherwise); later ones follow
+	 * the dialog. */
 	const struct sip_target *targets;
 	size_t ntargets;
 	const struct sip_uri *proxy;
@@ -114,8 +129,8 @@ struct sip_sub_spec {
 };
 
 /* Starts it; the handlers run from the loop, never from inside this call.
- * SIP_EINVAL for a missing uri or done, a SUBSCRIBE without event or a
- * REFER without refer_to. */
+ * SIP_EINVAL for neither uri nor dialog, no done, a SUBSCRIBE without
+ * event or a REFER without refer_to. */
 SIP_API int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_spec *spec);
 /*
  * Unsubscribes: each live subscription gets a SUBSCRIBE with Expires: 0
