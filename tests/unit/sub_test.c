@@ -422,6 +422,48 @@ TEST(sub_refresh_then_481)
 	return 0;
 }
 
+/* A refresh challenged with a 401 or 407 goes again with the answer,
+ * CSeq counting on. */
+static int refresh_challenged(struct sfix *f, unsigned status, const char *challenge,
+                              const char *answer)
+{
+	advance(f, 20 * 1000000u);
+	if (take(f) == 0 || !has(f, "CSeq: 2 SUBSCRIBE\r\n") ||
+	    reply(f, status, NULL, challenge) != 0 || take(f) == 0 ||
+	    !has(f, "CSeq: 3 SUBSCRIBE\r\n") || !has(f, answer) || !has(f, "username=\"alice\"") ||
+	    reply(f, 200, NULL, "Expires: 40") != 0)
+		return -1;
+	return f->refreshed == 1 && f->ended == 0 ? 0 : -1;
+}
+
+TEST(sub_refresh_challenged_answered)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 40;
+	s.auth = on_auth;
+	CHECK(subscribed(&f, &s, "Expires: 40") == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK(refresh_challenged(&f, 407, "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n\"",
+	                         "Proxy-Authorization: Digest ") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refresh_challenged_answered_by_the_stack)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 40;
+	CHECK(subscribed(&f, &s, "Expires: 40") == 0);
+	CHECK(sip_ua_credentials(f.ua, NULL, "alice", "secret") == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK(refresh_challenged(&f, 401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"",
+	                         "Authorization: Digest ") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
 TEST(sub_stop_final_notify)
 {
 	struct sfix f;
