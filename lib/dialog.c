@@ -374,6 +374,16 @@ void sip_dialog_set_local_cseq(struct sip_dialog *d, uint32_t cseq)
 		d->local_cseq = cseq;
 }
 
+bool sip_dialog_take_cseq(struct sip_dialog *d, const struct sip_msg *req)
+{
+	struct sip_cseq cseq;
+	if (msg_cseq(req, &cseq) != 0 || (d->remote_cseq_set && cseq.num <= d->remote_cseq))
+		return false;
+	d->remote_cseq = cseq.num;
+	d->remote_cseq_set = true;
+	return true;
+}
+
 bool sip_dialog_first_refer(struct sip_dialog *d)
 {
 	bool first = !d->refer_sent;

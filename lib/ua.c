@@ -254,9 +254,16 @@ static bool method_is(const struct accept *a, const struct sip_msg *req)
 }
 
 /* A request in first's dialog: its owners are asked, the one added last
- * first, until one takes it. */
+ * first, until one takes it. They share one CSeq space, so the order is
+ * kept here: a request not above the last one the far end sent gets 500
+ * (RFC 3261 §12.2.2), and no owner sees it. */
 static bool in_dialog(struct dlg *first, struct sip_incoming *in, const struct sip_msg *req)
 {
+	if (!sip_dialog_take_cseq(first->d, req)) {
+		struct sip_response_spec rs = {.status = 500, .reason = "CSeq Out of Order"};
+		sip_incoming_respond(in, &rs);
+		return true;
+	}
 	struct dlg *next;
 	for (struct dlg *d = first; d; d = next) {
 		next = d->next; /* the owner may remove itself */

@@ -185,11 +185,12 @@ static int reply(struct sfix *f, unsigned status, const char *tag, const char *e
 static unsigned request_in(struct sfix *f, const char *method, const char *call_id, const char *tag,
                            const char *lines, const char *ctype, const char *body)
 {
+	static unsigned sent; /* a branch of its own, whatever its CSeq */
 	char buf[2048];
 	unsigned cseq = ++f->cseq;
 	int n = snprintf(buf, sizeof buf,
 	                 "%s sip:sip@127.0.0.1:%u SIP/2.0\r\n"
-	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKntf%s%u;rport\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKntf%s%u.%u;rport\r\n"
 	                 "Max-Forwards: 70\r\n"
 	                 "From: <sip:bob@example.test>;tag=%s\r\n"
 	                 "To: <sip:sip@127.0.0.1>;tag=%s\r\n"
@@ -199,10 +200,10 @@ static unsigned request_in(struct sfix *f, const char *method, const char *call_
 	                 "%s%s%s%s"
 	                 "Content-Length: %zu\r\n\r\n%s",
 	                 method, sip_sockaddr_port(&f->local), sip_sockaddr_port(&f->peer.addr),
-	                 tag, cseq, tag, f->from_tag, call_id ? call_id : f->call_id, cseq, method,
-	                 sip_sockaddr_port(&f->peer.addr), lines, ctype ? "Content-Type: " : "",
-	                 ctype ? ctype : "", ctype ? "\r\n" : "", body ? strlen(body) : 0,
-	                 body ? body : "");
+	                 tag, cseq, ++sent, tag, f->from_tag, call_id ? call_id : f->call_id, cseq,
+	                 method, sip_sockaddr_port(&f->peer.addr), lines,
+	                 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+	                 body ? strlen(body) : 0, body ? body : "");
 	if (n < 0 || (size_t)n >= sizeof buf ||
 	    sendto(f->peer.fd, buf, (size_t)n, 0, &f->local.u.sa, f->local.len) != n)
 		return 0;
@@ -460,6 +461,30 @@ TEST(sub_refresh_challenged_answered_by_the_stack)
 	CHECK_INT(notify(&f, "n1", "active"), 200);
 	CHECK(refresh_challenged(&f, 401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"",
 	                         "Authorization: Digest ") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_notify_out_of_order)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	f.cseq = 4;
+	CHECK_INT(notify_in(&f, NULL, "n1", "active", NULL, "<a/>"), 200); /* CSeq 5 */
+	CHECK_INT(notify_in(&f, NULL, "n1", "active", NULL, "<b/>"), 200); /* 6 */
+	/* An older one (a new transaction, not a retransmission), and one
+	 * with the last CSeq again: 500 (RFC 3261 §12.2.2), not handed over. */
+	f.cseq = 4;
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<old/>"), 500);
+	f.cseq = 5;
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<old/>"), 500);
+	CHECK_INT(f.notifies, 2);
+	CHECK(strcmp(f.body, "<b/>") == 0);
+	CHECK_INT(f.ended, 0);
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<c/>"), 200); /* 7 */
+	CHECK_INT(f.notifies, 3);
+	CHECK_INT(f.done, 1);
 	sfix_close(&f);
 	return 0;
 }
