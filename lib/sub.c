@@ -38,7 +38,8 @@ struct sip_sub {
 	struct sip_req *req;   /* the first request */
 	struct fork **forks;
 	unsigned nforks, capforks;
-	bool answered; /* the first request got its 2xx */
+	uint64_t forks_until; /* new forks are made until then, on the loop clock */
+	bool answered;        /* the first request got its 2xx */
 	bool stopping, finished, accepting;
 	bool owning;  /* an owner of spec.dialog, beside whoever else is */
 	bool idless;  /* NOTIFYs of the refer package without id are ours */
@@ -260,6 +261,13 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 		free(f);
 		return err;
 	}
+	/* A forked SUBSCRIBE reaches every branch within 64*T1 of going
+	 * (Timer F), and each notifier sends its NOTIFY at once (§4.2.1.2):
+	 * counted from the first answer, which came after it went, the window
+	 * holds every fork's first NOTIFY, as Timer M holds an INVITE's forked
+	 * 2xx (RFC 6026). */
+	if (!s->nforks)
+		s->forks_until = sip_loop_now(sip_ua_loop(s->ua)) + wait_us(s);
 	s->forks[s->nforks++] = f;
 	f->n = s->nforks;
 	*fp = f;
@@ -611,8 +619,10 @@ static bool on_notify(struct sip_incoming *in, const struct sip_msg *req, void *
 	    sip_addr_parse(&ta, to->value) != 0 || sip_addr_parse(&fa, from->value) != 0 ||
 	    !sip_str_eq(ta.tag, sip_str_from(s->from_tag)))
 		return false;
-	/* A notifier that has ended, or a new one after a stop: no subscription. */
-	if (s->stopping || fork_find(s, fa.tag)) {
+	/* A notifier that has ended, or a new one after a stop or after the
+	 * forks had their time: no subscription. */
+	if (s->stopping || fork_find(s, fa.tag) ||
+	    (s->nforks && sip_loop_now(sip_ua_loop(s->ua)) > s->forks_until)) {
 		answer(in, 481);
 		return true;
 	}

@@ -38,6 +38,9 @@ SIP_API int sip_substate_parse(struct sip_substate_hdr *ss, struct sip_str value
  * proxy gets NOTIFYs from each notifier, each its own dialog (§4.1.2.4).
  * The handlers name each by its number: 1 for the first one made (by the
  * 2xx or the first NOTIFY, whichever came first), then 2, 3... in order.
+ * A NOTIFY with a new From tag makes one for 64*T1 after the first was
+ * made, the time the SUBSCRIBE may take to reach every branch; later it
+ * gets 481.
  */
 enum sip_sub_event {
 	SIP_SUB_ACCEPTED, /* the 2xx to the SUBSCRIBE or REFER (msg), making n */

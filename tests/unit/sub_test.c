@@ -368,6 +368,26 @@ TEST(sub_forked)
 	return 0;
 }
 
+TEST(sub_forks_for_a_while)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	CHECK_INT(notify(&f, "n1", "active;expires=600"), 200);
+	/* A branch the SUBSCRIBE reached late still makes a subscription... */
+	advance(&f, 64 * T1 - 1000000u);
+	CHECK_INT(notify(&f, "n2", "active;expires=600"), 200);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	/* ...but once every branch had its NOTIFY's time, a new tag is of nothing. */
+	advance(&f, 2000000u);
+	CHECK_INT(notify(&f, "n3", "active;expires=600"), 481);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	CHECK_INT(f.notifies, 2);
+	CHECK_INT(notify(&f, "n2", "active;expires=600"), 200); /* the made ones go on */
+	sfix_close(&f);
+	return 0;
+}
+
 TEST(sub_too_brief)
 {
 	struct sfix f;
