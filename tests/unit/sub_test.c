@@ -914,3 +914,37 @@ TEST(sub_refer_in_call_outlives_the_call)
 	sfix_close(&f);
 	return 0;
 }
+
+TEST(sub_second_refer_in_call_names_its_id)
+{
+	struct sfix f, g;
+	struct sip_sub *second = NULL;
+	CHECK(in_call(&f) == 0);
+	struct sip_sub_spec s = refer_in_call(&f);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	memset(&g, 0, sizeof g);
+	s.arg = &g;
+	CHECK(sip_sub_start(&second, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 3 REFER\r\n"));
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	CHECK_INT(g.accepted, 1);
+	/* No id: the first REFER's (RFC 3515 §2.4.6); the second's names it. */
+	snprintf(f.event, sizeof f.event, "refer");
+	CHECK_INT(notify(&f, "t1", "active"), 200);
+	CHECK_INT(f.notifies, 1);
+	CHECK_INT(g.notifies, 0);
+	snprintf(f.event, sizeof f.event, "refer;id=3");
+	CHECK_INT(notify(&f, "t1", "active"), 200);
+	CHECK_INT(g.notifies, 1);
+	snprintf(f.event, sizeof f.event, "refer;id=2");
+	CHECK_INT(notify(&f, "t1", "terminated"), 200);
+	CHECK_INT(f.notifies, 2);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(g.done, 0);
+	sip_sub_free(second);
+	sfix_close(&f);
+	return 0;
+}
