@@ -557,9 +557,9 @@ static bool our_event(const struct sip_sub *s, const struct sip_msg *req)
 	bool has_id = sip_param_get(tp.params, "id", &id);
 	if (s->spec.refer) {
 		uint64_t v;
-		return !has_id ? s->idless
-		               : sip_str_to_u64(id, UINT32_MAX, &v) == 0 &&
-		                         v == sip_req_cseq(s->req);
+		if (!has_id)
+			return s->idless;
+		return sip_str_to_u64(id, UINT32_MAX, &v) == 0 && v == sip_req_cseq(s->req);
 	}
 	return s->event_id.len ? has_id && sip_str_eq(id, s->event_id) : !has_id;
 }
