@@ -868,13 +868,35 @@ TEST(sub_refer_in_call)
 	CHECK_INT(notify(&f, "t1", "active"), 481); /* ended */
 	CHECK_INT(f.call_done, 0);
 	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
-	/* The sub goes first; the call's BYE counts on. */
+	/* The far end's BYE is the call's, the sub still an owner. */
+	CHECK_INT(request_in(&f, "BYE", NULL, "t1", "", NULL, NULL), 200);
+	CHECK_INT(f.call_done, 1);
+	CHECK_INT(f.call_how, SIP_CALL_END_REMOTE);
+	CHECK_INT(f.done, 1);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refer_no_sub_in_call_then_bye)
+{
+	struct sfix f;
+	CHECK(in_call(&f) == 0);
+	struct sip_sub_spec s = refer_in_call(&f);
+	s.no_refer_sub = true;
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 2 REFER\r\n"));
+	CHECK(has(&f, "Refer-Sub: false\r\n"));
+	CHECK(reply(&f, 202, NULL, "Refer-Sub: false") == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 202);
+	/* The sub goes first; the call's BYE counts on from the REFER. */
 	sip_sub_free(f.s);
 	f.s = NULL;
 	CHECK(sip_call_hangup(f.call) == 0);
 	CHECK(take(&f) > 0);
 	CHECK(has(&f, "BYE sip:notifier@127.0.0.1:"));
-	CHECK(has(&f, "CSeq: 4 BYE\r\n"));
+	CHECK(has(&f, "CSeq: 3 BYE\r\n"));
 	CHECK(reply(&f, 200, NULL, NULL) == 0);
 	CHECK_INT(f.call_done, 1);
 	CHECK_INT(f.call_how, SIP_CALL_END_BYE);
