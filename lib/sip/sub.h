@@ -104,7 +104,9 @@ struct sip_sub_spec {
 	 * dialog's other owners. The dialog is borrowed: ending or freeing the
 	 * sub leaves it alone, and it must outlive the sub (free the sub
 	 * first, then the call). A call that ends meanwhile ends nothing here:
-	 * the notifier says so, or the refresh gets its 481.
+	 * the notifier says so, or the refresh gets its 481. Give the call's
+	 * contact (or contact_user) and proxy too: a SUBSCRIBE is a target
+	 * refresh, and the dialog's requests go where the call's do.
 	 */
 	struct sip_dialog *dialog;
 	/* Where the first request goes, as in sip_req_spec (in a dialog: its
