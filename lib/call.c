@@ -579,13 +579,16 @@ static void refresh(struct sip_call *c, struct sip_incoming *in, const struct si
 }
 
 /* A request in one of the call's dialogs; PRACK (the caller's are for the
- * callee) and what comes after the end get the stack's answer. */
+ * callee), NOTIFY and what comes after the end get the stack's answer. */
 bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
 {
 	struct sip_call *c = arg;
 	bool fork;
 	struct sip_dialog *d = dialog_of(c, req, &fork);
-	if (c->freed || c->state == SIP_CALL_ENDED || req->method == SIP_PRACK || !d)
+	/* A NOTIFY is for a subscription sharing the dialog (a REFER's), asked
+	 * before us; with none, the stack's 481 (RFC 6665 §4.1.3). */
+	if (c->freed || c->state == SIP_CALL_ENDED || req->method == SIP_PRACK ||
+	    req->method == SIP_NOTIFY || !d)
 		return false;
 	const struct sip_build_hdr allow = {c->allow};
 	struct sip_response_spec rs = {.status = 200};
@@ -794,16 +797,16 @@ void call_destroy(struct sip_call *c)
 		sip_req_free(c->subs[i].r);
 	for (size_t i = 0; i < c->nearly; i++) {
 		if (c->early[i].d)
-			sip_ua_dialog_remove(c->ua, c->early[i].d);
+			sip_ua_dialog_remove(c->ua, c->early[i].d, c);
 		sip_dialog_free(c->early[i].d);
 		sip_buf_reset(&c->early[i].prack_body);
 	}
 	if (c->dialog) {
-		sip_ua_dialog_remove(c->ua, c->dialog);
+		sip_ua_dialog_remove(c->ua, c->dialog, c);
 		sip_dialog_free(c->dialog);
 	}
 	for (size_t i = 0; i < c->nforks; i++) {
-		sip_ua_dialog_remove(c->ua, c->forks[i].d);
+		sip_ua_dialog_remove(c->ua, c->forks[i].d, c);
 		sip_dialog_free(c->forks[i].d);
 		sip_buf_reset(&c->forks[i].ack.msg);
 		sip_buf_reset(&c->forks[i].answer);
@@ -842,6 +845,12 @@ bool sip_call_early_answered(const struct sip_call *c)
 		if (c->early[i].d && c->early[i].answered)
 			return true;
 	return false;
+}
+
+struct sip_dialog *sip_call_dialog(const struct sip_call *c)
+{
+	return c && (c->state == SIP_CALL_CONFIRMED || c->state == SIP_CALL_ENDING) ? c->dialog
+	                                                                            : NULL;
 }
 
 const char *sip_call_next_hop(const struct sip_call *c)

@@ -25,6 +25,7 @@ struct sip_dialog {
 	bool secure;
 	bool early;
 	bool uac;
+	bool refer_sent;
 	/* the request that created the dialog, for telling its responses apart */
 	uint32_t create_cseq;
 	enum sip_method create_method;
@@ -371,6 +372,23 @@ void sip_dialog_set_local_cseq(struct sip_dialog *d, uint32_t cseq)
 {
 	if (cseq > d->local_cseq)
 		d->local_cseq = cseq;
+}
+
+bool sip_dialog_take_cseq(struct sip_dialog *d, const struct sip_msg *req)
+{
+	struct sip_cseq cseq;
+	if (msg_cseq(req, &cseq) != 0 || (d->remote_cseq_set && cseq.num <= d->remote_cseq))
+		return false;
+	d->remote_cseq = cseq.num;
+	d->remote_cseq_set = true;
+	return true;
+}
+
+bool sip_dialog_first_refer(struct sip_dialog *d)
+{
+	bool first = !d->refer_sent;
+	d->refer_sent = true;
+	return first;
 }
 
 uint32_t sip_dialog_next_cseq(struct sip_dialog *d)

@@ -226,8 +226,13 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 	for (size_t i = 0; r->au && i < r->au->nauth; i++)
 		hdrs[nh++].line = r->au->auth[i].line.p;
 	if (s->dialog) {
+		/* The dialog counts for everyone sending in it (a call, a REFER's
+		 * subscription); sip_req_cseq tells what it gave. */
+		if (r->m != SIP_ACK && r->m != SIP_CANCEL)
+			r->cseq = sip_dialog_next_cseq(s->dialog);
 		struct sip_dialog_request dr = {
 			.method = r->m,
+			.cseq = r->m != SIP_ACK && r->m != SIP_CANCEL ? r->cseq : 0,
 			.method_name = s->method,
 			.transport = sip_tp_name(t->tp),
 			.via_host = host,

@@ -109,6 +109,13 @@ static inline const char *sip_put_str(char **o, const char *s)
 /* A dialog a NOTIFY made before the SUBSCRIBE's 2xx (RFC 6665 §4.1.2.4)
  * counts its requests on from that SUBSCRIBE's CSeq (at least cseq). */
 void sip_dialog_set_local_cseq(struct sip_dialog *d, uint32_t cseq);
+/* True the first time it is asked of d: the first REFER sent in a dialog
+ * owns the NOTIFYs of the refer package that name no id (RFC 3515 §2.4.6). */
+bool sip_dialog_first_refer(struct sip_dialog *d);
+/* The far end's request req is in order in d: its CSeq is above the last
+ * one recorded (none yet: any), and is now the last. False when it is
+ * not, or has none (RFC 3261 §12.2.2). */
+bool sip_dialog_take_cseq(struct sip_dialog *d, const struct sip_msg *req);
 
 /* A URI of one's own: in printed into buf, out parsed from there. */
 int sip_uri_copy(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out);

@@ -38,15 +38,25 @@ struct sip_sub {
 	struct sip_req *req;   /* the first request */
 	struct fork **forks;
 	unsigned nforks, capforks;
-	bool answered; /* the first request got its 2xx */
+	uint64_t forks_until; /* new forks are made until then, on the loop clock */
+	bool answered;        /* the first request got its 2xx */
 	bool stopping, finished, accepting;
-	int busy; /* handlers of ours on the stack: a free waits for them */
+	bool owning;  /* an owner of spec.dialog, beside whoever else is */
+	bool idless;  /* NOTIFYs of the refer package without id are ours */
+	bool claimed; /* the first request has gone once: idless is known */
+	int busy;     /* handlers of ours on the stack: a free waits for them */
 	bool freed;
 	int last_err;
 };
 
 static int send_first(struct sip_sub *s);
 static void fork_subscribe(struct fork *f);
+
+/* In a dialog the caller lent (a call's): one subscription, in it. */
+static bool shared(const struct sip_sub *s)
+{
+	return s->spec.dialog != NULL;
+}
 
 /* ---- Subscription-State ---- */
 
@@ -134,11 +144,12 @@ static void fork_drop(struct fork *f)
 	sip_timer_cancel(loop, &f->wait);
 	sip_req_free(f->req);
 	f->req = NULL;
-	if (f->d) {
-		sip_ua_dialog_remove(f->s->ua, f->d);
+	/* A lent dialog stays its owner's. */
+	if (f->d && !shared(f->s)) {
+		sip_ua_dialog_remove(f->s->ua, f->d, f);
 		sip_dialog_free(f->d);
-		f->d = NULL;
 	}
+	f->d = NULL;
 }
 
 /* Ends f; false when the caller freed s from the handler. */
@@ -228,8 +239,12 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 	f->asked = s->expires;
 	sip_timer_init(&f->refresh);
 	sip_timer_init(&f->wait);
-	int err;
-	if (resp) {
+	int err = 0;
+	if (shared(s)) {
+		/* Its requests reach us through the sub, an owner of the dialog
+		 * from the start. */
+		f->d = s->spec.dialog;
+	} else if (resp) {
 		err = sip_dialog_new_uac(&f->d, sip_req_message(s->req), resp);
 	} else {
 		/* The NOTIFY's Record-Route in order is the route set (§4.1.2.4);
@@ -238,13 +253,21 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 		if (!err)
 			sip_dialog_set_local_cseq(f->d, sip_req_cseq(s->req));
 	}
-	if (!err)
+	if (!err && !shared(s))
 		err = sip_ua_dialog_add(s->ua, f->d, on_dialog_request, NULL, f);
 	if (err) {
-		sip_dialog_free(f->d);
+		if (!shared(s))
+			sip_dialog_free(f->d);
 		free(f);
 		return err;
 	}
+	/* A forked SUBSCRIBE reaches every branch within 64*T1 of going
+	 * (Timer F), and each notifier sends its NOTIFY at once (§4.2.1.2):
+	 * counted from the first answer, which came after it went, the window
+	 * holds every fork's first NOTIFY, as Timer M holds an INVITE's forked
+	 * 2xx (RFC 6026). */
+	if (!s->nforks)
+		s->forks_until = sip_loop_now(sip_ua_loop(s->ua)) + wait_us(s);
 	s->forks[s->nforks++] = f;
 	f->n = s->nforks;
 	*fp = f;
@@ -492,18 +515,27 @@ static int send_first(struct sip_sub *s)
 		s->cseq = sip_req_cseq(s->req) + 1;
 	sip_req_free(s->req);
 	s->req = NULL;
+	/* The first REFER in a dialog owns the NOTIFYs that name no id
+	 * (RFC 3515 §2.4.6); one with a dialog of its own is the first. */
+	if (!s->claimed)
+		s->idless = !shared(s) || (sp->refer && sip_dialog_first_refer(sp->dialog));
+	s->claimed = true;
 	size_t nh = headers(s, false, s->expires, event, sizeof event, exp, sizeof exp);
 	struct sip_req_spec rs;
 	req_spec(s, nh, &rs);
 	rs.method = sp->refer ? "REFER" : "SUBSCRIBE";
-	rs.uri = &s->uri;
 	rs.targets = s->ntargets ? s->targets : NULL;
 	rs.ntargets = s->ntargets;
-	rs.from = sp->from;
-	rs.from_tag = s->from_tag;
-	rs.to = sp->to;
-	rs.call_id = s->call_id;
-	rs.cseq = s->cseq;
+	if (shared(s)) {
+		rs.dialog = sp->dialog;
+	} else {
+		rs.uri = &s->uri;
+		rs.from = sp->from;
+		rs.from_tag = s->from_tag;
+		rs.to = sp->to;
+		rs.call_id = s->call_id;
+		rs.cseq = s->cseq;
+	}
 	rs.done = on_first_done;
 	rs.auth = sp->auth ? on_auth : NULL;
 	rs.arg = s;
@@ -512,8 +544,8 @@ static int send_first(struct sip_sub *s)
 
 /* ---- NOTIFYs ---- */
 
-/* The NOTIFY is of our package (and our id, when there is one; a
- * REFER's NOTIFYs may leave it out). */
+/* The NOTIFY is of our package (and our id, when there is one; the
+ * NOTIFYs of the first REFER in a dialog may leave it out). */
 static bool our_event(const struct sip_sub *s, const struct sip_msg *req)
 {
 	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_EVENT);
@@ -525,8 +557,9 @@ static bool our_event(const struct sip_sub *s, const struct sip_msg *req)
 	bool has_id = sip_param_get(tp.params, "id", &id);
 	if (s->spec.refer) {
 		uint64_t v;
-		return !has_id ||
-		       (sip_str_to_u64(id, UINT32_MAX, &v) == 0 && v == sip_req_cseq(s->req));
+		if (!has_id)
+			return s->idless;
+		return sip_str_to_u64(id, UINT32_MAX, &v) == 0 && v == sip_req_cseq(s->req);
 	}
 	return s->event_id.len ? has_id && sip_str_eq(id, s->event_id) : !has_id;
 }
@@ -586,8 +619,10 @@ static bool on_notify(struct sip_incoming *in, const struct sip_msg *req, void *
 	    sip_addr_parse(&ta, to->value) != 0 || sip_addr_parse(&fa, from->value) != 0 ||
 	    !sip_str_eq(ta.tag, sip_str_from(s->from_tag)))
 		return false;
-	/* A notifier that has ended, or a new one after a stop: no subscription. */
-	if (s->stopping || fork_find(s, fa.tag)) {
+	/* A notifier that has ended, or a new one after a stop or after the
+	 * forks had their time: no subscription. */
+	if (s->stopping || fork_find(s, fa.tag) ||
+	    (s->nforks && sip_loop_now(sip_ua_loop(s->ua)) > s->forks_until)) {
 		answer(in, 481);
 		return true;
 	}
@@ -603,6 +638,25 @@ static bool on_dialog_request(struct sip_incoming *in, const struct sip_msg *req
 	struct sip_sub *s = f->s;
 	if (req->method != SIP_NOTIFY)
 		return false;
+	hold(s);
+	take_notify(s, f, in, req);
+	release(s);
+	return true;
+}
+
+/* A request in the lent dialog: the NOTIFYs of our package and id are
+ * ours while the subscription lives (the first one makes it); everything
+ * else is for the dialog's other owners. */
+static bool on_shared_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+{
+	struct sip_sub *s = arg;
+	struct fork *f = s->nforks ? s->forks[0] : NULL;
+	if (req->method != SIP_NOTIFY || s->finished || (f && f->ended) || !our_event(s, req))
+		return false;
+	if (!f && s->stopping) {
+		answer(in, 481); /* as a new fork after a stop is */
+		return true;
+	}
 	hold(s);
 	take_notify(s, f, in, req);
 	release(s);
@@ -660,7 +714,7 @@ static int keep_spec(struct sip_sub *s, const struct sip_sub_spec *spec)
 	memcpy(s->event_type, tp.token.p, tp.token.len);
 	if (!spec->refer && !sip_param_get(tp.params, "id", &s->event_id))
 		s->event_id = (struct sip_str){"", 0};
-	int err = sip_uri_copy(spec->uri, s->uri_buf, sizeof s->uri_buf, &s->uri);
+	int err = spec->uri ? sip_uri_copy(spec->uri, s->uri_buf, sizeof s->uri_buf, &s->uri) : 0;
 	if (!err && spec->proxy)
 		err = sip_uri_copy(spec->proxy, s->proxy_buf, sizeof s->proxy_buf, &s->proxy);
 	return err;
@@ -668,8 +722,8 @@ static int keep_spec(struct sip_sub *s, const struct sip_sub_spec *spec)
 
 int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_spec *spec)
 {
-	if (!sp || !ua || !spec || !spec->uri || !spec->done || spec->ntargets > SIP_RESOLVE_MAX ||
-	    (spec->refer ? !spec->refer_to : !spec->event) ||
+	if (!sp || !ua || !spec || (!spec->uri && !spec->dialog) || !spec->done ||
+	    spec->ntargets > SIP_RESOLVE_MAX || (spec->refer ? !spec->refer_to : !spec->event) ||
 	    (spec->event && strlen(spec->event) > 250))
 		return SIP_EINVAL;
 	*sp = NULL;
@@ -679,14 +733,19 @@ int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_s
 	s->ua = ua;
 	s->expires = spec->expires;
 	s->cseq = 1;
-	memcpy(s->targets, spec->targets, spec->ntargets * sizeof *spec->targets);
+	if (spec->ntargets) /* none in a dialog: its next hop */
+		memcpy(s->targets, spec->targets, spec->ntargets * sizeof *spec->targets);
 	s->ntargets = spec->ntargets;
 	int err = keep_spec(s, spec);
 	if (!err)
 		err = sip_rand_token(s->call_id, 24);
 	if (!err)
 		err = sip_rand_token(s->from_tag, 12);
-	if (!err && !(spec->refer && spec->no_refer_sub)) {
+	if (!err && !(spec->refer && spec->no_refer_sub) && spec->dialog) {
+		/* Added after the dialog's owner: asked first. */
+		err = sip_ua_dialog_add(ua, spec->dialog, on_shared_request, NULL, s);
+		s->owning = !err;
+	} else if (!err && !(spec->refer && spec->no_refer_sub)) {
 		err = sip_ua_accept(ua, "NOTIFY", on_notify, s);
 		s->accepting = !err;
 	}
@@ -716,6 +775,8 @@ static void destroy(struct sip_sub *s)
 {
 	if (s->accepting)
 		sip_ua_accept_remove(s->ua, on_notify, s);
+	if (s->owning)
+		sip_ua_dialog_remove(s->ua, s->spec.dialog, s);
 	for (unsigned i = 0; i < s->nforks; i++) {
 		fork_drop(s->forks[i]);
 		free(s->forks[i]);

@@ -22,10 +22,11 @@ struct leg {
 	void *arg;
 };
 
-/* A dialog and whoever owns it. */
+/* A dialog and one of its owners (a call's dialog may carry a REFER's
+ * subscription too: one entry each). */
 struct dlg {
 	struct dlg *next;
-	const struct sip_dialog *d;
+	struct sip_dialog *d;
 	sip_incoming_h *h;
 	sip_recv_h *stray;
 	void *arg;
@@ -252,14 +253,36 @@ static bool method_is(const struct accept *a, const struct sip_msg *req)
 	return !a->method[0] || sip_str_eq(req->method_name, sip_str_from(a->method));
 }
 
+/* A request in first's dialog: its owners are asked, the one added last
+ * first, until one takes it. They share one CSeq space, so the order is
+ * kept here: a request not above the last one the far end sent gets 500
+ * (RFC 3261 §12.2.2), and no owner sees it. */
+static bool in_dialog(struct dlg *first, struct sip_incoming *in, const struct sip_msg *req)
+{
+	if (!sip_dialog_take_cseq(first->d, req)) {
+		struct sip_response_spec rs = {.status = 500, .reason = "CSeq Out of Order"};
+		sip_incoming_respond(in, &rs);
+		return true;
+	}
+	struct dlg *next;
+	for (struct dlg *d = first; d; d = next) {
+		next = d->next; /* the owner may remove itself */
+		if (sip_dialog_match(d->d, req) && d->h && d->h(in, req, d->arg))
+			return true;
+	}
+	return false;
+}
+
 static bool dispatch(struct sip_ua *ua, struct sip_incoming *in, const struct sip_msg *req)
 {
 	struct sip_addr to;
 	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_TO);
 	if (h && sip_addr_parse(&to, h->value) == 0 && to.tag.len) {
-		for (struct dlg *d = ua->dialogs; d; d = d->next)
-			if (sip_dialog_match(d->d, req))
-				return d->h && d->h(in, req, d->arg);
+		struct dlg *d = ua->dialogs;
+		while (d && !sip_dialog_match(d->d, req))
+			d = d->next;
+		if (d)
+			return in_dialog(d, in, req);
 	}
 	/* A request of no dialog we know goes to the handlers too: its To tag
 	 * tells them so (sip listen counts it), and nobody taking it, 481. */
@@ -300,13 +323,18 @@ static void on_request(struct sip_strans *st, const struct sip_msg *req,
 static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
 {
 	struct sip_ua *ua = arg;
+	bool known = false;
 	for (struct dlg *d = ua->dialogs; d; d = d->next) {
 		if (sip_dialog_match(d->d, m)) {
-			if (d->stray)
+			known = true;
+			if (d->stray) {
 				d->stray(m, pi, d->arg);
-			return;
+				return;
+			}
 		}
 	}
+	if (known)
+		return;
 	const struct sip_hdr *id = sip_msg_hdr(m, SIP_HDR_CALL_ID);
 	const struct sip_hdr *from = sip_msg_hdr(m, SIP_HDR_FROM);
 	struct sip_addr a;
@@ -400,10 +428,10 @@ int sip_ua_dialog_add(struct sip_ua *ua, struct sip_dialog *d, sip_incoming_h *h
 	return 0;
 }
 
-void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d)
+void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d, void *arg)
 {
 	for (struct dlg **pp = ua ? &ua->dialogs : NULL; pp && *pp; pp = &(*pp)->next) {
-		if ((*pp)->d == d) {
+		if ((*pp)->d == d && (*pp)->arg == arg) {
 			struct dlg *e = *pp;
 			*pp = e->next;
 			free(e);

@@ -160,6 +160,13 @@ SIP_API enum sip_call_state sip_call_state(const struct sip_call *c);
 SIP_API const struct sip_req *sip_call_request(const struct sip_call *c);
 /* A reliable provisional response carried the answer to our offer. */
 SIP_API bool sip_call_early_answered(const struct sip_call *c);
+/*
+ * The call's dialog while it is confirmed (SIP_CALL_CONFIRMED, or
+ * SIP_CALL_ENDING: our BYE is out), NULL before and after; for a REFER or
+ * SUBSCRIBE sent in it (sip_sub_spec.dialog). It is the call's, freed by
+ * sip_call_free alone: whoever borrows it is freed before the call.
+ */
+SIP_API struct sip_dialog *sip_call_dialog(const struct sip_call *c);
 /* Where the dialog's requests go first (its first Route or its remote
  * target; through an outbound proxy, the proxy's address), as last found;
  * "" before. */

@@ -38,6 +38,9 @@ SIP_API int sip_substate_parse(struct sip_substate_hdr *ss, struct sip_str value
  * proxy gets NOTIFYs from each notifier, each its own dialog (§4.1.2.4).
  * The handlers name each by its number: 1 for the first one made (by the
  * 2xx or the first NOTIFY, whichever came first), then 2, 3... in order.
+ * A NOTIFY with a new From tag makes one for 64*T1 after the first was
+ * made, the time the SUBSCRIBE may take to reach every branch; later it
+ * gets 481.
  */
 enum sip_sub_event {
 	SIP_SUB_ACCEPTED, /* the 2xx to the SUBSCRIBE or REFER (msg), making n */
@@ -90,8 +93,25 @@ struct sip_sub_spec {
 	const char *refer_to;
 	bool no_refer_sub;         /* REFER: Refer-Sub: false, no subscription (RFC 4488) */
 	const struct sip_uri *uri; /* the Request-URI, and the To unless to is given */
-	/* Where the first request goes, as in sip_req_spec; later ones
-	 * follow the dialog. */
+	/*
+	 * Or in this dialog, already made (sip_call_dialog: a transfer in a
+	 * call, RFC 3515 §2.4.4): the request goes in it (its CSeq, route set
+	 * and remote target; uri, from, to are not read), and so do the
+	 * refreshes and the unsubscribe. It makes one subscription and no
+	 * forks: the NOTIFYs in the dialog of its package, for a REFER with
+	 * "id=" its CSeq (or with no id at all, when it was the first REFER
+	 * sent in the dialog), go to it, anything else in the dialog to the
+	 * dialog's other owners. The dialog is borrowed: ending or freeing the
+	 * sub leaves it alone, and it must outlive the sub (free the sub
+	 * first, then the call). A call that ends meanwhile ends nothing here:
+	 * the notifier says so, or the refresh gets its 481. Give the call's
+	 * contact (or contact_user) and proxy too: a SUBSCRIBE is a target
+	 * refresh, and the dialog's requests go where the call's do.
+	 */
+	struct sip_dialog *dialog;
+	/* Where the first request goes, as in sip_req_spec (in a dialog: its
+	 * next hop unless targets or proxy say otherwise); later ones follow
+	 * the dialog. */
 	const struct sip_target *targets;
 	size_t ntargets;
 	const struct sip_uri *proxy;
@@ -114,8 +134,8 @@ struct sip_sub_spec {
 };
 
 /* Starts it; the handlers run from the loop, never from inside this call.
- * SIP_EINVAL for a missing uri or done, a SUBSCRIBE without event or a
- * REFER without refer_to. */
+ * SIP_EINVAL for neither uri nor dialog, no done, a SUBSCRIBE without
+ * event or a REFER without refer_to. */
 SIP_API int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_spec *spec);
 /*
  * Unsubscribes: each live subscription gets a SUBSCRIBE with Expires: 0

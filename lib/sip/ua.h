@@ -69,13 +69,20 @@ SIP_API int sip_ua_accept(struct sip_ua *ua, const char *method, sip_incoming_h 
 SIP_API void sip_ua_accept_remove(struct sip_ua *ua, sip_incoming_h *h, void *arg);
 /*
  * Requests in dialog d (its Call-ID and tags) go to h; so do the messages
- * of d no transaction takes (an ACK for a 2xx, a 2xx again) to stray.
- * Requests in a dialog nobody added get 481. The dialog must stay until
- * removed.
+ * of d no transaction takes (an ACK for a 2xx, a 2xx again) to stray
+ * (NULL: none). A dialog may have several owners, each added with its own
+ * arg (a call, and the subscription of a REFER sent in the call): a
+ * request goes to each owner in turn, the one added last first, until a
+ * handler takes it; strays go to the first owner with a stray handler.
+ * Requests in a dialog whose owners all leave them, or that nobody added,
+ * get 481; one whose CSeq is not above the last the far end sent in d
+ * gets 500 (RFC 3261 §12.2.2), and no owner sees it. The dialog must stay
+ * until every owner has removed itself.
  */
 SIP_API int sip_ua_dialog_add(struct sip_ua *ua, struct sip_dialog *d, sip_incoming_h *h,
                               sip_recv_h *stray, void *arg);
-SIP_API void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d);
+/* The owner of d that was added with arg leaves it; the others stay. */
+SIP_API void sip_ua_dialog_remove(struct sip_ua *ua, const struct sip_dialog *d, void *arg);
 /* What no transaction and no dialog takes: a 2xx of another fork, a response to nothing. */
 SIP_API void sip_ua_stray(struct sip_ua *ua, sip_recv_h *h, void *arg);
 

@@ -78,6 +78,13 @@ void peer_spin(struct sip_loop *loop)
 int peer_request(struct peer *p, const struct sip_sockaddr *to, const char *method,
                  const char *branch, const char *call_id, const char *to_tag, char *out, size_t cap)
 {
+	return peer_request_cseq(p, to, method, branch, call_id, to_tag, 1, out, cap);
+}
+
+int peer_request_cseq(struct peer *p, const struct sip_sockaddr *to, const char *method,
+                      const char *branch, const char *call_id, const char *to_tag, unsigned cseq,
+                      char *out, size_t cap)
+{
 	int n = snprintf(out, cap,
 	                 "%s sip:x@127.0.0.1 SIP/2.0\r\n"
 	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
@@ -85,11 +92,11 @@ int peer_request(struct peer *p, const struct sip_sockaddr *to, const char *meth
 	                 "From: <sip:p@127.0.0.1>;tag=p1\r\n"
 	                 "To: <sip:x@127.0.0.1>%s%s\r\n"
 	                 "Call-ID: %s%s\r\n"
-	                 "CSeq: 1 %s\r\n"
+	                 "CSeq: %u %s\r\n"
 	                 "Content-Length: 0\r\n\r\n",
 	                 method, sip_sockaddr_port(&p->addr), branch, to_tag ? ";tag=" : "",
 	                 to_tag ? to_tag : "", call_id ? "" : "srv-", call_id ? call_id : branch,
-	                 method);
+	                 cseq, method);
 	if (n < 0 || (size_t)n >= cap)
 		return -1;
 	return sendto(p->fd, out, (size_t)n, 0, &to->u.sa, to->len) == n ? 0 : -1;

@@ -29,6 +29,11 @@ int peer_answer(struct peer *p, const char *req, size_t len, unsigned status,
 int peer_request(struct peer *p, const struct sip_sockaddr *to, const char *method,
                  const char *branch, const char *call_id, const char *to_tag, char *out,
                  size_t cap);
+/* The same with CSeq cseq: a dialog takes each new request of the far
+ * end's only with a higher one. */
+int peer_request_cseq(struct peer *p, const struct sip_sockaddr *to, const char *method,
+                      const char *branch, const char *call_id, const char *to_tag, unsigned cseq,
+                      char *out, size_t cap);
 /* The status of the response in buf, or 0. */
 unsigned peer_status(const char *buf, size_t n);
 /* Turns the loop until a datagram may have arrived: real sockets, fake time. */

@@ -29,6 +29,9 @@ struct sfix {
 	char call_id[64], from_tag[64], event[64];
 	unsigned cseq; /* the notifier's */
 	bool free_in_done;
+	struct sip_call *call; /* the call a REFER goes in */
+	int call_done;
+	enum sip_call_end call_how;
 };
 
 static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int err,
@@ -95,7 +98,9 @@ static int sfix_open(struct sfix *f)
 
 static void sfix_close(struct sfix *f)
 {
+	/* The sub borrows the call's dialog: freed first. */
 	sip_sub_free(f->s);
+	sip_call_free(f->call);
 	fake_now += 64 * T1;
 	sip_loop_poll(sip_ua_loop(f->ua), 0);
 	sip_ua_free(f->ua);
@@ -173,33 +178,32 @@ static int reply(struct sfix *f, unsigned status, const char *tag, const char *e
 	return err;
 }
 
-/* The notifier tagged tag sends a NOTIFY in the subscription's Call-ID
- * (call_id NULL) with Event f->event ("presence" when unset) and
- * Subscription-State state; a body of type ctype when given. Returns the
- * status it was answered with. */
-static unsigned notify_in(struct sfix *f, const char *call_id, const char *tag, const char *state,
-                          const char *ctype, const char *body)
+/* The notifier tagged tag sends a request of method in the
+ * subscription's Call-ID (call_id NULL), CSeq counting on, with the header
+ * lines in lines ("" for none, each ending in CRLF) and a body of type
+ * ctype when given. Returns the status it was answered with. */
+static unsigned request_in(struct sfix *f, const char *method, const char *call_id, const char *tag,
+                           const char *lines, const char *ctype, const char *body)
 {
+	static unsigned sent; /* a branch of its own, whatever its CSeq */
 	char buf[2048];
 	unsigned cseq = ++f->cseq;
 	int n = snprintf(buf, sizeof buf,
-	                 "NOTIFY sip:sip@127.0.0.1:%u SIP/2.0\r\n"
-	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKntf%s%u;rport\r\n"
+	                 "%s sip:sip@127.0.0.1:%u SIP/2.0\r\n"
+	                 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bKntf%s%u.%u;rport\r\n"
 	                 "Max-Forwards: 70\r\n"
 	                 "From: <sip:bob@example.test>;tag=%s\r\n"
 	                 "To: <sip:sip@127.0.0.1>;tag=%s\r\n"
 	                 "Call-ID: %s\r\n"
-	                 "CSeq: %u NOTIFY\r\n"
+	                 "CSeq: %u %s\r\n"
 	                 "Contact: <sip:notifier@127.0.0.1:%u>\r\n"
-	                 "Event: %s\r\n"
-	                 "Subscription-State: %s\r\n"
-	                 "%s%s%s"
+	                 "%s%s%s%s"
 	                 "Content-Length: %zu\r\n\r\n%s",
-	                 sip_sockaddr_port(&f->local), sip_sockaddr_port(&f->peer.addr), tag, cseq,
-	                 tag, f->from_tag, call_id ? call_id : f->call_id, cseq,
-	                 sip_sockaddr_port(&f->peer.addr), f->event[0] ? f->event : "presence",
-	                 state, ctype ? "Content-Type: " : "", ctype ? ctype : "",
-	                 ctype ? "\r\n" : "", body ? strlen(body) : 0, body ? body : "");
+	                 method, sip_sockaddr_port(&f->local), sip_sockaddr_port(&f->peer.addr),
+	                 tag, cseq, ++sent, tag, f->from_tag, call_id ? call_id : f->call_id, cseq,
+	                 method, sip_sockaddr_port(&f->peer.addr), lines,
+	                 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
+	                 body ? strlen(body) : 0, body ? body : "");
 	if (n < 0 || (size_t)n >= sizeof buf ||
 	    sendto(f->peer.fd, buf, (size_t)n, 0, &f->local.u.sa, f->local.len) != n)
 		return 0;
@@ -207,6 +211,17 @@ static unsigned notify_in(struct sfix *f, const char *call_id, const char *tag, 
 		return 0;
 	peer_spin(sip_ua_loop(f->ua));
 	return peer_status(f->out.buf, f->out.len);
+}
+
+/* A NOTIFY from the notifier tagged tag with Event f->event ("presence"
+ * when unset) and Subscription-State state. */
+static unsigned notify_in(struct sfix *f, const char *call_id, const char *tag, const char *state,
+                          const char *ctype, const char *body)
+{
+	char lines[256];
+	snprintf(lines, sizeof lines, "Event: %s\r\nSubscription-State: %s\r\n",
+	         f->event[0] ? f->event : "presence", state);
+	return request_in(f, "NOTIFY", call_id, tag, lines, ctype, body);
 }
 
 static unsigned notify(struct sfix *f, const char *tag, const char *state)
@@ -353,6 +368,26 @@ TEST(sub_forked)
 	return 0;
 }
 
+TEST(sub_forks_for_a_while)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	CHECK_INT(notify(&f, "n1", "active;expires=600"), 200);
+	/* A branch the SUBSCRIBE reached late still makes a subscription... */
+	advance(&f, 64 * T1 - 1000000u);
+	CHECK_INT(notify(&f, "n2", "active;expires=600"), 200);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	/* ...but once every branch had its NOTIFY's time, a new tag is of nothing. */
+	advance(&f, 2000000u);
+	CHECK_INT(notify(&f, "n3", "active;expires=600"), 481);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	CHECK_INT(f.notifies, 2);
+	CHECK_INT(notify(&f, "n2", "active;expires=600"), 200); /* the made ones go on */
+	sfix_close(&f);
+	return 0;
+}
+
 TEST(sub_too_brief)
 {
 	struct sfix f;
@@ -404,6 +439,72 @@ TEST(sub_refresh_then_481)
 	CHECK(strcmp(f.reason, "481") == 0);
 	CHECK_INT(f.done, 1);
 	CHECK_INT(f.err, 0);
+	sfix_close(&f);
+	return 0;
+}
+
+/* A refresh challenged with a 401 or 407 goes again with the answer,
+ * CSeq counting on. */
+static int refresh_challenged(struct sfix *f, unsigned status, const char *challenge,
+                              const char *answer)
+{
+	advance(f, 20 * 1000000u);
+	if (take(f) == 0 || !has(f, "CSeq: 2 SUBSCRIBE\r\n") ||
+	    reply(f, status, NULL, challenge) != 0 || take(f) == 0 ||
+	    !has(f, "CSeq: 3 SUBSCRIBE\r\n") || !has(f, answer) || !has(f, "username=\"alice\"") ||
+	    reply(f, 200, NULL, "Expires: 40") != 0)
+		return -1;
+	return f->refreshed == 1 && f->ended == 0 ? 0 : -1;
+}
+
+TEST(sub_refresh_challenged_answered)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 40;
+	s.auth = on_auth;
+	CHECK(subscribed(&f, &s, "Expires: 40") == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK(refresh_challenged(&f, 407, "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n\"",
+	                         "Proxy-Authorization: Digest ") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refresh_challenged_answered_by_the_stack)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	s.expires = 40;
+	CHECK(subscribed(&f, &s, "Expires: 40") == 0);
+	CHECK(sip_ua_credentials(f.ua, NULL, "alice", "secret") == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK(refresh_challenged(&f, 401, "WWW-Authenticate: Digest realm=\"r\", nonce=\"n\"",
+	                         "Authorization: Digest ") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_notify_out_of_order)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	f.cseq = 4;
+	CHECK_INT(notify_in(&f, NULL, "n1", "active", NULL, "<a/>"), 200); /* CSeq 5 */
+	CHECK_INT(notify_in(&f, NULL, "n1", "active", NULL, "<b/>"), 200); /* 6 */
+	/* An older one (a new transaction, not a retransmission), and one
+	 * with the last CSeq again: 500 (RFC 3261 §12.2.2), not handed over. */
+	f.cseq = 4;
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<old/>"), 500);
+	f.cseq = 5;
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<old/>"), 500);
+	CHECK_INT(f.notifies, 2);
+	CHECK(strcmp(f.body, "<b/>") == 0);
+	CHECK_INT(f.ended, 0);
+	CHECK_INT(notify_in(&f, NULL, "n1", "terminated", NULL, "<c/>"), 200); /* 7 */
+	CHECK_INT(f.notifies, 3);
+	CHECK_INT(f.done, 1);
 	sfix_close(&f);
 	return 0;
 }
@@ -669,5 +770,203 @@ TEST(sub_substate_parse)
 	CHECK(sip_substate_parse(&st, SIP_STR("waiting")) == 0);
 	CHECK_INT(st.state, SIP_SUBSTATE_OTHER);
 	CHECK(sip_substate_parse(&st, SIP_STR("")) != 0);
+	return 0;
+}
+
+/* ---- a REFER in a call ---- */
+
+static void on_call_done(struct sip_call *c, enum sip_call_end how, int err,
+                         const struct sip_msg *m, void *arg)
+{
+	struct sfix *f = arg;
+	(void)c;
+	(void)err;
+	(void)m;
+	f->call_done++;
+	f->call_how = how;
+}
+
+/* A call to the peer, answered by its phone "t1" and ACKed; the NOTIFYs
+ * of notify_in go in its dialog. */
+static int in_call(struct sfix *f)
+{
+	struct sip_req_spec rs = {
+		.uri_text = "sip:callee@127.0.0.1",
+		.targets = &f->target,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+	};
+	struct sip_call_spec cs = {.invite = &rs, .done = on_call_done, .arg = f};
+	if (sfix_open(f) != 0 || sip_call_start(&f->call, f->ua, &cs) != 0 || take(f) == 0 ||
+	    reply(f, 200, "t1", NULL) != 0 || take(f) == 0 || !has(f, "ACK "))
+		return -1;
+	return sip_call_dialog(f->call) ? 0 : -1;
+}
+
+/* A blind transfer's REFER in the call's dialog, the next hop its
+ * remote target. */
+static struct sip_sub_spec refer_in_call(struct sfix *f)
+{
+	struct sip_sub_spec s = spec_for(f);
+	s.refer = true;
+	s.event = s.accept = NULL;
+	s.expires = 0;
+	s.refer_to = "<sip:carol@example.test>";
+	s.uri = NULL;
+	s.targets = NULL;
+	s.ntargets = 0;
+	s.dialog = sip_call_dialog(f->call);
+	return s;
+}
+
+TEST(sub_refer_in_call)
+{
+	struct sfix f;
+	CHECK(in_call(&f) == 0);
+	CHECK(sip_call_dialog(NULL) == NULL);
+	struct sip_sub_spec s = refer_in_call(&f);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "REFER sip:notifier@127.0.0.1:"));
+	CHECK(has(&f, "Refer-To: <sip:carol@example.test>\r\n"));
+	CHECK(has(&f, ";tag=t1\r\n"));
+	CHECK(has(&f, "CSeq: 2 REFER\r\n")); /* the INVITE had 1 */
+	char id[80];
+	snprintf(id, sizeof id, "Call-ID: %s\r\n", f.call_id);
+	CHECK(has(&f, id));
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	CHECK_INT(f.accepted, 1);
+	snprintf(f.event, sizeof f.event, "refer;id=2");
+	CHECK_INT(notify_in(&f, NULL, "t1", "active;expires=60", "message/sipfrag",
+	                    "SIP/2.0 100 Trying\r\n"),
+	          200);
+	CHECK_INT(f.notifies, 1);
+	CHECK(strcmp(f.body, "SIP/2.0 100 Trying\r\n") == 0);
+	/* Another REFER's NOTIFY is not ours, nor the call's. */
+	snprintf(f.event, sizeof f.event, "refer;id=9");
+	CHECK_INT(notify(&f, "t1", "active"), 481);
+	CHECK_INT(f.notifies, 1);
+	/* The refresh goes in the dialog, its CSeq on from the REFER's. */
+	advance(&f, 30 * 1000000u);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "SUBSCRIBE sip:notifier@127.0.0.1:"));
+	CHECK(has(&f, "Event: refer;id=2\r\n"));
+	CHECK(has(&f, "CSeq: 3 SUBSCRIBE\r\n"));
+	CHECK(has(&f, id));
+	CHECK(reply(&f, 200, NULL, "Expires: 60") == 0);
+	CHECK_INT(f.refreshed, 1);
+	/* The first REFER in the dialog: its NOTIFYs may name no id. */
+	snprintf(f.event, sizeof f.event, "refer");
+	CHECK_INT(notify_in(&f, NULL, "t1", "terminated;reason=noresource", "message/sipfrag",
+	                    "SIP/2.0 200 OK\r\n"),
+	          200);
+	CHECK_INT(f.notifies, 2);
+	CHECK_INT(f.ended, 1);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, 0);
+	CHECK_INT(notify(&f, "t1", "active"), 481); /* ended */
+	CHECK_INT(f.call_done, 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	/* The far end's BYE is the call's, the sub still an owner. */
+	CHECK_INT(request_in(&f, "BYE", NULL, "t1", "", NULL, NULL), 200);
+	CHECK_INT(f.call_done, 1);
+	CHECK_INT(f.call_how, SIP_CALL_END_REMOTE);
+	CHECK_INT(f.done, 1);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refer_no_sub_in_call_then_bye)
+{
+	struct sfix f;
+	CHECK(in_call(&f) == 0);
+	struct sip_sub_spec s = refer_in_call(&f);
+	s.no_refer_sub = true;
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 2 REFER\r\n"));
+	CHECK(has(&f, "Refer-Sub: false\r\n"));
+	CHECK(reply(&f, 202, NULL, "Refer-Sub: false") == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.status, 202);
+	/* The sub goes first; the call's BYE counts on from the REFER. */
+	sip_sub_free(f.s);
+	f.s = NULL;
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "BYE sip:notifier@127.0.0.1:"));
+	CHECK(has(&f, "CSeq: 3 BYE\r\n"));
+	CHECK(reply(&f, 200, NULL, NULL) == 0);
+	CHECK_INT(f.call_done, 1);
+	CHECK_INT(f.call_how, SIP_CALL_END_BYE);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refer_in_call_outlives_the_call)
+{
+	struct sfix f;
+	CHECK(in_call(&f) == 0);
+	struct sip_sub_spec s = refer_in_call(&f);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	/* A NOTIFY before the 202 makes the subscription; a BYE reaches the call. */
+	snprintf(f.event, sizeof f.event, "refer;id=2");
+	CHECK_INT(notify_in(&f, NULL, "t1", "active;expires=60", "message/sipfrag",
+	                    "SIP/2.0 100 Trying\r\n"),
+	          200);
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	CHECK_INT(f.accepted, 1);
+	CHECK_INT(sip_sub_count(f.s), 1);
+	CHECK_INT(request_in(&f, "BYE", NULL, "t1", "", NULL, NULL), 200);
+	CHECK_INT(f.call_done, 1);
+	CHECK_INT(f.call_how, SIP_CALL_END_REMOTE);
+	CHECK(sip_call_dialog(f.call) == NULL);
+	CHECK_INT(f.done, 0);
+	/* The sub lives on in the dialog, and unsubscribes in it. */
+	CHECK(sip_sub_stop(f.s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "SUBSCRIBE sip:notifier@127.0.0.1:"));
+	CHECK(has(&f, "Expires: 0\r\n"));
+	CHECK(has(&f, "CSeq: 3 SUBSCRIBE\r\n"));
+	CHECK(reply(&f, 481, NULL, NULL) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK(strcmp(f.reason, "481") == 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_second_refer_in_call_names_its_id)
+{
+	struct sfix f, g;
+	struct sip_sub *second = NULL;
+	CHECK(in_call(&f) == 0);
+	struct sip_sub_spec s = refer_in_call(&f);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	memset(&g, 0, sizeof g);
+	s.arg = &g;
+	CHECK(sip_sub_start(&second, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "CSeq: 3 REFER\r\n"));
+	CHECK(reply(&f, 202, NULL, NULL) == 0);
+	CHECK_INT(g.accepted, 1);
+	/* No id: the first REFER's (RFC 3515 §2.4.6); the second's names it. */
+	snprintf(f.event, sizeof f.event, "refer");
+	CHECK_INT(notify(&f, "t1", "active"), 200);
+	CHECK_INT(f.notifies, 1);
+	CHECK_INT(g.notifies, 0);
+	snprintf(f.event, sizeof f.event, "refer;id=3");
+	CHECK_INT(notify(&f, "t1", "active"), 200);
+	CHECK_INT(g.notifies, 1);
+	snprintf(f.event, sizeof f.event, "refer;id=2");
+	CHECK_INT(notify(&f, "t1", "terminated"), 200);
+	CHECK_INT(f.notifies, 2);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(g.done, 0);
+	sip_sub_free(second);
+	sfix_close(&f);
 	return 0;
 }

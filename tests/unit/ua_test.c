@@ -178,23 +178,31 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 	f->strays++;
 }
 
-TEST(ua_dialog_requests_and_strays_go_to_its_owner)
+/* The dialog "dlg" of an INVITE from the peer (CSeq 0: below its
+ * requests'), answered with To tag "ua1". */
+static struct sip_dialog *peer_dialog(void)
 {
-	struct ufix f;
-	struct sip_msg *m = malloc(sizeof *m);
-	struct sip_dialog *d = NULL;
-	CHECK(m && ufix_open(&f) == 0);
-	/* The dialog of an INVITE from the peer, answered with To tag "ua1". */
 	static const char invite[] = "INVITE sip:x@127.0.0.1 SIP/2.0\r\n"
 				     "Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKd0\r\n"
 				     "From: <sip:p@127.0.0.1>;tag=p1\r\n"
 				     "To: <sip:x@127.0.0.1>\r\n"
 				     "Call-ID: dlg\r\n"
-				     "CSeq: 1 INVITE\r\n"
+				     "CSeq: 0 INVITE\r\n"
 				     "Contact: <sip:p@127.0.0.1:9>\r\n"
 				     "Content-Length: 0\r\n\r\n";
-	CHECK(sip_msg_parse(m, invite, sizeof invite - 1, 0) == 0);
-	CHECK(sip_dialog_new_uas(&d, m, "ua1") == 0);
+	struct sip_msg *m = malloc(sizeof *m);
+	struct sip_dialog *d = NULL;
+	if (m && sip_msg_parse(m, invite, sizeof invite - 1, 0) == 0)
+		sip_dialog_new_uas(&d, m, "ua1");
+	free(m);
+	return d;
+}
+
+TEST(ua_dialog_requests_and_strays_go_to_its_owner)
+{
+	struct ufix f;
+	struct sip_dialog *d = peer_dialog();
+	CHECK(d && ufix_open(&f) == 0);
 	CHECK(sip_ua_dialog_add(f.ua, d, in_dialog, on_stray, &f) == 0);
 	/* Its BYE reaches the owner; one in an unknown dialog gets 481. */
 	CHECK_INT(ask(&f, "BYE", "z9hG4bKd1", "dlg", "ua1"), 200);
@@ -206,11 +214,84 @@ TEST(ua_dialog_requests_and_strays_go_to_its_owner)
 	                   sizeof f.req) == 0);
 	peer_spin(sip_ua_loop(f.ua));
 	CHECK_INT(f.strays, 1);
-	sip_ua_dialog_remove(f.ua, d);
+	sip_ua_dialog_remove(f.ua, d, &f);
 	CHECK_INT(ask(&f, "BYE", "z9hG4bKd4", "dlg", "ua1"), 481);
 	CHECK(!f.odd);
 	sip_dialog_free(d);
-	free(m);
+	ufix_close(&f);
+	return 0;
+}
+
+/* An owner of a dialog that takes requests of one method. */
+struct owner {
+	const char *method;
+	unsigned status;
+	int calls, strays;
+};
+
+static bool owner_h(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+{
+	struct owner *o = arg;
+	o->calls++;
+	if (!sip_str_eq(req->method_name, sip_str_from(o->method)))
+		return false;
+	struct sip_response_spec s = {.status = o->status};
+	sip_incoming_respond(in, &s);
+	return true;
+}
+
+static void owner_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
+{
+	struct owner *o = arg;
+	(void)m;
+	(void)pi;
+	o->strays++;
+}
+
+/* The peer's request in "dlg", CSeq counting on; the status of its answer. */
+static unsigned ask_in_dialog(struct ufix *f, const char *method)
+{
+	static unsigned cseq;
+	char branch[32];
+	snprintf(branch, sizeof branch, "z9hG4bKo%u", ++cseq);
+	if (peer_request_cseq(&f->peer, &f->local, method, branch, "dlg", "ua1", cseq, f->req,
+	                      sizeof f->req) != 0)
+		return 0;
+	peer_spin(sip_ua_loop(f->ua));
+	return next_status(f);
+}
+
+TEST(ua_dialog_of_two_owners_each_takes_its_own)
+{
+	struct ufix f;
+	struct sip_dialog *d = peer_dialog();
+	/* A call, and the subscription of a REFER sent in it, added after. */
+	struct owner call = {"BYE", 200, 0, 0}, sub = {"NOTIFY", 202, 0, 0};
+	CHECK(d && ufix_open(&f) == 0);
+	CHECK(sip_ua_dialog_add(f.ua, d, owner_h, owner_stray, &call) == 0);
+	CHECK(sip_ua_dialog_add(f.ua, d, owner_h, NULL, &sub) == 0);
+	CHECK_INT(ask_in_dialog(&f, "NOTIFY"), 202);
+	CHECK_INT(call.calls, 0); /* the last added was asked first, and took it */
+	CHECK_INT(ask_in_dialog(&f, "BYE"), 200);
+	CHECK_INT(sub.calls, 2);
+	CHECK_INT(call.calls, 1);
+	CHECK_INT(ask_in_dialog(&f, "INFO"), 481); /* both leave it */
+	CHECK_INT(call.calls + sub.calls, 5);
+	/* The stray goes to the owner that has a stray handler. */
+	CHECK(peer_request(&f.peer, &f.local, "ACK", "z9hG4bKo0", "dlg", "ua1", f.req,
+	                   sizeof f.req) == 0);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(call.strays, 1);
+	/* The subscription leaves the dialog; the call keeps it. */
+	sip_ua_dialog_remove(f.ua, d, &sub);
+	CHECK_INT(ask_in_dialog(&f, "NOTIFY"), 481);
+	CHECK_INT(sub.calls, 3);
+	CHECK_INT(ask_in_dialog(&f, "BYE"), 200);
+	sip_ua_dialog_remove(f.ua, d, &call);
+	CHECK_INT(ask_in_dialog(&f, "BYE"), 481);
+	CHECK_INT(call.calls + sub.calls, 7);
+	CHECK(!f.odd);
+	sip_dialog_free(d);
 	ufix_close(&f);
 	return 0;
 }
