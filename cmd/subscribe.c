@@ -38,6 +38,11 @@ static const struct {
 	{"reg", "application/reginfo+xml"},
 };
 
+/* sip_sub_start refuses an Event longer than these (SIP_EINVAL): said at
+ * the option, before anything is resolved or sent. */
+#define EVENT_PACKAGE_MAX 63
+#define EVENT_MAX 250
+
 /* Why the run ends on our side, once what was asked is done. */
 enum goal { GOAL_NONE = 0, GOAL_COUNT, GOAL_DURATION, GOAL_FETCH, GOAL_SIGNAL };
 static const char *const goal_names[] = {"", "count", "duration", "fetch", "interrupted"};
@@ -51,7 +56,7 @@ struct sub_run {
 	const char *target;
 	char uri_buf[512];
 	struct sip_uri uri;
-	char event[256];
+	char event[EVENT_MAX + 1];
 	const char *accept; /* NULL: none */
 	unsigned long expires, count;
 	uint64_t duration_us;
@@ -558,12 +563,20 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 	while ((key = cmd_getopt(self, &r->cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_EVENT:
-			if (strlen(arg) >= sizeof r->event || !event_ok(arg)) {
+			if (!event_ok(arg)) {
 				cmd_error(
 					self,
 					"bad value '%s' for --event: expected a package name such as "
 					"presence, dialog, message-summary or reg",
 					arg);
+				return EXIT_USAGE;
+			}
+			if (strcspn(arg, ";") > EVENT_PACKAGE_MAX || strlen(arg) > EVENT_MAX) {
+				cmd_error(
+					self,
+					"bad value '%s' for --event: too long (a package of at most %d "
+					"characters, %d in all)",
+					arg, EVENT_PACKAGE_MAX, EVENT_MAX);
 				return EXIT_USAGE;
 			}
 			snprintf(r->event, sizeof r->event, "%s", arg);
