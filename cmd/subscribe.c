@@ -531,18 +531,18 @@ static bool event_ok(const char *s)
 	return !*s;
 }
 
-/* -H gave an Accept of its own: it replaces the package's. */
-static bool user_accept(const struct cmd_common *cc)
+/* The -H line of header id (a compact form too), or NULL. */
+static const char *user_header(const struct cmd_common *cc, enum sip_hdr_id id)
 {
 	for (size_t i = 0; i < cc->nheaders; i++) {
 		const char *h = cc->headers[i];
 		size_t n = strcspn(h, ":");
 		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
 			n--;
-		if (n == 6 && strncasecmp(h, "Accept", 6) == 0)
-			return true;
+		if (sip_hdr_id_from_name((struct sip_str){h, n}) == id)
+			return h;
 	}
-	return false;
+	return NULL;
 }
 
 static int usage(const struct cmd *c, const char *what)
@@ -630,7 +630,19 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 		if (strlen(packages[i].package) == plen &&
 		    strncasecmp(r->event, packages[i].package, plen) == 0)
 			r->accept = packages[i].accept;
-	if (user_accept(&r->cc)) {
+	/* sip_sub writes them into each refresh and unsubscribe too: a line of
+	 * -H would go beside them, a second Event or Expires. */
+	const char *h;
+	if ((h = user_header(&r->cc, SIP_HDR_EVENT)) != NULL) {
+		cmd_error(self, "-H '%s': give the package with --event", h);
+		return EXIT_USAGE;
+	}
+	if ((h = user_header(&r->cc, SIP_HDR_EXPIRES)) != NULL) {
+		cmd_error(self, "-H '%s': give the duration with -e/--expires", h);
+		return EXIT_USAGE;
+	}
+	/* -H gave an Accept of its own: it replaces the package's. */
+	if (user_header(&r->cc, SIP_HDR_ACCEPT)) {
 		if (accept)
 			return usage(self,
 			             "--accept and -H 'Accept: ...' both give the Accept: one "

@@ -517,6 +517,12 @@ t_run "subscribe: --event of 251 characters" 2 "$SIP" subscribe --event "$ev" 12
 t_err_has "for --event: too long (a package of at most 63 characters, 250 in all)"
 t_err_lines 1
 t_run "subscribe: --event of 250 characters is taken" 0 "$SIP" subscribe --event "${ev%?}" --help
+# The Event and Expires it sends, and each refresh and unsubscribe, are --event's and -e's.
+for h in 'Event: dialog' 'o: dialog' 'expires : 10'; do
+	t_run "subscribe: -H '$h'" 2 "$SIP" subscribe -H "$h" 127.0.0.1:9
+	t_err_has "sip: subscribe: -H '$h': give the"
+	t_err_lines 1
+done
 
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
