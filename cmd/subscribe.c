@@ -70,7 +70,10 @@ struct sub_run {
 	unsigned long notifies;
 	bool bad_body;  /* a NOTIFY body of a known type that did not decode */
 	enum goal goal; /* what ended it on our side */
-	int end_rc;     /* a subscription that ended before the goal: its verdict */
+	/* The first subscription that ended before the goal, and its verdict,
+	 * which stands even when the others go on to the goal. */
+	unsigned end_n;
+	int end_rc;
 	bool over;
 	int rc;
 };
@@ -147,6 +150,8 @@ static void print_summary(const struct sub_run *r)
 		printf(", --duration over");
 	else if (r->goal == GOAL_FETCH)
 		printf(", fetched");
+	if (r->goal && r->end_n)
+		printf(", #%u ended first", r->end_n);
 	printf("\n");
 }
 
@@ -344,6 +349,7 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	}
 	/* The first one to end before what was asked gives the verdict. */
 	if (!r->goal && !r->end_rc) {
+		r->end_n = n;
 		r->end_rc = err ? probe_exit_code(err) : EXIT_RESPONSE;
 		if (!text_out(r))
 			cmd_warn(r->cmd, "subscription %u ended: %s", n, text);
@@ -415,7 +421,7 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		finish(r, intr ? EXIT_TIMEOUT : probe_exit_code(err ? err : SIP_ETIMEDOUT));
 		return;
 	}
-	int rc = r->goal ? EXIT_OK : r->end_rc ? r->end_rc : EXIT_RESPONSE;
+	int rc = r->end_rc ? r->end_rc : r->goal ? EXIT_OK : EXIT_RESPONSE;
 	if (rc == EXIT_OK && r->bad_body)
 		rc = EXIT_PROTOCOL;
 	finish(r, rc);

@@ -234,6 +234,17 @@ if notifier uas-subscribe-fork; then
 	sipp_verdict "fork" "$spid" "$d/uas-subscribe-fork.log"
 fi
 
+# --- a fork ended by its notifier before --duration: exit 1 ---------------------
+if notifier uas-subscribe-forkend; then
+	t_run "presence -d 1, forked, one fork rejected at once: the other unsubscribed, exit 1" 1 \
+		sipc -q -d 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has "#2 terminated by the notifier: rejected"
+	t_out_has "#1 terminated by the notifier: timeout"
+	t_out_has "from 2 subscriptions in"
+	t_out_has ", --duration over, #2 ended first"
+	sipp_verdict "fork ended first" "$spid" "$d/uas-subscribe-forkend.log"
+fi
+
 # --- 423, a refresh, then the notifier ends it: exit 1 --------------------------
 if notifier uas-subscribe-terminate; then
 	t_run "reg -e 1: 423, asked again for 2 s, refreshed, terminated: exit 1" 1 \
