@@ -422,6 +422,12 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		return;
 	}
 	int rc = r->end_rc ? r->end_rc : r->goal ? EXIT_OK : EXIT_RESPONSE;
+	/* Accepted, but the state never came (a --duration or a Ctrl-C
+	 * shorter than the 64*T1 that would have given it up): no watch. */
+	if (rc == EXIT_OK && !r->notifies) {
+		cmd_error(r->cmd, "'%s': no NOTIFY came", r->dest.ruri_text);
+		rc = EXIT_TIMEOUT;
+	}
 	if (rc == EXIT_OK && r->bad_body)
 		rc = EXIT_PROTOCOL;
 	finish(r, rc);

@@ -201,6 +201,15 @@ if notifier uas-subscribe-silent; then
 	sipp_verdict "no NOTIFY" "$spid" "$d/uas-subscribe-silent.log"
 fi
 
+# --- no NOTIFY before --duration, nor after the unsubscribe: exit 3 -----------
+if notifier uas-subscribe-silent; then
+	t_run "202, no NOTIFY within -d 0.3, none after the unsubscribe: exit 3" 3 \
+		timeout 30 "$SIP" subscribe -q --t1 20 -d 0.3 "sip:bob@127.0.0.1:$pn"
+	t_out_has "0 NOTIFYs from 1 subscription"
+	t_err_has "sip: subscribe: 'sip:bob@127.0.0.1:$pn': no NOTIFY came"
+	sipp_verdict "no NOTIFY before --duration" "$spid" "$d/uas-subscribe-silent.log"
+fi
+
 # --- no final NOTIFY after the unsubscribe: said, and still exit 0 ------------
 if notifier uas-subscribe-nofinal; then
 	t_run "no final NOTIFY after the unsubscribe: a warning, exit 0" 0 \
