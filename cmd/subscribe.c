@@ -68,6 +68,8 @@ struct sub_run {
 	unsigned status;  /* of the SUBSCRIBE's 2xx or refusal */
 	char reason[128]; /* its reason phrase, or why there is no answer */
 	unsigned long notifies;
+	bool *notified; /* [n - 1]: subscription n had a NOTIFY */
+	unsigned nnotified;
 	bool bad_body;  /* a NOTIFY body of a known type that did not decode */
 	enum goal goal; /* what ended it on our side */
 	/* The first subscription that ended before the goal, and its verdict,
@@ -289,6 +291,16 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *m,
 	enum sip_evbody_type type = sip_evbody_type_of(ct);
 	made(r);
 	r->notifies++;
+	if (n > r->nnotified) {
+		bool *nb = realloc(r->notified, n * sizeof *nb);
+		if (nb) {
+			memset(nb + r->nnotified, 0, (n - r->nnotified) * sizeof *nb);
+			r->notified = nb;
+			r->nnotified = n;
+		}
+	}
+	if (n <= r->nnotified)
+		r->notified[n - 1] = true;
 	if (m->body.len && type != SIP_EVBODY_NONE) {
 		err = sip_evbody_parse(&body, ct, m->body);
 		body.type = type; /* named in the line even when it did not decode */
@@ -325,10 +337,12 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	double wait_s = (double)(64 * (r->cc.t1_us ? r->cc.t1_us : SIP_T1_DEFAULT)) / 1e6;
 	if (err == SIP_ETIMEDOUT && r->goal)
 		snprintf(text, sizeof text, "no final NOTIFY %.1f s after the unsubscribe", wait_s);
-	else if (err == SIP_ETIMEDOUT && !r->notifies)
+	else if (err == SIP_ETIMEDOUT && !r->status)
+		snprintf(text, sizeof text, "timeout: no final response to the SUBSCRIBE");
+	else if (err == SIP_ETIMEDOUT && (n > r->nnotified || !r->notified[n - 1]))
 		snprintf(text, sizeof text, "timeout: no NOTIFY %.1f s after the 2xx", wait_s);
 	else if (err == SIP_ETIMEDOUT)
-		snprintf(text, sizeof text, "timeout: a refresh got no answer, or no NOTIFY came");
+		snprintf(text, sizeof text, "timeout: no answer to a refresh");
 	else if (msg && !err && msg->is_request)
 		snprintf(text, sizeof text, "terminated by the notifier%s%s", *why ? ": " : "",
 		         *why ? why : " (no reason given)");
@@ -701,6 +715,7 @@ int cmd_subscribe(const struct cmd *self, int argc, char **argv)
 	sip_timer_cancel(r->pc.loop, &r->duration_timer);
 	probe_ctx_reset(&r->pc);
 	cmd_signals_done();
+	free(r->notified);
 	free(r);
 	return rc;
 }

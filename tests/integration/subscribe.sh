@@ -210,6 +210,15 @@ if notifier uas-subscribe-silent; then
 	sipp_verdict "no NOTIFY before --duration" "$spid" "$d/uas-subscribe-silent.log"
 fi
 
+# --- a NOTIFY, and no answer to the SUBSCRIBE: exit 3, said so ----------------
+if notifier uas-subscribe-noanswer; then
+	t_run "a NOTIFY and no answer to the SUBSCRIBE: exit 3" 3 \
+		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'active;expires=60  sip:bob@127.0.0.1: open'
+	t_out_has "#1 timeout: no final response to the SUBSCRIBE"
+	sipp_verdict "no answer" "$spid" "$d/uas-subscribe-noanswer.log"
+fi
+
 # --- no final NOTIFY after the unsubscribe: said, and still exit 0 ------------
 if notifier uas-subscribe-nofinal; then
 	t_run "no final NOTIFY after the unsubscribe: a warning, exit 0" 0 \
