@@ -95,16 +95,37 @@ static bool json_out(const struct sub_run *r)
 	return r->cc.format == SIP_PRINT_JSON;
 }
 
+/* A character a terminal would act on: written as \\xNN. */
+static bool unsafe(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
 /* s with what a terminal would act on escaped. */
 static void put_safe(FILE *f, struct sip_str s)
 {
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c == 0x7f)
+		if (unsafe(c))
 			fprintf(f, "\\x%02x", c);
 		else
 			fputc(c, f);
 	}
+}
+
+/* The same into buf, cut to fit: a peer's reason phrase for a line. */
+static const char *safe(char *buf, size_t cap, struct sip_str s)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < s.len && o + 5 <= cap; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (unsafe(c))
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 /* ---- the verdict ---- */
@@ -333,7 +354,7 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	                 : msg && msg->is_request ? "notifier"
 	                 : msg                    ? "response"
 	                                          : "error";
-	char text[200];
+	char text[200], phrase[128];
 	double wait_s = (double)(64 * (r->cc.t1_us ? r->cc.t1_us : SIP_T1_DEFAULT)) / 1e6;
 	if (err == SIP_ETIMEDOUT && r->goal)
 		snprintf(text, sizeof text, "no final NOTIFY %.1f s after the unsubscribe", wait_s);
@@ -347,7 +368,8 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 		snprintf(text, sizeof text, "terminated by the notifier%s%s", *why ? ": " : "",
 		         *why ? why : " (no reason given)");
 	else if (msg && !err)
-		snprintf(text, sizeof text, "%u %.*s", msg->status, SIP_STR_FMT(msg->reason));
+		snprintf(text, sizeof text, "%u %s", msg->status,
+		         safe(phrase, sizeof phrase, msg->reason));
 	else
 		snprintf(text, sizeof text, "%s", why);
 	if (json_out(r)) {
@@ -376,6 +398,7 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
                      const struct sip_msg *msg, void *arg)
 {
 	struct sub_run *r = arg;
+	char phrase[128];
 	switch (ev) {
 	case SIP_SUB_ACCEPTED:
 		r->status = msg->status;
@@ -389,15 +412,17 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 			sip_print_json_str(stdout, msg->reason);
 			printf(",\"expires\":%lu}}\n", sip_sub_expires(s, n));
 		} else if (text_out(r)) {
-			printf("%-12s%.3f s  %u %.*s, expires in %lu s\n", "Accepted:", secs(r),
-			       msg->status, SIP_STR_FMT(msg->reason), sip_sub_expires(s, n));
+			printf("%-12s%.3f s  %u %s, expires in %lu s\n", "Accepted:", secs(r),
+			       msg->status, safe(phrase, sizeof phrase, msg->reason),
+			       sip_sub_expires(s, n));
 		}
 		break;
 	case SIP_SUB_TOO_BRIEF: {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_MIN_EXPIRES);
-		cmd_warn(r->cmd, "423 %.*s: asking %sfor Min-Expires %.*s s",
-		         SIP_STR_FMT(msg->reason), n ? "in the refresh " : "again ",
-		         h ? (int)h->value.len : 1, h ? h->value.p : "?");
+		char min[32];
+		cmd_warn(r->cmd, "423 %s: asking %sfor Min-Expires %s s",
+		         safe(phrase, sizeof phrase, msg->reason), n ? "in the refresh " : "again ",
+		         h ? safe(min, sizeof min, h->value) : "?");
 		break;
 	}
 	case SIP_SUB_REFRESHED:
@@ -418,9 +443,10 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		bool auth = probe_auth_failed(&r->pc, sip_sub_request(s), resp);
 		r->status = resp->status;
 		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(resp->reason));
+		char phrase[128];
 		if (!auth)
-			cmd_error(r->cmd, "'%s': %u %.*s", r->dest.ruri_text, resp->status,
-			          SIP_STR_FMT(resp->reason));
+			cmd_error(r->cmd, "'%s': %u %s", r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason));
 		finish(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
 		return;
 	}

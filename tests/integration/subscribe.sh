@@ -180,6 +180,16 @@ if notifier uas-subscribe-odd; then
 	sipp_verdict "odd bodies" "$spid" "$d/uas-subscribe-odd.log"
 fi
 
+# --- reason phrases with an escape sequence: shown escaped ---------------------
+if notifier uas-subscribe-esc; then
+	t_run "a 202 and a 481 whose reasons set the window title: escaped, exit 0" 0 \
+		sipc -q -c 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'Accepted \x1b]0;pwned\x07, expires in 60 s'
+	t_out_has '#1 481 Gone \x1b]0;pwned\x07'
+	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
+	sipp_verdict "escaped reasons" "$spid" "$d/uas-subscribe-esc.log"
+fi
+
 # --- digest: the SUBSCRIBE and the unsubscribe challenged ----------------------
 if notifier uas-subscribe-401; then
 	t_run "401 answered as alice, for the unsubscribe too: exit 0" 0 env SIP_PASSWORD=secret \
