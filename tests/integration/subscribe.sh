@@ -3,10 +3,12 @@
 # scenarios in sipp/ that check what arrives (a presence server whose
 # subscription ends by --count (over UDP and TCP), --duration or Ctrl-C,
 # each with the unsubscribe, Expires: 0, it must see; one whose bodies are
-# of no known type or do not decode; one that challenges the SUBSCRIBE and
-# the unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch
-# whose NOTIFY overtakes its 200; a forked message-summary subscription,
-# each fork unsubscribed in its own dialog; a reg server that answers 423,
+# of no known type or do not decode; one whose reason phrases carry an
+# escape sequence; one that challenges the SUBSCRIBE and the unsubscribe;
+# one that sends no NOTIFY, one no final NOTIFY; one whose NOTIFY comes and
+# whose answer never does; a fetch whose NOTIFY overtakes its 200; a forked
+# message-summary subscription, each fork unsubscribed in its own dialog; a
+# fork ended by its notifier at once; a reg server that answers 423,
 # takes a refresh and then terminates the subscription; one that refuses
 # with 489), a server that never answers, and Kamailio's presence server
 # (PUBLISH a PIDF, a dialog-info, a message-summary and a reginfo for bob,
