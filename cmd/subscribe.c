@@ -95,7 +95,7 @@ static bool json_out(const struct sub_run *r)
 	return r->cc.format == SIP_PRINT_JSON;
 }
 
-/* A character a terminal would act on: written as \\xNN. */
+/* A character a terminal would act on: written as \xNN. */
 static bool unsafe(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
