@@ -375,10 +375,14 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	if (json_out(r)) {
 		printf("{\"ended\":{\"time\":%.3f,\"subscription\":%u,\"by\":\"%s\"", secs(r), n,
 		       by);
-		if (msg && !msg->is_request)
+		/* A response's reason phrase as it came: JSON escapes it. */
+		char raw[200];
+		if (msg && !msg->is_request) {
 			printf(",\"status\":%u", msg->status);
+			snprintf(raw, sizeof raw, "%u %.*s", msg->status, SIP_STR_FMT(msg->reason));
+		}
 		printf(",\"reason\":");
-		sip_print_json_str(stdout, sip_str_from(msg && !msg->is_request ? text : why));
+		sip_print_json_str(stdout, sip_str_from(msg && !msg->is_request ? raw : why));
 		printf("}}\n");
 	} else if (text_out(r)) {
 		printf("%-12s%.3f s  #%u %s\n", "Ended:", secs(r), n, text);

@@ -191,6 +191,16 @@ if notifier uas-subscribe-esc; then
 	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
 	sipp_verdict "escaped reasons" "$spid" "$d/uas-subscribe-esc.log"
 fi
+if notifier uas-subscribe-esc; then
+	t_run "the same -o json: the reasons as they came, JSON-escaped" 0 \
+		sipc -q -o json -c 1 "sip:bob@127.0.0.1:$pn"
+	t_check "json: the 202's reason" \
+		t_jq '[.[] | select(.accepted)][0].accepted.reason == "Accepted \u001b]0;pwned\u0007"'
+	t_check "json: the end by the 481" \
+		t_jq '[.[] | select(.ended)][0].ended | .status == 481 and .reason == "481 Gone \u001b]0;pwned\u0007"'
+	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
+	sipp_verdict "escaped reasons, json" "$spid" "$d/uas-subscribe-esc.log"
+fi
 
 # --- digest: the SUBSCRIBE and the unsubscribe challenged ----------------------
 if notifier uas-subscribe-401; then
