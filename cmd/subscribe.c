@@ -393,7 +393,9 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 		r->end_rc = err ? probe_exit_code(err) : EXIT_RESPONSE;
 		if (!text_out(r))
 			cmd_warn(r->cmd, "subscription %u ended: %s", n, text);
-	} else if (r->goal && err) {
+	} else if (r->goal && !(msg && msg->is_request)) {
+		/* Not the notifier's final NOTIFY: the unsubscribe failed, and
+		 * the subscription may live on until it lapses. */
 		cmd_warn(r->cmd, "subscription %u: %s", n, text);
 	}
 }

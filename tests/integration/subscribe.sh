@@ -188,6 +188,7 @@ if notifier uas-subscribe-esc; then
 		sipc -q -c 1 "sip:bob@127.0.0.1:$pn"
 	t_out_has 'Accepted \x1b]0;pwned\x07, expires in 60 s'
 	t_out_has '#1 481 Gone \x1b]0;pwned\x07'
+	t_err_has 'sip: subscribe: warning: subscription 1: 481 Gone \x1b]0;pwned\x07'
 	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
 	sipp_verdict "escaped reasons" "$spid" "$d/uas-subscribe-esc.log"
 fi
