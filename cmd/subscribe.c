@@ -38,6 +38,11 @@ static const struct {
 	{"reg", "application/reginfo+xml"},
 };
 
+/* sip_sub_start refuses an Event longer than these (SIP_EINVAL): said at
+ * the option, before anything is resolved or sent. */
+#define EVENT_PACKAGE_MAX 63
+#define EVENT_MAX 250
+
 /* Why the run ends on our side, once what was asked is done. */
 enum goal { GOAL_NONE = 0, GOAL_COUNT, GOAL_DURATION, GOAL_FETCH, GOAL_SIGNAL };
 static const char *const goal_names[] = {"", "count", "duration", "fetch", "interrupted"};
@@ -51,7 +56,7 @@ struct sub_run {
 	const char *target;
 	char uri_buf[512];
 	struct sip_uri uri;
-	char event[256];
+	char event[EVENT_MAX + 1];
 	const char *accept; /* NULL: none */
 	unsigned long expires, count;
 	uint64_t duration_us;
@@ -63,9 +68,14 @@ struct sub_run {
 	unsigned status;  /* of the SUBSCRIBE's 2xx or refusal */
 	char reason[128]; /* its reason phrase, or why there is no answer */
 	unsigned long notifies;
+	bool *notified; /* [n - 1]: subscription n had a NOTIFY */
+	unsigned nnotified;
 	bool bad_body;  /* a NOTIFY body of a known type that did not decode */
 	enum goal goal; /* what ended it on our side */
-	int end_rc;     /* a subscription that ended before the goal: its verdict */
+	/* The first subscription that ended before the goal, and its verdict,
+	 * which stands even when the others go on to the goal. */
+	unsigned end_n;
+	int end_rc;
 	bool over;
 	int rc;
 };
@@ -85,16 +95,37 @@ static bool json_out(const struct sub_run *r)
 	return r->cc.format == SIP_PRINT_JSON;
 }
 
+/* A character a terminal would act on: written as \xNN. */
+static bool unsafe(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
 /* s with what a terminal would act on escaped. */
 static void put_safe(FILE *f, struct sip_str s)
 {
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.p[i];
-		if (c < 0x20 || c == 0x7f)
+		if (unsafe(c))
 			fprintf(f, "\\x%02x", c);
 		else
 			fputc(c, f);
 	}
+}
+
+/* The same into buf, cut to fit: a peer's reason phrase for a line. */
+static const char *safe(char *buf, size_t cap, struct sip_str s)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < s.len && o + 5 <= cap; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (unsafe(c))
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 /* ---- the verdict ---- */
@@ -142,6 +173,8 @@ static void print_summary(const struct sub_run *r)
 		printf(", --duration over");
 	else if (r->goal == GOAL_FETCH)
 		printf(", fetched");
+	if (r->goal && r->end_n)
+		printf(", #%u ended first", r->end_n);
 	printf("\n");
 }
 
@@ -279,6 +312,16 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *m,
 	enum sip_evbody_type type = sip_evbody_type_of(ct);
 	made(r);
 	r->notifies++;
+	if (n > r->nnotified) {
+		bool *nb = realloc(r->notified, n * sizeof *nb);
+		if (nb) {
+			memset(nb + r->nnotified, 0, (n - r->nnotified) * sizeof *nb);
+			r->notified = nb;
+			r->nnotified = n;
+		}
+	}
+	if (n <= r->nnotified)
+		r->notified[n - 1] = true;
 	if (m->body.len && type != SIP_EVBODY_NONE) {
 		err = sip_evbody_parse(&body, ct, m->body);
 		body.type = type; /* named in the line even when it did not decode */
@@ -311,38 +354,48 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	                 : msg && msg->is_request ? "notifier"
 	                 : msg                    ? "response"
 	                                          : "error";
-	char text[200];
+	char text[200], phrase[128];
 	double wait_s = (double)(64 * (r->cc.t1_us ? r->cc.t1_us : SIP_T1_DEFAULT)) / 1e6;
 	if (err == SIP_ETIMEDOUT && r->goal)
 		snprintf(text, sizeof text, "no final NOTIFY %.1f s after the unsubscribe", wait_s);
-	else if (err == SIP_ETIMEDOUT && !r->notifies)
+	else if (err == SIP_ETIMEDOUT && !r->status)
+		snprintf(text, sizeof text, "timeout: no final response to the SUBSCRIBE");
+	else if (err == SIP_ETIMEDOUT && (n > r->nnotified || !r->notified[n - 1]))
 		snprintf(text, sizeof text, "timeout: no NOTIFY %.1f s after the 2xx", wait_s);
 	else if (err == SIP_ETIMEDOUT)
-		snprintf(text, sizeof text, "timeout: a refresh got no answer, or no NOTIFY came");
+		snprintf(text, sizeof text, "timeout: no answer to a refresh");
 	else if (msg && !err && msg->is_request)
 		snprintf(text, sizeof text, "terminated by the notifier%s%s", *why ? ": " : "",
 		         *why ? why : " (no reason given)");
 	else if (msg && !err)
-		snprintf(text, sizeof text, "%u %.*s", msg->status, SIP_STR_FMT(msg->reason));
+		snprintf(text, sizeof text, "%u %s", msg->status,
+		         safe(phrase, sizeof phrase, msg->reason));
 	else
 		snprintf(text, sizeof text, "%s", why);
 	if (json_out(r)) {
 		printf("{\"ended\":{\"time\":%.3f,\"subscription\":%u,\"by\":\"%s\"", secs(r), n,
 		       by);
-		if (msg && !msg->is_request)
+		/* A response's reason phrase as it came: JSON escapes it. */
+		char raw[200];
+		if (msg && !msg->is_request) {
 			printf(",\"status\":%u", msg->status);
+			snprintf(raw, sizeof raw, "%u %.*s", msg->status, SIP_STR_FMT(msg->reason));
+		}
 		printf(",\"reason\":");
-		sip_print_json_str(stdout, sip_str_from(msg && !msg->is_request ? text : why));
+		sip_print_json_str(stdout, sip_str_from(msg && !msg->is_request ? raw : why));
 		printf("}}\n");
 	} else if (text_out(r)) {
 		printf("%-12s%.3f s  #%u %s\n", "Ended:", secs(r), n, text);
 	}
 	/* The first one to end before what was asked gives the verdict. */
 	if (!r->goal && !r->end_rc) {
+		r->end_n = n;
 		r->end_rc = err ? probe_exit_code(err) : EXIT_RESPONSE;
 		if (!text_out(r))
 			cmd_warn(r->cmd, "subscription %u ended: %s", n, text);
-	} else if (r->goal && err) {
+	} else if (r->goal && !(msg && msg->is_request)) {
+		/* Not the notifier's final NOTIFY: the unsubscribe failed, and
+		 * the subscription may live on until it lapses. */
 		cmd_warn(r->cmd, "subscription %u: %s", n, text);
 	}
 }
@@ -351,6 +404,7 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
                      const struct sip_msg *msg, void *arg)
 {
 	struct sub_run *r = arg;
+	char phrase[128];
 	switch (ev) {
 	case SIP_SUB_ACCEPTED:
 		r->status = msg->status;
@@ -364,15 +418,17 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 			sip_print_json_str(stdout, msg->reason);
 			printf(",\"expires\":%lu}}\n", sip_sub_expires(s, n));
 		} else if (text_out(r)) {
-			printf("%-12s%.3f s  %u %.*s, expires in %lu s\n", "Accepted:", secs(r),
-			       msg->status, SIP_STR_FMT(msg->reason), sip_sub_expires(s, n));
+			printf("%-12s%.3f s  %u %s, expires in %lu s\n", "Accepted:", secs(r),
+			       msg->status, safe(phrase, sizeof phrase, msg->reason),
+			       sip_sub_expires(s, n));
 		}
 		break;
 	case SIP_SUB_TOO_BRIEF: {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_MIN_EXPIRES);
-		cmd_warn(r->cmd, "423 %.*s: asking %sfor Min-Expires %.*s s",
-		         SIP_STR_FMT(msg->reason), n ? "in the refresh " : "again ",
-		         h ? (int)h->value.len : 1, h ? h->value.p : "?");
+		char min[32];
+		cmd_warn(r->cmd, "423 %s: asking %sfor Min-Expires %s s",
+		         safe(phrase, sizeof phrase, msg->reason), n ? "in the refresh " : "again ",
+		         h ? safe(min, sizeof min, h->value) : "?");
 		break;
 	}
 	case SIP_SUB_REFRESHED:
@@ -393,9 +449,10 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		bool auth = probe_auth_failed(&r->pc, sip_sub_request(s), resp);
 		r->status = resp->status;
 		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(resp->reason));
+		char phrase[128];
 		if (!auth)
-			cmd_error(r->cmd, "'%s': %u %.*s", r->dest.ruri_text, resp->status,
-			          SIP_STR_FMT(resp->reason));
+			cmd_error(r->cmd, "'%s': %u %s", r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason));
 		finish(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
 		return;
 	}
@@ -410,7 +467,13 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		finish(r, intr ? EXIT_TIMEOUT : probe_exit_code(err ? err : SIP_ETIMEDOUT));
 		return;
 	}
-	int rc = r->goal ? EXIT_OK : r->end_rc ? r->end_rc : EXIT_RESPONSE;
+	int rc = r->end_rc ? r->end_rc : r->goal ? EXIT_OK : EXIT_RESPONSE;
+	/* Accepted, but the state never came (a --duration or a Ctrl-C
+	 * shorter than the 64*T1 that would have given it up): no watch. */
+	if (rc == EXIT_OK && !r->notifies) {
+		cmd_error(r->cmd, "'%s': no NOTIFY came", r->dest.ruri_text);
+		rc = EXIT_TIMEOUT;
+	}
 	if (rc == EXIT_OK && r->bad_body)
 		rc = EXIT_PROTOCOL;
 	finish(r, rc);
@@ -526,18 +589,18 @@ static bool event_ok(const char *s)
 	return !*s;
 }
 
-/* -H gave an Accept of its own: it replaces the package's. */
-static bool user_accept(const struct cmd_common *cc)
+/* The -H line of header id (a compact form too), or NULL. */
+static const char *user_header(const struct cmd_common *cc, enum sip_hdr_id id)
 {
 	for (size_t i = 0; i < cc->nheaders; i++) {
 		const char *h = cc->headers[i];
 		size_t n = strcspn(h, ":");
 		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
 			n--;
-		if (n == 6 && strncasecmp(h, "Accept", 6) == 0)
-			return true;
+		if (sip_hdr_id_from_name((struct sip_str){h, n}) == id)
+			return h;
 	}
-	return false;
+	return NULL;
 }
 
 static int usage(const struct cmd *c, const char *what)
@@ -558,12 +621,20 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 	while ((key = cmd_getopt(self, &r->cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_EVENT:
-			if (strlen(arg) >= sizeof r->event || !event_ok(arg)) {
+			if (!event_ok(arg)) {
 				cmd_error(
 					self,
 					"bad value '%s' for --event: expected a package name such as "
 					"presence, dialog, message-summary or reg",
 					arg);
+				return EXIT_USAGE;
+			}
+			if (strcspn(arg, ";") > EVENT_PACKAGE_MAX || strlen(arg) > EVENT_MAX) {
+				cmd_error(
+					self,
+					"bad value '%s' for --event: too long (a package of at most %d "
+					"characters, %d in all)",
+					arg, EVENT_PACKAGE_MAX, EVENT_MAX);
 				return EXIT_USAGE;
 			}
 			snprintf(r->event, sizeof r->event, "%s", arg);
@@ -617,7 +688,19 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 		if (strlen(packages[i].package) == plen &&
 		    strncasecmp(r->event, packages[i].package, plen) == 0)
 			r->accept = packages[i].accept;
-	if (user_accept(&r->cc)) {
+	/* sip_sub writes them into each refresh and unsubscribe too: a line of
+	 * -H would go beside them, a second Event or Expires. */
+	const char *h;
+	if ((h = user_header(&r->cc, SIP_HDR_EVENT)) != NULL) {
+		cmd_error(self, "-H '%s': give the package with --event", h);
+		return EXIT_USAGE;
+	}
+	if ((h = user_header(&r->cc, SIP_HDR_EXPIRES)) != NULL) {
+		cmd_error(self, "-H '%s': give the duration with -e/--expires", h);
+		return EXIT_USAGE;
+	}
+	/* -H gave an Accept of its own: it replaces the package's. */
+	if (user_header(&r->cc, SIP_HDR_ACCEPT)) {
 		if (accept)
 			return usage(self,
 			             "--accept and -H 'Accept: ...' both give the Accept: one "
@@ -664,6 +747,7 @@ int cmd_subscribe(const struct cmd *self, int argc, char **argv)
 	sip_timer_cancel(r->pc.loop, &r->duration_timer);
 	probe_ctx_reset(&r->pc);
 	cmd_signals_done();
+	free(r->notified);
 	free(r);
 	return rc;
 }

@@ -507,6 +507,22 @@ t_err_has "sip: subscribe: -e 0 fetches the state once: --count and --duration d
 t_run "subscribe: --accept and -H Accept" 2 \
 	"$SIP" subscribe --accept text/plain -H 'Accept: text/html' 127.0.0.1:9
 t_err_has "--accept and -H 'Accept: ...' both give the Accept"
+# sip_sub's limits on an Event: a package of 63 characters, 250 in all.
+pkg=$(printf '%064d' 0 | tr 0 a)
+t_run "subscribe: --event with a package of 64 characters" 2 "$SIP" subscribe --event "$pkg" 127.0.0.1:9
+t_err_has "sip: subscribe: bad value '$pkg' for --event: too long"
+t_err_lines 1
+ev="presence;p=$(printf '%0240d' 0)"
+t_run "subscribe: --event of 251 characters" 2 "$SIP" subscribe --event "$ev" 127.0.0.1:9
+t_err_has "for --event: too long (a package of at most 63 characters, 250 in all)"
+t_err_lines 1
+t_run "subscribe: --event of 250 characters is taken" 0 "$SIP" subscribe --event "${ev%?}" --help
+# The Event and Expires it sends, and each refresh and unsubscribe, are --event's and -e's.
+for h in 'Event: dialog' 'o: dialog' 'expires : 10'; do
+	t_run "subscribe: -H '$h'" 2 "$SIP" subscribe -H "$h" 127.0.0.1:9
+	t_err_has "sip: subscribe: -H '$h': give the"
+	t_err_lines 1
+done
 
 # ---- sip refer: bad input in one line (and the hint), exit 2, nothing sent.
 t_run "refer: no operand" 2 "$SIP" refer

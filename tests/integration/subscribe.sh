@@ -3,10 +3,12 @@
 # scenarios in sipp/ that check what arrives (a presence server whose
 # subscription ends by --count (over UDP and TCP), --duration or Ctrl-C,
 # each with the unsubscribe, Expires: 0, it must see; one whose bodies are
-# of no known type or do not decode; one that challenges the SUBSCRIBE and
-# the unsubscribe; one that sends no NOTIFY, one no final NOTIFY; a fetch
-# whose NOTIFY overtakes its 200; a forked message-summary subscription,
-# each fork unsubscribed in its own dialog; a reg server that answers 423,
+# of no known type or do not decode; one whose reason phrases carry an
+# escape sequence; one that challenges the SUBSCRIBE and the unsubscribe;
+# one that sends no NOTIFY, one no final NOTIFY; one whose NOTIFY comes and
+# whose answer never does; a fetch whose NOTIFY overtakes its 200; a forked
+# message-summary subscription, each fork unsubscribed in its own dialog; a
+# fork ended by its notifier at once; a reg server that answers 423,
 # takes a refresh and then terminates the subscription; one that refuses
 # with 489), a server that never answers, and Kamailio's presence server
 # (PUBLISH a PIDF, a dialog-info, a message-summary and a reginfo for bob,
@@ -180,6 +182,27 @@ if notifier uas-subscribe-odd; then
 	sipp_verdict "odd bodies" "$spid" "$d/uas-subscribe-odd.log"
 fi
 
+# --- reason phrases with an escape sequence: shown escaped ---------------------
+if notifier uas-subscribe-esc; then
+	t_run "a 202 and a 481 whose reasons set the window title: escaped, exit 0" 0 \
+		sipc -q -c 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'Accepted \x1b]0;pwned\x07, expires in 60 s'
+	t_out_has '#1 481 Gone \x1b]0;pwned\x07'
+	t_err_has 'sip: subscribe: warning: subscription 1: 481 Gone \x1b]0;pwned\x07'
+	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
+	sipp_verdict "escaped reasons" "$spid" "$d/uas-subscribe-esc.log"
+fi
+if notifier uas-subscribe-esc; then
+	t_run "the same -o json: the reasons as they came, JSON-escaped" 0 \
+		sipc -q -o json -c 1 "sip:bob@127.0.0.1:$pn"
+	t_check "json: the 202's reason" \
+		t_jq '[.[] | select(.accepted)][0].accepted.reason == "Accepted \u001b]0;pwned\u0007"'
+	t_check "json: the end by the 481" \
+		t_jq '[.[] | select(.ended)][0].ended | .status == 481 and .reason == "481 Gone \u001b]0;pwned\u0007"'
+	t_check "no ESC reaches stdout or stderr" eval "! grep -q \"\$(printf '\\033')\" \"\$T_OUT\" \"\$T_ERR\""
+	sipp_verdict "escaped reasons, json" "$spid" "$d/uas-subscribe-esc.log"
+fi
+
 # --- digest: the SUBSCRIBE and the unsubscribe challenged ----------------------
 if notifier uas-subscribe-401; then
 	t_run "401 answered as alice, for the unsubscribe too: exit 0" 0 env SIP_PASSWORD=secret \
@@ -199,6 +222,24 @@ if notifier uas-subscribe-silent; then
 		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pn"
 	t_out_has "#1 timeout: no NOTIFY 1.3 s after the 2xx"
 	sipp_verdict "no NOTIFY" "$spid" "$d/uas-subscribe-silent.log"
+fi
+
+# --- no NOTIFY before --duration, nor after the unsubscribe: exit 3 -----------
+if notifier uas-subscribe-silent; then
+	t_run "202, no NOTIFY within -d 0.3, none after the unsubscribe: exit 3" 3 \
+		timeout 30 "$SIP" subscribe -q --t1 20 -d 0.3 "sip:bob@127.0.0.1:$pn"
+	t_out_has "0 NOTIFYs from 1 subscription"
+	t_err_has "sip: subscribe: 'sip:bob@127.0.0.1:$pn': no NOTIFY came"
+	sipp_verdict "no NOTIFY before --duration" "$spid" "$d/uas-subscribe-silent.log"
+fi
+
+# --- a NOTIFY, and no answer to the SUBSCRIBE: exit 3, said so ----------------
+if notifier uas-subscribe-noanswer; then
+	t_run "a NOTIFY and no answer to the SUBSCRIBE: exit 3" 3 \
+		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pn"
+	t_out_has 'active;expires=60  sip:bob@127.0.0.1: open'
+	t_out_has "#1 timeout: no final response to the SUBSCRIBE"
+	sipp_verdict "no answer" "$spid" "$d/uas-subscribe-noanswer.log"
 fi
 
 # --- no final NOTIFY after the unsubscribe: said, and still exit 0 ------------
@@ -232,6 +273,17 @@ if notifier uas-subscribe-fork; then
 	t_out_has "#2 terminated by the notifier: timeout"
 	t_out_has "from 2 subscriptions"
 	sipp_verdict "fork" "$spid" "$d/uas-subscribe-fork.log"
+fi
+
+# --- a fork ended by its notifier before --duration: exit 1 ---------------------
+if notifier uas-subscribe-forkend; then
+	t_run "presence -d 1, forked, one fork rejected at once: the other unsubscribed, exit 1" 1 \
+		sipc -q -d 1 "sip:bob@127.0.0.1:$pn"
+	t_out_has "#2 terminated by the notifier: rejected"
+	t_out_has "#1 terminated by the notifier: timeout"
+	t_out_has "from 2 subscriptions in"
+	t_out_has ", --duration over, #2 ended first"
+	sipp_verdict "fork ended first" "$spid" "$d/uas-subscribe-forkend.log"
 fi
 
 # --- 423, a refresh, then the notifier ends it: exit 1 --------------------------
