@@ -355,19 +355,11 @@ void transfer_describe(const struct transfer *t, char *buf, size_t cap, uint64_t
 		snprintf(buf, cap, "no final status after %.3f s%s", secs(t, now), last);
 }
 
-void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,
-                            int rc, uint64_t now)
+void transfer_print_json(const struct transfer *t, const char *refer_to, int rc, uint64_t now)
 {
 	char text[256];
 	transfer_describe(t, text, sizeof text, now);
-	if (t->cc->format != SIP_PRINT_JSON) {
-		if (cmd_summary_text(t->cc))
-			printf("%-12s%s\n", "Transfer:", text);
-		return;
-	}
-	printf("{\"summary\":{\"target\":");
-	sip_print_json_str(stdout, sip_str_from(target));
-	printf(",\"refer_to\":");
+	printf("\"refer_to\":");
 	sip_print_json_str(stdout, sip_str_from(refer_to));
 	if (t->refer_status) {
 		printf(",\"status\":%u,\"reason\":", t->refer_status);
@@ -387,5 +379,22 @@ void transfer_print_summary(const struct transfer *t, const char *target, const 
 		printf(",\"error\":");
 		sip_print_json_str(stdout, sip_str_from(!t->final && t->why[0] ? t->why : text));
 	}
-	printf(",\"exit\":%d}}\n", rc);
+	printf(",\"exit\":%d", rc);
+}
+
+void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,
+                            int rc, uint64_t now)
+{
+	if (t->cc->format != SIP_PRINT_JSON) {
+		char text[256];
+		transfer_describe(t, text, sizeof text, now);
+		if (cmd_summary_text(t->cc))
+			printf("%-12s%s\n", "Transfer:", text);
+		return;
+	}
+	printf("{\"summary\":{\"target\":");
+	sip_print_json_str(stdout, sip_str_from(target));
+	printf(",");
+	transfer_print_json(t, refer_to, rc, now);
+	printf("}}\n");
 }

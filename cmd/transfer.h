@@ -104,6 +104,9 @@ int transfer_exit(const struct transfer *t);
  * 1.234 s", "REFER refused: 403 Forbidden", "no final NOTIFY within 60 s
  * (last: 180 Ringing)". */
 void transfer_describe(const struct transfer *t, char *buf, size_t cap, uint64_t now);
+/* The summary's fields (refer_to, status, ..., exit), for a command that
+ * prints them inside an object of its own. */
+void transfer_print_json(const struct transfer *t, const char *refer_to, int rc, uint64_t now);
 /* The summary (see above) for the REFER to target asking for refer_to
  * (its Refer-To value), with the exit code rc. */
 void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,
