@@ -157,6 +157,8 @@ int cmd_stdout_errno(void);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+/* A usage error: the message and the --help hint; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 /* The message of the last cmd_error, without "sip: NAME: "; "" before one. */
 const char *cmd_last_error(void);
 /* The value the last -o/--output in argv gives, or NULL: read before the

@@ -209,6 +209,19 @@ static void see_help(const struct cmd *c)
 	fprintf(stderr, "See 'sip %s --help'.\n", c->name);
 }
 
+int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, "", fmt, ap);
+	va_end(ap);
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+	see_help(c);
+	return EXIT_USAGE;
+}
+
 /* "--output" for "output" or "--output"; "-o" stays. */
 static const char *dashed(const char *opt, char *buf, size_t cap)
 {

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "probe.h"
 #include "run.h"
+#include "transfer.h"
 
 enum {
 	OPT_CODECS = 1,
@@ -26,6 +27,8 @@ enum {
 	OPT_REINVITE,
 	OPT_NO_100REL,
 	OPT_LADDER,
+	OPT_TRANSFER_TO,
+	OPT_TRANSFER_TIMEOUT,
 };
 
 const struct cmd_opt invite_opts[] = {
@@ -47,6 +50,11 @@ const struct cmd_opt invite_opts[] = {
          NULL},
 	{OPT_NO_100REL, "no-100rel", 0, NULL,
          "do not offer reliable provisional responses (100rel)", NULL},
+	{OPT_TRANSFER_TO, "transfer-to", 0, "URI",
+         "once answered (and held -d SECONDS), transfer the call there: REFER, its progress, BYE",
+         NULL},
+	{OPT_TRANSFER_TIMEOUT, "transfer-timeout", 0, "SECONDS",
+         "with --transfer-to: wait this long for the final NOTIFY (default 60)", NULL},
 	{OPT_LADDER, "ladder", 0, NULL, "print the exchange as a sequence diagram at the end",
          NULL},
 	{0},
@@ -91,6 +99,11 @@ struct call {
 	bool cancel_wanted;
 	const char *modifying; /* "UPDATE" or "INVITE" under way */
 	bool update_done, reinvite_done, bye_due;
+	/* --transfer-to: a REFER in the dialog before the BYE */
+	char refer_to[1400]; /* its Refer-To value; "" without */
+	uint64_t transfer_wait_us;
+	struct transfer tr;
+	bool transferring, transfer_done;
 	/* 3xx --follow */
 	struct contact contacts[MAX_REDIRECTS];
 	size_t ncontacts, next_contact;
@@ -141,7 +154,11 @@ static void end_call(struct call *c, int rc)
 	c->t_end = sip_loop_now(c->pc.loop);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);
-	sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
+	/* A transfer under way is followed to its outcome: the transferee's
+	 * NOTIFYs may come after its BYE (the subscription is a usage of the
+	 * dialog of its own, RFC 6665 section 4.5.2). */
+	if (!c->transferring)
+		sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
 }
 
 /* A signal came before the INVITE's final response. */
@@ -156,8 +173,6 @@ static void not_placed(struct call *c, int rc, const char *why)
 	snprintf(c->reason, sizeof c->reason, "%s", why);
 	end_call(c, rc);
 }
-
-/* ---- session descriptions ---- */
 
 /* ---- session descriptions ---- */
 
@@ -393,8 +408,10 @@ static void modify(struct call *c, const char *method, enum sip_sdp_dir dir)
 	c->modifying = method;
 }
 
-/* UPDATE, then re-INVITE, one at a time; BYE when due, whatever is under
- * way: the call ends it. */
+static void start_transfer(struct call *c);
+
+/* UPDATE, then re-INVITE, one at a time; when the BYE is due the transfer
+ * first, then BYE, whatever is under way: the call ends it. */
 static void step(struct call *c)
 {
 	if (c->done || c->cancelled || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
@@ -409,8 +426,51 @@ static void step(struct call *c)
 		modify(c, "UPDATE", SIP_SDP_SENDRECV);
 	else if (c->reinvite && !c->reinvite_done)
 		modify(c, "INVITE", SIP_SDP_SENDONLY);
+	else if (c->transferring)
+		return;
+	else if (c->bye_due && c->refer_to[0] && !c->transfer_done)
+		start_transfer(c);
 	else if (c->bye_due)
 		sip_call_hangup(c->call);
+}
+
+/* ---- the transfer (--transfer-to) ---- */
+
+static void on_transfer_over(struct transfer *t, void *arg)
+{
+	struct call *c = arg;
+	(void)t;
+	c->transferring = false;
+	c->transfer_done = true;
+	if (c->done)
+		sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
+	else
+		step(c);
+}
+
+/* A blind transfer: REFER in the call's dialog (RFC 3515 section 2.4.4,
+ * RFC 5589 section 6), its progress shown, the BYE after its outcome. */
+static void start_transfer(struct call *c)
+{
+	const struct cmd_common *cc = &c->cc;
+	struct sip_sub_spec s = {
+		.refer_to = c->refer_to,
+		.dialog = sip_call_dialog(c->call),
+		.proxy = cc->proxy ? &c->pc.proxy : NULL,
+		.transport = cc->transport,
+		.family = cc->family,
+		.contact = cc->contact,
+		.contact_user = c->dest.contact_user,
+		.max_forwards = cc->max_forwards,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.timeout_us = cc->timeout_us,
+	};
+	c->transferring = true;
+	if (transfer_start(&c->tr, &s, c->transfer_wait_us, on_transfer_over, c) != 0) {
+		c->transferring = false;
+		c->transfer_done = true;
+		sip_call_hangup(c->call);
+	}
 }
 
 static void on_hold_over(void *arg)
@@ -795,6 +855,11 @@ static void on_signal(void *arg)
 	case SIP_CALL_CANCELLING: want_cancel(c, "interrupted"); return;
 	case SIP_CALL_CONFIRMED:
 		c->bye_due = true;
+		if (c->transferring)
+			transfer_stop(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
+		else if (c->refer_to[0] && !c->transfer_done)
+			transfer_fail(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED); /* not started */
+		c->transfer_done = true;
 		step(c);
 		return;
 	default: break;
@@ -805,6 +870,23 @@ static void on_signal(void *arg)
 	} else {
 		end_call(c, c->answered && !c->cancelled ? EXIT_OK : EXIT_RESPONSE);
 	}
+}
+
+/* --transfer-to, and the call was answered: the transfer had its chance. */
+static bool transfer_asked(const struct call *c)
+{
+	return c->refer_to[0] && c->answered;
+}
+
+/* The run's verdict: the call's, and when that is a success the transfer's. */
+static void transfer_verdict(struct call *c)
+{
+	if (!transfer_asked(c))
+		return;
+	if (!c->tr.sub && !c->tr.rc)
+		transfer_fail(&c->tr, EXIT_RESPONSE, "the call ended before the transfer");
+	if (c->rc == EXIT_OK)
+		c->rc = transfer_exit(&c->tr);
 }
 
 static void print_summary(const struct call *c)
@@ -839,7 +921,13 @@ static void print_summary(const struct call *c)
 			printf("%s", i ? "," : ",\"problems\":[");
 			sip_print_json_str(stdout, sip_str_from(c->problems[i]));
 		}
-		printf("%s,\"exit\":%d}}\n", c->nproblems ? "]" : "", c->rc);
+		printf("%s", c->nproblems ? "]" : "");
+		if (transfer_asked(c)) {
+			printf(",\"transfer\":{");
+			transfer_print_json(&c->tr, c->refer_to, transfer_exit(&c->tr), c->t_end);
+			printf("}");
+		}
+		printf(",\"exit\":%d}}\n", c->rc);
 		return;
 	}
 	if (!cmd_summary_text(&c->cc))
@@ -866,6 +954,11 @@ static void print_summary(const struct call *c)
 	printf("\n");
 	if (c->media[0])
 		printf("%-12s%s\n", "Media:", c->media);
+	if (transfer_asked(c)) {
+		char text[256];
+		transfer_describe(&c->tr, text, sizeof text, c->t_end);
+		printf("%-12s%s\n", "Transfer:", text);
+	}
 	if (ended && c->answered && !c->cancelled && !c->bye_status && !c->ended_by_them)
 		printf("%-12sheld %.3f s, then failed without a BYE\n", "Ended:", held);
 	else if (ended && c->answered && !c->cancelled)
@@ -905,8 +998,10 @@ static int parse_args(struct call *c, int argc, char **argv)
 {
 	const char *arg;
 	int key;
-	bool duration = false;
+	bool duration = false, transfer_timeout = false;
+	const char *transfer_to = NULL;
 	c->rtp_port = 4000;
+	c->transfer_wait_us = (uint64_t)TRANSFER_TIMEOUT_S * 1000000u;
 	c->ring_timeout_s = 60;
 	c->prack = true;
 	while ((key = cmd_getopt(c->cmd, &c->cc, argc, argv, &arg)) >= 0) {
@@ -933,13 +1028,26 @@ static int parse_args(struct call *c, int argc, char **argv)
 		case OPT_REINVITE: c->reinvite = true; break;
 		case OPT_NO_100REL: c->prack = false; break;
 		case OPT_LADDER: c->ladder = true; break;
+		case OPT_TRANSFER_TO: transfer_to = arg; break;
+		case OPT_TRANSFER_TIMEOUT:
+			if (cmd_parse_seconds(c->cmd, "transfer-timeout", arg, false, 86400,
+			                      &c->transfer_wait_us))
+				return EXIT_USAGE;
+			transfer_timeout = true;
+			break;
 		}
 	}
 	if (key == -3)
 		return -1;
 	if (key == -2)
 		return EXIT_USAGE;
-	c->hold_forever = !duration;
+	/* A transfer goes once the call is answered, or after -d's hold. */
+	c->hold_forever = !duration && !transfer_to;
+	if (transfer_timeout && !transfer_to)
+		return cmd_usage_error(c->cmd, "--transfer-timeout needs --transfer-to");
+	if (transfer_to && transfer_refer_to(c->cmd, "--transfer-to", transfer_to, NULL,
+	                                     c->refer_to, sizeof c->refer_to) != 0)
+		return EXIT_USAGE;
 	struct sip_str bad;
 	if ((c->sdp_file != NULL) + c->no_sdp + (c->codecs != NULL) > 1) {
 		cmd_error(c->cmd, "--sdp, --no-sdp and --codecs exclude each other");
@@ -992,6 +1100,7 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 		free(c);
 		return rc;
 	}
+	transfer_init(&c->tr, &c->pc, false);
 	rc = probe_dest_resolve(&c->pc, &c->dest, &c->target, on_dest, c);
 	if (rc == 0) {
 		cmd_run(&c->run, c->pc.loop, on_signal, c);
@@ -1002,12 +1111,14 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 				snprintf(c->reason, sizeof c->reason, "%s", CMD_INTERRUPTED);
 			end_call(c, c->run.forced);
 		}
+		transfer_verdict(c);
 		rc = c->rc;
 		if (c->pc.ladder)
 			probe_print_ladder(&c->pc,
 			                   c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
 		print_summary(c);
 	}
+	transfer_free(&c->tr); /* before the call: it borrows the call's dialog */
 	sip_call_free(c->call);
 	sip_timer_cancel(c->pc.loop, &c->ring_timer);
 	sip_timer_cancel(c->pc.loop, &c->hold_timer);

@@ -15,9 +15,6 @@
 
 enum { OPT_REFERRED_BY = 1, OPT_REPLACES, OPT_NO_SUB, OPT_TRANSFER_TIMEOUT, OPT_LADDER };
 
-/* A transfer rings a person: as long as `sip invite` lets a call ring. */
-#define TRANSFER_TIMEOUT_S 60
-
 const struct cmd_opt refer_opts[] = {
 	{OPT_REFERRED_BY, "referred-by", 0, "URI",
          "who asks for the transfer: Referred-By (RFC 3892)", NULL},
@@ -47,121 +44,27 @@ struct refer {
 	char referred_by[700]; /* the Referred-By line, or "" */
 	bool no_sub, ladder;
 	uint64_t wait_us;
-	struct sip_timer wait;
-	struct sip_sub *sub;
-	bool accepted; /* the REFER's 2xx came */
 	bool over;
-	bool said; /* the failure is on stderr already */
 	struct transfer tr;
 };
 
 static void end(struct refer *r)
 {
 	r->over = true;
-	sip_timer_cancel(r->pc.loop, &r->wait);
 	sip_loop_stop(r->pc.loop);
 }
 
-/* No use waiting on: a subscription is ended (unsubscribe, then its final
- * NOTIFY, bounded by 64*T1), or with none yet the run ends now. */
-static void give_up(struct refer *r)
+static void on_over(struct transfer *t, void *arg)
 {
-	sip_timer_cancel(r->pc.loop, &r->wait);
-	if (!r->sub || !r->accepted || sip_sub_stop(r->sub) != 0)
-		end(r);
-}
-
-static void on_wait_over(void *arg)
-{
-	struct refer *r = arg;
-	char why[96];
-	snprintf(why, sizeof why, "no final NOTIFY within %g s", (double)r->wait_us / 1e6);
-	transfer_fail(&r->tr, EXIT_TIMEOUT, why);
-	give_up(r);
+	(void)t;
+	end(arg);
 }
 
 static void on_signal(void *arg)
 {
 	struct refer *r = arg;
 	probe_prompt_cancel(&r->pc);
-	transfer_fail(&r->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
-	give_up(r);
-}
-
-/* Subscription n ended before the transfer's outcome was known. */
-static void ended(struct refer *r, unsigned n, int err)
-{
-	char why[160];
-	const char *reason = sip_sub_reason(r->sub, n);
-	if (err == SIP_ETIMEDOUT) {
-		snprintf(why, sizeof why, "the subscription ended: no NOTIFY in time");
-		transfer_fail(&r->tr, EXIT_TIMEOUT, why);
-	} else if (err) {
-		snprintf(why, sizeof why, "the subscription ended: %s", sip_strerror(err));
-		transfer_fail(&r->tr, probe_exit_code(err), why);
-	} else {
-		snprintf(why, sizeof why, "the subscription ended (%s) before a final status",
-		         reason[0] ? reason : "terminated");
-		transfer_fail(&r->tr, EXIT_TIMEOUT, why);
-	}
-}
-
-static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int err,
-                     const struct sip_msg *msg, void *arg)
-{
-	struct refer *r = arg;
-	switch (ev) {
-	case SIP_SUB_ACCEPTED:
-		if (!r->accepted) {
-			r->accepted = true;
-			transfer_answered(&r->tr, msg);
-			probe_tls_peer(&r->pc, sip_sub_request(s));
-		}
-		break;
-	case SIP_SUB_ENDED:
-		if (!transfer_decided(&r->tr))
-			ended(r, n, err);
-		break;
-	case SIP_SUB_TOO_BRIEF:
-	case SIP_SUB_REFRESHED: break;
-	}
-}
-
-static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notify,
-                      const struct sip_substate_hdr *state, void *arg)
-{
-	struct refer *r = arg;
-	bool was = transfer_decided(&r->tr);
-	if (transfer_notify(&r->tr, n, sip_sub_count(s) > 1, notify, state,
-	                    sip_loop_now(r->pc.loop)) &&
-	    !was)
-		give_up(r);
-}
-
-static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
-{
-	struct refer *r = arg;
-	if (resp) {
-		transfer_answered(&r->tr, resp);
-		probe_tls_peer(&r->pc, sip_sub_request(s));
-		if (resp->status >= 300 && probe_auth_failed(&r->pc, sip_sub_request(s), resp)) {
-			char why[160];
-			snprintf(why, sizeof why, "REFER refused: %u %.*s: authentication failed",
-			         resp->status, SIP_STR_FMT(resp->reason));
-			transfer_fail(&r->tr, EXIT_AUTH, why);
-			r->said = true;
-		}
-	} else if (err && !r->accepted) {
-		transfer_fail(&r->tr, probe_exit_code(err), sip_strerror(err));
-	}
-	end(r);
-}
-
-static void on_failover(struct sip_req *req, int err, const struct sip_target *from,
-                        const struct sip_target *next, void *arg)
-{
-	struct refer *r = arg;
-	probe_failover(&r->pc, req, err, from, next);
+	transfer_stop(&r->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
 }
 
 static void start(struct refer *r)
@@ -174,9 +77,7 @@ static void start(struct refer *r)
 	for (size_t i = 0; i < cc->nheaders; i++)
 		hdrs[nh++].line = cc->headers[i];
 	struct sip_sub_spec s = {
-		.refer = true,
 		.refer_to = r->refer_to,
-		.no_refer_sub = r->no_sub,
 		.uri = &r->target,
 		.targets = r->dest.targets + r->dest.cur,
 		.ntargets = r->dest.ntargets - r->dest.cur,
@@ -191,24 +92,9 @@ static void start(struct refer *r)
 		.headers = hdrs,
 		.nheaders = nh,
 		.timeout_us = cc->timeout_us,
-		.failover = on_failover,
-		.event_h = on_event,
-		.notify = on_notify,
-		.done = on_done,
-		.arg = r,
 	};
-	r->tr.t0 = sip_loop_now(r->pc.loop);
-	int err = sip_sub_start(&r->sub, r->pc.ua, &s);
-	if (err) {
-		cmd_error(r->cmd, "cannot send REFER: %s", sip_strerror(err));
-		r->said = true;
-		transfer_fail(&r->tr, err == SIP_ETOOBIG ? EXIT_USAGE : probe_exit_code(err),
-		              sip_strerror(err));
+	if (transfer_start(&r->tr, &s, r->wait_us, on_over, r) != 0)
 		end(r);
-		return;
-	}
-	if (!r->no_sub)
-		sip_timer_start(r->pc.loop, &r->wait, r->wait_us, on_wait_over, r);
 }
 
 static void on_dest(struct probe_dest *d, int err, void *arg)
@@ -219,7 +105,7 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 		if (err != SIP_EINVAL) /* else no address of -l's family, said */
 			cmd_error(r->cmd, "cannot resolve '%s': %s", r->dest.ruri_text,
 			          sip_strerror(err));
-		r->said = true;
+		r->tr.said = true;
 		transfer_fail(&r->tr, probe_dest_exit(err), sip_strerror(err));
 		end(r);
 		return;
@@ -231,9 +117,7 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 
 static int bad_value(struct refer *r, const char *opt, const char *arg, const char *why)
 {
-	cmd_error(r->cmd, "bad value '%s' for %s: %s", arg, opt, why);
-	fprintf(stderr, "See 'sip %s --help'.\n", r->cmd->name);
-	return EXIT_USAGE;
+	return cmd_usage_error(r->cmd, "bad value '%s' for %s: %s", arg, opt, why);
 }
 
 /* RFC 3261 word: a Call-ID is word ["@" word]. */
@@ -317,52 +201,9 @@ static int parse_replaces(struct refer *r, const char *v)
 	return 0;
 }
 
-/*
- * The value of header name from arg, a URI (a missing scheme is sip:, as
- * in a target) or a name-addr (as --from takes), into out: a bare URI in
- * <>, so that its parameters and headers stay its own; uri_header
- * ("Replaces=...") added to the URI's headers when given, which only a
- * sip: or sips: URI has.
- */
-static int addr_value(struct refer *r, const char *name, const char *arg, const char *uri_header,
-                      char *out, size_t cap)
-{
-	char buf[600];
-	const char *v = buf;
-	bool bare = !strchr(arg, '<');
-	struct sip_addr a;
-	struct sip_uri u;
-	int err = 0;
-	if (!bare) {
-		if (cmd_parse_addr(r->cmd, name, arg, buf, sizeof buf, &v) != 0)
-			return EXIT_USAGE;
-	} else {
-		int n = snprintf(buf, sizeof buf, "%s%s", cmd_has_scheme(arg) ? "" : "sip:", arg);
-		err = n < 0 || (size_t)n >= sizeof buf ? SIP_ETOOBIG : 0;
-	}
-	struct sip_str uri = sip_str_from(v);
-	if (!err && !bare && (err = sip_addr_parse(&a, uri)) == 0)
-		uri = a.uri;
-	if (!err)
-		err = sip_uri_parse(&u, uri);
-	if (err)
-		return bad_value(r, name, arg, sip_strerror(err));
-	if (uri_header && u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)
-		return bad_value(r, name, arg, "--replaces needs a sip: or sips: URI");
-	size_t upto = (size_t)(uri.p + uri.len - v);
-	const char *sep = !uri_header ? "" : u.headers.len ? "&" : "?";
-	int n = snprintf(out, cap, "%s%.*s%s%s%s%s", bare ? "<" : "", (int)upto, v, sep,
-	                 uri_header ? uri_header : "", v + upto, bare ? ">" : "");
-	if (n < 0 || (size_t)n >= cap)
-		return bad_value(r, name, arg, "too long");
-	return 0;
-}
-
 static int usage(struct refer *r, const char *what)
 {
-	cmd_error(r->cmd, "%s", what);
-	fprintf(stderr, "See 'sip %s --help'.\n", r->cmd->name);
-	return EXIT_USAGE;
+	return cmd_usage_error(r->cmd, "%s", what);
 }
 
 /* Options and operands into what is sent; -1 after --help. */
@@ -405,12 +246,12 @@ static int parse_args(struct refer *r, int argc, char **argv)
 	snprintf(r->to, sizeof r->to, "<%s>", r->target_buf);
 	if (replaces && parse_replaces(r, replaces) != 0)
 		return EXIT_USAGE;
-	if (addr_value(r, "REFER_TO", argv[optind + 1], replaces ? r->replaces : NULL, r->refer_to,
-	               sizeof r->refer_to) != 0)
+	if (transfer_refer_to(r->cmd, "REFER_TO", argv[optind + 1], replaces ? r->replaces : NULL,
+	                      r->refer_to, sizeof r->refer_to) != 0)
 		return EXIT_USAGE;
 	if (referred_by) {
 		char v[sizeof r->referred_by - 16];
-		if (addr_value(r, "--referred-by", referred_by, NULL, v, sizeof v) != 0)
+		if (transfer_refer_to(r->cmd, "--referred-by", referred_by, NULL, v, sizeof v) != 0)
 			return EXIT_USAGE;
 		snprintf(r->referred_by, sizeof r->referred_by, "Referred-By: %s", v);
 	}
@@ -435,8 +276,7 @@ int cmd_refer(const struct cmd *self, int argc, char **argv)
 		free(r);
 		return rc;
 	}
-	sip_timer_init(&r->wait);
-	transfer_init(&r->tr, &r->cc, sip_loop_now(r->pc.loop), r->no_sub);
+	transfer_init(&r->tr, &r->pc, r->no_sub);
 	rc = probe_dest_resolve(&r->pc, &r->dest, &r->target, on_dest, r);
 	if (rc == 0) {
 		cmd_run(&r->run, r->pc.loop, on_signal, r);
@@ -444,7 +284,7 @@ int cmd_refer(const struct cmd *self, int argc, char **argv)
 			transfer_fail(&r->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
 		uint64_t now = sip_loop_now(r->pc.loop);
 		rc = cmd_run_exit(&r->run, transfer_exit(&r->tr));
-		if (rc != EXIT_OK && !r->said) {
+		if (rc != EXIT_OK && !r->tr.said) {
 			char why[256];
 			transfer_describe(&r->tr, why, sizeof why, now);
 			cmd_error(self, "'%s': %s", r->target_arg, why);
@@ -454,8 +294,7 @@ int cmd_refer(const struct cmd *self, int argc, char **argv)
 			                   r->cc.format == SIP_PRINT_JSON ? stderr : stdout);
 		transfer_print_summary(&r->tr, r->dest.ruri_text, r->refer_to, rc, now);
 	}
-	sip_sub_free(r->sub);
-	sip_timer_cancel(r->pc.loop, &r->wait);
+	transfer_free(&r->tr);
 	probe_dest_reset(&r->dest);
 	probe_ctx_reset(&r->pc);
 	cmd_signals_done();

@@ -4,12 +4,53 @@
 
 #include "transfer.h"
 
-void transfer_init(struct transfer *t, const struct cmd_common *cc, uint64_t now, bool no_sub)
+static int bad_value(const struct cmd *cmd, const char *name, const char *arg, const char *why)
+{
+	return cmd_usage_error(cmd, "bad value '%s' for %s: %s", arg, name, why);
+}
+
+int transfer_refer_to(const struct cmd *cmd, const char *name, const char *arg,
+                      const char *uri_header, char *out, size_t cap)
+{
+	char buf[600];
+	const char *v = buf;
+	bool bare = !strchr(arg, '<');
+	struct sip_addr a;
+	struct sip_uri u;
+	int err = 0;
+	if (!bare) {
+		if (cmd_parse_addr(cmd, name, arg, buf, sizeof buf, &v) != 0)
+			return EXIT_USAGE;
+	} else {
+		int n = snprintf(buf, sizeof buf, "%s%s", cmd_has_scheme(arg) ? "" : "sip:", arg);
+		err = n < 0 || (size_t)n >= sizeof buf ? SIP_ETOOBIG : 0;
+	}
+	struct sip_str uri = sip_str_from(v);
+	if (!err && !bare && (err = sip_addr_parse(&a, uri)) == 0)
+		uri = a.uri;
+	if (!err)
+		err = sip_uri_parse(&u, uri);
+	if (err)
+		return bad_value(cmd, name, arg, sip_strerror(err));
+	if (uri_header && u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)
+		return bad_value(cmd, name, arg, "--replaces needs a sip: or sips: URI");
+	size_t upto = (size_t)(uri.p + uri.len - v);
+	const char *sep = !uri_header ? "" : u.headers.len ? "&" : "?";
+	int n = snprintf(out, cap, "%s%.*s%s%s%s%s", bare ? "<" : "", (int)upto, v, sep,
+	                 uri_header ? uri_header : "", v + upto, bare ? ">" : "");
+	if (n < 0 || (size_t)n >= cap)
+		return bad_value(cmd, name, arg, "too long");
+	return 0;
+}
+
+void transfer_init(struct transfer *t, struct probe_ctx *pc, bool no_sub)
 {
 	memset(t, 0, sizeof *t);
-	t->cc = cc;
-	t->t0 = now;
+	t->pc = pc;
+	t->cc = pc->cc;
+	t->t0 = sip_loop_now(pc->loop);
 	t->no_sub = no_sub;
+	sip_timer_init(&t->wait);
 }
 
 static void copy(char *dst, size_t cap, struct sip_str s)
@@ -17,7 +58,7 @@ static void copy(char *dst, size_t cap, struct sip_str s)
 	snprintf(dst, cap, "%.*s", SIP_STR_FMT(s));
 }
 
-void transfer_answered(struct transfer *t, const struct sip_msg *resp)
+static void transfer_answered(struct transfer *t, const struct sip_msg *resp)
 {
 	t->refer_status = resp->status;
 	copy(t->refer_reason, sizeof t->refer_reason, resp->reason);
@@ -78,8 +119,13 @@ static void json_state(const struct sip_substate_hdr *st)
 		printf(",\"expires\":%ld", st->expires);
 }
 
-bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct sip_msg *notify,
-                     const struct sip_substate_hdr *st, uint64_t now)
+/* NOTIFY number t->notifies + 1 of subscription n (several: more than one
+ * subscription, so the line names n), with its Subscription-State: printed.
+ * True once the outcome is known (a final status, or a body that is no
+ * sipfrag); later NOTIFYs are shown but change nothing. */
+static bool transfer_notify(struct transfer *t, unsigned n, bool several,
+                            const struct sip_msg *notify, const struct sip_substate_hdr *st,
+                            uint64_t now)
 {
 	struct sip_sipfrag f;
 	char why[128];
@@ -129,6 +175,149 @@ bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct 
 	return t->final;
 }
 
+/* ---- the run ---- */
+
+static void tell_over(struct transfer *t)
+{
+	sip_timer_cancel(t->pc->loop, &t->wait);
+	if (t->over)
+		return;
+	t->over = true;
+	t->over_h(t, t->arg);
+}
+
+/* No use waiting on: a subscription is ended (unsubscribe, then its final
+ * NOTIFY, bounded by 64*T1), or with none yet it is over now. */
+static void give_up(struct transfer *t)
+{
+	sip_timer_cancel(t->pc->loop, &t->wait);
+	if (!t->sub || !t->accepted || sip_sub_stop(t->sub) != 0)
+		tell_over(t);
+}
+
+void transfer_stop(struct transfer *t, int rc, const char *why)
+{
+	transfer_fail(t, rc, why);
+	give_up(t);
+}
+
+static void on_wait_over(void *arg)
+{
+	struct transfer *t = arg;
+	char why[96];
+	snprintf(why, sizeof why, "no final NOTIFY within %g s", (double)t->wait_us / 1e6);
+	transfer_stop(t, EXIT_TIMEOUT, why);
+}
+
+/* Subscription n ended before the transfer's outcome was known. */
+static void ended(struct transfer *t, unsigned n, int err)
+{
+	char why[160];
+	const char *reason = sip_sub_reason(t->sub, n);
+	if (err == SIP_ETIMEDOUT) {
+		snprintf(why, sizeof why, "the subscription ended: no NOTIFY in time");
+		transfer_fail(t, EXIT_TIMEOUT, why);
+	} else if (err) {
+		snprintf(why, sizeof why, "the subscription ended: %s", sip_strerror(err));
+		transfer_fail(t, probe_exit_code(err), why);
+	} else {
+		snprintf(why, sizeof why, "the subscription ended (%s) before a final status",
+		         reason[0] ? reason : "terminated");
+		transfer_fail(t, EXIT_TIMEOUT, why);
+	}
+}
+
+static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int err,
+                     const struct sip_msg *msg, void *arg)
+{
+	struct transfer *t = arg;
+	switch (ev) {
+	case SIP_SUB_ACCEPTED:
+		if (!t->accepted) {
+			t->accepted = true;
+			transfer_answered(t, msg);
+			probe_tls_peer(t->pc, sip_sub_request(s));
+		}
+		break;
+	case SIP_SUB_ENDED:
+		if (!transfer_decided(t))
+			ended(t, n, err);
+		break;
+	case SIP_SUB_TOO_BRIEF:
+	case SIP_SUB_REFRESHED: break;
+	}
+}
+
+static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notify,
+                      const struct sip_substate_hdr *state, void *arg)
+{
+	struct transfer *t = arg;
+	bool was = transfer_decided(t);
+	if (transfer_notify(t, n, sip_sub_count(s) > 1, notify, state, sip_loop_now(t->pc->loop)) &&
+	    !was)
+		give_up(t);
+}
+
+static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
+{
+	struct transfer *t = arg;
+	if (resp) {
+		transfer_answered(t, resp);
+		probe_tls_peer(t->pc, sip_sub_request(s));
+		if (resp->status >= 300 && probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
+			char why[160];
+			snprintf(why, sizeof why, "REFER refused: %u %.*s: authentication failed",
+			         resp->status, SIP_STR_FMT(resp->reason));
+			transfer_fail(t, EXIT_AUTH, why);
+			t->said = true;
+		}
+	} else if (err && !t->accepted) {
+		transfer_fail(t, probe_exit_code(err), sip_strerror(err));
+	}
+	tell_over(t);
+}
+
+static void on_failover(struct sip_req *req, int err, const struct sip_target *from,
+                        const struct sip_target *next, void *arg)
+{
+	struct transfer *t = arg;
+	probe_failover(t->pc, req, err, from, next);
+}
+
+int transfer_start(struct transfer *t, struct sip_sub_spec *spec, uint64_t wait_us,
+                   transfer_over_h *over, void *arg)
+{
+	spec->refer = true;
+	spec->no_refer_sub = t->no_sub;
+	spec->failover = on_failover;
+	spec->event_h = on_event;
+	spec->notify = on_notify;
+	spec->done = on_done;
+	spec->arg = t;
+	t->over_h = over;
+	t->arg = arg;
+	t->wait_us = wait_us;
+	t->t0 = sip_loop_now(t->pc->loop);
+	int err = sip_sub_start(&t->sub, t->pc->ua, spec);
+	if (err) {
+		cmd_error(t->pc->cmd, "cannot send REFER: %s", sip_strerror(err));
+		t->said = true;
+		transfer_fail(t, err == SIP_ETOOBIG ? EXIT_USAGE : probe_exit_code(err),
+		              sip_strerror(err));
+		return transfer_exit(t);
+	}
+	if (!t->no_sub && wait_us)
+		sip_timer_start(t->pc->loop, &t->wait, wait_us, on_wait_over, t);
+	return 0;
+}
+
+void transfer_free(struct transfer *t)
+{
+	sip_sub_free(t->sub);
+	t->sub = NULL;
+	sip_timer_cancel(t->pc->loop, &t->wait);
+}
+
 int transfer_exit(const struct transfer *t)
 {
 	if (t->bad)
@@ -166,19 +355,11 @@ void transfer_describe(const struct transfer *t, char *buf, size_t cap, uint64_t
 		snprintf(buf, cap, "no final status after %.3f s%s", secs(t, now), last);
 }
 
-void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,
-                            int rc, uint64_t now)
+void transfer_print_json(const struct transfer *t, const char *refer_to, int rc, uint64_t now)
 {
 	char text[256];
 	transfer_describe(t, text, sizeof text, now);
-	if (t->cc->format != SIP_PRINT_JSON) {
-		if (cmd_summary_text(t->cc))
-			printf("%-12s%s\n", "Transfer:", text);
-		return;
-	}
-	printf("{\"summary\":{\"target\":");
-	sip_print_json_str(stdout, sip_str_from(target));
-	printf(",\"refer_to\":");
+	printf("\"refer_to\":");
 	sip_print_json_str(stdout, sip_str_from(refer_to));
 	if (t->refer_status) {
 		printf(",\"status\":%u,\"reason\":", t->refer_status);
@@ -198,5 +379,22 @@ void transfer_print_summary(const struct transfer *t, const char *target, const 
 		printf(",\"error\":");
 		sip_print_json_str(stdout, sip_str_from(!t->final && t->why[0] ? t->why : text));
 	}
-	printf(",\"exit\":%d}}\n", rc);
+	printf(",\"exit\":%d", rc);
+}
+
+void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,
+                            int rc, uint64_t now)
+{
+	if (t->cc->format != SIP_PRINT_JSON) {
+		char text[256];
+		transfer_describe(t, text, sizeof text, now);
+		if (cmd_summary_text(t->cc))
+			printf("%-12s%s\n", "Transfer:", text);
+		return;
+	}
+	printf("{\"summary\":{\"target\":");
+	sip_print_json_str(stdout, sip_str_from(target));
+	printf(",");
+	transfer_print_json(t, refer_to, rc, now);
+	printf("}}\n");
 }

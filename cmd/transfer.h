@@ -3,21 +3,23 @@
  * the INVITE the referee sent), and the verdict it comes to: shared by
  * `sip refer` and a transfer inside a call (`sip invite --transfer-to`).
  *
- * The command owns the REFER and its subscription and feeds this what
- * happens to them:
+ * transfer_start sends the REFER and follows its subscription: each NOTIFY
+ * shown, the first final status ending the subscription (an unsubscribe
+ * when it is still active), no final status within the wait giving up
+ * (EXIT_TIMEOUT); its over handler is told once, from the loop, when
+ * nothing more is waited for:
  *
- *   struct transfer t;
- *   transfer_init(&t, &cc, now, no_sub);
- *   transfer_answered(&t, resp);          the REFER's final response
- *   if (transfer_notify(&t, n, several, notify, state, now))
- *           ...stop waiting: unsubscribe  the outcome is known
- *   transfer_fail(&t, EXIT_TIMEOUT, "no final NOTIFY within 60 s");
+ *   transfer_init(&t, &pc, no_sub);
+ *   transfer_start(&t, &spec, wait_us, over, arg);  the REFER's spec, its
+ *                                        handlers and arg left to this
+ *   transfer_stop(&t, EXIT_TIMEOUT, CMD_INTERRUPTED);      on Ctrl-C
+ *   ...over(&t, arg)...
  *   rc = transfer_exit(&t);
  *   transfer_print_summary(&t, target, refer_to, rc, now);
+ *   transfer_free(&t);       before the call whose dialog it borrowed
  *
  * A command with a summary of its own (a call) prints transfer_describe's
- * words in it instead. The times are from t0, transfer_init's now: a
- * command that sets up before the REFER goes sets t0 again when it does.
+ * words in it instead. The times are from t0, when the REFER went.
  *
  * transfer_notify prints one line a NOTIFY (pretty, or raw with -q:
  * "Progress:   180 Ringing"), or one JSON object with -o json
@@ -36,9 +38,17 @@
 #define TRANSFER_H
 
 #include "cmd.h"
+#include "probe.h"
+
+/* A transfer rings a person: as long as `sip invite` lets a call ring. */
+#define TRANSFER_TIMEOUT_S 60
+
+struct transfer;
+typedef void(transfer_over_h)(struct transfer *t, void *arg);
 
 struct transfer {
 	const struct cmd_common *cc;
+	struct probe_ctx *pc;
 	bool no_sub;           /* Refer-Sub: false: the 2xx is the end */
 	uint64_t t0;           /* when the REFER went, on the loop clock (see above) */
 	unsigned refer_status; /* the REFER's final response; 0 before one */
@@ -51,18 +61,39 @@ struct transfer {
 	bool bad;          /* a NOTIFY carried no sipfrag status line */
 	int rc;            /* transfer_fail's code; 0 before */
 	char why[160];     /* transfer_fail's why, or what was wrong with the NOTIFY */
+	/* The run (transfer_start). */
+	struct sip_sub *sub;
+	bool accepted; /* the REFER's 2xx came */
+	bool said;     /* the failure is on stderr already */
+	bool over;     /* over was told */
+	uint64_t wait_us;
+	struct sip_timer wait;
+	transfer_over_h *over_h;
+	void *arg;
 };
 
-void transfer_init(struct transfer *t, const struct cmd_common *cc, uint64_t now, bool no_sub);
-/* The REFER's final response. */
-void transfer_answered(struct transfer *t, const struct sip_msg *resp);
-/* NOTIFY number t->notifies + 1 of subscription n (several: more than one
- * subscription, so the line names n), with its Subscription-State: printed.
- * True once the outcome is known (a final status, or a body that is no
- * sipfrag): the caller ends the subscription, later NOTIFYs are shown but
- * change nothing. */
-bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct sip_msg *notify,
-                     const struct sip_substate_hdr *state, uint64_t now);
+/*
+ * The Refer-To value of arg for the option or operand name, into out: a URI
+ * (a missing scheme is sip:, as in a target) or a name-addr (as --from
+ * takes), a bare URI put in <> so that its parameters and headers stay its
+ * own; uri_header ("Replaces=...") added to the URI's headers when given,
+ * which only a sip: or sips: URI has. 0, or EXIT_USAGE after the message.
+ */
+int transfer_refer_to(const struct cmd *cmd, const char *name, const char *arg,
+                      const char *uri_header, char *out, size_t cap);
+
+void transfer_init(struct transfer *t, struct probe_ctx *pc, bool no_sub);
+/* Sends the REFER of spec (its event_h, notify, done, failover and arg are
+ * set here) and follows it, waiting wait_us at most for the final status
+ * (0: no limit; no_sub waits for nothing). On failure says so and returns
+ * the exit code; over is not called then. */
+int transfer_start(struct transfer *t, struct sip_sub_spec *spec, uint64_t wait_us,
+                   transfer_over_h *over, void *arg);
+/* Gives up with rc and why (unless the outcome is known): unsubscribes,
+ * then over; at once when there is no subscription to end. */
+void transfer_stop(struct transfer *t, int rc, const char *why);
+/* The subscription and the timer: freed, nothing more sent. */
+void transfer_free(struct transfer *t);
 /* The outcome is known. */
 bool transfer_decided(const struct transfer *t);
 /* It ends without a final status: rc (EXIT_*) and why, unless one came
@@ -73,6 +104,9 @@ int transfer_exit(const struct transfer *t);
  * 1.234 s", "REFER refused: 403 Forbidden", "no final NOTIFY within 60 s
  * (last: 180 Ringing)". */
 void transfer_describe(const struct transfer *t, char *buf, size_t cap, uint64_t now);
+/* The summary's fields (refer_to, status, ..., exit), for a command that
+ * prints them inside an object of its own. */
+void transfer_print_json(const struct transfer *t, const char *refer_to, int rc, uint64_t now);
 /* The summary (see above) for the REFER to target asking for refer_to
  * (its Refer-To value), with the exit code rc. */
 void transfer_print_summary(const struct transfer *t, const char *target, const char *refer_to,

@@ -21,7 +21,9 @@
 #                    in the background until the block is over)
 #   listen=PORT      sip listen -q on 127.0.0.1:PORT (the documented PORT)
 #   dnsmasq=PORT     dnsmasq serving the README's example.test zone
-#   sipp=SCEN:PORT   SIPp running tests/integration/sipp/SCEN.xml
+#   sipp=SCEN:PORT[:KEY=VALUE...]
+#                    SIPp running tests/integration/sipp/SCEN.xml, its
+#                    keys (-key KEY VALUE) set
 #   kamailio=PORT    the Kamailio registrar of tests/integration/register.sh,
 #                    with alice (password secret); one for the whole run, so
 #                    that the bindings one example makes are there in the next
@@ -262,8 +264,15 @@ start_peer() {
 			return 1
 		}
 		scen=${1#sipp=}
-		map "${scen#*:}" || return 1
-		p_sipp "$T_TMP/sipp.$mapped.log" "${scen%%:*}" "$mapped" 1 || {
+		rest=${scen#*:}
+		map "${rest%%:*}" || return 1
+		set -- udp
+		while [ "$rest" != "${rest#*:}" ]; do
+			rest=${rest#*:}
+			kv=${rest%%:*}
+			set -- "$@" -key "${kv%%=*}" "${kv#*=}"
+		done
+		p_sipp "$T_TMP/sipp.$mapped.log" "${scen%%:*}" "$mapped" 1 "$@" || {
 			why=$P_WHY
 			return 1
 		}

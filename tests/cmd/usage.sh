@@ -574,6 +574,16 @@ t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
 
+# ---- sip invite --transfer-to: a bad URI or a lone --transfer-timeout, exit 2.
+t_run "invite: a bad --transfer-to" 2 "$SIP" invite --transfer-to 'sip:carol@' 127.0.0.1:9
+t_err_has "sip: invite: bad value 'sip:carol@' for --transfer-to:"
+t_run "invite: --transfer-timeout without --transfer-to" 2 \
+	"$SIP" invite --transfer-timeout 5 127.0.0.1:9
+t_err_has "sip: invite: --transfer-timeout needs --transfer-to"
+t_run "invite: --transfer-timeout 0" 2 \
+	"$SIP" invite --transfer-to carol@x --transfer-timeout 0 127.0.0.1:9
+t_err_has "bad value '0' for --transfer-timeout"
+
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_run "stdout write error" 8 sh -c '"$SIP" --version >/dev/full'

@@ -237,6 +237,62 @@ if call invite-fork "--no-sdp, two forks answer: both ACKs carry an answer, exit
 			2>/dev/null | wc -l)"
 fi
 
+# --- --transfer-to: a blind transfer in the call ------------------------------------
+# The REFER goes in the call's dialog (CSeq 2; the scenarios check it and its
+# Refer-To), each NOTIFY of its subscription is answered and shown, and the
+# BYE follows the transfer's outcome, which is the verdict.
+tr_flow="INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY NOTIFY 200/NOTIFY BYE 200/BYE"
+if call invite-transfer "--transfer-to: REFER, 100 then 200 OK, BYE: exit 0" 0 \
+	-key final 200 -key reason OK -- -o pretty --transfer-to carol@127.0.0.1; then
+	t_out_has "REFER sip:callee@127.0.0.1:$port;transport=UDP SIP/2.0"
+	t_out_has "Refer-To: <sip:carol@127.0.0.1>"
+	t_out_has "Progress:   100 Trying"
+	t_out_has "Progress:   200 OK (subscription terminated: noresource)"
+	t_out_has "Transfer:   200 OK after"
+	t_out_has "hung up by us (BYE answered)"
+	t_pcap "the transfer, then the BYE" "$tr_flow" "$port"
+fi
+if call invite-transfer "--transfer-to after -d 1, the transfer fails with 486: exit 1" 1 \
+	-key final 486 -key reason Busy -- -o json -d 1 --transfer-to sip:carol@127.0.0.1; then
+	t_jq "the NOTIFYs are objects: 100, then 486 final" \
+		'[.[] | select(.notify) | .notify.status] == [100, 486]'
+	t_jq "the summary: held 1 s, the transfer 486, exit 1" \
+		'.[-1].summary | .held_s >= 1 and .transfer.last_status == 486 and .transfer.final
+			and .transfer.exit == 1 and .bye_status == 200 and .exit == 1'
+	t_pcap "the transfer, then the BYE" "$tr_flow" "$port"
+fi
+if call invite-transfer-refused "--transfer-to refused with 403: BYE, exit 1" 1 \
+	-- -o pretty --transfer-to sip:carol@127.0.0.1; then
+	t_out_has "Transfer:   REFER refused: 403 Transfer Not Allowed"
+	t_pcap "the REFER refused, then the BYE" \
+		"INVITE 200/INVITE ACK REFER 403/REFER BYE 200/BYE" "$port"
+fi
+if call invite-transfer-trying "--transfer-to, only 100 Trying: unsubscribed, BYE, exit 3" 3 \
+	-- -o pretty --transfer-to sip:carol@127.0.0.1 --transfer-timeout 1; then
+	t_out_has "Transfer:   no final NOTIFY within 1 s (last: 100 Trying)"
+	t_pcap "the unsubscribe and its NOTIFY, then the BYE" \
+		"INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY SUBSCRIBE 200/SUBSCRIBE NOTIFY 200/NOTIFY BYE 200/BYE" \
+		"$port"
+fi
+# Ctrl-C while the transfer rings: unsubscribed, then BYE, interrupted.
+p_free_port
+port=$P_PORT
+if p_sipp "$d/trint.log" invite-transfer-trying "$port" 1 udp; then
+	tr_pid=$P_PID
+	if p_interrupt "$T_OUT" "Progress:   100 Trying" INT "$SIP" invite -o pretty --t1 100 \
+		--transfer-to sip:carol@127.0.0.1 "sip:callee@127.0.0.1:$port"; then
+		T_NAME="--transfer-to, Ctrl-C while it rings"
+		t_eq "$T_NAME: unsubscribed, BYE, interrupted: exit 3" 3 "$P_RC"
+		t_out_has "Transfer:   interrupted (last: 100 Trying)"
+		t_out_has "hung up by us (BYE answered)"
+	else
+		t_fail "--transfer-to, Ctrl-C while it rings" "$P_WHY"
+	fi
+	sipp_done "$d/trint.log" "$tr_pid"
+else
+	t_fail "--transfer-to, Ctrl-C while it rings" "$P_WHY"
+fi
+
 # --- failures, cancelled calls ---------------------------------------------------
 if call invite-busy "486 Busy Here: ACK, exit 1" 1 -d 1; then
 	t_err_has "486 Busy Here"

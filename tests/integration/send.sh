@@ -64,6 +64,7 @@ listen_tests() {
 	# the lookup at once: JSON readers still get the summary.
 	t_run "send -o json: a failed lookup still ends with the summary" 5 \
 		sipc send -o json --dns-server 127.0.0.1:9 "$d/options.sip" sip:x@example.test
+	# shellcheck disable=SC2016 # expanded by the inner sh
 	t_check "the last line is the summary naming the error" \
 		sh -c 'tail -n 1 "$1" | grep -q "^{\"summary\":{\"target\":\"sip:x@example.test\",\"error\":"' \
 		sh "$T_OUT"
