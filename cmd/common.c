@@ -486,6 +486,16 @@ static int addr_opt(const struct cmd *c, const char *name, const char *arg, char
 	const char *uri = lt ? lt + 1 : arg;
 	int err = 0;
 	*out = arg;
+	/* sip_addr_parse takes a quoted display name as it is: a CR LF there
+	 * would end the header line, and the request be refused unsent. The
+	 * value is not echoed, so that the error stays one line. */
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			cmd_error(c, "bad value for %s: a control character (0x%02x)", name, *p);
+			see_help(c);
+			return -2;
+		}
+	}
 	if (strcmp(arg, "*") != 0 && !cmd_has_scheme(uri)) {
 		int n = snprintf(buf, cap, "%.*ssip:%s", (int)(uri - arg), arg, uri);
 		if (n < 0 || (size_t)n >= cap)

@@ -557,6 +557,17 @@ t_run "refer: a name-addr REFER_TO, --replaces added to its URI's headers" 4 \
 t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=1'
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
+# A quoted display name takes anything but a control character: CR LF
+# there would end the header line (and the lib refuse the request, exit 8).
+crlf=$(printf '"A\r\nX-Evil: 1" <sip:a@127.0.0.1>')
+t_run "refer: a REFER_TO display name with CR LF" 2 "$SIP" refer 127.0.0.1:9 "$crlf"
+t_err_has "sip: refer: bad value for REFER_TO: a control character (0x0d)"
+t_err_lines 2
+t_run "refer: a --referred-by display name with CR LF" 2 "$SIP" refer --referred-by "$crlf" \
+	127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --referred-by: a control character (0x0d)"
+t_run "refer: a --from display name with CR LF" 2 "$SIP" refer --from "$crlf" 127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --from: a control character (0x0d)"
 
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
