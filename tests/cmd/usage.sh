@@ -568,6 +568,10 @@ t_run "refer: a --referred-by display name with CR LF" 2 "$SIP" refer --referred
 t_err_has "sip: refer: bad value for --referred-by: a control character (0x0d)"
 t_run "refer: a --from display name with CR LF" 2 "$SIP" refer --from "$crlf" 127.0.0.1:9 carol@x
 t_err_has "sip: refer: bad value for --from: a control character (0x0d)"
+t_run "refer: a --user-agent with CR LF" 2 "$SIP" refer --user-agent "$(printf 'a\r\nX: 1')" \
+	127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --user-agent: a control character (0x0d)"
+t_err_lines 2
 
 if [ -w /dev/full ]; then
 	# shellcheck disable=SC2016 # expanded by the inner sh
