@@ -317,6 +317,22 @@ static int parse_replaces(struct refer *r, const char *v)
 	return 0;
 }
 
+/* The URI headers ("a=1&b=2") name one called name. */
+static bool has_uri_header(struct sip_str headers, const char *name)
+{
+	const char *p = headers.p, *end = headers.p + headers.len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		struct sip_str hname = {p, (size_t)((eq ? eq : stop) - p)};
+		if (sip_str_ieq_cstr(hname, name))
+			return true;
+		p = stop + 1;
+	}
+	return false;
+}
+
 /*
  * The value of header name from arg, a URI (a missing scheme is sip:, as
  * in a target) or a name-addr (as --from takes), into out: a bare URI in
@@ -349,6 +365,8 @@ static int addr_value(struct refer *r, const char *name, const char *arg, const 
 		return bad_value(r, name, arg, sip_strerror(err));
 	if (uri_header && u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)
 		return bad_value(r, name, arg, "--replaces needs a sip: or sips: URI");
+	if (uri_header && has_uri_header(u.headers, "Replaces"))
+		return bad_value(r, name, arg, "it has a Replaces header, and so does --replaces");
 	size_t upto = (size_t)(uri.p + uri.len - v);
 	const char *sep = !uri_header ? "" : u.headers.len ? "&" : "?";
 	int n = snprintf(out, cap, "%s%.*s%s%s%s%s", bare ? "<" : "", (int)upto, v, sep,

@@ -555,6 +555,10 @@ t_run "refer: a name-addr REFER_TO, --replaces added to its URI's headers" 4 \
 	timeout 10 "$SIP" refer -o raw --timeout 1 --replaces 'a@b;to-tag=1;from-tag=2' 127.0.0.1:9 \
 	'"Carol" <sip:carol@127.0.0.1?Subject=hi>;x=1'
 t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=1'
+t_run "refer: --replaces and a REFER_TO with a Replaces of its own" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2' 127.0.0.1:9 'sip:carol@x?replaces=b%3Bto-tag%3D3'
+t_err_has "sip: refer: bad value 'sip:carol@x?replaces=b%3Bto-tag%3D3' for REFER_TO: it has a Replaces header, and so does --replaces"
+t_err_lines 2
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
 # A quoted display name takes anything but a control character: CR LF
