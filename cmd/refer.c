@@ -63,11 +63,13 @@ static void end(struct refer *r)
 }
 
 /* No use waiting on: a subscription is ended (unsubscribe, then its final
- * NOTIFY, bounded by 64*T1), or with none yet the run ends now. */
+ * NOTIFY, bounded by 64*T1), or with none yet the run ends now. One that a
+ * NOTIFY made before the 2xx (RFC 6665 §4.1.2.4) is ended too: its peer
+ * answers, and the 2xx is on its way. */
 static void give_up(struct refer *r)
 {
 	sip_timer_cancel(r->pc.loop, &r->wait);
-	if (!r->sub || !r->accepted || sip_sub_stop(r->sub) != 0)
+	if (!r->sub || !(r->accepted || sip_sub_count(r->sub) > 0) || sip_sub_stop(r->sub) != 0)
 		end(r);
 }
 

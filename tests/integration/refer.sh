@@ -2,7 +2,8 @@
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY 100
 # Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
-# overtakes the 202, that send none (64*T1 ends it), that report the final
+# overtakes the 202 (and one whose final one does: the 202 waited for, then
+# unsubscribed), that send none (64*T1 ends it), that report the final
 # status while still active (that NOTIFY answered, then unsubscribed), that
 # never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
 # bounded time; over UDP and over TCP), that refuse the REFER (403), that
@@ -41,13 +42,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
+pearlyfin=${16}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -117,6 +119,15 @@ fi
 if refer "NOTIFY before the 202: both NOTIFYs shown, exit 0" refer-early "$pearly" 0 -o json; then
 	t_check "json: 100 then 200, one subscription, the 202 in the summary" \
 		t_jq '[.[] | select(.notify) | .notify | [.status, .subscription]] == [[100, 1], [200, 1]] and .[-1].summary.status == 202'
+fi
+
+# --- the final status before the 202: the 202 taken, then unsubscribed ---------
+if refer "final NOTIFY before the 202: the 202 waited for, unsubscribed: exit 0" \
+	refer-early-final "$pearlyfin" 0 -o json; then
+	t_check "json: 200 (active), then the unsubscribe's 200 (terminated)" \
+		t_jq '[.[] | select(.notify) | .notify | [.status, .state]] == [[200, "active"], [200, "terminated"]]'
+	t_check "json: the summary has the 202, exit 0" \
+		t_jq '.[-1].summary | .status == 202 and .final and .exit == 0'
 fi
 
 # --- the final status while still active: its NOTIFY answered, then unsubscribe -
