@@ -77,7 +77,9 @@ static void on_wait_over(void *arg)
 {
 	struct refer *r = arg;
 	char why[96];
-	snprintf(why, sizeof why, "no final NOTIFY within %g s", (double)r->wait_us / 1e6);
+	bool answered = r->accepted || sip_sub_count(r->sub) > 0;
+	snprintf(why, sizeof why, "no %s within %g s",
+	         answered ? "final NOTIFY" : "answer to the REFER", (double)r->wait_us / 1e6);
 	transfer_fail(&r->tr, EXIT_TIMEOUT, why);
 	give_up(r);
 }

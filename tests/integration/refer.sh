@@ -3,8 +3,9 @@
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY 100
 # Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
 # overtakes the 202 (and one whose final one does: the 202 waited for, then
-# unsubscribed), that send none (64*T1 ends it), that report the final
-# status while still active (that NOTIFY answered, then unsubscribed), that
+# unsubscribed), that send none (64*T1 ends it), that do not answer the
+# REFER before the wait runs out, that report the final status while still
+# active (that NOTIFY answered, then unsubscribed), that
 # never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
 # bounded time; over UDP and over TCP), that refuse the REFER (403), that
 # send a NOTIFY without a sipfrag (exit 7), that challenge it (401: answered
@@ -42,14 +43,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
-pearlyfin=${16}
+pearlyfin=${16} punans=${17}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -165,6 +166,13 @@ if refer "202 and no NOTIFY: exit 3 after 64*T1" refer-silent "$psilent" 3 -q --
 	ms=$(($(p_now_ms) - t0))
 	t_check "it ends at 64*T1 (3.2 s), not at --transfer-timeout (${ms} ms)" test "$ms" -lt 6000
 	t_out_has "Transfer:   the subscription ended: no NOTIFY in time"
+fi
+
+# --- the REFER unanswered when the wait runs out: said so, exit 3 ---------------
+if refer "the REFER unanswered at --transfer-timeout 1: exit 3" refer-unanswered "$punans" 3 -q \
+	--transfer-timeout 1; then
+	t_out_has "Transfer:   no answer to the REFER within 1 s"
+	t_err_has "sip: refer: '127.0.0.1:$punans': no answer to the REFER within 1 s"
 fi
 
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
