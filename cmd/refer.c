@@ -391,6 +391,7 @@ static int usage(struct refer *r, const char *what)
 static int parse_args(struct refer *r, int argc, char **argv)
 {
 	const char *arg, *referred_by = NULL, *replaces = NULL;
+	bool wait_given = false;
 	int key;
 	r->wait_us = (uint64_t)TRANSFER_TIMEOUT_S * 1000000u;
 	while ((key = cmd_getopt(r->cmd, &r->cc, argc, argv, &arg)) >= 0) {
@@ -402,6 +403,7 @@ static int parse_args(struct refer *r, int argc, char **argv)
 			if (cmd_parse_seconds(r->cmd, "transfer-timeout", arg, false, 86400,
 			                      &r->wait_us))
 				return EXIT_USAGE;
+			wait_given = true;
 			break;
 		case OPT_LADDER: r->ladder = true; break;
 		}
@@ -410,6 +412,9 @@ static int parse_args(struct refer *r, int argc, char **argv)
 		return -1;
 	if (key == -2)
 		return EXIT_USAGE;
+	if (r->no_sub && wait_given)
+		return usage(r, "--no-sub ends at the 2xx: there is no NOTIFY for "
+		                "--transfer-timeout to wait for");
 	int nop = argc - optind;
 	if (nop < 2)
 		return usage(r, nop ? "no REFER_TO given: the URI the target is to call"

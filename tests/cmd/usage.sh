@@ -559,6 +559,10 @@ t_run "refer: --replaces and a REFER_TO with a Replaces of its own" 2 \
 	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2' 127.0.0.1:9 'sip:carol@x?replaces=b%3Bto-tag%3D3'
 t_err_has "sip: refer: bad value 'sip:carol@x?replaces=b%3Bto-tag%3D3' for REFER_TO: it has a Replaces header, and so does --replaces"
 t_err_lines 2
+t_run "refer: --no-sub and --transfer-timeout" 2 \
+	"$SIP" refer --no-sub --transfer-timeout 5 127.0.0.1:9 carol@x
+t_err_has "sip: refer: --no-sub ends at the 2xx: there is no NOTIFY for --transfer-timeout to wait for"
+t_err_lines 2
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
 # A quoted display name takes anything but a control character: CR LF
