@@ -90,6 +90,9 @@ static void on_signal(void *arg)
 	probe_prompt_cancel(&r->pc);
 	transfer_fail(&r->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
 	give_up(r);
+	/* The unsubscribe's NOTIFY may take 64*T1: what it waits for is said. */
+	if (!r->over && !r->cc.quiet)
+		fprintf(stderr, "sip: refer: unsubscribing (Ctrl-C again to quit at once)\n");
 }
 
 /* Subscription n ended before the transfer's outcome was known. */

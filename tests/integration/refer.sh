@@ -231,6 +231,7 @@ if phone refer-trying "$pint"; then
 	if p_interrupt "$d/refer-trying-$pint.log.msg" "CSeq: 1 NOTIFY" INT "$SIP" refer -o json \
 		--t1 100 "127.0.0.1:$pint" sip:carol@127.0.0.1; then
 		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_err_has "sip: refer: unsubscribing (Ctrl-C again to quit at once)"
 		t_err_has "sip: refer: '127.0.0.1:$pint': interrupted"
 		t_check "json: the summary says interrupted, exit 3" \
 			t_jq '.[-1].summary | .error == "interrupted" and .last_status == 100 and .exit == 3'
