@@ -145,11 +145,28 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notif
 		give_up(r);
 }
 
+/* The 2xx to a REFER with Refer-Sub: false agrees to it (RFC 4488 §4). */
+static bool refer_sub_false(const struct sip_msg *resp)
+{
+	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_REFER_SUB);
+	struct sip_token_params tp;
+	return h && sip_token_params_parse(&tp, h->value) == 0 &&
+	       sip_str_ieq_cstr(tp.token, "false");
+}
+
 static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
 {
 	struct refer *r = arg;
 	if (resp) {
 		transfer_answered(&r->tr, resp);
+		/* Without its agreement the subscription is made: NOTIFYs follow,
+		 * to a Contact no longer there. */
+		if (r->no_sub && resp->status < 300 && !refer_sub_false(resp))
+			cmd_warn(
+				r->cmd,
+				"the %u has no 'Refer-Sub: false' (RFC 4488): the target keeps the "
+				"subscription, and its NOTIFYs go unanswered",
+				resp->status);
 		probe_tls_peer(&r->pc, sip_sub_request(s));
 		if (resp->status >= 300 && probe_auth_failed(&r->pc, sip_sub_request(s), resp)) {
 			char why[160];

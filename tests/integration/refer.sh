@@ -9,9 +9,9 @@
 # never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
 # bounded time; over UDP and over TCP), that refuse the REFER (403), that
 # send a NOTIFY without a sipfrag (exit 7), that challenge it (401: answered
-# with -u, exit 6 without), that check Refer-Sub: false (--no-sub) and the
-# exact Refer-To and Referred-By of an attended transfer (--replaces, RFC
-# 3891's example); Ctrl-C once (unsubscribe, "interrupted", exit 3) and
+# with -u, exit 6 without), that check Refer-Sub: false (--no-sub; one
+# ignores it, which is warned of) and the exact Refer-To and Referred-By of
+# an attended transfer (--replaces, RFC 3891's example); Ctrl-C once (unsubscribe, "interrupted", exit 3) and
 # twice (130); and Kamailio proxying the REFER to a SIPp phone registered
 # with it. A tshark capture of it all must decode every message as SIP with
 # nothing malformed. Peers run on free ports and are stopped by their PID;
@@ -43,14 +43,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
-pearlyfin=${16} punans=${17}
+pearlyfin=${16} punans=${17} pkept=${18}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -210,6 +210,13 @@ if refer "--no-sub: Refer-Sub: false, the 202 ends it: exit 0" refer-nosub "$pno
 	ms=$(($(p_now_ms) - t0))
 	t_check "no NOTIFY waited for (${ms} ms)" test "$ms" -lt 3000
 	t_out_has "Transfer:   accepted (202 Accepted); no progress asked for (Refer-Sub: false)"
+	t_err_empty
+fi
+
+# --- --no-sub, and a 202 without Refer-Sub: false: NOTIFYs follow, unanswered ---
+if refer "--no-sub, the 202 keeps the subscription: warned, exit 0" refer-nosub-kept "$pkept" 0 \
+	--no-sub -q; then
+	t_err_has "sip: refer: warning: the 202 has no 'Refer-Sub: false' (RFC 4488): the target keeps the subscription, and its NOTIFYs go unanswered"
 fi
 
 # --- --replaces and --referred-by: the exact header fields, per RFC 3891 §2 ------
