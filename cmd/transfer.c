@@ -12,9 +12,14 @@ void transfer_init(struct transfer *t, const struct cmd_common *cc, uint64_t now
 	t->no_sub = no_sub;
 }
 
+/* s into dst, what a terminal would act on (a hostile peer's escape
+ * sequence in a reason phrase) as '?', as the message printer shows it. */
 static void copy(char *dst, size_t cap, struct sip_str s)
 {
 	snprintf(dst, cap, "%.*s", SIP_STR_FMT(s));
+	for (unsigned char *p = (unsigned char *)dst; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
 }
 
 void transfer_answered(struct transfer *t, const struct sip_msg *resp)
@@ -33,7 +38,7 @@ void transfer_fail(struct transfer *t, int rc, const char *why)
 	if (t->rc || transfer_decided(t))
 		return;
 	t->rc = rc;
-	snprintf(t->why, sizeof t->why, "%s", why);
+	copy(t->why, sizeof t->why, sip_str_from(why)); /* it may quote the peer */
 }
 
 static double secs(const struct transfer *t, uint64_t at)
@@ -51,8 +56,9 @@ static bool not_sipfrag(const struct sip_msg *notify, struct sip_sipfrag *f, cha
 		return true;
 	}
 	if (sip_evbody_type_of(ct->value) != SIP_EVBODY_SIPFRAG) {
-		snprintf(why, cap, "Content-Type %.*s, not message/sipfrag",
-		         SIP_STR_FMT(ct->value));
+		char type[64];
+		copy(type, sizeof type, ct->value);
+		snprintf(why, cap, "Content-Type %s, not message/sipfrag", type);
 		return true;
 	}
 	if (sip_sipfrag_parse(f, notify->body) != 0) {
@@ -82,10 +88,12 @@ bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct 
                      const struct sip_substate_hdr *st, uint64_t now)
 {
 	struct sip_sipfrag f;
-	char why[128];
+	char why[128], reason[sizeof t->reason] = "";
 	bool was = transfer_decided(t);
 	unsigned k = ++t->notifies;
 	bool bad = not_sipfrag(notify, &f, why, sizeof why);
+	if (!bad)
+		copy(reason, sizeof reason, f.reason);
 	bool terminated = st->state == SIP_SUBSTATE_TERMINATED;
 	if (t->cc->format == SIP_PRINT_JSON) {
 		printf("{\"notify\":{\"n\":%u,\"subscription\":%u", k, n);
@@ -100,18 +108,19 @@ bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct 
 		}
 		printf(",\"ms\":%.3f}}\n", secs(t, now) * 1e3);
 	} else if (cmd_summary_text(t->cc)) {
-		char sub[16] = "", end[96] = "";
+		char sub[16] = "", end[96] = "", why_ended[64];
 		if (several)
 			snprintf(sub, sizeof sub, "[%u] ", n);
+		copy(why_ended, sizeof why_ended, st->reason);
 		if (terminated)
-			snprintf(end, sizeof end, " (subscription terminated%s%.*s)",
-			         st->reason.len ? ": " : "", SIP_STR_FMT(st->reason));
+			snprintf(end, sizeof end, " (subscription terminated%s%s)",
+			         why_ended[0] ? ": " : "", why_ended);
 		if (bad)
 			printf("%-12s%snot a transfer's progress: %s%s\n", "Progress:", sub, why,
 			       end);
 		else
-			printf("%-12s%s%u%s%.*s%s\n", "Progress:", sub, f.status,
-			       f.reason.len ? " " : "", SIP_STR_FMT(f.reason), end);
+			printf("%-12s%s%u%s%s%s\n", "Progress:", sub, f.status,
+			       reason[0] ? " " : "", reason, end);
 	}
 	if (was)
 		return true;
@@ -121,7 +130,7 @@ bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct 
 		return true;
 	}
 	t->status = f.status;
-	copy(t->reason, sizeof t->reason, f.reason);
+	memcpy(t->reason, reason, sizeof reason);
 	if (f.status >= 200) {
 		t->final = true;
 		t->final_at = now;

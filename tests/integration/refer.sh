@@ -4,7 +4,8 @@
 # Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
 # overtakes the 202 (and one whose final one does: the 202 waited for, then
 # unsubscribed), that send none (64*T1 ends it), that do not answer the
-# REFER before the wait runs out, that report the final status while still
+# REFER before the wait runs out, that put an escape sequence in the
+# sipfrag's reason (shown as '?'), that report the final status while still
 # active (that NOTIFY answered, then unsubscribed), that
 # never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
 # bounded time; over UDP and over TCP), that refuse the REFER (403), that
@@ -43,14 +44,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
-pearlyfin=${16} punans=${17} pkept=${18}
+pearlyfin=${16} punans=${17} pkept=${18} pesc=${19}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -173,6 +174,20 @@ if refer "the REFER unanswered at --transfer-timeout 1: exit 3" refer-unanswered
 	--transfer-timeout 1; then
 	t_out_has "Transfer:   no answer to the REFER within 1 s"
 	t_err_has "sip: refer: '127.0.0.1:$punans': no answer to the REFER within 1 s"
+fi
+
+# --- an escape sequence in the sipfrag reasons: shown as '?', never sent ------
+printf 'SEQUENTIAL\n\033[2J;\n' >"$d/esc.csv"
+if p_sipp "$d/esc.log" refer-escape "$pesc" 1 udp -inf "$d/esc.csv"; then
+	spid=$P_PID
+	t_run "an ESC in the sipfrag reason phrases: exit 0" 0 timeout 30 "$SIP" refer -q --t1 100 \
+		"127.0.0.1:$pesc" sip:carol@127.0.0.1
+	t_check "no ESC on stdout" test "$(tr -cd '\033' <"$T_OUT" | wc -c)" -eq 0
+	t_out_has "Progress:   180 Ring?[2Jing"
+	t_out_has "Transfer:   200 O?[2JK after"
+	sipp_verdict "escape" "$spid" "$d/esc.log"
+else
+	t_fail "sipp refer-escape" "$P_WHY"
 fi
 
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
