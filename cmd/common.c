@@ -539,6 +539,20 @@ bool cmd_is_token(const char *s)
 	return true;
 }
 
+bool cmd_header_given(const struct cmd_common *cc, const char *name, char compact)
+{
+	for (size_t i = 0; i < cc->nheaders; i++) {
+		const char *h = cc->headers[i];
+		size_t n = strcspn(h, ":");
+		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+			n--;
+		if ((n == strlen(name) && strncasecmp(h, name, n) == 0) ||
+		    (compact && n == 1 && strncasecmp(h, &compact, 1) == 0))
+			return true;
+	}
+	return false;
+}
+
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {

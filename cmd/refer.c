@@ -432,6 +432,16 @@ static int parse_args(struct refer *r, int argc, char **argv)
 		return -1;
 	if (key == -2)
 		return EXIT_USAGE;
+	/* A second one of these makes a REFER its recipient cannot read. */
+	if (cmd_header_given(&r->cc, "Refer-To", 'r'))
+		return usage(r, "REFER_TO gives the Refer-To: no -H 'Refer-To: ...'");
+	if (referred_by && cmd_header_given(&r->cc, "Referred-By", 'b'))
+		return usage(r,
+		             "--referred-by and -H 'Referred-By: ...' both give the Referred-By: "
+		             "one of them");
+	/* The run must know whether NOTIFYs are to come. */
+	if (cmd_header_given(&r->cc, "Refer-Sub", 0))
+		return usage(r, "-H 'Refer-Sub: ...': --no-sub asks for Refer-Sub: false");
 	if (r->no_sub && wait_given)
 		return usage(r, "--no-sub ends at the 2xx: there is no NOTIFY for "
 		                "--transfer-timeout to wait for");

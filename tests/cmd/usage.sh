@@ -563,6 +563,16 @@ t_run "refer: --no-sub and --transfer-timeout" 2 \
 	"$SIP" refer --no-sub --transfer-timeout 5 127.0.0.1:9 carol@x
 t_err_has "sip: refer: --no-sub ends at the 2xx: there is no NOTIFY for --transfer-timeout to wait for"
 t_err_lines 2
+t_run "refer: -H Refer-To" 2 "$SIP" refer -H 'Refer-To: <sip:x@y>' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: REFER_TO gives the Refer-To: no -H 'Refer-To: ...'"
+t_err_lines 2
+t_run "refer: -H r (Refer-To's compact form)" 2 "$SIP" refer -H 'r : <sip:x@y>' 127.0.0.1:9 carol@x
+t_err_has "REFER_TO gives the Refer-To"
+t_run "refer: --referred-by and -H Referred-By" 2 \
+	"$SIP" refer --referred-by sip:a@b -H 'referred-by: <sip:c@d>' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: --referred-by and -H 'Referred-By: ...' both give the Referred-By: one of them"
+t_run "refer: -H Refer-Sub" 2 "$SIP" refer -H 'Refer-Sub: false' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: -H 'Refer-Sub: ...': --no-sub asks for Refer-Sub: false"
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
 # A quoted display name takes anything but a control character: CR LF
