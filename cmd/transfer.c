@@ -122,6 +122,7 @@ bool transfer_notify(struct transfer *t, unsigned n, bool several, const struct 
 			printf("%-12s%s%u%s%s%s\n", "Progress:", sub, f.status,
 			       reason[0] ? " " : "", reason, end);
 	}
+	cmd_flush(); /* shown as it comes, on a pipe or in a file too */
 	if (was)
 		return true;
 	if (bad) {

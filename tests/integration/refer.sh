@@ -6,13 +6,14 @@
 # unsubscribed), that send none (64*T1 ends it), that do not answer the
 # REFER before the wait runs out, that put an escape sequence in the
 # sipfrag's reason (shown as '?'), that report the final status while still
-# active (that NOTIFY answered, then unsubscribed), that
-# never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
-# bounded time; over UDP and over TCP), that refuse the REFER (403), that
-# send a NOTIFY without a sipfrag (exit 7), that challenge it (401: answered
-# with -u, exit 6 without), that check Refer-Sub: false (--no-sub; one
-# ignores it, which is warned of) and the exact Refer-To and Referred-By of
-# an attended transfer (--replaces, RFC 3891's example); Ctrl-C once (unsubscribe, "interrupted", exit 3) and
+# active (that NOTIFY answered, then unsubscribed), that never get past 100
+# Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over UDP
+# and over TCP), that refuse the REFER (403), that send a NOTIFY without a
+# sipfrag (exit 7), that challenge it (401: answered with -u, exit 6
+# without), that check Refer-Sub: false (--no-sub; one ignores it, which is
+# warned of) and the exact Refer-To and Referred-By of an attended transfer
+# (--replaces, RFC 3891's example); progress lines written as the NOTIFYs
+# come, not at exit; Ctrl-C once (unsubscribe, "interrupted", exit 3) and
 # twice (130); and Kamailio proxying the REFER to a SIPp phone registered
 # with it. A tshark capture of it all must decode every message as SIP with
 # nothing malformed. Peers run on free ports and are stopped by their PID;
@@ -44,14 +45,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
-pearlyfin=${16} punans=${17} pkept=${18} pesc=${19}
+pearlyfin=${16} punans=${17} pkept=${18} pesc=${19} plive=${20}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -263,6 +264,21 @@ if phone refer-trying "$pint"; then
 		t_fail "$T_NAME" "$P_WHY"
 	fi
 	sipp_verdict "SIGINT" "$spid" "$d/refer-trying-$pint.log"
+else
+	t_fail "sipp refer-trying" "$P_WHY"
+fi
+
+# --- stdout a file: each progress line is there as its NOTIFY comes ------------
+if phone refer-trying "$plive"; then
+	spid=$P_PID
+	T_NAME="-q into a file: the progress line written at once"
+	if p_interrupt "$T_OUT" "Progress:   100 Trying" INT "$SIP" refer -q --t1 100 \
+		"127.0.0.1:$plive" sip:carol@127.0.0.1; then
+		t_eq "$T_NAME: exit 3 after Ctrl-C" 3 "$P_RC"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	sipp_verdict "live" "$spid" "$d/refer-trying-$plive.log"
 else
 	t_fail "sipp refer-trying" "$P_WHY"
 fi
