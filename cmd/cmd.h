@@ -182,6 +182,8 @@ int cmd_parse_addr(const struct cmd *c, const char *name, const char *arg, char 
                    const char **out);
 /* s is an RFC 3261 token (a method, a tag). */
 bool cmd_is_token(const char *s);
+/* A -H header is named name, or its compact form (a letter, or 0 for none). */
+bool cmd_header_given(const struct cmd_common *cc, const char *name, char compact);
 /* Says why sip_resolve refused a target (SIP_EINVAL): its transport or
  * address family against -t (mask of allowed transports, 0: any), -4, -6. */
 void cmd_explain_conflict(const struct cmd *c, const struct cmd_common *cc, unsigned mask,

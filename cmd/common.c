@@ -492,6 +492,21 @@ bool cmd_has_scheme(const char *s)
  * *out is arg, or buf with the scheme; what then does not parse is a usage
  * error, not a header that the far end (or sip decode) calls malformed.
  */
+/* A control character in a header value would end its line (CR LF) and
+ * the request be refused unsent: said for option name (the value is not
+ * echoed, so that the error stays one line). */
+static bool ctl_char(const struct cmd *c, const char *name, const char *arg)
+{
+	for (const unsigned char *p = (const unsigned char *)arg; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			cmd_error(c, "bad value for %s: a control character (0x%02x)", name, *p);
+			see_help(c);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int addr_opt(const struct cmd *c, const char *name, const char *arg, char *buf, size_t cap,
                     const char **out)
 {
@@ -499,6 +514,9 @@ static int addr_opt(const struct cmd *c, const char *name, const char *arg, char
 	const char *uri = lt ? lt + 1 : arg;
 	int err = 0;
 	*out = arg;
+	/* sip_addr_parse takes a quoted display name as it is. */
+	if (ctl_char(c, name, arg))
+		return -2;
 	if (strcmp(arg, "*") != 0 && !cmd_has_scheme(uri)) {
 		int n = snprintf(buf, cap, "%.*ssip:%s", (int)(uri - arg), arg, uri);
 		if (n < 0 || (size_t)n >= cap)
@@ -534,6 +552,20 @@ bool cmd_is_token(const char *s)
 	return true;
 }
 
+bool cmd_header_given(const struct cmd_common *cc, const char *name, char compact)
+{
+	for (size_t i = 0; i < cc->nheaders; i++) {
+		const char *h = cc->headers[i];
+		size_t n = strcspn(h, ":");
+		while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+			n--;
+		if ((n == strlen(name) && strncasecmp(h, name, n) == 0) ||
+		    (compact && n == 1 && strncasecmp(h, &compact, 1) == 0))
+			return true;
+	}
+	return false;
+}
+
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {
@@ -567,7 +599,11 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 	case OPT_CONTACT:
 		return addr_opt(c, name, arg, cc->addr_buf[2], sizeof cc->addr_buf[2],
 		                &cc->contact);
-	case OPT_USER_AGENT: cc->user_agent = arg; break;
+	case OPT_USER_AGENT:
+		if (ctl_char(c, name, arg))
+			return -2;
+		cc->user_agent = arg;
+		break;
 	case OPT_MAX_FORWARDS:
 		if (cmd_parse_uint(c, name, arg, 0, 255, &v))
 			return -2;

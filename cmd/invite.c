@@ -856,7 +856,7 @@ static void on_signal(void *arg)
 	case SIP_CALL_CONFIRMED:
 		c->bye_due = true;
 		if (c->transferring)
-			transfer_stop(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
+			transfer_interrupt(&c->tr);
 		else if (c->refer_to[0] && !c->transfer_done)
 			transfer_fail(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED); /* not started */
 		c->transfer_done = true;

@@ -64,7 +64,7 @@ static void on_signal(void *arg)
 {
 	struct refer *r = arg;
 	probe_prompt_cancel(&r->pc);
-	transfer_stop(&r->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
+	transfer_interrupt(&r->tr);
 }
 
 static void start(struct refer *r)
@@ -210,6 +210,7 @@ static int usage(struct refer *r, const char *what)
 static int parse_args(struct refer *r, int argc, char **argv)
 {
 	const char *arg, *referred_by = NULL, *replaces = NULL;
+	bool wait_given = false;
 	int key;
 	r->wait_us = (uint64_t)TRANSFER_TIMEOUT_S * 1000000u;
 	while ((key = cmd_getopt(r->cmd, &r->cc, argc, argv, &arg)) >= 0) {
@@ -221,6 +222,7 @@ static int parse_args(struct refer *r, int argc, char **argv)
 			if (cmd_parse_seconds(r->cmd, "transfer-timeout", arg, false, 86400,
 			                      &r->wait_us))
 				return EXIT_USAGE;
+			wait_given = true;
 			break;
 		case OPT_LADDER: r->ladder = true; break;
 		}
@@ -229,6 +231,19 @@ static int parse_args(struct refer *r, int argc, char **argv)
 		return -1;
 	if (key == -2)
 		return EXIT_USAGE;
+	/* A second one of these makes a REFER its recipient cannot read. */
+	if (cmd_header_given(&r->cc, "Refer-To", 'r'))
+		return usage(r, "REFER_TO gives the Refer-To: no -H 'Refer-To: ...'");
+	if (referred_by && cmd_header_given(&r->cc, "Referred-By", 'b'))
+		return usage(r,
+		             "--referred-by and -H 'Referred-By: ...' both give the Referred-By: "
+		             "one of them");
+	/* The run must know whether NOTIFYs are to come. */
+	if (cmd_header_given(&r->cc, "Refer-Sub", 0))
+		return usage(r, "-H 'Refer-Sub: ...': --no-sub asks for Refer-Sub: false");
+	if (r->no_sub && wait_given)
+		return usage(r, "--no-sub ends at the 2xx: there is no NOTIFY for "
+		                "--transfer-timeout to wait for");
 	int nop = argc - optind;
 	if (nop < 2)
 		return usage(r, nop ? "no REFER_TO given: the URI the target is to call"

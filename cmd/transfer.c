@@ -9,6 +9,22 @@ static int bad_value(const struct cmd *cmd, const char *name, const char *arg, c
 	return cmd_usage_error(cmd, "bad value '%s' for %s: %s", arg, name, why);
 }
 
+/* The URI headers ("a=1&b=2") name one called name. */
+static bool has_uri_header(struct sip_str headers, const char *name)
+{
+	const char *p = headers.p, *end = headers.p + headers.len;
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		struct sip_str hname = {p, (size_t)((eq ? eq : stop) - p)};
+		if (sip_str_ieq_cstr(hname, name))
+			return true;
+		p = stop + 1;
+	}
+	return false;
+}
+
 int transfer_refer_to(const struct cmd *cmd, const char *name, const char *arg,
                       const char *uri_header, char *out, size_t cap)
 {
@@ -34,6 +50,9 @@ int transfer_refer_to(const struct cmd *cmd, const char *name, const char *arg,
 		return bad_value(cmd, name, arg, sip_strerror(err));
 	if (uri_header && u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS)
 		return bad_value(cmd, name, arg, "--replaces needs a sip: or sips: URI");
+	if (uri_header && has_uri_header(u.headers, "Replaces"))
+		return bad_value(cmd, name, arg,
+		                 "it has a Replaces header, and so does --replaces");
 	size_t upto = (size_t)(uri.p + uri.len - v);
 	const char *sep = !uri_header ? "" : u.headers.len ? "&" : "?";
 	int n = snprintf(out, cap, "%s%.*s%s%s%s%s", bare ? "<" : "", (int)upto, v, sep,
@@ -53,9 +72,14 @@ void transfer_init(struct transfer *t, struct probe_ctx *pc, bool no_sub)
 	sip_timer_init(&t->wait);
 }
 
+/* s into dst, what a terminal would act on (a hostile peer's escape
+ * sequence in a reason phrase) as '?', as the message printer shows it. */
 static void copy(char *dst, size_t cap, struct sip_str s)
 {
 	snprintf(dst, cap, "%.*s", SIP_STR_FMT(s));
+	for (unsigned char *p = (unsigned char *)dst; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			*p = '?';
 }
 
 static void transfer_answered(struct transfer *t, const struct sip_msg *resp)
@@ -74,7 +98,7 @@ void transfer_fail(struct transfer *t, int rc, const char *why)
 	if (t->rc || transfer_decided(t))
 		return;
 	t->rc = rc;
-	snprintf(t->why, sizeof t->why, "%s", why);
+	copy(t->why, sizeof t->why, sip_str_from(why)); /* it may quote the peer */
 }
 
 static double secs(const struct transfer *t, uint64_t at)
@@ -92,8 +116,9 @@ static bool not_sipfrag(const struct sip_msg *notify, struct sip_sipfrag *f, cha
 		return true;
 	}
 	if (sip_evbody_type_of(ct->value) != SIP_EVBODY_SIPFRAG) {
-		snprintf(why, cap, "Content-Type %.*s, not message/sipfrag",
-		         SIP_STR_FMT(ct->value));
+		char type[64];
+		copy(type, sizeof type, ct->value);
+		snprintf(why, cap, "Content-Type %s, not message/sipfrag", type);
 		return true;
 	}
 	if (sip_sipfrag_parse(f, notify->body) != 0) {
@@ -128,10 +153,12 @@ static bool transfer_notify(struct transfer *t, unsigned n, bool several,
                             uint64_t now)
 {
 	struct sip_sipfrag f;
-	char why[128];
+	char why[128], reason[sizeof t->reason] = "";
 	bool was = transfer_decided(t);
 	unsigned k = ++t->notifies;
 	bool bad = not_sipfrag(notify, &f, why, sizeof why);
+	if (!bad)
+		copy(reason, sizeof reason, f.reason);
 	bool terminated = st->state == SIP_SUBSTATE_TERMINATED;
 	if (t->cc->format == SIP_PRINT_JSON) {
 		printf("{\"notify\":{\"n\":%u,\"subscription\":%u", k, n);
@@ -146,19 +173,21 @@ static bool transfer_notify(struct transfer *t, unsigned n, bool several,
 		}
 		printf(",\"ms\":%.3f}}\n", secs(t, now) * 1e3);
 	} else if (cmd_summary_text(t->cc)) {
-		char sub[16] = "", end[96] = "";
+		char sub[16] = "", end[96] = "", why_ended[64];
 		if (several)
 			snprintf(sub, sizeof sub, "[%u] ", n);
+		copy(why_ended, sizeof why_ended, st->reason);
 		if (terminated)
-			snprintf(end, sizeof end, " (subscription terminated%s%.*s)",
-			         st->reason.len ? ": " : "", SIP_STR_FMT(st->reason));
+			snprintf(end, sizeof end, " (subscription terminated%s%s)",
+			         why_ended[0] ? ": " : "", why_ended);
 		if (bad)
 			printf("%-12s%snot a transfer's progress: %s%s\n", "Progress:", sub, why,
 			       end);
 		else
-			printf("%-12s%s%u%s%.*s%s\n", "Progress:", sub, f.status,
-			       f.reason.len ? " " : "", SIP_STR_FMT(f.reason), end);
+			printf("%-12s%s%u%s%s%s\n", "Progress:", sub, f.status,
+			       reason[0] ? " " : "", reason, end);
 	}
+	cmd_flush(); /* shown as it comes, on a pipe or in a file too */
 	if (was)
 		return true;
 	if (bad) {
@@ -167,7 +196,7 @@ static bool transfer_notify(struct transfer *t, unsigned n, bool several,
 		return true;
 	}
 	t->status = f.status;
-	copy(t->reason, sizeof t->reason, f.reason);
+	memcpy(t->reason, reason, sizeof reason);
 	if (f.status >= 200) {
 		t->final = true;
 		t->final_at = now;
@@ -186,12 +215,20 @@ static void tell_over(struct transfer *t)
 	t->over_h(t, t->arg);
 }
 
+/* A subscription is there: the 2xx made it, or a NOTIFY before it. */
+static bool subscribed(const struct transfer *t)
+{
+	return t->sub && (t->accepted || sip_sub_count(t->sub) > 0);
+}
+
 /* No use waiting on: a subscription is ended (unsubscribe, then its final
- * NOTIFY, bounded by 64*T1), or with none yet it is over now. */
+ * NOTIFY, bounded by 64*T1), or with none yet it is over now. One that a
+ * NOTIFY made before the 2xx (RFC 6665 section 4.1.2.4) is ended too: its
+ * peer answers, and the 2xx is on its way. */
 static void give_up(struct transfer *t)
 {
 	sip_timer_cancel(t->pc->loop, &t->wait);
-	if (!t->sub || !t->accepted || sip_sub_stop(t->sub) != 0)
+	if (!subscribed(t) || sip_sub_stop(t->sub) != 0)
 		tell_over(t);
 }
 
@@ -201,11 +238,21 @@ void transfer_stop(struct transfer *t, int rc, const char *why)
 	give_up(t);
 }
 
+void transfer_interrupt(struct transfer *t)
+{
+	transfer_stop(t, EXIT_TIMEOUT, CMD_INTERRUPTED);
+	/* The unsubscribe's NOTIFY may take 64*T1: what it waits for is said. */
+	if (!t->over && !t->cc->quiet)
+		fprintf(stderr, "sip: %s: unsubscribing (Ctrl-C again to quit at once)\n",
+		        t->pc->cmd->name);
+}
+
 static void on_wait_over(void *arg)
 {
 	struct transfer *t = arg;
 	char why[96];
-	snprintf(why, sizeof why, "no final NOTIFY within %g s", (double)t->wait_us / 1e6);
+	snprintf(why, sizeof why, "no %s within %g s",
+	         subscribed(t) ? "final NOTIFY" : "answer to the REFER", (double)t->wait_us / 1e6);
 	transfer_stop(t, EXIT_TIMEOUT, why);
 }
 
@@ -258,11 +305,28 @@ static void on_notify(struct sip_sub *s, unsigned n, const struct sip_msg *notif
 		give_up(t);
 }
 
+/* The 2xx to a REFER with Refer-Sub: false agrees to it (RFC 4488 section 4). */
+static bool refer_sub_false(const struct sip_msg *resp)
+{
+	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_REFER_SUB);
+	struct sip_token_params tp;
+	return h && sip_token_params_parse(&tp, h->value) == 0 &&
+	       sip_str_ieq_cstr(tp.token, "false");
+}
+
 static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
 {
 	struct transfer *t = arg;
 	if (resp) {
 		transfer_answered(t, resp);
+		/* Without its agreement the subscription is made: NOTIFYs follow,
+		 * to a Contact no longer there. */
+		if (t->no_sub && resp->status < 300 && !refer_sub_false(resp))
+			cmd_warn(
+				t->pc->cmd,
+				"the %u has no 'Refer-Sub: false' (RFC 4488): the target keeps the "
+				"subscription, and its NOTIFYs go unanswered",
+				resp->status);
 		probe_tls_peer(t->pc, sip_sub_request(s));
 		if (resp->status >= 300 && probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
 			char why[160];

@@ -39,6 +39,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "run.h"
 
 /* A transfer rings a person: as long as `sip invite` lets a call ring. */
 #define TRANSFER_TIMEOUT_S 60
@@ -92,6 +93,9 @@ int transfer_start(struct transfer *t, struct sip_sub_spec *spec, uint64_t wait_
 /* Gives up with rc and why (unless the outcome is known): unsubscribes,
  * then over; at once when there is no subscription to end. */
 void transfer_stop(struct transfer *t, int rc, const char *why);
+/* Ctrl-C: transfer_stop, interrupted, and the wait for the unsubscribe's
+ * NOTIFY said on stderr. */
+void transfer_interrupt(struct transfer *t);
 /* The subscription and the timer: freed, nothing more sent. */
 void transfer_free(struct transfer *t);
 /* The outcome is known. */

@@ -571,8 +571,41 @@ t_run "refer: a name-addr REFER_TO, --replaces added to its URI's headers" 4 \
 	timeout 10 "$SIP" refer -o raw --timeout 1 --replaces 'a@b;to-tag=1;from-tag=2' 127.0.0.1:9 \
 	'"Carol" <sip:carol@127.0.0.1?Subject=hi>;x=1'
 t_out_has 'Refer-To: "Carol" <sip:carol@127.0.0.1?Subject=hi&Replaces=a%40b%3Bto-tag%3D1%3Bfrom-tag%3D2>;x=1'
+t_run "refer: --replaces and a REFER_TO with a Replaces of its own" 2 \
+	"$SIP" refer --replaces 'a;to-tag=1;from-tag=2' 127.0.0.1:9 'sip:carol@x?replaces=b%3Bto-tag%3D3'
+t_err_has "sip: refer: bad value 'sip:carol@x?replaces=b%3Bto-tag%3D3' for REFER_TO: it has a Replaces header, and so does --replaces"
+t_err_lines 2
+t_run "refer: --no-sub and --transfer-timeout" 2 \
+	"$SIP" refer --no-sub --transfer-timeout 5 127.0.0.1:9 carol@x
+t_err_has "sip: refer: --no-sub ends at the 2xx: there is no NOTIFY for --transfer-timeout to wait for"
+t_err_lines 2
+t_run "refer: -H Refer-To" 2 "$SIP" refer -H 'Refer-To: <sip:x@y>' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: REFER_TO gives the Refer-To: no -H 'Refer-To: ...'"
+t_err_lines 2
+t_run "refer: -H r (Refer-To's compact form)" 2 "$SIP" refer -H 'r : <sip:x@y>' 127.0.0.1:9 carol@x
+t_err_has "REFER_TO gives the Refer-To"
+t_run "refer: --referred-by and -H Referred-By" 2 \
+	"$SIP" refer --referred-by sip:a@b -H 'referred-by: <sip:c@d>' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: --referred-by and -H 'Referred-By: ...' both give the Referred-By: one of them"
+t_run "refer: -H Refer-Sub" 2 "$SIP" refer -H 'Refer-Sub: false' 127.0.0.1:9 carol@x
+t_err_has "sip: refer: -H 'Refer-Sub: ...': --no-sub asks for Refer-Sub: false"
 t_run "refer: --transfer-timeout 0" 2 "$SIP" refer --transfer-timeout 0 127.0.0.1:9 carol@x
 t_err_has "bad value '0' for --transfer-timeout"
+# A quoted display name takes anything but a control character: CR LF
+# there would end the header line (and the lib refuse the request, exit 8).
+crlf=$(printf '"A\r\nX-Evil: 1" <sip:a@127.0.0.1>')
+t_run "refer: a REFER_TO display name with CR LF" 2 "$SIP" refer 127.0.0.1:9 "$crlf"
+t_err_has "sip: refer: bad value for REFER_TO: a control character (0x0d)"
+t_err_lines 2
+t_run "refer: a --referred-by display name with CR LF" 2 "$SIP" refer --referred-by "$crlf" \
+	127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --referred-by: a control character (0x0d)"
+t_run "refer: a --from display name with CR LF" 2 "$SIP" refer --from "$crlf" 127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --from: a control character (0x0d)"
+t_run "refer: a --user-agent with CR LF" 2 "$SIP" refer --user-agent "$(printf 'a\r\nX: 1')" \
+	127.0.0.1:9 carol@x
+t_err_has "sip: refer: bad value for --user-agent: a control character (0x0d)"
+t_err_lines 2
 
 # ---- sip invite --transfer-to: a bad URI or a lone --transfer-timeout, exit 2.
 t_run "invite: a bad --transfer-to" 2 "$SIP" invite --transfer-to 'sip:carol@' 127.0.0.1:9

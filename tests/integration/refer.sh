@@ -2,14 +2,18 @@
 # refer.sh - `sip refer` against real peers on loopback: SIPp phones with
 # scenarios in sipp/refer-*.xml that carry out a transfer (202, NOTIFY 100
 # Trying, NOTIFY 200 OK, or 180 and 486, terminated), whose first NOTIFY
-# overtakes the 202, that send none (64*T1 ends it), that report the final
-# status while still active (that NOTIFY answered, then unsubscribed), that
-# never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
-# bounded time; over UDP and over TCP), that refuse the REFER (403), that
-# send a NOTIFY without a sipfrag (exit 7), that challenge it (401: answered
-# with -u, exit 6 without), that check Refer-Sub: false (--no-sub) and the
-# exact Refer-To and Referred-By of an attended transfer (--replaces, RFC
-# 3891's example); Ctrl-C once (unsubscribe, "interrupted", exit 3) and
+# overtakes the 202 (and one whose final one does: the 202 waited for, then
+# unsubscribed), that send none (64*T1 ends it), that do not answer the
+# REFER before the wait runs out, that put an escape sequence in the
+# sipfrag's reason (shown as '?'), that report the final status while still
+# active (that NOTIFY answered, then unsubscribed), that never get past 100
+# Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over UDP
+# and over TCP), that refuse the REFER (403), that send a NOTIFY without a
+# sipfrag (exit 7), that challenge it (401: answered with -u, exit 6
+# without), that check Refer-Sub: false (--no-sub; one ignores it, which is
+# warned of) and the exact Refer-To and Referred-By of an attended transfer
+# (--replaces, RFC 3891's example); progress lines written as the NOTIFYs
+# come, not at exit; Ctrl-C once (unsubscribe, "interrupted", exit 3) and
 # twice (130); and Kamailio proxying the REFER to a SIPp phone registered
 # with it. A tshark capture of it all must decode every message as SIP with
 # nothing malformed. Peers run on free ports and are stopped by their PID;
@@ -41,13 +45,14 @@ t_need "sip refer against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio 
 
 # The ports first, so that one capture sees every exchange.
 ports=
-for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
 	p_free_port
 	ports="$ports $P_PORT"
 done
 # shellcheck disable=SC2086 # the ports are words
 set -- $ports
 p200=$1 p486=$2 ptry=$3 pbad=$4 prej=$5 pnosub=$6 prepl=$7 pint=$8 pint2=$9 pact=${10} pauth=${11} pnoauth=${12} pearly=${13} ptcp=${14} psilent=${15}
+pearlyfin=${16} punans=${17} pkept=${18} pesc=${19} plive=${20}
 p_free_port
 kp=$P_PORT
 p_free_port
@@ -119,6 +124,15 @@ if refer "NOTIFY before the 202: both NOTIFYs shown, exit 0" refer-early "$pearl
 		t_jq '[.[] | select(.notify) | .notify | [.status, .subscription]] == [[100, 1], [200, 1]] and .[-1].summary.status == 202'
 fi
 
+# --- the final status before the 202: the 202 taken, then unsubscribed ---------
+if refer "final NOTIFY before the 202: the 202 waited for, unsubscribed: exit 0" \
+	refer-early-final "$pearlyfin" 0 -o json; then
+	t_check "json: 200 (active), then the unsubscribe's 200 (terminated)" \
+		t_jq '[.[] | select(.notify) | .notify | [.status, .state]] == [[200, "active"], [200, "terminated"]]'
+	t_check "json: the summary has the 202, exit 0" \
+		t_jq '.[-1].summary | .status == 202 and .final and .exit == 0'
+fi
+
 # --- the final status while still active: its NOTIFY answered, then unsubscribe -
 if refer "200 OK in an active NOTIFY: answered, then unsubscribed: exit 0" refer-active "$pact" 0 \
 	-q; then
@@ -156,6 +170,27 @@ if refer "202 and no NOTIFY: exit 3 after 64*T1" refer-silent "$psilent" 3 -q --
 	t_out_has "Transfer:   the subscription ended: no NOTIFY in time"
 fi
 
+# --- the REFER unanswered when the wait runs out: said so, exit 3 ---------------
+if refer "the REFER unanswered at --transfer-timeout 1: exit 3" refer-unanswered "$punans" 3 -q \
+	--transfer-timeout 1; then
+	t_out_has "Transfer:   no answer to the REFER within 1 s"
+	t_err_has "sip: refer: '127.0.0.1:$punans': no answer to the REFER within 1 s"
+fi
+
+# --- an escape sequence in the sipfrag reasons: shown as '?', never sent ------
+printf 'SEQUENTIAL\n\033[2J;\n' >"$d/esc.csv"
+if p_sipp "$d/esc.log" refer-escape "$pesc" 1 udp -inf "$d/esc.csv"; then
+	spid=$P_PID
+	t_run "an ESC in the sipfrag reason phrases: exit 0" 0 timeout 30 "$SIP" refer -q --t1 100 \
+		"127.0.0.1:$pesc" sip:carol@127.0.0.1
+	t_check "no ESC on stdout" test "$(tr -cd '\033' <"$T_OUT" | wc -c)" -eq 0
+	t_out_has "Progress:   180 Ring?[2Jing"
+	t_out_has "Transfer:   200 O?[2JK after"
+	sipp_verdict "escape" "$spid" "$d/esc.log"
+else
+	t_fail "sipp refer-escape" "$P_WHY"
+fi
+
 # --- a NOTIFY whose body is not a sipfrag: exit 7 ------------------------------
 if refer "a NOTIFY with text/plain: exit 7" refer-badbody "$pbad" 7 -q; then
 	t_out_has "not a transfer's progress: Content-Type text/plain, not message/sipfrag"
@@ -191,6 +226,13 @@ if refer "--no-sub: Refer-Sub: false, the 202 ends it: exit 0" refer-nosub "$pno
 	ms=$(($(p_now_ms) - t0))
 	t_check "no NOTIFY waited for (${ms} ms)" test "$ms" -lt 3000
 	t_out_has "Transfer:   accepted (202 Accepted); no progress asked for (Refer-Sub: false)"
+	t_err_empty
+fi
+
+# --- --no-sub, and a 202 without Refer-Sub: false: NOTIFYs follow, unanswered ---
+if refer "--no-sub, the 202 keeps the subscription: warned, exit 0" refer-nosub-kept "$pkept" 0 \
+	--no-sub -q; then
+	t_err_has "sip: refer: warning: the 202 has no 'Refer-Sub: false' (RFC 4488): the target keeps the subscription, and its NOTIFYs go unanswered"
 fi
 
 # --- --replaces and --referred-by: the exact header fields, per RFC 3891 §2 ------
@@ -212,6 +254,7 @@ if phone refer-trying "$pint"; then
 	if p_interrupt "$d/refer-trying-$pint.log.msg" "CSeq: 1 NOTIFY" INT "$SIP" refer -o json \
 		--t1 100 "127.0.0.1:$pint" sip:carol@127.0.0.1; then
 		t_eq "$T_NAME: exit 3" 3 "$P_RC"
+		t_err_has "sip: refer: unsubscribing (Ctrl-C again to quit at once)"
 		t_err_has "sip: refer: '127.0.0.1:$pint': interrupted"
 		t_check "json: the summary says interrupted, exit 3" \
 			t_jq '.[-1].summary | .error == "interrupted" and .last_status == 100 and .exit == 3'
@@ -221,6 +264,21 @@ if phone refer-trying "$pint"; then
 		t_fail "$T_NAME" "$P_WHY"
 	fi
 	sipp_verdict "SIGINT" "$spid" "$d/refer-trying-$pint.log"
+else
+	t_fail "sipp refer-trying" "$P_WHY"
+fi
+
+# --- stdout a file: each progress line is there as its NOTIFY comes ------------
+if phone refer-trying "$plive"; then
+	spid=$P_PID
+	T_NAME="-q into a file: the progress line written at once"
+	if p_interrupt "$T_OUT" "Progress:   100 Trying" INT "$SIP" refer -q --t1 100 \
+		"127.0.0.1:$plive" sip:carol@127.0.0.1; then
+		t_eq "$T_NAME: exit 3 after Ctrl-C" 3 "$P_RC"
+	else
+		t_fail "$T_NAME" "$P_WHY"
+	fi
+	sipp_verdict "live" "$spid" "$d/refer-trying-$plive.log"
 else
 	t_fail "sipp refer-trying" "$P_WHY"
 fi
