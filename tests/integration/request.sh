@@ -3,7 +3,8 @@
 # peers on loopback: SIPp servers with scenarios in sipp/ that check what
 # arrives (a MESSAGE's text and Content-Type; an INFO challenged with 401,
 # answered, its DTMF body; a message-summary NOTIFY's headers and RFC 3842
-# body, answered 404), a server that never answers (Ctrl-C: exit 3), and
+# body, answered 404), a MESSAGE that Kamailio proxies to a SIPp phone
+# registered as carol, a server that never answers (Ctrl-C: exit 3), and
 # `sip listen`, which answers 405 to these methods
 # (it answers OPTIONS alone), so each is exit 1 with the 405 shown. A
 # tshark capture of it all must decode every request sent as SIP with
@@ -36,7 +37,7 @@ sipp_verdict() {
 }
 
 t_need "sip request, message and notify against SIPp and sip listen" \
-	sipp=sip-tester tshark jq || t_done
+	sipp=sip-tester tshark jq kamailio || t_done
 
 # The ports first, so that one capture sees every exchange.
 p_free_port
@@ -47,9 +48,13 @@ p_free_port
 pntf=$P_PORT
 p_free_port
 plisten=$P_PORT
+p_free_port
+kp=$P_PORT
+p_free_port
+pk=$P_PORT
 
 cap=$d/request.pcap
-if p_tshark "$cap" "$pmsg" "$pinfo" "$pntf" "$plisten"; then
+if p_tshark "$cap" "$pmsg" "$pinfo" "$pntf" "$plisten" "$kp" "$pk"; then
 	tpid=$P_PID
 else
 	t_fail "tshark capture" "$P_WHY"
@@ -144,12 +149,28 @@ else
 	p_stop "$bhpid"
 fi
 
+# --- Kamailio: a MESSAGE proxied to a registered phone ------------------------
+if ! p_kamailio_proxy "$d/kam" "$kp"; then
+	t_fail "kamailio proxy" "$P_WHY"
+elif ! p_sipp "$d/kmsg.log" uas-message "$pk" 1; then
+	t_fail "sipp uas-message behind Kamailio" "$P_WHY"
+else
+	spid=$P_PID
+	t_run "register a SIPp phone as carol with Kamailio" 0 timeout 30 "$SIP" register -q \
+		--contact "<sip:carol@127.0.0.1:$pk>" "sip:carol@127.0.0.1:$kp"
+	t_run "message carol through Kamailio: 200 from her phone, exit 0" 0 \
+		sipc message -o raw --t1 100 "sip:carol@127.0.0.1:$kp" 'hello sipp'
+	t_out_has "MESSAGE sip:carol@127.0.0.1:$kp SIP/2.0"
+	t_out_has "SIP/2.0 200 OK"
+	sipp_verdict "message through Kamailio" "$spid" "$d/kmsg.log"
+fi
+
 # --- tshark: every request decodes as SIP, nothing malformed -------------------
 if [ -n "$tpid" ]; then
 	T_NAME="tshark"
 	sleep 1
 	p_stop "$tpid"
-	decode="-d udp.port==$pmsg,sip -d udp.port==$pinfo,sip -d udp.port==$pntf,sip -d udp.port==$plisten,sip"
+	decode="-d udp.port==$pmsg,sip -d udp.port==$pinfo,sip -d udp.port==$pntf,sip -d udp.port==$plisten,sip -d udp.port==$kp,sip -d udp.port==$pk,sip"
 	# shellcheck disable=SC2086 # $decode is words
 	tshark -n -r "$cap" $decode -Y 'sip.Method' -T fields -e sip.Method \
 		>"$d/methods.txt" 2>"$d/tshark.err"
@@ -157,7 +178,8 @@ if [ -n "$tpid" ]; then
 		n=$(grep -cx "$m" "$d/methods.txt")
 		t_check "tshark decodes the ${m} requests sent ($n)" test "$n" -ge 1
 	done
-	t_eq "tshark: 3 MESSAGE, 2 INFO, 2 NOTIFY, 2 FOO" "3 2 2 2" \
+	# The MESSAGE to carol is seen twice: to Kamailio and from it to her phone.
+	t_eq "tshark: 5 MESSAGE, 2 INFO, 2 NOTIFY, 2 FOO" "5 2 2 2" \
 		"$(grep -cx MESSAGE "$d/methods.txt") $(grep -cx INFO "$d/methods.txt") $(grep -cx NOTIFY "$d/methods.txt") $(grep -cx FOO "$d/methods.txt")"
 	# shellcheck disable=SC2086
 	tshark -n -r "$cap" $decode -Y '_ws.malformed || _ws.expert.severity == error' \
