@@ -682,6 +682,12 @@ static void on_cancelled(struct call *c, int err, const struct sip_msg *resp)
 	}
 }
 
+/* --transfer-to, and the transfer's final status was 2xx. */
+static bool transferred(const struct call *c)
+{
+	return c->transfer_done && c->tr.final && transfer_exit(&c->tr) == EXIT_OK;
+}
+
 static void on_bye_done(struct call *c, int err, const struct sip_msg *resp)
 {
 	bool auth = resp && probe_auth_failed(&c->pc, sip_call_request(c->call), resp);
@@ -691,6 +697,14 @@ static void on_bye_done(struct call *c, int err, const struct sip_msg *resp)
 		return;
 	}
 	c->bye_status = resp->status;
+	if (resp->status == 481 && transferred(c)) {
+		/* A transferee is done with us once the transfer works; many hang
+		 * up at once, and their BYE may cross ours or be lost. */
+		cmd_warn(c->cmd, "BYE: %u %.*s: the far end had left the call after the transfer",
+		         resp->status, SIP_STR_FMT(resp->reason));
+		end_call(c, EXIT_OK);
+		return;
+	}
 	if (resp->status >= 300) {
 		cmd_error(c->cmd, "BYE: %u %.*s", resp->status, SIP_STR_FMT(resp->reason));
 		end_call(c, auth ? EXIT_AUTH : EXIT_RESPONSE);
@@ -849,6 +863,13 @@ static void on_signal(void *arg)
 {
 	struct call *c = arg;
 	probe_prompt_cancel(&c->pc);
+	if (c->done) {
+		/* The far end hung up while the transfer went on: it is what is
+		 * left to end. */
+		if (c->transferring)
+			transfer_interrupt(&c->tr);
+		return;
+	}
 	switch (c->call ? sip_call_state(c->call) : SIP_CALL_ENDED) {
 	case SIP_CALL_CALLING:
 	case SIP_CALL_RINGING:
@@ -1109,10 +1130,13 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 			c->cancelled = c->cancelled || !c->answered;
 			if (!c->answered && !c->status)
 				snprintf(c->reason, sizeof c->reason, "%s", CMD_INTERRUPTED);
+			if (c->transferring)
+				transfer_fail(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
 			end_call(c, c->run.forced);
 		}
 		transfer_verdict(c);
-		rc = c->rc;
+		/* A call the far end ended is done before a second Ctrl-C. */
+		rc = c->rc = cmd_run_exit(&c->run, c->rc);
 		if (c->pc.ladder)
 			probe_print_ladder(&c->pc,
 			                   c->cc.format == SIP_PRINT_JSON ? stderr : stdout);

@@ -274,6 +274,65 @@ if call invite-transfer-trying "--transfer-to, only 100 Trying: unsubscribed, BY
 		"INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY SUBSCRIBE 200/SUBSCRIBE NOTIFY 200/NOTIFY BYE 200/BYE" \
 		"$port"
 fi
+# Transferees that hang up on the transferor. The far end's BYE while the
+# transfer rings is answered and the final NOTIFY after it awaited (no BYE
+# of ours: SIPp fails on one); a 481 to our BYE after the transfer worked
+# is theirs having gone, not a failure.
+if call invite-transfer-bye "--transfer-to, their BYE before the final NOTIFY: exit 0" 0 \
+	-- -o json --transfer-to sip:carol@127.0.0.1; then
+	t_jq "the summary: ended by them, the transfer 200, exit 0" \
+		'.[-1].summary | .ended_by == "them" and .transfer.last_status == 200
+			and .transfer.final and .transfer.exit == 0 and .exit == 0'
+	t_pcap "their BYE, then the final NOTIFY, and no BYE of ours" \
+		"INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY BYE 200/BYE NOTIFY 200/NOTIFY" \
+		"$port"
+fi
+if call invite-transfer-hangup "--transfer-to, 481 to the BYE after the 200 OK: exit 0" 0 \
+	-- -o pretty --transfer-to sip:carol@127.0.0.1; then
+	t_out_has "Transfer:   200 OK after"
+	t_err_has "BYE: 481 Call/Transaction Does Not Exist: the far end had left the call after the transfer"
+	t_pcap "the transfer, then the BYE refused" \
+		"INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY NOTIFY 200/NOTIFY BYE 481/BYE" "$port"
+fi
+if call invite-transfer-gone "--transfer-to, their BYE and no final NOTIFY: unsubscribed, exit 3" 3 \
+	-- -o pretty --transfer-to sip:carol@127.0.0.1 --transfer-timeout 1; then
+	t_out_has "Transfer:   no final NOTIFY within 1 s (last: 100 Trying)"
+	t_out_has "hung up by them"
+	t_pcap "their BYE, the unsubscribe refused, and no BYE of ours" \
+		"INVITE 200/INVITE ACK REFER 202/REFER NOTIFY 200/NOTIFY BYE 200/BYE SUBSCRIBE 481/SUBSCRIBE" \
+		"$port"
+fi
+# Ctrl-C once the far end has hung up: the transfer, all that is left, ends.
+p_free_port
+port=$P_PORT
+if p_sipp "$d/trgone.log" invite-transfer-gone "$port" 1 udp; then
+	tr_pid=$P_PID
+	if p_interrupt "$T_ERR" "the far end hung up" INT "$SIP" invite -o pretty --t1 100 \
+		--transfer-to sip:carol@127.0.0.1 "sip:callee@127.0.0.1:$port"; then
+		T_NAME="--transfer-to, Ctrl-C after their BYE"
+		t_eq "$T_NAME: unsubscribed, interrupted: exit 3" 3 "$P_RC"
+		t_check "the first Ctrl-C ends it (${P_MS} ms)" test "$P_MS" -lt 3000
+		t_out_has "Transfer:   interrupted (last: 100 Trying)"
+		t_err_has "unsubscribing (Ctrl-C again to quit at once)"
+	else
+		t_fail "--transfer-to, Ctrl-C after their BYE" "$P_WHY"
+	fi
+	sipp_done "$d/trgone.log" "$tr_pid"
+else
+	t_fail "--transfer-to, Ctrl-C after their BYE" "$P_WHY"
+fi
+# A REFER challenged in the dialog: the retry takes the dialog's next CSeq,
+# the NOTIFYs name it (id=3), and the BYE the one after.
+SIP_PASSWORD=secret
+export SIP_PASSWORD
+if call invite-transfer-401 "--transfer-to, the REFER challenged with 401: exit 0" 0 \
+	-- -o pretty -u alice --transfer-to sip:carol@127.0.0.1; then
+	t_out_has "Transfer:   200 OK after"
+	t_pcap "the REFER challenged and sent again, the transfer, the BYE" \
+		"INVITE 200/INVITE ACK REFER 401/REFER REFER 202/REFER NOTIFY 200/NOTIFY NOTIFY 200/NOTIFY BYE 200/BYE" \
+		"$port"
+fi
+unset SIP_PASSWORD
 # Ctrl-C while the transfer rings: unsubscribed, then BYE, interrupted.
 p_free_port
 port=$P_PORT
