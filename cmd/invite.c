@@ -103,6 +103,7 @@ struct call {
 	char refer_to[1400]; /* its Refer-To value; "" without */
 	uint64_t transfer_wait_us;
 	struct transfer tr;
+	bool transfer_due; /* the hold is over: the transfer, once no UPDATE or re-INVITE is */
 	bool transferring, transfer_done;
 	/* 3xx --follow */
 	struct contact contacts[MAX_REDIRECTS];
@@ -410,8 +411,9 @@ static void modify(struct call *c, const char *method, enum sip_sdp_dir dir)
 
 static void start_transfer(struct call *c);
 
-/* UPDATE, then re-INVITE, one at a time; when the BYE is due the transfer
- * first, then BYE, whatever is under way: the call ends it. */
+/* UPDATE, then re-INVITE, one at a time; then the transfer when it is due
+ * (it waits for them: -d 0 is over before they are answered), and BYE when
+ * it is due, whatever is under way: the call ends it. */
 static void step(struct call *c)
 {
 	if (c->done || c->cancelled || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
@@ -428,7 +430,7 @@ static void step(struct call *c)
 		modify(c, "INVITE", SIP_SDP_SENDONLY);
 	else if (c->transferring)
 		return;
-	else if (c->bye_due && c->refer_to[0] && !c->transfer_done)
+	else if (c->transfer_due && !c->transfer_done)
 		start_transfer(c);
 	else if (c->bye_due)
 		sip_call_hangup(c->call);
@@ -442,6 +444,7 @@ static void on_transfer_over(struct transfer *t, void *arg)
 	(void)t;
 	c->transferring = false;
 	c->transfer_done = true;
+	c->bye_due = true;
 	if (c->done)
 		sip_timer_start(c->pc.loop, &c->stop_timer, 0, stop_loop, c);
 	else
@@ -476,7 +479,10 @@ static void start_transfer(struct call *c)
 static void on_hold_over(void *arg)
 {
 	struct call *c = arg;
-	c->bye_due = true;
+	if (c->refer_to[0])
+		c->transfer_due = true;
+	else
+		c->bye_due = true;
 	step(c);
 }
 

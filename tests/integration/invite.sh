@@ -333,6 +333,15 @@ if call invite-transfer-401 "--transfer-to, the REFER challenged with 401: exit 
 		"$port"
 fi
 unset SIP_PASSWORD
+# --update with --transfer-to and no -d: the transfer waits for the UPDATE's
+# answer (the hold of 0 s is over long before), then BYE.
+if call invite-transfer-update "--transfer-to --update: UPDATE, then the transfer, BYE: exit 0" 0 \
+	-- -o pretty --update --transfer-to sip:carol@127.0.0.1; then
+	t_out_has "Transfer:   200 OK after"
+	t_pcap "the UPDATE, the transfer, the BYE" \
+		"INVITE 200/INVITE ACK UPDATE 200/UPDATE REFER 202/REFER NOTIFY 200/NOTIFY NOTIFY 200/NOTIFY BYE 200/BYE" \
+		"$port"
+fi
 # Ctrl-C while the transfer rings: unsubscribed, then BYE, interrupted.
 p_free_port
 port=$P_PORT
