@@ -321,6 +321,25 @@ if p_sipp "$d/trgone.log" invite-transfer-gone "$port" 1 udp; then
 else
 	t_fail "--transfer-to, Ctrl-C after their BYE" "$P_WHY"
 fi
+# A second Ctrl-C while the unsubscribe is unanswered quits at once.
+p_free_port
+port=$P_PORT
+if p_sipp "$d/trgone2.log" invite-transfer-gone "$port" 1 udp; then
+	tr_pid=$P_PID
+	if p_interrupt "$T_ERR" "the far end hung up" "INT INT" "$SIP" invite -o json --t1 100 \
+		--transfer-to sip:carol@127.0.0.1 "sip:callee@127.0.0.1:$port"; then
+		T_NAME="--transfer-to, Ctrl-C twice after their BYE"
+		t_eq "$T_NAME: quit at once: exit 130" 130 "$P_RC"
+		t_jq "the summary: the transfer interrupted, exit 130" \
+			'.[-1].summary | .transfer.error == "interrupted" and .transfer.exit == 3
+				and .exit == 130'
+	else
+		t_fail "--transfer-to, Ctrl-C twice after their BYE" "$P_WHY"
+	fi
+	p_stop "$tr_pid"
+else
+	t_fail "--transfer-to, Ctrl-C twice after their BYE" "$P_WHY"
+fi
 # A REFER challenged in the dialog: the retry takes the dialog's next CSeq,
 # the NOTIFYs name it (id=3), and the BYE the one after.
 SIP_PASSWORD=secret
