@@ -118,6 +118,7 @@ static struct sip_sub_spec spec_for(struct sfix *f)
 		.ntargets = 1,
 		.transport = -1,
 		.max_forwards = -1,
+		.user_agent = "sip-test/1",
 		.event_h = on_event,
 		.notify = on_notify,
 		.done = on_done,
@@ -310,6 +311,7 @@ TEST(sub_notify_before_2xx)
 	CHECK(has(&f, ";tag=n1\r\n"));
 	CHECK(has(&f, "CSeq: 2 SUBSCRIBE\r\n"));
 	CHECK(has(&f, "Expires: 60\r\n"));
+	CHECK(has(&f, "User-Agent: sip-test/1\r\n")); /* as the first one had */
 	CHECK(reply(&f, 200, NULL, "Expires: 60") == 0);
 	CHECK_INT(f.refreshed, 1);
 	CHECK_INT(notify(&f, "n1", "terminated;reason=deactivated"), 200);
