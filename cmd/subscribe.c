@@ -463,6 +463,22 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
 {
 	struct sub_run *r = arg;
+	if (resp && err) {
+		/* Accepted, by an answer that makes no subscription. */
+		char phrase[128];
+		r->status = resp->status;
+		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(resp->reason));
+		if (err == SIP_ESYNTAX)
+			cmd_error(r->cmd, "'%s': %u %s without a To tag: no subscription",
+			          r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason));
+		else
+			cmd_error(r->cmd, "'%s': %u %s makes no subscription: %s",
+			          r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason), sip_strerror(err));
+		finish(r, probe_exit_code(err));
+		return;
+	}
 	if (resp) {
 		/* Refused. */
 		bool auth = probe_auth_failed(&r->pc, sip_sub_request(s), resp);

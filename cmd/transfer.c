@@ -354,7 +354,18 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 				"subscription, and its NOTIFYs go unanswered",
 				resp->status);
 		probe_tls_peer(t->pc, sip_sub_request(s));
-		if (resp->status >= 300 && probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
+		if (err) {
+			/* Accepted, by an answer that makes no subscription. */
+			char why[96];
+			if (err == SIP_ESYNTAX)
+				snprintf(why, sizeof why, "the %u has no To tag: no subscription",
+				         resp->status);
+			else
+				snprintf(why, sizeof why, "the %u makes no subscription: %s",
+				         resp->status, sip_strerror(err));
+			transfer_fail(t, probe_exit_code(err), why);
+		} else if (resp->status >= 300 &&
+		           probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
 			char why[160];
 			snprintf(why, sizeof why, "REFER refused: %u %.*s: authentication failed",
 			         resp->status, SIP_STR_FMT(resp->reason));

@@ -476,7 +476,7 @@ static void on_first_2xx(struct sip_sub *s, const struct sip_msg *resp)
 	if (err) {
 		/* A 2xx we cannot hold a dialog for: nothing to refresh or end. */
 		if (end_all(s, err, NULL))
-			finish(s, err, NULL);
+			finish(s, err, resp);
 		return;
 	}
 	/* Expires in the 2xx is the duration granted (§4.1.2.1); a REFER's

@@ -84,10 +84,10 @@ typedef void(sip_sub_notify_h)(struct sip_sub *s, unsigned n, const struct sip_m
  *  - resp, err 0: the SUBSCRIBE or REFER was refused (a final response
  *    other than 2xx, or a 423 whose Min-Expires was no help);
  *  - resp 2xx, err 0: a REFER with no_refer_sub was accepted;
- *  - resp NULL, err: it got no final response (SIP_ETIMEDOUT...), or a
- *    2xx that makes no subscription: SIP_ESYNTAX for one without a To
- *    tag, a protocol error (each subscription a NOTIFY made before it
- *    ends with the same err);
+ *  - resp 2xx, err: a 2xx that makes no subscription: SIP_ESYNTAX for
+ *    one without a To tag, a protocol error (each subscription a NOTIFY
+ *    made before it ends with the same err);
+ *  - resp NULL, err: it got no final response (SIP_ETIMEDOUT...);
  *  - resp NULL, err 0 or SIP_ETIMEDOUT: every subscription made has
  *    ended (each told by SIP_SUB_ENDED), err that of the last one.
  * s may be freed from inside any handler.
