@@ -668,7 +668,7 @@ static bool on_notify(struct sip_incoming *in, const struct sip_msg *req, void *
 	else if (s->stopping)
 		refuse(s, 0, in, req, 481, "a new subscription after the unsubscribe", NULL);
 	else if (s->nforks && sip_loop_now(sip_ua_loop(s->ua)) > s->forks_until)
-		refuse(s, 0, in, req, 481, "a new notifier, after the 64*T1 a fork has", NULL);
+		refuse(s, 0, in, req, 481, "a new notifier, after the 64*T1 given to forks", NULL);
 	else
 		take_notify(s, NULL, in, req);
 	release(s);

@@ -64,7 +64,7 @@ enum sip_sub_event {
 	 * handler returns: 400 for no or a malformed Subscription-State or no
 	 * From tag, 489 for an Event not the subscription's (package or id),
 	 * 481 from a notifier whose subscription has ended, or a new one after
-	 * sip_sub_stop or after the 64*T1 forks have, 500 when out of memory.
+	 * sip_sub_stop or after the 64*T1 given to forks, 500 when out of memory.
 	 * n is the subscription it was for, 0 when it names none (the first
 	 * NOTIFY of a notifier). The why, in words, is sip_sub_notify_why()
 	 * while the handler runs. It changes nothing: a subscription whose
