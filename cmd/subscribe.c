@@ -70,7 +70,10 @@ struct sub_run {
 	unsigned long notifies;
 	bool *notified; /* [n - 1]: subscription n had a NOTIFY */
 	unsigned nnotified;
-	bool bad_body;  /* a NOTIFY body of a known type that did not decode */
+	bool bad_body; /* a NOTIFY body of a known type that did not decode */
+	/* NOTIFYs refused as malformed (400, 489), and the last one's words */
+	unsigned long malformed;
+	char malformed_why[200];
 	enum goal goal; /* what ended it on our side */
 	/* The first subscription that ended before the goal, and its verdict,
 	 * which stands even when the others go on to the goal. */
@@ -361,7 +364,8 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 	else if (err == SIP_ETIMEDOUT && !r->status)
 		snprintf(text, sizeof text, "timeout: no final response to the SUBSCRIBE");
 	else if (err == SIP_ETIMEDOUT && (n > r->nnotified || !r->notified[n - 1]))
-		snprintf(text, sizeof text, "timeout: no NOTIFY %.1f s after the 2xx", wait_s);
+		snprintf(text, sizeof text, "timeout: no %sNOTIFY %.1f s after the 2xx",
+		         r->malformed ? "valid " : "", wait_s);
 	else if (err == SIP_ETIMEDOUT)
 		snprintf(text, sizeof text, "timeout: no answer to a refresh");
 	else if (msg && !err && msg->is_request)
@@ -397,6 +401,20 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 		/* Not the notifier's final NOTIFY: the unsubscribe failed, and
 		 * the subscription may live on until it lapses. */
 		cmd_warn(r->cmd, "subscription %u: %s", n, text);
+	}
+}
+
+/* A NOTIFY the library answered status (a refusal) for why: said, since
+ * nothing else shows it. */
+static void rejected(struct sub_run *r, unsigned n, int status, const char *why)
+{
+	char of[32] = "";
+	if (n)
+		snprintf(of, sizeof of, " of subscription %u", n);
+	cmd_warn(r->cmd, "NOTIFY%s answered %d: %s", of, status, why);
+	if (status == 400 || status == 489) {
+		r->malformed++;
+		snprintf(r->malformed_why, sizeof r->malformed_why, "%d %s", status, why);
 	}
 }
 
@@ -437,6 +455,7 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 			        sip_sub_expires(s, n));
 		break;
 	case SIP_SUB_ENDED: say_ended(r, n, err, msg); break;
+	case SIP_SUB_NOTIFY_REJECTED: rejected(r, n, err, sip_sub_notify_why(s)); break;
 	}
 	cmd_flush();
 }
@@ -444,6 +463,22 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void *arg)
 {
 	struct sub_run *r = arg;
+	if (resp && err) {
+		/* Accepted, by an answer that makes no subscription. */
+		char phrase[128];
+		r->status = resp->status;
+		snprintf(r->reason, sizeof r->reason, "%.*s", SIP_STR_FMT(resp->reason));
+		if (err == SIP_ESYNTAX)
+			cmd_error(r->cmd, "'%s': %u %s without a To tag: no subscription",
+			          r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason));
+		else
+			cmd_error(r->cmd, "'%s': %u %s makes no subscription: %s",
+			          r->dest.ruri_text, resp->status,
+			          safe(phrase, sizeof phrase, resp->reason), sip_strerror(err));
+		finish(r, probe_exit_code(err));
+		return;
+	}
 	if (resp) {
 		/* Refused. */
 		bool auth = probe_auth_failed(&r->pc, sip_sub_request(s), resp);
@@ -471,8 +506,15 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 	/* Accepted, but the state never came (a --duration or a Ctrl-C
 	 * shorter than the 64*T1 that would have given it up): no watch. */
 	if (rc == EXIT_OK && !r->notifies) {
-		cmd_error(r->cmd, "'%s': no NOTIFY came", r->dest.ruri_text);
+		if (!r->malformed)
+			cmd_error(r->cmd, "'%s': no NOTIFY came", r->dest.ruri_text);
 		rc = EXIT_TIMEOUT;
+	}
+	/* NOTIFYs came, none of them valid: the notifier's fault, not time's. */
+	if (rc == EXIT_TIMEOUT && !r->notifies && r->malformed) {
+		cmd_error(r->cmd, "'%s': no valid NOTIFY: %lu refused as malformed, the last: %s",
+		          r->dest.ruri_text, r->malformed, r->malformed_why);
+		rc = EXIT_PROTOCOL;
 	}
 	if (rc == EXIT_OK && r->bad_body)
 		rc = EXIT_PROTOCOL;

@@ -247,10 +247,25 @@ void transfer_interrupt(struct transfer *t)
 		        t->pc->cmd->name);
 }
 
+/* No NOTIFY was taken, and some were refused as malformed: the
+ * notifier's fault, not time's; why says so. */
+static bool only_malformed(const struct transfer *t, char *why, size_t cap)
+{
+	if (t->notifies || !t->malformed)
+		return false;
+	snprintf(why, cap, "no valid NOTIFY: %u refused as malformed, the last: %s", t->malformed,
+	         t->malformed_why);
+	return true;
+}
+
 static void on_wait_over(void *arg)
 {
 	struct transfer *t = arg;
-	char why[96];
+	char why[sizeof t->why];
+	if (only_malformed(t, why, sizeof why)) {
+		transfer_stop(t, EXIT_PROTOCOL, why);
+		return;
+	}
 	snprintf(why, sizeof why, "no %s within %g s",
 	         subscribed(t) ? "final NOTIFY" : "answer to the REFER", (double)t->wait_us / 1e6);
 	transfer_stop(t, EXIT_TIMEOUT, why);
@@ -259,9 +274,11 @@ static void on_wait_over(void *arg)
 /* Subscription n ended before the transfer's outcome was known. */
 static void ended(struct transfer *t, unsigned n, int err)
 {
-	char why[160];
+	char why[sizeof t->why];
 	const char *reason = sip_sub_reason(t->sub, n);
-	if (err == SIP_ETIMEDOUT) {
+	if (err == SIP_ETIMEDOUT && only_malformed(t, why, sizeof why)) {
+		transfer_fail(t, EXIT_PROTOCOL, why);
+	} else if (err == SIP_ETIMEDOUT) {
 		snprintf(why, sizeof why, "the subscription ended: no NOTIFY in time");
 		transfer_fail(t, EXIT_TIMEOUT, why);
 	} else if (err) {
@@ -289,6 +306,15 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 	case SIP_SUB_ENDED:
 		if (!transfer_decided(t))
 			ended(t, n, err);
+		break;
+	case SIP_SUB_NOTIFY_REJECTED:
+		/* Said, since nothing else shows it. */
+		cmd_warn(t->pc->cmd, "NOTIFY answered %d: %s", err, sip_sub_notify_why(s));
+		if (err == 400 || err == 489) {
+			t->malformed++;
+			snprintf(t->malformed_why, sizeof t->malformed_why, "%d %s", err,
+			         sip_sub_notify_why(s));
+		}
 		break;
 	case SIP_SUB_TOO_BRIEF:
 	case SIP_SUB_REFRESHED: break;
@@ -328,7 +354,18 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 				"subscription, and its NOTIFYs go unanswered",
 				resp->status);
 		probe_tls_peer(t->pc, sip_sub_request(s));
-		if (resp->status >= 300 && probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
+		if (err) {
+			/* Accepted, by an answer that makes no subscription. */
+			char why[96];
+			if (err == SIP_ESYNTAX)
+				snprintf(why, sizeof why, "the %u has no To tag: no subscription",
+				         resp->status);
+			else
+				snprintf(why, sizeof why, "the %u makes no subscription: %s",
+				         resp->status, sip_strerror(err));
+			transfer_fail(t, probe_exit_code(err), why);
+		} else if (resp->status >= 300 &&
+		           probe_auth_failed(t->pc, sip_sub_request(s), resp)) {
 			char why[160];
 			snprintf(why, sizeof why, "REFER refused: %u %.*s: authentication failed",
 			         resp->status, SIP_STR_FMT(resp->reason));

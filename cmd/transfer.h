@@ -32,7 +32,10 @@
  *   the code transfer_fail was given      (auth 6, transport 4, timeout 3...)
  *   1  the REFER was refused
  *   0  the REFER was accepted and no subscription was asked for (no_sub)
- *   3  no final status came (the subscription ended or the wait ran out)
+ *   3  no final status came (the subscription ended or the wait ran out),
+ *      or 7 when no NOTIFY was taken and some were refused as malformed
+ *      (answered 400 or 489: no Subscription-State, a wrong Event...)
+ * Each NOTIFY the library refuses is a warning on stderr.
  */
 #ifndef TRANSFER_H
 #define TRANSFER_H
@@ -60,8 +63,12 @@ struct transfer {
 	bool final;        /* status is the transfer's final one (>= 200) */
 	uint64_t final_at; /* when that came */
 	bool bad;          /* a NOTIFY carried no sipfrag status line */
-	int rc;            /* transfer_fail's code; 0 before */
-	char why[160];     /* transfer_fail's why, or what was wrong with the NOTIFY */
+	/* NOTIFYs the library refused as malformed (400, 489), and the last
+	 * one's status and words */
+	unsigned malformed;
+	char malformed_why[96];
+	int rc;        /* transfer_fail's code; 0 before */
+	char why[160]; /* transfer_fail's why, or what was wrong with the NOTIFY */
 	/* The run (transfer_start). */
 	struct sip_sub *sub;
 	bool accepted; /* the REFER's 2xx came */

@@ -140,6 +140,7 @@ int call_send_sub(struct sip_call *c, enum kind kind, struct sip_dialog *d, cons
 		.transport = -1,
 		.contact = refresh ? our_contact(c) : "",
 		.contact_user = c->contact_user[0] ? c->contact_user : NULL,
+		.user_agent = c->user_agent,
 		.headers = hdrs,
 		.nheaders = nh,
 		.content_type = content_type,
@@ -204,6 +205,7 @@ static int send_ack(struct sip_call *c, struct sip_dialog *d, struct ack *a,
 		.transport = sip_tp_name(t->tp),
 		.via_host = me->host,
 		.via_port = sip_sockaddr_port(&local),
+		.user_agent = c->user_agent,
 		.content_type = sdp ? "application/sdp" : NULL,
 		.body = sdp ? body->p : NULL,
 		.body_len = sdp ? body->len : 0,
@@ -815,6 +817,7 @@ void call_destroy(struct sip_call *c)
 	sip_buf_reset(&c->ack_body);
 	sip_buf_reset(&c->offer);
 	free(c->offer_type);
+	free(c->user_agent);
 	free(c);
 }
 

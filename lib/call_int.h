@@ -73,6 +73,7 @@ struct sip_call {
 	char contact_user[64];
 	char allow[160];   /* "Allow: INVITE, ..." */
 	char contact[300]; /* our Contact, as the INVITE said it */
+	char *user_agent;  /* the INVITE's, on every request in the dialog; NULL: none */
 	char call_id[40], from_tag[20];
 	enum sip_call_state state;
 	/* the caller's INVITE */

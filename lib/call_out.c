@@ -222,6 +222,12 @@ static int setup(struct sip_call *c, const struct sip_call_spec *spec)
 	c->via_proxy = is->proxy != NULL;
 	c->late_offer = is->body_len == 0;
 	c->prack = spec->prack;
+	if (is->user_agent) {
+		size_t n = strlen(is->user_agent) + 1;
+		if (!(c->user_agent = malloc(n)))
+			return SIP_ENOMEM;
+		memcpy(c->user_agent, is->user_agent, n);
+	}
 	snprintf(c->contact_user, sizeof c->contact_user, "%s",
 	         is->contact_user ? is->contact_user : "");
 	int err = 0;

@@ -414,6 +414,20 @@ static bool valid_line(const char *line)
 	return sip_is_token(name);
 }
 
+/* One of the caller's lines is a header named id: it replaces ours. */
+static bool given(const struct sip_dialog_request *r, enum sip_hdr_id id)
+{
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *line = r->headers[i].line;
+		struct sip_str name = {line, strcspn(line, ":")};
+		while (name.len && (line[name.len - 1] == ' ' || line[name.len - 1] == '\t'))
+			name.len--;
+		if (sip_hdr_id_from_name(name) == id)
+			return true;
+	}
+	return false;
+}
+
 int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out,
                        const struct sip_dialog_request *r)
 {
@@ -423,7 +437,8 @@ int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out,
 		r->method == SIP_METHOD_OTHER ? r->method_name : sip_method_name(r->method);
 	if (!method || !sip_is_token(sip_str_from(method)) || !r->via_host || !*r->via_host ||
 	    (r->body_len && !r->body) || has_crlf(r->transport) || has_crlf(r->via_host) ||
-	    has_crlf(r->contact) || has_crlf(r->content_type) || (r->nheaders && !r->headers))
+	    has_crlf(r->contact) || has_crlf(r->user_agent) || has_crlf(r->content_type) ||
+	    (r->nheaders && !r->headers))
 		return SIP_EINVAL;
 	if (r->transport && !sip_is_token(sip_str_from(r->transport)))
 		return SIP_EINVAL;
@@ -487,6 +502,8 @@ int sip_dialog_request(struct sip_dialog *d, struct sip_buf *out,
 		sip_buf_printf(out, "Contact: %s%s%s\r\n", wrap ? "<" : "", r->contact,
 		               wrap ? ">" : "");
 	}
+	if (r->user_agent && !given(r, SIP_HDR_USER_AGENT))
+		sip_buf_printf(out, "User-Agent: %s\r\n", r->user_agent);
 	for (size_t i = 0; i < r->nheaders; i++)
 		sip_buf_printf(out, "%s\r\n", r->headers[i].line);
 	if (r->content_type && r->body_len)

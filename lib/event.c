@@ -63,6 +63,9 @@ static int sipfrag_status(struct sip_sipfrag *f, struct sip_str line)
 		return SIP_ESYNTAX;
 	f->status = v;
 	f->reason = line.len > 11 ? sip_str_trim(sip_str_advance(line, 12)) : SIP_STR("");
+	for (size_t i = 0; i < f->reason.len; i++)
+		if (sip_is_ctl(f->reason.p[i])) /* none in a Reason-Phrase (§25.1) */
+			return SIP_ESYNTAX;
 	return 0;
 }
 

@@ -212,12 +212,36 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 	return r;
 }
 
+/* The quoted string q (quotes included) is RFC 3261's quoted-string: no
+ * control character but in a fold (CRLF then SP or HTAB) or, CR and LF
+ * apart, escaped. */
+static bool quoted_text(struct sip_str q)
+{
+	for (size_t i = 1; i + 1 < q.len; i++) {
+		char c = q.p[i];
+		if (c == '\\') {
+			if (q.p[++i] == '\r' || q.p[i] == '\n')
+				return false;
+		} else if (c == '\r') {
+			if (i + 3 >= q.len || q.p[i + 1] != '\n' ||
+			    (q.p[i + 2] != ' ' && q.p[i + 2] != '\t'))
+				return false;
+			i += 2;
+		} else if (sip_is_ctl(c)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static int parse_display(struct sip_addr *addr, struct sip_str *s)
 {
 	if (s->p[0] == '"') {
 		size_t q = sip_quoted_len(*s);
 		if (q == 0)
 			return SIP_EQUOTE;
+		if (!quoted_text(sip_str_sub(*s, 0, q)))
+			return SIP_ESYNTAX;
 		addr->display = sip_str_sub(*s, 1, q - 1);
 		addr->display_quoted = true;
 		*s = sip_str_skip_lws(sip_str_advance(*s, q));

@@ -238,6 +238,7 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 			.via_host = host,
 			.via_port = sip_sockaddr_port(&r->local),
 			.contact = ct,
+			.user_agent = s->user_agent,
 			.content_type = s->content_type,
 			.body = s->body,
 			.body_len = s->body_len,

@@ -180,6 +180,14 @@ static inline size_t sip_token_len(struct sip_str s)
 	return i;
 }
 
+/* A control character that text in SIP may not carry: RFC 3261 §25.1's
+ * qdtext and Reason-Phrase take HTAB alone of them. */
+static inline bool sip_is_ctl(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return (u < 0x20 && u != '\t') || u == 0x7f;
+}
+
 /* Length of the quoted string at s (s.p[0] == '"'), quotes included, or 0
  * when it does not end. */
 static inline size_t sip_quoted_len(struct sip_str s)

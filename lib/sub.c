@@ -10,7 +10,7 @@
 struct fork {
 	struct sip_sub *s;
 	unsigned n;
-	char tag[64];    /* the notifier's */
+	char *tag;       /* the notifier's: RFC 3261 sets no length */
 	char reason[64]; /* why it ended */
 	struct sip_dialog *d;
 	struct sip_req *req; /* its refresh or unsubscribe */
@@ -47,6 +47,7 @@ struct sip_sub {
 	int busy;     /* handlers of ours on the stack: a free waits for them */
 	bool freed;
 	int last_err;
+	char why[160]; /* why the NOTIFY being refused is (sip_sub_notify_why) */
 };
 
 static int send_first(struct sip_sub *s);
@@ -219,10 +220,9 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 	struct sip_addr a;
 	const struct sip_hdr *h =
 		sip_msg_hdr(resp ? resp : notify, resp ? SIP_HDR_TO : SIP_HDR_FROM);
+	/* A notifier that names itself by no tag makes no dialog (§4.1.2.2). */
 	if (!h || sip_addr_parse(&a, h->value) != 0 || !a.tag.len)
-		return SIP_EINVAL;
-	if (a.tag.len >= sizeof(*fp)->tag)
-		return SIP_ETOOBIG;
+		return SIP_ESYNTAX;
 	if (s->nforks == s->capforks) {
 		unsigned cap = s->capforks ? 2 * s->capforks : 4;
 		struct fork **fs = realloc(s->forks, cap * sizeof *fs);
@@ -232,10 +232,13 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 		s->capforks = cap;
 	}
 	struct fork *f = calloc(1, sizeof *f);
-	if (!f)
+	if (!f || !(f->tag = malloc(a.tag.len + 1))) {
+		free(f);
 		return SIP_ENOMEM;
+	}
 	f->s = s;
 	memcpy(f->tag, a.tag.p, a.tag.len);
+	f->tag[a.tag.len] = '\0';
 	f->asked = s->expires;
 	sip_timer_init(&f->refresh);
 	sip_timer_init(&f->wait);
@@ -258,6 +261,7 @@ static int fork_new(struct sip_sub *s, const struct sip_msg *resp, const struct 
 	if (err) {
 		if (!shared(s))
 			sip_dialog_free(f->d);
+		free(f->tag);
 		free(f);
 		return err;
 	}
@@ -472,7 +476,7 @@ static void on_first_2xx(struct sip_sub *s, const struct sip_msg *resp)
 	if (err) {
 		/* A 2xx we cannot hold a dialog for: nothing to refresh or end. */
 		if (end_all(s, err, NULL))
-			finish(s, err, NULL);
+			finish(s, err, resp);
 		return;
 	}
 	/* Expires in the 2xx is the duration granted (§4.1.2.1); a REFER's
@@ -570,6 +574,33 @@ static void answer(struct sip_incoming *in, unsigned status)
 	sip_incoming_respond(in, &rs);
 }
 
+/* Refuses the NOTIFY req (of subscription n, or 0 for none) with status,
+ * the caller told first, with why (and ": detail" when given) for
+ * sip_sub_notify_why while it is. */
+static void refuse(struct sip_sub *s, unsigned n, struct sip_incoming *in,
+                   const struct sip_msg *req, unsigned status, const char *why, const char *detail)
+{
+	snprintf(s->why, sizeof s->why, "%s%s%s", why, detail ? ": " : "", detail ? detail : "");
+	tell(s, SIP_SUB_NOTIFY_REJECTED, n, (int)status, req);
+	s->why[0] = '\0';
+	answer(in, status);
+}
+
+/* What is wrong with the Event of a NOTIFY that our_event refused, in buf. */
+static const char *event_mismatch(const struct sip_sub *s, const struct sip_msg *req, char *buf,
+                                  size_t cap)
+{
+	if (!sip_msg_hdr(req, SIP_HDR_EVENT))
+		return "no Event";
+	if (s->spec.refer)
+		snprintf(buf, cap, "an Event other than refer;id=%lu",
+		         (unsigned long)sip_req_cseq(s->req));
+	else
+		snprintf(buf, cap, "an Event other than %s%s%.*s", s->event_type,
+		         s->event_id.len ? ";id=" : "", SIP_STR_FMT(s->event_id));
+	return buf;
+}
+
 /* A NOTIFY of f, or of a subscription it makes when f is NULL. Answered
  * last: the answer ends the server transaction, and req with it. */
 static void take_notify(struct sip_sub *s, struct fork *f, struct sip_incoming *in,
@@ -577,17 +608,26 @@ static void take_notify(struct sip_sub *s, struct fork *f, struct sip_incoming *
 {
 	struct sip_substate_hdr st;
 	const struct sip_hdr *ssh = sip_msg_hdr(req, SIP_HDR_SUBSCRIPTION_STATE);
+	unsigned n = f ? f->n : 0;
+	char ev[128];
 	if (!our_event(s, req)) {
-		answer(in, 489);
+		refuse(s, n, in, req, 489, event_mismatch(s, req, ev, sizeof ev), NULL);
 		return;
 	}
 	if (!ssh || sip_substate_parse(&st, ssh->value) != 0) {
-		answer(in, 400);
+		refuse(s, n, in, req, 400,
+		       ssh ? "a Subscription-State that does not parse" : "no Subscription-State",
+		       NULL);
 		return;
 	}
 	int err = f ? sip_dialog_update(f->d, req) : fork_new(s, NULL, req, &f);
 	if (err) {
-		answer(in, err == SIP_ENOMEM ? 500 : 400);
+		bool untagged = !f && err == SIP_ESYNTAX;
+		refuse(s, n, in, req, err == SIP_ENOMEM ? 500 : 400,
+		       untagged ? "no From tag"
+		       : f      ? "cannot update its dialog"
+		                : "cannot make its dialog",
+		       untagged ? NULL : sip_strerror(err));
 		return;
 	}
 	f->notified = true;
@@ -621,13 +661,16 @@ static bool on_notify(struct sip_incoming *in, const struct sip_msg *req, void *
 		return false;
 	/* A notifier that has ended, or a new one after a stop or after the
 	 * forks had their time: no subscription. */
-	if (s->stopping || fork_find(s, fa.tag) ||
-	    (s->nforks && sip_loop_now(sip_ua_loop(s->ua)) > s->forks_until)) {
-		answer(in, 481);
-		return true;
-	}
+	struct fork *f = fork_find(s, fa.tag);
 	hold(s);
-	take_notify(s, NULL, in, req);
+	if (f)
+		refuse(s, f->n, in, req, 481, "its subscription has ended", NULL);
+	else if (s->stopping)
+		refuse(s, 0, in, req, 481, "a new subscription after the unsubscribe", NULL);
+	else if (s->nforks && sip_loop_now(sip_ua_loop(s->ua)) > s->forks_until)
+		refuse(s, 0, in, req, 481, "a new notifier, after the 64*T1 given to forks", NULL);
+	else
+		take_notify(s, NULL, in, req);
 	release(s);
 	return true;
 }
@@ -653,12 +696,11 @@ static bool on_shared_request(struct sip_incoming *in, const struct sip_msg *req
 	struct fork *f = s->nforks ? s->forks[0] : NULL;
 	if (req->method != SIP_NOTIFY || s->finished || (f && f->ended) || !our_event(s, req))
 		return false;
-	if (!f && s->stopping) {
-		answer(in, 481); /* as a new fork after a stop is */
-		return true;
-	}
 	hold(s);
-	take_notify(s, f, in, req);
+	if (!f && s->stopping) /* as a new fork after a stop is */
+		refuse(s, 0, in, req, 481, "a new subscription after the unsubscribe", NULL);
+	else
+		take_notify(s, f, in, req);
 	release(s);
 	return true;
 }
@@ -779,6 +821,7 @@ static void destroy(struct sip_sub *s)
 		sip_ua_dialog_remove(s->ua, s->spec.dialog, s);
 	for (unsigned i = 0; i < s->nforks; i++) {
 		fork_drop(s->forks[i]);
+		free(s->forks[i]->tag);
 		free(s->forks[i]);
 	}
 	free(s->forks);
@@ -825,6 +868,11 @@ const char *sip_sub_reason(const struct sip_sub *s, unsigned n)
 {
 	const struct fork *f = nth(s, n);
 	return f ? f->reason : "";
+}
+
+const char *sip_sub_notify_why(const struct sip_sub *s)
+{
+	return s ? s->why : "";
 }
 
 const char *sip_sub_tag(const struct sip_sub *s, unsigned n)

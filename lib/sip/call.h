@@ -93,8 +93,9 @@ typedef int(sip_call_sdp_h)(struct sip_call *c, const struct sip_msg *msg, struc
 struct sip_call_spec {
 	/* The INVITE, as sip_req_spec gives it: its method and its response
 	 * handlers are the call's own; its auth and failover handlers are
-	 * called with the call's arg, and its deadline, auth handler and
-	 * outbound proxy serve the requests in the dialog as well. Its body is
+	 * called with the call's arg, and its deadline, auth handler,
+	 * outbound proxy and User-Agent serve the requests in the dialog as
+	 * well. Its body is
 	 * the offer (none: a late offer, the 2xx's answered in the ACK). */
 	const struct sip_req_spec *invite;
 	bool prack;        /* offer 100rel (Supported) and PRACK reliable 1xx */

@@ -45,6 +45,7 @@ struct sip_dialog_request {
 	const char *via_host;
 	uint16_t via_port;
 	const char *contact;
+	const char *user_agent; /* NULL: none; a User-Agent line in headers replaces it */
 	const char *content_type;
 	const char *body;
 	size_t body_len;

@@ -59,6 +59,18 @@ enum sip_sub_event {
 	 * or sip_strerror(err) for another failure (err).
 	 */
 	SIP_SUB_ENDED,
+	/*
+	 * A NOTIFY (msg) refused, err the status it is answered with once the
+	 * handler returns: 400 for no or a malformed Subscription-State or no
+	 * From tag, 489 for an Event not the subscription's (package or id),
+	 * 481 from a notifier whose subscription has ended, or a new one after
+	 * sip_sub_stop or after the 64*T1 given to forks, 500 when out of memory.
+	 * n is the subscription it was for, 0 when it names none (the first
+	 * NOTIFY of a notifier). The why, in words, is sip_sub_notify_why()
+	 * while the handler runs. It changes nothing: a subscription whose
+	 * NOTIFYs are all refused ends as one that had none.
+	 */
+	SIP_SUB_NOTIFY_REJECTED,
 };
 typedef void(sip_sub_event_h)(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int err,
                               const struct sip_msg *msg, void *arg);
@@ -72,6 +84,9 @@ typedef void(sip_sub_notify_h)(struct sip_sub *s, unsigned n, const struct sip_m
  *  - resp, err 0: the SUBSCRIBE or REFER was refused (a final response
  *    other than 2xx, or a 423 whose Min-Expires was no help);
  *  - resp 2xx, err 0: a REFER with no_refer_sub was accepted;
+ *  - resp 2xx, err: a 2xx that makes no subscription: SIP_ESYNTAX for
+ *    one without a To tag, a protocol error (each subscription a NOTIFY
+ *    made before it ends with the same err);
  *  - resp NULL, err: it got no final response (SIP_ETIMEDOUT...);
  *  - resp NULL, err 0 or SIP_ETIMEDOUT: every subscription made has
  *    ended (each told by SIP_SUB_ENDED), err that of the last one.
@@ -135,7 +150,10 @@ struct sip_sub_spec {
 
 /* Starts it; the handlers run from the loop, never from inside this call.
  * SIP_EINVAL for neither uri nor dialog, no done, a SUBSCRIBE without
- * event or a REFER without refer_to. */
+ * event or a REFER without refer_to, an event that does not parse as
+ * Event's value, or one over the lengths its lines have room for: the
+ * package (the token before any ';') 64 characters or more, or the whole
+ * value more than 250. */
 SIP_API int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_spec *spec);
 /*
  * Unsubscribes: each live subscription gets a SUBSCRIBE with Expires: 0
@@ -159,6 +177,9 @@ SIP_API unsigned sip_sub_count(const struct sip_sub *s);
 SIP_API bool sip_sub_active(const struct sip_sub *s, unsigned n);
 /* Why subscription n ended (see SIP_SUB_ENDED); "" while it lives. */
 SIP_API const char *sip_sub_reason(const struct sip_sub *s, unsigned n);
+/* In a SIP_SUB_NOTIFY_REJECTED handler, why the NOTIFY is refused
+ * ("no Subscription-State", "an Event other than presence"...); "" else. */
+SIP_API const char *sip_sub_notify_why(const struct sip_sub *s);
 /* The notifier's tag (the From tag of its NOTIFYs) of subscription n. */
 SIP_API const char *sip_sub_tag(const struct sip_sub *s, unsigned n);
 /* The first request (SUBSCRIBE or REFER), under way or answered. */

@@ -5,19 +5,21 @@
 # overtakes the 202 (and one whose final one does: the 202 waited for, then
 # unsubscribed), that send none (64*T1 ends it), that do not answer the
 # REFER before the wait runs out, that put an escape sequence in the
-# sipfrag's reason (shown as '?'), that report the final status while still
-# active (that NOTIFY answered, then unsubscribed), that never get past 100
-# Trying (the wait runs out: unsubscribe, exit 3 in bounded time; over UDP
-# and over TCP), that refuse the REFER (403), that send a NOTIFY without a
-# sipfrag (exit 7), that challenge it (401: answered with -u, exit 6
-# without), that check Refer-Sub: false (--no-sub; one ignores it, which is
-# warned of) and the exact Refer-To and Referred-By of an attended transfer
-# (--replaces, RFC 3891's example); progress lines written as the NOTIFYs
-# come, not at exit; Ctrl-C once (unsubscribe, "interrupted", exit 3) and
-# twice (130); and Kamailio proxying the REFER to a SIPp phone registered
-# with it. A tshark capture of it all must decode every message as SIP with
-# nothing malformed. Peers run on free ports and are stopped by their PID;
-# every client call is bounded by `timeout 30`.
+# sipfrag's reason (malformed: exit 7, nothing of it shown), that report the
+# final status while still active (that NOTIFY answered, then unsubscribed),
+# that never get past 100 Trying (the wait runs out: unsubscribe, exit 3 in
+# bounded time; over UDP and over TCP), that refuse the REFER (403), that
+# send a NOTIFY without a sipfrag (exit 7), that send only NOTIFYs the
+# library refuses (no Subscription-State, another Event: each warned of,
+# exit 7), whose 202 has no To tag (exit 7), that challenge it (401:
+# answered with -u, exit 6 without), that check Refer-Sub: false (--no-sub;
+# one ignores it, which is warned of) and the exact Refer-To and Referred-By
+# of an attended transfer (--replaces, RFC 3891's example); progress lines
+# written as the NOTIFYs come, not at exit; Ctrl-C once (unsubscribe,
+# "interrupted", exit 3) and twice (130); and Kamailio proxying the REFER to
+# a SIPp phone registered with it. A tshark capture of it all must decode
+# every message as SIP with nothing malformed. Peers run on free ports and
+# are stopped by their PID; every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -170,6 +172,26 @@ if refer "202 and no NOTIFY: exit 3 after 64*T1" refer-silent "$psilent" 3 -q --
 	t_out_has "Transfer:   the subscription ended: no NOTIFY in time"
 fi
 
+# --- NOTIFYs, none valid (no Subscription-State, another Event): each warned
+# of with the status it got, and exit 7, not "no NOTIFY in time" (3) ----------
+# Its own port, outside the capture: tshark may call such a NOTIFY an error.
+p_free_port
+pnostate=$P_PORT
+if refer "NOTIFYs without Subscription-State or of presence: 400, 489, exit 7" refer-nostate \
+	"$pnostate" 7 -q --t1 50; then
+	t_err_has "sip: refer: warning: NOTIFY answered 400: no Subscription-State"
+	t_err_has "sip: refer: warning: NOTIFY answered 489: an Event other than refer;id=1"
+	t_out_has "Transfer:   no valid NOTIFY: 2 refused as malformed, the last: 489 an Event other than refer;id=1"
+fi
+
+# --- a 202 without a To tag: no subscription, exit 7 ---------------------------
+p_free_port
+pnotag=$P_PORT
+if refer "a 202 without a To tag: exit 7" refer-notag "$pnotag" 7 -q; then
+	t_out_has "Transfer:   the 202 has no To tag: no subscription"
+	t_err_has "the 202 has no To tag: no subscription"
+fi
+
 # --- the REFER unanswered when the wait runs out: said so, exit 3 ---------------
 if refer "the REFER unanswered at --transfer-timeout 1: exit 3" refer-unanswered "$punans" 3 -q \
 	--transfer-timeout 1; then
@@ -177,15 +199,15 @@ if refer "the REFER unanswered at --transfer-timeout 1: exit 3" refer-unanswered
 	t_err_has "sip: refer: '127.0.0.1:$punans': no answer to the REFER within 1 s"
 fi
 
-# --- an escape sequence in the sipfrag reasons: shown as '?', never sent ------
+# --- an escape sequence in the sipfrag reason: malformed (exit 7), not shown --
 printf 'SEQUENTIAL\n\033[2J;\n' >"$d/esc.csv"
 if p_sipp "$d/esc.log" refer-escape "$pesc" 1 udp -inf "$d/esc.csv"; then
 	spid=$P_PID
-	t_run "an ESC in the sipfrag reason phrases: exit 0" 0 timeout 30 "$SIP" refer -q --t1 100 \
+	t_run "an ESC in the sipfrag reason phrase: exit 7" 7 timeout 30 "$SIP" refer -q --t1 100 \
 		"127.0.0.1:$pesc" sip:carol@127.0.0.1
 	t_check "no ESC on stdout" test "$(tr -cd '\033' <"$T_OUT" | wc -c)" -eq 0
-	t_out_has "Progress:   180 Ring?[2Jing"
-	t_out_has "Transfer:   200 O?[2JK after"
+	t_out_has "Progress:   not a transfer's progress: a message/sipfrag body that does not parse (subscription terminated: noresource)"
+	t_out_has "Transfer:   NOTIFY 1: a message/sipfrag body that does not parse"
 	sipp_verdict "escape" "$spid" "$d/esc.log"
 else
 	t_fail "sipp refer-escape" "$P_WHY"

@@ -8,13 +8,15 @@
 # one that sends no NOTIFY, one no final NOTIFY; one whose NOTIFY comes and
 # whose answer never does; a fetch whose NOTIFY overtakes its 200; a forked
 # message-summary subscription, each fork unsubscribed in its own dialog; a
-# fork ended by its notifier at once; a reg server that answers 423,
-# takes a refresh and then terminates the subscription; one that refuses
-# with 489), a server that never answers, and Kamailio's presence server
-# (PUBLISH a PIDF, a dialog-info, a message-summary and a reginfo for bob,
-# then subscribe to each). A tshark capture of it all must decode every
-# request sent as SIP with nothing malformed. Peers run on free ports and
-# are stopped by their PID; every client call is bounded by `timeout 30`.
+# fork ended by its notifier at once; one whose NOTIFY has no
+# Subscription-State (answered 400, warned of, exit 7), one whose 202 has no
+# To tag (exit 7); a reg server that answers 423, takes a refresh and then
+# terminates the subscription; one that refuses with 489), a server that
+# never answers, and Kamailio's presence server (PUBLISH a PIDF, a
+# dialog-info, a message-summary and a reginfo for bob, then subscribe to
+# each). A tshark capture of it all must decode every request sent as SIP
+# with nothing malformed. Peers run on free ports and are stopped by their
+# PID; every client call is bounded by `timeout 30`.
 # shellcheck disable=SC2317 # helpers are called through t_run and t_check
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -222,6 +224,35 @@ if notifier uas-subscribe-silent; then
 		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pn"
 	t_out_has "#1 timeout: no NOTIFY 1.3 s after the 2xx"
 	sipp_verdict "no NOTIFY" "$spid" "$d/uas-subscribe-silent.log"
+fi
+
+# --- NOTIFYs, none valid (no Subscription-State): warned of, exit 7 ----------
+# Its own port, outside the capture: tshark may call such a NOTIFY an error.
+p_free_port
+pns=$P_PORT
+if p_sipp "$d/nostate.log" uas-subscribe-nostate "$pns" 1; then
+	spid=$P_PID
+	t_run "a NOTIFY without Subscription-State: answered 400, said, exit 7" 7 \
+		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pns"
+	t_err_has "sip: subscribe: warning: NOTIFY of subscription 1 answered 400: no Subscription-State"
+	t_err_has "sip: subscribe: 'sip:bob@127.0.0.1:$pns': no valid NOTIFY: 1 refused as malformed, the last: 400 no Subscription-State"
+	t_out_has "#1 timeout: no valid NOTIFY 1.3 s after the 2xx"
+	sipp_verdict "no Subscription-State" "$spid" "$d/nostate.log"
+else
+	t_fail "sipp uas-subscribe-nostate" "$P_WHY"
+fi
+
+# --- a 202 without a To tag: no dialog, no subscription, exit 7 ---------------
+p_free_port
+pnt=$P_PORT
+if p_sipp "$d/notag.log" uas-subscribe-notag "$pnt" 1; then
+	spid=$P_PID
+	t_run "a 202 without a To tag: no subscription, exit 7" 7 \
+		timeout 30 "$SIP" subscribe -q --t1 20 "sip:bob@127.0.0.1:$pnt"
+	t_err_has "sip: subscribe: 'sip:bob@127.0.0.1:$pnt': 202 Accepted without a To tag: no subscription"
+	sipp_verdict "no To tag" "$spid" "$d/notag.log"
+else
+	t_fail "sipp uas-subscribe-notag" "$P_WHY"
 fi
 
 # --- no NOTIFY before --duration, nor after the unsubscribe: exit 3 -----------

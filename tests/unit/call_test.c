@@ -134,6 +134,7 @@ static int call_start(struct cfix *f, bool offer, bool prack)
 		.transport = -1,
 		.contact_user = "alice",
 		.max_forwards = -1,
+		.user_agent = "sip-test/1",
 		.content_type = offer ? "application/sdp" : NULL,
 		.body = offer ? sdp : NULL,
 		.body_len = offer ? sizeof sdp - 1 : 0,
@@ -281,6 +282,7 @@ TEST(call_answered_acked_and_hung_up)
 	CHECK(got(&f, "CSeq: 1 ACK\r\n"));
 	CHECK(got(&f, ";tag=t1\r\n"));
 	CHECK(got(&f, "Content-Length: 0\r\n"));
+	CHECK(got(&f, "User-Agent: sip-test/1\r\n")); /* the INVITE's, in the dialog */
 	/* The 2xx again (its ACK was lost): the same ACK again, nothing else. */
 	struct peer_last ack = f.in;
 	CHECK(answer(&f, &f.invite, 200, "t1", NULL, true) == 0);
@@ -292,6 +294,7 @@ TEST(call_answered_acked_and_hung_up)
 	CHECK_INT(sip_call_state(f.call), SIP_CALL_ENDING);
 	CHECK(next_has(&f, "BYE sip:callee@127.0.0.1:"));
 	CHECK(got(&f, "CSeq: 2 BYE\r\n"));
+	CHECK(got(&f, "User-Agent: sip-test/1\r\n"));
 	CHECK_INT(f.done, 0);
 	CHECK(answer(&f, &f.in, 200, NULL, NULL, false) == 0);
 	CHECK_INT(f.done, 1);

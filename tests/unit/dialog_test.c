@@ -187,6 +187,28 @@ TEST(dialog_uac_no_routes)
 	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
 	CHECK_STR(m.ruri, "sip:bob@198.51.100.7");
 	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_ROUTE), 0);
+	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_USER_AGENT), 0);
+	sip_buf_reset(&b);
+
+	/* The product goes on in-dialog requests as on the first... */
+	r.user_agent = "sip-test/1";
+	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
+	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
+	CHECK_STR(hdr_value(&m, SIP_HDR_USER_AGENT), "sip-test/1");
+	sip_buf_reset(&b);
+	/* ...unless the caller's own line names it, */
+	struct sip_build_hdr ua = {"user-agent : mine/2"};
+	r.headers = &ua;
+	r.nheaders = 1;
+	CHECK_INT(sip_dialog_request(d, &b, &r), 0);
+	CHECK_INT(sip_msg_parse(&m, b.p, b.len, 0), 0);
+	CHECK_INT(sip_msg_hdr_count(&m, SIP_HDR_USER_AGENT), 1);
+	CHECK_STR(hdr_value(&m, SIP_HDR_USER_AGENT), "mine/2");
+	sip_buf_reset(&b);
+	/* and it adds no line of its own. */
+	r.nheaders = 0;
+	r.user_agent = "x\r\nBye: 1";
+	CHECK_INT(sip_dialog_request(d, &b, &r), SIP_EINVAL);
 	sip_buf_reset(&b);
 	sip_dialog_free(d);
 	return 0;

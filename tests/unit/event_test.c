@@ -89,12 +89,21 @@ TEST(event_sipfrag_malformed)
 		"INV ITE",
 		"SIP/2.0 200 OK\r\nno colon here\r\n",
 		"SIP/2.0 200 OK\r\n folded first\r\n",
+		/* control characters in the Reason-Phrase */
+		"SIP/2.0 200 O\rK\r\n",
+		"SIP/2.0 180 Ring\x1b[2Jing",
+		"SIP/2.0 486 Busy\x7f",
+		"SIP/2.0 603 \x01",
 	};
 	struct sip_sipfrag f;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		CHECK_INT(sip_sipfrag_parse(&f, sip_str_from(bad[i])), SIP_ESYNTAX);
 	CHECK_INT(sip_sipfrag_parse(&f, SIP_STR("")), SIP_EEMPTY);
 	CHECK_INT(sip_sipfrag_parse(&f, SIP_STR("\r\n")), SIP_EEMPTY);
+	/* HTAB and UTF-8 are a Reason-Phrase's. */
+	CHECK_INT(sip_sipfrag_parse(&f, SIP_STR("SIP/2.0 200 Tout\tva bien, d\xc3\xa9j\xc3\xa0")),
+	          0);
+	CHECK_STR(f.reason, "Tout\tva bien, d\xc3\xa9j\xc3\xa0");
 	return 0;
 }
 

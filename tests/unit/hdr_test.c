@@ -428,6 +428,32 @@ TEST(hdr_addr_quoted_display_special_characters)
 	return 0;
 }
 
+TEST(hdr_addr_quoted_display_control_characters)
+{
+	static const char *const bad[] = {
+		"\"Eve\r\nVia: x\" <sip:e@example.com>",
+		"\"Eve\n\" <sip:e@example.com>",
+		"\"Eve\r\" <sip:e@example.com>",
+		"\"Eve\x1b[31m\" <sip:e@example.com>",
+		"\"Eve\x7f\" <sip:e@example.com>",
+		"\"Eve\x00\" <sip:e@example.com>",
+		"\"Eve\\\r\" <sip:e@example.com>", /* quoted-pair takes no CR or LF */
+		"\"Eve\\\n\" <sip:e@example.com>",
+		"\"Eve\r\n\" <sip:e@example.com>", /* CRLF with no SP after: no fold */
+	};
+	struct sip_addr a;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct sip_str v = {bad[i], strlen(bad[i])};
+		if (i == 5) /* its NUL is part of it */
+			v.len = strlen(bad[i]) + 1 + strlen(bad[i] + strlen(bad[i]) + 1);
+		CHECK_INT(sip_addr_parse(&a, v), SIP_ESYNTAX);
+	}
+	/* HTAB, UTF-8, a fold and an escaped other control are qdtext and quoted-pair. */
+	CHECK_INT(addr(&a, "\"Jos\xc3\xa9\tM.\r\n Smith \\\x01\" <sip:j@example.com>"), 0);
+	CHECK_STR(a.display, "Jos\xc3\xa9\tM.\r\n Smith \\\x01");
+	return 0;
+}
+
 TEST(hdr_addr_token_display)
 {
 	struct sip_addr a;

@@ -15,6 +15,10 @@ struct sfix {
 	struct sip_sockaddr local;
 	struct sip_sub *s;
 	int done, err, accepted, brief, refreshed, ended, notifies;
+	int refused;        /* SIP_SUB_NOTIFY_REJECTED events */
+	int refused_status; /* the last one's err: the status sent */
+	unsigned refused_n; /* and its subscription */
+	char refused_why[160];
 	unsigned status; /* done's response */
 	unsigned last_n; /* of the last NOTIFY or event */
 	int ended_err;   /* the last SIP_SUB_ENDED's */
@@ -24,6 +28,7 @@ struct sfix {
 	char body[256];       /* the last NOTIFY's */
 	bool free_in_notify;  /* sip_sub_free from inside the NOTIFY handler */
 	bool stop_in_notify;  /* sip_sub_stop from inside it */
+	bool free_in_refused; /* sip_sub_free from inside a SIP_SUB_NOTIFY_REJECTED */
 	struct peer_last in;  /* the last request the peer took */
 	struct peer_last out; /* the last answer to a NOTIFY */
 	char call_id[64], from_tag[64], event[64];
@@ -43,6 +48,18 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 	f->accepted += ev == SIP_SUB_ACCEPTED;
 	f->brief += ev == SIP_SUB_TOO_BRIEF;
 	f->refreshed += ev == SIP_SUB_REFRESHED;
+	if (ev == SIP_SUB_NOTIFY_REJECTED) {
+		f->refused++;
+		f->refused_status = err;
+		f->refused_n = n;
+		snprintf(f->refused_why, sizeof f->refused_why, "%s", sip_sub_notify_why(s));
+		if (!msg || msg->method != SIP_NOTIFY)
+			f->refused_status = -1; /* the NOTIFY itself, while unanswered */
+		if (f->free_in_refused) {
+			sip_sub_free(s);
+			f->s = NULL;
+		}
+	}
 	if (ev == SIP_SUB_ENDED) {
 		f->ended++;
 		f->ended_err = err;
@@ -118,6 +135,7 @@ static struct sip_sub_spec spec_for(struct sfix *f)
 		.ntargets = 1,
 		.transport = -1,
 		.max_forwards = -1,
+		.user_agent = "sip-test/1",
 		.event_h = on_event,
 		.notify = on_notify,
 		.done = on_done,
@@ -310,6 +328,7 @@ TEST(sub_notify_before_2xx)
 	CHECK(has(&f, ";tag=n1\r\n"));
 	CHECK(has(&f, "CSeq: 2 SUBSCRIBE\r\n"));
 	CHECK(has(&f, "Expires: 60\r\n"));
+	CHECK(has(&f, "User-Agent: sip-test/1\r\n")); /* as the first one had */
 	CHECK(reply(&f, 200, NULL, "Expires: 60") == 0);
 	CHECK_INT(f.refreshed, 1);
 	CHECK_INT(notify(&f, "n1", "terminated;reason=deactivated"), 200);
@@ -729,13 +748,131 @@ TEST(sub_unknown_notify)
 	CHECK(subscribed(&f, &s, NULL) == 0);
 	CHECK_INT(notify_in(&f, "nobody", "n1", "active", NULL, NULL), 481);
 	CHECK_INT(f.notifies, 0);
+	CHECK_INT(f.refused, 0); /* another dialog's: not ours to tell */
 	snprintf(f.event, sizeof f.event, "dialog");
 	CHECK_INT(notify(&f, "n1", "active"), 489);
-	snprintf(f.event, sizeof f.event, "presence;id=3"); /* we gave no id */
+	/* Each refusal is told, with its status, subscription and why. */
+	CHECK_INT(f.refused, 1);
+	CHECK_INT(f.refused_status, 489);
+	CHECK_INT(f.refused_n, 1);
+	CHECK_STR(sip_str_from(f.refused_why), "an Event other than presence");
+	CHECK_STR(sip_str_from(sip_sub_notify_why(f.s)), ""); /* outside the handler */
+	snprintf(f.event, sizeof f.event, "presence;id=3");   /* we gave no id */
 	CHECK_INT(notify(&f, "n1", "active"), 489);
+	CHECK_INT(f.refused, 2);
 	snprintf(f.event, sizeof f.event, "presence");
 	CHECK_INT(notify(&f, "n1", ";bad"), 400); /* Subscription-State */
+	CHECK_INT(f.refused_status, 400);
+	CHECK_STR(sip_str_from(f.refused_why), "a Subscription-State that does not parse");
+	CHECK_INT(request_in(&f, "NOTIFY", NULL, "n1", "Event: presence\r\n", NULL, NULL), 400);
+	CHECK_INT(f.refused, 4);
+	CHECK_STR(sip_str_from(f.refused_why), "no Subscription-State");
+	CHECK_INT(
+		request_in(&f, "NOTIFY", NULL, "n1", "Subscription-State: active\r\n", NULL, NULL),
+		489);
+	CHECK_STR(sip_str_from(f.refused_why), "no Event");
 	CHECK_INT(f.notifies, 0);
+	/* A notifier that never sends a valid one: the subscription ends as
+	 * one that had no NOTIFY. */
+	advance(&f, 64 * T1);
+	CHECK_INT(f.ended, 1);
+	CHECK_INT(f.ended_err, SIP_ETIMEDOUT);
+	CHECK_INT(f.done, 1);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refused_notify_of_nothing)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	/* A new notifier's first NOTIFY without Subscription-State: no
+	 * subscription is made, and the refusal names none. */
+	CHECK_INT(request_in(&f, "NOTIFY", NULL, "n2", "Event: presence\r\n", NULL, NULL), 400);
+	CHECK_INT(f.refused, 1);
+	CHECK_INT(f.refused_n, 0);
+	CHECK_INT(sip_sub_count(f.s), 1);
+	CHECK_INT(notify(&f, "n2", "active"), 200);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	CHECK_INT(f.refused, 1);
+	/* A fork too late. */
+	advance(&f, 64 * T1 + 1000000u);
+	CHECK_INT(notify(&f, "n3", "active"), 481);
+	CHECK_INT(f.refused, 2);
+	CHECK_INT(f.refused_status, 481);
+	CHECK_INT(f.refused_n, 0);
+	/* One that has ended, while another lives. */
+	CHECK_INT(notify(&f, "n1", "terminated;reason=timeout"), 200);
+	CHECK_INT(notify(&f, "n1", "active"), 481);
+	CHECK_INT(f.refused, 3);
+	CHECK_INT(f.refused_n, 1);
+	CHECK_STR(sip_str_from(f.refused_why), "its subscription has ended");
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_refused_after_stop)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(subscribed(&f, &s, NULL) == 0);
+	CHECK_INT(notify(&f, "n1", "active"), 200);
+	CHECK(sip_sub_stop(f.s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(has(&f, "Expires: 0\r\n"));
+	CHECK_INT(notify(&f, "n2", "active"), 481);
+	CHECK_INT(f.refused, 1);
+	CHECK_INT(f.refused_n, 0);
+	CHECK_STR(sip_str_from(f.refused_why), "a new subscription after the unsubscribe");
+	/* Freed from inside the handler: the NOTIFY is still answered. */
+	f.free_in_refused = true;
+	CHECK_INT(notify(&f, "n4", "active"), 481);
+	CHECK(f.s == NULL);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_2xx_without_to_tag)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	CHECK(sfix_open(&f) == 0);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(reply(&f, 202, "", NULL) == 0);
+	/* No dialog to hold: a protocol error, not the caller's. */
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.err, SIP_ESYNTAX);
+	CHECK_INT(f.status, 202);
+	CHECK_INT(sip_sub_count(f.s), 0);
+	sfix_close(&f);
+	return 0;
+}
+
+TEST(sub_long_tag)
+{
+	struct sfix f;
+	struct sip_sub_spec s = spec_for(&f);
+	char tag[301];
+	memset(tag, 'k', sizeof tag - 1);
+	tag[sizeof tag - 1] = '\0';
+	CHECK(sfix_open(&f) == 0);
+	CHECK(sip_sub_start(&f.s, f.ua, &s) == 0);
+	CHECK(take(&f) > 0);
+	CHECK(reply(&f, 202, tag, NULL) == 0);
+	CHECK_INT(f.accepted, 1);
+	CHECK_INT(f.done, 0);
+	CHECK(strcmp(sip_sub_tag(f.s, 1), tag) == 0);
+	CHECK_INT(notify(&f, tag, "active"), 200);
+	CHECK_INT(f.notifies, 1);
+	CHECK_INT(f.last_n, 1);
+	/* A second notifier's as long: a fork of its own. */
+	tag[0] = 'j';
+	CHECK_INT(notify(&f, tag, "active"), 200);
+	CHECK_INT(sip_sub_count(f.s), 2);
+	CHECK(strcmp(sip_sub_tag(f.s, 2), tag) == 0);
 	sfix_close(&f);
 	return 0;
 }
