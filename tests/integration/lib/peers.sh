@@ -192,6 +192,13 @@ p_blackhole() {
 p_interrupt() {
 	p_file=$1 p_text=$2 p_sig=$3
 	shift 3
+	# Emptied here, not only by the child's redirections, which may come
+	# after the first look: the last test's output would be read as this
+	# one's, and the signal sent before the command has set its handlers;
+	# a background job of a script ignores SIGINT until then, so it was
+	# lost (invite.sh's "Ctrl-C after their BYE" once ran on for 10 s).
+	: >"$T_OUT"
+	: >"$T_ERR"
 	"$@" </dev/null >"$T_OUT" 2>"$T_ERR" &
 	p_ipid=$!
 	P_PIDS="$P_PIDS $p_ipid"
