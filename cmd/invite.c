@@ -455,19 +455,10 @@ static void on_transfer_over(struct transfer *t, void *arg)
  * RFC 5589 section 6), its progress shown, the BYE after its outcome. */
 static void start_transfer(struct call *c)
 {
-	const struct cmd_common *cc = &c->cc;
-	struct sip_sub_spec s = {
-		.refer_to = c->refer_to,
-		.dialog = sip_call_dialog(c->call),
-		.proxy = cc->proxy ? &c->pc.proxy : NULL,
-		.transport = cc->transport,
-		.family = cc->family,
-		.contact = cc->contact,
-		.contact_user = c->dest.contact_user,
-		.max_forwards = cc->max_forwards,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.timeout_us = cc->timeout_us,
-	};
+	struct sip_sub_spec s;
+	probe_sub_spec(&c->pc, NULL, &s);
+	s.refer_to = c->refer_to;
+	s.dialog = sip_call_dialog(c->call);
 	c->transferring = true;
 	if (transfer_start(&c->tr, &s, c->transfer_wait_us, on_transfer_over, c) != 0) {
 		c->transferring = false;

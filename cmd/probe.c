@@ -679,6 +679,28 @@ void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_s
 	};
 }
 
+void probe_sub_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_sub_spec *s)
+{
+	const struct cmd_common *cc = pc->cc;
+	*s = (struct sip_sub_spec){
+		.proxy = cc->proxy ? &pc->proxy : NULL,
+		.transport = cc->transport,
+		.family = cc->family,
+		.to = cc->to,
+		.contact = cc->contact,
+		.max_forwards = cc->max_forwards,
+		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.timeout_us = cc->timeout_us,
+	};
+	if (d) {
+		s->uri = d->ruri;
+		s->targets = d->targets + d->cur;
+		s->ntargets = d->ntargets - d->cur;
+		s->from = d->user_from[0] ? d->user_from : cc->from;
+		s->contact_user = d->contact_user;
+	}
+}
+
 static int on_build(struct sip_buf *b, const struct sip_target *t, const struct sip_sockaddr *local,
                     uint32_t cseq, void *arg)
 {

@@ -155,6 +155,10 @@ void probe_target_text(const struct sip_target *t, const char *sep, char *buf, s
  * Contact, Max-Forwards, User-Agent, --timeout, the run's Call-ID and
  * From tag), for the caller to add its method, headers and handlers to. */
 void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_spec *rs);
+/* The same for a SUBSCRIBE or REFER (-p, -t and the family too), for the
+ * caller to add its event, headers and handlers to; d NULL for one in a
+ * dialog, which goes where the dialog says (the caller sets dialog). */
+void probe_sub_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_sub_spec *s);
 int probe_start(struct probe_ctx *pc, const struct probe_spec *spec);
 /* CANCELs an INVITE once it rang (sip_req_cancel); any other request ends. */
 int probe_cancel(struct probe *p);

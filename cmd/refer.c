@@ -76,23 +76,13 @@ static void start(struct refer *r)
 		hdrs[nh++].line = r->referred_by;
 	for (size_t i = 0; i < cc->nheaders; i++)
 		hdrs[nh++].line = cc->headers[i];
-	struct sip_sub_spec s = {
-		.refer_to = r->refer_to,
-		.uri = &r->target,
-		.targets = r->dest.targets + r->dest.cur,
-		.ntargets = r->dest.ntargets - r->dest.cur,
-		.proxy = cc->proxy ? &r->pc.proxy : NULL,
-		.transport = cc->transport,
-		.family = cc->family,
-		.from = r->dest.user_from[0] ? r->dest.user_from : cc->from,
-		.to = cc->to ? cc->to : r->to,
-		.contact = cc->contact,
-		.max_forwards = cc->max_forwards,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.headers = hdrs,
-		.nheaders = nh,
-		.timeout_us = cc->timeout_us,
-	};
+	struct sip_sub_spec s;
+	probe_sub_spec(&r->pc, &r->dest, &s);
+	s.refer_to = r->refer_to;
+	if (!cc->to)
+		s.to = r->to;
+	s.headers = hdrs;
+	s.nheaders = nh;
 	if (transfer_start(&r->tr, &s, r->wait_us, on_over, r) != 0)
 		end(r);
 }

@@ -534,30 +534,18 @@ static void start(struct sub_run *r)
 	struct sip_build_hdr hdrs[CMD_MAX_HEADERS];
 	for (size_t i = 0; i < cc->nheaders; i++)
 		hdrs[i].line = cc->headers[i];
-	struct sip_sub_spec s = {
-		.event = r->event,
-		.accept = r->accept,
-		.expires = r->expires,
-		.uri = &r->uri,
-		.targets = r->dest.targets + r->dest.cur,
-		.ntargets = r->dest.ntargets - r->dest.cur,
-		.proxy = cc->proxy ? &r->pc.proxy : NULL,
-		.transport = cc->transport,
-		.family = cc->family,
-		.from = r->dest.user_from[0] ? r->dest.user_from : cc->from,
-		.to = cc->to,
-		.contact = cc->contact,
-		.max_forwards = cc->max_forwards,
-		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
-		.headers = hdrs,
-		.nheaders = cc->nheaders,
-		.timeout_us = cc->timeout_us,
-		.failover = on_failover,
-		.event_h = on_event,
-		.notify = on_notify,
-		.done = on_done,
-		.arg = r,
-	};
+	struct sip_sub_spec s;
+	probe_sub_spec(&r->pc, &r->dest, &s);
+	s.event = r->event;
+	s.accept = r->accept;
+	s.expires = r->expires;
+	s.headers = hdrs;
+	s.nheaders = cc->nheaders;
+	s.failover = on_failover;
+	s.event_h = on_event;
+	s.notify = on_notify;
+	s.done = on_done;
+	s.arg = r;
 	int err = sip_sub_start(&r->s, r->pc.ua, &s);
 	if (err) {
 		cmd_error(r->cmd, "cannot send SUBSCRIBE: %s", sip_strerror(err));
