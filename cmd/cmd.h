@@ -157,6 +157,10 @@ int cmd_stdout_errno(void);
 /* Prints "sip: NAME: message" to stderr. */
 void cmd_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 void cmd_warn(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
+/* A peer's text for a terminal: what it would act on (an escape sequence
+ * in a reason phrase) written as \xNN; into buf, cut to fit, and returned. */
+void cmd_put_safe(FILE *f, struct sip_str s);
+const char *cmd_safe(char *buf, size_t cap, struct sip_str s);
 /* A usage error: the message and the --help hint; returns EXIT_USAGE. */
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...) SIP_PRINTF(2, 3);
 /* The message of the last cmd_error, without "sip: NAME: "; "" before one. */

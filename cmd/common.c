@@ -209,6 +209,38 @@ static void see_help(const struct cmd *c)
 	fprintf(stderr, "See 'sip %s --help'.\n", c->name);
 }
 
+/* A character a terminal would act on: written as \xNN. */
+static bool unsafe(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+void cmd_put_safe(FILE *f, struct sip_str s)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (unsafe(c))
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+const char *cmd_safe(char *buf, size_t cap, struct sip_str s)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < s.len && o + 5 <= cap; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (unsafe(c))
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (cap)
+		buf[o] = '\0';
+	return buf;
+}
+
 int cmd_usage_error(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -98,39 +98,6 @@ static bool json_out(const struct sub_run *r)
 	return r->cc.format == SIP_PRINT_JSON;
 }
 
-/* A character a terminal would act on: written as \xNN. */
-static bool unsafe(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
-/* s with what a terminal would act on escaped. */
-static void put_safe(FILE *f, struct sip_str s)
-{
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (unsafe(c))
-			fprintf(f, "\\x%02x", c);
-		else
-			fputc(c, f);
-	}
-}
-
-/* The same into buf, cut to fit: a peer's reason phrase for a line. */
-static const char *safe(char *buf, size_t cap, struct sip_str s)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < s.len && o + 5 <= cap; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		if (unsafe(c))
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* ---- the verdict ---- */
 
 static void print_summary(const struct sub_run *r)
@@ -235,7 +202,7 @@ static void print_raw_body(const struct sip_msg *m)
 		size_t n = nl ? (size_t)(nl - b.p) : b.len;
 		struct sip_str line = {b.p, n && b.p[n - 1] == '\r' ? n - 1 : n};
 		printf("    ");
-		put_safe(stdout, line);
+		cmd_put_safe(stdout, line);
 		printf("\n");
 		b.p += nl ? n + 1 : n;
 		b.len -= nl ? n + 1 : n;
@@ -284,7 +251,7 @@ static void notify_text(const struct sub_run *r, unsigned n, const struct sip_ms
 	printf("%-12s%.3f s  ", "NOTIFY:", secs(r));
 	if (sip_sub_count(r->s) > 1)
 		printf("#%u  ", n);
-	put_safe(stdout, h ? h->value : st->value);
+	cmd_put_safe(stdout, h ? h->value : st->value);
 	printf("  ");
 	if (b && !err) {
 		sip_evbody_print(stdout, b, SIP_PRINT_PRETTY, NULL);
@@ -295,7 +262,7 @@ static void notify_text(const struct sub_run *r, unsigned n, const struct sip_ms
 	else if (!m->body.len)
 		printf("(no body)\n");
 	else {
-		put_safe(stdout, ct.len ? ct : SIP_STR("(no Content-Type)"));
+		cmd_put_safe(stdout, ct.len ? ct : SIP_STR("(no Content-Type)"));
 		printf(", %zu bytes:\n", m->body.len);
 	}
 	if (m->body.len)
@@ -373,7 +340,7 @@ static void say_ended(struct sub_run *r, unsigned n, int err, const struct sip_m
 		         *why ? why : " (no reason given)");
 	else if (msg && !err)
 		snprintf(text, sizeof text, "%u %s", msg->status,
-		         safe(phrase, sizeof phrase, msg->reason));
+		         cmd_safe(phrase, sizeof phrase, msg->reason));
 	else
 		snprintf(text, sizeof text, "%s", why);
 	if (json_out(r)) {
@@ -437,7 +404,7 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 			printf(",\"expires\":%lu}}\n", sip_sub_expires(s, n));
 		} else if (text_out(r)) {
 			printf("%-12s%.3f s  %u %s, expires in %lu s\n", "Accepted:", secs(r),
-			       msg->status, safe(phrase, sizeof phrase, msg->reason),
+			       msg->status, cmd_safe(phrase, sizeof phrase, msg->reason),
 			       sip_sub_expires(s, n));
 		}
 		break;
@@ -445,8 +412,9 @@ static void on_event(struct sip_sub *s, enum sip_sub_event ev, unsigned n, int e
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_MIN_EXPIRES);
 		char min[32];
 		cmd_warn(r->cmd, "423 %s: asking %sfor Min-Expires %s s",
-		         safe(phrase, sizeof phrase, msg->reason), n ? "in the refresh " : "again ",
-		         h ? safe(min, sizeof min, h->value) : "?");
+		         cmd_safe(phrase, sizeof phrase, msg->reason),
+		         n ? "in the refresh " : "again ",
+		         h ? cmd_safe(min, sizeof min, h->value) : "?");
 		break;
 	}
 	case SIP_SUB_REFRESHED:
@@ -471,11 +439,11 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		if (err == SIP_ESYNTAX)
 			cmd_error(r->cmd, "'%s': %u %s without a To tag: no subscription",
 			          r->dest.ruri_text, resp->status,
-			          safe(phrase, sizeof phrase, resp->reason));
+			          cmd_safe(phrase, sizeof phrase, resp->reason));
 		else
 			cmd_error(r->cmd, "'%s': %u %s makes no subscription: %s",
 			          r->dest.ruri_text, resp->status,
-			          safe(phrase, sizeof phrase, resp->reason), sip_strerror(err));
+			          cmd_safe(phrase, sizeof phrase, resp->reason), sip_strerror(err));
 		finish(r, probe_exit_code(err));
 		return;
 	}
@@ -487,7 +455,7 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 		char phrase[128];
 		if (!auth)
 			cmd_error(r->cmd, "'%s': %u %s", r->dest.ruri_text, resp->status,
-			          safe(phrase, sizeof phrase, resp->reason));
+			          cmd_safe(phrase, sizeof phrase, resp->reason));
 		finish(r, auth ? EXIT_AUTH : EXIT_RESPONSE);
 		return;
 	}

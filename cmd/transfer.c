@@ -72,20 +72,10 @@ void transfer_init(struct transfer *t, struct probe_ctx *pc, bool no_sub)
 	sip_timer_init(&t->wait);
 }
 
-/* s into dst, what a terminal would act on (a hostile peer's escape
- * sequence in a reason phrase) as '?', as the message printer shows it. */
-static void copy(char *dst, size_t cap, struct sip_str s)
-{
-	snprintf(dst, cap, "%.*s", SIP_STR_FMT(s));
-	for (unsigned char *p = (unsigned char *)dst; *p; p++)
-		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
-			*p = '?';
-}
-
 static void transfer_answered(struct transfer *t, const struct sip_msg *resp)
 {
 	t->refer_status = resp->status;
-	copy(t->refer_reason, sizeof t->refer_reason, resp->reason);
+	cmd_safe(t->refer_reason, sizeof t->refer_reason, resp->reason);
 }
 
 bool transfer_decided(const struct transfer *t)
@@ -98,7 +88,7 @@ void transfer_fail(struct transfer *t, int rc, const char *why)
 	if (t->rc || transfer_decided(t))
 		return;
 	t->rc = rc;
-	copy(t->why, sizeof t->why, sip_str_from(why)); /* it may quote the peer */
+	cmd_safe(t->why, sizeof t->why, sip_str_from(why)); /* it may quote the peer */
 }
 
 static double secs(const struct transfer *t, uint64_t at)
@@ -117,7 +107,7 @@ static bool not_sipfrag(const struct sip_msg *notify, struct sip_sipfrag *f, cha
 	}
 	if (sip_evbody_type_of(ct->value) != SIP_EVBODY_SIPFRAG) {
 		char type[64];
-		copy(type, sizeof type, ct->value);
+		cmd_safe(type, sizeof type, ct->value);
 		snprintf(why, cap, "Content-Type %s, not message/sipfrag", type);
 		return true;
 	}
@@ -158,7 +148,7 @@ static bool transfer_notify(struct transfer *t, unsigned n, bool several,
 	unsigned k = ++t->notifies;
 	bool bad = not_sipfrag(notify, &f, why, sizeof why);
 	if (!bad)
-		copy(reason, sizeof reason, f.reason);
+		cmd_safe(reason, sizeof reason, f.reason);
 	bool terminated = st->state == SIP_SUBSTATE_TERMINATED;
 	if (t->cc->format == SIP_PRINT_JSON) {
 		printf("{\"notify\":{\"n\":%u,\"subscription\":%u", k, n);
@@ -176,7 +166,7 @@ static bool transfer_notify(struct transfer *t, unsigned n, bool several,
 		char sub[16] = "", end[96] = "", why_ended[64];
 		if (several)
 			snprintf(sub, sizeof sub, "[%u] ", n);
-		copy(why_ended, sizeof why_ended, st->reason);
+		cmd_safe(why_ended, sizeof why_ended, st->reason);
 		if (terminated)
 			snprintf(end, sizeof end, " (subscription terminated%s%s)",
 			         why_ended[0] ? ": " : "", why_ended);
