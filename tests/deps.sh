@@ -21,9 +21,11 @@ build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
 # tmux: a real terminal for Ctrl-Z at the password prompt;
 # binutils: readelf, nm; shellcheck, cppcheck, clang-format: make lint;
 # clang and its runtime: make fuzz and the clang build; valgrind: make bench;
-# kamailio-presence-modules: the presence server of subscribe.sh.
+# kamailio-presence-modules: the presence server of subscribe.sh; netbase:
+# /etc/protocols, without which Kamailio opens no TCP socket (a bare Debian
+# has none: "tcp_init(): could not get TCP protocol number").
 test="$build iproute2 procps openssl sip-tester kamailio kamailio-tls-modules tshark
-	kamailio-presence-modules
+	kamailio-presence-modules netbase
 	dnsmasq-base mandoc groff-base jq zsh fish tmux binutils shellcheck cppcheck clang-format
 	clang libclang-rt-dev valgrind"
 
