@@ -46,20 +46,6 @@ static void on_no_ack(void *arg)
 	call_leave(c);
 }
 
-/* Where we are, as the INVITE's sender sees us. */
-static int callee_contact(struct sip_call *c, const struct sip_packet_info *pi)
-{
-	struct sip_target t = {.tp = pi->tp, .addr = pi->remote};
-	struct sip_sockaddr local;
-	const struct sip_ua_me *me;
-	int err = sip_ua_local(c->ua, &t, &local);
-	if (!err)
-		err = sip_ua_me(c->ua, &local, pi->tp, NULL, &me);
-	if (!err)
-		snprintf(c->contact, sizeof c->contact, "%s", me->contact);
-	return err;
-}
-
 int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming *in,
                     const struct sip_call_spec *spec)
 {
@@ -85,7 +71,8 @@ int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming
 	if (!err && spec->contact)
 		snprintf(c->contact, sizeof c->contact, "%s", spec->contact);
 	else if (!err)
-		err = callee_contact(c, sip_incoming_packet(in));
+		err = sip_ua_contact_for(ua, sip_incoming_packet(in), c->contact,
+		                         sizeof c->contact);
 	if (!err)
 		err = sip_dialog_new_uas(&c->dialog, req, c->local_tag);
 	if (!err &&

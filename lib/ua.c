@@ -609,6 +609,19 @@ int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp t
 	return 0;
 }
 
+int sip_ua_contact_for(struct sip_ua *ua, const struct sip_packet_info *pi, char *buf, size_t cap)
+{
+	struct sip_target t = {.tp = pi->tp, .addr = pi->remote};
+	struct sip_sockaddr local;
+	const struct sip_ua_me *me;
+	int err = sip_ua_local(ua, &t, &local);
+	if (!err)
+		err = sip_ua_me(ua, &local, pi->tp, NULL, &me);
+	if (!err && (size_t)snprintf(buf, cap, "%s", me->contact) >= cap)
+		err = SIP_ENOSPC;
+	return err;
+}
+
 struct sip_ctx *sip_ua_ctx(struct sip_ua *ua)
 {
 	return ua->ctx;

@@ -27,6 +27,9 @@ struct sip_ua_me {
 };
 int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
               const struct sip_ua_me **me);
+/* Our Contact as the sender of a request that arrived (pi) sees us: the
+ * address its answers and our requests in its dialog leave from. */
+int sip_ua_contact_for(struct sip_ua *ua, const struct sip_packet_info *pi, char *buf, size_t cap);
 /* Responses no transaction and no dialog takes whose Call-ID and From tag
  * are a call's (the 2xx of another fork) go to h. */
 int sip_ua_leg_add(struct sip_ua *ua, const char *call_id, const char *tag, sip_recv_h *h,

@@ -33,6 +33,7 @@
 #include <sip/reg.h>
 #include <sip/call.h>
 #include <sip/sub.h>
+#include <sip/notifier.h>
 #include <sip/event.h>
 
 #endif
