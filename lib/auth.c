@@ -153,9 +153,9 @@ enum {
 };
 
 /* One auth-param; a known one given twice makes the challenge ambiguous. */
-static int set_param(struct sip_challenge *ch, unsigned *seen, struct sip_str name,
-                     struct sip_str value)
+static int set_param(void *obj, unsigned *seen, struct sip_str name, struct sip_str value)
 {
+	struct sip_challenge *ch = obj;
 	static const struct {
 		const char *name;
 		unsigned bit;
@@ -200,24 +200,29 @@ static int set_param(struct sip_challenge *ch, unsigned *seen, struct sip_str na
 	return 0;
 }
 
-int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool proxy)
+/* Called for each auth-param; *seen has a bit for each known name given. */
+typedef int param_fn(void *obj, unsigned *seen, struct sip_str name, struct sip_str value);
+
+/*
+ * A Digest challenge or credentials value (RFC 7235 §2.1 and §4.2): the
+ * scheme into *scheme, then set for each name=value, a quoted value given
+ * without its quotes, escapes kept. SIP_ESCHEME for a scheme other than
+ * Digest, *scheme still set.
+ */
+static int parse_digest(struct sip_str value, struct sip_str *scheme, param_fn *set, void *obj,
+                        unsigned *seen)
 {
-	if (!ch)
-		return SIP_EINVAL;
-	memset(ch, 0, sizeof *ch);
-	ch->proxy = proxy;
 	struct sip_str s = sip_str_skip_lws(value);
 	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
-	ch->scheme = sip_str_sub(s, 0, n);
+	*scheme = sip_str_sub(s, 0, n);
 	s = sip_str_advance(s, n);
-	if (!sip_str_ieq_cstr(ch->scheme, "Digest"))
+	if (!sip_str_ieq_cstr(*scheme, "Digest"))
 		return SIP_ESCHEME;
 	if (s.len && !sip_is(s.p[0], SIP_C_LWS))
 		return SIP_ESYNTAX;
-	ch->alg = SIP_DIGEST_MD5; /* RFC 7616 §3.3: absent means MD5 */
-	unsigned seen = 0;
+	*seen = 0;
 	for (;;) {
 		s = sip_str_skip_lws(s);
 		if (s.len == 0)
@@ -251,10 +256,26 @@ int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool pro
 		s = sip_str_skip_lws(s);
 		if (s.len && s.p[0] != ',')
 			return SIP_ESYNTAX;
-		int err = set_param(ch, &seen, name, v);
+		int err = set(obj, seen, name, v);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool proxy)
+{
+	if (!ch)
+		return SIP_EINVAL;
+	memset(ch, 0, sizeof *ch);
+	ch->proxy = proxy;
+	ch->alg = SIP_DIGEST_MD5; /* RFC 7616 §3.3: absent means MD5 */
+	unsigned seen;
+	int err = parse_digest(value, &ch->scheme, set_param, ch, &seen);
+	if (err == SIP_ESCHEME)
+		ch->alg = SIP_DIGEST_UNKNOWN;
+	if (err)
+		return err;
 	if ((seen & (SEEN_REALM | SEEN_NONCE)) != (SEEN_REALM | SEEN_NONCE))
 		return SIP_ESYNTAX;
 	return 0;
