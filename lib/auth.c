@@ -2,7 +2,9 @@
  * RFC 8760): parse WWW-Authenticate and Proxy-Authenticate challenges into
  * slices, pick the strongest one a 401 or 407 offers, and answer it with an
  * Authorization or Proxy-Authorization value. Hashes are OpenSSL's EVP
- * digests: MD5, SHA-256 and SHA-512/256.
+ * digests: MD5, SHA-256 and SHA-512/256. The server's side challenges with
+ * SHA-256 and MD5 and checks the credentials that come back, computing the
+ * response with the same code as the client.
  *
  * Choices made here:
  * - qop: when a challenge offers both "auth" and "auth-int", we answer with
@@ -24,6 +26,19 @@
  *   §3.4), and echoed in the header as written, escapes and all.
  * - A nonce count of 0 counts as 1 (a zeroed sip_digest_input works).
  * - HA1 is a password equivalent: every buffer that held it is cleansed.
+ * - The server keeps no state: a nonce carries its time and an HMAC of it
+ *   under the caller's secret. So it cannot count nonce uses, and a
+ *   captured Authorization can be replayed, for the same method and
+ *   Request-URI, until its nonce expires; a short nonce_ttl bounds that.
+ * - A right response to a nonce that is not fresh, expired or made under
+ *   another secret (a run before), is STALE, not WRONG: RFC 2617 §3.2.1
+ *   sets stale=true for an invalid nonce with a valid digest for it, and a
+ *   challenge without it tells the client (RFC 7616 §3.3) that its
+ *   password is wrong; so a client retries after a restart without asking
+ *   its user. A wrong response is WRONG, whatever the nonce.
+ * - The server offers qop=auth only and refuses credentials without qop
+ *   (RFC 2069 style) as malformed: without a cnonce the client adds no
+ *   randomness of its own to what is hashed.
  */
 #include <string.h>
 
