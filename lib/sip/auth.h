@@ -95,7 +95,7 @@ struct sip_digest_server {
 	const char *password;
 	const void *secret; /* the key of the nonces' HMAC, random per run (sip_rand_token) */
 	size_t secret_len;
-	uint64_t now;       /* seconds on the caller's clock, for the nonces' time */
+	uint64_t now;       /* seconds, on a clock that does not go back while the secret lives */
 	uint32_t nonce_ttl; /* seconds a nonce stays fresh */
 	bool proxy;         /* 407: Proxy-Authenticate and Proxy-Authorization */
 };
@@ -121,13 +121,17 @@ SIP_API int sip_digest_challenge(struct sip_buf *out,
 
 enum sip_digest_verdict {
 	SIP_DIGEST_OK = 0,
-	SIP_DIGEST_NONE,      /* no credentials for our realm: challenge */
-	SIP_DIGEST_WRONG,     /* another user, a wrong response, an algorithm or qop not
-	                     offered, a digest-uri other than the Request-URI:
-	                     challenge again, or refuse (403) */
-	SIP_DIGEST_STALE,     /* the right response for a nonce expired or not ours (a
-	                     run before): challenge with stale=true */
-	SIP_DIGEST_MALFORMED, /* credentials that do not parse, or without qop, cnonce or nc: 400 */
+	/* No credentials for our realm: challenge. */
+	SIP_DIGEST_NONE,
+	/* Another user, a wrong response, an algorithm or qop not offered, a
+	 * digest-uri other than the Request-URI, userhash (not offered):
+	 * challenge again, or refuse (403). */
+	SIP_DIGEST_WRONG,
+	/* The right response to a nonce expired or not ours (made in a run
+	 * before): challenge with stale=true. */
+	SIP_DIGEST_STALE,
+	/* Credentials that do not parse, or without qop, cnonce or nc: 400. */
+	SIP_DIGEST_MALFORMED,
 };
 /*
  * Checks the credentials of req (Authorization, or Proxy-Authorization when
