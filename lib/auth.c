@@ -2,7 +2,9 @@
  * RFC 8760): parse WWW-Authenticate and Proxy-Authenticate challenges into
  * slices, pick the strongest one a 401 or 407 offers, and answer it with an
  * Authorization or Proxy-Authorization value. Hashes are OpenSSL's EVP
- * digests: MD5, SHA-256 and SHA-512/256.
+ * digests: MD5, SHA-256 and SHA-512/256. The server's side challenges with
+ * SHA-256 and MD5 and checks the credentials that come back, computing the
+ * response with the same code as the client.
  *
  * Choices made here:
  * - qop: when a challenge offers both "auth" and "auth-int", we answer with
@@ -24,11 +26,25 @@
  *   §3.4), and echoed in the header as written, escapes and all.
  * - A nonce count of 0 counts as 1 (a zeroed sip_digest_input works).
  * - HA1 is a password equivalent: every buffer that held it is cleansed.
+ * - The server keeps no state: a nonce carries its time and an HMAC of it
+ *   under the caller's secret. So it cannot count nonce uses, and a
+ *   captured Authorization can be replayed, for the same method and
+ *   Request-URI, until its nonce expires; a short nonce_ttl bounds that.
+ * - A right response to a nonce that is not fresh, expired or made under
+ *   another secret (a run before), is STALE, not WRONG: RFC 2617 §3.2.1
+ *   sets stale=true for an invalid nonce with a valid digest for it, and a
+ *   challenge without it tells the client (RFC 7616 §3.3) that its
+ *   password is wrong; so a client retries after a restart without asking
+ *   its user. A wrong response is WRONG, whatever the nonce.
+ * - The server offers qop=auth only and refuses credentials without qop
+ *   (RFC 2069 style) as malformed: without a cnonce the client adds no
+ *   randomness of its own to what is hashed.
  */
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "sip_int.h"
 
@@ -153,9 +169,9 @@ enum {
 };
 
 /* One auth-param; a known one given twice makes the challenge ambiguous. */
-static int set_param(struct sip_challenge *ch, unsigned *seen, struct sip_str name,
-                     struct sip_str value)
+static int set_param(void *obj, unsigned *seen, struct sip_str name, struct sip_str value)
 {
+	struct sip_challenge *ch = obj;
 	static const struct {
 		const char *name;
 		unsigned bit;
@@ -200,24 +216,29 @@ static int set_param(struct sip_challenge *ch, unsigned *seen, struct sip_str na
 	return 0;
 }
 
-int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool proxy)
+/* Called for each auth-param; *seen has a bit for each known name given. */
+typedef int param_fn(void *obj, unsigned *seen, struct sip_str name, struct sip_str value);
+
+/*
+ * A Digest challenge or credentials value (RFC 7235 §2.1 and §4.2): the
+ * scheme into *scheme, then set for each name=value, a quoted value given
+ * without its quotes, escapes kept. SIP_ESCHEME for a scheme other than
+ * Digest, *scheme still set.
+ */
+static int parse_digest(struct sip_str value, struct sip_str *scheme, param_fn *set, void *obj,
+                        unsigned *seen)
 {
-	if (!ch)
-		return SIP_EINVAL;
-	memset(ch, 0, sizeof *ch);
-	ch->proxy = proxy;
 	struct sip_str s = sip_str_skip_lws(value);
 	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
-	ch->scheme = sip_str_sub(s, 0, n);
+	*scheme = sip_str_sub(s, 0, n);
 	s = sip_str_advance(s, n);
-	if (!sip_str_ieq_cstr(ch->scheme, "Digest"))
+	if (!sip_str_ieq_cstr(*scheme, "Digest"))
 		return SIP_ESCHEME;
 	if (s.len && !sip_is(s.p[0], SIP_C_LWS))
 		return SIP_ESYNTAX;
-	ch->alg = SIP_DIGEST_MD5; /* RFC 7616 §3.3: absent means MD5 */
-	unsigned seen = 0;
+	*seen = 0;
 	for (;;) {
 		s = sip_str_skip_lws(s);
 		if (s.len == 0)
@@ -251,10 +272,26 @@ int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool pro
 		s = sip_str_skip_lws(s);
 		if (s.len && s.p[0] != ',')
 			return SIP_ESYNTAX;
-		int err = set_param(ch, &seen, name, v);
+		int err = set(obj, seen, name, v);
 		if (err)
 			return err;
 	}
+	return 0;
+}
+
+int sip_challenge_parse(struct sip_challenge *ch, struct sip_str value, bool proxy)
+{
+	if (!ch)
+		return SIP_EINVAL;
+	memset(ch, 0, sizeof *ch);
+	ch->proxy = proxy;
+	ch->alg = SIP_DIGEST_MD5; /* RFC 7616 §3.3: absent means MD5 */
+	unsigned seen;
+	int err = parse_digest(value, &ch->scheme, set_param, ch, &seen);
+	if (err == SIP_ESCHEME)
+		ch->alg = SIP_DIGEST_UNKNOWN;
+	if (err)
+		return err;
 	if ((seen & (SEEN_REALM | SEEN_NONCE)) != (SEEN_REALM | SEEN_NONCE))
 		return SIP_ESYNTAX;
 	return 0;
@@ -393,19 +430,25 @@ static void put_unq(struct hasher *h, struct sip_str s)
 		put(h, s.p + start, s.len - start);
 }
 
-/* Ends the hash into hex (HEX_MAX) and starts the next one. */
-static void finish(struct hasher *h, char *hex)
+/* md as lowercase hex, NUL-terminated. */
+static void to_hex(const unsigned char *md, size_t n, char *hex)
 {
 	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	if (!EVP_DigestFinal_ex(h->ctx, md, &n) || !EVP_DigestInit_ex(h->ctx, h->md, NULL))
-		h->failed = true;
-	for (unsigned i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[2 * n] = '\0';
+}
+
+/* Ends the hash into hex (HEX_MAX) and starts the next one. */
+static void finish(struct hasher *h, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (!EVP_DigestFinal_ex(h->ctx, md, &n) || !EVP_DigestInit_ex(h->ctx, h->md, NULL))
+		h->failed = true;
+	to_hex(md, n, hex);
 	OPENSSL_cleanse(md, sizeof md);
 }
 
@@ -656,4 +699,290 @@ int sip_digest_authorization(struct sip_buf *out, const struct sip_digest_input 
 		out->p[start] = '\0';
 	}
 	return out->err;
+}
+
+/* ---- credentials ------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	size_t off;
+} cred_fields[] = {
+	{"username", offsetof(struct sip_credentials, username)},
+	{"realm", offsetof(struct sip_credentials, realm)},
+	{"nonce", offsetof(struct sip_credentials, nonce)},
+	{"uri", offsetof(struct sip_credentials, uri)},
+	{"response", offsetof(struct sip_credentials, response)},
+	{"algorithm", offsetof(struct sip_credentials, algorithm)},
+	{"cnonce", offsetof(struct sip_credentials, cnonce)},
+	{"nc", offsetof(struct sip_credentials, nc)},
+	{"qop", offsetof(struct sip_credentials, qop)},
+	{"opaque", offsetof(struct sip_credentials, opaque)},
+};
+/* The fields every Digest credentials carry (RFC 7616 §3.4): the first five. */
+#define CRED_REQUIRED 0x1fu
+#define CRED_USERHASH (1u << (sizeof cred_fields / sizeof cred_fields[0]))
+
+static int set_cred(void *obj, unsigned *seen, struct sip_str name, struct sip_str value)
+{
+	struct sip_credentials *cr = obj;
+	unsigned bit = 0;
+	size_t off = 0;
+	for (size_t i = 0; i < sizeof cred_fields / sizeof cred_fields[0]; i++)
+		if (sip_str_ieq_cstr(name, cred_fields[i].name)) {
+			bit = 1u << i;
+			off = cred_fields[i].off;
+		}
+	if (sip_str_ieq_cstr(name, "userhash"))
+		bit = CRED_USERHASH;
+	if (bit == 0)
+		return 0; /* auth-params of extensions */
+	if (*seen & bit)
+		return SIP_ESYNTAX;
+	*seen |= bit;
+	if (!clean_value(value))
+		return SIP_ESYNTAX;
+	if (bit == CRED_USERHASH)
+		cr->userhash = is_true(value);
+	else
+		*(struct sip_str *)((char *)cr + off) = value;
+	return 0;
+}
+
+int sip_credentials_parse(struct sip_credentials *cr, struct sip_str value)
+{
+	if (!cr)
+		return SIP_EINVAL;
+	memset(cr, 0, sizeof *cr);
+	unsigned seen;
+	int err = parse_digest(value, &cr->scheme, set_cred, cr, &seen);
+	if (err)
+		return err;
+	if ((seen & CRED_REQUIRED) != CRED_REQUIRED)
+		return SIP_ESYNTAX;
+	cr->alg = cr->algorithm.p ? alg_from_str(cr->algorithm) : SIP_DIGEST_MD5;
+	return 0;
+}
+
+/* ---- the server's nonces and challenges ----------------------------------- */
+
+#define NONCE_TIME_LEN 16
+
+/* The HMAC of a nonce's time digits, as hex (HEX_MAX). */
+static int nonce_mac(const struct sip_digest_server *srv, const char *time_hex, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (srv->secret_len > INT_MAX ||
+	    !HMAC(EVP_sha256(), srv->secret, (int)srv->secret_len, (const unsigned char *)time_hex,
+	          NONCE_TIME_LEN, md, &n))
+		return SIP_ENOMEM;
+	to_hex(md, n, hex);
+	return 0;
+}
+
+static bool server_valid(const struct sip_digest_server *srv)
+{
+	return srv && plain_cstr(srv->realm) && valid_user(srv->user) && srv->password &&
+	       srv->secret && srv->secret_len;
+}
+
+int sip_digest_nonce(const struct sip_digest_server *srv, char *out, size_t cap)
+{
+	if (!server_valid(srv) || !out)
+		return SIP_EINVAL;
+	if (cap <= SIP_DIGEST_NONCE_LEN)
+		return SIP_ENOSPC;
+	snprintf(out, cap, "%016llx", (unsigned long long)srv->now);
+	return nonce_mac(srv, out, out + NONCE_TIME_LEN);
+}
+
+/* Whether a nonce is one of ours and fresh: the HMAC of its time, and a time
+ * neither past its life nor ahead of our clock. */
+static bool nonce_fresh(const struct sip_digest_server *srv, struct sip_str nonce)
+{
+	char time_hex[NONCE_TIME_LEN + 1], mac[HEX_MAX];
+	if (nonce.len != SIP_DIGEST_NONCE_LEN)
+		return false;
+	uint64_t t = 0;
+	for (size_t i = 0; i < NONCE_TIME_LEN; i++) {
+		char c = nonce.p[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return false;
+		t = t << 4 | (unsigned)v;
+		time_hex[i] = c;
+	}
+	time_hex[NONCE_TIME_LEN] = '\0';
+	if (nonce_mac(srv, time_hex, mac) ||
+	    CRYPTO_memcmp(mac, nonce.p + NONCE_TIME_LEN, SIP_DIGEST_NONCE_LEN - NONCE_TIME_LEN))
+		return false;
+	return t <= srv->now && srv->now - t <= srv->nonce_ttl;
+}
+
+int sip_digest_challenge(struct sip_buf *out, struct sip_build_hdr hdrs[SIP_DIGEST_NCHALLENGES],
+                         const struct sip_digest_server *srv, bool stale)
+{
+	static const enum sip_digest_alg algs[SIP_DIGEST_NCHALLENGES] = {SIP_DIGEST_SHA256,
+	                                                                 SIP_DIGEST_MD5};
+	char nonce[SIP_DIGEST_NONCE_LEN + 1];
+	if (!out || !hdrs)
+		return SIP_EINVAL;
+	if (out->err)
+		return out->err;
+	int err = sip_digest_nonce(srv, nonce, sizeof nonce);
+	if (err)
+		return err;
+	size_t start = out->len, at[SIP_DIGEST_NCHALLENGES];
+	for (size_t i = 0; i < SIP_DIGEST_NCHALLENGES; i++) {
+		at[i] = out->len;
+		sip_buf_puts(out, srv->proxy ? "Proxy-Authenticate: " : "WWW-Authenticate: ");
+		sip_buf_puts(out, "Digest realm=");
+		put_quoted(out, srv->realm);
+		sip_buf_printf(out, ", nonce=\"%s\", algorithm=%s, qop=\"auth\"%s", nonce,
+		               alg_names[algs[i]], stale ? ", stale=true" : "");
+		sip_buf_append(out, "", 1); /* the line's NUL, inside the buffer */
+	}
+	if (out->err) {
+		if (out->p && start <= out->len) {
+			out->len = start;
+			out->p[start] = '\0';
+		}
+		return out->err;
+	}
+	for (size_t i = 0; i < SIP_DIGEST_NCHALLENGES; i++)
+		hdrs[i].line = out->p + at[i];
+	return 0;
+}
+
+/* ---- the server's check ------------------------------------------------------ */
+
+/* A quoted string's inside, unescaped, equals s. */
+static bool unq_eq(struct sip_str q, const char *s)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < q.len; i++, j++) {
+		if (q.p[i] == '\\' && i + 1 < q.len)
+			i++;
+		if (s[j] == '\0' || s[j] != q.p[i])
+			return false;
+	}
+	return s[j] == '\0';
+}
+
+/* A quoted string's inside, unescaped, into out; false when it does not fit
+ * or would hold a NUL. */
+static bool unq_copy(struct sip_str q, char *out, size_t cap)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < q.len; i++) {
+		if (q.p[i] == '\\' && i + 1 < q.len)
+			i++;
+		if (j + 1 >= cap || q.p[i] == '\0')
+			return false;
+		out[j++] = q.p[i];
+	}
+	out[j] = '\0';
+	return j > 0;
+}
+
+/* RFC 3261 §22.4: the digest-uri names the Request-URI. As URIs by §19.1.4
+ * when both parse (a client may re-order parameters or escape differently),
+ * else octet for octet. */
+static bool uri_matches(const char *digest_uri, struct sip_str ruri)
+{
+	struct sip_str d = sip_str_from(digest_uri);
+	if (sip_str_eq(d, ruri))
+		return true;
+	struct sip_uri a, b;
+	return sip_uri_parse(&a, d) == 0 && sip_uri_parse(&b, ruri) == 0 && sip_uri_equal(&a, &b);
+}
+
+/* The nonce count: eight hex digits (RFC 7616 §3.4), not zero. */
+static bool parse_nc(struct sip_str s, uint32_t *nc)
+{
+	if (s.len != 8)
+		return false;
+	*nc = 0;
+	for (size_t i = 0; i < 8; i++) {
+		char c = s.p[i];
+		int v = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (v < 0)
+			return false;
+		*nc = *nc << 4 | (unsigned)v;
+	}
+	return *nc != 0;
+}
+
+/* Longest digest-uri and cnonce we take; more is MALFORMED. */
+#define CHECK_URI_MAX 1024
+#define CHECK_CNONCE_MAX 256
+
+/* The verdict on credentials for our realm. */
+static int check_one(const struct sip_digest_server *srv, const struct sip_msg *req,
+                     const struct sip_credentials *cr, enum sip_digest_verdict *verdict)
+{
+	char uri[CHECK_URI_MAX], cnonce[CHECK_CNONCE_MAX], method[64];
+	uint32_t nc;
+	*verdict = SIP_DIGEST_MALFORMED;
+	if (!cr->qop.p || !cr->cnonce.p || !cr->nc.p || !parse_nc(cr->nc, &nc) ||
+	    !unq_copy(cr->uri, uri, sizeof uri) || !unq_copy(cr->cnonce, cnonce, sizeof cnonce) ||
+	    req->method_name.len >= sizeof method)
+		return 0;
+	*verdict = SIP_DIGEST_WRONG;
+	if (cr->userhash || !unq_eq(cr->username, srv->user) ||
+	    (cr->alg != SIP_DIGEST_SHA256 && cr->alg != SIP_DIGEST_MD5) ||
+	    !sip_str_ieq_cstr(cr->qop, "auth") || !uri_matches(uri, req->ruri))
+		return 0;
+	memcpy(method, req->method_name.p, req->method_name.len);
+	method[req->method_name.len] = '\0';
+
+	struct sip_challenge ch = {.realm = cr->realm, .nonce = cr->nonce, .alg = cr->alg};
+	struct sip_digest_input in = {
+		.ch = &ch,
+		.user = srv->user,
+		.password = srv->password,
+		.method = method,
+		.uri = uri,
+		.nc = nc,
+	};
+	char want[HEX_MAX];
+	int err = compute(&in, QOP_AUTH, cnonce, want, NULL);
+	if (err)
+		return err;
+	size_t n = strlen(want);
+	if (cr->response.len != n || CRYPTO_memcmp(cr->response.p, want, n))
+		return 0;
+	*verdict = nonce_fresh(srv, cr->nonce) ? SIP_DIGEST_OK : SIP_DIGEST_STALE;
+	return 0;
+}
+
+/*
+ * RFC 3261 §22.4: a request may carry credentials for several realms; the
+ * ones for ours are judged. Credentials that do not parse leave the realm
+ * unknown, so they make the verdict MALFORMED only when none are ours.
+ */
+int sip_digest_check(const struct sip_digest_server *srv, const struct sip_msg *req,
+                     enum sip_digest_verdict *verdict)
+{
+	if (!server_valid(srv) || !req || !req->is_request || !verdict)
+		return SIP_EINVAL;
+	enum sip_hdr_id id = srv->proxy ? SIP_HDR_PROXY_AUTHORIZATION : SIP_HDR_AUTHORIZATION;
+	bool malformed = false;
+	for (const struct sip_hdr *h = sip_msg_hdr(req, id); h; h = sip_msg_hdr_next(req, h)) {
+		struct sip_credentials cr;
+		int err = sip_credentials_parse(&cr, h->value);
+		if (err == SIP_ESCHEME)
+			continue;
+		if (err) {
+			malformed = true;
+			continue;
+		}
+		if (unq_eq(cr.realm, srv->realm))
+			return check_one(srv, req, &cr, verdict);
+	}
+	*verdict = malformed ? SIP_DIGEST_MALFORMED : SIP_DIGEST_NONE;
+	return 0;
 }

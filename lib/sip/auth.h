@@ -71,6 +71,79 @@ SIP_API int sip_digest_response(const struct sip_digest_input *in, const char *c
  * and many servers and SDP-rewriting middleboxes get it wrong. */
 SIP_API int sip_digest_authorization(struct sip_buf *out, const struct sip_digest_input *in);
 
+/* ---- the server's side: challenge and check (RFC 3261 §22.4) ------------ */
+
+/* One Authorization or Proxy-Authorization value, as slices of it; quoted
+ * values without their quotes, escapes kept. */
+struct sip_credentials {
+	struct sip_str scheme; /* "Digest" */
+	struct sip_str username, realm, nonce, uri, response;
+	struct sip_str algorithm; /* as written; empty means MD5 */
+	enum sip_digest_alg alg;
+	struct sip_str cnonce, nc, qop, opaque;
+	bool userhash;
+};
+/* Parses credentials: username, realm, nonce, uri and response are required
+ * (RFC 7616 §3.4), a known parameter given twice is SIP_ESYNTAX. SIP_ESCHEME
+ * for a scheme other than Digest. */
+SIP_API int sip_credentials_parse(struct sip_credentials *cr, struct sip_str value);
+
+/* What a server accepts and how it makes its nonces. */
+struct sip_digest_server {
+	const char *realm;
+	const char *user;
+	const char *password;
+	const void *secret; /* the key of the nonces' HMAC, random per run (sip_rand_token) */
+	size_t secret_len;
+	uint64_t now;       /* seconds, on a clock that does not go back while the secret lives */
+	uint32_t nonce_ttl; /* seconds a nonce stays fresh */
+	bool proxy;         /* 407: Proxy-Authenticate and Proxy-Authorization */
+};
+
+/* A nonce: the time in 16 hex digits and an HMAC-SHA-256 of it under the
+ * secret, 64 more, so that the check needs no table of nonces given. */
+#define SIP_DIGEST_NONCE_LEN 80
+/* The nonce for srv->now into out (cap > SIP_DIGEST_NONCE_LEN). */
+SIP_API int sip_digest_nonce(const struct sip_digest_server *srv, char *out, size_t cap);
+
+/* A 401's challenges: SHA-256 first, then MD5 (RFC 8760 §2.4). */
+#define SIP_DIGEST_NCHALLENGES 2
+/*
+ * Appends the challenge header lines to out, each followed by a NUL:
+ *   WWW-Authenticate: Digest realm="R", nonce="N", algorithm=SHA-256, qop="auth"
+ * and the same with MD5 (Proxy-Authenticate when srv->proxy), and points
+ * hdrs at them for sip_response_spec.headers; they are valid while out is
+ * not changed. stale adds stale=true (after SIP_DIGEST_STALE).
+ */
+SIP_API int sip_digest_challenge(struct sip_buf *out,
+                                 struct sip_build_hdr hdrs[SIP_DIGEST_NCHALLENGES],
+                                 const struct sip_digest_server *srv, bool stale);
+
+enum sip_digest_verdict {
+	SIP_DIGEST_OK = 0,
+	/* No credentials for our realm: challenge. */
+	SIP_DIGEST_NONE,
+	/* Another user, a wrong response, an algorithm or qop not offered, a
+	 * digest-uri other than the Request-URI, userhash (not offered):
+	 * challenge again, or refuse (403). */
+	SIP_DIGEST_WRONG,
+	/* The right response to a nonce expired or not ours (made in a run
+	 * before): challenge with stale=true. */
+	SIP_DIGEST_STALE,
+	/* Credentials that do not parse, or without qop, cnonce or nc: 400. */
+	SIP_DIGEST_MALFORMED,
+};
+/*
+ * Checks the credentials of req (Authorization, or Proxy-Authorization when
+ * srv->proxy) for srv's realm into *verdict. Credentials without qop (RFC
+ * 2069) are MALFORMED: we offer qop=auth, and without a cnonce the response
+ * is the server's nonce hashed with the password alone. A nonce stays
+ * usable until it expires, however often it is used: there is no table
+ * of nonce counts. Returns 0, or SIP_EINVAL / SIP_ENOMEM.
+ */
+SIP_API int sip_digest_check(const struct sip_digest_server *srv, const struct sip_msg *req,
+                             enum sip_digest_verdict *verdict);
+
 #ifdef __cplusplus
 }
 #endif

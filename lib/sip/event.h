@@ -2,7 +2,8 @@
  * message/sipfrag (RFC 3420), application/pidf+xml (RFC 3863, with the RPID
  * activities of RFC 4480), application/dialog-info+xml (RFC 4235),
  * application/simple-message-summary (RFC 3842) and application/reginfo+xml
- * (RFC 3680); and their one-line summaries, pretty or JSON.
+ * (RFC 3680); and their one-line summaries, pretty or JSON. And builders of
+ * the PIDF, dialog-info and message-summary bodies a notifier sends.
  *
  * Like the message parser they allocate nothing: every field is a slice of
  * the body, and XML text and attribute values are kept as written, entities
@@ -17,6 +18,7 @@
 #include <sip/base.h>
 #include <sip/str.h>
 #include <sip/print.h>
+#include <sip/build.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -155,6 +157,51 @@ struct sip_reginfo {
 	bool truncated; /* registrations or contacts were left out */
 };
 SIP_API int sip_reginfo_parse(struct sip_reginfo *r, struct sip_str body);
+
+/* ---- building bodies (for NOTIFY and PUBLISH) ------------------------- */
+
+/* Each builder appends a whole body to out, or nothing and an error:
+ * SIP_EINVAL for a missing or unknown value, or text an XML document cannot
+ * hold (control characters other than HT, CR and LF). Text and attribute
+ * values are escaped (&, <, >, ", '). */
+
+/* Presence of one tuple (RFC 3863), and what the person does (RPID, RFC 4480). */
+struct sip_pidf_spec {
+	const char *entity;   /* "pres:alice@example.com" or a SIP URI */
+	const char *tuple_id; /* NULL: "t1" */
+	bool open;            /* <basic>open</basic>, else closed */
+	const char *contact;  /* NULL: none */
+	const char *note;     /* NULL: none */
+	/* An activity of RFC 4480 §3.2 ("on-the-phone", "away", "busy") becomes
+	 * its element; other text an <rpid:other>. NULL: none. */
+	const char *activity;
+};
+SIP_API int sip_pidf_build(struct sip_buf *out, const struct sip_pidf_spec *spec);
+
+struct sip_dialoginfo_dialog_spec {
+	const char *id;                               /* required */
+	const char *call_id, *local_tag, *remote_tag; /* NULL: left out */
+	const char *direction;                        /* "initiator", "recipient", or NULL */
+	const char *state; /* "trying", "proceeding", "early", "confirmed", "terminated" */
+	const char *local, *local_display;   /* <local><identity>; NULL: none */
+	const char *remote, *remote_display; /* <remote><identity>; NULL: none */
+};
+/* Dialog state (RFC 4235): the dialogs of entity, the whole list (full) or
+ * the ones that changed (partial); the version counts the documents sent
+ * in the subscription, from 0. */
+struct sip_dialoginfo_spec {
+	const char *entity;
+	uint32_t version;
+	bool partial;
+	const struct sip_dialoginfo_dialog_spec *dialogs;
+	size_t ndialogs;
+};
+SIP_API int sip_dialoginfo_build(struct sip_buf *out, const struct sip_dialoginfo_spec *spec);
+
+/* A message summary (RFC 3842) from m: Messages-Waiting, Message-Account
+ * when m->account is not empty, and a line for each class, with urgent
+ * counts when has_urgent. Class names are tokens ("Voice-Message"). */
+SIP_API int sip_mwi_build(struct sip_buf *out, const struct sip_mwi *m);
 
 /* ---- any of them ------------------------------------------------------- */
 

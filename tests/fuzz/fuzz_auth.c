@@ -2,8 +2,10 @@
  * as one WWW-Authenticate value and, inside a 401 and a 407, as the headers
  * sip_challenge_pick chooses among. Whatever parses must lie inside the
  * input, be answerable exactly when its algorithm and qop are known, and
- * give an Authorization value that is one line and parses back to the same
- * realm, nonce and opaque. */
+ * give an Authorization value that is one line and parses back, as a
+ * challenge and as credentials, to the same realm, nonce and opaque. The
+ * input is read as credentials too, alone and in a request a server checks:
+ * it cannot be accepted, since no nonce of ours is in it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,11 @@ static void answer(const struct sip_challenge *ch)
 		if (!same(back.realm, ch->realm) || !same(back.nonce, ch->nonce) ||
 		    !same(back.opaque, ch->opaque) || back.alg != ch->alg)
 			abort();
+		struct sip_credentials cr;
+		if (sip_credentials_parse(&cr, (struct sip_str){b.p, b.len}) != 0 ||
+		    !same(cr.realm, ch->realm) || !same(cr.nonce, ch->nonce) ||
+		    !same(cr.opaque, ch->opaque) || cr.alg != ch->alg)
+			abort();
 	}
 	sip_buf_reset(&b);
 }
@@ -76,6 +83,51 @@ static void check(const struct sip_challenge *ch, const char *buf, size_t size)
 	answer(ch);
 }
 
+static void credentials(const char *buf, size_t size)
+{
+	struct sip_credentials cr;
+	int rc = sip_credentials_parse(&cr, (struct sip_str){buf, size});
+	if ((rc == 0 || rc == SIP_ESCHEME) && !inside(cr.scheme, buf, size))
+		abort();
+	if (rc == 0 && (!inside(cr.username, buf, size) || !inside(cr.realm, buf, size) ||
+	                !inside(cr.nonce, buf, size) || !inside(cr.uri, buf, size) ||
+	                !inside(cr.response, buf, size) || !inside(cr.algorithm, buf, size) ||
+	                !inside(cr.cnonce, buf, size) || !inside(cr.nc, buf, size) ||
+	                !inside(cr.qop, buf, size) || !inside(cr.opaque, buf, size)))
+		abort();
+
+	static const char head[] = "INVITE sip:bob@example.com SIP/2.0\r\nAuthorization: ";
+	static const char tail[] =
+		"\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n"
+		"From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+		"Call-ID: x\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	static struct sip_msg m;
+	size_t len = sizeof head - 1 + size + sizeof tail - 1;
+	char *msg = malloc(len);
+	if (!msg)
+		abort();
+	memcpy(msg, head, sizeof head - 1);
+	if (size)
+		memcpy(msg + sizeof head - 1, buf, size);
+	memcpy(msg + sizeof head - 1 + size, tail, sizeof tail - 1);
+	if (sip_msg_parse(&m, msg, len, 0) == 0) {
+		struct sip_digest_server srv = {
+			.realm = "example.com",
+			.user = "alice",
+			.password = "secret",
+			.secret = "fuzz",
+			.secret_len = 4,
+			.now = 1000,
+			.nonce_ttl = 300,
+		};
+		enum sip_digest_verdict v;
+		if (sip_digest_check(&srv, &m, &v) != 0 || v == SIP_DIGEST_OK ||
+		    v > SIP_DIGEST_MALFORMED)
+			abort();
+	}
+	free(msg);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
@@ -85,6 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(&ch, buf, size);
 	else if (rc == SIP_ESCHEME && !inside(ch.scheme, buf, size))
 		abort();
+	credentials(buf, size);
 
 	/* The input as the header values of a 401 and a 407 (line breaks in it
 	 * make more header lines). */
