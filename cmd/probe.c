@@ -20,12 +20,14 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 		sip_pcap_close(pc->pcap);
 		pc->pcap = NULL;
 	}
-	if (!pc->show_messages && !pc->ladder)
+	if (!pc->show_messages && !pc->ladder && !pc->observe)
 		return;
 	struct sip_msg *m = pc->scratch;
 	bool parsed = sip_msg_parse(m, buf, len, 0) == 0;
 	if (parsed && pc->ladder)
 		sip_ladder_add(pc->ladder, m, pi);
+	if (parsed && pc->observe)
+		pc->observe(m, pi, pc->observe_arg);
 	if (!pc->show_messages)
 		return;
 	struct sip_print_opts po = {
@@ -243,6 +245,11 @@ static unsigned out_width(FILE *f)
 
 void probe_print_ladder(struct probe_ctx *pc, FILE *f)
 {
+	probe_print_ladder_of(pc, pc->ladder, f);
+}
+
+void probe_print_ladder_of(struct probe_ctx *pc, const struct sip_ladder *l, FILE *f)
+{
 	struct sip_ladder_opts o = {
 		.color = pc->cc->color && f == stdout,
 		.ascii = !utf8_locale(),
@@ -251,7 +258,7 @@ void probe_print_ladder(struct probe_ctx *pc, FILE *f)
 	};
 	if (f == stdout && pc->cc->format == SIP_PRINT_PRETTY && pc->show_messages)
 		putchar('\n');
-	sip_ladder_print(f, pc->ladder, &o);
+	sip_ladder_print(f, l, &o);
 	fflush(f);
 }
 

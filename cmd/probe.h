@@ -32,6 +32,10 @@ struct probe_ctx {
 	uint16_t local_port; /* -l's port; 0: a free one, which closes as sip exits */
 	/* Every probe not freed yet: a run stopped by a signal leaves some out. */
 	struct probe *probes;
+	/* Each message sent or received that parses, for a command that keeps
+	 * its own account (sip listen: a diagram per call). */
+	void (*observe)(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
+	void *observe_arg;
 };
 
 struct probe_setup {
@@ -47,6 +51,8 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 void probe_ctx_reset(struct probe_ctx *pc);
 /* The exchange as a sequence diagram, as wide as the terminal. */
 void probe_print_ladder(struct probe_ctx *pc, FILE *f);
+/* The same of a ladder of the command's own (a part of the exchange). */
+void probe_print_ladder_of(struct probe_ctx *pc, const struct sip_ladder *l, FILE *f);
 
 /* Where requests for one target go: its Request-URI and the addresses the
  * target (or the outbound proxy) resolved to, in the order to try. */

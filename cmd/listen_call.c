@@ -1,0 +1,558 @@
+/* listen_call.c - the calls of `sip listen`: an INVITE rung and answered
+ * (or declined) as the options say, held and resumed by the caller's
+ * re-INVITEs, DTMF by INFO, ended by either side; and, with
+ * --accept-refer, a transfer (RFC 3515): the call the REFER names placed
+ * as `sip invite` would, its progress in NOTIFYs, the old call hung up
+ * when the new one is answered. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <string.h>
+
+#include "listen.h"
+
+static struct lcall **slot_of(struct listener *ls, const struct lcall *lc)
+{
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
+		if (ls->calls[i] == lc)
+			return &ls->calls[i];
+	return NULL;
+}
+
+unsigned listen_calls_live(const struct listener *ls)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
+		n += ls->calls[i] != NULL;
+	return n;
+}
+
+bool listen_busy(const struct listener *ls)
+{
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
+		if (ls->calls[i] && ls->calls[i]->state == SIP_CALL_CONFIRMED)
+			return true;
+	return false;
+}
+
+static double held_s(const struct lcall *lc)
+{
+	uint64_t now = sip_loop_now(lc->ls->pc.loop);
+	return lc->t_answer && now > lc->t_answer ? (double)(now - lc->t_answer) / 1e6 : 0.0;
+}
+
+/* "Call 2:" */
+static void label(const struct lcall *lc, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "Call %u:", lc->n);
+}
+
+/* A line and a JSON event for the call: event is the word for jq. */
+static void say(struct lcall *lc, const char *event, const char *fmt, ...) SIP_PRINTF(3, 4);
+static void say(struct lcall *lc, const char *event, const char *fmt, ...)
+{
+	struct listener *ls = lc->ls;
+	char text[600], lab[32], jt[1300], jp[700];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	label(lc, lab, sizeof lab);
+	listen_line(ls, lab, "%s", text);
+	listen_json(ls, "call", ",\"call\":%u,\"event\":\"%s\",\"peer\":%s,\"text\":%s", lc->n,
+	            event, listen_jstr(jp, sizeof jp, lc->peer), listen_jstr(jt, sizeof jt, text));
+}
+
+/* ---- the session description ---- */
+
+/* The address media goes to: the one the INVITE came in on, bare. */
+static void media_addr(const struct sip_sockaddr *local, char *buf, size_t cap)
+{
+	if (sip_sockaddr_host(local, buf, cap) < 0)
+		snprintf(buf, cap, "127.0.0.1");
+}
+
+/* "PCMU/8000 at 192.0.2.1:4000, sendrecv": the far end's side of it. */
+static void media_text(const struct sip_msg *m, char *buf, size_t cap, enum sip_sdp_dir *dir)
+{
+	struct sip_sdp sdp;
+	buf[0] = '\0';
+	*dir = SIP_SDP_SENDRECV;
+	if (!sip_sdp_in(m) || sip_sdp_parse(&sdp, m->body) != 0 || !sdp.nmedia)
+		return;
+	const struct sip_sdp_media *md = &sdp.media[0];
+	struct sip_str conn = md->conn;
+	const char *sp;
+	while (conn.len && (sp = memchr(conn.p, ' ', conn.len)) != NULL)
+		conn = (struct sip_str){sp + 1, conn.len - (size_t)(sp + 1 - conn.p)};
+	*dir = md->dir != SIP_SDP_SENDRECV ? md->dir : sdp.dir;
+	snprintf(buf, cap, "%.*s/%u at %.*s:%u, %s", md->ncodecs ? (int)md->codecs[0].name.len : 1,
+	         md->ncodecs ? md->codecs[0].name.p : "-", md->ncodecs ? md->codecs[0].rate : 0,
+	         SIP_STR_FMT(conn), md->port, sip_sdp_dir_name(*dir));
+}
+
+static int make_sdp(struct lcall *lc, const struct sip_msg *offer_msg, struct sip_buf *out)
+{
+	struct listener *ls = lc->ls;
+	struct sip_sdp_spec s = {
+		.addr = lc->media,
+		.port = (uint16_t)ls->rtp_port,
+		.session_id = ls->sdp_session,
+		.version = ++ls->sdp_version,
+	};
+	struct sip_sdp offer;
+	if (!offer_msg || !sip_sdp_in(offer_msg))
+		return sip_sdp_build_offer(out, &s);
+	int err = sip_sdp_parse(&offer, offer_msg->body);
+	return err ? err : sip_sdp_build_answer(out, &offer, &s);
+}
+
+static int on_sdp(struct sip_call *call, const struct sip_msg *m, struct sip_buf *out, void *arg)
+{
+	(void)call;
+	return make_sdp(arg, m, out);
+}
+
+/* ---- the end of a call ---- */
+
+static void print_ladder(struct lcall *lc)
+{
+	struct listener *ls = lc->ls;
+	if (!lc->ladder)
+		return;
+	probe_print_ladder_of(&ls->pc, lc->ladder, listen_json_on(ls) ? stderr : stdout);
+}
+
+/* The call is gone: its line, its diagram, its slot; the subscribers told. */
+static void call_gone(struct lcall *lc)
+{
+	struct listener *ls = lc->ls;
+	struct lcall **slot = slot_of(ls, lc);
+	bool counted = !lc->outgoing;
+	if (lc->owner)
+		sip_ua_dialog_remove(ls->pc.ua, lc->dlg, lc);
+	print_ladder(lc);
+	if (lc->xfer)
+		lc->xfer->call = NULL;
+	if (lc->referred)
+		listen_xfer_detach(lc->referred);
+	sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
+	sip_timer_cancel(ls->pc.loop, &lc->hold_timer);
+	sip_call_free(lc->call);
+	sip_ladder_free(lc->ladder);
+	sip_buf_reset(&lc->answer_sdp);
+	if (slot)
+		*slot = NULL;
+	free(lc);
+	listen_state_changed(ls, LISTEN_CALLS);
+	if (counted)
+		listen_done_one(ls);
+	listen_maybe_stop(ls);
+}
+
+static void on_done(struct sip_call *call, enum sip_call_end how, int err, const struct sip_msg *m,
+                    void *arg)
+{
+	struct lcall *lc = arg;
+	(void)call;
+	char why[160];
+	unsigned status = m && !m->is_request ? m->status : 0;
+	lc->state = SIP_CALL_ENDED;
+	lc->dir_state = "terminated";
+	switch (how) {
+	case SIP_CALL_END_REMOTE:
+		snprintf(why, sizeof why, "ended by the far end's BYE after %.3f s", held_s(lc));
+		break;
+	case SIP_CALL_END_CANCELLED:
+		snprintf(why, sizeof why, "%s",
+		         lc->outgoing ? "cancelled" : "cancelled by the caller: 487 to the INVITE");
+		break;
+	case SIP_CALL_END_BYE:
+		if (err)
+			snprintf(why, sizeof why, "hung up after %.3f s; the BYE: %s", held_s(lc),
+			         sip_strerror(err));
+		else
+			snprintf(why, sizeof why, "hung up after %.3f s; the BYE got %u",
+			         held_s(lc), status);
+		break;
+	case SIP_CALL_END_NO_ACK:
+		snprintf(why, sizeof why, "no ACK for our 200 within 64*T1: hung up");
+		break;
+	case SIP_CALL_END_FAILED:
+		if (lc->outgoing && m)
+			snprintf(why, sizeof why, "%u %.*s", m->status, SIP_STR_FMT(m->reason));
+		else if (err)
+			snprintf(why, sizeof why, "failed: %s", sip_strerror(err));
+		else
+			snprintf(why, sizeof why, "declined with %lu %s", lc->ls->answer,
+			         sip_status_reason((unsigned)lc->ls->answer));
+		break;
+	case SIP_CALL_END_EXPIRED: snprintf(why, sizeof why, "the session timer ran out"); break;
+	case SIP_CALL_END_NO_DIALOG:
+		snprintf(why, sizeof why, "the %u makes no dialog", status);
+		break;
+	case SIP_CALL_END_ERROR:
+	default: snprintf(why, sizeof why, "cannot go on: %s", sip_strerror(err)); break;
+	}
+	say(lc, "ended", "%s", why);
+	if (lc->xfer) {
+		char reason[64];
+		if (m && !m->is_request && status >= 300)
+			cmd_safe(reason, sizeof reason, m->reason);
+		else
+			snprintf(reason, sizeof reason, "%s",
+			         err ? sip_strerror(err) : "Terminated");
+		listen_xfer_ended(lc->xfer, status >= 300 ? status : (err ? 503 : 487), reason);
+	}
+	call_gone(lc);
+}
+
+/* ---- what happens in the call ---- */
+
+/* DTMF by INFO (application/dtmf-relay's Signal=, or application/dtmf's digit). */
+static bool dtmf_of(const struct sip_msg *req, char *buf, size_t cap)
+{
+	const struct sip_hdr *ct = sip_msg_hdr(req, SIP_HDR_CONTENT_TYPE);
+	struct sip_ctype t;
+	if (!ct || sip_ctype_parse(&t, ct->value) != 0 || !sip_str_ieq_cstr(t.type, "application"))
+		return false;
+	struct sip_str b = req->body;
+	if (sip_str_ieq_cstr(t.subtype, "dtmf")) {
+		cmd_safe(buf, cap, sip_str_trim(b));
+		return true;
+	}
+	if (!sip_str_ieq_cstr(t.subtype, "dtmf-relay"))
+		return false;
+	for (size_t i = 0; i + 7 <= b.len; i++) {
+		if ((i == 0 || b.p[i - 1] == '\n') && strncasecmp(b.p + i, "Signal=", 7) == 0) {
+			size_t j = i + 7, k = j;
+			while (k < b.len && b.p[k] != '\r' && b.p[k] != '\n')
+				k++;
+			cmd_safe(buf, cap, sip_str_trim((struct sip_str){b.p + j, k - j}));
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Requests in the confirmed call that the call leaves to us: INFO, REFER. */
+static bool on_call_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
+{
+	struct lcall *lc = arg;
+	char digits[64], text[300];
+	if (req->method == SIP_REFER)
+		return listen_refer(lc->ls, lc, in, req);
+	if (req->method != SIP_INFO)
+		return false;
+	struct sip_response_spec rs = {.status = 200};
+	if (dtmf_of(req, digits, sizeof digits)) {
+		lc->dtmf++;
+		say(lc, "dtmf", "DTMF %s (INFO)", digits);
+	} else {
+		cmd_safe(text, sizeof text, req->body);
+		say(lc, "info", "INFO%s%s", text[0] ? ": " : "", text);
+	}
+	sip_incoming_respond(in, &rs);
+	return true;
+}
+
+static void on_hold_over(void *arg)
+{
+	struct lcall *lc = arg;
+	sip_call_hangup(lc->call);
+}
+
+static void on_answered(struct lcall *lc, const struct sip_msg *m)
+{
+	struct listener *ls = lc->ls;
+	char media[200];
+	enum sip_sdp_dir dir;
+	lc->state = SIP_CALL_CONFIRMED;
+	lc->dir_state = "confirmed";
+	lc->t_answer = sip_loop_now(ls->pc.loop);
+	media_text(m, media, sizeof media, &dir);
+	if (!media[0])
+		snprintf(media, sizeof media, "%s", lc->far_media);
+	say(lc, "answered", "%s%s%s", lc->outgoing ? "answered" : "confirmed (ACK)",
+	    media[0] ? ": " : "", media);
+	lc->dlg = sip_call_dialog(lc->call);
+	if (lc->dlg && sip_ua_dialog_add(ls->pc.ua, lc->dlg, on_call_request, NULL, lc) == 0)
+		lc->owner = true;
+	if (ls->duration_set)
+		sip_timer_start(ls->pc.loop, &lc->hold_timer, ls->duration_us, on_hold_over, lc);
+	listen_state_changed(ls, LISTEN_CALLS);
+}
+
+/* A re-INVITE or UPDATE: hold and resume are what the far end's direction says. */
+static void on_refreshed(struct lcall *lc, const struct sip_msg *m)
+{
+	char media[200];
+	enum sip_sdp_dir dir;
+	media_text(m, media, sizeof media, &dir);
+	if (!media[0])
+		return;
+	bool hold = dir == SIP_SDP_SENDONLY || dir == SIP_SDP_INACTIVE;
+	if (hold && !lc->held)
+		say(lc, "held", "put on hold by the far end (%s)", sip_sdp_dir_name(dir));
+	else if (!hold && lc->held)
+		say(lc, "resumed", "taken off hold: %s", media);
+	else
+		say(lc, "refreshed", "%.*s: %s", SIP_STR_FMT(m->method_name), media);
+	lc->held = hold;
+}
+
+static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
+                     const struct sip_msg *m, void *arg)
+{
+	struct lcall *lc = arg;
+	char reason[64];
+	(void)call;
+	switch (ev) {
+	case SIP_CALL_PROGRESS:
+		if (m->status > 100 && lc->state != SIP_CALL_RINGING) {
+			lc->state = SIP_CALL_RINGING;
+			lc->dir_state = "early";
+			say(lc, "ringing", "%u %s", m->status,
+			    cmd_safe(reason, sizeof reason, m->reason));
+			listen_state_changed(lc->ls, LISTEN_CALLS);
+		}
+		if (lc->xfer && m->status > 100)
+			listen_xfer_progress(lc->xfer, m->status,
+			                     cmd_safe(reason, sizeof reason, m->reason));
+		break;
+	case SIP_CALL_PRACKED:
+		if (lc->ls->cc.verbose || err)
+			say(lc, "pracked", "PRACK%s%s", err ? ": " : "",
+			    err ? sip_strerror(err) : " received");
+		break;
+	case SIP_CALL_ANSWERED: on_answered(lc, m); break;
+	case SIP_CALL_REFRESHED: on_refreshed(lc, m); break;
+	default: break;
+	}
+	if (ev == SIP_CALL_ANSWERED && lc->xfer)
+		listen_xfer_progress(lc->xfer, m->status,
+		                     cmd_safe(reason, sizeof reason, m->reason));
+}
+
+/* ---- the callee ---- */
+
+static void on_ring_over(void *arg)
+{
+	struct lcall *lc = arg;
+	struct listener *ls = lc->ls;
+	int err;
+	if (ls->answer >= 300) {
+		err = sip_call_answer(lc->call, (unsigned)ls->answer, NULL, NULL, 0);
+	} else {
+		err = sip_call_answer(lc->call, 200, "application/sdp", lc->answer_sdp.p,
+		                      lc->answer_sdp.len);
+		if (!err)
+			say(lc, "answering", "200 OK%s", lc->late_offer ? ", with an offer" : "");
+	}
+	if (err)
+		say(lc, "error", "cannot answer: %s", sip_strerror(err));
+}
+
+/* 180 (reliable with --100rel when the caller takes it), then the answer. */
+static void ring(struct lcall *lc)
+{
+	struct listener *ls = lc->ls;
+	if (ls->ring_us == 0) {
+		on_ring_over(lc);
+		return;
+	}
+	int err = sip_call_answer(lc->call, 180, NULL, NULL, 0);
+	if (err) {
+		say(lc, "error", "cannot ring: %s", sip_strerror(err));
+		return;
+	}
+	lc->state = SIP_CALL_RINGING;
+	lc->dir_state = "early";
+	say(lc, "ringing", "180 Ringing for %g s", (double)ls->ring_us / 1e6);
+	listen_state_changed(ls, LISTEN_CALLS);
+	sip_timer_start(ls->pc.loop, &lc->ring_timer, ls->ring_us, on_ring_over, lc);
+}
+
+static struct lcall *call_new(struct listener *ls)
+{
+	struct lcall **slot = slot_of(ls, NULL);
+	struct lcall *lc = slot ? calloc(1, sizeof *lc) : NULL;
+	if (!lc)
+		return NULL;
+	lc->ls = ls;
+	lc->n = ++ls->ncalls_made;
+	lc->dir_state = "trying";
+	sip_timer_init(&lc->ring_timer);
+	sip_timer_init(&lc->hold_timer);
+	sip_buf_init(&lc->answer_sdp, 0);
+	if (ls->ladder && sip_ladder_new(&lc->ladder) != 0) {
+		free(lc);
+		return NULL;
+	}
+	*slot = lc;
+	return lc;
+}
+
+static void call_spec(struct lcall *lc, struct sip_call_spec *cs)
+{
+	*cs = (struct sip_call_spec){
+		.prack = lc->ls->prack,
+		.allow = listen_allow(lc->ls),
+		.event = on_event,
+		.sdp = on_sdp,
+		.done = on_done,
+		.arg = lc,
+	};
+}
+
+static void copy_slice(char *buf, size_t cap, struct sip_str s)
+{
+	size_t n = s.len < cap ? s.len : cap - 1;
+	memcpy(buf, s.p, n);
+	buf[n] = '\0';
+}
+
+bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req)
+{
+	struct lcall *lc = call_new(ls);
+	struct sip_response_spec busy = {.status = 486, .reason = "Too Many Calls"};
+	if (!lc) {
+		sip_incoming_respond(in, &busy);
+		listen_done_one(ls);
+		return true;
+	}
+	const struct sip_packet_info *pi = sip_incoming_packet(in);
+	const struct sip_hdr *h;
+	struct sip_addr a;
+	char addr[64];
+	media_addr(&pi->local, lc->media, sizeof lc->media);
+	if (sip_sockaddr_print(&pi->remote, addr, sizeof addr) < 0)
+		addr[0] = '\0';
+	snprintf(lc->via, sizeof lc->via, "%s %s", sip_tp_name(pi->tp), addr);
+	if ((h = sip_msg_hdr(req, SIP_HDR_FROM)) && sip_addr_parse(&a, h->value) == 0) {
+		cmd_safe(lc->peer, sizeof lc->peer, a.uri);
+		copy_slice(lc->remote_tag, sizeof lc->remote_tag, a.tag);
+	}
+	if ((h = sip_msg_hdr(req, SIP_HDR_CALL_ID)))
+		copy_slice(lc->call_id, sizeof lc->call_id, h->value);
+	lc->late_offer = !sip_sdp_in(req);
+	enum sip_sdp_dir dir;
+	media_text(req, lc->far_media, sizeof lc->far_media, &dir);
+	int err = make_sdp(lc, req, &lc->answer_sdp);
+	if (err) {
+		/* No codec in common: there is no call to make (RFC 3264 section 6). */
+		struct sip_response_spec rs = {.status = 488};
+		say(lc, "incoming", "from %s (%s): no codec in common: 488", lc->peer, lc->via);
+		sip_incoming_respond(in, &rs);
+		call_gone(lc);
+		return true;
+	}
+	struct sip_call_spec cs;
+	call_spec(lc, &cs);
+	if ((err = sip_call_accept(&lc->call, ls->pc.ua, in, &cs)) != 0) {
+		struct sip_response_spec rs = {.status = 500};
+		sip_incoming_respond(in, &rs);
+		call_gone(lc);
+		return true;
+	}
+	lc->state = SIP_CALL_INCOMING;
+	say(lc, "incoming", "from %s (%s)%s", lc->peer, lc->via,
+	    lc->late_offer ? ", no offer" : "");
+	listen_state_changed(ls, LISTEN_CALLS);
+	ring(lc);
+	return true;
+}
+
+struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip_req_spec *invite)
+{
+	struct lcall *lc = call_new(ls);
+	if (!lc)
+		return NULL;
+	lc->outgoing = true;
+	lc->xfer = x;
+	snprintf(lc->peer, sizeof lc->peer, "%.*s", (int)sizeof lc->peer - 1, x->target);
+	media_addr(&x->dest.local, lc->media, sizeof lc->media);
+	if (make_sdp(lc, NULL, &lc->answer_sdp) != 0) {
+		call_gone(lc);
+		return NULL;
+	}
+	invite->content_type = "application/sdp";
+	invite->body = lc->answer_sdp.p;
+	invite->body_len = lc->answer_sdp.len;
+	struct sip_call_spec cs;
+	call_spec(lc, &cs);
+	cs.invite = invite;
+	cs.prack = true;
+	if (sip_call_start(&lc->call, ls->pc.ua, &cs) != 0) {
+		lc->xfer = NULL;
+		call_gone(lc);
+		return NULL;
+	}
+	lc->state = SIP_CALL_CALLING;
+	say(lc, "calling", "calling %s for the transfer", x->target);
+	return lc;
+}
+
+/* Ctrl-C or -c: each call ends as it can (BYE, CANCEL, or 486 before the answer). */
+void listen_calls_end(struct listener *ls)
+{
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
+		struct lcall *lc = ls->calls[i];
+		if (!lc || lc->state == SIP_CALL_ENDED)
+			continue;
+		sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
+		/* A callee's 200 still unacknowledged: the BYE waits for the ACK (section 15). */
+		if (sip_call_hangup(lc->call) != 0)
+			call_gone(lc);
+	}
+}
+
+void listen_calls_free(struct listener *ls)
+{
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
+		struct lcall *lc = ls->calls[i];
+		if (!lc)
+			continue;
+		if (lc->owner)
+			sip_ua_dialog_remove(ls->pc.ua, lc->dlg, lc);
+		sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
+		sip_timer_cancel(ls->pc.loop, &lc->hold_timer);
+		sip_call_free(lc->call);
+		sip_ladder_free(lc->ladder);
+		sip_buf_reset(&lc->answer_sdp);
+		free(lc);
+		ls->calls[i] = NULL;
+	}
+}
+
+static struct lcall *call_of(struct listener *ls, struct sip_str call_id)
+{
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
+		struct lcall *lc = ls->calls[i];
+		if (lc && strlen(lc->call_id) == call_id.len &&
+		    memcmp(lc->call_id, call_id.p, call_id.len) == 0)
+			return lc;
+	}
+	return NULL;
+}
+
+/* Every message: each call's into its diagram, and the tags dialog-info names. */
+void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
+{
+	struct listener *ls = arg;
+	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CALL_ID);
+	struct lcall *lc = h ? call_of(ls, h->value) : NULL;
+	struct sip_addr a;
+	if (!lc)
+		return;
+	if (lc->ladder)
+		sip_ladder_add(lc->ladder, m, pi);
+	/* Ours is the To tag of what we answer, or the From tag of what we send. */
+	bool ours_in_to = pi->tx != m->is_request;
+	h = sip_msg_hdr(m, ours_in_to ? SIP_HDR_TO : SIP_HDR_FROM);
+	if (!lc->local_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
+		copy_slice(lc->local_tag, sizeof lc->local_tag, a.tag);
+	h = sip_msg_hdr(m, ours_in_to ? SIP_HDR_FROM : SIP_HDR_TO);
+	if (!lc->remote_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
+		copy_slice(lc->remote_tag, sizeof lc->remote_tag, a.tag);
+}
