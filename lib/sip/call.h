@@ -35,7 +35,9 @@ enum sip_call_event {
 	SIP_CALL_PRACKED,       /* msg: the final response to a PRACK, or err (not sent: the
 	                           1xx again gets another try); callee: the caller's PRACK
 	                           of our reliable 1xx, about to get its 200 (an offer in
-	                           it answered by sip_call_sdp_h, 488 without one) */
+	                           it answered by sip_call_sdp_h; 488 when none can be had
+	                           or the INVITE's offer is unanswered yet, the 1xx
+	                           acknowledged all the same) */
 	SIP_CALL_NOT_PRACKED,   /* msg: a 1xx with Require: 100rel left unacknowledged: err
 	                           SIP_ESYNTAX no valid RSeq, SIP_ERANGE an RSeq out of order
 	                           (the one before it comes again), SIP_EINVAL no early

@@ -1616,3 +1616,24 @@ TEST(callee_reliable_180_cancelled)
 	cfix_close(&f);
 	return 0;
 }
+
+TEST(callee_prack_offer_before_the_answer_is_refused_but_acknowledges)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	/* The INVITE's offer is still unanswered: no second one now. */
+	CHECK(prack_send(&f, "pr1", 2, tag, rseq_of(&f), true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK_INT(f.sdp_calls, 0);
+	CHECK(next_has(&f, "SIP/2.0 488 "));
+	CHECK(got(&f, "CSeq: 2 PRACK\r\n"));
+	/* The 180 is acknowledged all the same. */
+	fake_now += 4000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK(rung_reliably(&f, 183, false, tag, sizeof tag) == 0);
+	cfix_close(&f);
+	return 0;
+}
