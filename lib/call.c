@@ -34,6 +34,7 @@ static void stop_timers(struct sip_call *c)
 	sip_timer_cancel(loop, &c->kick);
 	sip_timer_cancel(loop, &c->modify_timer);
 	sip_timer_cancel(loop, &c->se_timer);
+	sip_timer_cancel(loop, &c->rel_timer);
 }
 
 void call_end(struct sip_call *c, enum sip_call_end how, int err, const struct sip_msg *m)
@@ -542,6 +543,22 @@ static void far_end_bye(struct sip_call *c, struct sip_incoming *in, const struc
 	sip_incoming_respond(in, &ok);
 }
 
+/* The far end's offer in req (or, with none, an offer of ours) from the
+ * sdp handler into body, for rs; false (and a 488, Not Acceptable Here: no
+ * codec in common, or nothing to offer) when none can be had. */
+bool call_answer_offer(struct sip_call *c, const struct sip_msg *req, struct sip_buf *body,
+                       struct sip_response_spec *rs)
+{
+	if (!c->sdp || c->freed || c->sdp(c, req, body, c->arg) != 0) {
+		rs->status = 488;
+		return false;
+	}
+	rs->content_type = "application/sdp";
+	rs->body = body->p;
+	rs->body_len = body->len;
+	return true;
+}
+
 /* A target refresh (re-INVITE, UPDATE): its offer answered, or (a
  * re-INVITE without one) an offer of ours, the answer then in the ACK. */
 static void refresh(struct sip_call *c, struct sip_incoming *in, const struct sip_msg *req,
@@ -560,15 +577,8 @@ static void refresh(struct sip_call *c, struct sip_incoming *in, const struct si
 	} else if (offer || invite) {
 		sip_dialog_update(d, req);
 		call_emit(c, SIP_CALL_REFRESHED, 0, req);
-		if (c->sdp && !c->freed && c->sdp(c, req, &body, c->arg) == 0) {
-			rs.content_type = "application/sdp";
-			rs.body = body.p;
-			rs.body_len = body.len;
+		if (call_answer_offer(c, req, &body, &rs))
 			c->reoffer_cseq = offer ? 0 : call_cseq_num(req);
-		} else {
-			/* Not Acceptable Here: no codec in common, or nothing to offer. */
-			rs.status = 488;
-		}
 	} else {
 		sip_dialog_update(d, req);
 		call_emit(c, SIP_CALL_REFRESHED, 0, req);
@@ -580,8 +590,8 @@ static void refresh(struct sip_call *c, struct sip_incoming *in, const struct si
 	sip_buf_reset(&body);
 }
 
-/* A request in one of the call's dialogs; PRACK (the caller's are for the
- * callee), NOTIFY and what comes after the end get the stack's answer. */
+/* A request in one of the call's dialogs; a PRACK to the caller (they are
+ * the callee's), NOTIFY and what comes after the end get the stack's answer. */
 bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg)
 {
 	struct sip_call *c = arg;
@@ -589,7 +599,7 @@ bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *a
 	struct sip_dialog *d = dialog_of(c, req, &fork);
 	/* A NOTIFY is for a subscription sharing the dialog (a REFER's), asked
 	 * before us; with none, the stack's 481 (RFC 6665 §4.1.3). */
-	if (c->freed || c->state == SIP_CALL_ENDED || req->method == SIP_PRACK ||
+	if (c->freed || c->state == SIP_CALL_ENDED || (req->method == SIP_PRACK && !c->uas) ||
 	    req->method == SIP_NOTIFY || !d)
 		return false;
 	const struct sip_build_hdr allow = {c->allow};
@@ -601,6 +611,8 @@ bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *a
 		sip_incoming_respond(in, &rs);
 	} else if (req->method == SIP_BYE) {
 		far_end_bye(c, in, req);
+	} else if (req->method == SIP_PRACK) {
+		call_prack_in(c, in, req);
 	} else if (req->method == SIP_INVITE || req->method == SIP_UPDATE) {
 		refresh(c, in, req, d);
 	} else {
@@ -684,6 +696,8 @@ int call_new(struct sip_call **cp, struct sip_ua *ua, const struct sip_call_spec
 	sip_timer_init(&c->kick);
 	sip_timer_init(&c->modify_timer);
 	sip_timer_init(&c->se_timer);
+	sip_timer_init(&c->rel_timer);
+	sip_buf_init(&c->rel_body, 0);
 	c->invite = (struct sub){.c = c, .kind = K_INVITE};
 	c->event = spec->event;
 	c->sdp = spec->sdp;
@@ -718,8 +732,10 @@ int sip_call_hangup(struct sip_call *c)
 {
 	if (!c || c->freed)
 		return SIP_EINVAL;
-	if (c->uas && c->in)
+	if (c->uas && c->in) {
+		c->held = 0; /* a 2xx waiting for a PRACK has not gone: declined */
 		return sip_call_answer(c, 486, NULL, NULL, 0);
+	}
 	int err;
 	switch (c->state) {
 	case SIP_CALL_ACCEPTED:
@@ -817,6 +833,8 @@ void call_destroy(struct sip_call *c)
 	sip_buf_reset(&c->ack_body);
 	sip_buf_reset(&c->offer);
 	free(c->offer_type);
+	free(c->rel_type);
+	sip_buf_reset(&c->rel_body);
 	free(c->user_agent);
 	free(c);
 }

@@ -86,8 +86,20 @@ struct sip_call {
 	struct sip_timer no_ack_timer, later;
 	enum sip_call_end later_how;
 	bool invite_done, offer_done; /* the INVITE's final response; its offer answered */
-	uint32_t reoffer_cseq;        /* the far end's offerless re-INVITE we put an offer in */
-	struct sip_timer kick;        /* runs the jobs an API call queued, from the loop */
+	/* the callee's reliable 1xx (RFC 3262 §3): one at a time, sent again
+	 * until its PRACK */
+	bool rel;                  /* the INVITE's 1xx go reliably */
+	bool rel_out;              /* the last one waits for its PRACK */
+	bool rel_offered;          /* a late offer's: our offer went in it, the PRACK answers */
+	bool early_sdp;            /* a reliable 1xx carried our session description */
+	uint32_t rseq;             /* the last one's RSeq */
+	unsigned rel_status, held; /* its status; a 2xx that waits for its PRACK */
+	char *rel_type;
+	struct sip_buf rel_body;
+	uint64_t rel_interval, rel_next, rel_waited; /* its retransmissions, µs */
+	struct sip_timer rel_timer;
+	uint32_t reoffer_cseq; /* the far end's offerless re-INVITE we put an offer in */
+	struct sip_timer kick; /* runs the jobs an API call queued, from the loop */
 	struct sip_timer modify_timer;
 	struct sub *modify_sub;      /* the UPDATE or re-INVITE under way */
 	struct sip_dialog *modify_d; /* and its dialog */
@@ -145,6 +157,8 @@ void call_run_jobs(struct sip_call *c);
 int call_push(struct sip_call *c, enum kind kind, struct sip_dialog *d, uint32_t rseq,
               const char *rack);
 void call_queue(struct sip_call *c, enum kind kind, struct sip_dialog *d);
+bool call_answer_offer(struct sip_call *c, const struct sip_msg *req, struct sip_buf *body,
+                       struct sip_response_spec *rs);
 bool call_on_request(struct sip_incoming *in, const struct sip_msg *req, void *arg);
 void call_on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
 int call_new(struct sip_call **cp, struct sip_ua *ua, const struct sip_call_spec *spec);
@@ -155,6 +169,7 @@ struct fork *call_fork_new(struct sip_call *c, const struct sip_msg *m, uint32_t
 
 /* call_in.c: the callee */
 void call_acked(struct sip_call *c, const struct sip_msg *ack);
+void call_prack_in(struct sip_call *c, struct sip_incoming *in, const struct sip_msg *req);
 
 /* call_timer.c: session timers (RFC 4028) */
 int call_send_refresh(struct sip_call *c, struct sip_dialog *d);

@@ -2,10 +2,11 @@
  * caller: the INVITE with its targets, challenges and CANCEL (as sip_req),
  * early dialogs and reliable provisional responses (RFC 3262 PRACK), the
  * ACK of the 2xx sent again with each retransmission, the 2xx of other
- * forks ACKed and hung up. As the callee: an INVITE that arrived, rung,
- * answered (the 2xx repeated until its ACK, a BYE when none comes) or
- * declined, and CANCELled by the caller. Either way: offers and answers in
- * UPDATE (RFC 3311) and re-INVITE both ways, and BYE both ways. */
+ * forks ACKed and hung up. As the callee: an INVITE that arrived, rung
+ * (reliably, RFC 3262, when the caller takes 100rel), answered (the 2xx
+ * repeated until its ACK, a BYE when none comes) or declined, and
+ * CANCELled by the caller. Either way: offers and answers in UPDATE (RFC
+ * 3311) and re-INVITE both ways, and BYE both ways. */
 #ifndef SIP_CALL_H
 #define SIP_CALL_H
 
@@ -32,7 +33,11 @@ enum sip_call_state {
 enum sip_call_event {
 	SIP_CALL_PROGRESS,      /* msg: a provisional response to the INVITE */
 	SIP_CALL_PRACKED,       /* msg: the final response to a PRACK, or err (not sent: the
-	                           1xx again gets another try) */
+	                           1xx again gets another try); callee: the caller's PRACK
+	                           of our reliable 1xx, about to get its 200 (an offer in
+	                           it answered by sip_call_sdp_h; 488 when none can be had
+	                           or the INVITE's offer is unanswered yet, the 1xx
+	                           acknowledged all the same) */
 	SIP_CALL_NOT_PRACKED,   /* msg: a 1xx with Require: 100rel left unacknowledged: err
 	                           SIP_ESYNTAX no valid RSeq, SIP_ERANGE an RSeq out of order
 	                           (the one before it comes again), SIP_EINVAL no early
@@ -55,7 +60,9 @@ enum sip_call_event {
 /* How it ended, once. */
 enum sip_call_end {
 	SIP_CALL_END_FAILED,    /* msg: the INVITE's final response (not 2xx), or err
-	                           (callee: we declined it; msg NULL) */
+	                           (callee: we declined it, or err SIP_ETIMEDOUT: our
+	                           reliable 1xx got no PRACK in 64*T1, the INVITE got
+	                           500; msg NULL) */
 	SIP_CALL_END_CANCELLED, /* msg: the INVITE's final response after the CANCEL went
 	                           (or before the INVITE did), or err (SIP_ETIMEDOUT: none
 	                           came within 64*T1); callee: the caller's CANCEL (the
@@ -98,7 +105,10 @@ struct sip_call_spec {
 	 * well. Its body is
 	 * the offer (none: a late offer, the 2xx's answered in the ACK). */
 	const struct sip_req_spec *invite;
-	bool prack;        /* offer 100rel (Supported) and PRACK reliable 1xx */
+	/* Caller: offer 100rel (Supported) and PRACK reliable 1xx. Callee:
+	 * send 1xx reliably when the INVITE supports 100rel (when it
+	 * requires it, they go reliably anyway). */
+	bool prack;
 	const char *allow; /* the Allow line's methods; NULL: the call's own */
 	/* Callee: our Contact; NULL: <sip:sip@ADDRESS:PORT> where the INVITE
 	 * arrived (the caller's is the INVITE spec's). */
@@ -115,8 +125,8 @@ SIP_API int sip_call_start(struct sip_call **cp, struct sip_ua *ua,
 /*
  * Takes in, an INVITE that arrived outside a dialog (from a sip_ua_accept
  * handler, which then returns true), as a call of ours: its dialog's
- * requests come to the call, a CANCEL ends it. spec's invite and prack are
- * not read. On an error, in stays the caller's to answer.
+ * requests come to the call, a CANCEL ends it. spec's invite is not read.
+ * On an error, in stays the caller's to answer.
  */
 SIP_API int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_incoming *in,
                             const struct sip_call_spec *spec);
@@ -125,6 +135,16 @@ SIP_API int sip_call_accept(struct sip_call **cp, struct sip_ua *ua, struct sip_
  * answers, with the answer to the INVITE's offer, or an offer when it had
  * none (the ACK brings the answer); above 299 declines (done follows, from
  * the loop). SIP_EINVAL once the INVITE has its final response.
+ *
+ * A reliable 1xx (see sip_call_spec.prack) has Require: 100rel and an
+ * RSeq, and goes again at T1, 2*T1, 4*T1... until its PRACK
+ * (SIP_CALL_PRACKED); none in 64*T1 ends the call (SIP_CALL_END_FAILED).
+ * One at a time: another 1xx before that PRACK is SIP_EINVAL. Its body is
+ * the answer to the INVITE's offer, or an offer that the PRACK answers;
+ * the 2xx then carries no body (body is ignored), and waits for that
+ * PRACK if it has not come (SIP_EINVAL meanwhile; sip_call_hangup
+ * declines instead). A 2xx after a reliable 1xx without a body, or a
+ * decline, goes at once.
  */
 SIP_API int sip_call_answer(struct sip_call *c, unsigned status, const char *content_type,
                             const char *body, size_t body_len);

@@ -4,7 +4,11 @@
  * early dialog; a second fork's 2xx ACKed and hung up; CANCEL before and
  * after the first 1xx, crossed by a 2xx, or never answered with a 487;
  * late offers; the far end's re-INVITE; and a call freed from its own
- * handler. */
+ * handler. Then the callee's side against a raw UDP caller: rung (reliably
+ * too, RFC 3262: RSeq, retransmissions, PRACK), answered, declined,
+ * CANCELled and hung up. */
+#include <stdlib.h>
+
 #include "peer.h"
 #include "test.h"
 
@@ -31,6 +35,7 @@ struct cfix {
 	unsigned status; /* of done's message */
 	int sdp_calls;
 	bool sdp_fails, free_in_done, free_in_sdp, hangup_on_answer;
+	bool prack;       /* the callee's spec.prack */
 	int free_on_ev;   /* an event + 1 whose handler frees the call */
 	char contact[80]; /* the callee's Contact URI */
 	char call_id[64], tag[32];
@@ -613,14 +618,15 @@ static bool on_invite(struct sip_incoming *in, const struct sip_msg *req, void *
 {
 	struct cfix *f = arg;
 	(void)req;
-	struct sip_call_spec cs = {.event = on_event, .sdp = on_sdp, .done = on_done, .arg = f};
+	struct sip_call_spec cs = {
+		.prack = f->prack, .event = on_event, .sdp = on_sdp, .done = on_done, .arg = f};
 	return sip_call_accept(&f->call, f->ua, in, &cs) == 0;
 }
 
 /* The caller's request to the stack: branch names the transaction; to_tag
- * (NULL: none) the dialog. */
-static int caller_send(struct cfix *f, const char *method, const char *branch, unsigned cseq,
-                       const char *to_tag, bool body)
+ * (NULL: none) the dialog; extra (NULL: none) a header line. */
+static int caller_send_x(struct cfix *f, const char *method, const char *branch, unsigned cseq,
+                         const char *to_tag, bool body, const char *extra)
 {
 	char buf[2048];
 	struct sip_sockaddr ua;
@@ -635,11 +641,11 @@ static int caller_send(struct cfix *f, const char *method, const char *branch, u
 	                 "Call-ID: in-1\r\n"
 	                 "CSeq: %u %s\r\n"
 	                 "Contact: <sip:caller@127.0.0.1:%u>\r\n"
-	                 "%s"
+	                 "%s%s%s"
 	                 "Content-Length: %zu\r\n\r\n%s",
 	                 method, sip_sockaddr_port(&ua), sip_sockaddr_port(&f->peer.addr), branch,
 	                 to_tag ? ";tag=" : "", to_tag ? to_tag : "", cseq, method,
-	                 sip_sockaddr_port(&f->peer.addr),
+	                 sip_sockaddr_port(&f->peer.addr), extra ? extra : "", extra ? "\r\n" : "",
 	                 body ? "Content-Type: application/sdp\r\n" : "", body ? sizeof sdp - 1 : 0,
 	                 body ? sdp : "");
 	if (n < 0 || (size_t)n >= sizeof buf ||
@@ -649,14 +655,29 @@ static int caller_send(struct cfix *f, const char *method, const char *branch, u
 	return 0;
 }
 
+static int caller_send(struct cfix *f, const char *method, const char *branch, unsigned cseq,
+                       const char *to_tag, bool body)
+{
+	return caller_send_x(f, method, branch, cseq, to_tag, body, NULL);
+}
+
+/* An INVITE (with an offer when offer, and the header line extra) arrives
+ * and is taken as a call with spec.prack as asked; the 100 is read. */
+static int incoming_x(struct cfix *f, bool prack, bool offer, const char *extra)
+{
+	if (cfix_open(f) != 0 || sip_ua_accept(f->ua, "INVITE", on_invite, f) != 0)
+		return -1;
+	f->prack = prack;
+	if (caller_send_x(f, "INVITE", "inv1", 1, NULL, offer, extra) != 0 || !f->call ||
+	    take(f) == 0 || !got(f, "SIP/2.0 100 Trying\r\n"))
+		return -1;
+	return 0;
+}
+
 /* An INVITE with an offer arrives and is taken as a call; the 100 is read. */
 static int incoming(struct cfix *f)
 {
-	if (cfix_open(f) != 0 || sip_ua_accept(f->ua, "INVITE", on_invite, f) != 0 ||
-	    caller_send(f, "INVITE", "inv1", 1, NULL, true) != 0 || !f->call || take(f) == 0 ||
-	    !got(f, "SIP/2.0 100 Trying\r\n"))
-		return -1;
-	return 0;
+	return incoming_x(f, false, true, NULL);
 }
 
 /* Answered with 200, its ACK sent: a confirmed call; tag is our To tag. */
@@ -1348,6 +1369,271 @@ TEST(call_session_of_one_second_is_no_flood)
 	CHECK(next_has(&f, "UPDATE "));
 	CHECK(answer(&f, &f.in, 200, NULL, "Session-Expires: 1;refresher=uac", false) == 0);
 	CHECK(!peer_pending(&f.peer));
+	cfix_close(&f);
+	return 0;
+}
+
+/* ---- the callee's reliable provisional responses (RFC 3262) ---- */
+
+static unsigned long rseq_of(const struct cfix *f)
+{
+	char v[16];
+	header_value(f->in.buf, "RSeq: ", false, v, sizeof v);
+	return strtoul(v, NULL, 10);
+}
+
+/* The caller's PRACK of the 1xx with rseq, in the dialog of tag. */
+static int prack_send(struct cfix *f, const char *branch, unsigned cseq, const char *tag,
+                      unsigned long rseq, bool body)
+{
+	char rack[48];
+	snprintf(rack, sizeof rack, "RAck: %lu 1 INVITE", rseq);
+	return caller_send_x(f, "PRACK", branch, cseq, tag, body, rack);
+}
+
+/* A reliable 1xx of status has come, its To tag in tag. */
+static int rung_reliably(struct cfix *f, unsigned status, bool body, char *tag, size_t cap)
+{
+	if (sip_call_answer(f->call, status, body ? "application/sdp" : NULL, body ? sdp : NULL,
+	                    body ? sizeof sdp - 1 : 0) != 0 ||
+	    take(f) == 0 || !got(f, "Require: 100rel\r\n") || rseq_of(f) == 0)
+		return -1;
+	header_value(f->in.buf, "To: ", true, tag, cap);
+	return 0;
+}
+
+TEST(callee_reliable_180_until_its_prack)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel, timer") == 0);
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	CHECK(got(&f, "SIP/2.0 180 Ringing\r\n"));
+	unsigned long rseq = rseq_of(&f);
+	CHECK(rseq <= 0x7fffffff);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_RINGING);
+	/* One at a time (§3). */
+	CHECK(sip_call_answer(f.call, 183, NULL, NULL, 0) == SIP_EINVAL);
+	/* Again at T1, and 2*T1 after that. */
+	fake_now += 500000;
+	CHECK(next_has(&f, "SIP/2.0 180 Ringing\r\n"));
+	CHECK_INT(rseq_of(&f), rseq);
+	fake_now += 500000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	fake_now += 500000;
+	CHECK(next_has(&f, "SIP/2.0 180 Ringing\r\n"));
+	/* A PRACK that names no 1xx of ours: 481, no event (§3). */
+	CHECK(prack_send(&f, "pr1", 2, tag, rseq + 1, false) == 0);
+	CHECK(next_has(&f, "SIP/2.0 481 "));
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 0);
+	CHECK(prack_send(&f, "pr2", 3, tag, rseq, false) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 3 PRACK\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	/* No more of it... */
+	fake_now += 8000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	/* ...its PRACK again matches nothing... */
+	CHECK(prack_send(&f, "pr3", 4, tag, rseq, false) == 0);
+	CHECK(next_has(&f, "SIP/2.0 481 "));
+	/* ...and the next 1xx takes the next RSeq. */
+	CHECK(rung_reliably(&f, 183, false, tag, sizeof tag) == 0);
+	CHECK_INT(rseq_of(&f), rseq + 1);
+	/* Without a session description in it, the 2xx goes at once, with its
+	 * body, and the 183 is not sent again. */
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 1 INVITE\r\n"));
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	CHECK(!got(&f, "RSeq: "));
+	CHECK(caller_send(&f, "ACK", "ack1", 1, tag, false) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	fake_now += 8000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_reliable_180_never_pracked_is_a_500)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	uint64_t start = fake_now, at = 0;
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	int rings = 1;
+	for (int i = 0; i < 300 && !at; i++) {
+		fake_now += 250000;
+		peer_spin(sip_ua_loop(f.ua));
+		while (peer_pending(&f.peer) && take(&f) > 0) {
+			if (got(&f, "SIP/2.0 180 Ringing\r\n"))
+				rings++;
+			else if (got(&f, "SIP/2.0 500 No PRACK\r\n"))
+				at = fake_now - start;
+		}
+	}
+	/* At 0, T1, 3*T1, 7*T1 ... 63*T1: doubling each time (§3). */
+	CHECK_INT(rings, 7);
+	CHECK_INT(at, 64 * 500000);
+	CHECK(got(&f, tag));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_FAILED);
+	CHECK_INT(f.err, SIP_ETIMEDOUT);
+	CHECK(sip_call_answer(f.call, 200, NULL, NULL, 0) == SIP_EINVAL);
+	CHECK(caller_send(&f, "ACK", "inv1", 1, tag, false) == 0);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_reliable_only_when_asked_and_supported_or_required)
+{
+	struct cfix f;
+	char tag[32];
+	/* Required: reliable, spec.prack or not (§3). */
+	CHECK(incoming_x(&f, false, true, "Require: 100rel") == 0);
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	cfix_close(&f);
+	/* Supported, but not asked for; and asked for, but the caller does not
+	 * take it: neither is reliable, nor sent again. */
+	for (int i = 0; i < 2; i++) {
+		CHECK(incoming_x(&f, i == 1, true, i ? "Supported: timer" : "Supported: 100rel") ==
+		      0);
+		CHECK(sip_call_answer(f.call, 180, NULL, NULL, 0) == 0);
+		CHECK(next_has(&f, "SIP/2.0 180 Ringing\r\n"));
+		CHECK(!got(&f, "RSeq: "));
+		CHECK(!got(&f, "Require: "));
+		CHECK(sip_call_answer(f.call, 183, NULL, NULL, 0) == 0);
+		CHECK(next_has(&f, "SIP/2.0 183 "));
+		fake_now += 4000000;
+		peer_spin(sip_ua_loop(f.ua));
+		CHECK(!peer_pending(&f.peer));
+		cfix_close(&f);
+	}
+	return 0;
+}
+
+TEST(callee_2xx_waits_for_the_prack_of_early_sdp)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 183, true, tag, sizeof tag) == 0);
+	CHECK(got(&f, "SIP/2.0 183 Session Progress\r\n"));
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	unsigned long rseq = rseq_of(&f);
+	/* The 183 answered the offer: the 2xx waits for its PRACK (§3). */
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(sip_call_answer(f.call, 200, NULL, NULL, 0) == SIP_EINVAL);
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_RINGING);
+	/* The PRACK brings an offer of its own, answered in its 200... */
+	CHECK(prack_send(&f, "pr1", 2, tag, rseq, true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK_INT(f.sdp_calls, 1);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 2 PRACK\r\n"));
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	/* ...then the 2xx goes, without a body: the answer went in the 183. */
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 1 INVITE\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	CHECK(!got(&f, "RSeq: "));
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_ACCEPTED);
+	CHECK(caller_send(&f, "ACK", "ack1", 1, tag, false) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	CHECK_INT(f.sdp_calls, 1);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_hangup_while_the_2xx_waits_for_a_prack)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 183, true, tag, sizeof tag) == 0);
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	/* The 2xx has not gone: the INVITE is declined. */
+	CHECK(sip_call_hangup(f.call) == 0);
+	CHECK(next_has(&f, "SIP/2.0 486 Busy Here\r\n"));
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_FAILED);
+	CHECK_INT(f.err, 0);
+	CHECK(caller_send(&f, "ACK", "inv1", 1, tag, false) == 0);
+	fake_now += 8000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_late_offer_in_a_reliable_183_answered_in_the_prack)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, false, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 183, true, tag, sizeof tag) == 0);
+	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
+	/* The PRACK's body is the answer to our offer: not an offer to answer. */
+	CHECK(prack_send(&f, "pr1", 2, tag, rseq_of(&f), true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 2 PRACK\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	CHECK_INT(f.sdp_calls, 0);
+	CHECK(sip_call_answer(f.call, 200, "application/sdp", sdp, sizeof sdp - 1) == 0);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(got(&f, "CSeq: 1 INVITE\r\n"));
+	CHECK(got(&f, "Content-Length: 0\r\n"));
+	CHECK(caller_send(&f, "ACK", "ack1", 1, tag, false) == 0);
+	CHECK_INT(sip_call_state(f.call), SIP_CALL_CONFIRMED);
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_reliable_180_cancelled)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	CHECK(caller_send(&f, "CANCEL", "inv1", 1, NULL, false) == 0);
+	CHECK_INT(f.done, 1);
+	CHECK_INT(f.how, SIP_CALL_END_CANCELLED);
+	CHECK(next_has(&f, "SIP/2.0 200 OK\r\n"));
+	CHECK(next_has(&f, "SIP/2.0 487 "));
+	CHECK(caller_send(&f, "ACK", "inv1", 1, tag, false) == 0);
+	fake_now += 8000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	cfix_close(&f);
+	return 0;
+}
+
+TEST(callee_prack_offer_before_the_answer_is_refused_but_acknowledges)
+{
+	struct cfix f;
+	char tag[32];
+	CHECK(incoming_x(&f, true, true, "Supported: 100rel") == 0);
+	CHECK(rung_reliably(&f, 180, false, tag, sizeof tag) == 0);
+	/* The INVITE's offer is still unanswered: no second one now. */
+	CHECK(prack_send(&f, "pr1", 2, tag, rseq_of(&f), true) == 0);
+	CHECK_INT(f.ev[SIP_CALL_PRACKED], 1);
+	CHECK_INT(f.sdp_calls, 0);
+	CHECK(next_has(&f, "SIP/2.0 488 "));
+	CHECK(got(&f, "CSeq: 2 PRACK\r\n"));
+	/* The 180 is acknowledged all the same. */
+	fake_now += 4000000;
+	peer_spin(sip_ua_loop(f.ua));
+	CHECK(!peer_pending(&f.peer));
+	CHECK(rung_reliably(&f, 183, false, tag, sizeof tag) == 0);
 	cfix_close(&f);
 	return 0;
 }
