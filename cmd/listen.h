@@ -34,6 +34,7 @@ struct lcall {
 	char media[64];      /* our media address: where the INVITE came in */
 	char far_media[200]; /* the caller's offer: "PCMU/8000 at 192.0.2.1:4000, sendrecv" */
 	bool late_offer;
+	bool reliable, pracked, answer_due; /* --100rel: the 180 went reliably; its PRACK */
 	struct sip_buf answer_sdp; /* the 200's: the answer, or (late offer) our offer */
 	enum sip_call_state state;
 	const char *dir_state; /* RFC 4235: trying, early, confirmed, terminated */

@@ -301,6 +301,8 @@ static void on_refreshed(struct lcall *lc, const struct sip_msg *m)
 	lc->held = hold;
 }
 
+static void on_ring_over(void *arg);
+
 static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
                      const struct sip_msg *m, void *arg)
 {
@@ -321,6 +323,9 @@ static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
 			                     cmd_safe(reason, sizeof reason, m->reason));
 		break;
 	case SIP_CALL_PRACKED:
+		lc->pracked = lc->pracked || !err;
+		if (lc->answer_due && lc->pracked)
+			on_ring_over(lc);
 		if (lc->ls->cc.verbose || err)
 			say(lc, "pracked", "PRACK%s%s", err ? ": " : "",
 			    err ? sip_strerror(err) : " received");
@@ -341,6 +346,11 @@ static void on_ring_over(void *arg)
 	struct lcall *lc = arg;
 	struct listener *ls = lc->ls;
 	int err;
+	/* --100rel: the answer waits for the 180's PRACK (or the 500 that
+	 * ends the call when none comes). */
+	lc->answer_due = lc->reliable && !lc->pracked;
+	if (lc->answer_due)
+		return;
 	if (ls->answer >= 300) {
 		err = sip_call_answer(lc->call, (unsigned)ls->answer, NULL, NULL, 0);
 	} else {
@@ -368,7 +378,8 @@ static void ring(struct lcall *lc)
 	}
 	lc->state = SIP_CALL_RINGING;
 	lc->dir_state = "early";
-	say(lc, "ringing", "180 Ringing for %g s", (double)ls->ring_us / 1e6);
+	say(lc, "ringing", "180 Ringing for %g s%s", (double)ls->ring_us / 1e6,
+	    lc->reliable ? ", reliably (100rel)" : "");
 	listen_state_changed(ls, LISTEN_CALLS);
 	sip_timer_start(ls->pc.loop, &lc->ring_timer, ls->ring_us, on_ring_over, lc);
 }
@@ -412,6 +423,18 @@ static void copy_slice(char *buf, size_t cap, struct sip_str s)
 	buf[n] = '\0';
 }
 
+/* The request's header id lists 100rel. */
+static bool offers(const struct sip_msg *req, enum sip_hdr_id id)
+{
+	for (const struct sip_hdr *h = sip_msg_hdr(req, id); h; h = sip_msg_hdr_next(req, h)) {
+		struct sip_str list = h->value, e;
+		while (sip_list_next(&list, &e) == 1)
+			if (sip_str_ieq_cstr(e, "100rel"))
+				return true;
+	}
+	return false;
+}
+
 bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req)
 {
 	struct lcall *lc = call_new(ls);
@@ -436,6 +459,8 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	if ((h = sip_msg_hdr(req, SIP_HDR_CALL_ID)))
 		copy_slice(lc->call_id, sizeof lc->call_id, h->value);
 	lc->late_offer = !sip_sdp_in(req);
+	lc->reliable =
+		offers(req, SIP_HDR_REQUIRE) || (ls->prack && offers(req, SIP_HDR_SUPPORTED));
 	enum sip_sdp_dir dir;
 	media_text(req, lc->far_media, sizeof lc->far_media, &dir);
 	int err = make_sdp(lc, req, &lc->answer_sdp);
