@@ -142,10 +142,23 @@ t_out_has "Via: SIP/2.0/UDP"
 
 t_run "listen --cert and --key without --tls" 2 timeout 10 "$SIP" listen --cert c.pem --key k.pem 127.0.0.1:0
 t_err_has "sip: listen: --cert goes with --tls"
-t_err_lines 1
+t_err_has "See 'sip listen --help'."
+t_err_lines 2
 t_out_empty
 t_run "listen --key without --tls" 2 timeout 10 "$SIP" listen --key k.pem 127.0.0.1:0
 t_err_has "sip: listen: --key goes with --tls"
+t_run "listen --answer 302: a redirect needs a Contact" 2 timeout 10 "$SIP" listen --answer 302 127.0.0.1:0
+t_err_has "sip: listen: --answer 302: a redirect needs a Contact; use 200 or 400 to 699"
+t_run "listen --answer 183: not an answer" 2 timeout 10 "$SIP" listen --answer 183 127.0.0.1:0
+t_err_has "sip: listen: bad value '183' for --answer"
+t_run "listen --auth with a space" 2 timeout 10 "$SIP" listen --auth 'a b' 127.0.0.1:0
+t_err_has "sip: listen: --auth 'a b': not a user name"
+t_run "listen -l: the operand is the address" 2 timeout 10 "$SIP" listen -l 127.0.0.1 127.0.0.1:0
+t_err_has "sip: listen: -l: the address to listen on is the operand"
+t_run "listen --register tel:" 2 timeout 10 "$SIP" listen --register tel:+123 127.0.0.1:0
+t_err_has "sip: listen: --register 'tel:+123': not a sip: or sips: URI"
+t_run "listen --ring -1" 2 timeout 10 "$SIP" listen --ring -1 127.0.0.1:0
+t_err_has "sip: listen: bad value '-1' for --ring"
 
 if t_need "terminal output" script=bsdutils; then
 	if script -qec true /dev/null >/dev/null 2>&1; then
