@@ -717,6 +717,7 @@ static void where_arg(const char *a, char *buf, size_t cap)
 static void listen_free(struct listener *ls)
 {
 	listen_calls_free(ls);
+	listen_ladders_free(ls);
 	listen_subs_free(ls);
 	sip_reg_free(ls->reg);
 	ls->reg = NULL;
@@ -737,6 +738,8 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	}
 	ls->cmd = self;
 	ls->sdp_session = (uint64_t)time(NULL);
+	sip_timer_init(&ls->stop_timer);
+	sip_timer_init(&ls->draw_timer);
 	int rc = parse_args(ls, argc, argv, &cert, &key, &tls);
 	if (rc) {
 		free(ls);
@@ -767,7 +770,6 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		return EXIT_TRANSPORT;
 	}
 	ls->t0 = sip_loop_now(ls->pc.loop);
-	sip_timer_init(&ls->stop_timer);
 	if ((rc = auth_setup(ls)) != 0) {
 		listen_free(ls);
 		free(ls);

@@ -35,7 +35,7 @@ struct lcall {
 	char far_media[200]; /* the caller's offer: "PCMU/8000 at 192.0.2.1:4000, sendrecv" */
 	bool late_offer;
 	bool reliable, pracked, answer_due; /* --100rel: the 180 went reliably; its PRACK */
-	struct sip_buf answer_sdp; /* the 200's: the answer, or (late offer) our offer */
+	struct sip_buf answer_sdp;          /* the 200's: the answer, or (late offer) our offer */
 	enum sip_call_state state;
 	const char *dir_state; /* RFC 4235: trying, early, confirmed, terminated */
 	bool held;
@@ -102,6 +102,13 @@ struct listener {
 	struct lcall *calls[LISTEN_MAX_CALLS];
 	unsigned ncalls_made;
 	struct lxfer *xfer; /* one at a time */
+	/* Diagrams of calls just ended, drawn on the next turn of the loop:
+	 * the 200 to a BYE goes after the call is gone. */
+	struct {
+		struct sip_ladder *ladder;
+		char call_id[128];
+	} drawn[4];
+	struct sip_timer draw_timer;
 	struct lsub *subs[LISTEN_MAX_SUBS];
 	unsigned nsubs_made;
 	unsigned long messages_new; /* MESSAGEs received: message-summary's new */
@@ -143,11 +150,15 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 bool listen_refer(struct listener *ls, struct lcall *in_call, struct sip_incoming *in,
                   const struct sip_msg *req);
 void listen_calls_end(struct listener *ls);
+/* Hangs up (BYE, CANCEL, or 486 before the answer); subscribers see it over. */
+int listen_call_hangup(struct lcall *lc);
 unsigned listen_calls_live(const struct listener *ls);
 bool listen_busy(const struct listener *ls); /* a call is up: presence says busy */
 void listen_calls_free(struct listener *ls);
 /* probe_ctx's observer: each call's messages (its diagram, its tags). */
 void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
+/* The diagrams not drawn yet, drawn now. */
+void listen_ladders_free(struct listener *ls);
 /* A call of ours, placed for a transfer (x->call set), with its handlers. */
 struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip_req_spec *invite);
 

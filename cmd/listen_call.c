@@ -115,12 +115,36 @@ static int on_sdp(struct sip_call *call, const struct sip_msg *m, struct sip_buf
 
 /* ---- the end of a call ---- */
 
+static void draw(void *arg)
+{
+	struct listener *ls = arg;
+	for (size_t i = 0; i < sizeof ls->drawn / sizeof ls->drawn[0]; i++) {
+		if (!ls->drawn[i].ladder)
+			continue;
+		probe_print_ladder_of(&ls->pc, ls->drawn[i].ladder,
+		                      listen_json_on(ls) ? stderr : stdout);
+		sip_ladder_free(ls->drawn[i].ladder);
+		ls->drawn[i].ladder = NULL;
+	}
+}
+
+/* The call's diagram is drawn once what its end sends is out. */
 static void print_ladder(struct lcall *lc)
 {
 	struct listener *ls = lc->ls;
+	size_t n = sizeof ls->drawn / sizeof ls->drawn[0], i = 0;
 	if (!lc->ladder)
 		return;
-	probe_print_ladder_of(&ls->pc, lc->ladder, listen_json_on(ls) ? stderr : stdout);
+	while (i < n && ls->drawn[i].ladder)
+		i++;
+	if (i == n) {
+		draw(ls);
+		i = 0;
+	}
+	ls->drawn[i].ladder = lc->ladder;
+	memcpy(ls->drawn[i].call_id, lc->call_id, sizeof lc->call_id);
+	lc->ladder = NULL;
+	sip_timer_start(ls->pc.loop, &ls->draw_timer, 0, draw, ls);
 }
 
 /* The call is gone: its line, its diagram, its slot; the subscribers told. */
@@ -256,10 +280,20 @@ static bool on_call_request(struct sip_incoming *in, const struct sip_msg *req, 
 	return true;
 }
 
+/* Our BYE or CANCEL: for dialog-info the dialog is over now (RFC 4235). */
+int listen_call_hangup(struct lcall *lc)
+{
+	int err = sip_call_hangup(lc->call);
+	if (!err) {
+		lc->dir_state = "terminated";
+		listen_state_changed(lc->ls, LISTEN_CALLS);
+	}
+	return err;
+}
+
 static void on_hold_over(void *arg)
 {
-	struct lcall *lc = arg;
-	sip_call_hangup(lc->call);
+	listen_call_hangup(arg);
 }
 
 static void on_answered(struct lcall *lc, const struct sip_msg *m)
@@ -458,6 +492,9 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	}
 	if ((h = sip_msg_hdr(req, SIP_HDR_CALL_ID)))
 		copy_slice(lc->call_id, sizeof lc->call_id, h->value);
+	/* It came before the call was ours to watch. */
+	if (lc->ladder)
+		sip_ladder_add(lc->ladder, req, pi);
 	lc->late_offer = !sip_sdp_in(req);
 	lc->reliable =
 		offers(req, SIP_HDR_REQUIRE) || (ls->prack && offers(req, SIP_HDR_SUPPORTED));
@@ -472,6 +509,9 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 		call_gone(lc);
 		return true;
 	}
+	/* At once: the ringing may wait, and the caller's INVITE should not repeat. */
+	struct sip_response_spec trying = {.status = 100};
+	sip_incoming_respond(in, &trying);
 	struct sip_call_spec cs;
 	call_spec(lc, &cs);
 	if ((err = sip_call_accept(&lc->call, ls->pc.ua, in, &cs)) != 0) {
@@ -527,7 +567,7 @@ void listen_calls_end(struct listener *ls)
 			continue;
 		sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
 		/* A callee's 200 still unacknowledged: the BYE waits for the ACK (section 15). */
-		if (sip_call_hangup(lc->call) != 0)
+		if (listen_call_hangup(lc) != 0)
 			call_gone(lc);
 	}
 }
@@ -561,13 +601,18 @@ static struct lcall *call_of(struct listener *ls, struct sip_str call_id)
 	return NULL;
 }
 
-/* Every message: each call's into its diagram, and the tags dialog-info names. */
+/* Every message: each call's into its diagram (a call just ended, until
+ * it is drawn), and the tags dialog-info names. */
 void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg)
 {
 	struct listener *ls = arg;
 	const struct sip_hdr *h = sip_msg_hdr(m, SIP_HDR_CALL_ID);
 	struct lcall *lc = h ? call_of(ls, h->value) : NULL;
 	struct sip_addr a;
+	for (size_t i = 0; h && !lc && i < sizeof ls->drawn / sizeof ls->drawn[0]; i++)
+		if (ls->drawn[i].ladder && strlen(ls->drawn[i].call_id) == h->value.len &&
+		    memcmp(ls->drawn[i].call_id, h->value.p, h->value.len) == 0)
+			sip_ladder_add(ls->drawn[i].ladder, m, pi);
 	if (!lc)
 		return;
 	if (lc->ladder)
@@ -580,4 +625,10 @@ void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *
 	h = sip_msg_hdr(m, ours_in_to ? SIP_HDR_FROM : SIP_HDR_TO);
 	if (!lc->remote_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
 		copy_slice(lc->remote_tag, sizeof lc->remote_tag, a.tag);
+}
+
+void listen_ladders_free(struct listener *ls)
+{
+	sip_timer_cancel(ls->pc.loop, &ls->draw_timer);
+	draw(ls);
 }

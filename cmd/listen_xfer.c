@@ -71,7 +71,7 @@ static void on_not_event(struct sip_notifier *n, enum sip_notifier_event ev, int
 static void leave_old_call(struct lxfer *x)
 {
 	if (x->final && x->status < 300 && x->from_call)
-		sip_call_hangup(x->from_call->call);
+		listen_call_hangup(x->from_call);
 }
 
 static void on_not_done(struct sip_notifier *n, enum sip_notifier_end how, int err,
@@ -203,7 +203,7 @@ static void refuse(struct listener *ls, struct lcall *lc, struct sip_incoming *i
                    const struct sip_msg *req, unsigned status, const char *reason)
 {
 	struct sip_response_spec rs = {.status = status, .reason = reason};
-	listen_answer(ls, in, req, &rs, reason);
+	listen_answer(ls, in, req, &rs, NULL);
 	if (!lc)
 		listen_done_one(ls);
 }
