@@ -86,9 +86,11 @@ static void media_text(const struct sip_msg *m, char *buf, size_t cap, enum sip_
 	while (conn.len && (sp = memchr(conn.p, ' ', conn.len)) != NULL)
 		conn = (struct sip_str){sp + 1, conn.len - (size_t)(sp + 1 - conn.p)};
 	*dir = md->dir != SIP_SDP_SENDRECV ? md->dir : sdp.dir;
-	snprintf(buf, cap, "%.*s/%u at %.*s:%u, %s", md->ncodecs ? (int)md->codecs[0].name.len : 1,
+	bool v6 = conn.len && memchr(conn.p, ':', conn.len) != NULL;
+	snprintf(buf, cap, "%.*s/%u at %s%.*s%s:%u, %s",
+	         md->ncodecs ? (int)md->codecs[0].name.len : 1,
 	         md->ncodecs ? md->codecs[0].name.p : "-", md->ncodecs ? md->codecs[0].rate : 0,
-	         SIP_STR_FMT(conn), md->port, sip_sdp_dir_name(*dir));
+	         v6 ? "[" : "", SIP_STR_FMT(conn), v6 ? "]" : "", md->port, sip_sdp_dir_name(*dir));
 }
 
 static int make_sdp(struct lcall *lc, const struct sip_msg *offer_msg, struct sip_buf *out)
