@@ -87,10 +87,12 @@ static void media_text(const struct sip_msg *m, char *buf, size_t cap, enum sip_
 		conn = (struct sip_str){sp + 1, conn.len - (size_t)(sp + 1 - conn.p)};
 	*dir = md->dir != SIP_SDP_SENDRECV ? md->dir : sdp.dir;
 	bool v6 = conn.len && memchr(conn.p, ':', conn.len) != NULL;
-	snprintf(buf, cap, "%.*s/%u at %s%.*s%s:%u, %s",
-	         md->ncodecs ? (int)md->codecs[0].name.len : 1,
-	         md->ncodecs ? md->codecs[0].name.p : "-", md->ncodecs ? md->codecs[0].rate : 0,
-	         v6 ? "[" : "", SIP_STR_FMT(conn), v6 ? "]" : "", md->port, sip_sdp_dir_name(*dir));
+	char codec[64] = "-", addr[96];
+	if (md->ncodecs)
+		cmd_safe(codec, sizeof codec, md->codecs[0].name);
+	cmd_safe(addr, sizeof addr, conn);
+	snprintf(buf, cap, "%s/%u at %s%s%s:%u, %s", codec, md->ncodecs ? md->codecs[0].rate : 0,
+	         v6 ? "[" : "", addr, v6 ? "]" : "", md->port, sip_sdp_dir_name(*dir));
 }
 
 static int make_sdp(struct lcall *lc, const struct sip_msg *offer_msg, struct sip_buf *out)
