@@ -432,7 +432,10 @@ static bool unsupported(struct listener *ls, struct sip_incoming *in, const stru
 /* The body of a MESSAGE, INFO or NOTIFY as one line of text. */
 static void body_text(const struct sip_msg *req, char *buf, size_t cap)
 {
-	cmd_safe(buf, cap, req->body);
+	struct sip_str b = req->body;
+	while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'))
+		b.len--;
+	cmd_safe(buf, cap, b);
 }
 
 /* A content type we take for MESSAGE: any text, and CPIM. */

@@ -457,7 +457,8 @@ static void call_spec(struct lcall *lc, struct sip_call_spec *cs)
 static void copy_slice(char *buf, size_t cap, struct sip_str s)
 {
 	size_t n = s.len < cap ? s.len : cap - 1;
-	memcpy(buf, s.p, n);
+	if (n)
+		memcpy(buf, s.p, n);
 	buf[n] = '\0';
 }
 

@@ -281,6 +281,15 @@ bool listen_refer(struct listener *ls, struct lcall *lc, struct sip_incoming *in
 	}
 	if (rb)
 		cmd_safe(x->referred_by, sizeof x->referred_by, rb->value);
+	/* The request is gone once the notifier has answered it. */
+	char w[300];
+	struct sip_addr fa;
+	const struct sip_hdr *fh = sip_msg_hdr(req, SIP_HDR_FROM);
+	if (fh && sip_addr_parse(&fa, fh->value) == 0)
+		cmd_safe(w, sizeof w, fa.uri);
+	else
+		snprintf(w, sizeof w, "?");
+
 	x->status = 100;
 	snprintf(x->reason, sizeof x->reason, "Trying");
 	x->in_dialog = lc != NULL;
@@ -302,13 +311,6 @@ bool listen_refer(struct listener *ls, struct lcall *lc, struct sip_incoming *in
 		x->from_call = lc;
 		lc->referred = x;
 	}
-	char w[300];
-	struct sip_addr fa;
-	const struct sip_hdr *fh = sip_msg_hdr(req, SIP_HDR_FROM);
-	if (fh && sip_addr_parse(&fa, fh->value) == 0)
-		cmd_safe(w, sizeof w, fa.uri);
-	else
-		snprintf(w, sizeof w, "?");
 	char in_call[32] = "";
 	if (lc)
 		snprintf(in_call, sizeof in_call, " (in call %u)", lc->n);
