@@ -104,6 +104,15 @@ void listen_json(struct listener *ls, const char *kind, const char *fmt, ...)
 	cmd_flush();
 }
 
+void listen_vsay(struct listener *ls, const char *label, const char *kind, const char *fields,
+                 const char *fmt, va_list ap)
+{
+	char text[600], jt[1300];
+	vsnprintf(text, sizeof text, fmt, ap);
+	listen_line(ls, label, "%s", text);
+	listen_json(ls, kind, "%s,\"text\":%s", fields, listen_jstr(jt, sizeof jt, text));
+}
+
 const char *listen_jstr(char *buf, size_t cap, const char *s)
 {
 	size_t o = 0;

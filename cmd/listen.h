@@ -4,6 +4,8 @@
 #ifndef LISTEN_H
 #define LISTEN_H
 
+#include <stdarg.h>
+
 #include "cmd.h"
 #include "probe.h"
 #include "run.h"
@@ -132,6 +134,10 @@ void listen_line(struct listener *ls, const char *label, const char *fmt, ...) S
 /* -o json: {"KIND":{"time":T, ...}} with the fields in fmt (they start with a comma). */
 void listen_json(struct listener *ls, const char *kind, const char *fmt, ...) SIP_PRINTF(3, 4);
 bool listen_json_on(const struct listener *ls);
+/* An event: the line (LABEL, time, text) or the JSON object {"KIND":{"time":T FIELDS,
+ * "text":...}}, the text from fmt. FIELDS are JSON members, each after a comma. */
+void listen_vsay(struct listener *ls, const char *label, const char *kind, const char *fields,
+                 const char *fmt, va_list ap);
 /* Answers in, with a line and a JSON event saying so (what: a detail or NULL). */
 void listen_answer(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req,
                    const struct sip_response_spec *rs, const char *what);

@@ -51,16 +51,14 @@ static void label(const struct lcall *lc, char *buf, size_t cap)
 static void say(struct lcall *lc, const char *event, const char *fmt, ...) SIP_PRINTF(3, 4);
 static void say(struct lcall *lc, const char *event, const char *fmt, ...)
 {
-	struct listener *ls = lc->ls;
-	char text[600], lab[32], jt[1300], jp[700];
+	char lab[32], fields[800], jp[700];
 	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	label(lc, lab, sizeof lab);
-	listen_line(ls, lab, "%s", text);
-	listen_json(ls, "call", ",\"call\":%u,\"event\":\"%s\",\"peer\":%s,\"text\":%s", lc->n,
-	            event, listen_jstr(jp, sizeof jp, lc->peer), listen_jstr(jt, sizeof jt, text));
+	snprintf(fields, sizeof fields, ",\"call\":%u,\"event\":\"%s\",\"peer\":%s", lc->n, event,
+	         listen_jstr(jp, sizeof jp, lc->peer));
+	va_start(ap, fmt);
+	listen_vsay(lc->ls, lab, "call", fields, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- the session description ---- */

@@ -39,18 +39,15 @@ unsigned listen_subs_live(const struct listener *ls)
 static void say(struct lsub *s, const char *event, const char *fmt, ...) SIP_PRINTF(3, 4);
 static void say(struct lsub *s, const char *event, const char *fmt, ...)
 {
-	char text[600], lab[32], jt[1300], jf[700];
+	char lab[32], fields[800], jf[700];
 	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	snprintf(lab, sizeof lab, "Sub %u:", s->n);
-	listen_line(s->ls, lab, "%s", text);
-	listen_json(s->ls, "subscription",
-	            ",\"subscription\":%u,\"event\":\"%s\",\"package\":\"%s\",\"from\":%s,"
-	            "\"text\":%s",
-	            s->n, event, s->package, listen_jstr(jf, sizeof jf, s->from),
-	            listen_jstr(jt, sizeof jt, text));
+	snprintf(fields, sizeof fields,
+	         ",\"subscription\":%u,\"event\":\"%s\",\"package\":\"%s\",\"from\":%s", s->n,
+	         event, s->package, listen_jstr(jf, sizeof jf, s->from));
+	va_start(ap, fmt);
+	listen_vsay(s->ls, lab, "subscription", fields, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- the state, as each package says it ---- */

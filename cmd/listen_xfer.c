@@ -26,15 +26,13 @@ static int sipfrag(struct sip_notifier *n, struct sip_buf *body, const char **co
 static void say(struct lxfer *x, const char *fmt, ...) SIP_PRINTF(2, 3);
 static void say(struct lxfer *x, const char *fmt, ...)
 {
-	char text[600], jt[1300], jg[1100];
+	char fields[1200], jg[1100];
 	va_list ap;
+	snprintf(fields, sizeof fields, ",\"target\":%s,\"status\":%u",
+	         listen_jstr(jg, sizeof jg, x->target), x->status);
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	listen_vsay(x->ls, "Transfer:", "transfer", fields, fmt, ap);
 	va_end(ap);
-	listen_line(x->ls, "Transfer:", "%s", text);
-	listen_json(x->ls, "transfer", ",\"target\":%s,\"status\":%u,\"text\":%s",
-	            listen_jstr(jg, sizeof jg, x->target), x->status,
-	            listen_jstr(jt, sizeof jt, text));
 }
 
 static void xfer_free(struct lxfer *x)
