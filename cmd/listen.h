@@ -53,7 +53,7 @@ struct lcall {
  * the NOTIFYs of its progress. */
 struct lxfer {
 	struct listener *ls;
-	struct sip_notifier * not ;
+	struct sip_notifier *notifier;
 	struct lcall *from_call; /* the call the REFER came in, or NULL */
 	struct lcall *call;      /* the call it places */
 	char target[512];        /* Refer-To's URI, its headers taken off */
@@ -72,11 +72,12 @@ struct lxfer {
 struct lsub {
 	struct listener *ls;
 	unsigned n;
-	struct sip_notifier * not ;
+	struct sip_notifier *notifier;
 	char package[32];
 	char entity[300]; /* the resource: the SUBSCRIBE's Request-URI */
 	char from[300];
 	unsigned long version; /* dialog-info's */
+	bool fetch;            /* Expires: 0, one NOTIFY */
 	bool ended;
 };
 

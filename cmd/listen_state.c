@@ -138,7 +138,7 @@ static void sub_free(struct lsub *s)
 {
 	struct listener *ls = s->ls;
 	struct lsub **slot = slot_of(ls, s);
-	sip_notifier_free(s->not );
+	sip_notifier_free(s->notifier);
 	if (slot)
 		*slot = NULL;
 	free(s);
@@ -168,7 +168,9 @@ static void on_done(struct sip_notifier *n, enum sip_notifier_end how, int err,
 	struct listener *ls = s->ls;
 	(void)n;
 	switch (how) {
-	case SIP_NOTIFIER_END_UNSUBSCRIBED: say(s, "ended", "unsubscribed"); break;
+	case SIP_NOTIFIER_END_UNSUBSCRIBED:
+		say(s, "ended", "%s", s->fetch ? "fetched" : "unsubscribed");
+		break;
 	case SIP_NOTIFIER_END_EXPIRED: say(s, "ended", "expired: no refresh in time"); break;
 	case SIP_NOTIFIER_END_TERMINATED: say(s, "ended", "terminated by us"); break;
 	case SIP_NOTIFIER_END_REJECTED:
@@ -265,21 +267,22 @@ bool listen_subscribe(struct listener *ls, struct sip_incoming *in, const struct
 		.arg = s,
 	};
 	*slot = s;
-	if (sip_notifier_accept(&s->not, ls->pc.ua, in, &ns) != 0) {
+	if (sip_notifier_accept(&s->notifier, ls->pc.ua, in, &ns) != 0) {
 		struct sip_response_spec err = {.status = 500};
 		listen_answer(ls, in, req, &err, NULL);
 		sub_free(s);
 		listen_done_one(ls);
 		return true;
 	}
-	if (!s->not ) {
+	if (!s->notifier) {
 		say(s, "refused", "%s from %s: 423, too brief", s->package, s->from);
 		sub_free(s);
 		listen_done_one(ls);
 		return true;
 	}
+	s->fetch = sip_notifier_expires(s->notifier) == 0;
 	say(s, "accepted", "%s from %s: 200, %lu s", s->package, s->from,
-	    sip_notifier_expires(s->not ));
+	    sip_notifier_expires(s->notifier));
 	return true;
 }
 
@@ -287,8 +290,8 @@ void listen_state_changed(struct listener *ls, unsigned what)
 {
 	for (size_t i = 0; i < LISTEN_MAX_SUBS; i++) {
 		struct lsub *s = ls->subs[i];
-		if (s && s->not &&(package_of(s->package)->changes & what))
-			sip_notifier_notify(s->not );
+		if (s && s->notifier && (package_of(s->package)->changes & what))
+			sip_notifier_notify(s->notifier);
 	}
 }
 
@@ -296,7 +299,7 @@ void listen_subs_end(struct listener *ls)
 {
 	for (size_t i = 0; i < LISTEN_MAX_SUBS; i++) {
 		struct lsub *s = ls->subs[i];
-		if (s && s->not &&sip_notifier_terminate(s->not, "noresource") != 0) {
+		if (s && s->notifier && sip_notifier_terminate(s->notifier, "noresource") != 0) {
 			sub_free(s);
 			listen_done_one(ls);
 		}

@@ -43,7 +43,7 @@ static void xfer_free(struct lxfer *x)
 		x->from_call->referred = NULL;
 	if (x->call)
 		x->call->xfer = NULL;
-	sip_notifier_free(x->not );
+	sip_notifier_free(x->notifier);
 	probe_dest_reset(&x->dest);
 	if (ls->xfer == x)
 		ls->xfer = NULL;
@@ -76,7 +76,7 @@ static void on_not_done(struct sip_notifier *n, enum sip_notifier_end how, int e
                         const struct sip_msg *msg, void *arg)
 {
 	struct lxfer *x = arg;
-	x->not = NULL;
+	x->notifier = NULL;
 	sip_notifier_free(n);
 	if (how == SIP_NOTIFIER_END_REJECTED)
 		cmd_warn(x->ls->cmd, "transfer: the referrer refused our NOTIFY (%s)",
@@ -92,8 +92,8 @@ static void on_not_done(struct sip_notifier *n, enum sip_notifier_end how, int e
 void listen_xfer_detach(struct lxfer *x)
 {
 	x->from_call = NULL;
-	sip_notifier_free(x->not );
-	x->not = NULL;
+	sip_notifier_free(x->notifier);
+	x->notifier = NULL;
 	if (x->final || !x->call)
 		xfer_free(x);
 }
@@ -107,13 +107,13 @@ void listen_xfer_progress(struct lxfer *x, unsigned status, const char *reason)
 	snprintf(x->reason, sizeof x->reason, "%s", reason);
 	if (status < 200) {
 		say(x, "%u %s", status, reason);
-		if (x->not )
-			sip_notifier_notify(x->not );
+		if (x->notifier)
+			sip_notifier_notify(x->notifier);
 		return;
 	}
 	x->final = true;
 	say(x, "%u %s: %s", status, reason, status < 300 ? "transferred" : "failed");
-	if (x->not &&sip_notifier_terminate(x->not, "noresource") == 0)
+	if (x->notifier && sip_notifier_terminate(x->notifier, "noresource") == 0)
 		return;
 	leave_old_call(x);
 	xfer_free(x);
@@ -125,7 +125,7 @@ void listen_xfer_ended(struct lxfer *x, unsigned status, const char *reason)
 	x->call = NULL;
 	if (!x->final)
 		listen_xfer_progress(x, status, reason);
-	else if (!x->not )
+	else if (!x->notifier)
 		xfer_free(x);
 }
 
@@ -299,7 +299,7 @@ bool listen_refer(struct listener *ls, struct lcall *lc, struct sip_incoming *in
 		.done = on_not_done,
 		.arg = x,
 	};
-	if ((err = sip_notifier_accept(&x->not, ls->pc.ua, in, &ns)) != 0) {
+	if ((err = sip_notifier_accept(&x->notifier, ls->pc.ua, in, &ns)) != 0) {
 		free(x);
 		refuse(ls, lc, in, req, 500, "Cannot Take It");
 		return true;
