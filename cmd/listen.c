@@ -399,9 +399,12 @@ void listen_answer(struct listener *ls, struct sip_incoming *in, const struct si
 	snprintf(label, sizeof label, "%s:", method);
 	listen_line(ls, label, "from %s (%s): %u %s%s%s", w, src, rs->status, reason,
 	            what && *what ? ": " : "", what ? what : "");
-	listen_json(ls, "request", ",\"method\":%s,\"from\":%s,\"source\":\"%s\",\"status\":%u%s%s",
+	char jr[200];
+	listen_json(ls, "request",
+	            ",\"method\":%s,\"from\":%s,\"source\":\"%s\",\"status\":%u,\"reason\":%s%s%s",
 	            listen_jstr(jm, sizeof jm, method), listen_jstr(jw, sizeof jw, w), src,
-	            rs->status, what && *what ? ",\"text\":" : "",
+	            rs->status, listen_jstr(jr, sizeof jr, reason),
+	            what && *what ? ",\"text\":" : "",
 	            what && *what ? listen_jstr(jx, sizeof jx, what) : "");
 	sip_incoming_respond(in, rs);
 }
@@ -521,7 +524,8 @@ static void on_options(struct listener *ls, struct sip_incoming *in, const struc
 {
 	char allow[200], supported[100];
 	snprintf(allow, sizeof allow, "Allow: %s", listen_allow(ls));
-	snprintf(supported, sizeof supported, "Supported: %stimer%s", ls->prack ? "100rel, " : "",
+	/* 100rel without --100rel too: a caller that requires it is served. */
+	snprintf(supported, sizeof supported, "Supported: 100rel, timer%s",
 	         ls->accept_refer ? ", norefersub" : "");
 	char events[100];
 	snprintf(events, sizeof events, "Allow-Events: %s%s", LISTEN_EVENTS,
@@ -728,6 +732,7 @@ static void where_arg(const char *a, char *buf, size_t cap)
 
 static void listen_free(struct listener *ls)
 {
+	listen_xfer_free(ls); /* before the calls: it may borrow one's dialog */
 	listen_calls_free(ls);
 	listen_ladders_free(ls);
 	listen_subs_free(ls);

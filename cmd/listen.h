@@ -37,7 +37,10 @@ struct lcall {
 	char far_media[200]; /* the caller's offer: "PCMU/8000 at 192.0.2.1:4000, sendrecv" */
 	bool late_offer;
 	bool reliable, pracked, answer_due; /* --100rel: the 180 went reliably; its PRACK */
-	struct sip_buf answer_sdp;          /* the 200's: the answer, or (late offer) our offer */
+	bool hung_up;                       /* by us: Ctrl-C, -c, -d, a transfer */
+	bool counted;              /* placed for a REFER outside a call: -c counts it as it ends */
+	uint64_t sdp_version;      /* o= of our session descriptions in this call */
+	struct sip_buf answer_sdp; /* the 200's: the answer, or (late offer) our offer */
 	enum sip_call_state state;
 	const char *dir_state; /* RFC 4235: trying, early, confirmed, terminated */
 	bool held;
@@ -63,6 +66,7 @@ struct lxfer {
 	struct probe_dest dest;
 	struct sip_sockaddr in_local; /* where the REFER came in */
 	bool in_dialog;               /* in a call of ours (not counted by -c on its own) */
+	struct sip_call *kept;        /* the REFER's call, ended, kept for its dialog's NOTIFYs */
 	unsigned status;              /* the last sipfrag status: 100, 180, 200... */
 	char reason[64];
 	bool final;
@@ -76,8 +80,10 @@ struct lsub {
 	char package[32];
 	char entity[300]; /* the resource: the SUBSCRIBE's Request-URI */
 	char from[300];
-	unsigned long version; /* dialog-info's */
-	bool fetch;            /* Expires: 0, one NOTIFY */
+	unsigned long version;   /* dialog-info's */
+	bool fetch;              /* Expires: 0, one NOTIFY */
+	unsigned long gone_seen; /* the ended calls told of: those before ls->gone[this] */
+	int busy_sent;           /* presence: what the last NOTIFY said; -1 before one */
 	bool ended;
 };
 
@@ -112,10 +118,18 @@ struct listener {
 		char call_id[128];
 	} drawn[4];
 	struct sip_timer draw_timer;
+	/* Calls just ended, for dialog-info's terminated state: each
+	 * subscriber is told of those that ended since its last NOTIFY. */
+	struct lgone {
+		unsigned n;
+		bool outgoing;
+		char call_id[128], local_tag[64], remote_tag[64], peer[300];
+	} gone[4];
+	unsigned long ngone; /* ever: gone[i % 4] is number i */
 	struct lsub *subs[LISTEN_MAX_SUBS];
 	unsigned nsubs_made;
 	unsigned long messages_new; /* MESSAGEs received: message-summary's new */
-	uint64_t sdp_session, sdp_version;
+	uint64_t sdp_session;
 	/* --register */
 	struct sip_reg *reg;
 	char aor_buf[512];
@@ -174,7 +188,9 @@ void listen_xfer_progress(struct lxfer *x, unsigned status, const char *reason);
 void listen_xfer_ended(struct lxfer *x, unsigned status, const char *reason);
 void listen_xfer_end(struct listener *ls);
 /* The call a REFER came in is going: the NOTIFYs in its dialog end. */
-void listen_xfer_detach(struct lxfer *x);
+void listen_xfer_detach(struct lxfer *x, struct sip_call *call);
+/* A run stopped at once: the transfer under way is let go. */
+void listen_xfer_free(struct listener *ls);
 
 /* listen_state.c */
 bool listen_subscribe(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req);

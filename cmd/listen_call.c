@@ -30,7 +30,8 @@ unsigned listen_calls_live(const struct listener *ls)
 bool listen_busy(const struct listener *ls)
 {
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
-		if (ls->calls[i] && ls->calls[i]->state == SIP_CALL_CONFIRMED)
+		if (ls->calls[i] && ls->calls[i]->state == SIP_CALL_CONFIRMED &&
+		    !ls->calls[i]->hung_up)
 			return true;
 	return false;
 }
@@ -99,8 +100,8 @@ static int make_sdp(struct lcall *lc, const struct sip_msg *offer_msg, struct si
 	struct sip_sdp_spec s = {
 		.addr = lc->media,
 		.port = (uint16_t)ls->rtp_port,
-		.session_id = ls->sdp_session,
-		.version = ++ls->sdp_version,
+		.session_id = ls->sdp_session + lc->n,
+		.version = ++lc->sdp_version,
 	};
 	struct sip_sdp offer;
 	if (!offer_msg || !sip_sdp_in(offer_msg))
@@ -154,22 +155,32 @@ static void call_gone(struct lcall *lc)
 {
 	struct listener *ls = lc->ls;
 	struct lcall **slot = slot_of(ls, lc);
-	bool counted = !lc->outgoing;
+	bool counted = !lc->outgoing || lc->counted;
 	if (lc->owner)
 		sip_ua_dialog_remove(ls->pc.ua, lc->dlg, lc);
 	print_ladder(lc);
 	if (lc->xfer)
 		lc->xfer->call = NULL;
-	if (lc->referred)
-		listen_xfer_detach(lc->referred);
+	struct sip_call *call = lc->call;
+	lc->call = NULL;
 	sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
 	sip_timer_cancel(ls->pc.loop, &lc->hold_timer);
-	sip_call_free(lc->call);
+	struct lgone *g = &ls->gone[ls->ngone++ % (sizeof ls->gone / sizeof ls->gone[0])];
+	*g = (struct lgone){.n = lc->n, .outgoing = lc->outgoing};
+	memcpy(g->call_id, lc->call_id, sizeof g->call_id);
+	memcpy(g->local_tag, lc->local_tag, sizeof g->local_tag);
+	memcpy(g->remote_tag, lc->remote_tag, sizeof g->remote_tag);
+	memcpy(g->peer, lc->peer, sizeof g->peer);
+	struct lxfer *referred = lc->referred;
 	sip_ladder_free(lc->ladder);
 	sip_buf_reset(&lc->answer_sdp);
 	if (slot)
 		*slot = NULL;
 	free(lc);
+	if (referred)
+		listen_xfer_detach(referred, call);
+	else
+		sip_call_free(call);
 	listen_state_changed(ls, LISTEN_CALLS);
 	if (counted)
 		listen_done_one(ls);
@@ -209,6 +220,8 @@ static void on_done(struct sip_call *call, enum sip_call_end how, int err, const
 			snprintf(why, sizeof why, "%u %.*s", m->status, SIP_STR_FMT(m->reason));
 		else if (err)
 			snprintf(why, sizeof why, "failed: %s", sip_strerror(err));
+		else if (lc->hung_up)
+			snprintf(why, sizeof why, "hung up before the answer: 486 Busy Here");
 		else
 			snprintf(why, sizeof why, "declined with %lu %s", lc->ls->answer,
 			         sip_status_reason((unsigned)lc->ls->answer));
@@ -287,6 +300,7 @@ int listen_call_hangup(struct lcall *lc)
 {
 	int err = sip_call_hangup(lc->call);
 	if (!err) {
+		lc->hung_up = true;
 		lc->dir_state = "terminated";
 		listen_state_changed(lc->ls, LISTEN_CALLS);
 	}
@@ -404,10 +418,16 @@ static void ring(struct lcall *lc)
 {
 	struct listener *ls = lc->ls;
 	if (ls->ring_us == 0) {
+		lc->reliable = false; /* no 180, so no PRACK to wait for */
 		on_ring_over(lc);
 		return;
 	}
-	int err = sip_call_answer(lc->call, 180, NULL, NULL, 0);
+	/* A late offer's offer goes in the first reliable response (RFC 3262
+	 * section 5): its answer comes in the PRACK. */
+	bool offer = lc->late_offer && lc->reliable;
+	int err = offer ? sip_call_answer(lc->call, 180, "application/sdp", lc->answer_sdp.p,
+	                                  lc->answer_sdp.len)
+	                : sip_call_answer(lc->call, 180, NULL, NULL, 0);
 	if (err) {
 		say(lc, "error", "cannot ring: %s", sip_strerror(err));
 		return;
@@ -498,6 +518,19 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	/* It came before the call was ours to watch. */
 	if (lc->ladder)
 		sip_ladder_add(lc->ladder, req, pi);
+	const struct sip_hdr *ce = sip_msg_hdr(req, SIP_HDR_CONTENT_ENCODING);
+	if (req->body.len &&
+	    (!sip_sdp_in(req) || (ce && !sip_str_ieq_cstr(ce->value, "identity")))) {
+		/* A body we cannot read is no late offer (RFC 3261 section 8.2.3). */
+		static const struct sip_build_hdr accept[] = {{"Accept: application/sdp"},
+		                                              {"Accept-Encoding: identity"}};
+		struct sip_response_spec rs = {.status = 415, .headers = accept, .nheaders = 2};
+		say(lc, "incoming", "from %s (%s): a body that is not plain SDP: 415", lc->peer,
+		    lc->via);
+		sip_incoming_respond(in, &rs);
+		call_gone(lc);
+		return true;
+	}
 	lc->late_offer = !sip_sdp_in(req);
 	lc->reliable =
 		offers(req, SIP_HDR_REQUIRE) || (ls->prack && offers(req, SIP_HDR_SUPPORTED));

@@ -55,6 +55,7 @@ static void say(struct lsub *s, const char *event, const char *fmt, ...)
 static int presence_body(struct lsub *s, struct sip_buf *body)
 {
 	bool busy = listen_busy(s->ls);
+	s->busy_sent = busy;
 	struct sip_pidf_spec p = {
 		.entity = s->entity,
 		.open = true,
@@ -64,29 +65,59 @@ static int presence_body(struct lsub *s, struct sip_buf *body)
 	return sip_pidf_build(body, &p);
 }
 
+/* A caller's Call-ID or tag as dialog-info can carry it: a control
+ * character would make no body at all, and the subscription would end. */
+static const char *xml_ok(const char *s)
+{
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return NULL;
+	return *s ? s : NULL;
+}
+
+/* A dialog of RFC 4235 for a call: its id "callN", tags, direction, state. */
+static struct sip_dialoginfo_dialog_spec dialog_of(const struct lsub *s, char *id, size_t cap,
+                                                   unsigned n, bool outgoing, const char *call_id,
+                                                   const char *local_tag, const char *remote_tag,
+                                                   const char *peer, const char *state)
+{
+	snprintf(id, cap, "call%u", n);
+	return (struct sip_dialoginfo_dialog_spec){
+		.id = id,
+		.call_id = xml_ok(call_id),
+		.local_tag = xml_ok(local_tag),
+		.remote_tag = xml_ok(remote_tag),
+		.direction = outgoing ? "initiator" : "recipient",
+		.state = state,
+		.local = s->entity,
+		.remote = peer[0] ? peer : NULL,
+	};
+}
+
+/* The calls up, and those ended since the last NOTIFY as terminated. */
 static int dialog_body(struct lsub *s, struct sip_buf *body)
 {
 	const struct listener *ls = s->ls;
-	struct sip_dialoginfo_dialog_spec d[LISTEN_MAX_CALLS];
-	char ids[LISTEN_MAX_CALLS][16];
+	enum { NGONE = sizeof ls->gone / sizeof ls->gone[0] };
+	struct sip_dialoginfo_dialog_spec d[LISTEN_MAX_CALLS + NGONE];
+	char ids[LISTEN_MAX_CALLS + NGONE][16];
 	size_t n = 0;
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
 		const struct lcall *lc = ls->calls[i];
-		if (!lc)
-			continue;
-		snprintf(ids[n], sizeof ids[n], "call%u", lc->n);
-		d[n] = (struct sip_dialoginfo_dialog_spec){
-			.id = ids[n],
-			.call_id = lc->call_id[0] ? lc->call_id : NULL,
-			.local_tag = lc->local_tag[0] ? lc->local_tag : NULL,
-			.remote_tag = lc->remote_tag[0] ? lc->remote_tag : NULL,
-			.direction = lc->outgoing ? "initiator" : "recipient",
-			.state = lc->dir_state,
-			.local = s->entity,
-			.remote = lc->peer[0] ? lc->peer : NULL,
-		};
+		if (lc) {
+			d[n] = dialog_of(s, ids[n], sizeof ids[n], lc->n, lc->outgoing, lc->call_id,
+			                 lc->local_tag, lc->remote_tag, lc->peer, lc->dir_state);
+			n++;
+		}
+	}
+	unsigned long from = s->gone_seen + NGONE < ls->ngone ? ls->ngone - NGONE : s->gone_seen;
+	for (unsigned long i = from; i < ls->ngone; i++) {
+		const struct lgone *g = &ls->gone[i % NGONE];
+		d[n] = dialog_of(s, ids[n], sizeof ids[n], g->n, g->outgoing, g->call_id,
+		                 g->local_tag, g->remote_tag, g->peer, "terminated");
 		n++;
 	}
+	s->gone_seen = ls->ngone;
 	struct sip_dialoginfo_spec spec = {
 		.entity = s->entity,
 		.version = s->version++,
@@ -221,7 +252,8 @@ bool listen_subscribe(struct listener *ls, struct sip_incoming *in, const struct
 		name[tp.token.len] = '\0';
 		p = package_of(name);
 	}
-	struct sip_build_hdr ae = {"Allow-Events: " LISTEN_EVENTS};
+	struct sip_build_hdr ae = {ls->accept_refer ? "Allow-Events: " LISTEN_EVENTS ", refer"
+	                                            : "Allow-Events: " LISTEN_EVENTS};
 	struct sip_response_spec rs = {.status = 489, .headers = &ae, .nheaders = 1};
 	if (!ev) {
 		rs.status = 400;
@@ -252,6 +284,8 @@ bool listen_subscribe(struct listener *ls, struct sip_incoming *in, const struct
 	}
 	s->ls = ls;
 	s->n = ++ls->nsubs_made;
+	s->gone_seen = ls->ngone;
+	s->busy_sent = -1;
 	snprintf(s->package, sizeof s->package, "%s", p->name);
 	cmd_safe(s->entity, sizeof s->entity, req->ruri);
 	const struct sip_hdr *fh = sip_msg_hdr(req, SIP_HDR_FROM);
@@ -290,8 +324,13 @@ void listen_state_changed(struct listener *ls, unsigned what)
 {
 	for (size_t i = 0; i < LISTEN_MAX_SUBS; i++) {
 		struct lsub *s = ls->subs[i];
-		if (s && s->notifier && (package_of(s->package)->changes & what))
-			sip_notifier_notify(s->notifier);
+		const struct package *p = s ? package_of(s->package) : NULL;
+		if (!s || !s->notifier || !(p->changes & what))
+			continue;
+		/* Presence says one thing of calls: whether one is up. */
+		if (p == &packages[0] && s->busy_sent == listen_busy(ls))
+			continue;
+		sip_notifier_notify(s->notifier);
 	}
 }
 

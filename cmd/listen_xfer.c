@@ -5,6 +5,7 @@
  * came in is hung up. One at a time, sip: and sips: targets alone, never
  * back to this listener: a listener on every address that calls whatever
  * a stranger names would be a toll-fraud tool, hence the option. */
+#include <ifaddrs.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -41,9 +42,14 @@ static void xfer_free(struct lxfer *x)
 	bool counted = !x->in_dialog;
 	if (x->from_call)
 		x->from_call->referred = NULL;
-	if (x->call)
+	if (x->call) {
 		x->call->xfer = NULL;
+		/* -c: the REFER is done when the call it placed is. */
+		x->call->counted = counted;
+		counted = false;
+	}
 	sip_notifier_free(x->notifier);
+	sip_call_free(x->kept); /* after the notifier that borrows its dialog */
 	probe_dest_reset(&x->dest);
 	if (ls->xfer == x)
 		ls->xfer = NULL;
@@ -87,15 +93,25 @@ static void on_not_done(struct sip_notifier *n, enum sip_notifier_end how, int e
 		xfer_free(x);
 }
 
-/* The call the REFER came in is going, and its dialog with it: the
- * NOTIFYs in that dialog end here. */
-void listen_xfer_detach(struct lxfer *x)
+/* The call the REFER came in has ended: the subscription is a usage of
+ * the dialog of its own (RFC 5057 section 5), so the transfer goes on and
+ * its last NOTIFY still goes; the call is kept until then for its dialog. */
+void listen_xfer_detach(struct lxfer *x, struct sip_call *call)
 {
 	x->from_call = NULL;
-	sip_notifier_free(x->notifier);
-	x->notifier = NULL;
+	if (x->notifier) {
+		x->kept = call;
+		return;
+	}
+	sip_call_free(call);
 	if (x->final || !x->call)
 		xfer_free(x);
+}
+
+void listen_xfer_free(struct listener *ls)
+{
+	if (ls->xfer)
+		xfer_free(ls->xfer);
 }
 
 /* The referred call's progress: a NOTIFY with its status line. */
@@ -151,9 +167,27 @@ static bool is_me(const struct listener *ls, const struct sip_sockaddr *in_local
 	if (sip_sockaddr_host(a, host, sizeof host) < 0 ||
 	    sip_sockaddr_host(&ls->bound, bound, sizeof bound) < 0)
 		return false;
-	/* On every address: loopback is ours too. */
+	/* On every address: loopback is ours too, and each of the host's. */
 	bool any = strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0;
-	return any && (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0);
+	if (!any)
+		return false;
+	if (strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0)
+		return true;
+	struct ifaddrs *ifs, *i;
+	bool me = false;
+	if (getifaddrs(&ifs) != 0)
+		return false;
+	for (i = ifs; i && !me; i = i->ifa_next) {
+		char h[64];
+		struct sip_sockaddr sa = {.len = sizeof sa.u.in6};
+		if (!i->ifa_addr || i->ifa_addr->sa_family != a->u.sa.sa_family)
+			continue;
+		memcpy(&sa.u, i->ifa_addr,
+		       a->u.sa.sa_family == AF_INET ? sizeof sa.u.in : sizeof sa.u.in6);
+		me = sip_sockaddr_host(&sa, h, sizeof h) >= 0 && strcmp(h, host) == 0;
+	}
+	freeifaddrs(ifs);
+	return me;
 }
 
 static void on_dest(struct probe_dest *d, int err, void *arg)
@@ -228,6 +262,10 @@ static int take_target(struct lxfer *x, struct sip_str uri_text)
 		    sip_uri_unescape((struct sip_str){h.p + 9, h.len - 9}, x->replaces,
 		                     sizeof x->replaces) < 0)
 			return SIP_ESYNTAX;
+		/* It becomes a header line of the INVITE: one line, no controls. */
+		for (const char *c = x->replaces; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return SIP_ESYNTAX;
 	}
 	return sip_uri_parse(&x->uri, sip_str_from(x->target));
 }

@@ -1527,7 +1527,11 @@ static int udp_local(struct sip_transport *tp, const struct sip_sockaddr *remote
 	if (fi < 0 || tp->udp[fi] < 0)
 		return SIP_EINVAL;
 	*local = tp->udp_addr[fi];
-	if (tp->local_host)
+	/* Bound to one address: that one. Bound to every address (asked for
+	 * "0.0.0.0" or "::", or not asked): the one the route leaves by. */
+	bool any = fi == 0 ? local->u.in.sin_addr.s_addr == htonl(INADDR_ANY)
+	                   : IN6_IS_ADDR_UNSPECIFIED(&local->u.in6.sin6_addr);
+	if (tp->local_host && !any)
 		return 0;
 	struct sip_sockaddr src;
 	/* No route: the bound address stands in; the send reports the error. */

@@ -37,7 +37,7 @@ t_need "sip listen against SIPp and Kamailio" sipp=sip-tester tshark jq kamailio
 # The ports first, so that one capture sees every exchange; take_port hands
 # them out in turn (in $P_PORT).
 pool=
-for _ in $(seq 1 56); do
+for _ in $(seq 1 72); do
 	p_free_port
 	pool="$pool $P_PORT"
 done
@@ -494,7 +494,8 @@ if listener "transfer target" -q -c 1 --ring 0; then
 	fi
 fi
 
-if listener "transfer target" -q -c 1 --ring 0; then
+# The REFER counts for -c once the call it placed is over: the target hangs up.
+if listener "transfer target" -q -c 1 --ring 0 -d 0.5; then
 	l2pid=$lpid l2p=$lp l2out=$lout l2err=$lerr
 	if listener "sip refer outside a call to a second listener: exit 0" -q -c 1 --accept-refer; then
 		t_run "$L_NAME" 0 timeout 30 "$SIP" refer -q --t1 100 "127.0.0.1:$lp" \
@@ -503,10 +504,11 @@ if listener "transfer target" -q -c 1 --ring 0; then
 		l_ends 0
 		l_has "asks for a call to sip:carol@127.0.0.1:$l2p: 202"
 		l_has "200 OK: transferred"
+		l_has "ended by the far end's BYE"
 		lpid=$l2pid lp=$l2p lout=$l2out lerr=$l2err
 		L_NAME="sip refer: the target"
 		l_ends 0
-		l_has "ended by the far end's BYE"
+		l_has "hung up after"
 	else
 		p_stop "$l2pid"
 	fi
@@ -622,6 +624,93 @@ if listener "Ctrl-C twice, the BYE unanswered" -q --ring 0; then
 		p_stop "$lpid"
 	fi
 	p_stop "$spid"
+fi
+
+# --- on every address: Contact and Via name the address the route leaves by -------
+take_port
+wp=$P_PORT
+T_NAME="0.0.0.0"
+timeout -k 3 "$P_LIFETIME" "$SIP" listen -o raw --t1 100 -c 1 --ring 0 -d 0.2 ":$wp" \
+	</dev/null >"$d/any.out" 2>"$d/any.err" &
+wpid=$!
+P_PIDS="$P_PIDS $wpid"
+if p_wait_text "$d/any.err" "listening on 0.0.0.0:$wp" "$wpid" 50; then
+	t_run "sip listen :PORT: a call to 127.0.0.1" 0 timeout 30 "$SIP" invite -q --t1 100 \
+		"sip:bob@127.0.0.1:$wp"
+	p_wait_exit "$wpid" 100 || p_stop "$wpid"
+	t_check "its 200 has Contact <sip:sip@127.0.0.1:$wp>" \
+		grep -qF "Contact: <sip:sip@127.0.0.1:$wp>" "$d/any.out"
+	t_check "no 0.0.0.0 in what it sent" t_lacks "0.0.0.0" "$d/any.out"
+	# A REFER to one of the host's other addresses is a REFER to itself.
+	other=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+	if [ -n "$other" ]; then
+		take_port
+		op=$P_PORT
+		timeout -k 3 "$P_LIFETIME" "$SIP" listen -q --t1 100 -c 1 --accept-refer ":$op" \
+			</dev/null >"$d/any2.out" 2>"$d/any2.err" &
+		opid=$!
+		P_PIDS="$P_PIDS $opid"
+		if p_wait_text "$d/any2.err" "listening on 0.0.0.0:$op" "$opid" 50; then
+			t_run "a REFER to the host's address $other: 403" 1 timeout 30 "$SIP" refer -q \
+				--t1 100 "sip:bob@127.0.0.1:$op" "sip:me@$other:$op"
+			t_err_has "403 Refer-To Is This Listener"
+		fi
+		p_wait_exit "$opid" 100 || p_stop "$opid"
+	fi
+else
+	t_fail "sip listen :$wp starts" "$(head -n 2 "$d/any.err")"
+	p_stop "$wpid"
+fi
+
+# --- --100rel: --ring 0 answers at once; a late offer's offer in the reliable 180 ---
+if listener "--100rel --ring 0" -q -c 1 --100rel --ring 0 -d 0.2; then
+	t_run "$L_NAME: sip invite answered at once" 0 timeout 30 "$SIP" invite -q --t1 100 \
+		"sip:bob@127.0.0.1:$lp"
+	l_ends 0
+fi
+if listener "--100rel, a late offer" -o raw -c 1 --100rel --ring 0.2 -d 0.2; then
+	t_run "$L_NAME: sip invite --no-sdp" 0 timeout 30 "$SIP" invite -q --t1 100 --no-sdp \
+		"sip:bob@127.0.0.1:$lp"
+	p_wait_exit "$lpid" 100 || p_stop "$lpid"
+	l_check "the reliable 180 carries the offer" \
+		awk '/^SIP\/2.0 180/ { r = 1 } r && /^Content-Type: application\/sdp/ { ok = 1 }
+			/^SIP\/2.0 200/ { r = 0 } END { exit !ok }' "$lout"
+fi
+
+# --- an INVITE whose body is no SDP: 415; a Replaces that would break a line: 400 ---
+if listener "bodies it cannot take" -q -c 2 --accept-refer; then
+	t_run "$L_NAME: an offer typed text/plain: 415, exit 1" 1 timeout 30 "$SIP" invite -q \
+		--t1 100 -H 'Content-Type: text/plain' "sip:bob@127.0.0.1:$lp"
+	t_err_has "415 Unsupported Media Type"
+	l_has "a body that is not plain SDP: 415"
+	t_run "$L_NAME: a Replaces with CRLF in it: 400, exit 1" 1 timeout 30 "$SIP" refer -q \
+		--t1 100 "sip:bob@127.0.0.1:$lp" \
+		"sip:carol@127.0.0.1:9?Replaces=abc%0D%0AX-Injected%3A%20yes"
+	t_err_has "400 Bad Refer-To"
+	l_ends 0
+fi
+
+# --- the REFER's call ends before the transfer: its last NOTIFY still goes ---------
+if listener "a slow transfer target" -q -c 1 --ring 10; then
+	l2pid=$lpid l2p=$lp l2out=$lout l2err=$lerr
+	if listener "Ctrl-C while the transfer rings" -q --accept-refer --ring 0; then
+		"$SIP" invite -q --t1 100 --transfer-to "sip:carol@127.0.0.1:$l2p" \
+			"sip:bob@127.0.0.1:$lp" </dev/null >"$d/slow.out" 2>"$d/slow.err" &
+		ipid=$!
+		p_wait_text "$lout" "Transfer:" "$lpid" 50
+		sleep 0.3
+		l_signal INT
+		l_ends 0
+		l_has "487 Request Terminated: failed"
+		if p_wait_exit "$ipid" 100; then
+			t_eq "$L_NAME: sip invite --transfer-to hears the 487: exit 1" 1 "$P_RC"
+			t_check "$L_NAME: its progress shows the 487" grep -qF "487" "$d/slow.out"
+		else
+			t_fail "$L_NAME: sip invite --transfer-to ends" "no final NOTIFY"
+			p_stop "$ipid"
+		fi
+	fi
+	p_stop "$l2pid"
 fi
 
 # --- tshark: every message decodes as SIP, nothing malformed ---------------------

@@ -130,6 +130,32 @@ static struct sip_sockaddr addr(const char *host, uint16_t port)
 	return sa;
 }
 
+/* Bound to every address ("0.0.0.0", as sip listen's default): the local
+ * address towards a peer is the one its route leaves by, never 0.0.0.0,
+ * which would go into Via and Contact. */
+TEST(transport_udp_wildcard_local)
+{
+	struct sip_loop *l;
+	struct peer a, b;
+	struct sip_transport_opts wo = {.family = AF_INET, .local_host = "0.0.0.0"};
+	struct sip_transport_opts lo = {.family = AF_INET, .local_host = "127.0.0.1"};
+	struct sip_sockaddr ba, la, any;
+	char host[64];
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(peer_new(&a, l, &wo), 0);
+	CHECK_INT(peer_new(&b, l, &lo), 0);
+	CHECK_INT(sip_transport_bound(a.tp, SIP_TP_UDP, AF_INET, &any), 0);
+	CHECK_INT(sip_transport_bound(b.tp, SIP_TP_UDP, AF_INET, &ba), 0);
+	CHECK_INT(sip_transport_local(a.tp, SIP_TP_UDP, &ba, NULL, &la), 0);
+	CHECK(sip_sockaddr_host(&la, host, sizeof host) > 0);
+	CHECK(strcmp(host, "127.0.0.1") == 0);
+	CHECK_INT(sip_sockaddr_port(&la), sip_sockaddr_port(&any));
+	sip_transport_free(a.tp);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
 TEST(transport_udp_send_receive)
 {
 	struct sip_loop *l;
