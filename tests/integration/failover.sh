@@ -15,7 +15,7 @@
 t_need "fail-over through SRV" dnsmasq=dnsmasq-base openssl || t_done
 
 # The live server: sip listen on a port it picks; it says which.
-p_start "$T_TMP/listen.log" "$SIP" listen 127.0.0.1:0 -q
+p_start "$T_TMP/listen.log" "$SIP" listen 127.0.0.1:0 -q --ring 0 --answer 486
 listen_pid=$P_PID
 if ! p_wait_text "$T_TMP/listen.log" "listening on" "$listen_pid" 50; then
 	t_fail "sip listen starts" "$(cat "$T_TMP/listen.log")"
@@ -140,11 +140,11 @@ t_run "over UDP: ICMP from the dead target, then the live one" 0 \
 t_check "it reached the live port over UDP" \
 	sh -c "grep -q '\"transport\":\"UDP\".*\"remote\":\"127.0.0.1:$live\"' '$T_OUT'"
 
-# An INVITE's diagram: the dead target and the live one (which refuses
-# the method) are each a peer of their own, not one a proxy before the
+# An INVITE's diagram: the dead target and the live one (which declines
+# the call) are each a peer of their own, not one a proxy before the
 # other.
 # shellcheck disable=SC2086
-t_run "invite --ladder fails over from the dead UDP target: 405, exit 1" 1 \
+t_run "invite --ladder fails over from the dead UDP target: 486, exit 1" 1 \
 	env COLUMNS=200 timeout 20 "$SIP" invite -q --ladder -d 0 --t1 100 -t udp $D sip:bob@fail.test
 t_check "the diagram: us, bob at the dead port, bob at the live one" sh -c "
 	grep -Eq '^ +us +bob@fail\.test +bob@fail\.test\$' '$T_OUT' &&

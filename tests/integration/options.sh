@@ -187,10 +187,9 @@ listen_tests() {
 	t_check "the 200 names its product in Server, not User-Agent" \
 		sh -c "tr -d '\r' <'$T_OUT' | sed -n '/^SIP.2.0 200/,/^\$/p' >'$d/ok.txt' &&
 			grep -q '^Server: sip/' '$d/ok.txt' && ! grep -q '^User-Agent:' '$d/ok.txt'"
-	# sip listen's 200 says Supported with an empty list: no extension.
 	t_run "the summary of sip listen's answer" 0 sipc options -q -o pretty "127.0.0.1:$lport"
-	t_out_has "Allow:      OPTIONS, ACK, CANCEL"
-	t_out_has "Supported:  (none)"
+	t_out_has "Allow:      INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, UPDATE, INFO, MESSAGE, NOTIFY, SUBSCRIBE"
+	t_out_has "Supported:  100rel, timer"
 	if p_wait_exit "$lpid" 50; then
 		t_eq "sip listen --count 3 exits 0 by itself" 0 "$P_RC"
 	else
@@ -449,6 +448,18 @@ sipp_tests() {
 			t_fail "sipp 200: SIPp ends after its calls"
 			p_stop "$spid"
 		fi
+	fi
+
+	# Supported with an empty list: no extension, said as such.
+	p_free_port
+	if ! p_sipp "$d/snothing.log" uas-200-nothing "$P_PORT" 1; then
+		t_fail "sipp uas-200-nothing" "$P_WHY"
+	else
+		spid=$P_PID
+		t_run "sipp 200 with an empty Supported: exit 0" 0 sipc options -q -o pretty \
+			"127.0.0.1:$P_PORT"
+		t_out_has "Supported:  (none)"
+		p_wait_exit "$spid" 50 || p_stop "$spid"
 	fi
 
 	# 404: exit 1, or 0 when --expect names it.

@@ -5,8 +5,8 @@
 # answered, its DTMF body; a message-summary NOTIFY's headers and RFC 3842
 # body, answered 404), a MESSAGE that Kamailio proxies to a SIPp phone
 # registered as carol, a server that never answers (Ctrl-C: exit 3), and
-# `sip listen`, which answers 405 to these methods
-# (it answers OPTIONS alone), so each is exit 1 with the 405 shown. A
+# `sip listen` (501 to a method it does not know, 405 with Allow to
+# PUBLISH, 200 to a check-sync NOTIFY and a MESSAGE). A
 # tshark capture of it all must decode every request sent as SIP with
 # nothing malformed. Peers run on free ports and are stopped by their PID;
 # every client call is bounded by `timeout 30`.
@@ -106,22 +106,25 @@ else
 	sipp_verdict "NOTIFY" "$spid" "$d/ntf.log"
 fi
 
-# --- sip listen: it answers OPTIONS alone, the rest get 405 -------------------
-p_start "$d/listen.log" "$SIP" listen -q "127.0.0.1:$plisten" --count 4
+# --- sip listen: 501 to a method it does not know, 405 to PUBLISH, 200 to --
+# --- MESSAGE and NOTIFY ------------------------------------------------------
+p_start "$d/listen.log" "$SIP" listen -q "127.0.0.1:$plisten" --count 5
 lpid=$P_PID
 if ! p_wait_text "$d/listen.log" "listening on" "$lpid" 50; then
 	t_fail "sip listen on 127.0.0.1:$plisten" "$(head -n 3 "$d/listen.log")"
 	p_stop "$lpid"
 else
-	t_run "request FOO to sip listen: 405, exit 1" 1 sipc request -o raw FOO "127.0.0.1:$plisten"
-	t_out_has "SIP/2.0 405 Method Not Allowed"
+	t_run "request FOO to sip listen: 501, exit 1" 1 sipc request -o raw FOO "127.0.0.1:$plisten"
+	t_out_has "SIP/2.0 501 Not Implemented"
 	t_out_has "CSeq: 1 FOO"
-	t_run "request FOO --expect 405: exit 0" 0 sipc request -q --expect 405 FOO "127.0.0.1:$plisten"
-	t_run "notify check-sync to sip listen: 405, exit 1" 1 \
-		sipc notify -o json --event check-sync "127.0.0.1:$plisten"
+	t_run "request FOO --expect 501: exit 0" 0 sipc request -q --expect 501 FOO "127.0.0.1:$plisten"
+	t_run "request PUBLISH to sip listen: 405, exit 1" 1 \
+		sipc request -o json -H 'Event: presence' PUBLISH "127.0.0.1:$plisten"
 	t_check "json: the summary says 405 and Allow" \
-		t_jq '.[-1].summary.status == 405 and (.[-1].summary.allow | test("OPTIONS"))'
-	t_run "message to sip listen: 405, exit 1" 1 sipc message -q "127.0.0.1:$plisten" hi
+		t_jq '.[-1].summary.status == 405 and (.[-1].summary.allow | test("MESSAGE"))'
+	t_run "notify check-sync to sip listen: 200, exit 0" 0 \
+		sipc notify -q --event check-sync "127.0.0.1:$plisten"
+	t_run "message to sip listen: 200, exit 0" 0 sipc message -q "127.0.0.1:$plisten" hi
 	p_wait_exit "$lpid" 50 || p_stop "$lpid"
 fi
 

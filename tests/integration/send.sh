@@ -69,11 +69,12 @@ listen_tests() {
 		sh -c 'tail -n 1 "$1" | grep -q "^{\"summary\":{\"target\":\"sip:x@example.test\",\"error\":"' \
 		sh "$T_OUT"
 
-	# sip listen allows OPTIONS alone: 405 is a final response outside 2xx.
+	# An INFO outside a call: sip listen says 481 (RFC 6086), a final
+	# response outside 2xx.
 	t_run "send INFO with a body: its Content-Length is the body's" 1 \
 		sipc send -o raw "$d/info.sip" "127.0.0.1:$lport"
 	t_out_has "Content-Length: 24"
-	t_out_has "SIP/2.0 405 Method Not Allowed"
+	t_out_has "SIP/2.0 481 Call/Transaction Does Not Exist"
 	t_check "sip listen got the body" p_wait_text "$d/listen.log" "Duration=160" "$lpid" 30
 
 	t_run "send ACK: sent, no answer awaited" 0 sipc send -o raw "$d/ack.sip" "127.0.0.1:$lport"
