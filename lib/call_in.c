@@ -122,7 +122,9 @@ static int respond(struct sip_call *c, unsigned status, const char *content_type
 {
 	bool reliable = status < 200 && c->rel;
 	char rseq[32];
-	struct sip_build_hdr hdrs[4] = {{c->allow}};
+	/* What the callee does, in what sets up the dialog (RFC 3261 section
+	 * 13.3.1.4): reliable 1xx and session timers. */
+	struct sip_build_hdr hdrs[5] = {{c->allow}, {"Supported: 100rel, timer"}};
 	struct sip_response_spec rs = {
 		.status = status,
 		.to_tag = c->local_tag,
@@ -131,13 +133,13 @@ static int respond(struct sip_call *c, unsigned status, const char *content_type
 		.body = body,
 		.body_len = body_len,
 		.headers = hdrs,
-		.nheaders = status < 300 ? 1 : 0,
+		.nheaders = status < 300 ? 2 : 0,
 	};
 	struct sip_incoming *in = c->in;
 	const struct sip_msg *req = sip_incoming_request(in);
 	char se_line[64];
 	if (status >= 200 && status < 300) {
-		rs.nheaders += call_se_refreshed(c, req, se_line, sizeof se_line, hdrs + 1);
+		rs.nheaders += call_se_refreshed(c, req, se_line, sizeof se_line, hdrs + 2);
 		c->se_update = call_lists(req, SIP_HDR_ALLOW, "UPDATE");
 	}
 	if (reliable) {

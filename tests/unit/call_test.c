@@ -711,6 +711,7 @@ TEST(callee_rings_answers_and_is_hung_up)
 	CHECK(got(&f, tag));
 	CHECK(got(&f, "Contact: <sip:sip@127.0.0.1:"));
 	CHECK(got(&f, "Allow: INVITE, ACK, CANCEL, BYE, PRACK, UPDATE, OPTIONS\r\n"));
+	CHECK(got(&f, "Supported: 100rel, timer\r\n"));
 	CHECK(got(&f, "m=audio 5000 RTP/AVP 0\r\n"));
 	CHECK(sip_call_answer(f.call, 200, NULL, NULL, 0) == SIP_EINVAL);
 	/* Repeated until the ACK (§13.3.1.4)... */
