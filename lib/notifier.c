@@ -31,6 +31,7 @@ struct sip_notifier {
 	bool terminating, finished;
 	char reason[64];
 	enum sip_notifier_end how; /* once terminating */
+	int body_err;              /* the body handler's failure that ended it */
 	unsigned count;
 	struct sip_timer send, expiry;
 	int busy; /* handlers of ours on the stack: a free waits for them */
@@ -96,7 +97,7 @@ static void on_notify_done(struct sip_req *r, int err, const struct sip_msg *res
 	n->req = NULL;
 	hold(n);
 	if (last)
-		finish(n, n->how, err, resp);
+		finish(n, n->how, err ? err : n->body_err, resp);
 	else if (err)
 		finish(n, SIP_NOTIFIER_END_REJECTED, err, NULL);
 	else if (resp->status >= 300)
@@ -117,6 +118,24 @@ static void send_notify(struct sip_notifier *n)
 	if (n->freed) {
 		sip_buf_reset(&body);
 		return;
+	}
+	if (!err)
+		err = body.err;
+	if (!err && body.len && !ctype)
+		err = SIP_EINVAL;
+	if (err) {
+		/* No state to send: the subscriber is still told it is over
+		 * (RFC 6665 section 4.2.2), with no body, rather than left to
+		 * find out at its next refresh. */
+		sip_buf_reset(&body);
+		n->body_err = err;
+		err = 0;
+		if (!n->terminating) {
+			n->terminating = true;
+			n->how = SIP_NOTIFIER_END_REJECTED;
+			snprintf(n->reason, sizeof n->reason, "noresource");
+			sip_timer_cancel(sip_ua_loop(n->ua), &n->expiry);
+		}
 	}
 	char ev[160], ss[120];
 	snprintf(ev, sizeof ev, "Event: %s%s%s", n->package, n->id[0] ? ";id=" : "", n->id);
@@ -142,12 +161,7 @@ static void send_notify(struct sip_notifier *n)
 		.done = on_notify_done,
 		.arg = n,
 	};
-	if (!err)
-		err = body.err;
-	if (!err && body.len && !ctype)
-		err = SIP_EINVAL;
-	if (!err)
-		err = sip_req_start(&n->req, n->ua, &rs);
+	err = sip_req_start(&n->req, n->ua, &rs);
 	sip_buf_reset(&body);
 	if (err) {
 		finish(n, SIP_NOTIFIER_END_REJECTED, err, NULL);

@@ -25,7 +25,8 @@ enum sip_notifier_end {
 	SIP_NOTIFIER_END_TERMINATED,
 	/* A NOTIFY that was not the last answered with a failure (msg: 481,
 	 * a challenge the stack had no credentials for...), or unanswered or
-	 * not sent (err; msg NULL). */
+	 * not sent (err; msg NULL); or the body handler failed (err: its
+	 * failure; msg: the answer to the terminated NOTIFY that went). */
 	SIP_NOTIFIER_END_REJECTED,
 };
 enum sip_notifier_event {
@@ -38,7 +39,10 @@ enum sip_notifier_event {
  * The state to send: appends the body to body (nothing for none) and sets
  * *content_type (a string that lives on, NULL with no body). Asked each
  * time a NOTIFY goes, so that it carries the state current then. A SIP_E*
- * it returns ends the notifier as SIP_NOTIFIER_END_REJECTED with that err.
+ * it returns ends the subscription: that NOTIFY goes without a body as
+ * terminated;reason=noresource (the last one's reason, when terminating),
+ * and done follows its answer, SIP_NOTIFIER_END_REJECTED with that err
+ * (or the end asked for, when terminating) and msg the answer.
  */
 typedef int(sip_notifier_body_h)(struct sip_notifier *n, struct sip_buf *body,
                                  const char **content_type, void *arg);

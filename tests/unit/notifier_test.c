@@ -441,12 +441,19 @@ TEST(notifier_notify_refused_or_unanswered)
 	CHECK_INT(f.err, SIP_ETIMEDOUT);
 	CHECK_INT(f.status, 0);
 	drain(&f);
-	/* A body the handler cannot give ends it, told from the loop. */
+	/* A body the handler cannot give ends it, and the subscriber is told:
+	 * terminated, no body. */
 	f.cseq = 30;
 	f.body_err = SIP_ENOMEM;
 	CHECK_INT(subscribe(&f, "600"), 200);
+	CHECK_INT(f.done, 3);
+	CHECK(notify_answered(&f, 200, NULL));
+	CHECK(has(&f, "Subscription-State: terminated;reason=noresource\r\n"));
+	CHECK(has(&f, "Content-Length: 0\r\n"));
 	CHECK_INT(f.done, 4);
+	CHECK_INT(f.how, SIP_NOTIFIER_END_REJECTED);
 	CHECK_INT(f.err, SIP_ENOMEM);
+	CHECK_INT(f.status, 200);
 	peer_spin(sip_ua_loop(f.ua));
 	CHECK(!peer_pending(&f.peer));
 	nfix_close(&f);
