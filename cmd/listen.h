@@ -152,7 +152,7 @@ bool listen_json_on(const struct listener *ls);
 /* An event: the line (LABEL, time, text) or the JSON object {"KIND":{"time":T FIELDS,
  * "text":...}}, the text from fmt. FIELDS are JSON members, each after a comma. */
 void listen_vsay(struct listener *ls, const char *label, const char *kind, const char *fields,
-                 const char *fmt, va_list ap);
+                 const char *fmt, va_list ap) SIP_PRINTF(5, 0);
 /* Answers in, with a line and a JSON event saying so (what: a detail or NULL). */
 void listen_answer(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req,
                    const struct sip_response_spec *rs, const char *what);
