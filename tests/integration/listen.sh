@@ -713,6 +713,38 @@ if listener "a slow transfer target" -q -c 1 --ring 10; then
 	p_stop "$l2pid"
 fi
 
+# --- IPv6: a call and a MESSAGE over TCP to [::1] ----------------------------------
+take_port
+v6p=$P_PORT
+T_NAME="IPv6"
+if ip -6 addr show lo 2>/dev/null | grep -q "::1"; then
+	timeout -k 3 "$P_LIFETIME" "$SIP" listen -q --t1 100 -c 2 --ring 0 -d 0.2 "[::1]:$v6p" \
+		</dev/null >"$d/v6.out" 2>"$d/v6.err" &
+	v6pid=$!
+	P_PIDS="$P_PIDS $v6pid"
+	if p_wait_text "$d/v6.err" "listening on [::1]:$v6p" "$v6pid" 50; then
+		t_run "sip invite to [::1]: exit 0" 0 timeout 30 "$SIP" invite -q --t1 100 \
+			"sip:bob@[::1]:$v6p"
+		t_run "sip message over TCP to [::1]: exit 0" 0 timeout 30 "$SIP" message -q -t tcp \
+			--t1 100 "sip:bob@[::1]:$v6p" "over six"
+		if p_wait_exit "$v6pid" 100; then
+			t_eq "IPv6: sip listen exits 0 after -c 2" 0 "$P_RC"
+		else
+			t_fail "IPv6: sip listen ends by itself (-c)"
+			p_stop "$v6pid"
+		fi
+		T_NAME="IPv6"
+		t_check "the call's media address is [::1]" grep -qF "at [::1]:" "$d/v6.out"
+		t_check "the MESSAGE came over TCP [::1]" grep -qF "(TCP [::1]:" "$d/v6.out"
+		t_check "its text" grep -qF ": 200 OK: over six" "$d/v6.out"
+	else
+		t_fail "sip listen [::1]:$v6p starts" "$(head -n 2 "$d/v6.err")"
+		p_stop "$v6pid"
+	fi
+else
+	t_skip "IPv6" "no ::1 on lo"
+fi
+
 # --- tshark: every message decodes as SIP, nothing malformed ---------------------
 if [ -n "$tpid" ]; then
 	T_NAME="tshark"
