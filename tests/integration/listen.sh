@@ -18,7 +18,13 @@
 # listener as the target, --auth (right and wrong password, none),
 # --register with Kamailio (bound, called through the proxy, removed on
 # Ctrl-C), Ctrl-C with a call up and a subscriber (BYE, terminated NOTIFY,
-# exit 0) and twice with a BYE unanswered (130 at once). The listener's
+# exit 0) and twice with a BYE unanswered (130 at once); a listener on
+# 0.0.0.0 (Contact and Via name the route's address; a REFER to the host's
+# own address refused), --100rel with --ring 0 and with a late offer (the
+# offer in the reliable 180), 415 to an INVITE body that is not SDP, 400 to
+# a Replaces that would break a line, a transfer whose REFER's call ends
+# first (its last NOTIFY still goes), and IPv6 (a call, a MESSAGE over
+# TCP to [::1]). The listener's
 # lines, its exit (-c ends it) and its quiet stderr are checked each time;
 # a tshark capture of it all must decode as SIP with nothing malformed.
 # Every peer is on a free port and stopped by its PID; every client call is
