@@ -172,8 +172,6 @@ void listen_maybe_stop(struct listener *ls)
 	sip_timer_start(ls->pc.loop, &ls->stop_timer, 0, stop_now, ls);
 }
 
-static void on_reg_done(struct sip_reg *g, int err, const struct sip_msg *resp, void *arg);
-
 /* Ctrl-C, or -c reached: calls hung up, subscribers told, the binding removed. */
 static void begin_stop(struct listener *ls)
 {
@@ -298,7 +296,6 @@ static void on_reg_dest(struct probe_dest *d, int err, void *arg)
 		.ntargets = d->ntargets - d->cur,
 		.transport = -1,
 		.contact = cc->contact,
-		.contact_user = ls->aor.user.len ? NULL : "sip",
 		.expires = 3600,
 		.max_forwards = cc->max_forwards,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,

@@ -19,37 +19,41 @@
 
 struct listener;
 
+/* A call as dialog-info names it (RFC 4235), kept a while after it ends. */
+struct lcall_id {
+	unsigned n;    /* "call N" */
+	bool outgoing; /* placed for a REFER */
+	char call_id[128];
+	char local_tag[64], remote_tag[64];
+	char peer[300]; /* the far end: From (callee) or the Refer-To (caller) */
+};
+
+/* Where a call is, as dialog-info says it. */
+enum lcall_phase { LCALL_TRYING, LCALL_EARLY, LCALL_CONFIRMED, LCALL_TERMINATED };
+
 /* One call: a callee's, or (a transfer we were asked for) a caller's. */
 struct lcall {
 	struct listener *ls;
-	unsigned n; /* "call N" */
+	struct lcall_id id;
+	enum lcall_phase phase;
 	struct sip_call *call;
-	bool outgoing;             /* placed for a REFER */
 	bool owner;                /* we are an owner of its confirmed dialog (INFO, REFER) */
 	struct sip_dialog *dlg;    /* that dialog, while we are */
 	struct sip_ladder *ladder; /* --ladder: this call's messages */
-	char call_id[128];
-	char local_tag[64], remote_tag[64];
-	char peer[300];      /* the far end: From (callee) or the Refer-To (caller) */
-	char from[300];      /* who called (or, outgoing, the Refer-To) */
-	char via[96];        /* "UDP 127.0.0.1:5070" */
-	char media[64];      /* our media address: where the INVITE came in */
-	char far_media[200]; /* the caller's offer: "PCMU/8000 at 192.0.2.1:4000, sendrecv" */
+	char via[96];              /* "UDP 127.0.0.1:5070" */
+	char media[64];            /* our media address: where the INVITE came in */
+	char far_media[200];       /* the caller's offer: "PCMU/8000 at 192.0.2.1:4000, sendrecv" */
 	bool late_offer;
 	bool reliable, pracked, answer_due; /* --100rel: the 180 went reliably; its PRACK */
 	bool hung_up;                       /* by us: Ctrl-C, -c, -d, a transfer */
 	bool counted;              /* placed for a REFER outside a call: -c counts it as it ends */
 	uint64_t sdp_version;      /* o= of our session descriptions in this call */
 	struct sip_buf answer_sdp; /* the 200's: the answer, or (late offer) our offer */
-	enum sip_call_state state;
-	const char *dir_state; /* RFC 4235: trying, early, confirmed, terminated */
 	bool held;
-	unsigned long dtmf;
-	uint64_t t_start, t_answer;
+	uint64_t t_answer;
 	struct sip_timer ring_timer, hold_timer;
 	struct lxfer *xfer;     /* the transfer this call makes (outgoing) */
 	struct lxfer *referred; /* a transfer asked in this call (callee) */
-	bool ended;
 };
 
 /* A transfer we were asked for (REFER, RFC 3515): the call it places and
@@ -84,7 +88,6 @@ struct lsub {
 	bool fetch;              /* Expires: 0, one NOTIFY */
 	unsigned long gone_seen; /* the ended calls told of: those before ls->gone[this] */
 	int busy_sent;           /* presence: what the last NOTIFY said; -1 before one */
-	bool ended;
 };
 
 struct listener {
@@ -120,11 +123,7 @@ struct listener {
 	struct sip_timer draw_timer;
 	/* Calls just ended, for dialog-info's terminated state: each
 	 * subscriber is told of those that ended since its last NOTIFY. */
-	struct lgone {
-		unsigned n;
-		bool outgoing;
-		char call_id[128], local_tag[64], remote_tag[64], peer[300];
-	} gone[4];
+	struct lcall_id gone[4];
 	unsigned long ngone; /* ever: gone[i % 4] is number i */
 	struct lsub *subs[LISTEN_MAX_SUBS];
 	unsigned nsubs_made;

@@ -30,8 +30,7 @@ unsigned listen_calls_live(const struct listener *ls)
 bool listen_busy(const struct listener *ls)
 {
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
-		if (ls->calls[i] && ls->calls[i]->state == SIP_CALL_CONFIRMED &&
-		    !ls->calls[i]->hung_up)
+		if (ls->calls[i] && ls->calls[i]->phase == LCALL_CONFIRMED)
 			return true;
 	return false;
 }
@@ -45,7 +44,7 @@ static double held_s(const struct lcall *lc)
 /* "Call 2:" */
 static void label(const struct lcall *lc, char *buf, size_t cap)
 {
-	snprintf(buf, cap, "Call %u:", lc->n);
+	snprintf(buf, cap, "Call %u:", lc->id.n);
 }
 
 /* A line and a JSON event for the call: event is the word for jq. */
@@ -55,8 +54,8 @@ static void say(struct lcall *lc, const char *event, const char *fmt, ...)
 	char lab[32], fields[800], jp[700];
 	va_list ap;
 	label(lc, lab, sizeof lab);
-	snprintf(fields, sizeof fields, ",\"call\":%u,\"event\":\"%s\",\"peer\":%s", lc->n, event,
-	         listen_jstr(jp, sizeof jp, lc->peer));
+	snprintf(fields, sizeof fields, ",\"call\":%u,\"event\":\"%s\",\"peer\":%s", lc->id.n,
+	         event, listen_jstr(jp, sizeof jp, lc->id.peer));
 	va_start(ap, fmt);
 	listen_vsay(lc->ls, lab, "call", fields, fmt, ap);
 	va_end(ap);
@@ -100,7 +99,7 @@ static int make_sdp(struct lcall *lc, const struct sip_msg *offer_msg, struct si
 	struct sip_sdp_spec s = {
 		.addr = lc->media,
 		.port = (uint16_t)ls->rtp_port,
-		.session_id = ls->sdp_session + lc->n,
+		.session_id = ls->sdp_session + lc->id.n,
 		.version = ++lc->sdp_version,
 	};
 	struct sip_sdp offer;
@@ -145,7 +144,7 @@ static void print_ladder(struct lcall *lc)
 		i = 0;
 	}
 	ls->drawn[i].ladder = lc->ladder;
-	memcpy(ls->drawn[i].call_id, lc->call_id, sizeof lc->call_id);
+	memcpy(ls->drawn[i].call_id, lc->id.call_id, sizeof lc->id.call_id);
 	lc->ladder = NULL;
 	sip_timer_start(ls->pc.loop, &ls->draw_timer, 0, draw, ls);
 }
@@ -155,7 +154,7 @@ static void call_gone(struct lcall *lc)
 {
 	struct listener *ls = lc->ls;
 	struct lcall **slot = slot_of(ls, lc);
-	bool counted = !lc->outgoing || lc->counted;
+	bool counted = !lc->id.outgoing || lc->counted;
 	if (lc->owner)
 		sip_ua_dialog_remove(ls->pc.ua, lc->dlg, lc);
 	print_ladder(lc);
@@ -165,12 +164,7 @@ static void call_gone(struct lcall *lc)
 	lc->call = NULL;
 	sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
 	sip_timer_cancel(ls->pc.loop, &lc->hold_timer);
-	struct lgone *g = &ls->gone[ls->ngone++ % (sizeof ls->gone / sizeof ls->gone[0])];
-	*g = (struct lgone){.n = lc->n, .outgoing = lc->outgoing};
-	memcpy(g->call_id, lc->call_id, sizeof g->call_id);
-	memcpy(g->local_tag, lc->local_tag, sizeof g->local_tag);
-	memcpy(g->remote_tag, lc->remote_tag, sizeof g->remote_tag);
-	memcpy(g->peer, lc->peer, sizeof g->peer);
+	ls->gone[ls->ngone++ % (sizeof ls->gone / sizeof ls->gone[0])] = lc->id;
 	struct lxfer *referred = lc->referred;
 	sip_ladder_free(lc->ladder);
 	sip_buf_reset(&lc->answer_sdp);
@@ -194,15 +188,15 @@ static void on_done(struct sip_call *call, enum sip_call_end how, int err, const
 	(void)call;
 	char why[160];
 	unsigned status = m && !m->is_request ? m->status : 0;
-	lc->state = SIP_CALL_ENDED;
-	lc->dir_state = "terminated";
+	lc->phase = LCALL_TERMINATED;
 	switch (how) {
 	case SIP_CALL_END_REMOTE:
 		snprintf(why, sizeof why, "ended by the far end's BYE after %.3f s", held_s(lc));
 		break;
 	case SIP_CALL_END_CANCELLED:
 		snprintf(why, sizeof why, "%s",
-		         lc->outgoing ? "cancelled" : "cancelled by the caller: 487 to the INVITE");
+		         lc->id.outgoing ? "cancelled"
+		                         : "cancelled by the caller: 487 to the INVITE");
 		break;
 	case SIP_CALL_END_BYE:
 		if (err)
@@ -216,7 +210,7 @@ static void on_done(struct sip_call *call, enum sip_call_end how, int err, const
 		snprintf(why, sizeof why, "no ACK for our 200 within 64*T1: hung up");
 		break;
 	case SIP_CALL_END_FAILED:
-		if (lc->outgoing && m)
+		if (lc->id.outgoing && m)
 			snprintf(why, sizeof why, "%u %.*s", m->status, SIP_STR_FMT(m->reason));
 		else if (err)
 			snprintf(why, sizeof why, "failed: %s", sip_strerror(err));
@@ -285,7 +279,6 @@ static bool on_call_request(struct sip_incoming *in, const struct sip_msg *req, 
 		return false;
 	struct sip_response_spec rs = {.status = 200};
 	if (dtmf_of(req, digits, sizeof digits)) {
-		lc->dtmf++;
 		say(lc, "dtmf", "DTMF %s (INFO)", digits);
 	} else {
 		cmd_safe(text, sizeof text, req->body);
@@ -301,7 +294,7 @@ int listen_call_hangup(struct lcall *lc)
 	int err = sip_call_hangup(lc->call);
 	if (!err) {
 		lc->hung_up = true;
-		lc->dir_state = "terminated";
+		lc->phase = LCALL_TERMINATED;
 		listen_state_changed(lc->ls, LISTEN_CALLS);
 	}
 	return err;
@@ -317,13 +310,12 @@ static void on_answered(struct lcall *lc, const struct sip_msg *m)
 	struct listener *ls = lc->ls;
 	char media[200];
 	enum sip_sdp_dir dir;
-	lc->state = SIP_CALL_CONFIRMED;
-	lc->dir_state = "confirmed";
+	lc->phase = LCALL_CONFIRMED;
 	lc->t_answer = sip_loop_now(ls->pc.loop);
 	media_text(m, media, sizeof media, &dir);
 	if (!media[0])
 		snprintf(media, sizeof media, "%s", lc->far_media);
-	say(lc, "answered", "%s%s%s", lc->outgoing ? "answered" : "confirmed (ACK)",
+	say(lc, "answered", "%s%s%s", lc->id.outgoing ? "answered" : "confirmed (ACK)",
 	    media[0] ? ": " : "", media);
 	lc->dlg = sip_call_dialog(lc->call);
 	if (lc->dlg && sip_ua_dialog_add(ls->pc.ua, lc->dlg, on_call_request, NULL, lc) == 0)
@@ -331,6 +323,11 @@ static void on_answered(struct lcall *lc, const struct sip_msg *m)
 	if (ls->duration_set)
 		sip_timer_start(ls->pc.loop, &lc->hold_timer, ls->duration_us, on_hold_over, lc);
 	listen_state_changed(ls, LISTEN_CALLS);
+	if (lc->xfer) {
+		char reason[64];
+		listen_xfer_progress(lc->xfer, m->status,
+		                     cmd_safe(reason, sizeof reason, m->reason));
+	}
 }
 
 /* A re-INVITE or UPDATE: hold and resume are what the far end's direction says. */
@@ -361,9 +358,8 @@ static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
 	(void)call;
 	switch (ev) {
 	case SIP_CALL_PROGRESS:
-		if (m->status > 100 && lc->state != SIP_CALL_RINGING) {
-			lc->state = SIP_CALL_RINGING;
-			lc->dir_state = "early";
+		if (m->status > 100 && lc->phase == LCALL_TRYING) {
+			lc->phase = LCALL_EARLY;
 			say(lc, "ringing", "%u %s", m->status,
 			    cmd_safe(reason, sizeof reason, m->reason));
 			listen_state_changed(lc->ls, LISTEN_CALLS);
@@ -384,9 +380,6 @@ static void on_event(struct sip_call *call, enum sip_call_event ev, int err,
 	case SIP_CALL_REFRESHED: on_refreshed(lc, m); break;
 	default: break;
 	}
-	if (ev == SIP_CALL_ANSWERED && lc->xfer)
-		listen_xfer_progress(lc->xfer, m->status,
-		                     cmd_safe(reason, sizeof reason, m->reason));
 }
 
 /* ---- the callee ---- */
@@ -432,8 +425,7 @@ static void ring(struct lcall *lc)
 		say(lc, "error", "cannot ring: %s", sip_strerror(err));
 		return;
 	}
-	lc->state = SIP_CALL_RINGING;
-	lc->dir_state = "early";
+	lc->phase = LCALL_EARLY;
 	say(lc, "ringing", "180 Ringing for %g s%s", (double)ls->ring_us / 1e6,
 	    lc->reliable ? ", reliably (100rel)" : "");
 	listen_state_changed(ls, LISTEN_CALLS);
@@ -447,8 +439,7 @@ static struct lcall *call_new(struct listener *ls)
 	if (!lc)
 		return NULL;
 	lc->ls = ls;
-	lc->n = ++ls->ncalls_made;
-	lc->dir_state = "trying";
+	lc->id.n = ++ls->ncalls_made;
 	sip_timer_init(&lc->ring_timer);
 	sip_timer_init(&lc->hold_timer);
 	sip_buf_init(&lc->answer_sdp, 0);
@@ -510,11 +501,11 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 		addr[0] = '\0';
 	snprintf(lc->via, sizeof lc->via, "%s %s", sip_tp_name(pi->tp), addr);
 	if ((h = sip_msg_hdr(req, SIP_HDR_FROM)) && sip_addr_parse(&a, h->value) == 0) {
-		cmd_safe(lc->peer, sizeof lc->peer, a.uri);
-		copy_slice(lc->remote_tag, sizeof lc->remote_tag, a.tag);
+		cmd_safe(lc->id.peer, sizeof lc->id.peer, a.uri);
+		copy_slice(lc->id.remote_tag, sizeof lc->id.remote_tag, a.tag);
 	}
 	if ((h = sip_msg_hdr(req, SIP_HDR_CALL_ID)))
-		copy_slice(lc->call_id, sizeof lc->call_id, h->value);
+		copy_slice(lc->id.call_id, sizeof lc->id.call_id, h->value);
 	/* It came before the call was ours to watch. */
 	if (lc->ladder)
 		sip_ladder_add(lc->ladder, req, pi);
@@ -525,7 +516,7 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 		static const struct sip_build_hdr accept[] = {{"Accept: application/sdp"},
 		                                              {"Accept-Encoding: identity"}};
 		struct sip_response_spec rs = {.status = 415, .headers = accept, .nheaders = 2};
-		say(lc, "incoming", "from %s (%s): a body that is not plain SDP: 415", lc->peer,
+		say(lc, "incoming", "from %s (%s): a body that is not plain SDP: 415", lc->id.peer,
 		    lc->via);
 		sip_incoming_respond(in, &rs);
 		call_gone(lc);
@@ -540,7 +531,7 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	if (err) {
 		/* No codec in common: there is no call to make (RFC 3264 section 6). */
 		struct sip_response_spec rs = {.status = 488};
-		say(lc, "incoming", "from %s (%s): no codec in common: 488", lc->peer, lc->via);
+		say(lc, "incoming", "from %s (%s): no codec in common: 488", lc->id.peer, lc->via);
 		sip_incoming_respond(in, &rs);
 		call_gone(lc);
 		return true;
@@ -556,8 +547,7 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 		call_gone(lc);
 		return true;
 	}
-	lc->state = SIP_CALL_INCOMING;
-	say(lc, "incoming", "from %s (%s)%s", lc->peer, lc->via,
+	say(lc, "incoming", "from %s (%s)%s", lc->id.peer, lc->via,
 	    lc->late_offer ? ", no offer" : "");
 	listen_state_changed(ls, LISTEN_CALLS);
 	ring(lc);
@@ -569,9 +559,9 @@ struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip
 	struct lcall *lc = call_new(ls);
 	if (!lc)
 		return NULL;
-	lc->outgoing = true;
+	lc->id.outgoing = true;
 	lc->xfer = x;
-	snprintf(lc->peer, sizeof lc->peer, "%.*s", (int)sizeof lc->peer - 1, x->target);
+	snprintf(lc->id.peer, sizeof lc->id.peer, "%.*s", (int)sizeof lc->id.peer - 1, x->target);
 	media_addr(&x->dest.local, lc->media, sizeof lc->media);
 	if (make_sdp(lc, NULL, &lc->answer_sdp) != 0) {
 		call_gone(lc);
@@ -589,7 +579,6 @@ struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip
 		call_gone(lc);
 		return NULL;
 	}
-	lc->state = SIP_CALL_CALLING;
 	say(lc, "calling", "calling %s for the transfer", x->target);
 	return lc;
 }
@@ -599,7 +588,7 @@ void listen_calls_end(struct listener *ls)
 {
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
 		struct lcall *lc = ls->calls[i];
-		if (!lc || lc->state == SIP_CALL_ENDED)
+		if (!lc || lc->phase == LCALL_TERMINATED)
 			continue;
 		sip_timer_cancel(ls->pc.loop, &lc->ring_timer);
 		/* A callee's 200 still unacknowledged: the BYE waits for the ACK (section 15). */
@@ -630,8 +619,8 @@ static struct lcall *call_of(struct listener *ls, struct sip_str call_id)
 {
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
 		struct lcall *lc = ls->calls[i];
-		if (lc && strlen(lc->call_id) == call_id.len &&
-		    memcmp(lc->call_id, call_id.p, call_id.len) == 0)
+		if (lc && strlen(lc->id.call_id) == call_id.len &&
+		    memcmp(lc->id.call_id, call_id.p, call_id.len) == 0)
 			return lc;
 	}
 	return NULL;
@@ -656,11 +645,11 @@ void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *
 	/* Ours is the To tag of what we answer, or the From tag of what we send. */
 	bool ours_in_to = pi->tx != m->is_request;
 	h = sip_msg_hdr(m, ours_in_to ? SIP_HDR_TO : SIP_HDR_FROM);
-	if (!lc->local_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
-		copy_slice(lc->local_tag, sizeof lc->local_tag, a.tag);
+	if (!lc->id.local_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
+		copy_slice(lc->id.local_tag, sizeof lc->id.local_tag, a.tag);
 	h = sip_msg_hdr(m, ours_in_to ? SIP_HDR_FROM : SIP_HDR_TO);
-	if (!lc->remote_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
-		copy_slice(lc->remote_tag, sizeof lc->remote_tag, a.tag);
+	if (!lc->id.remote_tag[0] && h && sip_addr_parse(&a, h->value) == 0)
+		copy_slice(lc->id.remote_tag, sizeof lc->id.remote_tag, a.tag);
 }
 
 void listen_ladders_free(struct listener *ls)

@@ -77,20 +77,24 @@ static const char *xml_ok(const char *s)
 
 /* A dialog of RFC 4235 for a call: its id "callN", tags, direction, state. */
 static struct sip_dialoginfo_dialog_spec dialog_of(const struct lsub *s, char *id, size_t cap,
-                                                   unsigned n, bool outgoing, const char *call_id,
-                                                   const char *local_tag, const char *remote_tag,
-                                                   const char *peer, const char *state)
+                                                   const struct lcall_id *c, enum lcall_phase phase)
 {
-	snprintf(id, cap, "call%u", n);
+	static const char *const states[] = {
+		[LCALL_TRYING] = "trying",
+		[LCALL_EARLY] = "early",
+		[LCALL_CONFIRMED] = "confirmed",
+		[LCALL_TERMINATED] = "terminated",
+	};
+	snprintf(id, cap, "call%u", c->n);
 	return (struct sip_dialoginfo_dialog_spec){
 		.id = id,
-		.call_id = xml_ok(call_id),
-		.local_tag = xml_ok(local_tag),
-		.remote_tag = xml_ok(remote_tag),
-		.direction = outgoing ? "initiator" : "recipient",
-		.state = state,
+		.call_id = xml_ok(c->call_id),
+		.local_tag = xml_ok(c->local_tag),
+		.remote_tag = xml_ok(c->remote_tag),
+		.direction = c->outgoing ? "initiator" : "recipient",
+		.state = states[phase],
 		.local = s->entity,
-		.remote = peer[0] ? peer : NULL,
+		.remote = c->peer[0] ? c->peer : NULL,
 	};
 }
 
@@ -105,16 +109,13 @@ static int dialog_body(struct lsub *s, struct sip_buf *body)
 	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
 		const struct lcall *lc = ls->calls[i];
 		if (lc) {
-			d[n] = dialog_of(s, ids[n], sizeof ids[n], lc->n, lc->outgoing, lc->call_id,
-			                 lc->local_tag, lc->remote_tag, lc->peer, lc->dir_state);
+			d[n] = dialog_of(s, ids[n], sizeof ids[n], &lc->id, lc->phase);
 			n++;
 		}
 	}
 	unsigned long from = s->gone_seen + NGONE < ls->ngone ? ls->ngone - NGONE : s->gone_seen;
 	for (unsigned long i = from; i < ls->ngone; i++) {
-		const struct lgone *g = &ls->gone[i % NGONE];
-		d[n] = dialog_of(s, ids[n], sizeof ids[n], g->n, g->outgoing, g->call_id,
-		                 g->local_tag, g->remote_tag, g->peer, "terminated");
+		d[n] = dialog_of(s, ids[n], sizeof ids[n], &ls->gone[i % NGONE], LCALL_TERMINATED);
 		n++;
 	}
 	s->gone_seen = ls->ngone;

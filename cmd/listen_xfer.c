@@ -349,7 +349,7 @@ bool listen_refer(struct listener *ls, struct lcall *lc, struct sip_incoming *in
 	}
 	char in_call[32] = "";
 	if (lc)
-		snprintf(in_call, sizeof in_call, " (in call %u)", lc->n);
+		snprintf(in_call, sizeof in_call, " (in call %u)", lc->id.n);
 	say(x, "%s asks for a call to %s%s: 202", w, x->target, in_call);
 	if (probe_dest_resolve(&ls->pc, &x->dest, &x->uri, on_dest, x) != 0)
 		listen_xfer_progress(x, 503, "Cannot Resolve");
