@@ -59,17 +59,6 @@ static void xfer_free(struct lxfer *x)
 	listen_maybe_stop(ls);
 }
 
-static void on_not_event(struct sip_notifier *n, enum sip_notifier_event ev, int err,
-                         const struct sip_msg *msg, void *arg)
-{
-	struct lxfer *x = arg;
-	(void)n;
-	if (ev == SIP_NOTIFIER_NOTIFIED && (err || (msg && msg->status >= 300)) &&
-	    x->ls->cc.verbose)
-		cmd_warn(x->ls->cmd, "transfer: a NOTIFY got %s",
-		         err ? sip_strerror(err) : "refused");
-}
-
 /* The transfer worked: the call it came in is over for us (RFC 5589
  * section 6), once the referrer has heard so. */
 static void leave_old_call(struct lxfer *x)
@@ -333,7 +322,6 @@ bool listen_refer(struct listener *ls, struct lcall *lc, struct sip_incoming *in
 		.dialog = lc ? lc->dlg : NULL,
 		.user_agent = ls->cc.user_agent ? ls->cc.user_agent : "sip/" SIP_VERSION,
 		.body = sipfrag,
-		.event = on_not_event,
 		.done = on_not_done,
 		.arg = x,
 	};
