@@ -145,6 +145,17 @@ static int random_bytes(unsigned char *p, size_t n)
 	return n == 0 ? 0 : SIP_EINVAL;
 }
 
+int sip_call_id_init(char *out, size_t cap, const char *given)
+{
+	if (!given)
+		return sip_rand_token(out, 24 < cap ? 24 : cap - 1);
+	size_t n = strlen(given);
+	if (n == 0 || n >= cap)
+		return SIP_EINVAL;
+	memcpy(out, given, n + 1);
+	return 0;
+}
+
 int sip_rand_token(char *out, size_t len)
 {
 	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"

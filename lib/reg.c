@@ -301,7 +301,7 @@ int sip_reg_start(struct sip_reg **gp, struct sip_ua *ua, const struct sip_reg_s
 	g->ntargets = spec->ntargets;
 	int err = keep_spec(g, spec);
 	if (!err)
-		err = sip_rand_token(g->call_id, 24);
+		err = sip_call_id_init(g->call_id, sizeof g->call_id, spec->call_id);
 	if (!err)
 		err = sip_rand_token(g->from_tag, 12);
 	if (!err)

@@ -120,6 +120,15 @@ bool sip_dialog_take_cseq(struct sip_dialog *d, const struct sip_msg *req);
 /* A URI of one's own: in printed into buf, out parsed from there. */
 int sip_uri_copy(const struct sip_uri *in, char *buf, size_t cap, struct sip_uri *out);
 
+void sip_transport_set_trace(struct sip_transport *tp, sip_trace_h *trace, void *arg);
+void sip_ctx_set_tp_err(struct sip_ctx *c, sip_tp_err_h *tp_err, void *arg);
+/* T1 for the transactions started from now on; T2 at least as long. */
+void sip_ctx_set_t1(struct sip_ctx *c, uint64_t t1_us);
+
+/* An operation's Call-ID: the caller's (SIP_EINVAL when it does not fit
+ * in cap), or a fresh random one. */
+int sip_call_id_init(char *out, size_t cap, const char *given);
+
 /* A copy of s on the heap, NULL when out of memory. */
 static inline char *sip_dup(const char *s)
 {

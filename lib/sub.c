@@ -780,7 +780,7 @@ int sip_sub_start(struct sip_sub **sp, struct sip_ua *ua, const struct sip_sub_s
 	s->ntargets = spec->ntargets;
 	int err = keep_spec(s, spec);
 	if (!err)
-		err = sip_rand_token(s->call_id, 24);
+		err = sip_call_id_init(s->call_id, sizeof s->call_id, spec->call_id);
 	if (!err)
 		err = sip_rand_token(s->from_tag, 12);
 	if (!err && !(spec->refer && spec->no_refer_sub) && spec->dialog) {

@@ -599,6 +599,12 @@ static void in_consume(struct conn *c, size_t n)
 	c->line1 = false;
 }
 
+void sip_transport_set_trace(struct sip_transport *tp, sip_trace_h *trace, void *arg)
+{
+	tp->opts.trace = trace;
+	tp->opts.trace_arg = arg;
+}
+
 /* Shows a message on its way out. False when the trace handler freed the
  * transport, which the caller must then leave alone. Connections it closed
  * stay readable: the caller may hold one. */

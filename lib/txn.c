@@ -862,6 +862,19 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 		c->tp_err(err, tp, remote, detail, c->tp_err_arg);
 }
 
+void sip_ctx_set_tp_err(struct sip_ctx *c, sip_tp_err_h *tp_err, void *arg)
+{
+	c->tp_err = tp_err;
+	c->tp_err_arg = arg;
+}
+
+void sip_ctx_set_t1(struct sip_ctx *c, uint64_t t1_us)
+{
+	c->t1 = t1_us;
+	if (c->t2 < c->t1)
+		c->t2 = c->t1;
+}
+
 int sip_ctx_new(struct sip_ctx **ctxp, struct sip_loop *loop, const struct sip_ctx_opts *opts,
                 sip_tp_err_h *tp_err, void *arg)
 {

@@ -52,6 +52,7 @@ struct cred {
 
 struct sip_ua {
 	struct sip_loop *loop;
+	bool own_loop;
 	struct sip_ctx *ctx;
 	struct sip_resolver *resolver;
 	uint64_t t1;
@@ -175,6 +176,17 @@ int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user, c
 		sip_req_authenticate(r, c->user, c->password);
 	}
 	return 0;
+}
+
+void sip_ua_credentials_clear(struct sip_ua *ua)
+{
+	while (ua->creds) {
+		struct cred *c = ua->creds;
+		ua->creds = c->next;
+		sip_wipe(&c->user);
+		sip_wipe(&c->password);
+		free(c);
+	}
 }
 
 /* ---- incoming requests ---- */
@@ -462,7 +474,11 @@ int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts)
 	ua->insecure = opts->ctx.tp.insecure;
 	/* The resolver first: a DNS server that is no address is the caller's
 	 * mistake, to be told before any socket is opened. */
-	int err = sip_loop_new(&ua->loop);
+	int err = 0;
+	if (opts->loop)
+		ua->loop = opts->loop;
+	else if ((err = sip_loop_new(&ua->loop)) == 0)
+		ua->own_loop = true;
 	if (!err)
 		err = sip_resolver_new(&ua->resolver, ua->loop, opts->dns_server);
 	if (!err)
@@ -504,23 +520,30 @@ void sip_ua_free(struct sip_ua *ua)
 		ua->legs = l->next;
 		free(l);
 	}
-	while (ua->creds) {
-		struct cred *c = ua->creds;
-		ua->creds = c->next;
-		sip_wipe(&c->user);
-		sip_wipe(&c->password);
-		free(c);
-	}
+	sip_ua_credentials_clear(ua);
 	free(ua->waiting);
 	sip_resolver_free(ua->resolver);
 	sip_ctx_free(ua->ctx);
-	sip_loop_free(ua->loop);
+	if (ua->own_loop)
+		sip_loop_free(ua->loop);
 	free(ua);
 }
 
 struct sip_loop *sip_ua_loop(struct sip_ua *ua)
 {
 	return ua ? ua->loop : NULL;
+}
+
+void sip_ua_set_handlers(struct sip_ua *ua, sip_trace_h *trace, sip_tp_err_h *tp_err, void *arg)
+{
+	sip_transport_set_trace(sip_ctx_transport(ua->ctx), trace, arg);
+	sip_ctx_set_tp_err(ua->ctx, tp_err, arg);
+}
+
+void sip_ua_set_t1(struct sip_ua *ua, uint64_t t1_us)
+{
+	ua->t1 = t1_us ? t1_us : SIP_T1_DEFAULT;
+	sip_ctx_set_t1(ua->ctx, ua->t1);
 }
 
 int sip_ua_tls_peer(struct sip_ua *ua, const struct sip_sockaddr *remote, char *buf, size_t cap)

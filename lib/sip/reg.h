@@ -54,6 +54,7 @@ struct sip_reg_spec {
 	unsigned long expires;    /* asked for */
 	int max_forwards;
 	const char *user_agent;
+	const char *call_id; /* NULL: a fresh one; else under 40 characters */
 	const struct sip_build_hdr *headers;
 	size_t nheaders;
 	uint64_t timeout_us; /* each REGISTER's, as sip_req_spec's */

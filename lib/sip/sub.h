@@ -137,6 +137,7 @@ struct sip_sub_spec {
 	const char *contact_user; /* USER of that Contact: "sip" */
 	int max_forwards;
 	const char *user_agent;
+	const char *call_id;                 /* NULL: a fresh one; else under 40 characters */
 	const struct sip_build_hdr *headers; /* on every request; copied */
 	size_t nheaders;
 	uint64_t timeout_us; /* each request's, as sip_req_spec's */

@@ -23,6 +23,9 @@ struct sip_ua_opts {
 	 * theirs: a certificate's details, a message that does not parse. */
 	sip_tp_err_h *tp_err;
 	void *arg;
+	/* The loop to run on (a shell's, that several stacks share); NULL: a
+	 * loop of its own, freed with the stack. */
+	struct sip_loop *loop;
 };
 
 /*
@@ -36,6 +39,13 @@ SIP_API int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts);
 SIP_API void sip_ua_free(struct sip_ua *ua);
 /* The loop, for the runner to turn and to add its own descriptors and timers. */
 SIP_API struct sip_loop *sip_ua_loop(struct sip_ua *ua);
+/* Replaces the trace handler and the transport-error handler the stack was
+ * made with (a shell passes each message to the command it belongs to). */
+SIP_API void sip_ua_set_handlers(struct sip_ua *ua, sip_trace_h *trace, sip_tp_err_h *tp_err,
+                                 void *arg);
+/* T1 (0: the default) for the transactions started from now on, and for
+ * the refresh timing of registrations and subscriptions. */
+SIP_API void sip_ua_set_t1(struct sip_ua *ua, uint64_t t1_us);
 /* The local address a message to t leaves from, for Via and Contact (a
  * TCP or TLS connection is opened if none is). */
 SIP_API int sip_ua_local(struct sip_ua *ua, const struct sip_target *t, struct sip_sockaddr *local);
@@ -118,6 +128,10 @@ SIP_API void sip_ua_auth_handler(struct sip_ua *ua, sip_ua_auth_h *h, void *arg)
  */
 SIP_API int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user,
                                const char *password);
+
+/* Forgets every credential given (wiped): the next challenge of each realm
+ * asks the handler again, as for a new account. */
+SIP_API void sip_ua_credentials_clear(struct sip_ua *ua);
 
 /* Resolves uri per RFC 3263 on the stack's resolver (sip_resolve). */
 SIP_API int sip_ua_resolve(struct sip_ua *ua, const struct sip_uri *uri,
