@@ -58,7 +58,7 @@ $(LIBSO): $(LIB_OBJ)
 	ln -sf libsip.so.$(SOMAJOR) $(O)lib/libsip.so
 
 $(SIP): $(CMD_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(LDLIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(LDLIBS) -lreadline -lm
 
 # The unit test table is every TEST(name) in tests/unit, so adding a test
 # touches only its own file.

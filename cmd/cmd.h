@@ -245,5 +245,7 @@ int cmd_subscribe(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt subscribe_opts[];
 int cmd_refer(const struct cmd *self, int argc, char **argv);
 extern const struct cmd_opt refer_opts[];
+int cmd_shell(const struct cmd *self, int argc, char **argv);
+extern const struct cmd_opt shell_opts[];
 
 #endif

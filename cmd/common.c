@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "run.h"
 
 /* Not in cmd.h yet: sip.c uses it for `sip __complete`. */
 
@@ -283,6 +284,8 @@ bool cmd_summary_text(const struct cmd_common *cc)
 
 void cmd_signals_done(void)
 {
+	if (cmd_host) /* the shell's to keep */
+		return;
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 }

@@ -125,6 +125,12 @@ struct call {
 	size_t nproblems;
 	unsigned bye_status;
 	int rc;
+	/* In the shell's background: its number, and what the shell asks. */
+	unsigned job;
+	bool ran; /* its loop turned: there is an outcome to tell */
+	bool held_by_us;
+	char dtmf[64]; /* digits still to send, one INFO each */
+	struct sip_req *info;
 };
 
 static void start_invite(struct call *c);
@@ -142,7 +148,7 @@ static uint64_t t1_us(const struct call *c)
 static void stop_loop(void *arg)
 {
 	struct call *c = arg;
-	sip_loop_stop(c->pc.loop);
+	cmd_run_stop(&c->run);
 }
 
 /* Ends the run on the loop's next turn, once what was just sent is out. */
@@ -525,6 +531,8 @@ static void not_pracked(struct call *c, int err, const struct sip_msg *resp)
 		        resp->status, (unsigned long long)rseq);
 }
 
+static const struct cmd_job_ops call_job;
+
 /* A 2xx: the hold begins (or, when it crossed our CANCEL, the call's BYE). */
 static void on_answered(struct call *c, const struct sip_msg *resp)
 {
@@ -544,6 +552,10 @@ static void on_answered(struct call *c, const struct sip_msg *resp)
 	else if (!c->hold_forever)
 		sip_timer_start(c->pc.loop, &c->hold_timer, (uint64_t)c->duration_s * 1000000u,
 		                on_hold_over, c);
+	/* In the shell, an answered call goes on in the background. */
+	if (!c->cancelled && (c->job = cmd_run_detach(&c->run, &call_job, c)) != 0 && !c->cc.quiet)
+		fprintf(stderr, "sip: invite: answered: call %u ('bye %u' hangs up)\n", c->job,
+		        c->job);
 	step(c);
 }
 
@@ -1094,6 +1106,164 @@ static int parse_args(struct call *c, int argc, char **argv)
 	return c->sdp_file ? read_sdp_file(c) : 0;
 }
 
+static int finish(void *arg)
+{
+	struct call *c = arg;
+	if (!c->done || c->run.forced) {
+		/* Stopped at once: what was under way is left as it is. */
+		c->cancelled = c->cancelled || !c->answered;
+		if (!c->answered && !c->status)
+			snprintf(c->reason, sizeof c->reason, "%s", CMD_INTERRUPTED);
+		if (c->transferring)
+			transfer_fail(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
+		end_call(c, c->run.forced ? c->run.forced : EXIT_TIMEOUT);
+	}
+	int rc = c->rc;
+	if (c->ran) {
+		transfer_verdict(c);
+		/* A call the far end ended is done before a second Ctrl-C. */
+		rc = c->rc = cmd_run_exit(&c->run, c->rc);
+		if (c->pc.ladder)
+			probe_print_ladder(&c->pc,
+			                   c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
+		print_summary(c);
+	}
+	sip_req_free(c->info);
+	transfer_free(&c->tr); /* before the call: it borrows the call's dialog */
+	sip_call_free(c->call);
+	sip_timer_cancel(c->pc.loop, &c->ring_timer);
+	sip_timer_cancel(c->pc.loop, &c->hold_timer);
+	sip_timer_cancel(c->pc.loop, &c->stop_timer);
+	probe_ctx_reset(&c->pc);
+	cmd_signals_done();
+	sip_buf_reset(&c->offer);
+	free(c);
+	return rc;
+}
+
+/* ---- in the shell's background ---- */
+
+static void describe(void *arg, char *buf, size_t cap)
+{
+	struct call *c = arg;
+	double up = (double)(sip_loop_now(c->pc.loop) - c->t_answer) / 1e6;
+	const char *state = c->done           ? "ending"
+	                    : c->transferring ? "transferring"
+	                    : c->modifying    ? "changing the session"
+	                    : c->held_by_us   ? "on hold"
+	                    : c->bye_due      ? "hanging up"
+	                                      : "up";
+	snprintf(buf, cap, "%s, %s %.0f s%s%s", c->dest.ruri_text, state, up,
+	         c->media[0] ? ", " : "", c->media);
+}
+
+static void send_dtmf(struct call *c);
+
+static void on_info_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct call *c = arg;
+	(void)r;
+	warn_status(c, "INFO (DTMF)", err, resp);
+	sip_req_free(c->info);
+	c->info = NULL;
+	if (err || resp->status >= 300)
+		c->dtmf[0] = '\0';
+	send_dtmf(c);
+}
+
+/* The next digit, by INFO with application/dtmf-relay, as phones send it. */
+static void send_dtmf(struct call *c)
+{
+	if (!c->dtmf[0] || c->info || c->done || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
+		return;
+	char body[64];
+	int n = snprintf(body, sizeof body, "Signal=%c\r\nDuration=160\r\n", c->dtmf[0]);
+	memmove(c->dtmf, c->dtmf + 1, strlen(c->dtmf));
+	struct sip_req_spec rs = {
+		.method = "INFO",
+		.dialog = sip_call_dialog(c->call),
+		.user_agent = c->cc.user_agent ? c->cc.user_agent : "sip/" SIP_VERSION,
+		.max_forwards = c->cc.max_forwards,
+		.content_type = "application/dtmf-relay",
+		.body = body,
+		.body_len = (size_t)n,
+		.timeout_us = c->cc.timeout_us,
+		.done = on_info_done,
+		.arg = c,
+	};
+	int err = sip_req_start(&c->info, c->pc.ua, &rs);
+	if (err) {
+		cmd_warn(c->cmd, "cannot send INFO: %s", sip_strerror(err));
+		c->dtmf[0] = '\0';
+	}
+}
+
+/* hold, unhold, update, dtmf DIGITS, transfer URI: what `sip invite`
+ * does by its options, asked at any time. */
+static int act(void *arg, int argc, char **argv)
+{
+	struct call *c = arg;
+	const char *verb = argv[0];
+	if (c->done || c->bye_due || sip_call_state(c->call) != SIP_CALL_CONFIRMED) {
+		fprintf(stderr, "sip: %s: call %u is ending\n", verb, c->job);
+		return EXIT_USAGE;
+	}
+	if (strcmp(verb, "dtmf") == 0) {
+		if (argc != 2 || strspn(argv[1], "0123456789*#ABCD") != strlen(argv[1]) ||
+		    strlen(argv[1]) + strlen(c->dtmf) >= sizeof c->dtmf) {
+			fprintf(stderr, "sip: usage: dtmf N DIGITS (0-9, *, #, A-D; 60 at most)\n");
+			return EXIT_USAGE;
+		}
+		size_t have = strlen(c->dtmf);
+		memcpy(c->dtmf + have, argv[1], strlen(argv[1]) + 1);
+		send_dtmf(c);
+		return EXIT_OK;
+	}
+	if (strcmp(verb, "transfer") == 0) {
+		if (argc != 2) {
+			fprintf(stderr, "sip: usage: transfer N URI\n");
+			return EXIT_USAGE;
+		}
+		if (c->transferring || c->transfer_done) {
+			fprintf(stderr, "sip: transfer: call %u has been transferred already\n",
+			        c->job);
+			return EXIT_USAGE;
+		}
+		int rc = transfer_refer_to(c->cmd, "transfer", argv[1], NULL, c->refer_to,
+		                           sizeof c->refer_to);
+		if (rc)
+			return rc;
+		sip_timer_cancel(c->pc.loop, &c->hold_timer);
+		c->transfer_due = true;
+		step(c);
+		return EXIT_OK;
+	}
+	if (argc != 1) {
+		fprintf(stderr, "sip: usage: %s N\n", verb);
+		return EXIT_USAGE;
+	}
+	if (c->modifying) {
+		fprintf(stderr, "sip: %s: call %u: a %s is under way\n", verb, c->job,
+		        c->modifying);
+		return EXIT_USAGE;
+	}
+	if (strcmp(verb, "update") == 0) {
+		modify(c, "UPDATE", c->held_by_us ? SIP_SDP_SENDONLY : SIP_SDP_SENDRECV);
+		return EXIT_OK;
+	}
+	bool hold = strcmp(verb, "hold") == 0;
+	if (hold == c->held_by_us) {
+		fprintf(stderr, "sip: %s: call %u is %s\n", verb, c->job,
+		        hold ? "on hold already" : "not on hold");
+		return EXIT_USAGE;
+	}
+	c->held_by_us = hold;
+	modify(c, "INVITE", hold ? SIP_SDP_SENDONLY : SIP_SDP_SENDRECV);
+	return EXIT_OK;
+}
+
+static const struct cmd_job_ops call_job = {"call", describe, finish, act};
+
 int cmd_invite(const struct cmd *self, int argc, char **argv)
 {
 	struct call *c = calloc(1, sizeof *c);
@@ -1121,32 +1291,13 @@ int cmd_invite(const struct cmd *self, int argc, char **argv)
 	transfer_init(&c->tr, &c->pc, false);
 	rc = probe_dest_resolve(&c->pc, &c->dest, &c->target, on_dest, c);
 	if (rc == 0) {
+		c->ran = true;
 		cmd_run(&c->run, c->pc.loop, on_signal, c);
-		if (c->run.forced) {
-			/* Stopped at once: what was under way is left as it is. */
-			c->cancelled = c->cancelled || !c->answered;
-			if (!c->answered && !c->status)
-				snprintf(c->reason, sizeof c->reason, "%s", CMD_INTERRUPTED);
-			if (c->transferring)
-				transfer_fail(&c->tr, EXIT_TIMEOUT, CMD_INTERRUPTED);
-			end_call(c, c->run.forced);
-		}
-		transfer_verdict(c);
-		/* A call the far end ended is done before a second Ctrl-C. */
-		rc = c->rc = cmd_run_exit(&c->run, c->rc);
-		if (c->pc.ladder)
-			probe_print_ladder(&c->pc,
-			                   c->cc.format == SIP_PRINT_JSON ? stderr : stdout);
-		print_summary(c);
+		if (cmd_run_detached(&c->run))
+			return EXIT_OK;
+		return finish(c);
 	}
-	transfer_free(&c->tr); /* before the call: it borrows the call's dialog */
-	sip_call_free(c->call);
-	sip_timer_cancel(c->pc.loop, &c->ring_timer);
-	sip_timer_cancel(c->pc.loop, &c->hold_timer);
-	sip_timer_cancel(c->pc.loop, &c->stop_timer);
-	probe_ctx_reset(&c->pc);
-	cmd_signals_done();
-	sip_buf_reset(&c->offer);
-	free(c);
-	return rc;
+	c->rc = rc;
+	c->done = true;
+	return finish(c);
 }

@@ -159,7 +159,7 @@ static void source(const struct sip_incoming *in, char *buf, size_t cap)
 static void stop_now(void *arg)
 {
 	struct listener *ls = arg;
-	sip_loop_stop(ls->pc.loop);
+	cmd_run_stop(&ls->run);
 }
 
 void listen_maybe_stop(struct listener *ls)
@@ -647,7 +647,8 @@ static int parse_args(struct listener *ls, int argc, char **argv, const char **c
 		return EXIT_USAGE;
 	if (argc - optind > 1)
 		return cmd_usage_error(self, "too many arguments: one [ADDR][:PORT] at most");
-	if (ls->cc.local)
+	/* In the shell, -l without an operand is the shell's own address. */
+	if (ls->cc.local && (!cmd_host || optind < argc))
 		return cmd_usage_error(self, "-l: the address to listen on is the operand");
 	if (*tls && (!*cert || !*key))
 		return cmd_usage_error(self, "--tls needs --cert and --key");
@@ -737,8 +738,43 @@ static void listen_free(struct listener *ls)
 	ls->reg = NULL;
 	probe_dest_reset(&ls->reg_dest);
 	sip_timer_cancel(ls->pc.loop, &ls->stop_timer);
+	sip_timer_cancel(ls->pc.loop, &ls->detach_timer);
 	probe_ctx_reset(&ls->pc);
 	explicit_bzero(ls->password, sizeof ls->password);
+}
+
+static int finish(void *arg)
+{
+	struct listener *ls = arg;
+	int rc = cmd_run_exit(&ls->run, ls->rc);
+	listen_free(ls);
+	cmd_signals_done(); /* after the loop gave back its handlers */
+	free(ls);
+	return rc;
+}
+
+static void describe(void *arg, char *buf, size_t cap)
+{
+	struct listener *ls = arg;
+	snprintf(buf, cap, "%u calls, %u subscribers", listen_calls_live(ls), listen_subs_live(ls));
+}
+
+/* The shell's `calls` asks with no arguments (the calls that came in are
+ * listed, and their count returned); the rest name a call. */
+static int act(void *arg, int argc, char **argv)
+{
+	struct listener *ls = arg;
+	if (argc == 0)
+		return (int)listen_calls_list(ls);
+	return listen_call_act(ls, argc, argv);
+}
+
+static const struct cmd_job_ops listen_job = {"listen", describe, finish, act};
+
+static void detach_now(void *arg)
+{
+	struct listener *ls = arg;
+	cmd_run_detach(&ls->run, &listen_job, ls);
 }
 
 int cmd_listen(const struct cmd *self, int argc, char **argv)
@@ -760,8 +796,13 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	}
 	char where[80];
+	/* In the shell, without an address: the shell's own stack, whose
+	 * requests nothing else takes, in the background. */
+	ls->session = cmd_host && optind == argc;
+	sip_timer_init(&ls->detach_timer);
 	where_arg(optind < argc ? argv[optind] : "0.0.0.0", where, sizeof where);
-	ls->cc.local = where;
+	if (!ls->session)
+		ls->cc.local = where;
 	struct probe_setup setup = {.show_messages = !ls->cc.quiet,
 	                            .ladder = false,
 	                            .cert_file = cert,
@@ -772,8 +813,18 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	}
 	ls->pc.observe = listen_call_observe;
 	ls->pc.observe_arg = ls;
+	if (ls->session && !ls->pc.shared) {
+		cmd_error(self, "the shell's stack options differ from this line's");
+		listen_free(ls);
+		free(ls);
+		return EXIT_USAGE;
+	}
+	if (ls->session) {
+		ls->pc.catch_all = true;
+		ls->pc.show_messages = ls->cc.verbose > 0;
+	}
 	enum sip_tp stream = tls ? SIP_TP_TLS : SIP_TP_TCP;
-	int err = sip_ua_listen(ls->pc.ua, stream);
+	int err = ls->session ? 0 : sip_ua_listen(ls->pc.ua, stream);
 	if (err == 0 && sip_ua_bound(ls->pc.ua, SIP_TP_UDP, AF_UNSPEC, &ls->bound) == 0)
 		sip_sockaddr_print(&ls->bound, ls->where, sizeof ls->where);
 	if (err) {
@@ -790,7 +841,9 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		return rc;
 	}
 	/* The port matters to whoever started us with port 0: say it first. */
-	fprintf(stderr, "sip: listen: listening on %s (UDP, %s)\n", ls->where, sip_tp_name(stream));
+	if (!ls->session)
+		fprintf(stderr, "sip: listen: listening on %s (UDP, %s)\n", ls->where,
+		        sip_tp_name(stream));
 	if (sip_ua_accept(ls->pc.ua, NULL, on_request, ls) != 0) {
 		cmd_error(self, "out of memory");
 		listen_free(ls);
@@ -804,10 +857,10 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		free(ls);
 		return probe_exit_code(err);
 	}
+	if (ls->session)
+		sip_timer_start(ls->pc.loop, &ls->detach_timer, 0, detach_now, ls);
 	cmd_run(&ls->run, ls->pc.loop, on_signal, ls);
-	rc = cmd_run_exit(&ls->run, ls->rc);
-	listen_free(ls);
-	cmd_signals_done(); /* after the loop gave back its handlers */
-	free(ls);
-	return rc;
+	if (cmd_run_detached(&ls->run))
+		return EXIT_OK;
+	return finish(ls);
 }

@@ -139,6 +139,10 @@ struct listener {
 	int rc;
 	/* --auth */
 	char secret[33];
+	/* The shell's: on its stack, in its background, calls answered by
+	 * `answer N` unless `set answer auto`. */
+	bool session;
+	struct sip_timer detach_timer;
 };
 
 /* listen.c: lines and counts */
@@ -179,6 +183,9 @@ void listen_calls_free(struct listener *ls);
 void listen_call_observe(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
 /* The diagrams not drawn yet, drawn now. */
 void listen_ladders_free(struct listener *ls);
+/* The shell's answer N, reject N [CODE], bye N, and the list for `calls`. */
+int listen_call_act(struct listener *ls, int argc, char **argv);
+unsigned listen_calls_list(struct listener *ls); /* how many */
 /* A call of ours, placed for a transfer (x->call set), with its handlers. */
 struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip_req_spec *invite);
 

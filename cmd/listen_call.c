@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
+#include <limits.h>
 
 #include "listen.h"
 
@@ -426,10 +427,78 @@ static void ring(struct lcall *lc)
 		return;
 	}
 	lc->phase = LCALL_EARLY;
+	listen_state_changed(ls, LISTEN_CALLS);
+	/* In the shell, the user answers. */
+	if (ls->session && !cmd_host->answer_auto()) {
+		say(lc, "ringing", "180 Ringing from %s: 'answer %u' or 'reject %u [CODE]'",
+		    lc->id.peer, lc->id.n, lc->id.n);
+		return;
+	}
 	say(lc, "ringing", "180 Ringing for %g s%s", (double)ls->ring_us / 1e6,
 	    lc->reliable ? ", reliably (100rel)" : "");
-	listen_state_changed(ls, LISTEN_CALLS);
 	sip_timer_start(ls->pc.loop, &lc->ring_timer, ls->ring_us, on_ring_over, lc);
+}
+
+static struct lcall *call_numbered(struct listener *ls, const char *arg)
+{
+	unsigned long n;
+	if (arg && cmd_uint(arg, 1, UINT_MAX, &n) == 0)
+		for (size_t i = 0; i < LISTEN_MAX_CALLS; i++)
+			if (ls->calls[i] && ls->calls[i]->id.n == n && !ls->calls[i]->id.outgoing)
+				return ls->calls[i];
+	return NULL;
+}
+
+int listen_call_act(struct listener *ls, int argc, char **argv)
+{
+	const char *verb = argv[0];
+	struct lcall *lc = call_numbered(ls, argc > 1 ? argv[1] : NULL);
+	unsigned long code = 0;
+	if (!lc) {
+		fprintf(stderr, "sip: %s: no call %s (see 'calls')\n", verb,
+		        argc > 1 ? argv[1] : "");
+		return EXIT_USAGE;
+	}
+	bool ringing = lc->phase == LCALL_EARLY || lc->phase == LCALL_TRYING;
+	if (strcmp(verb, "bye") == 0) {
+		int err = ringing ? sip_call_answer(lc->call, 486, NULL, NULL, 0)
+		                  : listen_call_hangup(lc);
+		return err ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!ringing || sip_timer_armed(&lc->ring_timer)) {
+		fprintf(stderr, "sip: %s: call %u is %s\n", verb, lc->id.n,
+		        ringing ? "answered by itself (set answer auto)" : "answered already");
+		return EXIT_USAGE;
+	}
+	if (strcmp(verb, "answer") == 0) {
+		on_ring_over(lc);
+		return EXIT_OK;
+	}
+	if (argc > 2 && cmd_uint(argv[2], 300, 699, &code) != 0) {
+		fprintf(stderr, "sip: reject: '%s': a status from 300 to 699\n", argv[2]);
+		return EXIT_USAGE;
+	}
+	int err = sip_call_answer(lc->call, code ? (unsigned)code : 486, NULL, NULL, 0);
+	return err ? EXIT_USAGE : EXIT_OK;
+}
+
+unsigned listen_calls_list(struct listener *ls)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < LISTEN_MAX_CALLS; i++) {
+		const struct lcall *lc = ls->calls[i];
+		static const char *const phases[] = {"ringing", "ringing", "up", "ending"};
+		if (!lc || lc->id.outgoing)
+			continue;
+		char up[32] = "";
+		if (lc->phase == LCALL_CONFIRMED)
+			snprintf(up, sizeof up, " %.0f s",
+			         (double)(sip_loop_now(ls->pc.loop) - lc->t_answer) / 1e6);
+		printf("call %u  from %s, %s%s%s (incoming)\n", lc->id.n, lc->id.peer,
+		       phases[lc->phase], up, lc->held ? ", held by the far end" : "");
+		n++;
+	}
+	return n;
 }
 
 static struct lcall *call_new(struct listener *ls)
@@ -439,7 +508,7 @@ static struct lcall *call_new(struct listener *ls)
 	if (!lc)
 		return NULL;
 	lc->ls = ls;
-	lc->id.n = ++ls->ncalls_made;
+	lc->id.n = ls->session ? cmd_host->next_number("call") : ++ls->ncalls_made;
 	sip_timer_init(&lc->ring_timer);
 	sip_timer_init(&lc->hold_timer);
 	sip_buf_init(&lc->answer_sdp, 0);

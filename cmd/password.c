@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "run.h"
 
 /* path opened for reading, or NULL after saying why not. A directory opens
  * too, and would read as empty. */
@@ -197,6 +198,10 @@ int cmd_password(const struct cmd *c, const struct cmd_common *cc, char *buf, si
 	const char *env = getenv("SIP_PASSWORD");
 	if (cc->password_file)
 		return from_file(c, cc->password_file, buf, cap);
+	/* The shell's `set password` comes before the environment's, as a
+	 * later setting does. */
+	if (cmd_host && cmd_host->password())
+		env = cmd_host->password();
 	if (env) {
 		if (strlen(env) >= cap) {
 			cmd_error(c, "SIP_PASSWORD is too long");

@@ -6,10 +6,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "probe.h"
+#include "run.h"
 
-static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
+void probe_on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
 {
 	struct probe_ctx *pc = arg;
 	int err = pc->pcap ? sip_pcap_write(pc->pcap, pi, buf, len) : 0;
@@ -50,8 +52,8 @@ static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t l
 	cmd_flush();
 }
 
-static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
-                      const char *detail, void *arg)
+void probe_on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
+                     void *arg)
 {
 	struct probe_ctx *pc = arg;
 	char addr[64];
@@ -127,8 +129,6 @@ bad:
 	return EXIT_USAGE;
 }
 
-static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
-
 static int ipv(int family)
 {
 	return family == AF_INET6 ? 6 : 4;
@@ -162,12 +162,12 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;
 	o.ctx.tp.insecure = cc->insecure;
-	o.ctx.tp.trace = on_trace;
+	o.ctx.tp.trace = probe_on_trace;
 	o.ctx.tp.trace_arg = pc;
 	o.ctx.t1_us = cc->t1_us;
 	o.ctx.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION;
 	o.dns_server = cc->dns_server;
-	o.tp_err = on_tp_err;
+	o.tp_err = probe_on_tp_err;
 	o.arg = pc;
 	pc->scratch = malloc(sizeof *pc->scratch);
 	if (!pc->scratch || (setup->ladder && sip_ladder_new(&pc->ladder) != 0)) {
@@ -185,7 +185,15 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		probe_ctx_reset(pc);
 		return EXIT_USAGE;
 	}
-	int err = sip_ua_new(&pc->ua, &o);
+	/* In the shell, the shell's stack when the options agree with it;
+	 * else one of the command's own on the shell's loop. */
+	int err = 0;
+	if (cmd_host && (pc->ua = cmd_host->stack(cc, setup->cert_file != NULL)) != NULL)
+		pc->shared = true;
+	else if (cmd_host)
+		o.loop = cmd_host->loop;
+	if (!pc->shared)
+		err = sip_ua_new(&pc->ua, &o);
 	if (err) {
 		int rc = cmd_dns_error(cmd, cc, err);
 		/* errno names what the system refused: an address in use, not ours. */
@@ -197,7 +205,10 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 		return rc ? rc : EXIT_TRANSPORT;
 	}
 	pc->loop = sip_ua_loop(pc->ua);
-	sip_ua_auth_handler(pc->ua, on_need_credentials, pc);
+	if (pc->shared)
+		cmd_host->attach(pc);
+	else
+		sip_ua_auth_handler(pc->ua, probe_on_need_credentials, pc);
 	if (sip_rand_token(pc->call_id, 24) != 0 || sip_rand_token(pc->from_tag, 12) != 0) {
 		cmd_error(cmd, "no random numbers");
 		probe_ctx_reset(pc);
@@ -212,7 +223,10 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	while (pc->probes)
 		probe_free(pc->probes);
 	cmd_prompt_free(pc->prompt);
-	sip_ua_free(pc->ua);
+	if (pc->shared)
+		cmd_host->detach(pc);
+	else
+		sip_ua_free(pc->ua);
 	sip_pcap_close(pc->pcap);
 	sip_ladder_free(pc->ladder);
 	free(pc->scratch);
@@ -240,7 +254,9 @@ static unsigned out_width(FILE *f)
 	uint64_t n;
 	if (env && sip_str_to_u64(sip_str_from(env), USHRT_MAX, &n) == 0 && n > 0)
 		return (unsigned)n;
-	return ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
+	/* The shell's stdout is a stream of its own over the terminal. */
+	int fd = f == stdout ? STDOUT_FILENO : fileno(f);
+	return ioctl(fd, TIOCGWINSZ, &ws) == 0 ? ws.ws_col : 0;
 }
 
 void probe_print_ladder(struct probe_ctx *pc, FILE *f)
@@ -511,7 +527,7 @@ static void on_password(const char *password, void *arg)
 
 /* The stack has no credentials for a challenge: -u and a password, from
  * --password-file, SIP_PASSWORD or a prompt, for every realm of the run. */
-static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
+void probe_on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
 {
 	struct probe_ctx *pc = arg;
 	const struct cmd_common *cc = pc->cc;
@@ -705,6 +721,7 @@ void probe_sub_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_sub_s
 		s->ntargets = d->ntargets - d->cur;
 		s->from = d->user_from[0] ? d->user_from : cc->from;
 		s->contact_user = d->contact_user;
+		s->call_id = pc->call_id; /* the shell tells the run's messages by it */
 	}
 }
 

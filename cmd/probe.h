@@ -36,6 +36,9 @@ struct probe_ctx {
 	 * its own account (sip listen: a diagram per call). */
 	void (*observe)(const struct sip_msg *m, const struct sip_packet_info *pi, void *arg);
 	void *observe_arg;
+	bool shared;    /* the ua is the shell's (cmd_host), not ours to free */
+	bool catch_all; /* the shell's listener: what no other command's messages are */
+	struct probe_ctx *next_shared; /* the shell's list of them */
 };
 
 struct probe_setup {
@@ -44,6 +47,14 @@ struct probe_setup {
 	const char *cert_file; /* TLS server side (sip listen) */
 	const char *key_file;
 };
+
+/* The stack's handlers: a message sent or received, a transport error, a
+ * challenge. The shell, whose stack several commands share, passes each
+ * to the probe_ctx it belongs to. */
+void probe_on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg);
+void probe_on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote, const char *detail,
+                     void *arg);
+void probe_on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg);
 
 /* Sets up from the shared options; returns 0 or an exit code after a message. */
 int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd_common *cc,

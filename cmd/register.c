@@ -47,6 +47,8 @@ struct reg {
 	bool answered; /* the first REGISTER had its final response */
 	bool over;     /* the outcome is known (and said) */
 	unsigned refreshes;
+	uint64_t bound_at; /* the last 2xx that bound */
+	unsigned job;      /* in the shell's background: its number */
 	int rc;
 };
 
@@ -143,7 +145,7 @@ static void stop(struct reg *r, int rc)
 {
 	r->rc = rc;
 	r->over = true;
-	sip_loop_stop(r->pc.loop);
+	cmd_run_stop(&r->run);
 }
 
 /* The run failed, said on stderr: with -o json, an object after the
@@ -291,10 +293,40 @@ static void show(struct reg *r, const struct sip_msg *resp)
 	/* -q drops the messages, not the answer: the bindings still show. */
 	if (r->cc.format == SIP_PRINT_JSON || cmd_summary_text(&r->cc))
 		print_bindings(r, resp);
-	if (r->mode == SIP_REG_BIND && cmd_summary_text(&r->cc))
+	if (r->mode == SIP_REG_BIND && cmd_summary_text(&r->cc) && r->job)
+		printf("registered %s for %lu s; kept as reg %u ('unregister %u' removes it)\n",
+		       r->aor_text, sip_reg_granted(r->g), r->job, r->job);
+	else if (r->mode == SIP_REG_BIND && cmd_summary_text(&r->cc))
 		printf("registered %s for %lu s%s\n", r->aor_text, sip_reg_granted(r->g),
 		       r->keep ? "; refreshing until Ctrl-C" : "");
 }
+
+static void describe(void *arg, char *buf, size_t cap)
+{
+	struct reg *r = arg;
+	uint64_t since = (sip_loop_now(r->pc.loop) - r->bound_at) / 1000000;
+	unsigned long granted = sip_reg_granted(r->g);
+	if (r->stopping)
+		snprintf(buf, cap, "%s, being removed", r->aor_text);
+	else if (!sip_reg_bound(r->g))
+		snprintf(buf, cap, "%s, not bound: retrying", r->aor_text);
+	else {
+		char peer[64];
+		probe_peer(sip_reg_request(r->g), peer, sizeof peer);
+		unsigned n = r->refreshes - 1;
+		char times[32] = "not refreshed yet";
+		if (n == 1)
+			snprintf(times, sizeof times, "refreshed once");
+		else if (n > 1)
+			snprintf(times, sizeof times, "refreshed %u times", n);
+		snprintf(buf, cap, "%s at %s, %lu s left, %s", r->aor_text, peer,
+		         since < granted ? granted - (unsigned long)since : 0, times);
+	}
+}
+
+static int finish(void *arg);
+
+static const struct cmd_job_ops reg_job = {"reg", describe, finish, NULL};
 
 static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const struct sip_msg *resp,
                      void *arg)
@@ -303,6 +335,10 @@ static void on_event(struct sip_reg *g, enum sip_reg_event ev, int err, const st
 	switch (ev) {
 	case SIP_REG_BOUND:
 		r->answered = true;
+		r->bound_at = sip_loop_now(r->pc.loop);
+		/* In the shell, a binding kept goes on in the background. */
+		if (r->keep && r->refreshes == 0)
+			r->job = cmd_run_detach(&r->run, &reg_job, r);
 		probe_tls_peer(&r->pc, sip_reg_request(g));
 		/* The bindings once; a refresh is one line. */
 		if (r->refreshes++ == 0)
@@ -393,6 +429,7 @@ static void start(struct reg *r)
 		.expires = r->expires,
 		.max_forwards = cc->max_forwards,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
+		.call_id = r->pc.call_id,
 		.headers = hdrs,
 		.nheaders = cc->nheaders,
 		.timeout_us = cc->timeout_us,
@@ -438,74 +475,99 @@ static void on_dest(struct probe_dest *d, int err, void *arg)
 	start(r);
 }
 
-int cmd_register(const struct cmd *self, int argc, char **argv)
+static int finish(void *arg)
 {
-	struct reg r;
+	struct reg *r = arg;
+	if (!r->over) /* a second signal stopped it at once */
+		interrupted(r);
+	int rc = r->rc;
+	sip_reg_free(r->g);
+	probe_ctx_reset(&r->pc);
+	cmd_signals_done(); /* after the loop gave back its handlers */
+	free(r);
+	return rc;
+}
+
+static int parse(struct reg *r, const struct cmd *self, int argc, char **argv)
+{
 	const char *arg;
 	int key, modes = 0;
-	memset(&r, 0, sizeof r);
-	r.cmd = self;
-	r.expires = 3600;
-	while ((key = cmd_getopt(self, &r.cc, argc, argv, &arg)) >= 0) {
+	while ((key = cmd_getopt(self, &r->cc, argc, argv, &arg)) >= 0) {
 		switch (key) {
 		case OPT_EXPIRES:
-			if (cmd_parse_uint(self, "expires", arg, 0, UINT32_MAX, &r.expires))
+			if (cmd_parse_uint(self, "expires", arg, 0, UINT32_MAX, &r->expires))
 				return EXIT_USAGE;
 			break;
 		case OPT_QUERY:
-			r.mode = SIP_REG_QUERY;
+			r->mode = SIP_REG_QUERY;
 			modes++;
 			break;
 		case OPT_UNREGISTER:
-			r.mode = SIP_REG_UNBIND;
+			r->mode = SIP_REG_UNBIND;
 			modes++;
 			break;
 		case OPT_UNREGISTER_ALL:
-			r.mode = SIP_REG_UNBIND_ALL;
+			r->mode = SIP_REG_UNBIND_ALL;
 			modes++;
 			break;
-		case OPT_KEEP: r.keep = true; break;
+		case OPT_KEEP: r->keep = true; break;
 		}
 	}
 	if (key == -3)
-		return EXIT_OK;
+		return -1;
 	if (key == -2)
 		return EXIT_USAGE;
-	if (modes > 1 || (r.keep && r.mode != SIP_REG_BIND)) {
+	if (modes > 1 || (r->keep && r->mode != SIP_REG_BIND)) {
 		cmd_error(self,
 		          "--query, --unregister, --unregister-all and --keep exclude each other");
 		return EXIT_USAGE;
 	}
 	/* A lifetime of 0 removes the binding (RFC 3261 section 10.2.2). */
-	if (r.keep && r.expires == 0) {
+	if (r->keep && r->expires == 0) {
 		cmd_error(self, "--keep with -e 0: a lifetime of 0 removes the binding");
 		return EXIT_USAGE;
 	}
-	if (r.mode == SIP_REG_BIND && r.expires == 0)
-		r.mode = SIP_REG_UNBIND;
+	if (r->mode == SIP_REG_BIND && r->expires == 0)
+		r->mode = SIP_REG_UNBIND;
 	if (argc - optind != 1) {
 		cmd_error(self, "expected one address of record (sip:alice@example.com)");
 		fprintf(stderr, "See 'sip register --help'.\n");
 		return EXIT_USAGE;
 	}
-	r.aor_arg = argv[optind];
-	if (cmd_parse_target(self, argv[optind], r.aor_buf, sizeof r.aor_buf, &r.aor) != 0)
+	r->aor_arg = argv[optind];
+	if (cmd_parse_target(self, argv[optind], r->aor_buf, sizeof r->aor_buf, &r->aor) != 0)
 		return EXIT_USAGE;
-	int rc = registrar_of(&r);
-	if (rc)
-		return rc;
-	struct probe_setup setup = {.show_messages = !r.cc.quiet && (r.cc.verbose || !r.keep)};
-	if ((rc = probe_ctx_init(&r.pc, self, &r.cc, &setup)) != 0)
-		return rc;
-	rc = probe_dest_resolve(&r.pc, &r.dest, &r.registrar, on_dest, &r);
-	if (rc == 0) {
-		cmd_run(&r.run, r.pc.loop, on_signal, &r);
-		if (!r.over) /* a second signal stopped it at once */
-			interrupted(&r);
-		rc = r.rc;
+	return registrar_of(r);
+}
+
+int cmd_register(const struct cmd *self, int argc, char **argv)
+{
+	/* On the heap: in the shell, a kept binding outlives this call. */
+	struct reg *r = calloc(1, sizeof *r);
+	if (!r) {
+		cmd_error(self, "out of memory");
+		return EXIT_INTERNAL;
 	}
-	sip_reg_free(r.g);
-	probe_ctx_reset(&r.pc);
-	cmd_signals_done(); /* after the loop gave back its handlers */
-	return rc;
+	r->cmd = self;
+	r->expires = 3600;
+	int rc = parse(r, self, argc, argv);
+	if (rc) {
+		free(r);
+		return rc < 0 ? EXIT_OK : rc;
+	}
+	struct probe_setup setup = {.show_messages = !r->cc.quiet && (r->cc.verbose || !r->keep)};
+	if ((rc = probe_ctx_init(&r->pc, self, &r->cc, &setup)) != 0) {
+		free(r);
+		return rc;
+	}
+	rc = probe_dest_resolve(&r->pc, &r->dest, &r->registrar, on_dest, r);
+	if (rc == 0) {
+		cmd_run(&r->run, r->pc.loop, on_signal, r);
+		if (cmd_run_detached(&r->run))
+			return EXIT_OK;
+		return finish(r);
+	}
+	r->rc = rc;
+	r->over = true;
+	return finish(r);
 }

@@ -92,7 +92,7 @@ static void on_resolved(int err, const struct sip_target *t, size_t n, void *arg
 			printf("%zu. %s %s (%s)\n", i + 1, sip_tp_name(t[i].tp), addr, t[i].name);
 		}
 	}
-	sip_loop_stop(rs->loop);
+	cmd_run_stop(&rs->run);
 }
 
 /* "no NAPTR, SRV or A records": what was looked for, by the RFC 3263 path the URI takes. */
@@ -139,7 +139,10 @@ static int run(struct resolve *rs, const char *arg)
 	int rc = cmd_parse_target(c, arg, text, sizeof text, &uri);
 	if (rc)
 		return rc;
-	if (sip_loop_new(&rs->loop)) {
+	/* In the shell, on its loop: its work goes on meanwhile. */
+	if (cmd_host)
+		rs->loop = cmd_host->loop;
+	else if (sip_loop_new(&rs->loop)) {
 		cmd_error(c, "out of memory");
 		return EXIT_INTERNAL;
 	}
@@ -195,7 +198,8 @@ static int run(struct resolve *rs, const char *arg)
 	}
 out:
 	sip_resolver_free(r);
-	sip_loop_free(rs->loop);
+	if (!cmd_host)
+		sip_loop_free(rs->loop);
 	return rc;
 }
 

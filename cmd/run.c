@@ -1,4 +1,4 @@
-/* run.c - the one-shot runner; see run.h. */
+/* run.c - the runner of a command, by itself or in the shell; see run.h. */
 #include <signal.h>
 #include <string.h>
 
@@ -20,7 +20,9 @@ static void on_grace_over(void *arg)
 	force(r, r->signo);
 }
 
-static void on_signal(struct cmd_run *r, int signo)
+const struct cmd_host *cmd_host;
+
+void cmd_run_signal(struct cmd_run *r, int signo)
 {
 	uint64_t now = sip_loop_now(r->loop);
 	if (signo == SIGTERM && r->signo == signo && now - r->at < SAME_SIGNAL_US)
@@ -36,17 +38,17 @@ static void on_signal(struct cmd_run *r, int signo)
 	if (r->graceful)
 		r->graceful(r->arg);
 	else
-		sip_loop_stop(r->loop);
+		cmd_run_stop(r);
 }
 
 static void on_sigint(void *arg)
 {
-	on_signal(arg, SIGINT);
+	cmd_run_signal(arg, SIGINT);
 }
 
 static void on_sigterm(void *arg)
 {
-	on_signal(arg, SIGTERM);
+	cmd_run_signal(arg, SIGTERM);
 }
 
 int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg), void *arg)
@@ -56,6 +58,12 @@ int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg
 	r->graceful = graceful;
 	r->arg = arg;
 	sip_timer_init(&r->grace);
+	if (cmd_host) {
+		int err = cmd_host->run(r);
+		if (!r->job)
+			sip_timer_cancel(loop, &r->grace);
+		return err;
+	}
 	int err = sip_loop_signal(loop, SIGINT, on_sigint, r);
 	if (!err)
 		err = sip_loop_signal(loop, SIGTERM, on_sigterm, r);
@@ -73,4 +81,40 @@ bool cmd_run_interrupted(const struct cmd_run *r)
 int cmd_run_exit(const struct cmd_run *r, int rc)
 {
 	return r->forced ? r->forced : rc;
+}
+
+void cmd_run_stop(struct cmd_run *r)
+{
+	if (r->job)
+		cmd_host->over(r);
+	else
+		sip_loop_stop(r->loop);
+}
+
+unsigned cmd_run_detach(struct cmd_run *r, const struct cmd_job_ops *ops, void *arg)
+{
+	if (!cmd_host || r->job || r->signo)
+		return 0;
+	r->job = ops;
+	r->job_arg = arg;
+	unsigned n = cmd_host->detached(r);
+	if (!n)
+		r->job = NULL;
+	return n;
+}
+
+bool cmd_run_detached(const struct cmd_run *r)
+{
+	return r->job != NULL;
+}
+
+void cmd_run_end(struct cmd_run *r)
+{
+	if (r->ending)
+		return;
+	r->ending = true;
+	if (r->graceful)
+		r->graceful(r->arg);
+	else
+		cmd_run_stop(r);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -44,6 +45,9 @@ const struct cmd cmd_table[] = {
 	{"send", cmd_send, "send a request written by hand, its placeholders filled in",
          "[options] FILE|- [TARGET]", send_opts,
          CMD_OPTS_OUTPUT | CMD_OPTS_DNS | CMD_OPTS_NET | CMD_OPTS_AUTH, "file"},
+	{"shell", cmd_shell,
+         "an interactive shell: every command a line, registrations and calls kept", "[options]",
+         shell_opts, CMD_OPTS_OUTPUT | CMD_OPTS_DNS | CMD_OPTS_NET | CMD_OPTS_AUTH, NULL},
 	{"resolve", cmd_resolve, "show how a target resolves (RFC 3263)", "[options] TARGET",
          resolve_opts, CMD_OPTS_OUTPUT | CMD_OPTS_DNS, "host"},
 	{NULL, NULL, NULL, NULL, NULL, 0, NULL},
@@ -211,6 +215,10 @@ static int run(int argc, char **argv)
 	const char *name = argv[1];
 	const struct cmd *c;
 
+	if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		const struct cmd *shell = cmd_find("shell");
+		return shell->fn(shell, 1, (char *[]){(char *)"shell", NULL});
+	}
 	if (argc < 2) {
 		list_commands(stderr);
 		return EXIT_USAGE;

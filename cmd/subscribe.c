@@ -75,6 +75,8 @@ struct sub_run {
 	unsigned long malformed;
 	char malformed_why[200];
 	enum goal goal; /* what ended it on our side */
+	unsigned job;   /* in the shell's background: its number */
+	bool ran;       /* its loop turned: there is a summary to print */
 	/* The first subscription that ended before the goal, and its verdict,
 	 * which stands even when the others go on to the goal. */
 	unsigned end_n;
@@ -156,7 +158,7 @@ static void finish(struct sub_run *r, int rc)
 	r->over = true;
 	r->rc = cmd_run_exit(&r->run, rc);
 	sip_timer_cancel(r->pc.loop, &r->duration_timer);
-	sip_loop_stop(r->pc.loop);
+	cmd_run_stop(&r->run);
 }
 
 /* What was asked is done (or Ctrl-C): unsubscribe, and wait for that to end. */
@@ -182,6 +184,8 @@ static void on_duration(void *arg)
 }
 
 /* A subscription was made (a 2xx or a NOTIFY): --duration counts from now. */
+static const struct cmd_job_ops sub_job;
+
 static void made(struct sub_run *r)
 {
 	if (r->made)
@@ -189,6 +193,16 @@ static void made(struct sub_run *r)
 	r->made = true;
 	if (r->duration_us)
 		sip_timer_start(r->pc.loop, &r->duration_timer, r->duration_us, on_duration, r);
+	/* In the shell, a subscription goes on in the background: its NOTIFYs
+	 * decoded above the prompt, the messages themselves only with -v. */
+	if (!r->goal && (r->job = cmd_run_detach(&r->run, &sub_job, r)) != 0) {
+		if (!r->cc.verbose)
+			r->pc.show_messages = false;
+		if (!r->cc.quiet)
+			fprintf(stderr,
+			        "sip: subscribe: kept as sub %u ('unsubscribe %u' ends it)\n",
+			        r->job, r->job);
+	}
 }
 
 /* ---- NOTIFYs ---- */
@@ -708,6 +722,39 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 	return 0;
 }
 
+static int job_finish(void *arg)
+{
+	struct sub_run *r = arg;
+	if (!r->over) { /* a second signal stopped it at once */
+		if (!r->made)
+			snprintf(r->reason, sizeof r->reason, "%s", CMD_INTERRUPTED);
+		r->goal = GOAL_SIGNAL;
+		finish(r, EXIT_TIMEOUT);
+	}
+	int rc = r->rc;
+	if (r->ran) {
+		if (r->pc.ladder)
+			probe_print_ladder(&r->pc, json_out(r) ? stderr : stdout);
+		print_summary(r);
+	}
+	sip_sub_free(r->s);
+	sip_timer_cancel(r->pc.loop, &r->duration_timer);
+	probe_ctx_reset(&r->pc);
+	cmd_signals_done();
+	free(r->notified);
+	free(r);
+	return rc;
+}
+
+static void describe(void *arg, char *buf, size_t cap)
+{
+	struct sub_run *r = arg;
+	snprintf(buf, cap, "%s %s, %lu NOTIFY%s%s", r->dest.ruri_text, r->event, r->notifies,
+	         r->notifies == 1 ? "" : "s", r->goal ? ", ending" : "");
+}
+
+static const struct cmd_job_ops sub_job = {"sub", describe, job_finish, NULL};
+
 int cmd_subscribe(const struct cmd *self, int argc, char **argv)
 {
 	struct sub_run *r = calloc(1, sizeof *r);
@@ -729,23 +776,13 @@ int cmd_subscribe(const struct cmd *self, int argc, char **argv)
 	}
 	rc = probe_dest_resolve(&r->pc, &r->dest, &r->uri, on_dest, r);
 	if (rc == 0) {
+		r->ran = true;
 		cmd_run(&r->run, r->pc.loop, on_signal, r);
-		if (!r->over) { /* a second signal stopped it at once */
-			if (!r->made)
-				snprintf(r->reason, sizeof r->reason, "%s", CMD_INTERRUPTED);
-			r->goal = GOAL_SIGNAL;
-			finish(r, EXIT_TIMEOUT);
-		}
-		rc = r->rc;
-		if (r->pc.ladder)
-			probe_print_ladder(&r->pc, json_out(r) ? stderr : stdout);
-		print_summary(r);
+		if (cmd_run_detached(&r->run))
+			return EXIT_OK;
+		return job_finish(r);
 	}
-	sip_sub_free(r->s);
-	sip_timer_cancel(r->pc.loop, &r->duration_timer);
-	probe_ctx_reset(&r->pc);
-	cmd_signals_done();
-	free(r->notified);
-	free(r);
-	return rc;
+	r->rc = rc;
+	r->over = true;
+	return job_finish(r);
 }
