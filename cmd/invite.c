@@ -424,6 +424,10 @@ static void step(struct call *c)
 {
 	if (c->done || c->cancelled || sip_call_state(c->call) != SIP_CALL_CONFIRMED)
 		return;
+	/* The shell's `bye` after a `dtmf` or `hold`: what was asked first is
+	 * answered first (an INFO overtaken by the BYE would get 481). */
+	if (c->bye_due && (c->info || (c->modifying && c->run.ending && !c->run.signo)))
+		return;
 	if (c->bye_due && c->modifying) {
 		cmd_warn(c->cmd, "%s: no final response before the hangup",
 		         strcmp(c->modifying, "INVITE") == 0 ? "re-INVITE" : "UPDATE");
@@ -1166,9 +1170,11 @@ static void on_info_done(struct sip_req *r, int err, const struct sip_msg *resp,
 	warn_status(c, "INFO (DTMF)", err, resp);
 	sip_req_free(c->info);
 	c->info = NULL;
-	if (err || resp->status >= 300)
+	if (err || resp->status >= 300 || c->bye_due)
 		c->dtmf[0] = '\0';
 	send_dtmf(c);
+	if (c->bye_due)
+		step(c);
 }
 
 /* The next digit, by INFO with application/dtmf-relay, as phones send it. */
@@ -1188,6 +1194,7 @@ static void send_dtmf(struct call *c)
 		.body = body,
 		.body_len = (size_t)n,
 		.timeout_us = c->cc.timeout_us,
+		.account = &c->pc,
 		.done = on_info_done,
 		.arg = c,
 	};
@@ -1243,8 +1250,8 @@ static int act(void *arg, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (c->modifying) {
-		fprintf(stderr, "sip: %s: call %u: a %s is under way\n", verb, c->job,
-		        c->modifying);
+		fprintf(stderr, "sip: %s: call %u: %s is under way\n", verb, c->job,
+		        strcmp(c->modifying, "INVITE") == 0 ? "a re-INVITE" : "an UPDATE");
 		return EXIT_USAGE;
 	}
 	if (strcmp(verb, "update") == 0) {

@@ -302,6 +302,7 @@ static void on_reg_dest(struct probe_dest *d, int err, void *arg)
 		.headers = hdrs,
 		.nheaders = cc->nheaders,
 		.timeout_us = cc->timeout_us,
+		.account = &ls->pc,
 		.failover = on_reg_failover,
 		.event = on_reg_event,
 		.done = on_reg_done,
@@ -647,8 +648,10 @@ static int parse_args(struct listener *ls, int argc, char **argv, const char **c
 		return EXIT_USAGE;
 	if (argc - optind > 1)
 		return cmd_usage_error(self, "too many arguments: one [ADDR][:PORT] at most");
-	/* In the shell, -l without an operand is the shell's own address. */
-	if (ls->cc.local && (!cmd_host || optind < argc))
+	/* In the shell, -l is the shell's own address, which an operand replaces. */
+	if (ls->cc.local && cmd_host && optind < argc)
+		ls->cc.local = NULL;
+	if (ls->cc.local && !cmd_host)
 		return cmd_usage_error(self, "-l: the address to listen on is the operand");
 	if (*tls && (!*cert || !*key))
 		return cmd_usage_error(self, "--tls needs --cert and --key");
@@ -730,6 +733,9 @@ static void where_arg(const char *a, char *buf, size_t cap)
 
 static void listen_free(struct listener *ls)
 {
+	/* The shell's stack outlives us: nothing more comes here. */
+	if (ls->pc.shared)
+		sip_ua_accept_remove(ls->pc.ua, on_request, ls);
 	listen_xfer_free(ls); /* before the calls: it may borrow one's dialog */
 	listen_calls_free(ls);
 	listen_ladders_free(ls);

@@ -51,6 +51,8 @@ struct lcall {
 	struct sip_buf answer_sdp; /* the 200's: the answer, or (late offer) our offer */
 	bool held;
 	uint64_t t_answer;
+	char called[300];  /* the INVITE's Request-URI: which of our addresses */
+	unsigned declined; /* the status that turned it away */
 	struct sip_timer ring_timer, hold_timer;
 	struct lxfer *xfer;     /* the transfer this call makes (outgoing) */
 	struct lxfer *referred; /* a transfer asked in this call (callee) */
@@ -186,6 +188,8 @@ void listen_ladders_free(struct listener *ls);
 /* The shell's answer N, reject N [CODE], bye N, and the list for `calls`. */
 int listen_call_act(struct listener *ls, int argc, char **argv);
 unsigned listen_calls_list(struct listener *ls); /* how many */
+/* The numbers of the calls that came in, into out; how many. */
+size_t listen_call_numbers(const struct listener *ls, unsigned *out, size_t cap);
 /* A call of ours, placed for a transfer (x->call set), with its handlers. */
 struct lcall *listen_call_place(struct listener *ls, struct lxfer *x, struct sip_req_spec *invite);
 

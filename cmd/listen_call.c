@@ -218,8 +218,8 @@ static void on_done(struct sip_call *call, enum sip_call_end how, int err, const
 		else if (lc->hung_up)
 			snprintf(why, sizeof why, "hung up before the answer: 486 Busy Here");
 		else
-			snprintf(why, sizeof why, "declined with %lu %s", lc->ls->answer,
-			         sip_status_reason((unsigned)lc->ls->answer));
+			snprintf(why, sizeof why, "declined with %u %s", lc->declined,
+			         sip_status_reason(lc->declined));
 		break;
 	case SIP_CALL_END_EXPIRED: snprintf(why, sizeof why, "the session timer ran out"); break;
 	case SIP_CALL_END_NO_DIALOG:
@@ -396,7 +396,8 @@ static void on_ring_over(void *arg)
 	if (lc->answer_due)
 		return;
 	if (ls->answer >= 300) {
-		err = sip_call_answer(lc->call, (unsigned)ls->answer, NULL, NULL, 0);
+		lc->declined = (unsigned)ls->answer;
+		err = sip_call_answer(lc->call, lc->declined, NULL, NULL, 0);
 	} else {
 		err = sip_call_answer(lc->call, 200, "application/sdp", lc->answer_sdp.p,
 		                      lc->answer_sdp.len);
@@ -430,8 +431,8 @@ static void ring(struct lcall *lc)
 	listen_state_changed(ls, LISTEN_CALLS);
 	/* In the shell, the user answers. */
 	if (ls->session && !cmd_host->answer_auto()) {
-		say(lc, "ringing", "180 Ringing from %s: 'answer %u' or 'reject %u [CODE]'",
-		    lc->id.peer, lc->id.n, lc->id.n);
+		say(lc, "ringing", "180 Ringing, %s calls %s: 'answer %u' or 'reject %u [CODE]'",
+		    lc->id.peer, lc->called, lc->id.n, lc->id.n);
 		return;
 	}
 	say(lc, "ringing", "180 Ringing for %g s%s", (double)ls->ring_us / 1e6,
@@ -459,6 +460,16 @@ int listen_call_act(struct listener *ls, int argc, char **argv)
 		        argc > 1 ? argv[1] : "");
 		return EXIT_USAGE;
 	}
+	bool reject = strcmp(verb, "reject") == 0;
+	if (strcmp(verb, "bye") != 0 && strcmp(verb, "answer") != 0 && !reject) {
+		fprintf(stderr, "sip: %s: call %u came in: answer, reject and bye act on it\n",
+		        verb, lc->id.n);
+		return EXIT_USAGE;
+	}
+	if (argc > (reject ? 3 : 2)) {
+		fprintf(stderr, "sip: usage: %s N%s\n", verb, reject ? " [CODE]" : "");
+		return EXIT_USAGE;
+	}
 	bool ringing = lc->phase == LCALL_EARLY || lc->phase == LCALL_TRYING;
 	if (strcmp(verb, "bye") == 0) {
 		int err = ringing ? sip_call_answer(lc->call, 486, NULL, NULL, 0)
@@ -478,8 +489,18 @@ int listen_call_act(struct listener *ls, int argc, char **argv)
 		fprintf(stderr, "sip: reject: '%s': a status from 300 to 699\n", argv[2]);
 		return EXIT_USAGE;
 	}
-	int err = sip_call_answer(lc->call, code ? (unsigned)code : 486, NULL, NULL, 0);
+	lc->declined = code ? (unsigned)code : 486;
+	int err = sip_call_answer(lc->call, lc->declined, NULL, NULL, 0);
 	return err ? EXIT_USAGE : EXIT_OK;
+}
+
+size_t listen_call_numbers(const struct listener *ls, unsigned *out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < LISTEN_MAX_CALLS && n < cap; i++)
+		if (ls->calls[i] && !ls->calls[i]->id.outgoing)
+			out[n++] = ls->calls[i]->id.n;
+	return n;
 }
 
 unsigned listen_calls_list(struct listener *ls)
@@ -575,6 +596,7 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	}
 	if ((h = sip_msg_hdr(req, SIP_HDR_CALL_ID)))
 		copy_slice(lc->id.call_id, sizeof lc->id.call_id, h->value);
+	cmd_safe(lc->called, sizeof lc->called, req->ruri);
 	/* It came before the call was ours to watch. */
 	if (lc->ladder)
 		sip_ladder_add(lc->ladder, req, pi);

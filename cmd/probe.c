@@ -511,7 +511,7 @@ void probe_prompt_cancel(struct probe_ctx *pc)
 	cmd_prompt_free(pc->prompt);
 	pc->prompt = NULL;
 	cmd_error(pc->cmd, "interrupted at the password prompt");
-	sip_ua_credentials(pc->ua, NULL, NULL, NULL);
+	sip_ua_credentials_for(pc->ua, pc->asked, NULL, NULL, NULL);
 }
 
 /* The typed password, or NULL: the requests waiting for it go on. */
@@ -521,37 +521,42 @@ static void on_password(const char *password, void *arg)
 	const struct cmd_common *cc = pc->cc;
 	pc->prompt = NULL;
 	pc->no_password = !password;
-	sip_ua_credentials(pc->ua, NULL,
-	                   password ? (cc->auth_user ? cc->auth_user : cc->user) : NULL, password);
+	sip_ua_credentials_for(pc->ua, pc->asked, NULL,
+	                       password ? (cc->auth_user ? cc->auth_user : cc->user) : NULL,
+	                       password);
 }
 
 /* The stack has no credentials for a challenge: -u and a password, from
- * --password-file, SIP_PASSWORD or a prompt, for every realm of the run. */
+ * --password-file, SIP_PASSWORD or a prompt, for every realm of the run,
+ * given for the account the request was for (this run's). */
 void probe_on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
 {
 	struct probe_ctx *pc = arg;
 	const struct cmd_common *cc = pc->cc;
 	const char *user = cc->auth_user ? cc->auth_user : cc->user;
+	const void *account = sip_ua_auth_account(ua);
 	char who[300], password[256];
 	if (pc->prompt)
 		return; /* being typed: every realm gets it */
 	if (!cc->user || pc->no_password) {
-		sip_ua_credentials(ua, NULL, NULL, NULL);
+		sip_ua_credentials_for(ua, account, NULL, NULL, NULL);
 		return;
 	}
 	snprintf(who, sizeof who, "%s@%.*s", user, SIP_STR_FMT(ch->realm));
 	int rc = cmd_password(pc->cmd, cc, password, sizeof password);
 	if (rc == 0) {
-		sip_ua_credentials(ua, NULL, user, password);
+		sip_ua_credentials_for(ua, account, NULL, user, password);
 		explicit_bzero(password, sizeof password);
 		return;
 	}
-	if (rc < 0 && (pc->prompt = cmd_prompt_start(pc->cmd, pc->loop, who, on_password, pc)))
+	pc->asked = account;
+	if (rc < 0 && !pc->no_prompt &&
+	    (pc->prompt = cmd_prompt_start(pc->cmd, pc->loop, who, on_password, pc)))
 		return;
 	if (rc < 0)
 		cmd_password_missing(pc->cmd, who);
 	pc->no_password = true;
-	sip_ua_credentials(ua, NULL, NULL, NULL);
+	sip_ua_credentials_for(ua, account, NULL, NULL, NULL);
 }
 
 void probe_target_text(const struct sip_target *t, const char *sep, char *buf, size_t cap)
@@ -699,6 +704,7 @@ void probe_req_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_req_s
 		.max_forwards = cc->max_forwards,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
 		.timeout_us = cc->timeout_us,
+		.account = pc,
 	};
 }
 
@@ -714,6 +720,7 @@ void probe_sub_spec(struct probe_ctx *pc, struct probe_dest *d, struct sip_sub_s
 		.max_forwards = cc->max_forwards,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
 		.timeout_us = cc->timeout_us,
+		.account = pc,
 	};
 	if (d) {
 		s->uri = d->ruri;

@@ -38,6 +38,13 @@ struct probe_ctx {
 	void *observe_arg;
 	bool shared;    /* the ua is the shell's (cmd_host), not ours to free */
 	bool catch_all; /* the shell's listener: what no other command's messages are */
+	/* In the shell's background: a challenge is answered from what is
+	 * known, never asked for on the terminal. */
+	/* Its requests may carry Call-IDs of their own (sip send's file): the
+	 * shell passes it what it cannot tell by Call-ID. */
+	bool own_call_ids;
+	bool no_prompt;
+	const void *asked;             /* the account the prompt is for */
 	struct probe_ctx *next_shared; /* the shell's list of them */
 };
 

@@ -430,6 +430,7 @@ static void start(struct reg *r)
 		.max_forwards = cc->max_forwards,
 		.user_agent = cc->user_agent ? cc->user_agent : "sip/" SIP_VERSION,
 		.call_id = r->pc.call_id,
+		.account = &r->pc,
 		.headers = hdrs,
 		.nheaders = cc->nheaders,
 		.timeout_us = cc->timeout_us,

@@ -481,6 +481,7 @@ int cmd_send(const struct cmd *self, int argc, char **argv)
 		free(s.text);
 		return rc;
 	}
+	s.pc.own_call_ids = true;
 	sip_timer_init(&s.linger);
 	rc = probe_dest_resolve(&s.pc, &s.dest, &s.uri, on_dest_ready, &s);
 	if (!rc)

@@ -20,6 +20,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "listen.h"
 #include "probe.h"
 #include "run.h"
 
@@ -49,6 +50,7 @@ struct shell_default {
 
 struct shell_job {
 	struct shell_job *next;
+	char *arena; /* the command's words, which its options point into */
 	unsigned n;
 	struct cmd_run *run;
 	bool over;
@@ -87,10 +89,9 @@ struct shell {
 	size_t ndefaults;
 	char password[256];
 	bool password_set;
-	/* Whose credentials the stack holds: the last command's -u, --auth-user
-	 * and --password-file, which a job's refresh is challenged for too. */
-	char account[600];
-	char acct_user[128], acct_auth_user[128], acct_password_file[PATH_MAX];
+	/* The probe_ctx first on the list before the line in front began: those
+	 * before it are the front command's. */
+	struct probe_ctx *front_mark;
 	char *uris[SHELL_MAX_URIS];
 	size_t nuris;
 	int status;    /* a script's: the first failure's exit code */
@@ -192,23 +193,6 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void account_check(struct shell *sh, const struct cmd_common *cc)
-{
-	char account[sizeof sh->account];
-	snprintf(account, sizeof account, "%s\n%s\n%s", cc->user ? cc->user : "",
-	         cc->auth_user ? cc->auth_user : "", cc->password_file ? cc->password_file : "");
-	/* Another account's credentials must not answer this one's challenges. */
-	if (strcmp(account, sh->account) != 0) {
-		sip_ua_credentials_clear(sh->ua);
-		snprintf(sh->account, sizeof sh->account, "%s", account);
-		snprintf(sh->acct_user, sizeof sh->acct_user, "%s", cc->user ? cc->user : "");
-		snprintf(sh->acct_auth_user, sizeof sh->acct_auth_user, "%s",
-		         cc->auth_user ? cc->auth_user : "");
-		snprintf(sh->acct_password_file, sizeof sh->acct_password_file, "%s",
-		         cc->password_file ? cc->password_file : "");
-	}
-}
-
 static struct sip_ua *host_stack(const struct cmd_common *cc, bool server_side)
 {
 	struct shell *sh = the;
@@ -218,7 +202,6 @@ static struct sip_ua *host_stack(const struct cmd_common *cc, bool server_side)
 	    !same_str(cc->ca_file, s->ca_file) || cc->insecure != s->insecure ||
 	    !same_str(cc->user_agent, s->user_agent) || cc->t1_us != s->t1_us)
 		return NULL;
-	account_check(sh, cc);
 	return sh->ua;
 }
 
@@ -244,10 +227,10 @@ static const char *host_password(void)
 	return the->password_set ? the->password : NULL;
 }
 
-/* The command a message belongs to: by its Call-ID; else a request that
- * came in (and the answer to it) is the listener's, and the rest is the
- * command's in front (the newest on the stack: a `send` file's own
- * Call-ID). */
+/* The command a message belongs to: by its Call-ID; else the listener's
+ * (what came in, and its own NOTIFYs and transfers), unless the command in
+ * front writes Call-IDs of its own (a `send` file) and this is a request it
+ * sent or an answer to one. */
 static struct probe_ctx *owner_of(struct shell *sh, const struct sip_packet_info *pi,
                                   const char *buf, size_t len)
 {
@@ -263,7 +246,8 @@ static struct probe_ctx *owner_of(struct shell *sh, const struct sip_packet_info
 		if (sip_str_eq(h->value, sip_str_from(pc->call_id)))
 			return pc;
 	bool incoming = m->is_request != pi->tx;
-	return incoming || !sh->front ? listener : sh->pcs;
+	struct probe_ctx *front = sh->front ? sh->pcs : NULL;
+	return !incoming && front && front->own_call_ids ? front : listener;
 }
 
 static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
@@ -281,27 +265,26 @@ static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote
 		probe_on_tp_err(err, tp, remote, detail, sh->pcs);
 }
 
-/* A challenge: the command in front asks for the password as it would by
- * itself; a job's refresh (after `set password`, say) is answered for the
- * account the stack's credentials were for, without asking. */
+/* A challenge, for the command whose request it was (its account is its
+ * probe_ctx): the one in front asks for a password as it would by itself;
+ * a job in the background (a refresh after `set password`) takes what is
+ * known (the session's password, SIP_PASSWORD, its --password-file) and
+ * never prompts over the line being edited. */
 static void on_need_credentials(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
 {
 	struct shell *sh = arg;
-	if (sh->front && sh->pcs) {
-		probe_on_need_credentials(ua, ch, sh->pcs);
-		return;
+	const void *account = sip_ua_auth_account(ua);
+	bool front = sh->front != NULL;
+	for (struct probe_ctx *pc = sh->pcs; pc; pc = pc->next_shared) {
+		if (pc == sh->front_mark)
+			front = false;
+		if (pc == account) {
+			pc->no_prompt = !front;
+			probe_on_need_credentials(ua, ch, pc);
+			return;
+		}
 	}
-	struct cmd_common cc;
-	char password[256];
-	memset(&cc, 0, sizeof cc);
-	cc.password_file = sh->acct_password_file[0] ? sh->acct_password_file : NULL;
-	const char *user = sh->acct_auth_user[0] ? sh->acct_auth_user : sh->acct_user;
-	if (!user[0] || cmd_password(sh->cmd, &cc, password, sizeof password) != 0) {
-		sip_ua_credentials(ua, NULL, NULL, NULL);
-		return;
-	}
-	sip_ua_credentials(ua, NULL, user, password);
-	explicit_bzero(password, sizeof password);
+	sip_ua_credentials_for(ua, account, NULL, NULL, NULL);
 }
 
 /* ---- jobs ---- */
@@ -347,6 +330,7 @@ static void job_finish(void *arg)
 	cmd_flush();
 	if (rc && !sh->status)
 		sh->status = rc;
+	free(j->arena);
 	free(j);
 	if (sh->waiting && (sh->quit ? !sh->jobs : !work_left(sh)))
 		sip_loop_stop(sh->loop);
@@ -415,6 +399,18 @@ static struct shell_job *job_find(struct shell *sh, const char *kind, const char
 	return NULL;
 }
 
+/* Call n is one the shell placed (a job), not one that came in. */
+static bool call_placed(struct shell *sh, const char *arg)
+{
+	unsigned long n;
+	if (!arg || cmd_uint(arg, 1, UINT_MAX, &n) != 0)
+		return false;
+	for (struct shell_job *j = sh->jobs; j; j = j->next)
+		if (j->n == n && strcmp(j->run->job->kind, "call") == 0 && !j->over)
+			return true;
+	return false;
+}
+
 static struct shell_job *listener_of(struct shell *sh)
 {
 	for (struct shell_job *j = sh->jobs; j; j = j->next)
@@ -438,6 +434,8 @@ static int listener_act(struct shell *sh, int argc, char **argv)
 /* hold N, dtmf N 123...: the job's own command, without its number. */
 static int act_job(struct shell *sh, const char *kind, int argc, char **argv)
 {
+	if (argc > 1 && !call_placed(sh, argv[1]))
+		return listener_act(sh, argc, argv); /* it came in, or there is none */
 	struct shell_job *j = job_find(sh, kind, argc > 1 ? argv[1] : NULL);
 	if (!j)
 		return EXIT_USAGE;
@@ -472,18 +470,6 @@ static int list_jobs(struct shell *sh, const char *kind)
 		                  : kind[0] == 'c' ? "calls"
 		                                   : "subscriptions");
 	return EXIT_OK;
-}
-
-/* Call n is one the shell placed (a job), not one that came in. */
-static bool call_placed(struct shell *sh, const char *arg)
-{
-	unsigned long n;
-	if (!arg || cmd_uint(arg, 1, UINT_MAX, &n) != 0)
-		return false;
-	for (struct shell_job *j = sh->jobs; j; j = j->next)
-		if (j->n == n && strcmp(j->run->job->kind, "call") == 0 && !j->over)
-			return true;
-	return false;
 }
 
 static int end_job(struct shell *sh, const char *kind, int argc, char **argv)
@@ -816,28 +802,61 @@ static void remember_uris(struct shell *sh, int argc, char **argv)
 }
 
 /* A subcommand: the session's defaults it takes, then the line's words. */
+/* Copies s into the arena at *o; returns the copy. */
+static char *arena_put(char **o, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = memcpy(*o, s, n);
+	*o += n;
+	return p;
+}
+
+/* A subcommand: the session's defaults it takes, then the line's words.
+ * Its options point into its words, and a job keeps them after the line
+ * (and a later `set`) is gone: the words are copied into one arena that
+ * the job owns. */
 static int run_command(struct shell *sh, const struct cmd *c, int argc, char **argv)
 {
+	const char *words[SHELL_MAX_WORDS + 2 * SHELL_MAX_DEFAULTS + 1];
 	char *args[SHELL_MAX_WORDS + 2 * SHELL_MAX_DEFAULTS + 1];
+	char names[SHELL_MAX_DEFAULTS][40];
 	int n = 0;
-	args[n++] = argv[0];
+	size_t size = 0;
+	words[n++] = argv[0];
 	for (size_t d = 0; d < sh->ndefaults; d++) {
 		const struct cmd_opt *o = opt_by_key(c, sh->defaults[d].o->key);
 		if (!o || o->key == OPT_HELP)
 			continue;
-		static char names[SHELL_MAX_DEFAULTS][40];
 		snprintf(names[d], sizeof names[d], "--%s", o->name);
-		args[n++] = names[d];
+		words[n++] = names[d];
 		if (sh->defaults[d].value)
-			args[n++] = sh->defaults[d].value;
+			words[n++] = sh->defaults[d].value;
 	}
 	for (int i = 1; i < argc; i++)
-		args[n++] = argv[i];
+		words[n++] = argv[i];
+	for (int i = 0; i < n; i++)
+		size += strlen(words[i]) + 1;
+	char *arena = malloc(size), *o = arena;
+	if (!arena) {
+		fprintf(stderr, "sip: out of memory\n");
+		return EXIT_INTERNAL;
+	}
+	for (int i = 0; i < n; i++)
+		args[i] = arena_put(&o, words[i]);
 	args[n] = NULL;
 	remember_uris(sh, argc, argv);
+	struct shell_job *before = sh->jobs;
+	struct probe_ctx *mark = sh->front_mark;
+	sh->front_mark = sh->pcs;
 	optind = 0;
 	int rc = c->fn(c, n, args);
+	sh->front_mark = mark;
 	cmd_flush();
+	/* A new job is the first on the list, its finish not run yet. */
+	if (sh->jobs != before && sh->jobs && !sh->jobs->arena)
+		sh->jobs->arena = arena;
+	else
+		free(arena);
 	return rc;
 }
 
@@ -1186,6 +1205,14 @@ static void cand_values(const char *values)
 
 static void cand_jobs(struct shell *sh, const char *kind)
 {
+	struct shell_job *l = strcmp(kind, "call") == 0 ? listener_of(sh) : NULL;
+	unsigned in[LISTEN_MAX_CALLS];
+	size_t nin = l ? listen_call_numbers(l->run->job_arg, in, LISTEN_MAX_CALLS) : 0;
+	for (size_t i = 0; i < nin; i++) {
+		char n[16];
+		snprintf(n, sizeof n, "%u", in[i]);
+		cand_add(n);
+	}
 	for (struct shell_job *j = sh->jobs; j; j = j->next) {
 		char n[16];
 		snprintf(n, sizeof n, "%u", j->n);
@@ -1207,7 +1234,9 @@ static bool candidates(struct shell *sh, char **words, int n, const char *text)
 		return true;
 	}
 	const char *w = words[0];
-	if ((strcmp(w, "bye") == 0 || is_call_verb(w)) && n == 1)
+	if ((strcmp(w, "bye") == 0 || strcmp(w, "answer") == 0 || strcmp(w, "reject") == 0 ||
+	     is_call_verb(w)) &&
+	    n == 1)
 		cand_jobs(sh, "call");
 	else if (strcmp(w, "transfer") == 0 && n == 2)
 		for (size_t i = 0; i < sh->nuris; i++)
@@ -1423,6 +1452,26 @@ static void on_sigterm(void *arg)
 		sip_loop_stop(sh->loop);
 }
 
+/* Ctrl-Z: the terminal as the parent shell wants it while we are stopped,
+ * and the line drawn again when we go on. */
+static void on_sigtstp(void *arg)
+{
+	struct shell *sh = arg;
+	struct sigaction dfl, ours;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	if (sh->prompt_on)
+		rl_cleanup_after_signal();
+	fflush(sh->tty);
+	sigaction(SIGTSTP, &dfl, &ours);
+	raise(SIGTSTP);
+	sigaction(SIGTSTP, &ours, NULL);
+	if (sh->prompt_on) {
+		rl_reset_after_signal();
+		rl_forced_update_display();
+	}
+}
+
 static void on_sigwinch(void *arg)
 {
 	struct shell *sh = arg;
@@ -1493,8 +1542,25 @@ static void session_end(struct shell *sh)
 		sip_loop_fd(sh->loop, STDIN_FILENO, SIP_EV_READ, on_input_at_exit, sh);
 	wait_jobs(sh, SHELL_EXIT_GRACE_US);
 	sip_loop_fd(sh->loop, STDIN_FILENO, 0, NULL, NULL);
-	for (struct shell_job *j = sh->jobs; j; j = j->next)
-		fprintf(stderr, "sip: shell: %s %u did not end in time\n", j->run->job->kind, j->n);
+	/* What is left is let go as a second Ctrl-C would, before the stack
+	 * goes: its summary says so, and it is not a success. */
+	while (sh->jobs) {
+		struct shell_job *j = sh->jobs;
+		sh->jobs = j->next;
+		j->over = true;
+		sip_timer_cancel(sh->loop, &j->finish);
+		if (strcmp(j->run->job->kind, "listen") != 0) {
+			fprintf(stderr, "sip: shell: %s %u did not end in time\n",
+			        j->run->job->kind, j->n);
+			if (!sh->status)
+				sh->status = EXIT_TIMEOUT;
+		}
+		j->run->forced = 128 + SIGINT;
+		j->run->job->finish(j->run->job_arg);
+		free(j->arena);
+		free(j);
+	}
+	cmd_flush();
 }
 
 int cmd_shell(const struct cmd *self, int argc, char **argv)
@@ -1542,6 +1608,7 @@ int cmd_shell(const struct cmd *self, int argc, char **argv)
 	sip_loop_signal(sh.loop, SIGTERM, on_sigterm, &sh);
 	if (sh.interactive) {
 		sip_loop_signal(sh.loop, SIGWINCH, on_sigwinch, &sh);
+		sip_loop_signal(sh.loop, SIGTSTP, on_sigtstp, &sh);
 		if (streams_install(&sh) != 0) {
 			cmd_error(self, "cannot set up the terminal: %s", strerror(errno));
 			return EXIT_INTERNAL;

@@ -44,8 +44,9 @@ static const struct {
 #define EVENT_MAX 250
 
 /* Why the run ends on our side, once what was asked is done. */
-enum goal { GOAL_NONE = 0, GOAL_COUNT, GOAL_DURATION, GOAL_FETCH, GOAL_SIGNAL };
-static const char *const goal_names[] = {"", "count", "duration", "fetch", "interrupted"};
+enum goal { GOAL_NONE = 0, GOAL_COUNT, GOAL_DURATION, GOAL_FETCH, GOAL_SIGNAL, GOAL_ENDED };
+static const char *const goal_names[] = {"",      "count",       "duration",
+                                         "fetch", "interrupted", "unsubscribe"};
 
 struct sub_run {
 	const struct cmd *cmd;
@@ -143,6 +144,8 @@ static void print_summary(const struct sub_run *r)
 		printf(", --count reached");
 	else if (r->goal == GOAL_DURATION)
 		printf(", --duration over");
+	else if (r->goal == GOAL_ENDED)
+		printf(", unsubscribed");
 	else if (r->goal == GOAL_FETCH)
 		printf(", fetched");
 	if (r->goal && r->end_n)
@@ -194,9 +197,10 @@ static void made(struct sub_run *r)
 	if (r->duration_us)
 		sip_timer_start(r->pc.loop, &r->duration_timer, r->duration_us, on_duration, r);
 	/* In the shell, a subscription goes on in the background: its NOTIFYs
-	 * decoded above the prompt, the messages themselves only with -v. */
+	 * decoded above the prompt, the messages themselves only with -v (raw
+	 * and JSON output are the messages, and stay). */
 	if (!r->goal && (r->job = cmd_run_detach(&r->run, &sub_job, r)) != 0) {
-		if (!r->cc.verbose)
+		if (!r->cc.verbose && r->cc.format == SIP_PRINT_PRETTY)
 			r->pc.show_messages = false;
 		if (!r->cc.quiet)
 			fprintf(stderr,
@@ -566,6 +570,13 @@ static void on_signal(void *arg)
 	if (r->goal && !r->cc.quiet)
 		fprintf(stderr,
 		        "sip: subscribe: still unsubscribing (Ctrl-C again to quit at once)\n");
+	/* The shell's `unsubscribe N` is an end as asked, not an interruption. */
+	if (r->run.ending && !r->run.signo) {
+		if (!r->cc.quiet && !r->goal)
+			fprintf(stderr, "sip: subscribe: unsubscribing sub %u\n", r->job);
+		reach(r, GOAL_ENDED);
+		return;
+	}
 	reach(r, GOAL_SIGNAL);
 }
 

@@ -152,6 +152,10 @@ int sip_call_id_init(char *out, size_t cap, const char *given)
 	size_t n = strlen(given);
 	if (n == 0 || n >= cap)
 		return SIP_EINVAL;
+	/* A space or a line end would end the header and start another. */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)given[i] <= ' ' || given[i] == 0x7f)
+			return SIP_EINVAL;
 	memcpy(out, given, n + 1);
 	return 0;
 }

@@ -151,6 +151,7 @@ int call_send_sub(struct sip_call *c, enum kind kind, struct sip_dialog *d, cons
 		.timeout_us = c->timeout_us,
 		.done = on_sub_done,
 		.auth = c->auth ? call_on_auth : NULL,
+		.account = c->account,
 		.failover = c->failover ? call_on_failover : NULL,
 		.arg = s,
 	};

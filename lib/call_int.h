@@ -66,6 +66,7 @@ struct sip_call {
 	void *arg;
 	/* what the dialog's requests take from the INVITE's spec */
 	sip_req_auth_h *auth;
+	const void *account; /* its requests' (sip_req_spec's) */
 	sip_req_failover_h *failover;
 	uint64_t timeout_us;
 	int transport, family;

@@ -215,6 +215,7 @@ static int setup(struct sip_call *c, const struct sip_call_spec *spec)
 	if (is->contact_user && strlen(is->contact_user) >= sizeof c->contact_user)
 		return SIP_EINVAL;
 	c->auth = is->auth;
+	c->account = is->account;
 	c->failover = is->failover;
 	c->timeout_us = is->timeout_us;
 	c->transport = is->transport;

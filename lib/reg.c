@@ -238,6 +238,7 @@ static int send_register(struct sip_reg *g)
 		.headers = query ? g->headers + 1 : g->headers,
 		.nheaders = query ? g->nheaders - 1 : g->nheaders,
 		.timeout_us = s->timeout_us,
+		.account = s->account,
 		.dry_run = s->dry_run,
 		.done = on_done,
 		.auth = s->auth ? on_auth : NULL,

@@ -387,7 +387,8 @@ static bool challenged(struct sip_req *r, const struct sip_msg *resp)
 		return true;
 	}
 	const char *user, *password;
-	bool have = !r->spec.auth && sip_ua_creds_for(r->ua, ch.realm, &user, &password);
+	bool have = !r->spec.auth &&
+	            sip_ua_creds_for(r->ua, r->spec.account, ch.realm, &user, &password);
 	if (!r->spec.auth && !have && !sip_ua_has_auth_handler(r->ua)) {
 		r->au->state = SIP_REQ_AUTH_NO_USER;
 		return false;
@@ -796,6 +797,11 @@ void sip_req_free(struct sip_req *r)
 enum sip_req_auth_state sip_req_auth_state(const struct sip_req *r)
 {
 	return r && r->au ? r->au->state : SIP_REQ_AUTH_NONE;
+}
+
+const void *sip_req_account(const struct sip_req *r)
+{
+	return r->spec.account;
 }
 
 const char *sip_req_auth_realm(const struct sip_req *r)

@@ -394,6 +394,7 @@ static void req_spec(const struct sip_sub *s, size_t nh, struct sip_req_spec *rs
 		.headers = s->hdrs,
 		.nheaders = nh,
 		.timeout_us = sp->timeout_us,
+		.account = sp->account,
 		.failover = on_failover,
 	};
 }

@@ -82,6 +82,7 @@ struct sip_ctx {
 	struct sip_loop *loop;
 	struct sip_transport *tp;
 	uint64_t t1, t2, t4;
+	uint64_t t2_asked; /* T2 as given: T1 raises it, and a lower T1 again gives it back */
 	char *user_agent;
 	sip_req_h *req_h;
 	void *req_arg;
@@ -871,8 +872,7 @@ void sip_ctx_set_tp_err(struct sip_ctx *c, sip_tp_err_h *tp_err, void *arg)
 void sip_ctx_set_t1(struct sip_ctx *c, uint64_t t1_us)
 {
 	c->t1 = t1_us;
-	if (c->t2 < c->t1)
-		c->t2 = c->t1;
+	c->t2 = c->t2_asked < c->t1 ? c->t1 : c->t2_asked;
 }
 
 int sip_ctx_new(struct sip_ctx **ctxp, struct sip_loop *loop, const struct sip_ctx_opts *opts,
@@ -883,7 +883,7 @@ int sip_ctx_new(struct sip_ctx **ctxp, struct sip_loop *loop, const struct sip_c
 		return SIP_ENOMEM;
 	c->loop = loop;
 	c->t1 = opts->t1_us ? opts->t1_us : SIP_T1_DEFAULT;
-	c->t2 = opts->t2_us ? opts->t2_us : SIP_T2_DEFAULT;
+	c->t2 = c->t2_asked = opts->t2_us ? opts->t2_us : SIP_T2_DEFAULT;
 	c->t4 = opts->t4_us ? opts->t4_us : SIP_T4_DEFAULT;
 	if (c->t2 < c->t1)
 		c->t2 = c->t1;

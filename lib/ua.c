@@ -43,9 +43,10 @@ struct sip_incoming {
 	void *cancel_arg;
 };
 
-/* Credentials for a realm ("" for any). */
+/* Credentials of an account for a realm ("" for any). */
 struct cred {
 	struct cred *next;
+	const void *account;
 	char realm[128];
 	char *user, *password;
 };
@@ -65,6 +66,7 @@ struct sip_ua {
 	struct cred *creds;
 	sip_ua_auth_h *auth_h;
 	void *auth_arg;
+	const void *asking;       /* the account the handler is asked for */
 	struct sip_req **waiting; /* for credentials */
 	struct sip_ua_me me;      /* for me_local, me_tp and me_user */
 	struct sip_sockaddr me_local;
@@ -77,10 +79,12 @@ struct sip_ua {
 
 /* ---- credentials ---- */
 
-static struct cred *cred_find(struct sip_ua *ua, struct sip_str realm)
+static struct cred *cred_find(struct sip_ua *ua, const void *account, struct sip_str realm)
 {
 	struct cred *any = NULL;
 	for (struct cred *c = ua->creds; c; c = c->next) {
+		if (c->account != account)
+			continue;
 		if (!c->realm[0])
 			any = c;
 		else if (sip_str_eq(realm, sip_str_from(c->realm)))
@@ -89,10 +93,10 @@ static struct cred *cred_find(struct sip_ua *ua, struct sip_str realm)
 	return any;
 }
 
-bool sip_ua_creds_for(struct sip_ua *ua, struct sip_str realm, const char **user,
-                      const char **password)
+bool sip_ua_creds_for(struct sip_ua *ua, const void *account, struct sip_str realm,
+                      const char **user, const char **password)
 {
-	struct cred *c = cred_find(ua, realm);
+	struct cred *c = cred_find(ua, account, realm);
 	if (!c || !c->user)
 		return false;
 	*user = c->user;
@@ -115,8 +119,10 @@ bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_ch
 	if (!ua->auth_h)
 		return false;
 	bool asked = false;
+	const void *account = sip_req_account(r);
 	for (size_t i = 0; i < ua->nwaiting; i++)
-		asked |= sip_str_eq(ch->realm, sip_str_from(sip_req_auth_realm(ua->waiting[i])));
+		asked |= sip_req_account(ua->waiting[i]) == account &&
+		         sip_str_eq(ch->realm, sip_str_from(sip_req_auth_realm(ua->waiting[i])));
 	if (ua->nwaiting == ua->capwaiting) {
 		size_t cap = ua->capwaiting ? 2 * ua->capwaiting : 8;
 		struct sip_req **w = realloc(ua->waiting, cap * sizeof *w);
@@ -127,9 +133,18 @@ bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_ch
 	}
 	ua->waiting[ua->nwaiting++] = r;
 	/* Last: the handler may answer at once. */
-	if (!asked)
+	if (!asked) {
+		const void *outer = ua->asking;
+		ua->asking = account;
 		ua->auth_h(ua, ch, ua->auth_arg);
+		ua->asking = outer;
+	}
 	return true;
+}
+
+const void *sip_ua_auth_account(const struct sip_ua *ua)
+{
+	return ua ? ua->asking : NULL;
 }
 
 bool sip_ua_has_auth_handler(const struct sip_ua *ua)
@@ -147,15 +162,23 @@ void sip_ua_auth_handler(struct sip_ua *ua, sip_ua_auth_h *h, void *arg)
 
 int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user, const char *password)
 {
+	return sip_ua_credentials_for(ua, NULL, realm, user, password);
+}
+
+int sip_ua_credentials_for(struct sip_ua *ua, const void *account, const char *realm,
+                           const char *user, const char *password)
+{
 	if (!ua || (realm && strlen(realm) >= sizeof ua->creds->realm))
 		return SIP_EINVAL;
 	struct sip_str rs = sip_str_from(realm ? realm : "");
 	struct cred *c = NULL;
-	for (c = ua->creds; c && !sip_str_eq(rs, sip_str_from(c->realm)); c = c->next)
+	for (c = ua->creds; c && (c->account != account || !sip_str_eq(rs, sip_str_from(c->realm)));
+	     c = c->next)
 		;
 	if (!c) {
 		if (!(c = calloc(1, sizeof *c)))
 			return SIP_ENOMEM;
+		c->account = account;
 		snprintf(c->realm, sizeof c->realm, "%s", realm ? realm : "");
 		c->next = ua->creds;
 		ua->creds = c;
@@ -168,7 +191,8 @@ int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user, c
 	/* The requests waiting for this realm go on: answered, or refused. */
 	for (size_t i = 0; i < ua->nwaiting;) {
 		struct sip_req *r = ua->waiting[i];
-		if (realm && strcmp(realm, sip_req_auth_realm(r)) != 0) {
+		if (sip_req_account(r) != account ||
+		    (realm && strcmp(realm, sip_req_auth_realm(r)) != 0)) {
 			i++;
 			continue;
 		}

@@ -10,8 +10,10 @@ uint64_t sip_ua_t1(const struct sip_ua *ua);
 /* TLS without verification (--insecure). */
 bool sip_ua_insecure(const struct sip_ua *ua);
 /* The credentials the stack has for realm; false when none. */
-bool sip_ua_creds_for(struct sip_ua *ua, struct sip_str realm, const char **user,
-                      const char **password);
+bool sip_ua_creds_for(struct sip_ua *ua, const void *account, struct sip_str realm,
+                      const char **user, const char **password);
+/* The account of r's spec. */
+const void *sip_req_account(const struct sip_req *r);
 /* r waits for credentials for ch's realm, the handler asked for them; false
  * when there is no handler to ask. */
 bool sip_ua_creds_wait(struct sip_ua *ua, struct sip_req *r, const struct sip_challenge *ch);

@@ -60,6 +60,7 @@ struct sip_reg_spec {
 	uint64_t timeout_us; /* each REGISTER's, as sip_req_spec's */
 	bool dry_run;
 	sip_req_auth_h *auth; /* given each REGISTER's request */
+	const void *account;  /* as sip_req_spec's */
 	sip_req_failover_h *failover;
 	sip_reg_event_h *event;
 	sip_reg_done_h *done;

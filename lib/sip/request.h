@@ -81,6 +81,9 @@ struct sip_req_spec {
 	sip_req_resp_h *provisional;
 	sip_req_resp_h *done;
 	sip_req_auth_h *auth; /* NULL: the stack's credentials (sip_ua_credentials) */
+	/* Whose credentials of the stack's answer its challenges (an opaque
+	 * key: the operations of one user share it); NULL: the default's. */
+	const void *account;
 	sip_req_failover_h *failover;
 	/* The CANCEL's final response, or why it has none (a 481: the INVITE's
 	 * final response crossed it). */

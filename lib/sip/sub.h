@@ -142,6 +142,7 @@ struct sip_sub_spec {
 	size_t nheaders;
 	uint64_t timeout_us; /* each request's, as sip_req_spec's */
 	sip_req_auth_h *auth;
+	const void *account; /* as sip_req_spec's */
 	sip_req_failover_h *failover;
 	sip_sub_event_h *event_h;
 	sip_sub_notify_h *notify;

@@ -128,6 +128,12 @@ SIP_API void sip_ua_auth_handler(struct sip_ua *ua, sip_ua_auth_h *h, void *arg)
  */
 SIP_API int sip_ua_credentials(struct sip_ua *ua, const char *realm, const char *user,
                                const char *password);
+/* The same for the requests of account (sip_req_spec's): the stack keeps
+ * each account's apart, so that operations of several users share it. */
+SIP_API int sip_ua_credentials_for(struct sip_ua *ua, const void *account, const char *realm,
+                                   const char *user, const char *password);
+/* In the auth handler: the account of the request challenged. */
+SIP_API const void *sip_ua_auth_account(const struct sip_ua *ua);
 
 /* Forgets every credential given (wiped): the next challenge of each realm
  * asks the handler again, as for a new account. */

@@ -1,6 +1,10 @@
 /* ua_test.c - requests arriving at a user agent: the chain of handlers by
  * method, the stack's own answers, a request held and answered later or
- * ended by a CANCEL, and a dialog's requests and strays going to its owner. */
+ * ended by a CANCEL, and a dialog's requests and strays going to its owner.
+ * Then what a shell asks of a stack: a loop of the caller's that two stacks
+ * share and that outlives them, T1 changed live, the trace and
+ * transport-error handlers replaced, credentials forgotten, and the Call-ID
+ * of a registration or subscription chosen by the caller. */
 #include <stdlib.h>
 
 #include "peer.h"
@@ -310,5 +314,603 @@ TEST(ua_unknown_dialog_reaches_handlers_and_a_held_request_gets_503_at_the_end)
 	f.ua = NULL;
 	CHECK_INT(next_status(&f), 503);
 	peer_close(&f.peer);
+	return 0;
+}
+
+/* ---- what a shell needs of a stack ---- */
+
+/* What one stack's handlers saw. */
+struct tally {
+	int tx, rx, tp_errs, done, asked;
+	unsigned status;
+};
+
+static void on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
+{
+	struct tally *t = arg;
+	(void)buf;
+	(void)len;
+	t->tx += pi->tx;
+	t->rx += !pi->tx;
+}
+
+static void on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
+                      const char *detail, void *arg)
+{
+	struct tally *t = arg;
+	(void)err;
+	(void)tp;
+	(void)remote;
+	(void)detail;
+	t->tp_errs++;
+}
+
+static void on_req_done(struct sip_req *r, int err, const struct sip_msg *resp, void *arg)
+{
+	struct tally *t = arg;
+	(void)r;
+	(void)err;
+	t->done++;
+	t->status = resp ? resp->status : 0;
+}
+
+static void on_asked(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
+{
+	struct tally *t = arg;
+	(void)ua;
+	(void)ch;
+	t->asked++;
+}
+
+/* A stack as peer_stack makes it, on loop (NULL: its own, on the fake
+ * clock), with trace and transport-error handlers telling tally. */
+static int stack_on(struct sip_ua **ua, struct sip_loop *loop, struct tally *tally)
+{
+	struct sip_ua_opts o;
+	memset(&o, 0, sizeof o);
+	o.ctx.tp.family = AF_INET;
+	o.ctx.tp.local_host = "127.0.0.1";
+	o.dns_server = "127.0.0.1:9";
+	o.loop = loop;
+	if (tally) {
+		o.ctx.tp.trace = on_trace;
+		o.ctx.tp.trace_arg = tally;
+		o.tp_err = on_tp_err;
+		o.arg = tally;
+	}
+	if (sip_ua_new(ua, &o) != 0)
+		return -1;
+	if (!loop)
+		sip_loop_set_clock(sip_ua_loop(*ua), fake_clock, NULL);
+	return 0;
+}
+
+/* An OPTIONS in Call-ID call_id from ua to t, its end told to tally. */
+static int options_to(struct sip_req **r, struct sip_ua *ua, const struct sip_target *t,
+                      const char *call_id, struct tally *tally)
+{
+	struct sip_uri uri;
+	if (sip_uri_parse(&uri, SIP_STR("sip:bob@127.0.0.1")) != 0)
+		return -1;
+	struct sip_req_spec s = {
+		.method = "OPTIONS",
+		.uri = &uri,
+		.targets = t,
+		.ntargets = 1,
+		.transport = -1,
+		.from = "<sip:alice@127.0.0.1>",
+		.max_forwards = -1,
+		.call_id = call_id,
+		.done = on_req_done,
+		.arg = tally,
+	};
+	return sip_req_start(r, ua, &s);
+}
+
+static bool took(const struct peer_last *in, const char *text)
+{
+	return strstr(in->buf, text) != NULL;
+}
+
+/* Lets the transactions on loop go (Timer K, J), before their stacks do. */
+static void linger_out(struct sip_loop *loop)
+{
+	fake_now += 64 * (uint64_t)SIP_T1_DEFAULT;
+	sip_loop_poll(loop, 0);
+}
+
+static void on_tick(void *arg)
+{
+	++*(int *)arg;
+}
+
+TEST(ua_stacks_share_a_given_loop_that_outlives_them)
+{
+	struct sip_loop *loop;
+	struct sip_ua *ua1, *ua2;
+	struct peer p;
+	struct peer_last in;
+	struct tally a = {0}, b = {0};
+	struct sip_req *ra = NULL, *rb = NULL;
+	struct sip_sockaddr l1, l2;
+	CHECK(sip_loop_new(&loop) == 0);
+	sip_loop_set_clock(loop, fake_clock, NULL);
+	fake_now = 1000000;
+	CHECK(stack_on(&ua1, loop, NULL) == 0);
+	CHECK(stack_on(&ua2, loop, NULL) == 0);
+	CHECK(sip_ua_loop(ua1) == loop);
+	CHECK(sip_ua_loop(ua2) == loop);
+	CHECK(sip_ua_bound(ua1, SIP_TP_UDP, AF_INET, &l1) == 0);
+	CHECK(sip_ua_bound(ua2, SIP_TP_UDP, AF_INET, &l2) == 0);
+	CHECK(!sip_sockaddr_eq(&l1, &l2));
+	CHECK(peer_open(&p) == 0);
+	struct sip_target t = {.tp = SIP_TP_UDP, .addr = p.addr};
+	/* The turns of the one loop carry both stacks' requests and answers. */
+	CHECK(options_to(&ra, ua1, &t, "one", &a) == 0);
+	CHECK(options_to(&rb, ua2, &t, "two", &b) == 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK(peer_take(ua1, &p, &in) > 0);
+		CHECK(sip_sockaddr_eq(&in.from, took(&in, "Call-ID: one\r\n") ? &l1 : &l2));
+		CHECK(peer_reply(ua1, &p, &in, 200, NULL) == 0);
+	}
+	CHECK_INT(a.done, 1);
+	CHECK_INT(a.status, 200);
+	CHECK_INT(b.done, 1);
+	CHECK_INT(b.status, 200);
+	/* One stack goes; the other, on the same loop, works on. */
+	sip_req_free(ra);
+	linger_out(loop);
+	sip_ua_free(ua1);
+	sip_req_free(rb);
+	CHECK(options_to(&rb, ua2, &t, "three", &b) == 0);
+	CHECK(peer_take(ua2, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: three\r\n"));
+	CHECK(peer_reply(ua2, &p, &in, 200, NULL) == 0);
+	CHECK_INT(b.done, 2);
+	sip_req_free(rb);
+	linger_out(loop);
+	sip_ua_free(ua2);
+	/* The loop is still the caller's, to turn and to free. */
+	struct sip_timer tick;
+	int ticks = 0;
+	sip_timer_init(&tick);
+	CHECK(sip_timer_start(loop, &tick, 1000, on_tick, &ticks) == 0);
+	fake_now += 1000;
+	sip_loop_poll(loop, 0);
+	CHECK_INT(ticks, 1);
+	sip_loop_free(loop);
+	peer_close(&p);
+	return 0;
+}
+
+TEST(ua_set_t1_times_the_transactions_started_after)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct sip_target t;
+	struct peer_last in;
+	struct tally tl = {0};
+	struct sip_req *before = NULL, *after = NULL;
+	CHECK(peer_stack(&ua, &p, &t) == 0);
+	struct sip_loop *loop = sip_ua_loop(ua);
+	CHECK(options_to(&before, ua, &t, "before", &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	sip_ua_set_t1(ua, 100000);
+	CHECK(options_to(&after, ua, &t, "after", &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: after\r\n"));
+	/* Timer E: the new T1, then twice it; the older one keeps 500 ms. */
+	fake_now += 99999;
+	peer_spin(loop);
+	CHECK(!peer_pending(&p));
+	fake_now += 1;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: after\r\n"));
+	fake_now += 199999;
+	peer_spin(loop);
+	CHECK(!peer_pending(&p));
+	fake_now += 1;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: after\r\n"));
+	fake_now += 199999;
+	peer_spin(loop);
+	CHECK(!peer_pending(&p));
+	fake_now += 1;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: before\r\n"));
+	CHECK(!peer_pending(&p));
+	sip_req_free(before);
+	sip_req_free(after);
+
+	/* 0: the default again. */
+	sip_ua_set_t1(ua, 0);
+	CHECK(options_to(&before, ua, &t, "default", &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	fake_now += SIP_T1_DEFAULT - 1;
+	peer_spin(loop);
+	CHECK(!peer_pending(&p));
+	fake_now += 1;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: default\r\n"));
+	sip_req_free(before);
+
+	/* A T1 above T2 (4 s) takes T2 up with it: E stays at T1. */
+	sip_ua_set_t1(ua, 5000000);
+	CHECK(options_to(&after, ua, &t, "long", &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	fake_now += 5000000;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: long\r\n"));
+	fake_now += 4999999;
+	peer_spin(loop);
+	CHECK(!peer_pending(&p));
+	fake_now += 1;
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Call-ID: long\r\n"));
+	CHECK_INT(tl.done, 0);
+	sip_req_free(after);
+
+	/* Back to the default T1, T2 comes back to its 4 s: E doubles from
+	 * 500 ms to 4 s and stays there, not at the 5 s the long T1 took it to. */
+	sip_ua_set_t1(ua, 0);
+	CHECK(options_to(&after, ua, &t, "back", &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	static const uint64_t gaps[] = {500000, 1000000, 2000000, 4000000, 4000000};
+	for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
+		fake_now += gaps[i] - 1;
+		peer_spin(loop);
+		CHECK(!peer_pending(&p));
+		fake_now += 1;
+		CHECK(peer_take(ua, &p, &in) > 0);
+		CHECK(took(&in, "Call-ID: back\r\n"));
+	}
+	sip_req_free(after);
+	linger_out(loop);
+	sip_ua_free(ua);
+	peer_close(&p);
+	return 0;
+}
+
+TEST(ua_set_handlers_replaces_trace_and_transport_errors)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct peer_last in;
+	struct tally old = {0}, now = {0};
+	struct sip_req *r = NULL;
+	struct sip_sockaddr local;
+	fake_now = 1000000;
+	CHECK(stack_on(&ua, NULL, &old) == 0);
+	CHECK(sip_ua_bound(ua, SIP_TP_UDP, AF_INET, &local) == 0);
+	CHECK(peer_open(&p) == 0);
+	struct sip_target t = {.tp = SIP_TP_UDP, .addr = p.addr};
+	static const char garbage[] = "not a SIP message\r\n\r\n";
+
+	CHECK(options_to(&r, ua, &t, "first", &old) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK(sendto(p.fd, garbage, sizeof garbage - 1, 0, &local.u.sa, local.len) ==
+	      (ssize_t)sizeof garbage - 1);
+	peer_spin(sip_ua_loop(ua));
+	CHECK_INT(old.tx, 1);
+	CHECK_INT(old.rx, 2);
+	CHECK_INT(old.tp_errs, 1);
+	sip_req_free(r);
+
+	sip_ua_set_handlers(ua, on_trace, on_tp_err, &now);
+	CHECK(options_to(&r, ua, &t, "second", &now) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK(sendto(p.fd, garbage, sizeof garbage - 1, 0, &local.u.sa, local.len) ==
+	      (ssize_t)sizeof garbage - 1);
+	peer_spin(sip_ua_loop(ua));
+	CHECK_INT(now.done, 1);
+	CHECK_INT(now.tx, 1);
+	CHECK_INT(now.rx, 2);
+	CHECK_INT(now.tp_errs, 1);
+	CHECK_INT(old.tx, 1);
+	CHECK_INT(old.rx, 2);
+	CHECK_INT(old.tp_errs, 1);
+	sip_req_free(r);
+
+	/* None at all: the messages go unseen. */
+	sip_ua_set_handlers(ua, NULL, NULL, NULL);
+	CHECK(options_to(&r, ua, &t, "third", &now) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(now.done, 2);
+	CHECK_INT(now.tx + now.rx, 3);
+	sip_req_free(r);
+	linger_out(sip_ua_loop(ua));
+	sip_ua_free(ua);
+	peer_close(&p);
+	return 0;
+}
+
+#define UA_CHALLENGE "WWW-Authenticate: Digest realm=\"test\", nonce=\"abc\", qop=\"auth\""
+
+TEST(ua_credentials_cleared_the_next_challenge_asks_again)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct sip_target t;
+	struct peer_last in;
+	struct tally tl = {0};
+	struct sip_req *r = NULL;
+	CHECK(peer_stack(&ua, &p, &t) == 0);
+	sip_ua_auth_handler(ua, on_asked, &tl);
+	CHECK(sip_ua_credentials(ua, "test", "alice", "secret") == 0);
+	/* Given ahead: the challenge is answered without asking. */
+	CHECK(options_to(&r, ua, &t, NULL, &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 401, UA_CHALLENGE) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Authorization: Digest username=\"alice\", realm=\"test\""));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(tl.asked, 0);
+	CHECK_INT(tl.status, 200);
+	sip_req_free(r);
+
+	sip_ua_credentials_clear(ua);
+	CHECK(options_to(&r, ua, &t, NULL, &tl) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 401, UA_CHALLENGE) == 0);
+	CHECK_INT(tl.asked, 1);
+	CHECK(!peer_pending(&p)); /* waits for the answer */
+	CHECK_INT(tl.done, 1);
+	CHECK(sip_ua_credentials(ua, "test", "bob", "other") == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Authorization: Digest username=\"bob\", realm=\"test\""));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(tl.done, 2);
+	CHECK_INT(tl.status, 200);
+	sip_req_free(r);
+	linger_out(sip_ua_loop(ua));
+	sip_ua_free(ua);
+	peer_close(&p);
+	return 0;
+}
+
+/* The auth handler: which account it was asked for. */
+static const void *asked_for;
+static void on_asked_account(struct sip_ua *ua, const struct sip_challenge *ch, void *arg)
+{
+	struct tally *t = arg;
+	(void)ch;
+	t->asked++;
+	asked_for = sip_ua_auth_account(ua);
+}
+
+TEST(ua_credentials_kept_per_account)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct sip_target t;
+	struct peer_last in;
+	struct tally tl = {0};
+	struct sip_req *r = NULL;
+	static const char alice_acct[] = "alice's", bob_acct[] = "bob's";
+	struct sip_uri uri;
+	CHECK(peer_stack(&ua, &p, &t) == 0);
+	CHECK(sip_uri_parse(&uri, SIP_STR("sip:bob@127.0.0.1")) == 0);
+	sip_ua_auth_handler(ua, on_asked_account, &tl);
+	CHECK(sip_ua_credentials_for(ua, alice_acct, "test", "alice", "secret") == 0);
+	struct sip_req_spec s = {
+		.method = "OPTIONS",
+		.uri = &uri,
+		.targets = &t,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+		.account = alice_acct,
+		.done = on_req_done,
+		.arg = &tl,
+	};
+	/* alice's account: answered from what it has, without asking. */
+	CHECK(sip_req_start(&r, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 401, UA_CHALLENGE) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Authorization: Digest username=\"alice\""));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(tl.asked, 0);
+	sip_req_free(r);
+	/* bob's, same realm: alice's are not his; the handler is asked, for bob's. */
+	s.account = bob_acct;
+	CHECK(sip_req_start(&r, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 401, UA_CHALLENGE) == 0);
+	CHECK_INT(tl.asked, 1);
+	CHECK(asked_for == bob_acct);
+	CHECK(!peer_pending(&p));
+	/* Credentials for another account leave it waiting; its own answer it. */
+	CHECK(sip_ua_credentials_for(ua, alice_acct, NULL, "alice", "secret") == 0);
+	CHECK(!peer_pending(&p));
+	CHECK(sip_ua_credentials_for(ua, bob_acct, NULL, "bob", "other") == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "Authorization: Digest username=\"bob\""));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(tl.status, 200);
+	sip_req_free(r);
+	/* The default account (NULL) has none of theirs. */
+	s.account = NULL;
+	CHECK(sip_req_start(&r, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(peer_reply(ua, &p, &in, 401, UA_CHALLENGE) == 0);
+	CHECK_INT(tl.asked, 2);
+	CHECK(asked_for == NULL);
+	CHECK(sip_ua_credentials(ua, NULL, NULL, NULL) == 0); /* refused: the 401 is the answer */
+	peer_spin(sip_ua_loop(ua));
+	CHECK_INT(tl.status, 401);
+	sip_req_free(r);
+	linger_out(sip_ua_loop(ua));
+	sip_ua_free(ua);
+	peer_close(&p);
+	return 0;
+}
+
+/* The Call-ID of the request in l, into out. */
+static bool call_id_of(const struct peer_last *l, char *out, size_t cap)
+{
+	const char *c = strstr(l->buf, "\r\nCall-ID: ");
+	if (!c)
+		return false;
+	c += strlen("\r\nCall-ID: ");
+	snprintf(out, cap, "%.*s", (int)strcspn(c, "\r"), c);
+	return true;
+}
+
+/* 39 characters, the most a Call-ID of the caller's may have; with one more, too many. */
+#define ID_39 "abcdefghijklmnopqrstuvwxyz0123456789@ab"
+#define ID_40 ID_39 "c"
+
+static void reg_done(struct sip_reg *g, int err, const struct sip_msg *resp, void *arg)
+{
+	struct tally *t = arg;
+	(void)g;
+	(void)err;
+	t->done++;
+	t->status = resp ? resp->status : 0;
+}
+
+TEST(ua_reg_call_id_the_callers_or_a_fresh_one)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct sip_target t;
+	struct peer_last in;
+	struct tally tl = {0};
+	struct sip_reg *g = NULL;
+	struct sip_uri aor, registrar;
+	char fresh[2][64];
+	CHECK(peer_stack(&ua, &p, &t) == 0);
+	CHECK(sip_uri_parse(&aor, SIP_STR("sip:alice@example.test")) == 0);
+	CHECK(sip_uri_parse(&registrar, SIP_STR("sip:example.test")) == 0);
+	struct sip_reg_spec s = {
+		.mode = SIP_REG_QUERY,
+		.aor = &aor,
+		.registrar = &registrar,
+		.targets = &t,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+		.call_id = "shell-reg-1@example.test",
+		.done = reg_done,
+		.arg = &tl,
+	};
+	CHECK(sip_reg_start(&g, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "REGISTER sip:example.test SIP/2.0\r\n"));
+	CHECK(took(&in, "\r\nCall-ID: shell-reg-1@example.test\r\n"));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	CHECK_INT(tl.done, 1);
+	sip_reg_free(g);
+	s.call_id = ID_39;
+	CHECK(sip_reg_start(&g, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "\r\nCall-ID: " ID_39 "\r\n"));
+	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+	sip_reg_free(g);
+	/* NULL: one of its own each time. */
+	s.call_id = NULL;
+	for (int i = 0; i < 2; i++) {
+		CHECK(sip_reg_start(&g, ua, &s) == 0);
+		CHECK(peer_take(ua, &p, &in) > 0);
+		CHECK(call_id_of(&in, fresh[i], sizeof fresh[i]));
+		CHECK(strlen(fresh[i]) >= 16);
+		CHECK(strcmp(fresh[i], ID_39) != 0);
+		CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
+		sip_reg_free(g);
+	}
+	CHECK(strcmp(fresh[0], fresh[1]) != 0);
+	CHECK_INT(tl.done, 4);
+	/* Too long, or a line end that would start a header of its own:
+	 * refused at the start, nothing sent. */
+	s.call_id = ID_40;
+	g = (struct sip_reg *)&tl;
+	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
+	CHECK(g == NULL);
+	s.call_id = "a\r\nX-Injected: y";
+	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
+	s.call_id = "a b";
+	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
+	peer_spin(sip_ua_loop(ua));
+	CHECK(!peer_pending(&p));
+	CHECK_INT(tl.done, 4);
+	linger_out(sip_ua_loop(ua));
+	sip_ua_free(ua);
+	peer_close(&p);
+	return 0;
+}
+
+static void sub_done(struct sip_sub *sub, int err, const struct sip_msg *resp, void *arg)
+{
+	struct tally *t = arg;
+	(void)sub;
+	(void)err;
+	t->done++;
+	t->status = resp ? resp->status : 0;
+}
+
+TEST(ua_sub_call_id_the_callers_or_a_fresh_one)
+{
+	struct sip_ua *ua;
+	struct peer p;
+	struct sip_target t;
+	struct peer_last in;
+	struct tally tl = {0};
+	struct sip_sub *sub = NULL;
+	struct sip_uri uri;
+	char fresh[2][64];
+	CHECK(peer_stack(&ua, &p, &t) == 0);
+	CHECK(sip_uri_parse(&uri, SIP_STR("sip:bob@example.test")) == 0);
+	struct sip_sub_spec s = {
+		.event = "presence",
+		.expires = 600,
+		.uri = &uri,
+		.targets = &t,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+		.call_id = "shell-sub-1@example.test",
+		.done = sub_done,
+		.arg = &tl,
+	};
+	CHECK(sip_sub_start(&sub, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "SUBSCRIBE sip:bob@example.test SIP/2.0\r\n"));
+	CHECK(took(&in, "\r\nCall-ID: shell-sub-1@example.test\r\n"));
+	CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
+	CHECK_INT(tl.done, 1);
+	CHECK_INT(tl.status, 404);
+	sip_sub_free(sub);
+	s.call_id = ID_39;
+	CHECK(sip_sub_start(&sub, ua, &s) == 0);
+	CHECK(peer_take(ua, &p, &in) > 0);
+	CHECK(took(&in, "\r\nCall-ID: " ID_39 "\r\n"));
+	CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
+	sip_sub_free(sub);
+	s.call_id = NULL;
+	for (int i = 0; i < 2; i++) {
+		CHECK(sip_sub_start(&sub, ua, &s) == 0);
+		CHECK(peer_take(ua, &p, &in) > 0);
+		CHECK(call_id_of(&in, fresh[i], sizeof fresh[i]));
+		CHECK(strlen(fresh[i]) >= 16);
+		CHECK(strcmp(fresh[i], ID_39) != 0);
+		CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
+		sip_sub_free(sub);
+	}
+	CHECK(strcmp(fresh[0], fresh[1]) != 0);
+	CHECK_INT(tl.done, 4);
+	s.call_id = ID_40;
+	sub = (struct sip_sub *)&tl;
+	CHECK_INT(sip_sub_start(&sub, ua, &s), SIP_EINVAL);
+	CHECK(sub == NULL);
+	peer_spin(sip_ua_loop(ua));
+	CHECK(!peer_pending(&p));
+	CHECK_INT(tl.done, 4);
+	linger_out(sip_ua_loop(ua));
+	sip_ua_free(ua);
+	peer_close(&p);
 	return 0;
 }
