@@ -514,29 +514,15 @@ static int wait_jobs(struct shell *sh, uint64_t max_us)
 
 /* ---- defaults: the `sip shell` line's shared options, and `set` ---- */
 
-static const struct cmd_opt *opt_by_name(const struct cmd *c, const char *name, size_t len)
+/* c's option with this long name (len characters), short letter or key;
+ * the criteria not used are NULL, 0 and 0. */
+static const struct cmd_opt *opt_find(const struct cmd *c, const char *name, size_t len,
+                                      char letter, int key)
 {
 	const struct cmd_opt *o;
 	for (size_t it = 0; (o = cmd_opt_next(c, &it));)
-		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
-			return o;
-	return NULL;
-}
-
-static const struct cmd_opt *opt_by_key(const struct cmd *c, int key)
-{
-	const struct cmd_opt *o;
-	for (size_t it = 0; (o = cmd_opt_next(c, &it));)
-		if (o->key == key)
-			return o;
-	return NULL;
-}
-
-static const struct cmd_opt *opt_by_letter(const struct cmd *c, char letter)
-{
-	const struct cmd_opt *o;
-	for (size_t it = 0; (o = cmd_opt_next(c, &it));)
-		if (o->short_name == letter)
+		if ((name && strlen(o->name) == len && strncmp(o->name, name, len) == 0) ||
+		    (letter && o->short_name == letter) || (key && o->key == key))
 			return o;
 	return NULL;
 }
@@ -575,11 +561,12 @@ static void defaults_from_argv(struct shell *sh, int argc, char **argv)
 		const struct cmd_opt *o;
 		if (w[1] == '-') {
 			const char *eq = strchr(w + 2, '=');
-			o = opt_by_name(sh->cmd, w + 2, eq ? (size_t)(eq - w - 2) : strlen(w + 2));
+			o = opt_find(sh->cmd, w + 2, eq ? (size_t)(eq - w - 2) : strlen(w + 2), 0,
+			             0);
 			if (o && o->arg)
 				value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		} else {
-			o = opt_by_letter(sh->cmd, w[1]);
+			o = opt_find(sh->cmd, NULL, 0, w[1], 0);
 			if (o && o->arg)
 				value = w[2] ? w + 2 : (i + 1 < argc ? argv[++i] : NULL);
 		}
@@ -691,7 +678,7 @@ static int builtin_set(struct shell *sh, int argc, char **argv, bool unset)
 		fprintf(stderr, "sip: set: unknown setting '%s'; 'set' lists them\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	const struct cmd_opt *o = opt_by_key(sh->cmd, settings[i].key);
+	const struct cmd_opt *o = opt_find(sh->cmd, NULL, 0, 0, settings[i].key);
 	if (unset || argc == 2) {
 		if (!unset) {
 			for (size_t d = 0; d < sh->ndefaults; d++)
@@ -824,7 +811,7 @@ static int run_command(struct shell *sh, const struct cmd *c, int argc, char **a
 	size_t size = 0;
 	words[n++] = argv[0];
 	for (size_t d = 0; d < sh->ndefaults; d++) {
-		const struct cmd_opt *o = opt_by_key(c, sh->defaults[d].o->key);
+		const struct cmd_opt *o = opt_find(c, NULL, 0, 0, sh->defaults[d].o->key);
 		if (!o || o->key == OPT_HELP)
 			continue;
 		snprintf(names[d], sizeof names[d], "--%s", o->name);
@@ -1259,7 +1246,7 @@ static bool candidates(struct shell *sh, char **words, int n, const char *text)
 		cand_add("manual");
 	} else if (strcmp(w, "set") == 0 && n == 2) {
 		for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-			const struct cmd_opt *o = opt_by_key(sh->cmd, settings[i].key);
+			const struct cmd_opt *o = opt_find(sh->cmd, NULL, 0, 0, settings[i].key);
 			if (strcmp(words[1], settings[i].name) == 0 && o->values)
 				cand_values(o->values);
 		}
@@ -1270,9 +1257,9 @@ static bool candidates(struct shell *sh, char **words, int n, const char *text)
 	const char *prev = words[n - 1];
 	const struct cmd_opt *po = NULL;
 	if (prev[0] == '-' && prev[1] == '-')
-		po = opt_by_name(c, prev + 2, strlen(prev + 2));
+		po = opt_find(c, prev + 2, strlen(prev + 2), 0, 0);
 	else if (prev[0] == '-' && prev[1] && !prev[2])
-		po = opt_by_letter(c, prev[1]);
+		po = opt_find(c, NULL, 0, prev[1], 0);
 	if (po && po->arg) {
 		if (po->key == OPT_HEADER)
 			for (size_t i = 0; header_names[i]; i++)

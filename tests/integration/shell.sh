@@ -1,8 +1,9 @@
 #!/bin/sh
 # shell.sh - `sip shell` as a user runs it, against real peers on loopback:
-# `sip listen -q` answers OPTIONS, Kamailio is the registrar (as a proxy
-# with its bindings in memory, and with digest authentication), and a UDP
-# socket that answers nothing stands for a dead server.
+# `sip listen -q` answers OPTIONS and calls, SIPp takes a call, Kamailio is
+# the registrar (as a proxy with its bindings in memory, and with digest
+# authentication), and a UDP socket that answers nothing stands for a dead
+# server.
 # Script mode (a pipe, a file): help, comments and quoting (a header that
 # reaches the wire as written), `source`, `set`/`show`/`unset` (and that
 # `set t1` shortens the retransmissions), a bad line that stops the script
@@ -21,6 +22,7 @@
 # configuration): the prompt, Tab completing a command, an option and a URI
 # typed before, refresh lines above a half-typed line that stays whole,
 # Ctrl-C dropping the line and ending a ping (its summary, the shell stays),
+# a call to SIPp placed, listed, its number completed by Tab and hung up,
 # the history file (0600, without the line typed after a space and the
 # password) recalled by Up in the next session, Ctrl-D removing the binding;
 # then, through Kamailio to the shell's binding, a MESSAGE and a ringing
@@ -46,7 +48,7 @@ d=$T_TMP
 XDG_STATE_HOME=$d/state
 export XDG_STATE_HOME
 
-t_need "sip shell against sip listen and Kamailio" kamailio jq || t_done
+t_need "sip shell against sip listen, SIPp and Kamailio" kamailio jq sipp=sip-tester || t_done
 
 # sipc ARG...: the sip under test, bounded in time.
 sipc() { timeout 30 "$SIP" "$@"; }
@@ -497,47 +499,35 @@ screen() {
 	T_LAST=$(grep -v '^ *$' "$T_OUT" | tail -n 1)
 }
 
-# tx_has REGEX: a line of the screen matches REGEX, within 10 s.
-tx_has() {
-	tw_n=0
+# tx_until CMD...: takes the screen until CMD holds on it, within 10 s.
+tx_until() {
+	tu_n=0
 	while :; do
 		screen
-		grep -qE -e "$1" "$T_OUT" && return 0
-		[ "$tw_n" -ge 100 ] && return 1
+		"$@" && return 0
+		[ "$tu_n" -ge 100 ] && return 1
 		sleep 0.1
-		tw_n=$((tw_n + 1))
+		tu_n=$((tu_n + 1))
 	done
 }
 
+# last_is REGEX: the screen's last line that is not blank matches REGEX.
+last_is() { printf '%s\n' "$T_LAST" | grep -qE -e "$1"; }
+
+# more_than REGEX MIN LAST: more than MIN lines match REGEX and the last one LAST.
+more_than() { [ "$(count_re "$T_OUT" "$1")" -gt "$2" ] && last_is "$3"; }
+
+# tx_has REGEX: a line of the screen matches REGEX, within 10 s.
+tx_has() { tx_until grep -qE -e "$1" "$T_OUT"; }
+
 # tx_last REGEX: the last line of the screen matches REGEX (the
 # prompt's trailing space is trimmed by tmux), within 10 s.
-tx_last() {
-	tl_n=0
-	while :; do
-		screen
-		printf '%s\n' "$T_LAST" | grep -qE -e "$1" && return 0
-		[ "$tl_n" -ge 100 ] && return 1
-		sleep 0.1
-		tl_n=$((tl_n + 1))
-	done
-}
+tx_last() { tx_until last_is "$1"; }
 
 # tx_more REGEX MIN LAST: one screen where more than MIN lines match REGEX
 # and the last line matches LAST, within 10 s (both at once: a screen taken
 # between the clearing of the line and its redrawing has no prompt).
-tx_more() {
-	tm_n=0
-	while :; do
-		screen
-		if [ "$(count_re "$T_OUT" "$1")" -gt "$2" ] &&
-			printf '%s\n' "$T_LAST" | grep -qE -e "$3"; then
-			return 0
-		fi
-		[ "$tm_n" -ge 100 ] && return 1
-		sleep 0.1
-		tm_n=$((tm_n + 1))
-	done
-}
+tx_more() { tx_until more_than "$@"; }
 
 # above_last REGEX: the line above the screen's last one that is not blank matches REGEX.
 above_last() { grep -v '^ *$' "$T_OUT" | tail -n 2 | head -n 1 | grep -qE -e "$1"; }
@@ -611,6 +601,29 @@ interactive_tests() {
 	t_check "the counts" grep -qE '^[0-9]+ requests sent, [0-9]+ received, [0-9]+ answered 2xx, 0\.0% loss$' "$T_OUT"
 	keys "options -q $peer" Enter
 	t_check "the shell goes on: the next options" tx_has "^NAT: .*$sport$"
+
+	T_NAME="interactive: a call to SIPp placed, listed, hung up"
+	p_free_port
+	spp=$P_PORT
+	if p_sipp "$d/sipp-call.log" invite-answer "$spp" 1; then
+		spid=$P_PID
+		keys "invite -q sip:svc@127.0.0.1:$spp" Enter
+		t_check "answered: back at the prompt" tx_last "$PROMPT"
+		keys calls Enter
+		t_check "calls: call 1 up" tx_has "^call 1  sip:svc@127\.0\.0\.1:$spp, up [0-9]+ s, "
+		keys "bye " Tab
+		t_check "Tab completes the call's number" tx_last '^sip> bye 1$'
+		keys Enter
+		t_check "its summary: hung up by us" tx_has '^Ended: +held [0-9.]+ s, hung up by us \(BYE answered\)$'
+		if p_wait_exit "$spid" 100; then
+			t_eq "SIPp had INVITE, ACK and BYE in order: it exits 0" 0 "$P_RC"
+		else
+			t_fail "SIPp ends after the call" "still running 10 s later"
+			p_stop "$spid"
+		fi
+	else
+		t_fail "sipp invite-answer" "$P_WHY"
+	fi
 
 	T_NAME="interactive: lines kept out of the history"
 	keys " help" Enter

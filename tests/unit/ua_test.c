@@ -412,6 +412,23 @@ static bool took(const struct peer_last *in, const char *text)
 	return strstr(in->buf, text) != NULL;
 }
 
+/* Nothing reaches the peer until gap_us from now, and then the request of
+ * Call-ID id again. */
+static bool resent_after(struct sip_ua *ua, struct peer *p, uint64_t gap_us, const char *id)
+{
+	struct peer_last in;
+	char want[80];
+	fake_now += gap_us - 1;
+	peer_spin(sip_ua_loop(ua));
+	if (peer_pending(p))
+		return false;
+	fake_now += 1;
+	if (peer_take(ua, p, &in) <= 0)
+		return false;
+	snprintf(want, sizeof want, "Call-ID: %s\r\n", id);
+	return took(&in, want);
+}
+
 /* Lets the transactions on loop go (Timer K, J), before their stacks do. */
 static void linger_out(struct sip_loop *loop)
 {
@@ -500,24 +517,9 @@ TEST(ua_set_t1_times_the_transactions_started_after)
 	CHECK(peer_take(ua, &p, &in) > 0);
 	CHECK(took(&in, "Call-ID: after\r\n"));
 	/* Timer E: the new T1, then twice it; the older one keeps 500 ms. */
-	fake_now += 99999;
-	peer_spin(loop);
-	CHECK(!peer_pending(&p));
-	fake_now += 1;
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "Call-ID: after\r\n"));
-	fake_now += 199999;
-	peer_spin(loop);
-	CHECK(!peer_pending(&p));
-	fake_now += 1;
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "Call-ID: after\r\n"));
-	fake_now += 199999;
-	peer_spin(loop);
-	CHECK(!peer_pending(&p));
-	fake_now += 1;
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "Call-ID: before\r\n"));
+	CHECK(resent_after(ua, &p, 100000, "after"));
+	CHECK(resent_after(ua, &p, 200000, "after"));
+	CHECK(resent_after(ua, &p, 200000, "before"));
 	CHECK(!peer_pending(&p));
 	sip_req_free(before);
 	sip_req_free(after);
@@ -541,12 +543,7 @@ TEST(ua_set_t1_times_the_transactions_started_after)
 	fake_now += 5000000;
 	CHECK(peer_take(ua, &p, &in) > 0);
 	CHECK(took(&in, "Call-ID: long\r\n"));
-	fake_now += 4999999;
-	peer_spin(loop);
-	CHECK(!peer_pending(&p));
-	fake_now += 1;
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "Call-ID: long\r\n"));
+	CHECK(resent_after(ua, &p, 5000000, "long"));
 	CHECK_INT(tl.done, 0);
 	sip_req_free(after);
 
@@ -556,14 +553,8 @@ TEST(ua_set_t1_times_the_transactions_started_after)
 	CHECK(options_to(&after, ua, &t, "back", &tl) == 0);
 	CHECK(peer_take(ua, &p, &in) > 0);
 	static const uint64_t gaps[] = {500000, 1000000, 2000000, 4000000, 4000000};
-	for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++) {
-		fake_now += gaps[i] - 1;
-		peer_spin(loop);
-		CHECK(!peer_pending(&p));
-		fake_now += 1;
-		CHECK(peer_take(ua, &p, &in) > 0);
-		CHECK(took(&in, "Call-ID: back\r\n"));
-	}
+	for (size_t i = 0; i < sizeof gaps / sizeof gaps[0]; i++)
+		CHECK(resent_after(ua, &p, gaps[i], "back"));
 	sip_req_free(after);
 	linger_out(loop);
 	sip_ua_free(ua);
@@ -773,76 +764,6 @@ static void reg_done(struct sip_reg *g, int err, const struct sip_msg *resp, voi
 	t->status = resp ? resp->status : 0;
 }
 
-TEST(ua_reg_call_id_the_callers_or_a_fresh_one)
-{
-	struct sip_ua *ua;
-	struct peer p;
-	struct sip_target t;
-	struct peer_last in;
-	struct tally tl = {0};
-	struct sip_reg *g = NULL;
-	struct sip_uri aor, registrar;
-	char fresh[2][64];
-	CHECK(peer_stack(&ua, &p, &t) == 0);
-	CHECK(sip_uri_parse(&aor, SIP_STR("sip:alice@example.test")) == 0);
-	CHECK(sip_uri_parse(&registrar, SIP_STR("sip:example.test")) == 0);
-	struct sip_reg_spec s = {
-		.mode = SIP_REG_QUERY,
-		.aor = &aor,
-		.registrar = &registrar,
-		.targets = &t,
-		.ntargets = 1,
-		.transport = -1,
-		.max_forwards = -1,
-		.call_id = "shell-reg-1@example.test",
-		.done = reg_done,
-		.arg = &tl,
-	};
-	CHECK(sip_reg_start(&g, ua, &s) == 0);
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "REGISTER sip:example.test SIP/2.0\r\n"));
-	CHECK(took(&in, "\r\nCall-ID: shell-reg-1@example.test\r\n"));
-	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
-	CHECK_INT(tl.done, 1);
-	sip_reg_free(g);
-	s.call_id = ID_39;
-	CHECK(sip_reg_start(&g, ua, &s) == 0);
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "\r\nCall-ID: " ID_39 "\r\n"));
-	CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
-	sip_reg_free(g);
-	/* NULL: one of its own each time. */
-	s.call_id = NULL;
-	for (int i = 0; i < 2; i++) {
-		CHECK(sip_reg_start(&g, ua, &s) == 0);
-		CHECK(peer_take(ua, &p, &in) > 0);
-		CHECK(call_id_of(&in, fresh[i], sizeof fresh[i]));
-		CHECK(strlen(fresh[i]) >= 16);
-		CHECK(strcmp(fresh[i], ID_39) != 0);
-		CHECK(peer_reply(ua, &p, &in, 200, NULL) == 0);
-		sip_reg_free(g);
-	}
-	CHECK(strcmp(fresh[0], fresh[1]) != 0);
-	CHECK_INT(tl.done, 4);
-	/* Too long, or a line end that would start a header of its own:
-	 * refused at the start, nothing sent. */
-	s.call_id = ID_40;
-	g = (struct sip_reg *)&tl;
-	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
-	CHECK(g == NULL);
-	s.call_id = "a\r\nX-Injected: y";
-	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
-	s.call_id = "a b";
-	CHECK_INT(sip_reg_start(&g, ua, &s), SIP_EINVAL);
-	peer_spin(sip_ua_loop(ua));
-	CHECK(!peer_pending(&p));
-	CHECK_INT(tl.done, 4);
-	linger_out(sip_ua_loop(ua));
-	sip_ua_free(ua);
-	peer_close(&p);
-	return 0;
-}
-
 static void sub_done(struct sip_sub *sub, int err, const struct sip_msg *resp, void *arg)
 {
 	struct tally *t = arg;
@@ -852,60 +773,112 @@ static void sub_done(struct sip_sub *sub, int err, const struct sip_msg *resp, v
 	t->status = resp ? resp->status : 0;
 }
 
-TEST(ua_sub_call_id_the_callers_or_a_fresh_one)
+/* A registration or a subscription, started with a Call-ID of the caller's
+ * (or NULL): what the Call-ID checks run on each. */
+struct call_id_op {
+	const char *request_line; /* how its request starts */
+	unsigned answer;          /* what the peer answers it */
+	int (*start)(void **h, struct sip_ua *ua, const struct sip_target *t, const char *call_id,
+	             struct tally *tl);
+	void (*free)(void *h);
+};
+
+static int reg_start(void **h, struct sip_ua *ua, const struct sip_target *t, const char *call_id,
+                     struct tally *tl)
+{
+	struct sip_uri aor, registrar;
+	if (sip_uri_parse(&aor, SIP_STR("sip:alice@example.test")) != 0 ||
+	    sip_uri_parse(&registrar, SIP_STR("sip:example.test")) != 0)
+		return SIP_EINVAL;
+	struct sip_reg_spec s = {
+		.mode = SIP_REG_QUERY,
+		.aor = &aor,
+		.registrar = &registrar,
+		.targets = t,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+		.call_id = call_id,
+		.done = reg_done,
+		.arg = tl,
+	};
+	return sip_reg_start((struct sip_reg **)h, ua, &s);
+}
+
+static void reg_free(void *h)
+{
+	sip_reg_free(h);
+}
+
+static int sub_start(void **h, struct sip_ua *ua, const struct sip_target *t, const char *call_id,
+                     struct tally *tl)
+{
+	struct sip_uri uri;
+	if (sip_uri_parse(&uri, SIP_STR("sip:bob@example.test")) != 0)
+		return SIP_EINVAL;
+	struct sip_sub_spec s = {
+		.event = "presence",
+		.expires = 600,
+		.uri = &uri,
+		.targets = t,
+		.ntargets = 1,
+		.transport = -1,
+		.max_forwards = -1,
+		.call_id = call_id,
+		.done = sub_done,
+		.arg = tl,
+	};
+	return sip_sub_start((struct sip_sub **)h, ua, &s);
+}
+
+static void sub_free(void *h)
+{
+	sip_sub_free(h);
+}
+
+/* The Call-ID given goes out as it is (39 characters the most); NULL
+ * gives a fresh one each time; too long, or with a space or a line end
+ * that would start a header of its own, is refused at the start and
+ * nothing is sent. */
+static int call_id_cases(const struct call_id_op *op)
 {
 	struct sip_ua *ua;
 	struct peer p;
 	struct sip_target t;
 	struct peer_last in;
 	struct tally tl = {0};
-	struct sip_sub *sub = NULL;
-	struct sip_uri uri;
+	void *h = NULL;
 	char fresh[2][64];
+	static const char *const given[] = {"shell-1@example.test", ID_39};
 	CHECK(peer_stack(&ua, &p, &t) == 0);
-	CHECK(sip_uri_parse(&uri, SIP_STR("sip:bob@example.test")) == 0);
-	struct sip_sub_spec s = {
-		.event = "presence",
-		.expires = 600,
-		.uri = &uri,
-		.targets = &t,
-		.ntargets = 1,
-		.transport = -1,
-		.max_forwards = -1,
-		.call_id = "shell-sub-1@example.test",
-		.done = sub_done,
-		.arg = &tl,
-	};
-	CHECK(sip_sub_start(&sub, ua, &s) == 0);
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "SUBSCRIBE sip:bob@example.test SIP/2.0\r\n"));
-	CHECK(took(&in, "\r\nCall-ID: shell-sub-1@example.test\r\n"));
-	CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
-	CHECK_INT(tl.done, 1);
-	CHECK_INT(tl.status, 404);
-	sip_sub_free(sub);
-	s.call_id = ID_39;
-	CHECK(sip_sub_start(&sub, ua, &s) == 0);
-	CHECK(peer_take(ua, &p, &in) > 0);
-	CHECK(took(&in, "\r\nCall-ID: " ID_39 "\r\n"));
-	CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
-	sip_sub_free(sub);
-	s.call_id = NULL;
+	for (size_t i = 0; i < 2; i++) {
+		char line[80];
+		CHECK(op->start(&h, ua, &t, given[i], &tl) == 0);
+		CHECK(peer_take(ua, &p, &in) > 0);
+		CHECK(took(&in, op->request_line));
+		snprintf(line, sizeof line, "\r\nCall-ID: %s\r\n", given[i]);
+		CHECK(took(&in, line));
+		CHECK(peer_reply(ua, &p, &in, op->answer, NULL) == 0);
+		CHECK_INT(tl.status, op->answer);
+		op->free(h);
+	}
 	for (int i = 0; i < 2; i++) {
-		CHECK(sip_sub_start(&sub, ua, &s) == 0);
+		CHECK(op->start(&h, ua, &t, NULL, &tl) == 0);
 		CHECK(peer_take(ua, &p, &in) > 0);
 		CHECK(call_id_of(&in, fresh[i], sizeof fresh[i]));
 		CHECK(strlen(fresh[i]) >= 16);
 		CHECK(strcmp(fresh[i], ID_39) != 0);
-		CHECK(peer_reply(ua, &p, &in, 404, NULL) == 0);
-		sip_sub_free(sub);
+		CHECK(peer_reply(ua, &p, &in, op->answer, NULL) == 0);
+		op->free(h);
 	}
 	CHECK(strcmp(fresh[0], fresh[1]) != 0);
 	CHECK_INT(tl.done, 4);
-	s.call_id = ID_40;
-	sub = (struct sip_sub *)&tl;
-	CHECK_INT(sip_sub_start(&sub, ua, &s), SIP_EINVAL);
-	CHECK(sub == NULL);
+	static const char *const refused[] = {ID_40, "a\r\nX-Injected: y", "a b"};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		h = &tl;
+		CHECK_INT(op->start(&h, ua, &t, refused[i], &tl), SIP_EINVAL);
+		CHECK(h == NULL);
+	}
 	peer_spin(sip_ua_loop(ua));
 	CHECK(!peer_pending(&p));
 	CHECK_INT(tl.done, 4);
@@ -913,4 +886,18 @@ TEST(ua_sub_call_id_the_callers_or_a_fresh_one)
 	sip_ua_free(ua);
 	peer_close(&p);
 	return 0;
+}
+
+TEST(ua_reg_call_id_the_callers_or_a_fresh_one)
+{
+	static const struct call_id_op reg = {"REGISTER sip:example.test SIP/2.0\r\n", 200,
+	                                      reg_start, reg_free};
+	return call_id_cases(&reg);
+}
+
+TEST(ua_sub_call_id_the_callers_or_a_fresh_one)
+{
+	static const struct call_id_op sub = {"SUBSCRIBE sip:bob@example.test SIP/2.0\r\n", 404,
+	                                      sub_start, sub_free};
+	return call_id_cases(&sub);
 }
