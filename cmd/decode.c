@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd.h"
 
@@ -21,6 +22,17 @@ const struct cmd_opt decode_opts[] = {
 /* Problems kept per message; the count of the rest is still known. */
 #define DIAG_MAX 64
 
+/* Requests seen, for the responses that follow: the last few. */
+#define SEEN_MAX 64
+
+/* What ties a response to its request (RFC 3261 sections 8.2.6.2, 17.1.3). */
+struct seen {
+	char branch[96], method[32];
+	char call_id[128], from_tag[64];
+	uint32_t cseq;
+	char source[64];
+};
+
 struct decode {
 	const struct cmd *cmd;
 	struct cmd_common common;
@@ -28,6 +40,8 @@ struct decode {
 	bool strict;
 	unsigned messages;
 	unsigned invalid;
+	struct seen seen[SEEN_MAX];
+	unsigned nseen; /* ever: seen[i % SEEN_MAX] is number i */
 };
 
 static char *read_all(FILE *f, size_t *len, bool *too_big)
@@ -107,6 +121,78 @@ static void emit(struct decode *dc, const struct sip_msg *msg, struct sip_str ra
 		putchar('\n');
 }
 
+static void copy_str(char *out, size_t cap, struct sip_str s)
+{
+	snprintf(out, cap, "%.*s", (int)(s.len < cap ? s.len : cap - 1), s.p);
+}
+
+/* msg's transaction key and identity, into s; false when it has none. */
+static bool identity_of(const struct sip_msg *msg, struct seen *s)
+{
+	const struct sip_hdr *via = sip_msg_hdr(msg, SIP_HDR_VIA);
+	const struct sip_hdr *cid = sip_msg_hdr(msg, SIP_HDR_CALL_ID);
+	const struct sip_hdr *from = sip_msg_hdr(msg, SIP_HDR_FROM);
+	const struct sip_hdr *cs = sip_msg_hdr(msg, SIP_HDR_CSEQ);
+	struct sip_via v;
+	struct sip_addr a;
+	struct sip_cseq c;
+	if (!via || !cid || !from || !cs || sip_via_parse(&v, via->value) != 0 || !v.branch.len ||
+	    sip_addr_parse(&a, from->value) != 0 || sip_cseq_parse(&c, cs->value) != 0)
+		return false;
+	copy_str(s->branch, sizeof s->branch, v.branch);
+	copy_str(s->method, sizeof s->method, c.method_name);
+	copy_str(s->call_id, sizeof s->call_id, cid->value);
+	copy_str(s->from_tag, sizeof s->from_tag, a.tag);
+	s->cseq = c.num;
+	return true;
+}
+
+/* An error of the response's header id when what it says (got) is not
+ * what its request said (want). */
+static size_t differs(struct sip_diag *d, size_t n, size_t max, const struct sip_msg *msg,
+                      enum sip_hdr_id id, const char *name, const char *got, const char *want,
+                      const char *source)
+{
+	if (n == max || strcmp(got, want) == 0)
+		return n;
+	d[n] = (struct sip_diag){.line = sip_msg_hdr(msg, id)->line, .severity = SIP_SEV_ERROR};
+	snprintf(d[n].text, sizeof d[n].text, "%s '%.40s' is not the request's '%.40s' (%.40s)",
+	         name, got, want, source);
+	return n + 1;
+}
+
+/* A response to a request decoded before it (the same top Via branch and
+ * CSeq method) carries its Call-ID, From tag and CSeq number: each that
+ * differs is an error of the response. Requests are remembered. */
+static size_t check_pair(struct decode *dc, const struct sip_msg *msg, const char *source,
+                         struct sip_diag *d, size_t n, size_t max)
+{
+	struct seen s;
+	if (!identity_of(msg, &s))
+		return n;
+	if (msg->is_request) {
+		snprintf(s.source, sizeof s.source, "%s", source);
+		dc->seen[dc->nseen++ % SEEN_MAX] = s;
+		return n;
+	}
+	unsigned kept = dc->nseen < SEEN_MAX ? dc->nseen : SEEN_MAX;
+	for (unsigned i = 0; i < kept; i++) {
+		const struct seen *q = &dc->seen[(dc->nseen - 1 - i) % SEEN_MAX];
+		if (strcmp(q->branch, s.branch) != 0 || strcasecmp(q->method, s.method) != 0)
+			continue;
+		char got[16], want[16];
+		snprintf(got, sizeof got, "%lu", (unsigned long)s.cseq);
+		snprintf(want, sizeof want, "%lu", (unsigned long)q->cseq);
+		n = differs(d, n, max, msg, SIP_HDR_CALL_ID, "Call-ID", s.call_id, q->call_id,
+		            q->source);
+		n = differs(d, n, max, msg, SIP_HDR_FROM, "From tag", s.from_tag, q->from_tag,
+		            q->source);
+		n = differs(d, n, max, msg, SIP_HDR_CSEQ, "CSeq", got, want, q->source);
+		break;
+	}
+	return n;
+}
+
 /* Decodes one message at buf; returns the octets it took, or 0 when the
  * rest of the input cannot be framed. */
 static size_t decode_one(struct decode *dc, struct sip_msg *msg, const char *buf, size_t len,
@@ -116,7 +202,8 @@ static size_t decode_one(struct decode *dc, struct sip_msg *msg, const char *buf
 	int err = sip_msg_parse(msg, buf, len, dc->stream ? SIP_PARSE_STREAM : SIP_PARSE_LENIENT);
 	if (err == 0) {
 		size_t n = sip_msg_check(msg, diags, DIAG_MAX);
-		emit(dc, msg, msg->raw, source, diags, n < DIAG_MAX ? n : DIAG_MAX);
+		n = check_pair(dc, msg, source, diags, n < DIAG_MAX ? n : DIAG_MAX, DIAG_MAX);
+		emit(dc, msg, msg->raw, source, diags, n);
 		return (size_t)(msg->raw.p + msg->raw.len - buf);
 	}
 	struct sip_diag d = {.line = msg->err_line, .severity = SIP_SEV_ERROR};

@@ -117,7 +117,7 @@ struct call {
 	uint64_t t_start, t_ring, t_answer, t_end;
 	/* the outcome */
 	unsigned status;
-	char reason[96];
+	char reason[300];
 	char media[200];
 	bool cancelled, ended_by_them, answered;
 	bool sdp_warned; /* about an SDP body that does not parse: once is enough */
@@ -644,11 +644,12 @@ static void on_failed(struct call *c, int err, const struct sip_msg *resp)
 	bool auth = resp && probe_auth_failed(&c->pc, r, resp);
 	probe_tls_peer(&c->pc, r);
 	if (err) {
+		char why[300];
 		/* ESYNTAX: the stream broke, or only unparsable answers came. */
 		snprintf(c->reason, sizeof c->reason, "%s",
 		         interrupted(c)       ? CMD_INTERRUPTED
 		         : err == SIP_ESYNTAX ? "only answers that do not parse"
-		                              : sip_strerror(err));
+		                              : probe_err_text(r, err, why, sizeof why));
 		if (!interrupted(c) && next_redirect(c, c->reason))
 			return;
 		cmd_error(c->cmd, "INVITE to '%s': %s", c->dest.ruri_text, c->reason);
@@ -662,7 +663,7 @@ static void on_failed(struct call *c, int err, const struct sip_msg *resp)
 		if (c->follow && follow_next(c))
 			return;
 	} else if (!auth) {
-		char why[128];
+		char why[320];
 		snprintf(why, sizeof why, "%u %s", resp->status, c->reason);
 		if (next_redirect(c, why))
 			return;

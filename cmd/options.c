@@ -56,7 +56,7 @@ struct target {
 	struct probe_dest dest;
 	int result; /* exit code for this target; -1 while in progress */
 	unsigned status;
-	char reason[128];
+	char reason[300];
 	char server[96];
 	uint64_t rtt_us;
 };
@@ -223,7 +223,9 @@ static void print_ping_reply(const struct run *r, const struct probe *p, int err
 		sip_print_json_str(stdout, resp->reason);
 		printf(",\"rtt_ms\":%.3f}\n", ms(rtt));
 	} else if (err) {
-		printf("no response from %s seq=%lu: %s\n", p->peer, p->seq, sip_strerror(err));
+		char why[300];
+		printf("no response from %s seq=%lu: %s\n", p->peer, p->seq,
+		       probe_err_text(p->req, err, why, sizeof why));
 	} else {
 		printf("%u %.*s from %s seq=%lu time=%.3f ms\n", resp->status,
 		       SIP_STR_FMT(resp->reason), p->peer, p->seq, ms(rtt));
@@ -336,8 +338,10 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 		return;
 	}
 	if (err) {
+		char why[300];
 		t->result = probe_exit_code(err);
-		snprintf(t->reason, sizeof t->reason, "%s", sip_strerror(err));
+		snprintf(t->reason, sizeof t->reason, "%s",
+		         probe_err_text(p->req, err, why, sizeof why));
 	} else if (!resp) {
 		t->result = EXIT_OK; /* a dry run: the request was printed */
 	} else {

@@ -416,9 +416,20 @@ int probe_exit_code(int err)
 	case SIP_ESYS: return EXIT_TRANSPORT;
 	case SIP_ENOTFOUND:
 	case SIP_EDNS: return EXIT_DNS;
-	case SIP_ESYNTAX: return EXIT_PROTOCOL;
+	case SIP_ESYNTAX:
+	case SIP_EIDENTITY: return EXIT_PROTOCOL;
 	}
 	return EXIT_INTERNAL;
+}
+
+const char *probe_err_text(const struct sip_req *r, int err, char *buf, size_t cap)
+{
+	char safe[240];
+	if (err != SIP_EIDENTITY || !r || !*sip_req_why(r))
+		return sip_strerror(err);
+	snprintf(buf, cap, "protocol violation: %s",
+	         cmd_safe(safe, sizeof safe, sip_str_from(sip_req_why(r))));
+	return buf;
 }
 
 static void note_target(struct probe *p)

@@ -196,5 +196,9 @@ void probe_print_summary(const struct probe *p, const struct sip_msg *resp,
 void probe_print_no_answer(const char *target, const char *reason, int rc);
 /* The exit code for a SIP_E* that ended a request. */
 int probe_exit_code(int err);
+/* Why err ended r, for a line or JSON: for a response that is not the
+ * request's, "protocol violation: " and what differs (in buf, made safe
+ * for a terminal); else sip_strerror's words. */
+const char *probe_err_text(const struct sip_req *r, int err, char *buf, size_t cap);
 
 #endif

@@ -369,8 +369,10 @@ static void on_done(struct sip_reg *g, int err, const struct sip_msg *resp, void
 		return;
 	}
 	if (err) {
-		cmd_error(r->cmd, "'%s': %s", r->aor_text, sip_strerror(err));
-		fail(r, probe_exit_code(err), NULL, sip_strerror(err));
+		char why[300];
+		const char *text = probe_err_text(req, err, why, sizeof why);
+		cmd_error(r->cmd, "'%s': %s", r->aor_text, text);
+		fail(r, probe_exit_code(err), NULL, text);
 		return;
 	}
 	probe_tls_peer(&r->pc, req);

@@ -93,7 +93,7 @@ struct req_run {
 	struct cmd_expect expect;
 	bool dry_run;
 	int rc; /* -1 while in progress */
-	char reason[128];
+	char reason[300];
 };
 
 /* A method named in any case is sent in its standard spelling (INFO for
@@ -220,8 +220,10 @@ static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64
 	struct req_run *r = p->arg;
 	(void)rtt;
 	if (err) {
+		char why[300];
 		r->rc = probe_exit_code(err);
-		snprintf(r->reason, sizeof r->reason, "%s", sip_strerror(err));
+		snprintf(r->reason, sizeof r->reason, "%s",
+		         probe_err_text(p->req, err, why, sizeof why));
 	} else if (!resp) {
 		r->rc = EXIT_OK; /* a dry run: the request was printed */
 	} else {

@@ -364,9 +364,11 @@ static void on_done(struct probe *p, int err, const struct sip_msg *resp, uint64
 	struct send *s = p->arg;
 	(void)rtt;
 	if (err) {
+		char why[300];
+		const char *text = probe_err_text(p->req, err, why, sizeof why);
 		s->rc = probe_exit_code(err);
-		cmd_error(s->cmd, "'%s': %s", s->target, sip_strerror(err));
-		print_no_answer(s, sip_strerror(err), s->rc);
+		cmd_error(s->cmd, "'%s': %s", s->target, text);
+		print_no_answer(s, text, s->rc);
 	} else if (!resp) {
 		s->rc = EXIT_OK; /* a dry run: printed */
 	} else {

@@ -67,7 +67,7 @@ struct sub_run {
 	/* what happened */
 	bool made;        /* a subscription was made: a 2xx or a NOTIFY */
 	unsigned status;  /* of the SUBSCRIBE's 2xx or refusal */
-	char reason[128]; /* its reason phrase, or why there is no answer */
+	char reason[300]; /* its reason phrase, or why there is no answer */
 	unsigned long notifies;
 	bool *notified; /* [n - 1]: subscription n had a NOTIFY */
 	unsigned nnotified;
@@ -480,10 +480,12 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 	if (!r->made) {
 		/* No answer at all, or stopped before one. */
 		bool intr = r->goal == GOAL_SIGNAL;
+		char why[300];
 		snprintf(r->reason, sizeof r->reason, "%s",
-		         intr                 ? CMD_INTERRUPTED
-		         : err == SIP_ESYNTAX ? "only answers that do not parse"
-		                              : sip_strerror(err));
+		         intr ? CMD_INTERRUPTED
+		         : err == SIP_ESYNTAX
+		                 ? "only answers that do not parse"
+		                 : probe_err_text(sip_sub_request(s), err, why, sizeof why));
 		cmd_error(r->cmd, "'%s': %s", r->dest.ruri_text, r->reason);
 		finish(r, intr ? EXIT_TIMEOUT : probe_exit_code(err ? err : SIP_ETIMEDOUT));
 		return;

@@ -363,7 +363,9 @@ static void on_done(struct sip_sub *s, int err, const struct sip_msg *resp, void
 			t->said = true;
 		}
 	} else if (err && !t->accepted) {
-		transfer_fail(t, probe_exit_code(err), sip_strerror(err));
+		char why[300];
+		transfer_fail(t, probe_exit_code(err),
+		              probe_err_text(sip_sub_request(s), err, why, sizeof why));
 	}
 	tell_over(t);
 }

@@ -515,9 +515,61 @@ static bool tell_failover(struct sip_req *r, int err, size_t from, const struct 
 	return false;
 }
 
+/* The value of header id of m, "" without one. */
+static struct sip_str hdr_value(const struct sip_msg *m, enum sip_hdr_id id)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, id);
+	return h ? h->value : (struct sip_str){"", 0};
+}
+
+static struct sip_str from_tag(const struct sip_msg *m)
+{
+	struct sip_addr a;
+	return sip_addr_parse(&a, hdr_value(m, SIP_HDR_FROM)) == 0 ? a.tag
+	                                                           : (struct sip_str){"", 0};
+}
+
+/* A response of the request's transaction carries its Call-ID, From tag
+ * and CSeq number (RFC 3261 section 8.2.6.2): one that does not is nobody's
+ * answer to it, and r->why says what differs. */
+static bool same_identity(struct sip_req *r, const struct sip_msg *resp)
+{
+	const struct sip_msg *req = r->txn ? sip_txn_request(r->txn) : NULL;
+	if (!req)
+		return true;
+	struct sip_str a = hdr_value(resp, SIP_HDR_CALL_ID), b = hdr_value(req, SIP_HDR_CALL_ID);
+	const char *what = "Call-ID";
+	if (sip_str_eq(a, b)) {
+		a = from_tag(resp);
+		b = from_tag(req);
+		what = "From tag";
+	}
+	if (sip_str_eq(a, b)) {
+		struct sip_cseq ca, cb;
+		a = hdr_value(resp, SIP_HDR_CSEQ);
+		b = hdr_value(req, SIP_HDR_CSEQ);
+		what = "CSeq";
+		if (sip_cseq_parse(&ca, a) == 0 && sip_cseq_parse(&cb, b) == 0 && ca.num == cb.num)
+			return true;
+	}
+	char addr[64];
+	const struct sip_target *t = r->cur < r->ntargets ? &r->targets[r->cur] : NULL;
+	if (!t || sip_sockaddr_print(&t->addr, addr, sizeof addr) < 0)
+		snprintf(addr, sizeof addr, "the server");
+	snprintf(r->why, sizeof r->why, "%u %.*s from %s: %s '%.*s' is not the request's '%.*s'",
+	         resp->status, (int)(resp->reason.len > 40 ? 40 : resp->reason.len), resp->reason.p,
+	         addr, what, (int)(a.len > 48 ? 48 : a.len), a.p, (int)(b.len > 48 ? 48 : b.len),
+	         b.p);
+	return false;
+}
+
 static void on_response(int err, const struct sip_msg *msg, void *arg)
 {
 	struct sip_req *r = arg;
+	if (!err && !same_identity(r, msg)) {
+		finish(r, SIP_EIDENTITY, NULL);
+		return;
+	}
 	if (!err && msg->status < 200) {
 		r->provisional_seen = true;
 		/* An INVITE that rings waits on: its caller decides when to CANCEL. */

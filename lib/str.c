@@ -36,6 +36,7 @@ const char *sip_strerror(int err)
 	case SIP_ESYS: return "system error";
 	case SIP_EDROPPED: return "a message that does not parse was dropped";
 	case SIP_ECANCELED: return "cancelled";
+	case SIP_EIDENTITY: return "a response that is not the request's";
 	}
 	return "unknown error";
 }

@@ -54,6 +54,9 @@ enum sip_err {
 	SIP_ESYS = -25,      /* a system call failed (see errno) */
 	SIP_EDROPPED = -26,  /* a datagram received did not parse and was dropped */
 	SIP_ECANCELED = -27, /* the caller cancelled it */
+	/* A response that matched the request's transaction (branch and method)
+	 * but not its identity: another Call-ID, From tag or CSeq number. */
+	SIP_EIDENTITY = -28,
 };
 SIP_API const char *sip_strerror(int err);
 

@@ -271,6 +271,33 @@ printf 'INVITE sip:a@example.com SIP/2.0\r\n%s\r\nSubject: \033[2J\033]0;pwned\0
 t_run "terminal escapes in a header" 0 "$SIP" decode -o pretty "$d/esc.sip"
 t_check "no raw ESC reaches the terminal" t_lacks "$(printf '\033')" "$T_OUT"
 
+# A request and its response (the same top Via branch and CSeq method):
+# the response's Call-ID, From tag and CSeq number must be the request's.
+crlf "$d/reply-ok.sip" \
+	"SIP/2.0 200 OK" \
+	"v: SIP/2.0/UDP 192.0.2.40:5060;branch=z9hG4bKopt1" \
+	"f: <sip:dave@example.com>;tag=88" \
+	"t: <sip:carol@chicago.example.com>;tag=99" \
+	"i: opt-1@192.0.2.40" \
+	"CSeq: 7 OPTIONS" \
+	"l: 0"
+crlf "$d/reply-bad.sip" \
+	"SIP/2.0 200 OK" \
+	"v: SIP/2.0/UDP 192.0.2.40:5060;branch=z9hG4bKopt1" \
+	"f: <sip:dave@example.com>;tag=77" \
+	"t: <sip:carol@chicago.example.com>;tag=99" \
+	"i: other@192.0.2.40" \
+	"CSeq: 8 OPTIONS" \
+	"l: 0"
+t_run "a request and its response: exit 0" 0 "$SIP" decode -q "$d/options.sip" "$d/reply-ok.sip"
+t_out_empty
+t_run "a response that breaks its request's identity: exit 7" 7 \
+	"$SIP" decode -q "$d/options.sip" "$d/reply-bad.sip"
+t_out_has "reply-bad.sip: line 5: error: Call-ID 'other@192.0.2.40' is not the request's 'opt-1@192.0.2.40'"
+t_out_has "reply-bad.sip: line 3: error: From tag '77' is not the request's '88'"
+t_out_has "reply-bad.sip: line 6: error: CSeq '8' is not the request's '7'"
+t_run "the same response alone: nothing to compare, exit 0" 0 "$SIP" decode -q "$d/reply-bad.sip"
+
 # The corpora: every verdict of RFC 4475 and RFC 5118 (wire form).
 corpus=$T_ROOT/../shared/corpus
 corpus_dir() {

@@ -462,6 +462,34 @@ sipp_tests() {
 		p_wait_exit "$spid" 50 || p_stop "$spid"
 	fi
 
+	# A 200 whose Via matches the transaction but whose Call-ID, From tag or
+	# CSeq is not the request's: nobody's answer to it, exit 7 (it was 0).
+	for broken in callid:Call-ID fromtag:"From tag" cseq:CSeq; do
+		p_free_port
+		if ! p_sipp "$d/swrong.log" "uas-options-wrong-${broken%%:*}" "$P_PORT" 1; then
+			t_fail "sipp uas-options-wrong-${broken%%:*}" "$P_WHY"
+			continue
+		fi
+		spid=$P_PID
+		t_run "a 200 with another ${broken#*:}: a protocol violation, exit 7" 7 \
+			sipc options -q --timeout 2 "127.0.0.1:$P_PORT"
+		t_err_has "'127.0.0.1:$P_PORT': protocol violation: 200 OK from 127.0.0.1:$P_PORT: ${broken#*:} '"
+		t_err_has "is not the request's '"
+		t_out_lacks "200 OK"
+		p_wait_exit "$spid" 50 || p_stop "$spid"
+	done
+	p_free_port
+	if p_sipp "$d/swrong.log" uas-options-wrong-callid "$P_PORT" 1; then
+		spid=$P_PID
+		t_run "the same, -o json: the summary's error says what differs, exit 7" 7 \
+			sipc options -o json --timeout 2 "127.0.0.1:$P_PORT"
+		t_jq "error names the Call-ID, exit 7" \
+			'map(select(.summary)) | .[0].summary | (.error | test("^protocol violation: 200 OK from .*: Call-ID .broken-")) and .exit == 7'
+		p_wait_exit "$spid" 50 || p_stop "$spid"
+	else
+		t_fail "sipp uas-options-wrong-callid" "$P_WHY"
+	fi
+
 	# 404: exit 1, or 0 when --expect names it.
 	p_free_port
 	if ! p_sipp "$d/s404.log" uas-404 "$P_PORT" 4; then

@@ -507,6 +507,15 @@ sipp_tests() {
 		t_jq "the last answers the new nonce" \
 			"$SENT | .[2] | $(hdr Authorization) | contains(\"nonce=\\\"staleNonceBBBB0002\\\"\")"
 	fi
+	# A 200 of the REGISTER's transaction with another Call-ID: not its
+	# answer, so not registered: exit 7 (it was 0).
+	sipp_rc=0
+	if sipp_case uas-register-wrong-callid "a 200 with another Call-ID: exit 7" 7 --; then
+		t_err_has "protocol violation: 200 OK from 127.0.0.1:"
+		t_err_has ": Call-ID 'broken-"
+		t_jq "the summary's error names it, exit 7" \
+			'.[-1].summary | (.error | test("^protocol violation: .*Call-ID")) and .exit == 7'
+	fi
 	# SIPp's digest check fails on purpose: it answers 403, and exits 1.
 	sipp_rc=1
 	if sipp_case uas-stale "403 after a wrong password: exit 6" 6 \

@@ -164,6 +164,52 @@ TEST(request_options_answered)
 	return 0;
 }
 
+/* Changes the character after what in the request the peer took: its
+ * answer then carries a value the request did not. */
+static bool alter_after(struct rfix *f, const char *what)
+{
+	char *at = strstr(f->in.buf, what);
+	if (!at)
+		return false;
+	at += strlen(what);
+	/* A number stays one: a CSeq that does not parse would match no transaction. */
+	if (*at >= '0' && *at <= '9')
+		*at = *at == '9' ? '8' : '9';
+	else
+		*at = *at == 'x' ? 'y' : 'x';
+	return true;
+}
+
+/* A response of the transaction (its Via branch) that is not the
+ * request's (RFC 3261 section 8.2.6.2) ends it with SIP_EIDENTITY, and
+ * sip_req_why says what differs. */
+TEST(request_response_of_another_identity_ends_it)
+{
+	static const struct {
+		const char *at, *what;
+	} cases[] = {
+		{"\r\nCall-ID: ", "Call-ID '"},
+		{"\r\nFrom: <sip:alice@127.0.0.1>;tag=", "From tag '"},
+		{"\r\nCSeq: ", "CSeq '"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct rfix f;
+		CHECK(rfix_open(&f) == 0);
+		struct sip_req_spec s = spec_for(&f, "OPTIONS");
+		CHECK(start(&f, &s) == 0);
+		CHECK(peer_read(&f) > 0);
+		CHECK(alter_after(&f, cases[i].at));
+		CHECK(reply(&f, 200, NULL) == 0);
+		CHECK_INT(f.done, 1);
+		CHECK_INT(f.err, SIP_EIDENTITY);
+		CHECK(strstr(sip_req_why(f.req), "200 OK from 127.0.0.1:") != NULL);
+		CHECK(strstr(sip_req_why(f.req), cases[i].what) != NULL);
+		CHECK(strstr(sip_req_why(f.req), "is not the request's") != NULL);
+		rfix_close(&f);
+	}
+	return 0;
+}
+
 TEST(request_extension_method_goes_as_named)
 {
 	struct rfix f;
