@@ -40,6 +40,9 @@ const struct cmd_opt shell_opts[] = {
 #define SHELL_SOURCE_DEPTH 8
 /* How long exit waits for the jobs' BYE, unsubscribe and unregister. */
 #define SHELL_EXIT_GRACE_US 5000000u
+/* After SIGTERM, everything (the command in front, then the jobs) is over
+ * this soon: within the 5 s a service manager gives. */
+#define SHELL_TERM_US 4500000u
 
 /* A shared option every later line gets, before its own words: from the
  * `sip shell` line or from `set`. */
@@ -94,9 +97,10 @@ struct shell {
 	struct probe_ctx *front_mark;
 	char *uris[SHELL_MAX_URIS];
 	size_t nuris;
-	int status;    /* a script's: the first failure's exit code */
-	bool quit;     /* exit, SIGTERM, the end of a script */
-	int exit_code; /* `exit N` */
+	int status;       /* a script's: the first failure's exit code */
+	bool quit;        /* exit, SIGTERM, the end of a script */
+	uint64_t term_at; /* when SIGTERM came; 0 before */
+	int exit_code;    /* `exit N` */
 	bool exit_set;
 	unsigned depth; /* `source` inside `source` */
 	char history[PATH_MAX];
@@ -1433,6 +1437,8 @@ static void on_sigterm(void *arg)
 {
 	struct shell *sh = arg;
 	sh->quit = true;
+	if (!sh->term_at)
+		sh->term_at = sip_loop_now(sh->loop);
 	if (sh->front)
 		cmd_run_signal(sh->front, SIGTERM);
 	else
@@ -1527,7 +1533,12 @@ static void session_end(struct shell *sh)
 	sh->quit = true;
 	if (sh->interactive)
 		sip_loop_fd(sh->loop, STDIN_FILENO, SIP_EV_READ, on_input_at_exit, sh);
-	wait_jobs(sh, SHELL_EXIT_GRACE_US);
+	uint64_t grace = SHELL_EXIT_GRACE_US;
+	if (sh->term_at) {
+		uint64_t spent = sip_loop_now(sh->loop) - sh->term_at;
+		grace = spent < SHELL_TERM_US ? SHELL_TERM_US - spent : 1;
+	}
+	wait_jobs(sh, grace);
 	sip_loop_fd(sh->loop, STDIN_FILENO, 0, NULL, NULL);
 	/* What is left is let go as a second Ctrl-C would, before the stack
 	 * goes: its summary says so, and it is not a success. */

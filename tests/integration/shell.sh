@@ -812,6 +812,24 @@ review_tests() {
 		t_err_has "sip: shell: call 1 did not end in time"
 		t_out_re '^Ended: +held [0-9.]+ s, then failed without a BYE$'
 		kill -CONT "$fzpid" 2>/dev/null
+
+		# SIGTERM while a call to the frozen far end is up: all over within 5 s.
+		printf '%s\n' "invite -q sip:bob@127.0.0.1:$fz" 'sleep 30' >"$d/term.sip"
+		# shellcheck disable=SC2002 # a pipe, as a script
+		cat "$d/term.sip" | timeout 30 "$SIP" shell >"$d/term.out" 2>"$d/term.err" &
+		tpid=$!
+		P_PIDS="$P_PIDS $tpid"
+		sleep 1
+		kill -STOP "$fzpid"
+		t0=$(p_now_ms)
+		kill -TERM "$tpid"
+		p_wait_exit "$tpid" 100
+		ms=$(($(p_now_ms) - t0))
+		kill -CONT "$fzpid" 2>/dev/null
+		t_eq "SIGTERM with a call to a frozen far end: exit 143" 143 "$P_RC"
+		t_check "within 5 s ($ms ms)" test "$ms" -lt 5000
+		cp "$d/term.err" "$T_ERR"
+		t_err_has "sip: shell: call 1 did not end in time"
 		p_stop "$fzpid"
 	else
 		t_fail "sip listen as a peer to freeze" "$(head -n 2 "$d/fz.log")"
