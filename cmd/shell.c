@@ -42,7 +42,7 @@ const struct cmd_opt shell_opts[] = {
 #define SHELL_EXIT_GRACE_US 5000000u
 /* After SIGTERM, everything (the command in front, then the jobs) is over
  * this soon: within the 5 s a service manager gives. */
-#define SHELL_TERM_US 4500000u
+#define SHELL_TERM_US 4000000u
 
 /* A shared option every later line gets, before its own words: from the
  * `sip shell` line or from `set`. */
