@@ -37,8 +37,11 @@ LIBA := $(O)lib/libsip.a
 LIBSO := $(O)lib/libsip.so.$(SOMAJOR)
 SIP := $(O)cmd/sip
 UNIT := $(O)tests/unit/run
+# The hostile peers of `make test-hostile`: test tools, built without the
+# sanitizers whatever SANITIZE says, so that they flood at full speed.
+HOSTILE := $(patsubst %.c,%,$(wildcard tests/hostile/*.c))
 
-.PHONY: all deps demo test unit cmdtest fuzz bench lint install uninstall clean
+.PHONY: all deps demo test test-hostile unit cmdtest fuzz bench lint install uninstall clean
 all: $(LIBA) $(LIBSO) $(SIP)
 
 $(O)lib/%.o: lib/%.c lib/*.h lib/sip/*.h
@@ -87,6 +90,13 @@ unit: $(UNIT)
 test: $(UNIT) $(SIP)
 	sh tests/run.sh $(O)
 
+tests/hostile/%: tests/hostile/%.c
+	$(CC) $(BASEFLAGS) -O2 -g -o $@ $< -lm
+
+# Hostile peers, packet loss and floods against every command.
+test-hostile: $(SIP) $(HOSTILE)
+	sh tests/run.sh $(O) tests/hostile
+
 fuzz:
 	sh tests/fuzz/run.sh
 
@@ -120,4 +130,4 @@ uninstall:
 
 clean:
 	rm -rf build lib/*.o lib/*.a lib/*.so* cmd/*.o cmd/sip tests/unit/*.o tests/unit/run \
-		tests/unit/tests.inc tests/fuzz/fuzz_msg tests/fuzz/fuzz_uri
+		tests/unit/tests.inc tests/fuzz/fuzz_msg tests/fuzz/fuzz_uri $(HOSTILE)

@@ -247,6 +247,9 @@ static void record_rtt(struct run *r, uint64_t rtt)
 
 /* ---- one probe ---- */
 
+/* How long a ping waits for its last answers after Ctrl-C. */
+#define PING_DRAIN_US 1000000
+
 static void send_next_ping(void *arg);
 
 static void finish_target(struct target *t, int result)
@@ -404,16 +407,26 @@ static void send_next_ping(void *arg)
 		sip_loop_stop(r->pc.loop);
 }
 
-/* The first Ctrl-C: a ping stops sending and waits for what is out; any
- * other probe without its answer yet was interrupted. */
+static void on_drained(void *arg)
+{
+	struct run *r = arg;
+	sip_loop_stop(r->pc.loop);
+}
+
+/* The first Ctrl-C: a ping stops sending and gives what is out a second
+ * more, as ping(8) would not: an answer on its way is not a loss, but a
+ * server that went silent must not hold the summary for Timer F; any other
+ * probe without its answer yet was interrupted. */
 static void on_interrupt(void *arg)
 {
 	struct run *r = arg;
 	r->stopping = true;
 	probe_prompt_cancel(&r->pc);
 	sip_timer_cancel(r->pc.loop, &r->next_probe);
-	if (r->ping && r->inflight)
+	if (r->ping && r->inflight) {
+		sip_timer_start(r->pc.loop, &r->next_probe, PING_DRAIN_US, on_drained, r);
 		return;
+	}
 	for (size_t i = 0; !r->ping && i < r->ntargets; i++) {
 		struct target *t = &r->targets[i];
 		if (t->result < 0) {

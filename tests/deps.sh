@@ -23,9 +23,10 @@ build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
 # clang and its runtime: make fuzz and the clang build; valgrind: make bench;
 # kamailio-presence-modules: the presence server of subscribe.sh; netbase:
 # /etc/protocols, without which Kamailio opens no TCP socket (a bare Debian
-# has none: "tcp_init(): could not get TCP protocol number").
+# has none: "tcp_init(): could not get TCP protocol number"); nftables: the
+# packet loss of `make test-hostile`.
 test="$build iproute2 procps openssl sip-tester kamailio kamailio-tls-modules tshark
-	kamailio-presence-modules netbase
+	kamailio-presence-modules netbase nftables
 	dnsmasq-base mandoc groff-base jq zsh fish tmux binutils shellcheck cppcheck clang-format
 	clang libclang-rt-dev valgrind"
 

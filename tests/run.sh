@@ -1,15 +1,17 @@
 #!/bin/sh
-# run.sh - the test driver `make test` calls: sh tests/run.sh [O]
+# run.sh - the test driver `make test` calls: sh tests/run.sh [O [DIR...]]
 #
 # O is the build prefix ("" or "build/san/"). Installs what the tests use
 # (tests/deps.sh test), runs ${O}tests/unit/run, then
-# every tests/cmd/*.sh and tests/integration/*.sh with SIP=${O}cmd/sip,
+# every tests/cmd/*.sh and tests/integration/*.sh with SIP=${O}cmd/sip
+# (with DIRs, every DIR/*.sh instead, and no unit tests: `make test-hostile`),
 # prints each one's output, and ends with the sum of their closing lines:
 # "N passed, N failed" (", N skipped" when some were). Exits 1 when any
 # test failed or a suite ended without printing its count.
 
 cd "$(dirname "$0")/.." || exit 1
 O=${1:-}
+[ $# -gt 0 ] && shift
 SIP=$(pwd)/${O}cmd/sip
 export SIP
 
@@ -57,9 +59,13 @@ case $? in
 *) broken=$((broken + 1)) ;;
 esac
 
-if [ -x "${O}tests/unit/run" ]; then
+if [ $# -gt 0 ]; then
+	dirs=$*
+elif [ -x "${O}tests/unit/run" ]; then
+	dirs="tests/cmd tests/integration"
 	suite unit "${O}tests/unit/run"
 else
+	dirs="tests/cmd tests/integration"
 	printf 'run.sh: %stests/unit/run is not built\n' "$O"
 	broken=$((broken + 1))
 fi
@@ -67,9 +73,11 @@ if [ ! -x "$SIP" ]; then
 	printf 'run.sh: %s is not built\n' "$SIP"
 	broken=$((broken + 1))
 fi
-for t in tests/cmd/*.sh tests/integration/*.sh; do
-	[ -f "$t" ] || continue
-	suite "$t" sh "$t"
+for d in $dirs; do
+	for t in "$d"/*.sh; do
+		[ -f "$t" ] || continue
+		suite "$t" sh "$t"
+	done
 done
 
 # A suite that broke counts as one failure, so the total never hides it.
