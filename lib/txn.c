@@ -3,16 +3,21 @@
  *
  * Client transactions are matched by the branch of the top Via and the
  * CSeq method (§17.1.3), server transactions by branch, sent-by and method
- * (§17.2.3; an ACK finds its INVITE). Both live in small hash tables keyed
- * by the branch. A transaction its owner has let go of stays alive until
- * its last timer, so that late retransmissions are still absorbed. */
+ * (§17.2.3; an ACK finds its INVITE). Both live in hash tables keyed by
+ * the branch, which grow with their load. A transaction its owner has let
+ * go of stays alive until its last timer, so that late retransmissions are
+ * still absorbed; a non-INVITE client transaction waiting out Timer K
+ * leaves only its key behind (txn_table.h): a flood of requests answered
+ * at once keeps 5 s of them. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sip_int.h"
+#include "txn_table.h"
 
-#define BUCKETS 256
+#define TXN_OF(l) ((struct sip_txn *)(void *)((char *)(l)-offsetof(struct sip_txn, link)))
+#define STRANS_OF(l) ((struct sip_strans *)(void *)((char *)(l)-offsetof(struct sip_strans, link)))
 
 /* ACCEPTED is a UAS INVITE whose 2xx is repeated until the ACK (§13.3.1.4,
  * RFC 6026 §8.7). */
@@ -20,7 +25,7 @@ enum state { CALLING, PROCEEDING, COMPLETED, CONFIRMED, ACCEPTED, TERMINATED };
 
 struct sip_txn {
 	struct sip_ctx *ctx;
-	struct sip_txn *next;
+	struct sip_tlink link;
 	struct sip_target target;
 	/* The request and its parse live until the final response; what
 	 * matching needs later is copied, so that a completed transaction
@@ -51,7 +56,7 @@ struct sip_txn {
 
 struct sip_strans {
 	struct sip_ctx *ctx;
-	struct sip_strans *next;
+	struct sip_tlink link;
 	/* The request lives until the final response is built; matching
 	 * retransmissions later needs only the copies below. */
 	char *buf;
@@ -90,20 +95,34 @@ struct sip_ctx {
 	void *stray_arg;
 	sip_tp_err_h *tp_err;
 	void *tp_err_arg;
-	struct sip_txn *clients[BUCKETS];
-	struct sip_strans *servers[BUCKETS];
+	struct sip_ttable clients, servers;
+	/* The completed non-INVITE client transactions, by txn_key. */
+	struct sip_keyset done;
+	struct sip_timer done_rotate; /* every T4, while done has keys */
 	/* The transport's detail of the failure being delivered, NULL between. */
 	const char *why;
 	/* Scratch for parsing a response's Via; one per context, not per call. */
 	struct sip_msg scratch;
 };
 
-static unsigned bucket(struct sip_str branch)
+static uint32_t bucket(struct sip_str branch)
 {
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < branch.len; i++)
 		h = (h ^ (unsigned char)branch.p[i]) * 16777619u;
-	return h % BUCKETS;
+	return h;
+}
+
+/* What a response matches a client transaction by (§17.1.3), in 64 bits. */
+static uint64_t txn_key(struct sip_str branch, struct sip_str method)
+{
+	uint64_t h = 14695981039346656037u;
+	for (size_t i = 0; i < branch.len; i++)
+		h = (h ^ (unsigned char)branch.p[i]) * 1099511628211u;
+	h = (h ^ ' ') * 1099511628211u;
+	for (size_t i = 0; i < method.len; i++)
+		h = (h ^ (unsigned char)method.p[i]) * 1099511628211u;
+	return h;
 }
 
 /* The top Via's branch and sent-by ("host:port" as written). */
@@ -129,13 +148,7 @@ static int cseq_of(const struct sip_msg *m, struct sip_cseq *cs)
 
 static void txn_unlink(struct sip_txn *t)
 {
-	struct sip_txn **pp = &t->ctx->clients[bucket(t->branch)];
-	for (; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			return;
-		}
-	}
+	sip_ttable_del(&t->ctx->clients, &t->link);
 }
 
 /* Drops the request once no retransmission or ACK will need it. */
@@ -191,7 +204,6 @@ static void txn_fail(struct sip_txn *t, int err)
 	sip_timer_cancel(l, &t->timeout);
 	sip_timer_cancel(l, &t->linger);
 	txn_unlink(t);
-	t->next = NULL;
 	txn_deliver(t, err, NULL);
 }
 
@@ -222,9 +234,34 @@ static void on_linger_end(void *arg)
 	struct sip_txn *t = arg;
 	t->state = TERMINATED;
 	txn_unlink(t);
-	t->next = NULL;
 	if (t->released && !t->in_handler)
 		txn_destroy(t);
+}
+
+static void on_done_rotate(void *arg)
+{
+	struct sip_ctx *c = arg;
+	sip_keyset_rotate(&c->done);
+	if (!sip_keyset_empty(&c->done))
+		sip_timer_start(c->loop, &c->done_rotate, c->t4, on_done_rotate, c);
+}
+
+/* A released non-INVITE transaction waiting out Timer K goes, leaving its
+ * key to absorb what it would have (for T4 to 2 T4: keys go by the
+ * generation). An INVITE's Timer D keeps it whole: a final response again
+ * gets the ACK again. */
+static void txn_retire(struct sip_txn *t)
+{
+	struct sip_ctx *c = t->ctx;
+	if (t->method == SIP_INVITE || t->state != COMPLETED)
+		return;
+	if (t->target.tp == SIP_TP_UDP) {
+		if (sip_keyset_add(&c->done, txn_key(t->branch, sip_str_from(t->method_name))) != 0)
+			return; /* no room for the key: the whole transaction waits instead */
+		if (!sip_timer_armed(&c->done_rotate))
+			sip_timer_start(c->loop, &c->done_rotate, c->t4, on_done_rotate, c);
+	}
+	txn_destroy(t);
 }
 
 /*
@@ -305,7 +342,6 @@ static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
 	if (t->method == SIP_INVITE && m->status < 300) {
 		/* The TU acknowledges a 2xx itself (§13.2.2.4). */
 		txn_unlink(t);
-		t->next = NULL;
 		t->state = TERMINATED;
 		txn_deliver(t, 0, m);
 		return;
@@ -318,6 +354,8 @@ static void txn_on_response(struct sip_txn *t, const struct sip_msg *m)
 	txn_deliver(t, 0, m);
 	/* Timer K/D keeps the transaction, so it is still here. */
 	txn_drop_request(t);
+	if (t->released)
+		txn_retire(t);
 }
 
 int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_target *target,
@@ -360,9 +398,12 @@ int sip_txn_start(struct sip_txn **txp, struct sip_ctx *c, const struct sip_targ
 	t->h = h;
 	t->arg = arg;
 	t->state = CALLING;
-	unsigned b = bucket(t->branch);
-	t->next = c->clients[b];
-	c->clients[b] = t;
+	if (sip_ttable_add(&c->clients, &t->link, bucket(t->branch)) != 0) {
+		free(t->buf);
+		free(t->req);
+		free(t);
+		return SIP_ENOMEM;
+	}
 	t->sent_at = sip_loop_now(c->loop);
 	txn_send(t, t->buf, t->len);
 	if (target->tp == SIP_TP_UDP) {
@@ -398,9 +439,13 @@ void sip_txn_free(struct sip_txn *t)
 	t->released = true;
 	sip_timer_cancel(t->ctx->loop, &t->retrans);
 	sip_timer_cancel(t->ctx->loop, &t->timeout);
-	/* Still absorbing retransmitted finals (Timer D/K): let that finish. */
-	if (t->in_handler || sip_timer_armed(&t->linger))
+	if (t->in_handler)
 		return;
+	/* Still absorbing retransmitted finals (Timer D/K): let that finish. */
+	if (sip_timer_armed(&t->linger)) {
+		txn_retire(t);
+		return;
+	}
 	txn_destroy(t);
 }
 
@@ -429,16 +474,22 @@ const char *sip_txn_why(const struct sip_txn *t)
 	return t->tp_failed && t->ctx->why ? t->ctx->why : "";
 }
 
-static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
+/* The client transaction m answers; or none, and *absorbed when it
+ * answers one completed and gone but for its key. */
+static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m, bool *absorbed)
 {
 	struct sip_via via;
 	struct sip_cseq cs;
 	if (top_via(m, &via) != 0 || cseq_of(m, &cs) != 0)
 		return NULL;
-	for (struct sip_txn *t = c->clients[bucket(via.branch)]; t; t = t->next)
-		if (sip_str_eq(t->branch, via.branch) &&
+	uint32_t h = bucket(via.branch);
+	for (struct sip_tlink *l = sip_ttable_chain(&c->clients, h); l; l = l->next) {
+		struct sip_txn *t = TXN_OF(l);
+		if (l->hash == h && sip_str_eq(t->branch, via.branch) &&
 		    sip_str_eq(sip_str_from(t->method_name), cs.method_name))
 			return t;
+	}
+	*absorbed = sip_keyset_has(&c->done, txn_key(via.branch, cs.method_name));
 	return NULL;
 }
 
@@ -446,13 +497,7 @@ static struct sip_txn *txn_match(struct sip_ctx *c, const struct sip_msg *m)
 
 static void strans_unlink(struct sip_strans *st)
 {
-	struct sip_strans **pp = &st->ctx->servers[bucket(st->branch)];
-	for (; *pp; pp = &(*pp)->next) {
-		if (*pp == st) {
-			*pp = st->next;
-			return;
-		}
-	}
+	sip_ttable_del(&st->ctx->servers, &st->link);
 }
 
 static void strans_destroy(struct sip_strans *st)
@@ -642,9 +687,11 @@ static int stamp_via(struct sip_strans *st, const struct sip_msg *m, const struc
 static struct sip_strans *strans_find(struct sip_ctx *c, enum sip_method want,
                                       struct sip_str want_name, const struct sip_via *via)
 {
-	for (struct sip_strans *st = c->servers[bucket(via->branch)]; st; st = st->next) {
-		if (!sip_str_eq(st->branch, via->branch) || !sip_str_ieq(st->host, via->host) ||
-		    st->port != via->port)
+	uint32_t h = bucket(via->branch);
+	for (struct sip_tlink *l = sip_ttable_chain(&c->servers, h); l; l = l->next) {
+		struct sip_strans *st = STRANS_OF(l);
+		if (l->hash != h || !sip_str_eq(st->branch, via->branch) ||
+		    !sip_str_ieq(st->host, via->host) || st->port != via->port)
 			continue;
 		if (want == SIP_METHOD_OTHER ? sip_str_eq(sip_str_from(st->method_name), want_name)
 		                             : st->method == want)
@@ -666,8 +713,9 @@ static struct sip_strans *accepted_match(struct sip_ctx *c, const struct sip_msg
 	struct sip_cseq cs, ics;
 	if (!cid || cseq_of(ack, &cs) != 0)
 		return NULL;
-	for (unsigned b = 0; b < BUCKETS; b++) {
-		for (struct sip_strans *st = c->servers[b]; st; st = st->next) {
+	for (size_t b = 0; b < c->servers.nb; b++) {
+		for (struct sip_tlink *l = c->servers.b[b]; l; l = l->next) {
+			struct sip_strans *st = STRANS_OF(l);
 			if (st->state != ACCEPTED || cseq_of(st->req, &ics) != 0 ||
 			    ics.num != cs.num)
 				continue;
@@ -752,9 +800,12 @@ static void on_request(struct sip_ctx *c, const struct sip_msg *m, const struct 
 	st->pi = *pi;
 	st->state = PROCEEDING;
 	sip_buf_init(&st->resp, 0);
-	unsigned b = bucket(st->branch);
-	st->next = c->servers[b];
-	c->servers[b] = st;
+	if (sip_ttable_add(&c->servers, &st->link, bucket(st->branch)) != 0) {
+		free(st->req);
+		free(st->buf);
+		free(st);
+		return;
+	}
 	if (st->method == SIP_CANCEL)
 		cancel_invite(c, st, &via);
 	else if (c->req_h)
@@ -814,10 +865,11 @@ static void ctx_recv(const struct sip_msg *m, const struct sip_packet_info *pi, 
 		on_request(c, m, pi);
 		return;
 	}
-	struct sip_txn *t = txn_match(c, m);
+	bool absorbed = false;
+	struct sip_txn *t = txn_match(c, m, &absorbed);
 	if (t)
 		txn_on_response(t, m);
-	else if (c->stray_h)
+	else if (!absorbed && c->stray_h)
 		c->stray_h(m, pi, c->stray_arg);
 }
 
@@ -831,10 +883,10 @@ static bool txn_waits_on(const struct sip_txn *t, enum sip_tp tp, const struct s
 static struct sip_txn *txn_towards(struct sip_ctx *c, enum sip_tp tp,
                                    const struct sip_sockaddr *remote)
 {
-	for (unsigned b = 0; b < BUCKETS; b++)
-		for (struct sip_txn *t = c->clients[b]; t; t = t->next)
-			if (txn_waits_on(t, tp, remote))
-				return t;
+	for (size_t b = 0; b < c->clients.nb; b++)
+		for (struct sip_tlink *l = c->clients.b[b]; l; l = l->next)
+			if (txn_waits_on(TXN_OF(l), tp, remote))
+				return TXN_OF(l);
 	return NULL;
 }
 
@@ -848,9 +900,12 @@ static void ctx_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remot
 	 * a failed one is no longer in the table. A dropped datagram fails
 	 * none (a good one may follow), but marks them all. */
 	if (err == SIP_EDROPPED) {
-		for (unsigned b = 0; b < BUCKETS; b++)
-			for (t = c->clients[b]; t; t = t->next)
+		for (size_t b = 0; b < c->clients.nb; b++) {
+			for (struct sip_tlink *l = c->clients.b[b]; l; l = l->next) {
+				t = TXN_OF(l);
 				t->garbled = t->garbled || txn_waits_on(t, tp, remote);
+			}
+		}
 	} else {
 		c->why = detail;
 		while ((t = txn_towards(c, tp, remote)) != NULL) {
@@ -907,12 +962,16 @@ void sip_ctx_free(struct sip_ctx *c)
 {
 	if (!c)
 		return;
-	for (unsigned b = 0; b < BUCKETS; b++) {
-		while (c->clients[b])
-			txn_destroy(c->clients[b]);
-		while (c->servers[b])
-			strans_destroy(c->servers[b]);
-	}
+	for (size_t b = 0; b < c->clients.nb; b++)
+		while (c->clients.b[b])
+			txn_destroy(TXN_OF(c->clients.b[b]));
+	for (size_t b = 0; b < c->servers.nb; b++)
+		while (c->servers.b[b])
+			strans_destroy(STRANS_OF(c->servers.b[b]));
+	sip_ttable_free(&c->clients);
+	sip_ttable_free(&c->servers);
+	sip_timer_cancel(c->loop, &c->done_rotate);
+	sip_keyset_free(&c->done);
 	sip_transport_free(c->tp);
 	free(c->user_agent);
 	free(c);

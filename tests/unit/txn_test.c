@@ -404,6 +404,57 @@ TEST(txn_invite_2xx_ends_it_and_a_repeated_2xx_is_stray)
 	return 0;
 }
 
+/* Timer K over UDP: once its owner has let go, a completed OPTIONS keeps no
+ * more than its key, which absorbs the final response again for T4 to
+ * 2 T4; after that the same response is a stray. Fifty of them in a row
+ * take no more blocks than the first. */
+TEST(txn_completed_non_invite_leaves_only_its_key)
+{
+	struct fixture f;
+	struct result r = {0};
+	struct stray s = {0};
+	struct sip_txn *t;
+	struct sip_sockaddr from;
+	static char req[4096];
+	size_t len = 0;
+	long live = 0;
+	CHECK_INT(fixture_open(&f), 0);
+	sip_ctx_set_stray_handler(f.ctx, on_stray, &s);
+	for (int i = 0; i < 50; i++) {
+		struct sip_buf b;
+		CHECK_INT(build(&f, SIP_OPTIONS, &b), 0);
+		CHECK_INT(sip_txn_start(&t, f.ctx, &f.target, b.p, b.len, on_resp, &r), 0);
+		sip_buf_reset(&b);
+		len = peer_recv(&f.peer, req, sizeof req, &from);
+		CHECK(len > 0);
+		CHECK_INT(answer(&f, req, len, 200, &from), 0);
+		spin(&f);
+		sip_txn_free(t);
+		if (i == 0)
+			live = test_heap_live();
+	}
+	CHECK_INT(r.calls, 50);
+	CHECK(test_heap_live() <= live);
+	CHECK_INT(answer(&f, req, len, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(r.calls, 50);
+	CHECK_INT(s.responses, 0);
+	fake_now += SIP_T4_DEFAULT;
+	sip_loop_poll(f.loop, 0);
+	CHECK_INT(answer(&f, req, len, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(s.responses, 0);
+	fake_now += SIP_T4_DEFAULT;
+	sip_loop_poll(f.loop, 0);
+	CHECK_INT(answer(&f, req, len, 200, &from), 0);
+	spin(&f);
+	CHECK_INT(s.responses, 1);
+	CHECK_INT(s.status, 200);
+	CHECK_INT(r.calls, 50);
+	fixture_close(&f);
+	return 0;
+}
+
 struct cancel_result {
 	struct result invite, cancel;
 };
