@@ -13,14 +13,16 @@
 #   allocs/msg   malloc/calloc/realloc/memalign calls inside the same section,
 #                counted by the harness's own malloc (it interposes on glibc's
 #                for the shared libraries too; nothing is preloaded)
-# then ratios, the target (>= 3x sofia-sip's msgs/s, 0 allocs/msg) and the
-# top of libsip's profile. Then tests/bench/probe.sh: the wall time and peak
-# memory of one `sip options` probe beside `sipsak -s`, and the flood rate
-# of `sip options -c N -i 0` beside SIPp's client and `sipsak -F`, all
-# against one SIPp UAS on loopback (see that script). Missing competitor
-# packages are installed when possible; one that cannot be had is reported
-# as skipped. Exits non-zero only when libsip or sip itself cannot be built,
-# refuses a corpus message or fails against the loopback server.
+# then ratios, the targets (>= 3x sofia-sip's msgs/s, 0 allocs/msg; at most
+# 6,500 instructions per message) and the top of libsip's profile. Then
+# tests/bench/probe.sh: the wall time and peak memory of one `sip options`
+# probe beside `sipsak -s`, the flood rate of `sip options -c N -i 0` beside
+# SIPp's client and `sipsak -F`, and the flood's CPU per answered request and
+# peak RSS at two sizes beside SIPp's looping client, all against a SIPp UAS
+# on loopback (see that script). Missing competitor packages are installed
+# when possible; one that cannot be had is reported as skipped. Exits
+# non-zero only when libsip or sip itself cannot be built, refuses a corpus
+# message or fails against the loopback server.
 set -u
 
 cd "$(dirname "$0")/../.." || exit 1
@@ -186,6 +188,17 @@ END {
 		printf "target (>= 3x sofia-sip msgs/s, 0 allocs/msg): %s (%.2fx sofia-sip, %s allocs/msg)\n",
 		       (sofia >= 3 && zero) ? "MET" : "NOT MET", sofia,
 		       al[me] == "-" ? "-" : sprintf("%.2f", al[me] / ncg)
+	}
+	t = "target (at most 6,500 instructions per message)"
+	if (ir[me] == "-") {
+		printf "%s: unknown, no callgrind figures (valgrind missing?)\n", t
+	} else {
+		im = ir[me] / ncg
+		printf "%s: %s (%.0f instr/msg", t, im <= 6500 ? "MET" : "NOT MET", im
+		for (i = 1; i <= NR; i++)
+			if (p[i] == "sofia" && ir[i] != "-")
+				printf "; sofia-sip %.0f", ir[i] / ncg
+		print ")"
 	}
 }' "$B/results"
 
