@@ -7,8 +7,8 @@
  * the branch, which grow with their load. A transaction its owner has let
  * go of stays alive until its last timer, so that late retransmissions are
  * still absorbed; a non-INVITE client transaction waiting out Timer K
- * leaves only its key behind (txn_table.h): a flood of requests answered
- * at once keeps 5 s of them. */
+ * leaves only its key behind (txn_table.h), and none when its request went
+ * once. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,14 +248,16 @@ static void on_done_rotate(void *arg)
 
 /* A released non-INVITE transaction waiting out Timer K goes, leaving its
  * key to absorb what it would have (for T4 to 2 T4: keys go by the
- * generation). An INVITE's Timer D keeps it whole: a final response again
- * gets the ACK again. */
+ * generation). A server repeats a non-INVITE's final response only when the
+ * request comes again (§17.2.2), so a request sent once leaves no key: a
+ * flood without loss keeps nothing, however fast. An INVITE's Timer D keeps
+ * it whole: a final response again gets the ACK again. */
 static void txn_retire(struct sip_txn *t)
 {
 	struct sip_ctx *c = t->ctx;
 	if (t->method == SIP_INVITE || t->state != COMPLETED)
 		return;
-	if (t->target.tp == SIP_TP_UDP) {
+	if (t->target.tp == SIP_TP_UDP && t->sends > 1) {
 		if (sip_keyset_add(&c->done, txn_key(t->branch, sip_str_from(t->method_name))) != 0)
 			return; /* no room for the key: the whole transaction waits instead */
 		if (!sip_timer_armed(&c->done_rotate))
