@@ -3,7 +3,6 @@
  * round-trip statistics; several targets are probed at once, one line each;
  * -o nagios speaks the monitoring-plugin format. */
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "cmd.h"
 #include "probe.h"
+#include "rtt.h"
 #include "run.h"
 
 enum {
@@ -75,8 +75,7 @@ struct run {
 	unsigned long concurrency;
 	unsigned long sent, received, answered_ok, inflight;
 	int last_err; /* why the last probe without an answer had none */
-	uint64_t *rtts;
-	size_t nrtts, caprtts;
+	struct rtt_stats rtt;
 	struct sip_timer next_probe;
 	struct cmd_run run;
 	bool stopping;
@@ -151,22 +150,9 @@ static int read_targets(struct run *r, const char *path)
 
 /* ---- statistics ---- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double ms(uint64_t us)
 {
 	return (double)us / 1000.0;
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static uint64_t percentile(const uint64_t *v, size_t n, unsigned p)
-{
-	size_t rank = (size_t)ceil((double)p / 100.0 * (double)n);
-	return v[rank ? rank - 1 : 0];
 }
 
 static void print_ping_summary(struct run *r)
@@ -174,41 +160,30 @@ static void print_ping_summary(struct run *r)
 	struct target *t = &r->targets[0];
 	unsigned long lost = r->sent - r->received;
 	double loss = r->sent ? 100.0 * (double)lost / (double)r->sent : 0.0;
-	double avg = 0, mdev = 0;
-	if (r->nrtts) {
-		qsort(r->rtts, r->nrtts, sizeof *r->rtts, cmp_u64);
-		double sum = 0, sq = 0;
-		for (size_t i = 0; i < r->nrtts; i++) {
-			sum += ms(r->rtts[i]);
-			sq += ms(r->rtts[i]) * ms(r->rtts[i]);
-		}
-		avg = sum / (double)r->nrtts;
-		mdev = sqrt(fmax(0.0, sq / (double)r->nrtts - avg * avg));
-	}
+	const struct rtt_stats *st = &r->rtt;
+	double avg = rtt_avg_ms(st), mdev = rtt_mdev_ms(st);
 	if (json(r)) {
 		printf("{\"summary\":{\"target\":");
 		sip_print_json_str(stdout, sip_str_from(t->text));
 		printf(",\"sent\":%lu,\"received\":%lu,\"answered_ok\":%lu,\"loss_pct\":%.1f",
 		       r->sent, r->received, r->answered_ok, loss);
-		if (r->nrtts)
+		if (st->n)
 			printf(",\"rtt_ms\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,\"mdev\":%.3f,"
 			       "\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f}",
-			       ms(r->rtts[0]), avg, ms(r->rtts[r->nrtts - 1]), mdev,
-			       ms(percentile(r->rtts, r->nrtts, 50)),
-			       ms(percentile(r->rtts, r->nrtts, 95)),
-			       ms(percentile(r->rtts, r->nrtts, 99)));
+			       ms(st->min), avg, ms(st->max), mdev, ms(rtt_percentile(st, 50)),
+			       ms(rtt_percentile(st, 95)), ms(rtt_percentile(st, 99)));
 		printf("}}\n");
 		return;
 	}
 	printf("\n--- %s sip options statistics ---\n", t->text);
 	printf("%lu requests sent, %lu received, %lu answered %s, %.1f%% loss\n", r->sent,
 	       r->received, r->answered_ok, r->expect.code ? "as expected" : "2xx", loss);
-	if (!r->nrtts)
+	if (!st->n)
 		return;
-	printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ms(r->rtts[0]), avg,
-	       ms(r->rtts[r->nrtts - 1]), mdev);
-	printf("rtt p50/p95/p99 = %.3f/%.3f/%.3f ms\n", ms(percentile(r->rtts, r->nrtts, 50)),
-	       ms(percentile(r->rtts, r->nrtts, 95)), ms(percentile(r->rtts, r->nrtts, 99)));
+	printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ms(st->min), avg, ms(st->max),
+	       mdev);
+	printf("rtt p50/p95/p99 = %.3f/%.3f/%.3f ms\n", ms(rtt_percentile(st, 50)),
+	       ms(rtt_percentile(st, 95)), ms(rtt_percentile(st, 99)));
 }
 
 static void print_ping_reply(const struct run *r, const struct probe *p, int err,
@@ -230,19 +205,6 @@ static void print_ping_reply(const struct run *r, const struct probe *p, int err
 		printf("%u %.*s from %s seq=%lu time=%.3f ms\n", resp->status,
 		       SIP_STR_FMT(resp->reason), p->peer, p->seq, ms(rtt));
 	}
-}
-
-static void record_rtt(struct run *r, uint64_t rtt)
-{
-	if (r->nrtts == r->caprtts) {
-		size_t cap = r->caprtts ? r->caprtts * 2 : 64;
-		uint64_t *n = realloc(r->rtts, cap * sizeof *n);
-		if (!n)
-			return; /* the statistics lose a sample, the probe goes on */
-		r->rtts = n;
-		r->caprtts = cap;
-	}
-	r->rtts[r->nrtts++] = rtt;
 }
 
 /* ---- one probe ---- */
@@ -327,7 +289,7 @@ static void on_probe_done(struct probe *p, int err, const struct sip_msg *resp, 
 			r->received++;
 			if (wanted(r, resp->status))
 				r->answered_ok++;
-			record_rtt(r, rtt);
+			rtt_add(&r->rtt, rtt);
 		}
 		if (!r->cc.quiet && r->interval_us)
 			print_ping_reply(r, p, err, resp, rtt);
@@ -681,7 +643,7 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 		probe_dest_reset(&r.targets[i].dest);
 	probe_ctx_reset(&r.pc);
 	cmd_signals_done(); /* after the loop gave back its handlers */
-	free(r.rtts);
+	rtt_free(&r.rtt);
 	free(r.targets);
 	return rc;
 }
