@@ -44,9 +44,10 @@
 #define OUT_MAX (4u << 20)
 /* Work done per readiness before other sockets get their turn. */
 #define BATCH 64
-/* Accepted connections beyond this are closed at once: a flood of idle
- * connections cannot take every descriptor. */
-#define MAX_ACCEPTED 1024
+/* Accepted connections beyond this make room by closing the one quiet the
+ * longest: a flood of idle connections cannot take every descriptor, nor
+ * shut out the next client. */
+#define MAX_ACCEPTED_DEFAULT 1024
 /* How long listeners rest when accept fails for want of descriptors. */
 #define ACCEPT_PAUSE_US 100000
 
@@ -63,7 +64,9 @@ struct conn {
 	enum sip_tp t;
 	enum conn_state state;
 	bool accepted;
-	bool dead; /* closed and on the dead list; freed when no handler runs */
+	bool heard;        /* an accepted connection has sent a whole message */
+	bool dead;         /* closed and on the dead list; freed when no handler runs */
+	uint64_t heard_at; /* the last bytes from the peer, or the accept */
 	int fd;
 	unsigned events; /* what the loop watches for */
 	struct sip_sockaddr local, remote;
@@ -154,6 +157,11 @@ static socklen_t sa_len(const struct sip_sockaddr *sa)
 static size_t max_msg(const struct sip_transport *tp)
 {
 	return tp->opts.max_msg ? tp->opts.max_msg : MSG_MAX_DEFAULT;
+}
+
+static unsigned max_accepted(const struct sip_transport *tp)
+{
+	return tp->opts.max_accepted ? tp->opts.max_accepted : MAX_ACCEPTED_DEFAULT;
 }
 
 static uint64_t idle_us(const struct sip_transport *tp)
@@ -504,7 +512,8 @@ static void tls_handshake(struct conn *c)
 	if (cert)
 		cert_text(cert, c->peer, sizeof c->peer);
 	c->state = C_UP;
-	if (c->in_len == 0)
+	/* An accepted one's first message is still due, from the accept. */
+	if (c->in_len == 0 && !c->accepted)
 		sip_timer_cancel(c->tp->loop, &c->idle);
 	if (!trace_queued(c))
 		return;
@@ -553,7 +562,8 @@ static void on_idle(void *arg)
 	unsigned ms = (unsigned)(idle_us(tp) / 1000);
 	const char *what = c->state == C_CONNECTING  ? "connection not established"
 	                   : c->state == C_HANDSHAKE ? "TLS handshake not complete"
-	                                             : "message not complete";
+	                   : c->in_len || c->heard   ? "message not complete"
+	                                             : "nothing received";
 	snprintf(detail, sizeof detail, "%s after %u ms", what, ms);
 	enter(tp);
 	conn_kill(c, SIP_ETIMEDOUT, detail);
@@ -694,7 +704,8 @@ static void process_input(struct conn *c)
 			}
 		}
 		if (c->in_len == 0) {
-			sip_timer_cancel(tp->loop, &c->idle);
+			if (c->heard || !c->accepted)
+				sip_timer_cancel(tp->loop, &c->idle);
 			return;
 		}
 		c->crlf = 0;
@@ -747,6 +758,7 @@ static void process_input(struct conn *c)
 			return;
 		}
 		struct sip_packet_info pi = conn_info(c, false);
+		c->heard = true;
 		if (tp->opts.trace) {
 			tp->opts.trace(&pi, msg->raw.p, msg->raw.len, tp->opts.trace_arg);
 			if (tp->freeing || c->dead)
@@ -837,6 +849,7 @@ static void conn_read(struct conn *c)
 		closed_by_peer(c);
 		return;
 	}
+	c->heard_at = sip_loop_now(tp->loop);
 	if (!tls) {
 		c->in_len += (size_t)n;
 		process_input(c);
@@ -1177,6 +1190,28 @@ static void listeners_watch(struct sip_transport *tp, unsigned events)
 				sip_loop_fd(tp->loop, tp->lfd[t][fi], events, on_listen, tp);
 }
 
+/* Closes the accepted connection that has been quiet the longest, one
+ * with nothing left to send first; false when there is none. */
+static bool evict_quietest(struct sip_transport *tp)
+{
+	struct conn *q = NULL;
+	for (struct conn *c = tp->conns; c; c = c->next) {
+		if (!c->accepted || c->dead)
+			continue;
+		bool better = !q || (q->out.len && !c->out.len) ||
+		              (!q->out.len == !c->out.len && c->heard_at < q->heard_at);
+		if (better)
+			q = c;
+	}
+	if (!q)
+		return false;
+	char detail[96];
+	snprintf(detail, sizeof detail, "closed for a new one: %u connections accepted",
+	         tp->naccepted);
+	conn_kill(q, SIP_ETOOBIG, detail);
+	return true;
+}
+
 static void on_accept_pause(void *arg)
 {
 	listeners_watch(arg, SIP_EV_READ);
@@ -1209,7 +1244,7 @@ static void on_listen(int fd, unsigned events, void *arg)
 				continue;
 			break;
 		}
-		if (tp->naccepted >= MAX_ACCEPTED) {
+		if (tp->naccepted >= max_accepted(tp) && !evict_quietest(tp)) {
 			close(cfd);
 			continue;
 		}
@@ -1236,9 +1271,10 @@ static void on_listen(int fd, unsigned events, void *arg)
 		c->next = tp->conns;
 		tp->conns = c;
 		tp->naccepted++;
-		/* A client that never finishes its handshake is cut off too. */
-		if (t == SIP_TP_TLS)
-			sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
+		c->heard_at = sip_loop_now(tp->loop);
+		/* A client that never finishes its handshake, or never sends a
+		 * whole message, is cut off too. */
+		sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
 	}
 	leave(tp);
 }

@@ -66,7 +66,12 @@ struct sip_transport_opts {
 	const char *cert_file;  /* TLS server side (sip listen) */
 	const char *key_file;
 	size_t max_msg;   /* largest message accepted; 0: 65535 */
-	uint64_t idle_us; /* close a stream whose message is not complete by then; 0: 32 s */
+	/* close a stream whose message is not complete by then, or an accepted one
+	 * that has sent no whole message by then since its accept; 0: 32 s */
+	uint64_t idle_us;
+	/* accepted streams kept at once; one more closes the one quiet the
+	 * longest; 0: 1024 */
+	unsigned max_accepted;
 	sip_trace_h *trace;
 	void *trace_arg;
 };

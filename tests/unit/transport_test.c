@@ -503,6 +503,88 @@ TEST(transport_tcp_slow_drip_times_out)
 	return tcp_expect_close(m, 0, 200000, SIP_ETIMEDOUT, 20);
 }
 
+/* A client that connects and says nothing is cut off like a slow one. */
+TEST(transport_tcp_silent_connection_is_closed)
+{
+	return tcp_expect_close("", 0, 200000, SIP_ETIMEDOUT, 0);
+}
+
+static const char tcp_msg[] = "MESSAGE sip:b@127.0.0.1 SIP/2.0\r\n"
+			      "Via: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKq\r\n"
+			      "Call-ID: q\r\nCSeq: 1 MESSAGE\r\n"
+			      "Content-Length: 2\r\n\r\nhi";
+
+/* Turns the loop for ms. */
+static void turn(struct sip_loop *l, unsigned ms)
+{
+	uint64_t end = ms_now() + ms;
+	while (ms_now() < end)
+		sip_loop_poll(l, 10000);
+}
+
+/* One that has sent a message may go quiet: a flow kept for what comes
+ * next (RFC 5626) is not idle in the sense of a drip. */
+TEST(transport_tcp_quiet_after_a_message_stays_open)
+{
+	struct sip_loop *l;
+	struct peer b;
+	struct sip_transport_opts o = {
+		.family = AF_INET, .local_host = "127.0.0.1", .idle_us = 100000};
+	struct sip_sockaddr ta;
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(tcp_server(l, &b, &o, &ta), 0);
+	int fd = raw_connect(&ta);
+	CHECK(fd >= 0);
+	CHECK_INT(send(fd, tcp_msg, strlen(tcp_msg), MSG_NOSIGNAL), (long)strlen(tcp_msg));
+	CHECK(wait_for(l, &b.nrecv, 1, 3000));
+	turn(l, 400);
+	CHECK_INT(b.nerr, 0);
+	CHECK_INT(send(fd, tcp_msg, strlen(tcp_msg), MSG_NOSIGNAL), (long)strlen(tcp_msg));
+	CHECK(wait_for(l, &b.nrecv, 2, 3000));
+	close(fd);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
+/* At the limit of accepted connections, a new one is taken and the one
+ * quiet the longest closed: idle connections cannot shut clients out. */
+TEST(transport_tcp_full_closes_the_quietest)
+{
+	struct sip_loop *l;
+	struct peer b;
+	struct sip_transport_opts o = {
+		.family = AF_INET, .local_host = "127.0.0.1", .max_accepted = 3};
+	struct sip_sockaddr ta;
+	int fd[4];
+	char buf[64];
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(tcp_server(l, &b, &o, &ta), 0);
+	for (int i = 0; i < 3; i++) {
+		fd[i] = raw_connect(&ta);
+		CHECK(fd[i] >= 0);
+		turn(l, 30);
+	}
+	/* The first spoke last; the second has been quiet since its accept. */
+	CHECK_INT(send(fd[0], tcp_msg, strlen(tcp_msg), MSG_NOSIGNAL), (long)strlen(tcp_msg));
+	CHECK(wait_for(l, &b.nrecv, 1, 3000));
+	fd[3] = raw_connect(&ta);
+	CHECK(fd[3] >= 0);
+	CHECK(wait_for(l, &b.nerr, 1, 3000));
+	CHECK_INT(b.err, SIP_ETOOBIG);
+	CHECK(strstr(b.detail, "3 connections accepted") != NULL);
+	CHECK_INT(raw_read(l, fd[1], buf, sizeof buf, 3000), 0);
+	CHECK_INT(send(fd[3], tcp_msg, strlen(tcp_msg), MSG_NOSIGNAL), (long)strlen(tcp_msg));
+	CHECK(wait_for(l, &b.nrecv, 2, 3000));
+	CHECK_INT(raw_read(l, fd[0], buf, sizeof buf, 100), -1);
+	CHECK_INT(raw_read(l, fd[2], buf, sizeof buf, 100), -1);
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
 TEST(transport_tcp_garbage_closes)
 {
 	return tcp_expect_close("GARBAGE\r\nnot a header\r\n\r\n", 0, 0, SIP_ESYNTAX, 0);
