@@ -670,11 +670,13 @@ static void stream_bad(struct conn *c, int err, size_t len, const char *why)
 	conn_kill(c, err, why);
 }
 
+/* A message over the limits is one this end cannot parse, as a datagram
+ * over them is (SIP_ESYNTAX, not SIP_ETOOBIG: nothing of ours was too big). */
 static void too_big(struct conn *c)
 {
 	char detail[96];
 	snprintf(detail, sizeof detail, "message larger than %zu bytes", max_msg(c->tp));
-	conn_kill(c, SIP_ETOOBIG, detail);
+	conn_kill(c, SIP_ESYNTAX, detail);
 }
 
 /* Delivers every whole message in the input buffer and keeps the rest. */
@@ -726,16 +728,15 @@ static void process_input(struct conn *c)
 					int r = sip_msg_parse(msg, c->in, c->in_len,
 					                      SIP_PARSE_STREAM);
 					if (r < 0 && r != SIP_EAGAIN)
-						stream_bad(c, r == SIP_ETOOBIG ? r : SIP_ESYNTAX,
-						           c->in_len, msg->err_text);
+						stream_bad(c, SIP_ESYNTAX, c->in_len,
+						           msg->err_text);
 				}
 				return;
 			}
 			/* The headers alone give the Content-Length. */
 			int r = sip_msg_parse(msg, c->in, eoh, SIP_PARSE_LENIENT);
 			if (r < 0) {
-				stream_bad(c, r == SIP_ETOOBIG ? r : SIP_ESYNTAX, eoh,
-				           msg->err_text);
+				stream_bad(c, SIP_ESYNTAX, eoh, msg->err_text);
 				return;
 			}
 			uint64_t cl = 0;
