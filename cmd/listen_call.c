@@ -573,6 +573,33 @@ static bool offers(const struct sip_msg *req, enum sip_hdr_id id)
 	return false;
 }
 
+/* The header that keeps an INVITE from making a dialog (RFC 3261 section
+ * 12.1.1: From, To, the Contact's URI, a Record-Route), or NULL when it
+ * makes one: the caller's fault, a 400, not ours to answer 500. */
+static const char *undialogable(const struct sip_msg *req)
+{
+	struct sip_dialog *d;
+	int err = sip_dialog_new_uas(&d, req, "check");
+	if (err == 0 || err == SIP_ENOMEM) {
+		sip_dialog_free(err ? NULL : d);
+		return NULL;
+	}
+	static const struct {
+		enum sip_hdr_id id;
+		const char *name;
+	} addrs[] = {{SIP_HDR_FROM, "From"}, {SIP_HDR_TO, "To"}, {SIP_HDR_CONTACT, "Contact"}};
+	for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+		const struct sip_hdr *h = sip_msg_hdr(req, addrs[i].id);
+		struct sip_str list = h ? h->value : (struct sip_str){0}, first;
+		struct sip_addr a;
+		struct sip_uri u;
+		if (!h || sip_list_next(&list, &first) != 1 || sip_addr_parse(&a, first) != 0 ||
+		    a.star || sip_uri_parse(&u, a.uri) != 0)
+			return addrs[i].name;
+	}
+	return "Record-Route";
+}
+
 bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req)
 {
 	struct lcall *lc = call_new(ls);
@@ -600,6 +627,17 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	/* It came before the call was ours to watch. */
 	if (lc->ladder)
 		sip_ladder_add(lc->ladder, req, pi);
+	const char *bad = undialogable(req);
+	if (bad) {
+		char reason[40];
+		snprintf(reason, sizeof reason, "Bad %s Header", bad);
+		struct sip_response_spec rs = {.status = 400, .reason = reason};
+		say(lc, "incoming", "from %s (%s): its %s header does not parse: 400",
+		    lc->id.peer[0] ? lc->id.peer : "?", lc->via, bad);
+		sip_incoming_respond(in, &rs);
+		call_gone(lc);
+		return true;
+	}
 	const struct sip_hdr *ce = sip_msg_hdr(req, SIP_HDR_CONTENT_ENCODING);
 	if (req->body.len &&
 	    (!sip_sdp_in(req) || (ce && !sip_str_ieq_cstr(ce->value, "identity")))) {

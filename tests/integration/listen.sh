@@ -774,4 +774,39 @@ if [ -n "$tpid" ]; then
 	sed -n '1,6s/^/     | /p' "$d/malformed.txt"
 fi
 
+# --- an INVITE that makes no dialog: 400 naming the header, no call --------------
+# (after the capture: these INVITEs are malformed on purpose)
+# raw_invite PORT FROM CONTACT: the first line of the answer to an INVITE
+# sent over UDP with these From and Contact values.
+raw_invite() {
+	# shellcheck disable=SC2016 # Perl's variables
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]", Proto => "udp")
+			or die "socket: $!\n";
+		my $p = $s->sockport;
+		$s->send("INVITE sip:b\@127.0.0.1:$ARGV[0] SIP/2.0\r\n"
+			. "Via: SIP/2.0/UDP 127.0.0.1:$p;branch=z9hG4bK-bad$p\r\n"
+			. "From: $ARGV[1];tag=a\r\nTo: <sip:b\@127.0.0.1>\r\nCall-ID: bad$p\r\n"
+			. "CSeq: 1 INVITE\r\nContact: $ARGV[2]\r\nContent-Length: 0\r\n\r\n");
+		my $b = "";
+		eval {
+			local $SIG{ALRM} = sub { die "timeout\n" };
+			alarm 3;
+			do { $s->recv($b, 65535) } while ($b =~ /^SIP\/2.0 1/);
+			alarm 0;
+		};
+		print((split /\r\n/, $b)[0] // "", "\n");
+	' "$@"
+}
+if listener "a bad From or Contact" -q; then
+	T_NAME=$L_NAME
+	t_eq "From: <<<<: 400 naming it" "SIP/2.0 400 Bad From Header" \
+		"$(raw_invite "$lp" '<<<<' '<sip:a@127.0.0.1>')"
+	t_eq "Contact: <sip:>: 400 naming it" "SIP/2.0 400 Bad Contact Header" \
+		"$(raw_invite "$lp" '<sip:a@127.0.0.1>' '<sip:>')"
+	t_check "the listener says so" grep -qF "its From header does not parse: 400" "$lout"
+	t_check "and for the Contact" grep -qF "its Contact header does not parse: 400" "$lout"
+	p_stop "$lpid"
+fi
+
 t_done
