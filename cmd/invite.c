@@ -967,7 +967,11 @@ static void print_summary(const struct call *c)
 	}
 	if (!cmd_summary_text(&c->cc))
 		return;
-	if (c->answered)
+	/* A 2xx that crossed our CANCEL: the call was made, and hung up. */
+	if (c->answered && c->cancelled)
+		printf("%-12scancelled, but %u %s crossed the CANCEL at %.3f s", "Call:", c->status,
+		       c->reason, secs(c, c->t_answer));
+	else if (c->answered)
 		printf("%-12s%u %s after %.3f s", "Call:", c->status, c->reason,
 		       secs(c, c->t_answer));
 	else if (interrupted(c) && !c->t_start)
@@ -994,9 +998,9 @@ static void print_summary(const struct call *c)
 		transfer_describe(&c->tr, text, sizeof text, c->t_end);
 		printf("%-12s%s\n", "Transfer:", text);
 	}
-	if (ended && c->answered && !c->cancelled && !c->bye_status && !c->ended_by_them)
+	if (ended && c->answered && !c->bye_status && !c->ended_by_them)
 		printf("%-12sheld %.3f s, then failed without a BYE\n", "Ended:", held);
-	else if (ended && c->answered && !c->cancelled)
+	else if (ended && c->answered)
 		printf("%-12sheld %.3f s, hung up by %s%s\n", "Ended:", held, ended,
 		       c->bye_status ? (c->bye_status < 300 ? " (BYE answered)" : " (BYE refused)")
 		                     : "");

@@ -403,6 +403,16 @@ if call invite-ring-no-487 "CANCEL answered, no 487 ever: exit 3" 3 --t1 50 -r 1
 	t_jq ".summary: cancelled, exit 3" '.[-1].summary | .cancelled == true and .exit == 3'
 fi
 
+# The 200 crosses the CANCEL of -r: ACKed and hung up, and the summary says
+# so: still no answer in time, exit 1.
+if call invite-cancel-crossed "a 200 crossing the CANCEL: ACK, BYE, exit 1" 1 -r 1 -q; then
+	t_out_has "Call:       cancelled, but 200 OK crossed the CANCEL at "
+	t_out_has "Ended:      held "
+	t_out_has "hung up by us (BYE answered)"
+	t_pcap "the INVITE cancelled, the 200 ACKed, the BYE" \
+		"INVITE 180/INVITE CANCEL 200/CANCEL 200/INVITE ACK BYE 200/BYE" "$port"
+fi
+
 # No answer at all: exit 3 at --timeout, after Timer A retransmissions.
 if call invite-silent "no response at all, --timeout 1: exit 3" 3 --timeout 1; then
 	t_err_has "timed out"
