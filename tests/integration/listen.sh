@@ -83,15 +83,11 @@ listener() {
 	fi
 	lout=$d/listen-$lp.out
 	lerr=$d/listen-$lp.err
-	timeout -k 3 "$P_LIFETIME" "$SIP" listen --t1 100 "$@" "127.0.0.1:$lp" \
-		</dev/null >"$lout" 2>"$lerr" &
-	lpid=$!
-	P_PIDS="$P_PIDS $lpid"
-	if ! p_wait_text "$lerr" "sip: listen: listening on 127.0.0.1:$lp (UDP, " "$lpid" 50; then
-		t_fail "$L_NAME: sip listen starts" "$(head -n 3 "$lerr" | tr '\n' ' ')"
-		p_stop "$lpid"
+	if ! p_sip_listen "$lout" "$lerr" "$lp" --t1 100 "$@"; then
+		t_fail "$L_NAME: sip listen starts" "$P_WHY"
 		return 1
 	fi
+	lpid=$P_PID
 }
 
 # l_signal SIG: sends SIG to the listener itself: `timeout` passes on only

@@ -183,6 +183,24 @@ p_blackhole() {
 	fi
 }
 
+# p_sip_listen OUT ERR PORT ARG...: starts `$SIP listen ARG... 127.0.0.1:PORT`
+# under `timeout`, stdout in OUT, stderr in ERR, its PID in $P_PID; returns 1
+# with the reason in $P_WHY (it is stopped) when it does not say it listens
+# within 5 s.
+p_sip_listen() {
+	p_out=$1 p_err=$2 p_port=$3
+	shift 3
+	timeout -k 3 "$P_LIFETIME" "$SIP" listen "$@" "127.0.0.1:$p_port" \
+		</dev/null >"$p_out" 2>"$p_err" &
+	P_PID=$!
+	P_PIDS="$P_PIDS $P_PID"
+	if ! p_wait_text "$p_err" "sip: listen: listening on 127.0.0.1:$p_port (UDP, " "$P_PID" 50; then
+		P_WHY=$(head -n 3 "$p_err" | tr '\n' ' ')
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
 # p_interrupt FILE TEXT SIGNALS CMD [ARG...]: runs CMD in the background
 # (stdout in $T_OUT, stderr in $T_ERR), sends it each of SIGNALS ("INT",
 # "INT INT": half a second apart) once FILE has TEXT (within 10 s), and
