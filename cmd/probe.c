@@ -223,10 +223,12 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	while (pc->probes)
 		probe_free(pc->probes);
 	cmd_prompt_free(pc->prompt);
-	if (pc->shared)
+	if (pc->shared) {
 		cmd_host->detach(pc);
-	else
+	} else if (pc->ua) {
+		cmd_run_linger(pc->loop, sip_ua_closing(pc->ua));
 		sip_ua_free(pc->ua);
+	}
 	sip_pcap_close(pc->pcap);
 	sip_ladder_free(pc->ladder);
 	free(pc->scratch);

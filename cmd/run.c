@@ -22,8 +22,17 @@ static void on_grace_over(void *arg)
 
 const struct cmd_host *cmd_host;
 
+/* Process-wide: a run that is over may have left its handlers on the loop. */
+static bool signalled;
+static struct sip_loop *lingering;
+
 void cmd_run_signal(struct cmd_run *r, int signo)
 {
+	signalled = true;
+	if (lingering) {
+		sip_loop_stop(lingering);
+		return;
+	}
 	uint64_t now = sip_loop_now(r->loop);
 	if (signo == SIGTERM && r->signo == signo && now - r->at < SAME_SIGNAL_US)
 		return;
@@ -71,6 +80,25 @@ int cmd_run(struct cmd_run *r, struct sip_loop *loop, void (*graceful)(void *arg
 		err = sip_loop_run(loop);
 	sip_timer_cancel(loop, &r->grace);
 	return err;
+}
+
+static void on_linger_over(void *arg)
+{
+	sip_loop_stop(arg);
+}
+
+void cmd_run_linger(struct sip_loop *loop, uint64_t until)
+{
+	uint64_t now = sip_loop_now(loop);
+	if (cmd_host || signalled || until <= now)
+		return;
+	struct sip_timer over;
+	sip_timer_init(&over);
+	sip_timer_start(loop, &over, until - now, on_linger_over, loop);
+	lingering = loop;
+	sip_loop_run(loop);
+	lingering = NULL;
+	sip_timer_cancel(loop, &over);
 }
 
 bool cmd_run_interrupted(const struct cmd_run *r)

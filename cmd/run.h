@@ -86,6 +86,11 @@ void cmd_run_stop(struct cmd_run *r);
 unsigned cmd_run_detach(struct cmd_run *r, const struct cmd_job_ops *ops, void *arg);
 /* cmd_run returned because the command went to the background. */
 bool cmd_run_detached(const struct cmd_run *r);
+/* A one-shot command's stack, its work done, turns loop until the loop time
+ * until (sip_ua_closing's) so that what it answered is answered again if
+ * asked; a signal ends that at once. Nothing when a signal came already,
+ * or in the shell, whose stack lives on. */
+void cmd_run_linger(struct sip_loop *loop, uint64_t until);
 /* A signal for r: the shell's to pass. */
 void cmd_run_signal(struct cmd_run *r, int signo);
 /* Asks a job in the background to end as a first Ctrl-C would (BYE,

@@ -99,6 +99,7 @@ struct sip_ctx {
 	/* The completed non-INVITE client transactions, by txn_key. */
 	struct sip_keyset done;
 	struct sip_timer done_rotate; /* every T4, while done has keys */
+	uint64_t answered_at;         /* the last final response sent over UDP */
 	/* The transport's detail of the failure being delivered, NULL between. */
 	const char *why;
 	/* Scratch for parsing a response's Via; one per context, not per call. */
@@ -587,6 +588,8 @@ int sip_strans_respond(struct sip_strans *st, const struct sip_response_spec *sp
 	if (st->status < 200)
 		return 0;
 	bool reliable = st->pi.tp != SIP_TP_UDP;
+	if (!reliable)
+		c->answered_at = sip_loop_now(c->loop);
 	st->state = COMPLETED;
 	if (st->method == SIP_INVITE && st->status >= 300) {
 		if (!reliable) {
@@ -987,6 +990,11 @@ struct sip_transport *sip_ctx_transport(struct sip_ctx *c)
 struct sip_loop *sip_ctx_loop(struct sip_ctx *c)
 {
 	return c->loop;
+}
+
+uint64_t sip_ctx_answered_at(const struct sip_ctx *c)
+{
+	return c->answered_at;
 }
 
 void sip_ctx_set_request_handler(struct sip_ctx *c, sip_req_h *h, void *arg)

@@ -74,6 +74,7 @@ struct sip_ua {
 	char me_user[64];
 	bool me_kept;
 	bool insecure; /* TLS verifies nothing: failing over from it loses nothing */
+	bool closing;  /* sip_ua_closing: no handler is called any more */
 	size_t nwaiting, capwaiting;
 };
 
@@ -335,6 +336,11 @@ static void on_request(struct sip_strans *st, const struct sip_msg *req,
                        const struct sip_packet_info *pi, void *arg)
 {
 	struct sip_ua *ua = arg;
+	if (ua->closing) {
+		struct sip_response_spec s = {.status = 503};
+		sip_strans_respond(st, &s);
+		return;
+	}
 	struct sip_incoming *in = calloc(1, sizeof *in);
 	if (!in)
 		return; /* the context answers 500 */
@@ -360,6 +366,8 @@ static void on_stray(const struct sip_msg *m, const struct sip_packet_info *pi, 
 {
 	struct sip_ua *ua = arg;
 	bool known = false;
+	if (ua->closing)
+		return;
 	for (struct dlg *d = ua->dialogs; d; d = d->next) {
 		if (sip_dialog_match(d->d, m)) {
 			known = true;
@@ -515,6 +523,14 @@ int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts)
 	sip_ctx_set_stray_handler(ua->ctx, on_stray, ua);
 	*uap = ua;
 	return 0;
+}
+
+uint64_t sip_ua_closing(struct sip_ua *ua)
+{
+	ua->closing = true;
+	uint64_t at = sip_ctx_answered_at(ua->ctx);
+	uint64_t until = at ? at + 2 * ua->t1 : 0;
+	return until > sip_loop_now(ua->loop) ? until : 0;
 }
 
 void sip_ua_free(struct sip_ua *ua)

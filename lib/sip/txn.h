@@ -52,6 +52,9 @@ SIP_API int sip_ctx_new(struct sip_ctx **ctxp, struct sip_loop *loop,
 SIP_API void sip_ctx_free(struct sip_ctx *ctx);
 SIP_API struct sip_transport *sip_ctx_transport(struct sip_ctx *ctx);
 SIP_API struct sip_loop *sip_ctx_loop(struct sip_ctx *ctx);
+/* The loop time of the last final response a server transaction sent over
+ * UDP (its request may come again, if it was lost), 0 before one. */
+SIP_API uint64_t sip_ctx_answered_at(const struct sip_ctx *ctx);
 /* Without a handler, the context answers OPTIONS with 200 (Allow, Supported,
  * Accept), an in-dialog request with 481 and the rest with 405. */
 SIP_API void sip_ctx_set_request_handler(struct sip_ctx *ctx, sip_req_h *h, void *arg);

@@ -805,4 +805,57 @@ if listener "a bad From or Contact" -q; then
 	p_stop "$lpid"
 fi
 
+# --- -c reached: a BYE sent again (its 200 lost) is still answered ---------------
+# The listener (--t1 100) ends at its count, but its stack stays up 2 T1 for
+# the copy of a request whose answer was lost (RFC 3261 section 17.2.2):
+# the caller's BYE again, 100 ms after, gets its 200 again.
+if listener "-c 1, the BYE again" --ring 0 -c 1; then
+	# shellcheck disable=SC2016 # Perl's variables
+	perl -MIO::Socket::INET -MTime::HiRes=sleep -e '
+		my ($lp) = @ARGV;
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$lp", Proto => "udp")
+			or die "socket: $!\n";
+		my $me = $s->sockport;
+		my $sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			. "t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+		sub req {
+			my ($m, $cseq, $to, $body) = @_;
+			return "$m sip:b\@127.0.0.1:$lp SIP/2.0\r\n"
+				. "Via: SIP/2.0/UDP 127.0.0.1:$me;branch=z9hG4bK$m$me\r\n"
+				. "From: <sip:a\@127.0.0.1>;tag=a\r\nTo: <sip:b\@127.0.0.1>$to\r\n"
+				. "Call-ID: again$me\r\nCSeq: $cseq $m\r\n"
+				. "Contact: <sip:a\@127.0.0.1:$me>\r\n"
+				. ($body ? "Content-Type: application/sdp\r\n" : "")
+				. "Content-Length: " . length($body) . "\r\n\r\n$body";
+		}
+		sub answer {
+			my $b = "";
+			local $SIG{ALRM} = sub { die "no answer\n" };
+			alarm 3;
+			do { $s->recv($b, 65535) } while ($b =~ /^SIP\/2.0 1/);
+			alarm 0;
+			return $b;
+		}
+		$s->send(req("INVITE", 1, "", $sdp));
+		my ($tag) = answer() =~ /^To:.*(;tag=[^\r;]*)/mi;
+		$s->send(req("ACK", 1, $tag, ""));
+		my $bye = req("BYE", 2, $tag, "");
+		$s->send($bye);
+		print "first: ", (split /\r\n/, answer())[0], "\n";
+		sleep 0.1;
+		$s->send($bye);
+		print "again: ", (split /\r\n/, answer())[0], "\n";
+	' "$lp" >"$d/again.out" 2>&1
+	T_NAME=$L_NAME
+	t_check "the BYE answered 200" grep -qx "first: SIP/2.0 200 OK" "$d/again.out"
+	t_check "and again, after -c was reached" grep -qx "again: SIP/2.0 200 OK" "$d/again.out"
+	sed -n '1,4s/^/     | /p' "$d/again.out"
+	if p_wait_exit "$lpid" 30; then
+		t_eq "then the listener exits 0" 0 "$P_RC"
+	else
+		t_fail "then the listener exits" "still running 3 s later"
+		p_stop "$lpid"
+	fi
+fi
+
 t_done

@@ -106,6 +106,28 @@ TEST(ua_handlers_by_method_newest_first_then_the_stack)
 	return 0;
 }
 
+/* Closing: a request answered before is answered again when it comes
+ * again, a new one gets 503 and no handler sees it, and the stack is worth
+ * turning 2 T1 after its last answer over UDP. */
+TEST(ua_closing_answers_copies_and_turns_new_requests_away)
+{
+	struct ufix f;
+	CHECK(ufix_open(&f) == 0);
+	CHECK(sip_ua_accept(f.ua, "MESSAGE", handler_b, &f) == 0);
+	CHECK_INT(ask(&f, "MESSAGE", "z9hG4bKc1", NULL, NULL), 200);
+	uint64_t answered = fake_now;
+	CHECK_INT(sip_ua_closing(f.ua), answered + 2 * SIP_T1_DEFAULT);
+	/* The same MESSAGE again (its branch): its transaction answers, not
+	 * the handler. */
+	CHECK_INT(ask(&f, "MESSAGE", "z9hG4bKc1", NULL, NULL), 200);
+	CHECK_INT(ask(&f, "MESSAGE", "z9hG4bKc2", NULL, NULL), 503);
+	CHECK_INT(f.calls_b, 1);
+	fake_now += 2 * SIP_T1_DEFAULT;
+	CHECK_INT(sip_ua_closing(f.ua), 0);
+	ufix_close(&f);
+	return 0;
+}
+
 static void on_cancel(struct sip_incoming *in, void *arg)
 {
 	struct ufix *f = arg;
