@@ -17,6 +17,9 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 BASEFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Ilib -fvisibility=hidden -pthread
 LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null || echo -lcares) $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -pthread
+# A library named but not used is not loaded: each costs every command its
+# mapping, a one-shot probe included.
+LDFLAGS += -Wl,--as-needed
 
 ifeq ($(SANITIZE),1)
 O := build/san/
@@ -61,7 +64,7 @@ $(LIBSO): $(LIB_OBJ)
 	ln -sf libsip.so.$(SOMAJOR) $(O)lib/libsip.so
 
 $(SIP): $(CMD_OBJ) $(LIBA)
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(LDLIBS) -lreadline -lm
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJ) $(LIBA) $(LDLIBS) -lreadline
 
 # The unit test table is every TEST(name) in tests/unit, so adding a test
 # touches only its own file.

@@ -1,7 +1,6 @@
 /* rtt.c - a ping's round-trip statistics (rtt.h). */
 #include "rtt.h"
 
-#include <math.h>
 #include <stdlib.h>
 
 /* Below 2^EXACT_BITS us a bucket is one microsecond; above, each power of
@@ -54,7 +53,7 @@ uint64_t rtt_percentile(const struct rtt_stats *s, unsigned p)
 {
 	if (!s->n)
 		return 0;
-	uint64_t rank = (uint64_t)ceil((double)p / 100.0 * (double)s->n), seen = 0;
+	uint64_t rank = ((uint64_t)p * s->n + 99) / 100, seen = 0;
 	if (!rank)
 		rank = 1;
 	for (unsigned b = 0; b < BUCKETS; b++) {
@@ -72,10 +71,26 @@ double rtt_avg_ms(const struct rtt_stats *s)
 	return s->n ? s->sum / (double)s->n : 0.0;
 }
 
+/* The square root by Newton's method, from above: libm is not linked for
+ * this one use, as its mapping alone costs a one-shot probe 320 KiB. */
+static double root(double x)
+{
+	if (!(x > 0))
+		return 0.0;
+	double r = x > 1 ? x : 1;
+	for (int i = 0; i < 2100; i++) {
+		double next = 0.5 * (r + x / r);
+		if (!(next < r))
+			break;
+		r = next;
+	}
+	return r;
+}
+
 double rtt_mdev_ms(const struct rtt_stats *s)
 {
 	double avg = rtt_avg_ms(s);
-	return s->n ? sqrt(fmax(0.0, s->sq / (double)s->n - avg * avg)) : 0.0;
+	return s->n ? root(s->sq / (double)s->n - avg * avg) : 0.0;
 }
 
 void rtt_free(struct rtt_stats *s)

@@ -368,8 +368,9 @@ struct req {
 
 struct sip_resolver {
 	struct sip_loop *loop;
-	ares_channel ch; /* NULL when a test answers the queries */
+	ares_channel ch; /* NULL until the first query, or when a test answers them */
 	bool ares_lib;
+	char server[INET6_ADDRSTRLEN + 16]; /* the csv of --dns-server; "" for resolv.conf */
 	dns_query_fn *query;
 	void *query_ctx;
 	dns_rand_fn *rnd;
@@ -1075,9 +1076,19 @@ static bool hosts_file(struct sip_resolver *r, struct dns_query *dq, const char 
 	return true;
 }
 
+static int channel_open(struct sip_resolver *r);
+
 static void ares_ask(void *ctx, struct dns_query *dq, const char *name)
 {
 	struct sip_resolver *r = ctx;
+	int st = r->ch ? ARES_SUCCESS : channel_open(r);
+	if (st != ARES_SUCCESS) {
+		struct dns_answer a = {0};
+		a.err = st == ARES_ENOMEM ? SIP_ENOMEM : SIP_EDNS;
+		a.why = ares_strerror(st);
+		dq->h(dq, &a);
+		return;
+	}
 	if ((dq->type == DNS_T_A || dq->type == DNS_T_AAAA) && hosts_file(r, dq, name))
 		return;
 	ares_query(r->ch, name, 1 /* C_IN */, dq->type, on_ares, dq);
@@ -1125,9 +1136,12 @@ static int resolver_init(struct sip_resolver *r, bool one_server)
 	o.tries = ARES_TRIES;
 	o.flags = one_server ? ARES_FLAG_NOCHECKRESP : 0;
 	r->one_server = one_server;
-	return ares_init_options(&r->ch, &o,
-	                         ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	                                 ARES_OPT_FLAGS);
+	int st = ares_init_options(&r->ch, &o,
+	                           ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	                                   ARES_OPT_FLAGS);
+	if (st != ARES_SUCCESS)
+		r->ch = NULL;
+	return st;
 }
 
 static size_t count_servers(ares_channel ch)
@@ -1142,10 +1156,38 @@ static size_t count_servers(ares_channel ch)
 	return n;
 }
 
+/* The channel, made by the first query: a target that is an address needs
+ * none, and c-ares' start reads resolv.conf and nsswitch.conf and holds
+ * 200 kB of a one-shot probe's memory. An ARES_ status. */
+static int channel_open(struct sip_resolver *r)
+{
+	if (!r->ares_lib) {
+		if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+			return ARES_ENOMEM;
+		r->ares_lib = true;
+	}
+	bool given = r->server[0] != '\0';
+	/* A SERVFAIL, REFUSED or NOTIMP answer is retried on the next server;
+	 * once none is left, c-ares 1.18 reports ECONNREFUSED, as if nothing had
+	 * answered. With one server there is no next: c-ares is told to hand
+	 * the answer over, and the trace names what the server said. */
+	int st = resolver_init(r, given);
+	if (st == ARES_SUCCESS && !given && count_servers(r->ch) == 1) {
+		ares_destroy(r->ch);
+		st = resolver_init(r, true);
+	}
+	if (st == ARES_SUCCESS && given &&
+	    (st = ares_set_servers_ports_csv(r->ch, r->server)) != ARES_SUCCESS) {
+		ares_destroy(r->ch);
+		r->ch = NULL;
+	}
+	return st;
+}
+
 int sip_resolver_new(struct sip_resolver **rp, struct sip_loop *loop, const char *server)
 {
 	struct sip_resolver *r;
-	char csv[INET6_ADDRSTRLEN + 16];
+	char csv[sizeof r->server] = "";
 	int err;
 
 	if (server && (err = server_csv(server, csv, sizeof csv)) != 0)
@@ -1154,31 +1196,7 @@ int sip_resolver_new(struct sip_resolver **rp, struct sip_loop *loop, const char
 	if (err)
 		return err;
 	r->query_ctx = r;
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) {
-		free(r);
-		return SIP_ENOMEM;
-	}
-	r->ares_lib = true;
-
-	/* A SERVFAIL, REFUSED or NOTIMP answer is retried on the next server;
-	 * once none is left, c-ares 1.18 reports ECONNREFUSED, as if nothing had
-	 * answered. With one server there is no next: c-ares is told to hand
-	 * the answer over, and the trace names what the server said. */
-	int st = resolver_init(r, server != NULL);
-	if (st == ARES_SUCCESS && !server && count_servers(r->ch) == 1) {
-		ares_destroy(r->ch);
-		r->ch = NULL;
-		st = resolver_init(r, true);
-	}
-	if (st != ARES_SUCCESS) {
-		r->ch = NULL;
-		sip_resolver_free(r);
-		return st == ARES_ENOMEM ? SIP_ENOMEM : SIP_EDNS;
-	}
-	if (server && ares_set_servers_ports_csv(r->ch, csv) != ARES_SUCCESS) {
-		sip_resolver_free(r);
-		return SIP_EHOST;
-	}
+	memcpy(r->server, csv, sizeof r->server);
 	*rp = r;
 	return 0;
 }
