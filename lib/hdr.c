@@ -5,15 +5,23 @@
 
 #include "sip_int.h"
 
-int sip_list_next(struct sip_str *list, struct sip_str *elem)
+/* The end of the element at the start of s: a comma outside quotes and <>,
+ * or the end of s; SIP_EQUOTE for a quoted string that does not end. */
+static int elem_end(struct sip_str s, size_t *end)
 {
-	struct sip_str s = sip_str_skip_lws(*list);
-	if (s.len == 0) {
-		*list = s;
+	if (!memchr(s.p, ',', s.len)) {
+		/* Most values are a single element: all of s, once its
+		 * quoted strings are known to end. */
+		const char *q;
+		for (size_t at = 0; (q = memchr(s.p + at, '"', s.len - at)) != NULL;) {
+			size_t n = sip_quoted_len(sip_str_advance(s, (size_t)(q - s.p)));
+			if (n == 0)
+				return SIP_EQUOTE;
+			at = (size_t)(q - s.p) + n;
+		}
+		*end = s.len;
 		return 0;
 	}
-	if (s.p[0] == ',')
-		return SIP_EEMPTY;
 	size_t i = 0;
 	int angle = 0;
 	for (; i < s.len; i++) {
@@ -33,14 +41,31 @@ int sip_list_next(struct sip_str *list, struct sip_str *elem)
 			break;
 		}
 	}
-	*elem = sip_str_trim(sip_str_sub(s, 0, i));
+	*end = i;
+	return 0;
+}
+
+int sip_list_next(struct sip_str *list, struct sip_str *elem)
+{
+	struct sip_str s = sip_str_skip_lws(*list);
+	if (s.len == 0) {
+		*list = s;
+		return 0;
+	}
+	if (s.p[0] == ',')
+		return SIP_EEMPTY;
+	size_t i;
+	int err = elem_end(s, &i);
+	if (err)
+		return err;
+	*elem = sip_trim(sip_str_sub(s, 0, i));
 	if (i == s.len) {
 		*list = sip_str_advance(s, i);
 		return 1;
 	}
 	/* Leave a lone trailing comma in place so that the next call reports it. */
 	struct sip_str rest = sip_str_advance(s, i + 1);
-	*list = sip_str_trim(rest).len ? rest : sip_str_sub(s, i, i + 1);
+	*list = sip_trim(rest).len ? rest : sip_str_sub(s, i, i + 1);
 	return 1;
 }
 
@@ -50,7 +75,7 @@ int sip_param_next(struct sip_str *params, struct sip_param *p)
 	if (s.len && s.p[0] == ';')
 		s = sip_str_skip_lws(sip_str_advance(s, 1));
 	if (s.len == 0) {
-		if (params->len && sip_str_trim(*params).len)
+		if (params->len && sip_trim(*params).len)
 			return SIP_EPARAM; /* a ';' with nothing after it */
 		*params = s;
 		return 0;
@@ -74,8 +99,7 @@ int sip_param_next(struct sip_str *params, struct sip_param *p)
 		} else {
 			/* token, host (IPv6 references included) or a bare IPv6 address */
 			size_t v = 0;
-			while (v < s.len && (sip_is_token_char(s.p[v]) || s.p[v] == ':' ||
-			                     s.p[v] == '[' || s.p[v] == ']'))
+			while (v < s.len && sip_is(s.p[v], SIP_C_PVALUE))
 				v++;
 			if (v == 0)
 				return SIP_EPARAM;
@@ -95,7 +119,7 @@ bool sip_param_get(struct sip_str params, const char *name, struct sip_str *valu
 	struct sip_str want = sip_str_from(name);
 	struct sip_param p;
 	while (sip_param_next(&params, &p) == 1) {
-		if (sip_str_ieq(p.name, want)) {
+		if (sip_ieq(p.name, want)) {
 			if (value)
 				*value = p.value;
 			return true;
@@ -117,7 +141,7 @@ static int params_valid(struct sip_str params)
 static int parse_port(struct sip_str s, uint16_t *port)
 {
 	uint64_t v;
-	int err = sip_str_to_u64(s, 65535, &v);
+	int err = sip_to_u64(s, 65535, &v);
 	if (err)
 		return SIP_EPORT;
 	*port = (uint16_t)v;
@@ -135,8 +159,7 @@ static int parse_hostport(struct sip_str *s, struct sip_str *host, uint16_t *por
 			return SIP_EHOST;
 		i = (size_t)(close - s->p) + 1;
 	} else {
-		while (i < s->len && (sip_is_alpha(s->p[i]) || sip_is_digit(s->p[i]) ||
-		                      s->p[i] == '-' || s->p[i] == '.'))
+		while (i < s->len && sip_is(s->p[i], SIP_C_HOST))
 			i++;
 	}
 	if (i == 0)
@@ -163,7 +186,7 @@ static int parse_hostport(struct sip_str *s, struct sip_str *host, uint16_t *por
 int sip_via_parse(struct sip_via *via, struct sip_str s)
 {
 	memset(via, 0, sizeof *via);
-	s = sip_str_trim(s);
+	s = sip_trim(s);
 	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
@@ -197,13 +220,13 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 	struct sip_param p;
 	int r;
 	while ((r = sip_param_next(&s, &p)) == 1) {
-		if (sip_str_ieq(p.name, SIP_STR("branch"))) {
+		if (SIP_IEQ_LETTERS(p.name, "branch")) {
 			via->branch = p.value;
-		} else if (sip_str_ieq(p.name, SIP_STR("received"))) {
+		} else if (SIP_IEQ_LETTERS(p.name, "received")) {
 			via->received = p.value;
-		} else if (sip_str_ieq(p.name, SIP_STR("maddr"))) {
+		} else if (SIP_IEQ_LETTERS(p.name, "maddr")) {
 			via->maddr = p.value;
-		} else if (sip_str_ieq(p.name, SIP_STR("rport"))) {
+		} else if (SIP_IEQ_LETTERS(p.name, "rport")) {
 			via->rport = true;
 			if (p.has_value && parse_port(p.value, &via->rport_value))
 				return SIP_EPORT;
@@ -212,35 +235,46 @@ int sip_via_parse(struct sip_via *via, struct sip_str s)
 	return r;
 }
 
-/* The quoted string q (quotes included) is RFC 3261's quoted-string: no
- * control character but in a fold (CRLF then SP or HTAB) or, CR and LF
- * apart, escaped. */
-static bool quoted_text(struct sip_str q)
+/* Length of the quoted string at s (s.p[0] == '"'), quotes included, or 0
+ * when it does not end, as sip_quoted_len; *ok tells whether it is RFC
+ * 3261's quoted-string: no control character but in a fold (CRLF then SP
+ * or HTAB) or, CR and LF apart, escaped. One walk for both. */
+static size_t quoted_string(struct sip_str s, bool *ok)
 {
-	for (size_t i = 1; i + 1 < q.len; i++) {
-		char c = q.p[i];
+	*ok = true;
+	for (size_t i = 1; i < s.len; i++) {
+		char c = s.p[i];
+		if ((unsigned char)c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		if (c == '"')
+			return i + 1;
 		if (c == '\\') {
-			if (q.p[++i] == '\r' || q.p[i] == '\n')
-				return false;
+			if (i + 1 < s.len && (s.p[i + 1] == '\r' || s.p[i + 1] == '\n'))
+				*ok = false;
+			i++;
 		} else if (c == '\r') {
-			if (i + 3 >= q.len || q.p[i + 1] != '\n' ||
-			    (q.p[i + 2] != ' ' && q.p[i + 2] != '\t'))
-				return false;
-			i += 2;
+			/* A fold cannot hold the closing quote: when the string
+			 * ends, it ends after the fold. */
+			if (i + 2 < s.len && s.p[i + 1] == '\n' &&
+			    (s.p[i + 2] == ' ' || s.p[i + 2] == '\t'))
+				i += 2;
+			else
+				*ok = false;
 		} else if (sip_is_ctl(c)) {
-			return false;
+			*ok = false;
 		}
 	}
-	return true;
+	return 0;
 }
 
 static int parse_display(struct sip_addr *addr, struct sip_str *s)
 {
 	if (s->p[0] == '"') {
-		size_t q = sip_quoted_len(*s);
+		bool ok;
+		size_t q = quoted_string(*s, &ok);
 		if (q == 0)
 			return SIP_EQUOTE;
-		if (!quoted_text(sip_str_sub(*s, 0, q)))
+		if (!ok)
 			return SIP_ESYNTAX;
 		addr->display = sip_str_sub(*s, 1, q - 1);
 		addr->display_quoted = true;
@@ -258,15 +292,15 @@ static int parse_display(struct sip_addr *addr, struct sip_str *s)
 		if (!sip_is_token_char(c) && c != ' ' && c != '\t' && c != '\r' && c != '\n')
 			return c == '"' ? SIP_EQUOTE : SIP_EDISPLAY;
 	}
-	addr->display = sip_str_trim(dn);
+	addr->display = sip_trim(dn);
 	*s = sip_str_advance(*s, dn.len);
 	return 0;
 }
 
 int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 {
-	memset(addr, 0, sizeof *addr);
-	s = sip_str_trim(s);
+	*addr = (struct sip_addr){0}; /* stores, where a memset is a block fill */
+	s = sip_trim(s);
 	if (s.len == 0)
 		return SIP_EEMPTY;
 	if (s.len == 1 && s.p[0] == '*') {
@@ -282,7 +316,7 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 			return SIP_EANGLE;
 		addr->uri = sip_str_sub(s, 1, (size_t)(gt - s.p));
 		addr->angle = true;
-		if (addr->uri.len == 0 || sip_str_trim(addr->uri).len != addr->uri.len)
+		if (addr->uri.len == 0 || sip_trim(addr->uri).len != addr->uri.len)
 			return SIP_EANGLE;
 		s = sip_str_skip_lws(sip_str_advance(s, (size_t)(gt - s.p) + 1));
 	} else {
@@ -304,7 +338,7 @@ int sip_addr_parse(struct sip_addr *addr, struct sip_str s)
 	struct sip_param p;
 	int r;
 	while ((r = sip_param_next(&s, &p)) == 1)
-		if (sip_str_ieq(p.name, SIP_STR("tag")))
+		if (SIP_IEQ_LETTERS(p.name, "tag"))
 			addr->tag = p.value;
 	return r;
 }
@@ -315,9 +349,11 @@ static int parse_num_method(struct sip_str *s, uint32_t *num, struct sip_str *me
 	size_t d = 0;
 	while (d < s->len && sip_is_digit(s->p[d]))
 		d++;
-	int err = sip_str_to_u32(sip_str_sub(*s, 0, d), num);
+	uint64_t v;
+	int err = sip_to_u64(sip_str_sub(*s, 0, d), UINT32_MAX, &v);
 	if (err)
 		return err;
+	*num = (uint32_t)v;
 	struct sip_str rest = sip_str_advance(*s, d);
 	size_t w = sip_lws_skip(rest);
 	if (w == 0)
@@ -334,7 +370,7 @@ static int parse_num_method(struct sip_str *s, uint32_t *num, struct sip_str *me
 int sip_cseq_parse(struct sip_cseq *cseq, struct sip_str s)
 {
 	memset(cseq, 0, sizeof *cseq);
-	s = sip_str_trim(s);
+	s = sip_trim(s);
 	int err = parse_num_method(&s, &cseq->num, &cseq->method_name);
 	if (err)
 		return err;
@@ -347,7 +383,7 @@ int sip_cseq_parse(struct sip_cseq *cseq, struct sip_str s)
 int sip_rack_parse(struct sip_rack *rack, struct sip_str s)
 {
 	memset(rack, 0, sizeof *rack);
-	s = sip_str_trim(s);
+	s = sip_trim(s);
 	size_t d = 0;
 	while (d < s.len && sip_is_digit(s.p[d]))
 		d++;
@@ -369,7 +405,7 @@ int sip_rack_parse(struct sip_rack *rack, struct sip_str s)
 
 int sip_hdr_uint(struct sip_str value, uint64_t max, uint64_t *out)
 {
-	return sip_str_to_u64(sip_str_trim(value), max, out);
+	return sip_str_to_u64(sip_trim(value), max, out);
 }
 
 /* What follows a value's token: nothing, or ";params" that must all parse. */
@@ -385,7 +421,7 @@ static int trailing_params(struct sip_str s, struct sip_str *params)
 int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s)
 {
 	memset(ct, 0, sizeof *ct);
-	s = sip_str_trim(s);
+	s = sip_trim(s);
 	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;
@@ -403,7 +439,7 @@ int sip_ctype_parse(struct sip_ctype *ct, struct sip_str s)
 int sip_token_params_parse(struct sip_token_params *tp, struct sip_str s)
 {
 	memset(tp, 0, sizeof *tp);
-	s = sip_str_trim(s);
+	s = sip_trim(s);
 	size_t n = sip_token_len(s);
 	if (n == 0)
 		return SIP_ESYNTAX;

@@ -173,97 +173,104 @@ static const char *const canonical[SIP_HDR_COUNT] = {
 	[SIP_HDR_WWW_AUTHENTICATE] = "WWW-Authenticate",
 };
 
-/* The same names in lower case: a lookup folds one side only. */
-static const char *const folded[SIP_HDR_COUNT] = {
-	[SIP_HDR_ACCEPT] = "accept",
-	[SIP_HDR_ACCEPT_CONTACT] = "accept-contact",
-	[SIP_HDR_ACCEPT_ENCODING] = "accept-encoding",
-	[SIP_HDR_ACCEPT_LANGUAGE] = "accept-language",
-	[SIP_HDR_ALERT_INFO] = "alert-info",
-	[SIP_HDR_ALLOW] = "allow",
-	[SIP_HDR_ALLOW_EVENTS] = "allow-events",
-	[SIP_HDR_AUTHENTICATION_INFO] = "authentication-info",
-	[SIP_HDR_AUTHORIZATION] = "authorization",
-	[SIP_HDR_CALL_ID] = "call-id",
-	[SIP_HDR_CALL_INFO] = "call-info",
-	[SIP_HDR_CONTACT] = "contact",
-	[SIP_HDR_CONTENT_DISPOSITION] = "content-disposition",
-	[SIP_HDR_CONTENT_ENCODING] = "content-encoding",
-	[SIP_HDR_CONTENT_LANGUAGE] = "content-language",
-	[SIP_HDR_CONTENT_LENGTH] = "content-length",
-	[SIP_HDR_CONTENT_TYPE] = "content-type",
-	[SIP_HDR_CSEQ] = "cseq",
-	[SIP_HDR_DATE] = "date",
-	[SIP_HDR_ERROR_INFO] = "error-info",
-	[SIP_HDR_EVENT] = "event",
-	[SIP_HDR_EXPIRES] = "expires",
-	[SIP_HDR_FROM] = "from",
-	[SIP_HDR_IDENTITY] = "identity",
-	[SIP_HDR_IN_REPLY_TO] = "in-reply-to",
-	[SIP_HDR_MAX_FORWARDS] = "max-forwards",
-	[SIP_HDR_MIME_VERSION] = "mime-version",
-	[SIP_HDR_MIN_EXPIRES] = "min-expires",
-	[SIP_HDR_MIN_SE] = "min-se",
-	[SIP_HDR_ORGANIZATION] = "organization",
-	[SIP_HDR_P_ASSERTED_IDENTITY] = "p-asserted-identity",
-	[SIP_HDR_PATH] = "path",
-	[SIP_HDR_PRIORITY] = "priority",
-	[SIP_HDR_PRIVACY] = "privacy",
-	[SIP_HDR_PROXY_AUTHENTICATE] = "proxy-authenticate",
-	[SIP_HDR_PROXY_AUTHORIZATION] = "proxy-authorization",
-	[SIP_HDR_PROXY_REQUIRE] = "proxy-require",
-	[SIP_HDR_RACK] = "rack",
-	[SIP_HDR_REASON] = "reason",
-	[SIP_HDR_RECORD_ROUTE] = "record-route",
-	[SIP_HDR_REFER_SUB] = "refer-sub",
-	[SIP_HDR_REFER_TO] = "refer-to",
-	[SIP_HDR_REFERRED_BY] = "referred-by",
-	[SIP_HDR_REJECT_CONTACT] = "reject-contact",
-	[SIP_HDR_REPLACES] = "replaces",
-	[SIP_HDR_REPLY_TO] = "reply-to",
-	[SIP_HDR_REQUEST_DISPOSITION] = "request-disposition",
-	[SIP_HDR_REQUIRE] = "require",
-	[SIP_HDR_RETRY_AFTER] = "retry-after",
-	[SIP_HDR_ROUTE] = "route",
-	[SIP_HDR_RSEQ] = "rseq",
-	[SIP_HDR_SERVER] = "server",
-	[SIP_HDR_SESSION_EXPIRES] = "session-expires",
-	[SIP_HDR_SIP_ETAG] = "sip-etag",
-	[SIP_HDR_SIP_IF_MATCH] = "sip-if-match",
-	[SIP_HDR_SUBJECT] = "subject",
-	[SIP_HDR_SUBSCRIPTION_STATE] = "subscription-state",
-	[SIP_HDR_SUPPORTED] = "supported",
-	[SIP_HDR_TIMESTAMP] = "timestamp",
-	[SIP_HDR_TO] = "to",
-	[SIP_HDR_UNSUPPORTED] = "unsupported",
-	[SIP_HDR_USER_AGENT] = "user-agent",
-	[SIP_HDR_VIA] = "via",
-	[SIP_HDR_WARNING] = "warning",
-	[SIP_HDR_WWW_AUTHENTICATE] = "www-authenticate",
+/* The same names in lower case, with their lengths: a lookup folds one
+ * side only, and a name of another length is refused before any compare. */
+#define LC(name)                                                                                   \
+	{                                                                                          \
+		name, sizeof name - 1                                                              \
+	}
+static const struct {
+	const char *name;
+	size_t len;
+} folded[SIP_HDR_COUNT] = {
+	[SIP_HDR_ACCEPT] = LC("accept"),
+	[SIP_HDR_ACCEPT_CONTACT] = LC("accept-contact"),
+	[SIP_HDR_ACCEPT_ENCODING] = LC("accept-encoding"),
+	[SIP_HDR_ACCEPT_LANGUAGE] = LC("accept-language"),
+	[SIP_HDR_ALERT_INFO] = LC("alert-info"),
+	[SIP_HDR_ALLOW] = LC("allow"),
+	[SIP_HDR_ALLOW_EVENTS] = LC("allow-events"),
+	[SIP_HDR_AUTHENTICATION_INFO] = LC("authentication-info"),
+	[SIP_HDR_AUTHORIZATION] = LC("authorization"),
+	[SIP_HDR_CALL_ID] = LC("call-id"),
+	[SIP_HDR_CALL_INFO] = LC("call-info"),
+	[SIP_HDR_CONTACT] = LC("contact"),
+	[SIP_HDR_CONTENT_DISPOSITION] = LC("content-disposition"),
+	[SIP_HDR_CONTENT_ENCODING] = LC("content-encoding"),
+	[SIP_HDR_CONTENT_LANGUAGE] = LC("content-language"),
+	[SIP_HDR_CONTENT_LENGTH] = LC("content-length"),
+	[SIP_HDR_CONTENT_TYPE] = LC("content-type"),
+	[SIP_HDR_CSEQ] = LC("cseq"),
+	[SIP_HDR_DATE] = LC("date"),
+	[SIP_HDR_ERROR_INFO] = LC("error-info"),
+	[SIP_HDR_EVENT] = LC("event"),
+	[SIP_HDR_EXPIRES] = LC("expires"),
+	[SIP_HDR_FROM] = LC("from"),
+	[SIP_HDR_IDENTITY] = LC("identity"),
+	[SIP_HDR_IN_REPLY_TO] = LC("in-reply-to"),
+	[SIP_HDR_MAX_FORWARDS] = LC("max-forwards"),
+	[SIP_HDR_MIME_VERSION] = LC("mime-version"),
+	[SIP_HDR_MIN_EXPIRES] = LC("min-expires"),
+	[SIP_HDR_MIN_SE] = LC("min-se"),
+	[SIP_HDR_ORGANIZATION] = LC("organization"),
+	[SIP_HDR_P_ASSERTED_IDENTITY] = LC("p-asserted-identity"),
+	[SIP_HDR_PATH] = LC("path"),
+	[SIP_HDR_PRIORITY] = LC("priority"),
+	[SIP_HDR_PRIVACY] = LC("privacy"),
+	[SIP_HDR_PROXY_AUTHENTICATE] = LC("proxy-authenticate"),
+	[SIP_HDR_PROXY_AUTHORIZATION] = LC("proxy-authorization"),
+	[SIP_HDR_PROXY_REQUIRE] = LC("proxy-require"),
+	[SIP_HDR_RACK] = LC("rack"),
+	[SIP_HDR_REASON] = LC("reason"),
+	[SIP_HDR_RECORD_ROUTE] = LC("record-route"),
+	[SIP_HDR_REFER_SUB] = LC("refer-sub"),
+	[SIP_HDR_REFER_TO] = LC("refer-to"),
+	[SIP_HDR_REFERRED_BY] = LC("referred-by"),
+	[SIP_HDR_REJECT_CONTACT] = LC("reject-contact"),
+	[SIP_HDR_REPLACES] = LC("replaces"),
+	[SIP_HDR_REPLY_TO] = LC("reply-to"),
+	[SIP_HDR_REQUEST_DISPOSITION] = LC("request-disposition"),
+	[SIP_HDR_REQUIRE] = LC("require"),
+	[SIP_HDR_RETRY_AFTER] = LC("retry-after"),
+	[SIP_HDR_ROUTE] = LC("route"),
+	[SIP_HDR_RSEQ] = LC("rseq"),
+	[SIP_HDR_SERVER] = LC("server"),
+	[SIP_HDR_SESSION_EXPIRES] = LC("session-expires"),
+	[SIP_HDR_SIP_ETAG] = LC("sip-etag"),
+	[SIP_HDR_SIP_IF_MATCH] = LC("sip-if-match"),
+	[SIP_HDR_SUBJECT] = LC("subject"),
+	[SIP_HDR_SUBSCRIPTION_STATE] = LC("subscription-state"),
+	[SIP_HDR_SUPPORTED] = LC("supported"),
+	[SIP_HDR_TIMESTAMP] = LC("timestamp"),
+	[SIP_HDR_TO] = LC("to"),
+	[SIP_HDR_UNSUPPORTED] = LC("unsupported"),
+	[SIP_HDR_USER_AGENT] = LC("user-agent"),
+	[SIP_HDR_VIA] = LC("via"),
+	[SIP_HDR_WARNING] = LC("warning"),
+	[SIP_HDR_WWW_AUTHENTICATE] = LC("www-authenticate"),
 };
 
-enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
+static SIP_HOT_INLINE enum sip_hdr_id hdr_id(const char *p, size_t n)
 {
-	const char *p = name.p;
-	size_t n = name.len;
 	if (n == 1) {
 		unsigned c = (unsigned char)sip_lower(p[0]) - 'a';
 		return c < 26 ? (enum sip_hdr_id)compact[c] : SIP_HDR_OTHER;
 	}
-	if (n < 2 || n > 64)
+	if (n == 0)
 		return SIP_HDR_OTHER;
-	unsigned id =
-		by_hash[HDR_HASH(sip_lower(p[0]), sip_lower(p[n / 2]), sip_lower(p[n - 1]), n)];
-	if (id == 0)
+	/* A name's first and last letters lower with an OR as well, but its
+	 * middle may be a '-', which a CR would fake: sip_lower keeps them apart. */
+	unsigned id = by_hash[HDR_HASH(p[0] | 0x20, sip_lower(p[n / 2]), p[n - 1] | 0x20, n)];
+	/* An empty slot's name has length 0: never n. OR-ing 0x20 lowers a
+	 * letter and leaves '-' alone ('_' becomes DEL, which matches nothing). */
+	if (folded[id].len != n || !sip_eq_or(p, folded[id].name, n, SIP_FOLD))
 		return SIP_HDR_OTHER;
-	/* OR-ing 0x20 lowers a letter and leaves the other token characters
-	 * alone ('_' becomes DEL, which matches nothing). No byte ORs to NUL, so
-	 * the comparison stops at the end of the shorter name. */
-	const char *lc = folded[id];
-	for (size_t i = 0; i < n; i++)
-		if ((char)(p[i] | 0x20) != lc[i])
-			return SIP_HDR_OTHER;
-	return lc[n] == '\0' ? (enum sip_hdr_id)id : SIP_HDR_OTHER;
+	return (enum sip_hdr_id)id;
+}
+
+enum sip_hdr_id sip_hdr_id_from_name(struct sip_str name)
+{
+	return hdr_id(name.p, name.len);
 }
 
 const char *sip_hdr_name(enum sip_hdr_id id)
@@ -288,12 +295,13 @@ static int fail(struct sip_msg *msg, int err, uint32_t line, const char *fmt, ..
 
 static bool is_version(struct sip_str v)
 {
-	return sip_str_ieq_cstr(v, "SIP/2.0");
+	/* Upper case first: every message has one, nearly always so written. */
+	return (v.len == 7 && sip_eq_or(v.p, "SIP/2.0", 7, 0)) || sip_ieq(v, SIP_STR("SIP/2.0"));
 }
 
 static int parse_version_error(struct sip_msg *msg, struct sip_str v)
 {
-	if (v.len > 4 && sip_str_ieq(sip_str_sub(v, 0, 4), SIP_STR("SIP/")))
+	if (v.len > 4 && sip_ieq(sip_str_sub(v, 0, 4), SIP_STR("SIP/")))
 		return fail(msg, SIP_ESYNTAX, 1, "unsupported SIP version '%.*s' (505)",
 		            EXCERPT(v));
 	return fail(msg, SIP_ESYNTAX, 1, "bad SIP version '%.*s'", EXCERPT(v));
@@ -363,7 +371,7 @@ static int parse_request_line(struct sip_msg *msg, struct sip_str l)
 	const char *sp3 = memchr(rest.p, ' ', rest.len);
 	if (sp3) {
 		struct sip_str tail = sip_str_sub(rest, (size_t)(sp3 - rest.p), rest.len);
-		if (sip_str_trim(tail).len == 0 &&
+		if (sip_trim(tail).len == 0 &&
 		    is_version(sip_str_sub(rest, 0, (size_t)(sp3 - rest.p))))
 			return fail(
 				msg, SIP_ESYNTAX, 1,
@@ -391,10 +399,26 @@ static size_t line_end(const char *p, size_t from, size_t n)
 	return nl ? (size_t)(nl - p) : n;
 }
 
+/* Folded continuation lines belong to the header above (§7.3.1): the end
+ * of the last one, its stop (the end without CR) in *stop. Out of line, so
+ * that the header loop, where few messages fold, keeps its registers. */
+static SIP_NOINLINE size_t fold_end(struct sip_msg *msg, const char *start, size_t eol, size_t n,
+                                    size_t *stop, uint32_t *lineno)
+{
+	while (eol + 1 < n && (start[eol + 1] == ' ' || start[eol + 1] == '\t')) {
+		(*lineno)++;
+		eol = line_end(start, eol + 1, n);
+		*stop = (start[eol - 1] == '\r') ? eol - 1 : eol;
+		if (eol < n && *stop == eol)
+			msg->flags |= SIP_MSG_BARE_LF;
+	}
+	return eol;
+}
+
 static int parse_content_length(struct sip_msg *msg, const struct sip_hdr *h, uint64_t *cl)
 {
 	uint64_t v;
-	int err = sip_str_to_u64(h->value, UINT32_MAX, &v);
+	int err = sip_to_u64(h->value, UINT32_MAX, &v);
 	if (err == SIP_ERANGE)
 		return fail(msg, SIP_ERANGE, h->line, "Content-Length '%.*s' is out of range",
 		            EXCERPT(h->value));
@@ -443,7 +467,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 	struct sip_str line = {start, l_end};
 	msg->start_line = line;
 	/* SIP-Version is case-insensitive (§7.1); no method holds a '/'. */
-	int err = (line.len >= 4 && sip_str_ieq(sip_str_sub(line, 0, 4), SIP_STR("SIP/")))
+	int err = (line.len >= 4 && (sip_eq_or(line.p, "SIP/", 4, 0) ||
+	                             sip_ieq(sip_str_sub(line, 0, 4), SIP_STR("SIP/"))))
 	                  ? parse_status_line(msg, line)
 	                  : parse_request_line(msg, line);
 	if (err)
@@ -469,22 +494,22 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 			break;
 		}
 		uint32_t hline = lineno;
-		/* Folded continuation lines belong to this header (§7.3.1). */
-		while (eol + 1 < n && (start[eol + 1] == ' ' || start[eol + 1] == '\t')) {
-			lineno++;
-			eol = line_end(start, eol + 1, n);
-			stop = (start[eol - 1] == '\r') ? eol - 1 : eol;
-			if (eol < n && stop == eol)
-				msg->flags |= SIP_MSG_BARE_LF;
-		}
+		if (eol + 1 < n && (start[eol + 1] == ' ' || start[eol + 1] == '\t'))
+			eol = fold_end(msg, start, eol, n, &stop, &lineno);
 		if (eol == n && stream)
 			return SIP_EAGAIN;
 		if (start[i] == ' ' || start[i] == '\t')
 			return fail(msg, SIP_ESYNTAX, hline,
 			            "line starts with whitespace but follows no header");
 		size_t k = i;
-		while (k < stop && sip_is_token_char(start[k]))
-			k++;
+		/* The first line's CR or LF ends the name; only a last line
+		 * without one needs the bound. */
+		if (eol < n)
+			while (sip_is_token_char(start[k]))
+				k++;
+		else
+			while (k < stop && sip_is_token_char(start[k]))
+				k++;
 		struct sip_str name = {start + i, k - i};
 		while (k < stop && (start[k] == ' ' || start[k] == '\t'))
 			k++;
@@ -498,8 +523,8 @@ int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len, unsigned fla
 			            SIP_MSG_MAX_HDRS);
 		struct sip_hdr *h = &msg->hdrs[msg->nhdrs];
 		h->name = name;
-		h->value = sip_str_trim((struct sip_str){start + k + 1, stop - k - 1});
-		h->id = (uint16_t)sip_hdr_id_from_name(name);
+		h->value = sip_trim((struct sip_str){start + k + 1, stop - k - 1});
+		h->id = (uint16_t)hdr_id(name.p, name.len);
 		h->next = 0;
 		h->line = hline;
 		msg->nhdrs++;

@@ -15,6 +15,8 @@
 #define SIP_C_DIGIT 8
 #define SIP_C_ALPHA 16
 #define SIP_C_HEX 32
+#define SIP_C_PVALUE 64 /* a parameter value's unquoted form: token, ':', '[', ']' */
+#define SIP_C_HOST 128  /* a hostname or IPv4 address: alphanum, '-', '.' */
 extern const unsigned char sip_ctype[256];
 
 static inline bool sip_is(char c, unsigned cls)
@@ -157,11 +159,73 @@ void sip_print_safe(FILE *f, struct sip_str s);
 /* The message's Content-Type is application/sdp (print and ladder annotate it). */
 bool sip_msg_is_sdp(const struct sip_msg *m);
 
-/* Length of the LWS (including folded line breaks) at the start of s. */
+/* SIP_HOT_INLINE: for a helper of a hot loop that a cold public function
+ * calls too, which would otherwise keep it out of line. SIP_NOINLINE: for
+ * the rare path of a hot loop, whose registers it would otherwise take. */
+#if defined(__GNUC__)
+#define SIP_HOT_INLINE __attribute__((always_inline)) inline
+#define SIP_NOINLINE __attribute__((noinline))
+#else
+#define SIP_HOT_INLINE inline
+#define SIP_NOINLINE
+#endif
+
+/* Unaligned loads, one instruction each where the target allows it. */
+static inline uint64_t sip_load64(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint32_t sip_load32(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint16_t sip_load16(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* p[0..n) equals q[0..n) (n >= 2) once each byte of p is OR-ed with the
+ * matching byte of fold (0, or 0x20 in each byte to lower letters). A word
+ * at a time, the last one ending at the last byte: nothing beyond the n
+ * bytes is read. */
+static inline bool sip_eq_or(const char *p, const char *q, size_t n, uint64_t fold)
+{
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if ((sip_load64(p + i) | fold) != sip_load64(q + i))
+				return false;
+		return (sip_load64(p + n - 8) | fold) == sip_load64(q + n - 8);
+	}
+	if (n >= 4)
+		return (sip_load32(p) | (uint32_t)fold) == sip_load32(q) &&
+		       (sip_load32(p + n - 4) | (uint32_t)fold) == sip_load32(q + n - 4);
+	return (uint16_t)(sip_load16(p) | (uint16_t)fold) == sip_load16(q) &&
+	       (uint16_t)(sip_load16(p + n - 2) | (uint16_t)fold) == sip_load16(q + n - 2);
+}
+
+#define SIP_FOLD 0x2020202020202020u
+
+/* a equals the literal lc, which is lower-case letters only (for them
+ * OR-ing 0x20 is exactly sip_lower), in any case. */
+#define SIP_IEQ_LETTERS(a, lc)                                                                     \
+	((a).len == sizeof(lc) - 1 && sip_eq_or((a).p, (lc), sizeof(lc) - 1, SIP_FOLD))
+
+/* Length of the LWS (including folded line breaks) at the start of s.
+ * None and a single space are the common cases and are settled here. */
 static inline size_t sip_lws_skip(struct sip_str s)
 {
 	if (s.len == 0 || !sip_is(s.p[0], SIP_C_LWS))
 		return 0;
+	if (s.p[0] == ' ' && (s.len == 1 || !sip_is(s.p[1], SIP_C_LWS)))
+		return 1;
 	return sip_lws_skip_slow(s);
 }
 
@@ -179,6 +243,48 @@ static inline struct sip_str sip_str_advance(struct sip_str s, size_t n)
 static inline struct sip_str sip_str_skip_lws(struct sip_str s)
 {
 	return sip_str_advance(s, sip_lws_skip(s));
+}
+
+/* sip_str_trim and sip_str_ieq, inline for the parsers: most values have
+ * one blank to trim, and most names compared differ in length. */
+static inline struct sip_str sip_trim(struct sip_str s)
+{
+	s = sip_str_skip_lws(s);
+	while (s.len && sip_is(s.p[s.len - 1], SIP_C_LWS))
+		s.len--;
+	return s;
+}
+
+static inline bool sip_ieq(struct sip_str a, struct sip_str b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (sip_lower(a.p[i]) != sip_lower(b.p[i]))
+			return false;
+	return true;
+}
+
+/* sip_str_to_u64, inline: the parsers read short numbers against a
+ * constant bound. */
+static inline int sip_to_u64(struct sip_str s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (s.len == 0)
+		return SIP_ESYNTAX;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned d = (unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return SIP_ESYNTAX;
+		/* Nineteen digits stay below 2^64: only the twentieth can overflow. */
+		if (i >= 19 && v > (UINT64_MAX - d) / 10)
+			return SIP_ERANGE;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return SIP_ERANGE;
+	*out = v;
+	return 0;
 }
 
 static inline size_t sip_token_len(struct sip_str s)

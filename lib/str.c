@@ -43,12 +43,14 @@ const char *sip_strerror(int err)
 
 /* Bits are SIP_C_*; octets from 0x80 up are in no class. */
 const unsigned char sip_ctype[256] = {
-	0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  2,  0,  0,  2,  0,  0,  0,  0,  0,  0,  0,  0,
-	0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  2,  1,  4,  0,  0,  1,  0,  1,  0,  0,  1,  1,
-	4,  1,  1,  0,  41, 41, 41, 41, 41, 41, 41, 41, 41, 41, 0,  0,  4,  0,  4,  0,  0,  49,
-	49, 49, 49, 49, 49, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17,
-	17, 17, 17, 0,  0,  0,  0,  1,  1,  49, 49, 49, 49, 49, 49, 17, 17, 17, 17, 17, 17, 17,
-	17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 0,  0,  0,  1,  0,
+	0,   0,   0,   0,   0,   0,   0,   0,   0,   2,   2,   0,   0,   2,   0,   0,
+	0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,   0,
+	2,   65,  4,   0,   0,   65,  0,   65,  0,   0,   65,  65,  4,   193, 193, 0,
+	233, 233, 233, 233, 233, 233, 233, 233, 233, 233, 64,  0,   4,   0,   4,   0,
+	0,   241, 241, 241, 241, 241, 241, 209, 209, 209, 209, 209, 209, 209, 209, 209,
+	209, 209, 209, 209, 209, 209, 209, 209, 209, 209, 209, 64,  0,   64,  0,   65,
+	65,  241, 241, 241, 241, 241, 241, 209, 209, 209, 209, 209, 209, 209, 209, 209,
+	209, 209, 209, 209, 209, 209, 209, 209, 209, 209, 209, 0,   0,   0,   65,  0,
 };
 
 struct sip_str sip_str_from(const char *cstr)
@@ -64,12 +66,7 @@ bool sip_str_eq(struct sip_str a, struct sip_str b)
 
 bool sip_str_ieq(struct sip_str a, struct sip_str b)
 {
-	if (a.len != b.len)
-		return false;
-	for (size_t i = 0; i < a.len; i++)
-		if (sip_lower(a.p[i]) != sip_lower(b.p[i]))
-			return false;
-	return true;
+	return sip_ieq(a, b);
 }
 
 bool sip_str_ieq_cstr(struct sip_str a, const char *b)
@@ -99,39 +96,18 @@ size_t sip_lws_skip_slow(struct sip_str s)
 
 struct sip_str sip_str_trim(struct sip_str s)
 {
-	size_t k = sip_lws_skip(s);
-	if (k) {
-		s.p += k;
-		s.len -= k;
-	}
-	while (s.len && sip_is(s.p[s.len - 1], SIP_C_LWS))
-		s.len--;
-	return s;
+	return sip_trim(s);
 }
 
 int sip_str_to_u64(struct sip_str s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-	if (s.len == 0)
-		return SIP_ESYNTAX;
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned d = (unsigned char)s.p[i] - '0';
-		if (d > 9)
-			return SIP_ESYNTAX;
-		if (v > (UINT64_MAX - d) / 10)
-			return SIP_ERANGE;
-		v = v * 10 + d;
-	}
-	if (v > max)
-		return SIP_ERANGE;
-	*out = v;
-	return 0;
+	return sip_to_u64(s, max, out);
 }
 
 int sip_str_to_u32(struct sip_str s, uint32_t *out)
 {
 	uint64_t v;
-	int err = sip_str_to_u64(s, UINT32_MAX, &v);
+	int err = sip_to_u64(s, UINT32_MAX, &v);
 	if (err == 0)
 		*out = (uint32_t)v;
 	return err;
@@ -147,13 +123,26 @@ static const char *const method_names[SIP_METHOD_COUNT] = {
 
 enum sip_method sip_method_from_str(struct sip_str s)
 {
-	if (s.len < 3 || s.len > 9)
-		return SIP_METHOD_OTHER;
-	for (int m = 1; m < SIP_METHOD_COUNT; m++)
-		if (method_names[m][0] == s.p[0] && strlen(method_names[m]) == s.len &&
-		    memcmp(method_names[m], s.p, s.len) == 0)
-			return (enum sip_method)m;
-	return SIP_METHOD_OTHER;
+	/* Every message is looked up twice (request line, CSeq): the length
+	 * and first letter leave one candidate to compare. A method added to
+	 * method_names must be added here too (the unit tests go through all). */
+	enum sip_method m;
+	switch (s.len) {
+	case 3: m = s.p[0] == 'A' ? SIP_ACK : SIP_BYE; break;
+	case 4: m = SIP_INFO; break;
+	case 5: m = s.p[0] == 'P' ? SIP_PRACK : SIP_REFER; break;
+	case 6:
+		m = s.p[0] == 'I'   ? SIP_INVITE
+		    : s.p[0] == 'C' ? SIP_CANCEL
+		    : s.p[0] == 'U' ? SIP_UPDATE
+		                    : SIP_NOTIFY;
+		break;
+	case 7: m = s.p[0] == 'O' ? SIP_OPTIONS : s.p[0] == 'M' ? SIP_MESSAGE : SIP_PUBLISH; break;
+	case 8: m = SIP_REGISTER; break;
+	case 9: m = SIP_SUBSCRIBE; break;
+	default: return SIP_METHOD_OTHER;
+	}
+	return sip_eq_or(s.p, method_names[m], s.len, 0) ? m : SIP_METHOD_OTHER;
 }
 
 const char *sip_method_name(enum sip_method m)
