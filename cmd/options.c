@@ -608,6 +608,9 @@ int cmd_options(const struct cmd *self, int argc, char **argv)
 	}
 	if (r.pending)
 		cmd_run(&r.run, r.pc.loop, on_interrupt, &r);
+	/* A drain stopped early (its last answer came, or a second Ctrl-C)
+	 * leaves its timer armed on a loop that may be the shell's. */
+	sip_timer_cancel(r.pc.loop, &r.next_probe);
 
 	if (r.ping) {
 		print_ping_summary(&r);

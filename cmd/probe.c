@@ -226,6 +226,13 @@ void probe_ctx_reset(struct probe_ctx *pc)
 	if (pc->shared) {
 		cmd_host->detach(pc);
 	} else if (pc->ua) {
+		/* The output is over, its summary last: what the linger sends and
+		 * takes goes to the capture only, and the command hears nothing. */
+		pc->show_messages = false;
+		pc->observe = NULL;
+		sip_ladder_free(pc->ladder);
+		pc->ladder = NULL;
+		sip_ua_set_handlers(pc->ua, probe_on_trace, NULL, pc);
 		cmd_run_linger(pc->loop, sip_ua_closing(pc->ua));
 		sip_ua_free(pc->ua);
 	}

@@ -94,7 +94,8 @@ void cmd_run_linger(struct sip_loop *loop, uint64_t until)
 		return;
 	struct sip_timer over;
 	sip_timer_init(&over);
-	sip_timer_start(loop, &over, until - now, on_linger_over, loop);
+	if (sip_timer_start(loop, &over, until - now, on_linger_over, loop) != 0)
+		return; /* nothing would end the wait */
 	lingering = loop;
 	sip_loop_run(loop);
 	lingering = NULL;

@@ -1209,7 +1209,7 @@ static bool evict_quietest(struct sip_transport *tp)
 	char detail[96];
 	snprintf(detail, sizeof detail, "closed for a new one: %u connections accepted",
 	         tp->naccepted);
-	conn_kill(q, SIP_ETOOBIG, detail);
+	conn_kill(q, SIP_ECLOSED, detail);
 	return true;
 }
 

@@ -525,9 +525,22 @@ int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts)
 	return 0;
 }
 
+/* Requests still held are turned away, not left ringing. */
+static void ua_turn_away_held(struct sip_ua *ua)
+{
+	while (ua->held) {
+		struct sip_incoming *in = ua->held;
+		struct sip_response_spec s = {.status = 503};
+		incoming_unlink(in);
+		sip_strans_respond(in->st, &s);
+		free(in);
+	}
+}
+
 uint64_t sip_ua_closing(struct sip_ua *ua)
 {
 	ua->closing = true;
+	ua_turn_away_held(ua);
 	uint64_t at = sip_ctx_answered_at(ua->ctx);
 	uint64_t until = at ? at + 2 * ua->t1 : 0;
 	return until > sip_loop_now(ua->loop) ? until : 0;
@@ -537,14 +550,7 @@ void sip_ua_free(struct sip_ua *ua)
 {
 	if (!ua)
 		return;
-	/* Requests still held are turned away, not left ringing. */
-	while (ua->held) {
-		struct sip_incoming *in = ua->held;
-		struct sip_response_spec s = {.status = 503};
-		incoming_unlink(in);
-		sip_strans_respond(in->st, &s);
-		free(in);
-	}
+	ua_turn_away_held(ua);
 	while (ua->accepts) {
 		struct accept *a = ua->accepts;
 		ua->accepts = a->next;

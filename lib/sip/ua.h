@@ -38,9 +38,10 @@ SIP_API int sip_ua_new(struct sip_ua **uap, const struct sip_ua_opts *opts);
  * request still held gets 503. */
 SIP_API void sip_ua_free(struct sip_ua *ua);
 /*
- * The operations are over and the stack is about to be freed: from now on a
- * new request gets 503 without reaching a handler, and a message no
- * transaction takes is dropped, while the transactions still answer the
+ * The operations are over and the stack is about to be freed: a request
+ * held gets 503 now, from now on a new request gets 503 without reaching a
+ * handler, and a message no transaction takes is dropped, while the
+ * transactions still answer the
  * copies of what they answered. Returns the loop time until which turning
  * the loop is worth it, 0 when it is not: a final response sent over UDP
  * and lost is asked for again by the copy of its request that comes T1

@@ -772,8 +772,8 @@ fi
 
 # --- an INVITE that makes no dialog: 400 naming the header, no call --------------
 # (after the capture: these INVITEs are malformed on purpose)
-# raw_invite PORT FROM CONTACT: the first line of the answer to an INVITE
-# sent over UDP with these From and Contact values.
+# raw_invite PORT FROM CONTACT [CSEQ]: the first line of the answer to an
+# INVITE sent over UDP with these From, Contact and CSeq number values.
 raw_invite() {
 	# shellcheck disable=SC2016 # Perl's variables
 	perl -MIO::Socket::INET -e '
@@ -783,7 +783,8 @@ raw_invite() {
 		$s->send("INVITE sip:b\@127.0.0.1:$ARGV[0] SIP/2.0\r\n"
 			. "Via: SIP/2.0/UDP 127.0.0.1:$p;branch=z9hG4bK-bad$p\r\n"
 			. "From: $ARGV[1];tag=a\r\nTo: <sip:b\@127.0.0.1>\r\nCall-ID: bad$p\r\n"
-			. "CSeq: 1 INVITE\r\nContact: $ARGV[2]\r\nContent-Length: 0\r\n\r\n");
+			. "CSeq: " . ($ARGV[3] // 1) . " INVITE\r\nContact: $ARGV[2]\r\n"
+			. "Content-Length: 0\r\n\r\n");
 		my $b = "";
 		eval {
 			local $SIG{ALRM} = sub { die "timeout\n" };
@@ -802,6 +803,8 @@ if listener "a bad From or Contact" -q; then
 		"$(raw_invite "$lp" '<sip:a@127.0.0.1>' '<sip:>')"
 	t_check "the listener says so" grep -qF "its From header does not parse: 400" "$lout"
 	t_check "and for the Contact" grep -qF "its Contact header does not parse: 400" "$lout"
+	t_eq "CSeq: 4294967296: 400 naming it, not another" "SIP/2.0 400 Bad CSeq Header" \
+		"$(raw_invite "$lp" '<sip:a@127.0.0.1>' '<sip:a@127.0.0.1>' 4294967296)"
 	p_stop "$lpid"
 fi
 
