@@ -41,12 +41,12 @@ SIP_API void sip_ua_free(struct sip_ua *ua);
  * The operations are over and the stack is about to be freed: a request
  * held gets 503 now, from now on a new request gets 503 without reaching a
  * handler, and a message no transaction takes is dropped, while the
- * transactions still answer the
- * copies of what they answered. Returns the loop time until which turning
- * the loop is worth it, 0 when it is not: a final response sent over UDP
- * and lost is asked for again by the copy of its request that comes T1
- * later (RFC 3261 section 17.1.2.2), so 2 T1 after the last one, a round
- * trip's margin. Timer J would be 64 T1: a command would not end for 32 s.
+ * transactions still answer the copies of what they answered. Returns the
+ * loop time until which turning the loop is worth it, 0 when it is not: a
+ * final response sent over UDP and lost is asked for again by the copy of
+ * its request that comes T1 later (RFC 3261 section 17.1.2.2), so 2 T1
+ * after the last one, a round trip's margin. Timer J would be 64 T1: a
+ * command would not end for 32 s.
  */
 SIP_API uint64_t sip_ua_closing(struct sip_ua *ua);
 /* The loop, for the runner to turn and to add its own descriptors and timers. */
