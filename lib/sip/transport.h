@@ -65,7 +65,7 @@ struct sip_transport_opts {
 	bool insecure;          /* TLS: do not verify the peer certificate */
 	const char *cert_file;  /* TLS server side (sip listen) */
 	const char *key_file;
-	size_t max_msg;   /* largest message accepted; 0: 65535 */
+	size_t max_msg; /* largest message accepted; 0: 65535 */
 	/* close a stream whose message is not complete by then, or an accepted one
 	 * that has sent no whole message by then since its accept; 0: 32 s */
 	uint64_t idle_us;
