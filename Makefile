@@ -98,7 +98,7 @@ tests/hostile/%: tests/hostile/%.c
 
 # Hostile peers, packet loss and floods against every command.
 test-hostile: $(SIP) $(HOSTILE)
-	sh tests/run.sh $(O) tests/hostile
+	sh tests/run.sh "$(O)" tests/hostile
 
 fuzz:
 	sh tests/fuzz/run.sh
