@@ -573,44 +573,6 @@ static bool offers(const struct sip_msg *req, enum sip_hdr_id id)
 	return false;
 }
 
-/* An address header as a dialog takes it: the whole value (From, To), or
- * the first element with a URI that parses (Contact). */
-static bool addr_ok(const struct sip_msg *req, enum sip_hdr_id id, bool first)
-{
-	const struct sip_hdr *h = sip_msg_hdr(req, id);
-	struct sip_str v = h ? h->value : (struct sip_str){0};
-	struct sip_addr a;
-	struct sip_uri u;
-	if (first && (!h || sip_list_next(&v, &v) != 1))
-		return false;
-	return h && sip_addr_parse(&a, v) == 0 && !a.star &&
-	       (!first || sip_uri_parse(&u, a.uri) == 0);
-}
-
-/* The header that keeps an INVITE from making a dialog (RFC 3261 section
- * 12.1.1), "" when it is none of those named, or NULL when it makes one:
- * the caller's fault, a 400, not ours to answer 500. */
-static const char *undialogable(const struct sip_msg *req)
-{
-	struct sip_dialog *d;
-	int err = sip_dialog_new_uas(&d, req, "check");
-	if (err == 0 || err == SIP_ENOMEM) {
-		sip_dialog_free(err ? NULL : d);
-		return NULL;
-	}
-	const struct sip_hdr *cseq = sip_msg_hdr(req, SIP_HDR_CSEQ);
-	struct sip_cseq cs;
-	if (!addr_ok(req, SIP_HDR_FROM, false))
-		return "From";
-	if (!addr_ok(req, SIP_HDR_TO, false))
-		return "To";
-	if (!cseq || sip_cseq_parse(&cs, cseq->value) != 0)
-		return "CSeq";
-	if (!addr_ok(req, SIP_HDR_CONTACT, true))
-		return "Contact";
-	return sip_msg_hdr(req, SIP_HDR_RECORD_ROUTE) ? "Record-Route" : "";
-}
-
 bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const struct sip_msg *req)
 {
 	struct lcall *lc = call_new(ls);
@@ -638,15 +600,14 @@ bool listen_call_incoming(struct listener *ls, struct sip_incoming *in, const st
 	/* It came before the call was ours to watch. */
 	if (lc->ladder)
 		sip_ladder_add(lc->ladder, req, pi);
-	const char *bad = undialogable(req);
+	/* The caller's fault, a 400 naming it, not ours to answer 500. */
+	const char *bad = sip_dialog_uas_fault(req);
 	if (bad) {
-		char reason[40] = "Bad Request";
-		if (*bad)
-			snprintf(reason, sizeof reason, "Bad %s Header", bad);
+		char reason[40];
+		snprintf(reason, sizeof reason, "Bad %s Header", bad);
 		struct sip_response_spec rs = {.status = 400, .reason = reason};
-		say(lc, "incoming", "from %s (%s): %s%s%s: 400", lc->id.peer[0] ? lc->id.peer : "?",
-		    lc->via, *bad ? "its " : "it makes no dialog", bad,
-		    *bad ? " header does not parse" : "");
+		say(lc, "incoming", "from %s (%s): its %s header does not parse: 400",
+		    lc->id.peer[0] ? lc->id.peer : "?", lc->via, bad);
 		sip_incoming_respond(in, &rs);
 		call_gone(lc);
 		return true;

@@ -286,6 +286,36 @@ int sip_dialog_new_uas(struct sip_dialog **dp, const struct sip_msg *req, const 
 	return 0;
 }
 
+const char *sip_dialog_uas_fault(const struct sip_msg *req)
+{
+	struct sip_addr a;
+	struct sip_cseq cs;
+	struct sip_str s;
+	if (hdr_addr(req, SIP_HDR_FROM, &a) != 0)
+		return "From";
+	if (hdr_addr(req, SIP_HDR_TO, &a) != 0)
+		return "To";
+	if (msg_cseq(req, &cs) != 0)
+		return "CSeq";
+	if (msg_call_id(req, &s) != 0)
+		return "Call-ID";
+	if (contact_uri(req, &s) != 0)
+		return "Contact";
+	for (const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_RECORD_ROUTE); h;
+	     h = sip_msg_hdr_next(req, h)) {
+		struct sip_str list = h->value, elem;
+		struct sip_uri u;
+		int r;
+		while ((r = sip_list_next(&list, &elem)) == 1)
+			if (sip_addr_parse(&a, sip_str_trim(elem)) != 0 || a.star ||
+			    sip_uri_parse(&u, a.uri) != 0)
+				return "Record-Route";
+		if (r < 0)
+			return "Record-Route";
+	}
+	return NULL;
+}
+
 bool sip_dialog_match(const struct sip_dialog *d, const struct sip_msg *msg)
 {
 	if (!d || !msg)

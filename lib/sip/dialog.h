@@ -27,6 +27,10 @@ SIP_API int sip_dialog_new_uac(struct sip_dialog **dp, const struct sip_msg *req
 SIP_API int sip_dialog_new_uas(struct sip_dialog **dp, const struct sip_msg *req,
                                const char *local_tag);
 SIP_API void sip_dialog_free(struct sip_dialog *d);
+/* The header that keeps req from making a dialog as sip_dialog_new_uas
+ * takes it ("From", "To", "CSeq", "Call-ID", "Contact", "Record-Route"), or
+ * NULL when it makes one: what a 400 names. Allocates nothing. */
+SIP_API const char *sip_dialog_uas_fault(const struct sip_msg *req);
 /* A later response (the 2xx after a 1xx) or a target refresh (re-INVITE,
  * UPDATE): new remote target; a 2xx to the creating request replaces the
  * early route set. */

@@ -533,3 +533,36 @@ TEST(dialog_user_headers)
 	sip_dialog_free(d);
 	return 0;
 }
+
+/* What a 400 to an INVITE names: the first header that keeps it from
+ * making a dialog, as sip_dialog_new_uas would fail on it. */
+TEST(dialog_uas_fault_names_the_header)
+{
+	static const struct {
+		const char *from, *cseq, *contact, *rr, *want;
+	} cases[] = {
+		{"<sip:a@x>;tag=1", "1", "<sip:a@y>", NULL, NULL},
+		{"<<<<;tag=1", "1", "<sip:a@y>", NULL, "From"},
+		{"<sip:a@x>;tag=1", "4294967296", "<sip:a@y>", NULL, "CSeq"},
+		{"<sip:a@x>;tag=1", "1", "<sip:>", NULL, "Contact"},
+		{"<sip:a@x>;tag=1", "1", "<sip:a@y>", "<sip:p@z;lr>, <>", "Record-Route"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		static char text[512];
+		static struct sip_msg m;
+		snprintf(text, sizeof text,
+		         "INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP y;branch=z9hG4bKf\r\n"
+		         "From: %s\r\nTo: <sip:b@x>\r\nCall-ID: c\r\nCSeq: %s INVITE\r\n"
+		         "Contact: %s\r\n%s%s%sContent-Length: 0\r\n\r\n",
+		         cases[i].from, cases[i].cseq, cases[i].contact,
+		         cases[i].rr ? "Record-Route: " : "", cases[i].rr ? cases[i].rr : "",
+		         cases[i].rr ? "\r\n" : "");
+		CHECK_INT(parse(&m, text), 0);
+		const char *got = sip_dialog_uas_fault(&m);
+		CHECK(cases[i].want ? got && strcmp(got, cases[i].want) == 0 : got == NULL);
+		struct sip_dialog *d = NULL;
+		CHECK((sip_dialog_new_uas(&d, &m, "t") == 0) == (cases[i].want == NULL));
+		sip_dialog_free(d);
+	}
+	return 0;
+}
