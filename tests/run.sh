@@ -20,7 +20,9 @@ failed=0
 skipped=0
 broken=0
 log=$(mktemp "${TMPDIR:-/tmp}/sip-run.XXXXXX") || exit 1
-trap 'rm -f "$log"' EXIT
+# What failed, said again just above the count: a CI log shows its tail.
+fails=$(mktemp "${TMPDIR:-/tmp}/sip-run.XXXXXX") || exit 1
+trap 'rm -f "$log" "$fails"' EXIT
 trap 'exit 1' HUP INT TERM
 
 # suite NAME CMD...: runs one suite and adds its closing line to the totals.
@@ -31,9 +33,11 @@ suite() {
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	cat "$log"
+	grep -E '^FAIL ' "$log" | sed "s|^|$name: |" >>"$fails"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
-		printf 'run.sh: %s ended (exit %d) without printing its count\n' "$name" "$rc"
+		printf 'run.sh: %s ended (exit %d) without printing its count\n' "$name" "$rc" |
+			tee -a "$fails"
 		broken=$((broken + 1))
 		return
 	fi
@@ -44,7 +48,7 @@ suite() {
 	failed=$((failed + $2))
 	skipped=$((skipped + ${3:-0}))
 	if [ "$rc" -ne 0 ] && [ "$2" -eq 0 ]; then
-		printf 'run.sh: %s exited %d with no failed test\n' "$name" "$rc"
+		printf 'run.sh: %s exited %d with no failed test\n' "$name" "$rc" | tee -a "$fails"
 		broken=$((broken + 1))
 	fi
 }
@@ -83,6 +87,10 @@ done
 # A suite that broke counts as one failure, so the total never hides it.
 failed=$((failed + broken))
 echo
+if [ -s "$fails" ]; then
+	echo "What failed:"
+	cat "$fails"
+fi
 if [ "$skipped" -gt 0 ]; then
 	printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
 else

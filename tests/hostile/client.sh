@@ -348,8 +348,10 @@ if p_wait_listen udp "$tport" "$swrap" 100 && p_wait_listen tcp "$tport" "$swrap
 	if p_wait_exit "$swrap" 150; then
 		ms=$(($(p_now_ms) - t0))
 		t_eq "$T_NAME: exit 0" 0 "$P_RC"
-		# It gives the calls left 5 s to end (sip-shell(1)).
-		t_check "ends in $ms ms (under 6 s)" test "$ms" -lt 6000
+		# It gives the calls left 5 s to end (sip-shell(1)); then it frees
+		# what the floods left, and under the sanitizers LeakSanitizer
+		# scans the heap: 210 ms here, more on a slower machine.
+		t_check "ends in $ms ms (under 7 s)" test "$ms" -lt 7000
 	else
 		t_fail "$T_NAME: the shell ends" "still running 15 s later"
 		p_stop "$swrap"
