@@ -22,15 +22,18 @@
 #                   target: at least SIPp's best.
 #   flood cost      for each N in BENCH_COST_N (default 10000 and 300000),
 #                   BENCH_COST_C in flight (default 20), each run against a
-#                   fresh server: `sip options -c N -i 0 --concurrency C`
-#                   and SIPp's looping client; CPU (user + sys from bash's
+#                   fresh server: `sip options -c N -i 0 --concurrency C`,
+#                   SIPp's looping client, and the floor (floor.c: the same
+#                   flood with no SIP work, what the kernel alone charges,
+#                   with and without sendmmsg/recvmmsg); CPU (user + sys from bash's
 #                   time keyword: the server is the bottleneck, so wall time
 #                   says little of the client) per answered request and peak
 #                   RSS (/usr/bin/time), best (least CPU per answer) of
 #                   BENCH_COST_RUNS runs (default 2). Targets: sip's CPU per request at the
 #                   largest N within 20 % of that at the smallest, its peak
 #                   RSS under 32 MiB at every N, and its CPU per request at
-#                   most a third of SIPp's at every N.
+#                   most a third of SIPp's at every N; then whether that third
+#                   is above the floor at all, and sip's cost against it.
 #
 # Missing tools (sip-tester, sipsak, hyperfine, time) are installed when
 # possible; a competitor that cannot be had is reported as skipped. Every
@@ -448,6 +451,8 @@ cost_run() {
 	start_uas "$B/uas-cost.log" || return 1
 	case $cr in
 	sip) set -- "$SIP" options -c "$cr_n" -i 0 --concurrency "$COSTC" -q "127.0.0.1:$PORT" ;;
+	floor) set -- "$B/floor" "$PORT" "$cr_n" "$COSTC" ;;
+	floor-b) set -- "$B/floor" -b "$PORT" "$cr_n" "$COSTC" ;;
 	sipp-loop)
 		lport=$PORT
 		free_port || {
@@ -485,6 +490,7 @@ cost_run() {
 			"$B/$cr.cost.out")
 		;;
 	sipp-loop) got=$(screen_count "$B/$cr.cost.out" 200 "<----------") ;;
+	floor*) got=$(awk '/ sent, / { print $3 }' "$B/$cr.cost.out") ;;
 	esac
 	case $got in
 	'' | *[!0-9]*) got=0 ;;
@@ -506,11 +512,18 @@ if [ "$have_time" = 1 ] && have bash; then
 	echo "flood cost: N OPTIONS, $COSTC in flight, a fresh SIPp UAS each run, best (least CPU" \
 		"per answer) of $COSTRUNS runs; CPU is user + sys (bash's time), peak RSS from /usr/bin/time"
 	rm -f "$B/cost.runs"
+	# The floor: what the kernel charges a client that does no SIP work.
+	costers="sip sipp-loop"
+	if ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -o "$B/floor" tests/bench/floor.c; then
+		costers="$costers floor floor-b"
+	else
+		echo "floor: cannot build tests/bench/floor.c; its rows skipped"
+	fi
 	for n in $COSTN; do
 		i=0
 		while [ "$i" -lt "$COSTRUNS" ]; do
-			# Interleaved, so that a busy moment of the machine falls on both.
-			for c in sip sipp-loop; do
+			# Interleaved, so that a busy moment of the machine falls on all.
+			for c in $costers; do
 				if ! cost_run "$c" "$n"; then
 					[ "$c" = sip ] && status=1
 				fi
@@ -523,6 +536,8 @@ if [ "$have_time" = 1 ] && have bash; then
 	[ -f "$B/cost.runs" ] || : >"$B/cost.runs"
 	awk -v c="$COSTC" -v ns="$COSTN" '
 	function label(k) {
+		if (k == "floor") return "floor (no SIP work)"
+		if (k == "floor-b") return "floor, sendmmsg/recvmmsg"
 		return k == "sip" ? "sip" : "SIPp (" c " looping calls)"
 	}
 	{
@@ -537,8 +552,8 @@ if [ "$have_time" = 1 ] && have bash; then
 		printf f, "client", "N", "answered", "user s", "sys s", "CPU us/answer", "peak RSS KiB"
 		m = split(ns, list, " ")
 		for (j = 1; j <= m; j++) {
-			for (x = 1; x <= 2; x++) {
-				cl = x == 1 ? "sip" : "sipp-loop"
+			for (x = 1; x <= 4; x++) {
+				cl = x == 1 ? "sip" : x == 2 ? "sipp-loop" : x == 3 ? "floor" : "floor-b"
 				k = cl SUBSEP list[j]
 				if (k in best)
 					printf f, label(cl), list[j], got[k], usr[k], sys[k],
@@ -592,6 +607,20 @@ if [ "$have_time" = 1 ] && have bash; then
 			printf "%s: unknown (a run failed%s%s)\n", t, say == "" ? "" : "; ", say
 		else
 			printf "%s: %s (%s)\n", t, met ? "MET" : "NOT MET", say
+
+		# Whether a third of SIPp is within reach at all: no client costs
+		# less than the kernel charges for its datagrams: the floor.
+		for (j = 1; j <= m; j++) {
+			k = "sip" SUBSEP list[j]; o = "sipp-loop" SUBSEP list[j]
+			f = "floor" SUBSEP list[j]; fb = "floor-b" SUBSEP list[j]
+			if (!(f in best) || !(fb in best) || !(o in best) || !(k in best))
+				continue
+			lo = best[f] < best[fb] ? best[f] : best[fb]
+			printf "floor at %s: %.2f us a request with no SIP work (%.2f us batched): %.2fx SIPp'\''s; " \
+			       "a third of SIPp'\''s is %.2f us, %s the floor; sip costs %.2fx the floor\n",
+			       list[j], best[f], best[fb], lo / best[o], best[o] / 3,
+			       best[o] / 3 < lo ? "below" : "above", best[k] / lo
+		}
 	}' "$B/cost.runs"
 else
 	echo "flood cost skipped: it needs /usr/bin/time and bash"
