@@ -745,6 +745,17 @@ static void process_input(struct conn *c)
 				stream_bad(c, SIP_ESYNTAX, eoh, "bad Content-Length");
 				return;
 			}
+			/* Two lengths would frame the stream two ways, and what one
+			 * reader takes for a body another takes for a message. */
+			for (const struct sip_hdr *o = h ? sip_msg_hdr_next(msg, h) : NULL; o;
+			     o = sip_msg_hdr_next(msg, o)) {
+				uint64_t ocl;
+				if (sip_hdr_uint(o->value, UINT32_MAX, &ocl) < 0 || ocl != cl) {
+					stream_bad(c, SIP_ESYNTAX, eoh,
+					           "conflicting Content-Length headers");
+					return;
+				}
+			}
 			if (eoh + cl > max_msg(tp)) {
 				too_big(c);
 				return;

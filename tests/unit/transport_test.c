@@ -498,6 +498,33 @@ TEST(transport_tcp_oversized_message)
 	return 0;
 }
 
+/* Two Content-Lengths that differ frame the stream two ways: closed, not
+ * read by the first. The same one twice is no ambiguity. */
+TEST(transport_tcp_conflicting_content_length)
+{
+	CHECK_INT(tcp_expect_close("MESSAGE sip:b@x SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 0\r\n"
+	                           "l: 40\r\n\r\nMESSAGE sip:b@x SIP/2.0\r\nCall-ID: 2\r\n\r\n",
+	                           0, 0, SIP_ESYNTAX, 0),
+	          0);
+	struct sip_loop *l;
+	struct peer b;
+	struct sip_transport_opts o = {.family = AF_INET, .local_host = "127.0.0.1"};
+	struct sip_sockaddr ta;
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(tcp_server(l, &b, &o, &ta), 0);
+	int fd = raw_connect(&ta);
+	CHECK(fd >= 0);
+	const char *m = "MESSAGE sip:b@x SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 2\r\n"
+			"Content-Length: 2\r\n\r\nhi";
+	CHECK_INT(send(fd, m, strlen(m), MSG_NOSIGNAL), (long)strlen(m));
+	CHECK(wait_for(l, &b.nrecv, 1, 3000));
+	CHECK_INT(b.nerr, 0);
+	close(fd);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
 TEST(transport_tcp_slow_drip_times_out)
 {
 	const char *m = "MESSAGE sip:b@x SIP/2.0\r\nCall-ID: 1\r\nContent-Length: 0\r\n\r\n";
