@@ -115,6 +115,7 @@ struct call {
 	struct sip_timer ring_timer, hold_timer, stop_timer;
 	struct cmd_run run;
 	uint64_t t_start, t_ring, t_answer, t_end;
+	uint64_t t_hangup; /* our BYE went out: the call is held no longer */
 	/* the outcome */
 	unsigned status;
 	char reason[300];
@@ -417,6 +418,15 @@ static void modify(struct call *c, const char *method, enum sip_sdp_dir dir)
 
 static void start_transfer(struct call *c);
 
+/* Our BYE: the call is held until it goes, not until its answer, which
+ * may take retransmissions. */
+static void hang_up(struct call *c)
+{
+	if (!c->t_hangup)
+		c->t_hangup = sip_loop_now(c->pc.loop);
+	sip_call_hangup(c->call);
+}
+
 /* UPDATE, then re-INVITE, one at a time; then the transfer when it is due
  * (it waits for them: -d 0 is over before they are answered), and BYE when
  * it is due, whatever is under way: the call ends it. */
@@ -431,7 +441,7 @@ static void step(struct call *c)
 	if (c->bye_due && c->modifying) {
 		cmd_warn(c->cmd, "%s: no final response before the hangup",
 		         strcmp(c->modifying, "INVITE") == 0 ? "re-INVITE" : "UPDATE");
-		sip_call_hangup(c->call);
+		hang_up(c);
 	} else if (c->modifying) {
 		return;
 	} else if (c->update && !c->update_done)
@@ -443,7 +453,7 @@ static void step(struct call *c)
 	else if (c->transfer_due && !c->transfer_done)
 		start_transfer(c);
 	else if (c->bye_due)
-		sip_call_hangup(c->call);
+		hang_up(c);
 }
 
 /* ---- the transfer (--transfer-to) ---- */
@@ -473,7 +483,7 @@ static void start_transfer(struct call *c)
 	if (transfer_start(&c->tr, &s, c->transfer_wait_us, on_transfer_over, c) != 0) {
 		c->transferring = false;
 		c->transfer_done = true;
-		sip_call_hangup(c->call);
+		hang_up(c);
 	}
 }
 
@@ -930,7 +940,8 @@ static void print_summary(const struct call *c)
 	                    : c->ended_by_them ? "them"
 	                    : c->bye_status    ? "us"
 	                                       : "nobody";
-	double held = c->answered ? (double)(c->t_end - c->t_answer) / 1e6 : 0.0;
+	uint64_t until = c->t_hangup ? c->t_hangup : c->t_end;
+	double held = c->answered ? (double)(until - c->t_answer) / 1e6 : 0.0;
 	if (c->cc.format == SIP_PRINT_JSON) {
 		printf("{\"summary\":{\"target\":");
 		sip_print_json_str(stdout, sip_str_from(c->dest.ruri_text));
