@@ -16,7 +16,8 @@ CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
 BASEFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Ilib -fvisibility=hidden -pthread
-LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null || echo -lcares) $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) -pthread
+# Debian's libwslay-dev ships no pkg-config file, hence the fallback.
+LDLIBS := $(shell pkg-config --libs libcares 2>/dev/null || echo -lcares) $(shell pkg-config --libs openssl 2>/dev/null || echo -lssl -lcrypto) $(shell pkg-config --libs libwslay 2>/dev/null || echo -lwslay) -pthread
 # A library named but not used is not loaded: each costs every command its
 # mapping, a one-shot probe included.
 LDFLAGS += -Wl,--as-needed

@@ -72,6 +72,9 @@ enum {
 	OPT_MAX_FORWARDS,
 	OPT_CA_FILE,
 	OPT_INSECURE,
+	OPT_WS_PATH,
+	OPT_WS_ORIGIN,
+	OPT_WS_HEADER,
 	OPT_DNS_SERVER,
 	OPT_IPV4,
 	OPT_IPV6,
@@ -106,6 +109,11 @@ struct cmd_common {
 	int max_forwards;      /* -1: default */
 	const char *ca_file;
 	bool insecure;
+	/* WebSocket: the handshake's path (--ws-path, or a ws:// target's),
+	 * Origin and more header lines */
+	const char *ws_path, *ws_origin;
+	const char *ws_headers[CMD_MAX_HEADERS];
+	size_t nws_headers;
 	/* CMD_OPTS_CAPTURE */
 	const char *pcap; /* every message sent and received, as a capture */
 	/* CMD_OPTS_AUTH; the password itself never comes from the command line */

@@ -52,8 +52,8 @@ static const struct cmd_opt display_opts[] = {
 /* CMD_OPTS_NET: how requests are built and where they go. */
 static const struct cmd_opt net_opts[] = {
 	{OPT_PROXY, "proxy", 'p', "URI", "send through this outbound proxy", NULL},
-	{OPT_TRANSPORT, "transport", 't', "PROTO", "udp, tcp or tls (default: as the target says)",
-         "udp tcp tls"},
+	{OPT_TRANSPORT, "transport", 't', "PROTO",
+         "udp, tcp, tls, ws or wss (default: as the target says)", "udp tcp tls ws wss"},
 	{OPT_LOCAL, "local", 'l', "ADDR[:PORT]", "local address and port to send from", NULL},
 	{OPT_TIMEOUT, "timeout", 0, "SECONDS", "give up after this long (default: 64*T1)", NULL},
 	{OPT_T1, "t1", 0, "MS", "RFC 3261 T1, the first retransmit interval (default 500)", NULL},
@@ -69,6 +69,10 @@ static const struct cmd_opt net_opts[] = {
 	{OPT_MAX_FORWARDS, "max-forwards", 0, "N", "Max-Forwards (default 70)", NULL},
 	{OPT_CA_FILE, "ca-file", 0, "FILE", "TLS: trust the CAs in FILE", NULL},
 	{OPT_INSECURE, "insecure", 0, NULL, "TLS: do not verify the server certificate", NULL},
+	{OPT_WS_PATH, "ws-path", 0, "PATH", "WebSocket: the handshake's path (default: /)", NULL},
+	{OPT_WS_ORIGIN, "ws-origin", 0, "URL", "WebSocket: send this Origin", NULL},
+	{OPT_WS_HEADER, "ws-header", 0, "LINE", "WebSocket: add 'Name: value' to the handshake",
+         NULL},
 	{0, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -409,6 +413,8 @@ const char *cmd_argv_output(const struct cmd *c, int argc, char **argv)
 static struct {
 	const struct cmd *cmd;
 	char **argv;
+	/* What the walk fills: a ws:// target parsed after it sets its path. */
+	struct cmd_common *common;
 	bool active;
 	size_t n;
 	const struct cmd_opt *opts[MAX_OPTS];
@@ -601,6 +607,23 @@ bool cmd_header_given(const struct cmd_common *cc, const char *name, char compac
 	return false;
 }
 
+/* -H and --ws-header: one "Name: value" line each, kept in list. */
+static int header_opt(const struct cmd *c, const char *name, const char *arg, const char **list,
+                      size_t *n)
+{
+	if (!strchr(arg, ':') || strpbrk(arg, "\r\n")) {
+		cmd_error(c, "bad header '%s': expected 'Name: value' on one line", arg);
+		see_help(c);
+		return -2;
+	}
+	if (*n == CMD_MAX_HEADERS) {
+		cmd_error(c, "too many %s headers (at most %d)", name, CMD_MAX_HEADERS);
+		return -2;
+	}
+	list[(*n)++] = arg;
+	return 0;
+}
+
 static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_opt *o,
                    const char *name, const char *arg)
 {
@@ -615,17 +638,31 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 			return -2;
 		cc->t1_us = (uint64_t)v * 1000;
 		break;
-	case OPT_HEADER:
-		if (!strchr(arg, ':') || strpbrk(arg, "\r\n")) {
-			cmd_error(c, "bad header '%s': expected 'Name: value' on one line", arg);
-			see_help(c);
+	case OPT_HEADER: return header_opt(c, name, arg, cc->headers, &cc->nheaders);
+	case OPT_WS_HEADER:
+		/* The upgrade's own would go twice, and contradict. */
+		if (strncasecmp(arg, "Host:", 5) == 0 || strncasecmp(arg, "Upgrade:", 8) == 0 ||
+		    strncasecmp(arg, "Connection:", 11) == 0 ||
+		    strncasecmp(arg, "Sec-WebSocket-", 14) == 0) {
+			cmd_error(c,
+			          "bad %s '%s': sip writes Host, Upgrade, Connection and "
+			          "Sec-WebSocket-* itself",
+			          name, arg);
 			return -2;
 		}
-		if (cc->nheaders == CMD_MAX_HEADERS) {
-			cmd_error(c, "too many -H headers (at most %d)", CMD_MAX_HEADERS);
+		return header_opt(c, name, arg, cc->ws_headers, &cc->nws_headers);
+	case OPT_WS_PATH:
+		/* An absolute path and query, as a request line carries it. */
+		if (arg[0] != '/' || strpbrk(arg, " #") || ctl_char(c, name, arg)) {
+			cmd_error(c, "bad %s '%s': expected a path such as /ws", name, arg);
 			return -2;
 		}
-		cc->headers[cc->nheaders++] = arg;
+		cc->ws_path = arg;
+		break;
+	case OPT_WS_ORIGIN:
+		if (ctl_char(c, name, arg))
+			return -2;
+		cc->ws_origin = arg;
 		break;
 	case OPT_FROM:
 		return addr_opt(c, name, arg, cc->addr_buf[0], sizeof cc->addr_buf[0], &cc->from);
@@ -721,6 +758,7 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 			return -2;
 		gs.cmd = c;
 		gs.argv = argv;
+		gs.common = common;
 		gs.active = true;
 		*common = (struct cmd_common){
 			.format = isatty(STDOUT_FILENO) ? SIP_PRINT_PRETTY : SIP_PRINT_RAW,
@@ -790,13 +828,53 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 
 /* ---- targets and DNS ------------------------------------------------------ */
 
+/* A ws:// or wss:// URL, as browser configurations give a WebSocket
+ * server: its host and port become a sip: URI with ;transport=ws or wss,
+ * and its path the handshake's. n is what went into buf, or -1 when arg is
+ * no such URL; SIP_EINVAL for one with nothing usable in it. */
+static int ws_url(const struct cmd *c, const char *arg, char *buf, size_t cap, int *n)
+{
+	bool wss = strncasecmp(arg, "wss://", 6) == 0;
+	if (!wss && strncasecmp(arg, "ws://", 5) != 0) {
+		*n = -1;
+		return 0;
+	}
+	const char *host = arg + (wss ? 6 : 5);
+	size_t hl = strcspn(host, "/?#");
+	const char *path = host + hl;
+	if (hl == 0 || memchr(host, '@', hl) || *path == '#' || strchr(path, ' '))
+		return SIP_EINVAL;
+	*n = snprintf(buf, cap, "sip:%.*s;transport=%s", (int)hl, host, wss ? "wss" : "ws");
+	if (!*path || !gs.common)
+		return 0;
+	/* "?q" alone is the root's query. */
+	if (*path == '?') {
+		cmd_error(c, "bad target '%s': a query needs a path before it", arg);
+		return SIP_EINVAL;
+	}
+	if (gs.common->ws_path && strcmp(gs.common->ws_path, path) != 0) {
+		cmd_error(c, "bad target '%s': its path '%s' is not --ws-path's '%s'", arg, path,
+		          gs.common->ws_path);
+		return SIP_EINVAL;
+	}
+	gs.common->ws_path = path;
+	return 0;
+}
+
 int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
                      struct sip_uri *uri)
 {
 	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
 	bool uri_given = cmd_has_scheme(arg);
-	int n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
-	int err;
+	int n;
+	int err = ws_url(c, arg, buf, cap, &n);
+	if (err) {
+		cmd_error(c, "bad target '%s': expected ws://HOST[:PORT][/PATH]", arg);
+		see_help(c);
+		return EXIT_USAGE;
+	}
+	if (n < 0)
+		n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
 
 	if (n < 0 || (size_t)n >= cap)
 		err = SIP_ETOOBIG;

@@ -17,6 +17,8 @@
 enum {
 	OPT_COUNT = 1,
 	OPT_TLS,
+	OPT_WS,
+	OPT_WSS,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_RING,
@@ -48,6 +50,9 @@ const struct cmd_opt listen_opts[] = {
          NULL},
 	{OPT_LADDER, "ladder", 0, NULL, "draw each call as a sequence diagram when it ends", NULL},
 	{OPT_TLS, "tls", 0, NULL, "accept TLS instead of TCP (needs --cert and --key)", NULL},
+	{OPT_WS, "ws", 0, NULL, "accept WebSocket (RFC 7118) instead of TCP", NULL},
+	{OPT_WSS, "wss", 0, NULL, "accept secure WebSocket instead of TCP (needs --cert and --key)",
+         NULL},
 	{OPT_CERT, "cert", 0, "FILE", "TLS: the server certificate (PEM)", NULL},
 	{OPT_KEY, "key", 0, "FILE", "TLS: the certificate's private key (PEM)", NULL},
 	{0},
@@ -599,8 +604,23 @@ static bool on_request(struct sip_incoming *in, const struct sip_msg *req, void 
 
 /* ---- options and the run ---- */
 
+static const char *stream_flag(enum sip_tp t)
+{
+	return t == SIP_TP_TLS ? "--tls" : t == SIP_TP_WS ? "--ws" : "--wss";
+}
+
+/* --tls, --ws or --wss: the stream transport taken instead of TCP. */
+static int stream_opt(const struct cmd *self, enum sip_tp *stream, enum sip_tp t)
+{
+	if (*stream != SIP_TP_TCP && *stream != t)
+		return cmd_usage_error(self, "%s and %s: one of them at most", stream_flag(*stream),
+		                       stream_flag(t));
+	*stream = t;
+	return 0;
+}
+
 static int parse_args(struct listener *ls, int argc, char **argv, const char **cert,
-                      const char **key, bool *tls)
+                      const char **key, enum sip_tp *stream)
 {
 	const struct cmd *self = ls->cmd;
 	const char *arg;
@@ -637,7 +657,15 @@ static int parse_args(struct listener *ls, int argc, char **argv, const char **c
 		case OPT_REGISTER: ls->register_aor = arg; break;
 		case OPT_AUTH: ls->auth_user = arg; break;
 		case OPT_LADDER: ls->ladder = true; break;
-		case OPT_TLS: *tls = true; break;
+		case OPT_TLS:
+		case OPT_WS:
+		case OPT_WSS:
+			if (stream_opt(self, stream,
+			               k == OPT_TLS  ? SIP_TP_TLS
+			               : k == OPT_WS ? SIP_TP_WS
+			                             : SIP_TP_WSS) != 0)
+				return EXIT_USAGE;
+			break;
 		case OPT_CERT: *cert = arg; break;
 		case OPT_KEY: *key = arg; break;
 		}
@@ -653,11 +681,13 @@ static int parse_args(struct listener *ls, int argc, char **argv, const char **c
 		ls->cc.local = NULL;
 	if (ls->cc.local && !cmd_host)
 		return cmd_usage_error(self, "-l: the address to listen on is the operand");
-	if (*tls && (!*cert || !*key))
-		return cmd_usage_error(self, "--tls needs --cert and --key");
+	bool tls = *stream == SIP_TP_TLS || *stream == SIP_TP_WSS;
+	if (tls && (!*cert || !*key))
+		return cmd_usage_error(self, "%s needs --cert and --key", stream_flag(*stream));
 	/* Without --tls they would be ignored, and plain TCP taken for TLS. */
-	if (!*tls && (*cert || *key))
-		return cmd_usage_error(self, "%s goes with --tls", *cert ? "--cert" : "--key");
+	if (!tls && (*cert || *key))
+		return cmd_usage_error(self, "%s goes with --tls or --wss",
+		                       *cert ? "--cert" : "--key");
 	if (ls->answer > 299 && ls->answer < 400)
 		return cmd_usage_error(self,
 		                       "--answer %lu: a redirect needs a Contact; use 200 or "
@@ -787,7 +817,7 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 {
 	struct listener *ls = calloc(1, sizeof *ls);
 	const char *cert = NULL, *key = NULL;
-	bool tls = false;
+	enum sip_tp stream = SIP_TP_TCP;
 	if (!ls) {
 		cmd_error(self, "out of memory");
 		return EXIT_INTERNAL;
@@ -796,7 +826,7 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 	ls->sdp_session = (uint64_t)time(NULL);
 	sip_timer_init(&ls->stop_timer);
 	sip_timer_init(&ls->draw_timer);
-	int rc = parse_args(ls, argc, argv, &cert, &key, &tls);
+	int rc = parse_args(ls, argc, argv, &cert, &key, &stream);
 	if (rc) {
 		free(ls);
 		return rc < 0 ? EXIT_OK : rc;
@@ -829,7 +859,6 @@ int cmd_listen(const struct cmd *self, int argc, char **argv)
 		ls->pc.catch_all = true;
 		ls->pc.show_messages = ls->cc.verbose > 0;
 	}
-	enum sip_tp stream = tls ? SIP_TP_TLS : SIP_TP_TCP;
 	int err = ls->session ? 0 : sip_ua_listen(ls->pc.ua, stream);
 	if (err == 0 && sip_ua_bound(ls->pc.ua, SIP_TP_UDP, AF_UNSPEC, &ls->bound) == 0)
 		sip_sockaddr_print(&ls->bound, ls->where, sizeof ls->where);

@@ -14,6 +14,21 @@
 void probe_on_trace(const struct sip_packet_info *pi, const char *buf, size_t len, void *arg)
 {
 	struct probe_ctx *pc = arg;
+	/* A WebSocket handshake: HTTP, for -v to show as it is; a capture
+	 * holds the SIP messages alone, for tshark to decode. */
+	if (pi->http) {
+		if (pc->show_messages && pc->cc->verbose > 0 && pc->cc->format != SIP_PRINT_JSON) {
+			struct sip_print_opts po = {.format = pc->cc->format,
+			                            .color = pc->cc->color,
+			                            .packet = pi,
+			                            .t0_us = pc->t0};
+			sip_msg_print_unparsed(stdout, (struct sip_str){buf, len}, &po);
+			if (po.format == SIP_PRINT_PRETTY)
+				putchar('\n');
+			cmd_flush();
+		}
+		return;
+	}
 	int err = pc->pcap ? sip_pcap_write(pc->pcap, pi, buf, len) : 0;
 	if (err) {
 		/* Said once: the capture ends here, the command goes on. */
@@ -78,8 +93,12 @@ void probe_on_tp_err(int err, enum sip_tp tp, const struct sip_sockaddr *remote,
 		return;
 	}
 	/* The transaction reports the error code; the detail (which certificate
-	 * check failed) is only here, and worth a line for TLS. */
-	if (detail && *detail && (err == SIP_ETLS || pc->cc->verbose))
+	 * check failed, what a WebSocket server answered the handshake) is only
+	 * here, and worth a line for TLS and WebSocket. */
+	bool ws = detail && strstr(detail, "WebSocket");
+	if (ws && !pc->cc->verbose)
+		cmd_error(pc->cmd, "%s %s: %s", sip_tp_name(tp), addr, detail);
+	else if (detail && *detail && (err == SIP_ETLS || pc->cc->verbose))
 		cmd_error(pc->cmd, "%s %s: %s: %s", sip_tp_name(tp), addr, sip_strerror(err),
 		          detail);
 	else if (pc->cc->verbose)
@@ -162,6 +181,10 @@ int probe_ctx_init(struct probe_ctx *pc, const struct cmd *cmd, const struct cmd
 	o.ctx.tp.family = cc->family;
 	o.ctx.tp.ca_file = cc->ca_file;
 	o.ctx.tp.insecure = cc->insecure;
+	o.ctx.tp.ws_path = cc->ws_path;
+	o.ctx.tp.ws_origin = cc->ws_origin;
+	o.ctx.tp.ws_headers = cc->ws_headers;
+	o.ctx.tp.nws_headers = cc->nws_headers;
 	o.ctx.tp.trace = probe_on_trace;
 	o.ctx.tp.trace_arg = pc;
 	o.ctx.t1_us = cc->t1_us;
@@ -421,6 +444,7 @@ int probe_exit_code(int err)
 	case SIP_ENET:
 	case SIP_ETLS:
 	case SIP_ECLOSED:
+	case SIP_EWS:
 	case SIP_ETOOBIG:
 	case SIP_ESYS: return EXIT_TRANSPORT;
 	case SIP_ENOTFOUND:
@@ -695,13 +719,6 @@ int probe_dest_local(struct probe_dest *d)
 	if (sip_sockaddr_host(&d->local, d->host, sizeof d->host) < 0 ||
 	    sip_sockaddr_print(&t->addr, d->peer, sizeof d->peer) < 0)
 		return SIP_ENOSPC;
-	const char *tp = t->tp == SIP_TP_UDP   ? ""
-	                 : t->tp == SIP_TP_TCP ? ";transport=tcp"
-	                                       : ";transport=tls";
-	snprintf(d->from, sizeof d->from, "<sip:sip@%s>", d->host);
-	snprintf(d->contact, sizeof d->contact, "<sip:%s@%s:%u%s>",
-	         d->contact_user ? d->contact_user : "sip", d->host, sip_sockaddr_port(&d->local),
-	         tp);
 	d->cached = d->cur + 1;
 	return 0;
 }

@@ -86,7 +86,7 @@ struct probe_dest {
 	size_t cached;
 	const char *contact_user; /* for the default Contact; NULL: "sip" */
 	struct sip_sockaddr local;
-	char host[64], peer[64], from[300], contact[300];
+	char host[64], peer[64];
 	char user_from[300]; /* -u without --from: "<sip:USER@TARGET-DOMAIN>", else "" */
 	char where[256];     /* the host resolved: the target's, or the proxy's */
 	size_t peer_for;     /* index + 1 of the target peer was printed for */

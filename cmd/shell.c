@@ -197,11 +197,23 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* The WebSocket handshake's settings are the stack's too. */
+static bool same_ws(const struct cmd_common *a, const struct cmd_common *b)
+{
+	if (!same_str(a->ws_path, b->ws_path) || !same_str(a->ws_origin, b->ws_origin) ||
+	    a->nws_headers != b->nws_headers)
+		return false;
+	for (size_t i = 0; i < a->nws_headers; i++)
+		if (!same_str(a->ws_headers[i], b->ws_headers[i]))
+			return false;
+	return true;
+}
+
 static struct sip_ua *host_stack(const struct cmd_common *cc, bool server_side)
 {
 	struct shell *sh = the;
 	const struct cmd_common *s = &sh->cc;
-	if (server_side || !same_str(cc->local, s->local) ||
+	if (server_side || !same_ws(cc, s) || !same_str(cc->local, s->local) ||
 	    !same_str(cc->dns_server, s->dns_server) || cc->family != s->family ||
 	    !same_str(cc->ca_file, s->ca_file) || cc->insecure != s->insecure ||
 	    !same_str(cc->user_agent, s->user_agent) || cc->t1_us != s->t1_us)

@@ -6,13 +6,24 @@
 
 #include "sip_int.h"
 
-static const char *const tp_names[SIP_TP_COUNT] = {"UDP", "TCP", "TLS"};
+static const char *const tp_names[SIP_TP_COUNT] = {"UDP", "TCP", "TLS", "WS", "WSS"};
 
 const char *sip_tp_name(enum sip_tp tp)
 {
 	if ((unsigned)tp >= SIP_TP_COUNT)
 		return "?";
 	return tp_names[tp];
+}
+
+const char *sip_tp_uri_param(enum sip_tp tp)
+{
+	switch (tp) {
+	case SIP_TP_TCP: return ";transport=tcp";
+	case SIP_TP_TLS: return ";transport=tls";
+	case SIP_TP_WS:
+	case SIP_TP_WSS: return ";transport=ws";
+	default: return "";
+	}
 }
 
 int sip_tp_from_str(struct sip_str s)

@@ -52,7 +52,18 @@
 
 uint16_t dns_default_port(enum sip_tp tp)
 {
-	return tp == SIP_TP_TLS ? 5061 : 5060;
+	/* WebSocket's own ports (RFC 7118 section 4: RFC 6455's URI ports). */
+	switch (tp) {
+	case SIP_TP_TLS: return 5061;
+	case SIP_TP_WS: return 80;
+	case SIP_TP_WSS: return 443;
+	default: return 5060;
+	}
+}
+
+bool dns_tp_ws(enum sip_tp tp)
+{
+	return tp == SIP_TP_WS || tp == SIP_TP_WSS;
 }
 
 /* UDP when allowed, else TCP, else TLS: RFC 3263 §4.1's default for sip:,
@@ -105,7 +116,7 @@ int dns_plan(struct dns_plan *p, const struct sip_uri *uri, const struct sip_res
 	p->family = opts->family;
 	p->mask = opts->tp_mask ? opts->tp_mask & DNS_TP_ALL : DNS_TP_ALL;
 	if (p->sips)
-		p->mask &= 1u << SIP_TP_TLS;
+		p->mask &= DNS_TP_SECURE;
 	if (!p->mask)
 		return SIP_EINVAL;
 
@@ -113,11 +124,12 @@ int dns_plan(struct dns_plan *p, const struct sip_uri *uri, const struct sip_res
 		int t = sip_tp_from_str(v);
 		if (t < 0)
 			return SIP_EINVAL;
-		/* sips:...;transport=tcp is TLS over TCP (RFC 3261 §26.2.2). */
+		/* sips:...;transport=tcp is TLS over TCP (RFC 3261 §26.2.2),
+		 * and sips:...;transport=ws WebSocket over TLS. */
 		if (p->sips) {
 			if (t == SIP_TP_UDP)
 				return SIP_EINVAL;
-			t = SIP_TP_TLS;
+			t = dns_tp_ws((enum sip_tp)t) ? SIP_TP_WSS : SIP_TP_TLS;
 		}
 		if (!(p->mask & (1u << t)))
 			return SIP_EINVAL;
@@ -141,7 +153,9 @@ int dns_plan(struct dns_plan *p, const struct sip_uri *uri, const struct sip_res
 		p->step = DNS_STEP_NUMERIC;
 	} else if (host.len && host.p[0] == '[') {
 		return SIP_EHOST;
-	} else if (uri->has_port) {
+	} else if (uri->has_port || dns_tp_ws(p->tp)) {
+		/* WebSocket has no NAPTR service or SRV name of its own
+		 * (RFC 7118 section 6): its host is looked up as it is. */
 		p->step = DNS_STEP_ADDR;
 	} else if (p->tp_given) {
 		p->step = DNS_STEP_SRV;
@@ -176,9 +190,8 @@ static const struct {
 };
 
 static const char *const not_allowed[SIP_TP_COUNT] = {
-	"UDP is not allowed",
-	"TCP is not allowed",
-	"TLS is not allowed",
+	"UDP is not allowed", "TCP is not allowed", "TLS is not allowed",
+	"WS is not allowed",  "WSS is not allowed",
 };
 
 const char *dns_naptr_unusable(const struct dns_naptr *rr, const struct dns_plan *p,
@@ -193,7 +206,7 @@ const char *dns_naptr_unusable(const struct dns_naptr *rr, const struct dns_plan
 		return "not a SIP service";
 	if (services[i].tp < 0)
 		return strchr(rr->service, 'W') || strchr(rr->service, 'w')
-		               ? "WebSocket is not supported"
+		               ? "WebSocket is reached by host and port, not NAPTR"
 		               : "SCTP is not supported";
 	/* Only "s" leads to SRV; an empty flag would lead to another NAPTR,
 	 * which RFC 3263 does not use. */

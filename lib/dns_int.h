@@ -13,7 +13,9 @@
 #define DNS_T_NAPTR 35
 
 #define DNS_NAME_MAX 256 /* a name in text form, with its NUL */
-#define DNS_TP_ALL ((1u << SIP_TP_UDP) | (1u << SIP_TP_TCP) | (1u << SIP_TP_TLS))
+#define DNS_TP_ALL ((1u << SIP_TP_COUNT) - 1)
+/* The transports a TLS connection carries: what sips: allows. */
+#define DNS_TP_SECURE ((1u << SIP_TP_TLS) | (1u << SIP_TP_WSS))
 
 struct dns_naptr {
 	uint16_t order;
@@ -61,8 +63,11 @@ struct dns_plan {
  */
 int dns_plan(struct dns_plan *p, const struct sip_uri *uri, const struct sip_resolve_opts *opts);
 
-/* The default port of a transport: 5061 for TLS, else 5060. */
+/* The default port of a transport: 5061 for TLS, 80 for WS, 443 for WSS,
+ * else 5060. */
 uint16_t dns_default_port(enum sip_tp tp);
+/* WS or WSS: no NAPTR or SRV, a URL's default port. */
+bool dns_tp_ws(enum sip_tp tp);
 
 /* "_sip._udp.", "_sip._tcp." or "_sips._tcp." followed by domain. */
 int dns_srv_name(enum sip_tp tp, const char *domain, char *buf, size_t cap);

@@ -236,7 +236,7 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 			.method_name = s->method,
 			.transport = sip_tp_name(t->tp),
 			.via_host = host,
-			.via_port = sip_sockaddr_port(&r->local),
+			.via_port = me->port,
 			.contact = ct,
 			.user_agent = s->user_agent,
 			.content_type = s->content_type,
@@ -258,7 +258,7 @@ static int build(struct sip_req *r, const struct sip_target *t, struct sip_buf *
 			.cseq = r->cseq,
 			.transport = sip_tp_name(t->tp),
 			.via_host = host,
-			.via_port = sip_sockaddr_port(&r->local),
+			.via_port = me->port,
 			.contact = ct,
 			.max_forwards = s->max_forwards > 0 ? (unsigned)s->max_forwards : 0,
 			.user_agent = s->user_agent,
@@ -487,15 +487,20 @@ static int send_cancel(struct sip_req *r)
  * refused) is followed by TLS targets alone: whoever can break one can
  * break any, and going on in the clear would hand them the downgrade. With
  * --insecure, TLS was verifying nothing, and any transport will do. */
+static bool secure(enum sip_tp tp)
+{
+	return tp == SIP_TP_TLS || tp == SIP_TP_WSS;
+}
+
 static size_t next_target(const struct sip_req *r, int err, bool *held)
 {
 	bool worth = err == SIP_ETIMEDOUT || err == SIP_EREFUSED || err == SIP_ENET ||
-	             err == SIP_ETLS || err == SIP_ECLOSED;
+	             err == SIP_ETLS || err == SIP_ECLOSED || err == SIP_EWS;
 	if (!worth || r->cancel_wanted)
 		return r->ntargets;
 	size_t i = r->cur + 1;
-	if (r->targets[r->cur].tp == SIP_TP_TLS && !sip_ua_insecure(r->ua))
-		while (i < r->ntargets && r->targets[i].tp != SIP_TP_TLS)
+	if (secure(r->targets[r->cur].tp) && !sip_ua_insecure(r->ua))
+		while (i < r->ntargets && !secure(r->targets[i].tp))
 			i++;
 	*held = i >= r->ntargets && r->cur + 1 < r->ntargets;
 	return i < r->ntargets ? i : r->ntargets;

@@ -37,6 +37,7 @@ const char *sip_strerror(int err)
 	case SIP_EDROPPED: return "a message that does not parse was dropped";
 	case SIP_ECANCELED: return "cancelled";
 	case SIP_EIDENTITY: return "a response that is not the request's";
+	case SIP_EWS: return "WebSocket handshake refused";
 	}
 	return "unknown error";
 }

@@ -1,4 +1,4 @@
-/* transport.c - UDP, TCP and TLS on the loop.
+/* transport.c - UDP, TCP, TLS and WebSocket on the loop.
  *
  * UDP: one socket per address family that both sends and receives, so that
  * a response sent back to the source port (rport, RFC 3581) arrives here.
@@ -13,6 +13,11 @@
  * The client context (OpenSSL's start-up, the trust store) costs tens of
  * milliseconds: a helper thread makes it while the loop goes on answering
  * the other transports, and the connect runs meanwhile.
+ *
+ * WS and WSS are TCP and TLS connections that start with an HTTP Upgrade
+ * (ws.c checks it) and then carry one SIP message per WebSocket message,
+ * framed by ws.c: no Content-Length framing. Messages sent before the
+ * upgrade is done wait in pend, as they wait for a TLS handshake.
  *
  * Network errors reach the caller through its err handler, on a later turn
  * of the loop, never as a return from the call that caused them; a return
@@ -36,6 +41,7 @@
 #include <openssl/x509v3.h>
 
 #include "sip_int.h"
+#include "ws_int.h"
 
 #define DGRAM_MAX 65535
 #define MSG_MAX_DEFAULT 65535
@@ -51,7 +57,8 @@
 /* How long listeners rest when accept fails for want of descriptors. */
 #define ACCEPT_PAUSE_US 100000
 
-enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UP };
+/* C_UPGRADE: a WebSocket connection's HTTP Upgrade under way. */
+enum conn_state { C_CONNECTING, C_HANDSHAKE, C_UPGRADE, C_UP };
 
 struct bytes {
 	char *p;
@@ -87,6 +94,9 @@ struct conn {
 	size_t scan;   /* where the search for the end of the headers resumes */
 	bool line1;    /* the start line was checked */
 	unsigned crlf; /* CR and LF octets seen between messages, for RFC 5626 pings */
+	struct sip_ws_hs *hs; /* WS, WSS: the upgrade, until it is done */
+	struct sip_ws *ws;    /* WS, WSS: the frames, once it is */
+	bool ws_partial;      /* a WebSocket message has begun and not ended */
 };
 
 struct report {
@@ -113,7 +123,8 @@ struct ctx_job {
 struct sip_transport {
 	struct sip_loop *loop;
 	struct sip_transport_opts opts; /* strings point to the copies below */
-	char *local_host, *ca_file, *cert_file, *key_file;
+	char *local_host, *ca_file, *cert_file, *key_file, *ws_path, *ws_origin;
+	char **ws_headers;
 	sip_recv_h *recv;
 	sip_tp_err_h *err;
 	void *arg;
@@ -141,6 +152,16 @@ struct sip_transport {
 };
 
 /* ---- small helpers ---- */
+
+static bool is_tls(enum sip_tp t)
+{
+	return t == SIP_TP_TLS || t == SIP_TP_WSS;
+}
+
+static bool is_ws(enum sip_tp t)
+{
+	return t == SIP_TP_WS || t == SIP_TP_WSS;
+}
 
 static int fam_index(int family)
 {
@@ -258,6 +279,8 @@ static void conn_free(struct conn *c)
 	}
 	sip_timer_cancel(c->tp->loop, &c->idle);
 	SSL_free(c->ssl);
+	free(c->hs);
+	sip_ws_free(c->ws);
 	free(c->tls_name);
 	bytes_free(&c->out);
 	bytes_free(&c->pend);
@@ -492,7 +515,28 @@ static void tls_write_pending(struct conn *c)
 	bytes_free(&c->pend);
 }
 
+/* Bytes for the socket, below any WebSocket framing: through TLS when the
+ * connection has it. */
+static void stream_write(struct conn *c, const char *p, size_t len)
+{
+	if (is_tls(c->t)) {
+		ERR_clear_error();
+		if (SSL_write(c->ssl, p, (int)len) != (int)len) {
+			tls_fail(c, "write failed");
+			return;
+		}
+		tls_out(c);
+		return;
+	}
+	if (bytes_append(&c->out, p, len)) {
+		conn_kill(c, SIP_ENOMEM, "out of memory");
+		return;
+	}
+	conn_flush(c);
+}
+
 static void process_input(struct conn *c);
+static void ws_start(struct conn *c);
 
 /* Runs the handshake as far as the bytes at hand allow. */
 static void tls_handshake(struct conn *c)
@@ -511,6 +555,10 @@ static void tls_handshake(struct conn *c)
 	X509 *cert = SSL_get0_peer_certificate(c->ssl);
 	if (cert)
 		cert_text(cert, c->peer, sizeof c->peer);
+	if (is_ws(c->t)) {
+		ws_start(c);
+		return;
+	}
 	c->state = C_UP;
 	/* An accepted one's first message is still due, from the accept. */
 	if (c->in_len == 0 && !c->accepted)
@@ -541,11 +589,15 @@ static void connect_done(struct conn *c)
 	socklen_t len = sizeof c->local.u;
 	if (getsockname(c->fd, &c->local.u.sa, &len) == 0)
 		c->local.len = len;
-	if (c->t == SIP_TP_TLS) {
+	if (is_tls(c->t)) {
 		c->state = C_HANDSHAKE;
 		conn_watch(c);
 		if (c->ssl)
 			tls_handshake(c);
+		return;
+	}
+	if (c->t == SIP_TP_WS) {
+		ws_start(c);
 		return;
 	}
 	c->state = C_UP;
@@ -562,8 +614,9 @@ static void on_idle(void *arg)
 	unsigned ms = (unsigned)(idle_us(tp) / 1000);
 	const char *what = c->state == C_CONNECTING  ? "connection not established"
 	                   : c->state == C_HANDSHAKE ? "TLS handshake not complete"
-	                   : c->in_len || c->heard   ? "message not complete"
-	                                             : "nothing received";
+	                   : c->state == C_UPGRADE   ? "WebSocket handshake not complete"
+	                   : c->in_len || c->heard || c->ws_partial ? "message not complete"
+	                                                            : "nothing received";
 	snprintf(detail, sizeof detail, "%s after %u ms", what, ms);
 	enter(tp);
 	conn_kill(c, SIP_ETIMEDOUT, detail);
@@ -644,7 +697,7 @@ static struct sip_packet_info conn_info(const struct conn *c, bool tx)
  * when the trace handler closed the connection or freed the transport. */
 static bool trace_queued(struct conn *c)
 {
-	const char *p = c->t == SIP_TP_TLS ? c->pend.p : c->out.p;
+	const char *p = c->t == SIP_TP_TCP ? c->out.p : c->pend.p;
 	struct sip_packet_info pi = conn_info(c, true);
 	size_t n = c->nqueued;
 	c->nqueued = 0;
@@ -679,11 +732,233 @@ static void too_big(struct conn *c)
 	conn_kill(c, SIP_ESYNTAX, detail);
 }
 
+/* A whole message from the stream goes to the trace and the receiver.
+ * False when one of them closed the connection or freed the transport. */
+static bool deliver(struct conn *c, const struct sip_msg *msg, const struct sip_packet_info *pi)
+{
+	struct sip_transport *tp = c->tp;
+	c->heard = true;
+	if (tp->opts.trace) {
+		tp->opts.trace(pi, msg->raw.p, msg->raw.len, tp->opts.trace_arg);
+		if (tp->freeing || c->dead)
+			return false;
+	}
+	if (tp->recv)
+		tp->recv(msg, pi, tp->arg);
+	return !tp->freeing && !c->dead;
+}
+
+/* ---- WebSocket ---- */
+
+/* Shows a handshake's HTTP text as it went or came. False when the trace
+ * handler closed the connection or freed the transport. */
+static bool trace_http(struct conn *c, bool tx, const char *p, size_t len)
+{
+	struct sip_transport *tp = c->tp;
+	if (!tp->opts.trace)
+		return true;
+	struct sip_packet_info pi = conn_info(c, tx);
+	pi.http = true;
+	if (!trace_tx(tp, &pi, p, len))
+		return false;
+	return !c->dead;
+}
+
+/* What ws.c queued (messages, pongs, a close) goes to the socket. */
+static void ws_flush(struct conn *c)
+{
+	const char *p;
+	size_t n = sip_ws_out(c->ws, &p);
+	if (n == 0)
+		return;
+	stream_write(c, p, n);
+	sip_ws_out_done(c->ws, n);
+}
+
+/* The stream is up (TCP connected, TLS shaken hands): a client asks for
+ * the upgrade, a server waits for the request. Either must be done within
+ * the idle time. */
+static void ws_start(struct conn *c)
+{
+	struct sip_transport *tp = c->tp;
+	c->state = C_UPGRADE;
+	conn_watch(c);
+	sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
+	c->hs = calloc(1, sizeof *c->hs);
+	if (!c->hs) {
+		conn_kill(c, SIP_ENOMEM, "out of memory");
+		return;
+	}
+	if (c->accepted)
+		return;
+	/* Host is the name the target came from, else its address. */
+	char ip[INET6_ADDRSTRLEN];
+	const char *host = c->tls_name;
+	if (!host) {
+		const void *a = c->remote.u.sa.sa_family == AF_INET6
+		                        ? (const void *)&c->remote.u.in6.sin6_addr
+		                        : (const void *)&c->remote.u.in.sin_addr;
+		host = inet_ntop(c->remote.u.sa.sa_family, a, ip, sizeof ip) ? ip : "";
+	}
+	struct sip_ws_req rq = {.host = host,
+	                        .port = sip_sockaddr_port(&c->remote),
+	                        .secure = c->t == SIP_TP_WSS,
+	                        .path = tp->opts.ws_path,
+	                        .origin = tp->opts.ws_origin,
+	                        .headers = (const char *const *)tp->ws_headers,
+	                        .nheaders = tp->opts.nws_headers};
+	char buf[SIP_WS_HEAD_MAX];
+	int n = sip_ws_client_request(c->hs, &rq, buf, sizeof buf);
+	if (n < 0) {
+		conn_kill(c, n, c->hs->why[0] ? c->hs->why : sip_strerror(n));
+		return;
+	}
+	if (trace_http(c, true, buf, (size_t)n))
+		stream_write(c, buf, (size_t)n);
+}
+
+/* The upgrade is done: frames from now on, and what waited goes. */
+static void ws_up(struct conn *c)
+{
+	free(c->hs);
+	c->hs = NULL;
+	c->ws = sip_ws_new(!c->accepted, max_msg(c->tp));
+	if (!c->ws) {
+		conn_kill(c, SIP_ENOMEM, "out of memory");
+		return;
+	}
+	c->state = C_UP;
+	/* An accepted one's first message is still due, from the accept. */
+	if (!c->accepted)
+		sip_timer_cancel(c->tp->loop, &c->idle);
+	size_t n = c->nqueued;
+	if (!trace_queued(c))
+		return;
+	const char *p = c->pend.p;
+	for (size_t i = 0; i < n; i++) {
+		if (sip_ws_send(c->ws, p, c->queued[i]) != 0) {
+			conn_kill(c, SIP_ETOOBIG, "messages queued past the limit");
+			return;
+		}
+		p += c->queued[i];
+	}
+	bytes_free(&c->pend);
+	ws_flush(c);
+}
+
+/* The handshake's request or answer, as far as it has come. */
+static void ws_upgrade(struct conn *c)
+{
+	int r = c->accepted ? sip_ws_server_check(c->hs, c->in, c->in_len)
+	                    : sip_ws_client_check(c->hs, c->in, c->in_len);
+	if (r == SIP_EAGAIN)
+		return;
+	if (!trace_http(c, false, c->in, r > 0 ? (size_t)r : c->in_len))
+		return;
+	if (c->accepted) {
+		char ans[512];
+		int n = sip_ws_server_answer(c->hs, ans, sizeof ans);
+		if (n > 0 && trace_http(c, true, ans, (size_t)n))
+			stream_write(c, ans, (size_t)n);
+		if (c->dead)
+			return;
+		if (r < 0) {
+			conn_kill(c, SIP_ESYNTAX, c->hs->why);
+			return;
+		}
+	} else if (r < 0) {
+		char detail[200];
+		if (c->hs->status && c->hs->status != 101)
+			snprintf(detail, sizeof detail, "WebSocket handshake refused: %d %s",
+			         c->hs->status, c->hs->reason);
+		else
+			snprintf(detail, sizeof detail, "WebSocket handshake failed: %s",
+			         c->hs->why);
+		conn_kill(c, r == SIP_EWS ? SIP_EWS : SIP_ESYNTAX, detail);
+		return;
+	}
+	in_consume(c, (size_t)r);
+	ws_up(c);
+}
+
+/* Handshake, then one SIP message per WebSocket message. One that does not
+ * parse is dropped and said, as a datagram is: the framing is intact. */
+static void ws_input(struct conn *c)
+{
+	struct sip_transport *tp = c->tp;
+	while (!c->dead && !tp->freeing) {
+		if (c->state == C_UPGRADE) {
+			ws_upgrade(c);
+			if (c->dead || c->state != C_UP)
+				return;
+			continue;
+		}
+		if (c->state != C_UP)
+			return;
+		size_t used = 0;
+		struct sip_ws_event ev;
+		int r = sip_ws_read(c->ws, c->in, c->in_len, &used, &ev);
+		if (used)
+			in_consume(c, used);
+		ws_flush(c);
+		if (c->dead)
+			return;
+		if (r < 0) {
+			conn_kill(c, SIP_ESYNTAX, sip_ws_why(c->ws));
+			return;
+		}
+		c->ws_partial = sip_ws_busy(c->ws);
+		if (ev.type == SIP_WS_NONE) {
+			/* The whole message, not each read, must come within
+			 * idle_us: a peer that drips frames is cut off. */
+			if (c->ws_partial && !sip_timer_armed(&c->idle))
+				sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
+			else if (!c->ws_partial && (c->heard || !c->accepted))
+				sip_timer_cancel(tp->loop, &c->idle);
+			return;
+		}
+		if (ev.type == SIP_WS_CLOSE) {
+			/* A client that says goodbye (1000, 1001) closes as a TCP
+			 * one does; a server's close, or another code, is news. */
+			char detail[200] = "connection closed";
+			if (!c->accepted || (ev.code != 1000 && ev.code != 1001))
+				snprintf(detail, sizeof detail,
+				         "WebSocket closed by the peer: %u%s%.*s",
+				         (unsigned)ev.code, ev.data.len ? " " : "",
+				         (int)(ev.data.len > 120 ? 120 : ev.data.len), ev.data.p);
+			conn_kill(c, SIP_ECLOSED, detail);
+			return;
+		}
+		struct sip_msg *msg = &tp->msg;
+		struct sip_packet_info pi = conn_info(c, false);
+		if (sip_msg_parse(msg, ev.data.p, ev.data.len, 0) != 0) {
+			char detail[sizeof((struct report *)0)->detail];
+			snprintf(detail, sizeof detail, "line %u: %s", msg->err_line,
+			         msg->err_text);
+			if (tp->opts.trace) {
+				tp->opts.trace(&pi, ev.data.p, ev.data.len, tp->opts.trace_arg);
+				if (tp->freeing || c->dead)
+					return;
+			}
+			report(tp, SIP_EDROPPED, c->t, &c->remote, detail);
+			continue;
+		}
+		if (!deliver(c, msg, &pi))
+			return;
+		if (!c->ws_partial)
+			sip_timer_cancel(tp->loop, &c->idle);
+	}
+}
+
 /* Delivers every whole message in the input buffer and keeps the rest. */
 static void process_input(struct conn *c)
 {
 	struct sip_transport *tp = c->tp;
 	struct sip_msg *msg = &tp->msg;
+	if (is_ws(c->t)) {
+		ws_input(c);
+		return;
+	}
 	while (!c->dead && !tp->freeing) {
 		if (c->need == 0 && c->in_len && (c->in[0] == '\r' || c->in[0] == '\n')) {
 			size_t k = 0;
@@ -695,13 +970,7 @@ static void process_input(struct conn *c)
 			c->crlf += (unsigned)k;
 			if (c->accepted && c->crlf >= 4 && c->state == C_UP) {
 				c->crlf = 0;
-				if (c->t == SIP_TP_TLS) {
-					ERR_clear_error();
-					if (SSL_write(c->ssl, "\r\n", 2) == 2)
-						tls_out(c);
-				} else if (bytes_append(&c->out, "\r\n", 2) == 0) {
-					conn_flush(c);
-				}
+				stream_write(c, "\r\n", 2);
 				continue;
 			}
 		}
@@ -770,15 +1039,7 @@ static void process_input(struct conn *c)
 			return;
 		}
 		struct sip_packet_info pi = conn_info(c, false);
-		c->heard = true;
-		if (tp->opts.trace) {
-			tp->opts.trace(&pi, msg->raw.p, msg->raw.len, tp->opts.trace_arg);
-			if (tp->freeing || c->dead)
-				return;
-		}
-		if (tp->recv)
-			tp->recv(msg, &pi, tp->arg);
-		if (tp->freeing || c->dead)
+		if (!deliver(c, msg, &pi))
 			return;
 		sip_timer_cancel(tp->loop, &c->idle);
 		in_consume(c, c->need);
@@ -813,6 +1074,8 @@ static void closed_by_peer(struct conn *c)
 {
 	if (c->state == C_HANDSHAKE)
 		conn_kill(c, SIP_ETLS, "connection closed during the TLS handshake");
+	else if (c->state == C_UPGRADE)
+		conn_kill(c, SIP_ECLOSED, "connection closed during the WebSocket handshake");
 	else
 		conn_kill(c, SIP_ECLOSED,
 		          c->in_len ? "connection closed inside a message" : "connection closed");
@@ -846,7 +1109,7 @@ static void tls_read(struct conn *c)
 static void conn_read(struct conn *c)
 {
 	struct sip_transport *tp = c->tp;
-	bool tls = c->t == SIP_TP_TLS;
+	bool tls = is_tls(c->t);
 	if (!tls && !in_room(c))
 		return;
 	char *dst = tls ? tp->dgram : c->in + c->in_len;
@@ -873,7 +1136,8 @@ static void conn_read(struct conn *c)
 	}
 	if (c->state == C_HANDSHAKE) {
 		tls_handshake(c);
-		if (c->dead || c->state != C_UP)
+		/* A WebSocket upgrade may have come in the handshake's last read. */
+		if (c->dead || c->state == C_HANDSHAKE)
 			return;
 	}
 	tls_read(c);
@@ -999,7 +1263,7 @@ static void on_ctx_ready(int fd, unsigned events, void *arg)
 	enter(tp);
 	for (struct conn *c = tp->conns, *next; c && !tp->freeing; c = next) {
 		next = c->next;
-		if (c->t != SIP_TP_TLS || c->accepted || c->ssl || c->dead)
+		if (!is_tls(c->t) || c->accepted || c->ssl || c->dead)
 			continue;
 		int err = tp->cli_ctx ? tls_setup(c, tp->cli_ctx, false) : j->err;
 		if (err) {
@@ -1135,7 +1399,7 @@ static int conn_open(struct sip_transport *tp, enum sip_tp t, const struct sip_s
 	c->next = tp->conns;
 	tp->conns = c;
 	*cp = c;
-	if (t == SIP_TP_TLS) {
+	if (is_tls(t)) {
 		/* In the making: the connect goes ahead, the handshake waits. */
 		err = client_ctx(tp);
 		if (err == 0)
@@ -1262,7 +1526,7 @@ static void on_listen(int fd, unsigned events, void *arg)
 		}
 		remote.len = len;
 		struct conn *c = conn_alloc(tp, t, cfd, &remote);
-		if (!c || (t == SIP_TP_TLS && tls_setup(c, tp->srv_ctx, true) != 0)) {
+		if (!c || (is_tls(t) && tls_setup(c, tp->srv_ctx, true) != 0)) {
 			if (c)
 				conn_free(c);
 			else
@@ -1274,7 +1538,7 @@ static void on_listen(int fd, unsigned events, void *arg)
 		if (getsockname(cfd, &c->local.u.sa, &len) == 0)
 			c->local.len = len;
 		c->accepted = true;
-		c->state = t == SIP_TP_TLS ? C_HANDSHAKE : C_UP;
+		c->state = is_tls(t) ? C_HANDSHAKE : C_UP;
 		if (sip_loop_fd(tp->loop, cfd, SIP_EV_READ, on_conn, c) != 0) {
 			conn_free(c);
 			continue;
@@ -1284,6 +1548,8 @@ static void on_listen(int fd, unsigned events, void *arg)
 		tp->conns = c;
 		tp->naccepted++;
 		c->heard_at = sip_loop_now(tp->loop);
+		if (t == SIP_TP_WS)
+			ws_start(c);
 		/* A client that never finishes its handshake, or never sends a
 		 * whole message, is cut off too. */
 		sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
@@ -1349,24 +1615,25 @@ static int listen_on(struct sip_transport *tp, enum sip_tp t, int fi, uint16_t p
 
 int sip_transport_listen(struct sip_transport *tp, enum sip_tp t)
 {
-	if (!tp || (t != SIP_TP_TCP && t != SIP_TP_TLS))
+	if (!tp || t == SIP_TP_UDP || (unsigned)t >= SIP_TP_COUNT)
 		return SIP_EINVAL;
-	if (t == SIP_TP_TLS) {
+	if (is_tls(t)) {
 		int err = server_ctx(tp);
 		if (err)
 			return err;
 	}
-	enum sip_tp other = t == SIP_TP_TCP ? SIP_TP_TLS : SIP_TP_TCP;
 	for (int fi = 0; fi < 2; fi++) {
 		if (tp->udp[fi] < 0 || tp->lfd[t][fi] >= 0)
 			continue;
 		/* The first stream listener takes the UDP port, as SIP's 5060
-		 * does; the second takes the next one (5061) when the port was
+		 * does; the next takes the port after it (5061) when the port was
 		 * given, any when it was not. */
 		uint16_t port = sip_sockaddr_port(&tp->udp_addr[fi]);
 		bool given = tp->opts.local_port != 0;
-		if (tp->lfd[other][fi] >= 0 && sip_sockaddr_port(&tp->laddr[other][fi]) == port)
-			port = given ? (uint16_t)(port + 1) : 0;
+		for (int k = SIP_TP_TCP; k < SIP_TP_COUNT; k++)
+			if (k != (int)t && tp->lfd[k][fi] >= 0 &&
+			    sip_sockaddr_port(&tp->laddr[k][fi]) == port)
+				port = given ? (uint16_t)(port + 1) : 0;
 		int err = listen_on(tp, t, fi, port, !given);
 		if (err)
 			return err;
@@ -1733,6 +2000,18 @@ int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
 	tp->ca_file = dup_str(opts->ca_file, &rc);
 	tp->cert_file = dup_str(opts->cert_file, &rc);
 	tp->key_file = dup_str(opts->key_file, &rc);
+	tp->ws_path = dup_str(opts->ws_path, &rc);
+	tp->ws_origin = dup_str(opts->ws_origin, &rc);
+	if (opts->nws_headers) {
+		tp->ws_headers = calloc(opts->nws_headers, sizeof *tp->ws_headers);
+		if (!tp->ws_headers)
+			rc = SIP_ENOMEM;
+		for (size_t i = 0; tp->ws_headers && i < opts->nws_headers; i++)
+			tp->ws_headers[i] = dup_str(opts->ws_headers[i], &rc);
+	}
+	tp->opts.ws_path = tp->ws_path;
+	tp->opts.ws_origin = tp->ws_origin;
+	tp->opts.ws_headers = (const char *const *)tp->ws_headers;
 	tp->opts.local_host = tp->local_host;
 	tp->opts.ca_file = tp->ca_file;
 	tp->opts.cert_file = tp->cert_file;
@@ -1771,6 +2050,14 @@ int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
 
 static void destroy(struct sip_transport *tp)
 {
+	/* A WebSocket peer is told the end is normal (RFC 6455 section 7.1.2):
+	 * a bare TCP close is an abnormal closure to it. What the socket takes
+	 * now goes; nothing waits for the answer. */
+	for (struct conn *c = tp->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->ws && c->state == C_UP && sip_ws_close(c->ws, 1000, NULL) == 0)
+			ws_flush(c);
+	}
 	job_join(tp);
 	SSL_CTX_free(tp->job.ctx);
 	for (int fi = 0; fi < 2; fi++) {
@@ -1806,6 +2093,11 @@ static void destroy(struct sip_transport *tp)
 	free(tp->ca_file);
 	free(tp->cert_file);
 	free(tp->key_file);
+	free(tp->ws_path);
+	free(tp->ws_origin);
+	for (size_t i = 0; tp->ws_headers && i < tp->opts.nws_headers; i++)
+		free(tp->ws_headers[i]);
+	free(tp->ws_headers);
 	free(tp->dgram);
 	free(tp);
 }
@@ -1883,18 +2175,14 @@ int sip_transport_send(struct sip_transport *tp, enum sip_tp t, const struct sip
 	struct sip_packet_info pi = conn_info(c, true);
 	if (!trace_tx(tp, &pi, buf, len) || c->dead)
 		return 0;
-	if (t == SIP_TP_TCP) {
-		if (bytes_append(&c->out, buf, len))
-			return SIP_ENOMEM;
-		conn_flush(c);
+	if (c->ws) {
+		int err = sip_ws_send(c->ws, buf, len);
+		if (err)
+			return err;
+		ws_flush(c);
 		return 0;
 	}
-	ERR_clear_error();
-	if (SSL_write(c->ssl, buf, (int)len) != (int)len) {
-		tls_fail(c, "write failed");
-		return 0;
-	}
-	tls_out(c);
+	stream_write(c, buf, len);
 	return 0;
 }
 
@@ -1920,9 +2208,10 @@ int sip_transport_tls_peer(struct sip_transport *tp, const struct sip_sockaddr *
 	if (!tp || !remote || !buf || cap == 0)
 		return SIP_EINVAL;
 	const char *line = NULL;
-	struct conn *c = find_conn(tp->conns, SIP_TP_TLS, remote);
-	if (!c)
-		c = find_conn(tp->dead, SIP_TP_TLS, remote);
+	struct conn *c = NULL;
+	for (int i = 0; i < 4 && !c; i++)
+		c = find_conn(i % 2 ? tp->dead : tp->conns, i < 2 ? SIP_TP_TLS : SIP_TP_WSS,
+		              remote);
 	if (c && c->peer[0])
 		line = c->peer;
 	else if (tp->last_peer[0] && sip_sockaddr_eq(&tp->last_peer_addr, remote))

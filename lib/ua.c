@@ -72,7 +72,11 @@ struct sip_ua {
 	struct sip_sockaddr me_local;
 	enum sip_tp me_tp;
 	char me_user[64];
-	bool me_kept;
+	bool me_kept, me_invalid;
+	/* Our host as a WebSocket client, "<random>.invalid" (RFC 7118
+	 * section 5.2): the server answers over the connection, whatever the
+	 * Via says, and a browser knows no address of its own to put there. */
+	char ws_host[32];
 	bool insecure; /* TLS verifies nothing: failing over from it loses nothing */
 	bool closing;  /* sip_ua_closing: no handler is called any more */
 	size_t nwaiting, capwaiting;
@@ -639,43 +643,56 @@ void sip_ua_resolve_cancel(struct sip_ua *ua, sip_resolve_h *h, void *arg)
 		sip_resolve_cancel(ua->resolver, h, arg);
 }
 
-/* "<sip:USER@HOST:PORT>", ";transport=tcp" or tls after the port when not UDP. */
+/* "<sip:USER@HOST:PORT;transport=...>", the port left out when 0. */
 static int contact_print(char *buf, size_t cap, const char *user, const char *host, uint16_t port,
                          enum sip_tp tp)
 {
-	const char *tps = tp == SIP_TP_UDP   ? ""
-	                  : tp == SIP_TP_TCP ? ";transport=tcp"
-	                                     : ";transport=tls";
 	char ps[12];
-	ps[sip_put_decimal(ps, port)] = '\0';
-	const char *cp[] = {"<sip:", user ? user : "sip", "@", host, ":", ps, tps, ">"};
-	return sip_join(buf, cap, cp, 8);
+	ps[0] = ':';
+	ps[port ? 1 + sip_put_decimal(ps + 1, port) : 0] = '\0';
+	const char *cp[] = {"<sip:", user ? user : "sip", "@", host, ps, sip_tp_uri_param(tp), ">"};
+	return sip_join(buf, cap, cp, 7);
 }
 
-int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
-              const struct sip_ua_me **me)
+/* invalid: a WebSocket client's made-up host, without a port. */
+static int me_for(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp,
+                  const char *user, bool invalid, const struct sip_ua_me **me)
 {
 	const char *u = user ? user : "sip";
 	size_t ul = strlen(u);
 	*me = &ua->me;
-	if (ua->me_kept && ua->me_tp == tp && sip_sockaddr_eq(&ua->me_local, local) &&
-	    strcmp(ua->me_user, u) == 0)
+	if (ua->me_kept && ua->me_tp == tp && ua->me_invalid == invalid &&
+	    sip_sockaddr_eq(&ua->me_local, local) && strcmp(ua->me_user, u) == 0)
 		return 0;
 	struct sip_ua_me *m = &ua->me;
 	const char *fp[] = {"<sip:sip@", m->host, ">"};
 	ua->me_kept = false;
-	if (sip_sockaddr_host(local, m->host, sizeof m->host) < 0 ||
+	if (invalid && !ua->ws_host[0]) {
+		int err = sip_rand_token(ua->ws_host, 12);
+		if (err)
+			return err;
+		memcpy(ua->ws_host + 12, ".invalid", sizeof ".invalid");
+	}
+	m->port = invalid ? 0 : sip_sockaddr_port(local);
+	if ((invalid ? snprintf(m->host, sizeof m->host, "%s", ua->ws_host)
+	             : sip_sockaddr_host(local, m->host, sizeof m->host)) < 0 ||
 	    sip_join(m->from, sizeof m->from, fp, 3) < 0 ||
-	    contact_print(m->contact, sizeof m->contact, u, m->host, sip_sockaddr_port(local), tp) <
-	            0)
+	    contact_print(m->contact, sizeof m->contact, u, m->host, m->port, tp) < 0)
 		return SIP_ENOSPC;
 	if (ul < sizeof ua->me_user) {
 		memcpy(ua->me_user, u, ul + 1);
 		ua->me_local = *local;
 		ua->me_tp = tp;
+		ua->me_invalid = invalid;
 		ua->me_kept = true;
 	}
 	return 0;
+}
+
+int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
+              const struct sip_ua_me **me)
+{
+	return me_for(ua, local, tp, user, tp == SIP_TP_WS || tp == SIP_TP_WSS, me);
 }
 
 int sip_ua_contact_for(struct sip_ua *ua, const struct sip_packet_info *pi, char *buf, size_t cap)
@@ -684,8 +701,10 @@ int sip_ua_contact_for(struct sip_ua *ua, const struct sip_packet_info *pi, char
 	struct sip_sockaddr local;
 	const struct sip_ua_me *me;
 	int err = sip_ua_local(ua, &t, &local);
+	/* Answering on a connection it accepted, a WebSocket server has an
+	 * address of its own. */
 	if (!err)
-		err = sip_ua_me(ua, &local, pi->tp, NULL, &me);
+		err = me_for(ua, &local, pi->tp, NULL, false, &me);
 	if (!err && (size_t)snprintf(buf, cap, "%s", me->contact) >= cap)
 		err = SIP_ENOSPC;
 	return err;

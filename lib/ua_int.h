@@ -24,8 +24,10 @@ void sip_ua_creds_forget(struct sip_ua *ua, struct sip_req *r);
  * the default From and Contact (of user, "sip" when NULL). The last ones
  * are kept: a flood asks for the same thousands of times. Valid until the
  * next call. */
+/* Our Via host and port (0: none, a WebSocket client's), From and Contact. */
 struct sip_ua_me {
 	char host[64], from[80], contact[300];
+	uint16_t port;
 };
 int sip_ua_me(struct sip_ua *ua, const struct sip_sockaddr *local, enum sip_tp tp, const char *user,
               const struct sip_ua_me **me);

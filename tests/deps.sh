@@ -13,7 +13,7 @@ set -u
 # A bare Debian (debootstrap --variant=minbase) has coreutils, grep, sed,
 # mawk, findutils, diffutils, bsdutils (script) and util-linux; the rest
 # the scripts call comes from these.
-build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
+build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev libwslay-dev"
 # iproute2: ss, which finds free ports and waits for peers to listen;
 # procps: ps, pgrep; openssl: the test certificates; sip-tester: SIPp;
 # dnsmasq-base: the DNS server without its system service; mandoc,
@@ -26,7 +26,7 @@ build="build-essential pkg-config libreadline-dev libc-ares-dev libssl-dev"
 # has none: "tcp_init(): could not get TCP protocol number"); nftables: the
 # packet loss of `make test-hostile`.
 test="$build iproute2 procps openssl sip-tester kamailio kamailio-tls-modules tshark
-	kamailio-presence-modules netbase nftables
+	kamailio-presence-modules kamailio-websocket-modules netbase nftables
 	dnsmasq-base mandoc groff-base jq zsh fish tmux binutils shellcheck cppcheck clang-format
 	clang libclang-rt-dev valgrind"
 

@@ -57,6 +57,8 @@ enum sip_err {
 	/* A response that matched the request's transaction (branch and method)
 	 * but not its identity: another Call-ID, From tag or CSeq number. */
 	SIP_EIDENTITY = -28,
+	/* A WebSocket server refused the upgrade, or answered it wrong. */
+	SIP_EWS = -29,
 };
 SIP_API const char *sip_strerror(int err);
 

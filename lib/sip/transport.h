@@ -1,5 +1,5 @@
-/* sip/transport.h - UDP, TCP and TLS: socket addresses, what travelled where,
- * sending and receiving messages. */
+/* sip/transport.h - UDP, TCP, TLS and WebSocket: socket addresses, what
+ * travelled where, sending and receiving messages. */
 #ifndef SIP_TRANSPORT_H
 #define SIP_TRANSPORT_H
 
@@ -12,12 +12,17 @@
 extern "C" {
 #endif
 
-/* ---- transport: UDP, TCP and TLS ------------------------------------- */
+/* ---- transport: UDP, TCP, TLS, WebSocket ------------------------------ */
 
-enum sip_tp { SIP_TP_UDP = 0, SIP_TP_TCP, SIP_TP_TLS, SIP_TP_COUNT };
+/* WS and WSS are SIP over WebSocket (RFC 7118), over TCP and over TLS. */
+enum sip_tp { SIP_TP_UDP = 0, SIP_TP_TCP, SIP_TP_TLS, SIP_TP_WS, SIP_TP_WSS, SIP_TP_COUNT };
 SIP_API const char *sip_tp_name(enum sip_tp tp); /* "UDP" */
 /* "udp", "TCP", "tls"... case-insensitive; -1 when unknown. */
 SIP_API int sip_tp_from_str(struct sip_str s);
+/* What a URI of ours says of the transport: "" for UDP, ";transport=tcp",
+ * ";transport=tls", and ";transport=ws" for WS and WSS alike (RFC 7118
+ * section 5.2). */
+SIP_API const char *sip_tp_uri_param(enum sip_tp tp);
 
 struct sip_sockaddr {
 	union {
@@ -40,6 +45,9 @@ SIP_API bool sip_sockaddr_eq(const struct sip_sockaddr *a, const struct sip_sock
 /* What travelled where, for printing a message sent or received. */
 struct sip_packet_info {
 	bool tx;
+	/* A WebSocket handshake's HTTP request or answer, not a SIP message:
+	 * shown, not captured or parsed. */
+	bool http;
 	enum sip_tp tp;
 	struct sip_sockaddr local;
 	struct sip_sockaddr remote;
@@ -72,6 +80,12 @@ struct sip_transport_opts {
 	/* accepted streams kept at once; one more closes the one quiet the
 	 * longest; 0: 1024 */
 	unsigned max_accepted;
+	/* WebSocket clients (WS, WSS): the handshake's path (NULL: "/"), its
+	 * Origin (NULL: none), and more header lines for it, "Name: value". */
+	const char *ws_path;
+	const char *ws_origin;
+	const char *const *ws_headers;
+	size_t nws_headers;
 	sip_trace_h *trace;
 	void *trace_arg;
 };
@@ -83,8 +97,9 @@ SIP_API int sip_transport_new(struct sip_transport **tpp, struct sip_loop *loop,
 SIP_API void sip_transport_free(struct sip_transport *tp);
 /*
  * The local address a message to remote leaves from, for Via and Contact.
- * For TCP and TLS this opens the connection (verifying tls_name, or the
- * address when NULL) if none is open yet; the connect completes later.
+ * For a stream this opens the connection (TLS and WSS verify tls_name, or
+ * the address when NULL; a WebSocket handshake names it as Host) if none
+ * is open yet; the connect completes later.
  */
 SIP_API int sip_transport_local(struct sip_transport *tp, enum sip_tp t,
                                 const struct sip_sockaddr *remote, const char *tls_name,
@@ -93,7 +108,8 @@ SIP_API int sip_transport_local(struct sip_transport *tp, enum sip_tp t,
 SIP_API int sip_transport_send(struct sip_transport *tp, enum sip_tp t,
                                const struct sip_sockaddr *remote, const char *tls_name,
                                const char *buf, size_t len);
-/* Accepts connections on TCP or TLS at the bound address (UDP always receives). */
+/* Accepts connections on TCP, TLS, WS or WSS at the bound address (UDP
+ * always receives). */
 SIP_API int sip_transport_listen(struct sip_transport *tp, enum sip_tp t);
 /* The bound address of a transport's socket (UDP, or a TCP/TLS listener). */
 SIP_API int sip_transport_bound(struct sip_transport *tp, enum sip_tp t, int family,

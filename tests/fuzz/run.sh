@@ -13,8 +13,10 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 lib_src=$(ls lib/*.c)
 libs=$(pkg-config --libs libcares openssl 2>/dev/null || echo -lcares -lssl -lcrypto)
+# Debian's libwslay-dev ships no pkg-config file.
+libs="$libs $(pkg-config --libs libwslay 2>/dev/null || echo -lwslay)"
 rc=0
-for target in msg uri auth event; do
+for target in msg uri auth event ws; do
 	bin=$out/fuzz_$target
 	# shellcheck disable=SC2086
 	if ! clang -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -Ilib \

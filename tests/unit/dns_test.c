@@ -18,6 +18,10 @@ TEST(dns_tp_names)
 	CHECK_INT(sip_tp_from_str(SIP_STR("udp")), SIP_TP_UDP);
 	CHECK_INT(sip_tp_from_str(SIP_STR("Tcp")), SIP_TP_TCP);
 	CHECK_INT(sip_tp_from_str(SIP_STR("TLS")), SIP_TP_TLS);
+	CHECK(strcmp(sip_tp_name(SIP_TP_WS), "WS") == 0);
+	CHECK(strcmp(sip_tp_name(SIP_TP_WSS), "WSS") == 0);
+	CHECK_INT(sip_tp_from_str(SIP_STR("ws")), SIP_TP_WS);
+	CHECK_INT(sip_tp_from_str(SIP_STR("WSS")), SIP_TP_WSS);
 	CHECK_INT(sip_tp_from_str(SIP_STR("sctp")), -1);
 	CHECK_INT(sip_tp_from_str(SIP_STR("")), -1);
 	CHECK_INT(sip_tp_from_str(SIP_STR("udpx")), -1);
@@ -210,9 +214,25 @@ TEST(dns_plan_names)
 	CHECK_INT(plan_of(&p, "sips:example.test;transport=udp", 0, AF_UNSPEC), SIP_EINVAL);
 	CHECK_INT(plan_of(&p, "sip:example.test;transport=sctp", 0, AF_UNSPEC), SIP_EINVAL);
 	CHECK_INT(plan_of(&p, "sip:example.test;transport=tcp", TPB(UDP), AF_UNSPEC), SIP_EINVAL);
-	/* sips allows TLS alone. */
+	/* WebSocket: the host looked up as it is, at 80 or 443 unless given;
+	 * sips makes it WSS. */
+	CHECK_INT(plan_of(&p, "sip:example.test;transport=ws", 0, AF_UNSPEC), 0);
+	CHECK_INT(p.step, DNS_STEP_ADDR);
+	CHECK_INT(p.tp, SIP_TP_WS);
+	CHECK_INT(p.port, 80);
+	CHECK_INT(plan_of(&p, "sips:example.test;transport=ws", 0, AF_UNSPEC), 0);
+	CHECK_INT(p.tp, SIP_TP_WSS);
+	CHECK_INT(p.port, 443);
+	CHECK_INT(plan_of(&p, "sip:127.0.0.1:8080;transport=wss", 0, AF_UNSPEC), 0);
+	CHECK_INT(p.step, DNS_STEP_NUMERIC);
+	CHECK_INT(p.port, 8080);
+	CHECK_INT(plan_of(&p, "sip:example.test", TPB(WS), AF_UNSPEC), 0);
+	CHECK_INT(p.tp, SIP_TP_WS);
+	CHECK_INT(p.step, DNS_STEP_ADDR);
+	/* sips allows TLS alone, or WebSocket over it. */
 	CHECK_INT(plan_of(&p, "sips:example.test", 0, AF_UNSPEC), 0);
-	CHECK_INT(p.mask, TPB(TLS));
+	CHECK_INT(p.mask, TPB(TLS) | TPB(WSS));
+	CHECK_INT(p.tp, SIP_TP_TLS);
 	CHECK_INT(plan_of(&p, "sips:example.test", TPB(UDP) | TPB(TCP), AF_UNSPEC), SIP_EINVAL);
 
 	/* maddr replaces the host; a trailing dot goes. */
@@ -283,7 +303,8 @@ TEST(dns_naptr_filters_transports)
 	const size_t n = sizeof rr / sizeof rr[0];
 	CHECK_INT(plan_of(&p, "sip:example.test", 0, AF_UNSPEC), 0);
 	CHECK(strcmp(dns_naptr_unusable(&rr[0], &p, &tp), "SCTP is not supported") == 0);
-	CHECK(strcmp(dns_naptr_unusable(&rr[1], &p, &tp), "WebSocket is not supported") == 0);
+	CHECK(strcmp(dns_naptr_unusable(&rr[1], &p, &tp),
+	             "WebSocket is reached by host and port, not NAPTR") == 0);
 	CHECK(strcmp(dns_naptr_unusable(&rr[2], &p, &tp), "flag is not \"s\"") == 0);
 	CHECK(strcmp(dns_naptr_unusable(&rr[3], &p, &tp), "flag is not \"s\"") == 0);
 	CHECK(strcmp(dns_naptr_unusable(&rr[4], &p, &tp), "not a SIP service") == 0);

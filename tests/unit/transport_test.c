@@ -1,7 +1,8 @@
-/* transport_test.c - UDP, TCP and TLS on loopback: datagrams both ways,
- * ICMP port unreachable, stream framing against split, joined, oversized
- * and dripping input, refused connections, certificate checks. Every wait
- * is bounded by a deadline. */
+/* transport_test.c - UDP, TCP, TLS and WebSocket on loopback: datagrams
+ * both ways, ICMP port unreachable, stream framing against split, joined,
+ * oversized and dripping input, refused connections, certificate checks,
+ * WebSocket upgrades made, refused and broken. Every wait is bounded by a
+ * deadline. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "test.h"
+#include "ws_int.h"
 
 #define REQ                                                                                        \
 	"OPTIONS sip:b@127.0.0.1 SIP/2.0\r\n"                                                      \
@@ -324,12 +326,18 @@ TEST(transport_udp_garbage_and_keepalive)
 
 /* ---- TCP ---- */
 
+static int stream_server(struct sip_loop *l, struct peer *b, struct sip_transport_opts *o,
+                         enum sip_tp t, struct sip_sockaddr *ta)
+{
+	if (peer_new(b, l, o) != 0 || sip_transport_listen(b->tp, t) != 0)
+		return -1;
+	return sip_transport_bound(b->tp, t, AF_INET, ta);
+}
+
 static int tcp_server(struct sip_loop *l, struct peer *b, struct sip_transport_opts *o,
                       struct sip_sockaddr *ta)
 {
-	if (peer_new(b, l, o) != 0 || sip_transport_listen(b->tp, SIP_TP_TCP) != 0)
-		return -1;
-	return sip_transport_bound(b->tp, SIP_TP_TCP, AF_INET, ta);
+	return stream_server(l, b, o, SIP_TP_TCP, ta);
 }
 
 static int raw_connect(const struct sip_sockaddr *to)
@@ -438,10 +446,11 @@ TEST(transport_tcp_two_messages_in_one_write)
 	return 0;
 }
 
-/* Sends m to a TCP server with these limits; the server's error, and the
- * raw client must see the connection closed. */
-static int tcp_expect_close(const char *m, size_t max_msg, uint64_t idle_us, int want_err,
-                            unsigned drip_ms)
+/* Sends m to a server of transport t with these limits; the server's
+ * error (and its detail, when want_detail is given), and the raw client
+ * must see the connection closed. */
+static int stream_expect_close(enum sip_tp t, const char *m, size_t max_msg, uint64_t idle_us,
+                               int want_err, unsigned drip_ms, const char *want_detail)
 {
 	struct sip_loop *l;
 	struct peer b;
@@ -451,7 +460,7 @@ static int tcp_expect_close(const char *m, size_t max_msg, uint64_t idle_us, int
 	                               .idle_us = idle_us};
 	struct sip_sockaddr ta;
 	CHECK_INT(sip_loop_new(&l), 0);
-	CHECK_INT(tcp_server(l, &b, &o, &ta), 0);
+	CHECK_INT(stream_server(l, &b, &o, t, &ta), 0);
 	int fd = raw_connect(&ta);
 	CHECK(fd >= 0);
 	uint64_t t0 = ms_now();
@@ -470,7 +479,8 @@ static int tcp_expect_close(const char *m, size_t max_msg, uint64_t idle_us, int
 	}
 	CHECK(wait_for(l, &b.nerr, 1, 3000));
 	CHECK_INT(b.err, want_err);
-	CHECK_INT(b.err_tp, SIP_TP_TCP);
+	CHECK_INT(b.err_tp, t);
+	CHECK(!want_detail || strstr(b.detail, want_detail) != NULL);
 	CHECK_INT(b.nrecv, 0);
 	if (idle_us)
 		CHECK(ms_now() - t0 >= idle_us / 1000 - 20);
@@ -480,6 +490,12 @@ static int tcp_expect_close(const char *m, size_t max_msg, uint64_t idle_us, int
 	sip_transport_free(b.tp);
 	sip_loop_free(l);
 	return 0;
+}
+
+static int tcp_expect_close(const char *m, size_t max_msg, uint64_t idle_us, int want_err,
+                            unsigned drip_ms)
+{
+	return stream_expect_close(SIP_TP_TCP, m, max_msg, idle_us, want_err, drip_ms, NULL);
 }
 
 TEST(transport_tcp_oversized_message)
@@ -611,6 +627,163 @@ TEST(transport_tcp_full_closes_the_quietest)
 	sip_transport_free(b.tp);
 	sip_loop_free(l);
 	return 0;
+}
+
+/* ---- WebSocket ---- */
+
+/* A message sent before the upgrade waits for it; then one SIP message a
+ * WebSocket message, both ways, each side seeing WS. */
+TEST(transport_ws_both_ways)
+{
+	struct sip_loop *l;
+	struct peer a, b;
+	struct sip_transport_opts oa = {.family = AF_INET, .local_host = "127.0.0.1"};
+	struct sip_transport_opts ob = oa;
+	struct sip_sockaddr ta;
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(stream_server(l, &b, &ob, SIP_TP_WS, &ta), 0);
+	CHECK_INT(peer_new(&a, l, &oa), 0);
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_WS, &ta, NULL, REQ, strlen(REQ)), 0);
+	CHECK(wait_for(l, &b.nrecv, 1, 3000));
+	CHECK_INT(b.pi.tp, SIP_TP_WS);
+	CHECK_INT(b.method, SIP_OPTIONS);
+	CHECK_INT(b.nerr, 0);
+	CHECK_INT(sip_transport_send(b.tp, SIP_TP_WS, &b.pi.remote, NULL, RESP, strlen(RESP)), 0);
+	CHECK(wait_for(l, &a.nrecv, 1, 3000));
+	CHECK_INT(a.status, 200);
+	CHECK_INT(a.pi.tp, SIP_TP_WS);
+	/* A second one goes over the same connection. */
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_WS, &ta, NULL, REQ, strlen(REQ)), 0);
+	CHECK(wait_for(l, &b.nrecv, 2, 3000));
+	CHECK(sip_sockaddr_eq(&b.pi.remote, &a.pi.local));
+	CHECK_INT(a.nerr + b.nerr, 0);
+	sip_transport_free(a.tp);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
+/* A plain TCP listener for a test to play the WebSocket server by hand. */
+static int raw_listener(struct sip_sockaddr *at)
+{
+	*at = addr("127.0.0.1", 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	socklen_t len = sizeof at->u;
+	if (fd < 0 || bind(fd, &at->u.sa, at->len) != 0 || listen(fd, 4) != 0 ||
+	    getsockname(fd, &at->u.sa, &len) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	at->len = len;
+	return fd;
+}
+
+/* Accepts on lfd while the loop turns, for at most ms. */
+static int raw_accept(struct sip_loop *l, int lfd, unsigned ms)
+{
+	uint64_t end = ms_now() + ms;
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	while (ms_now() <= end) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd >= 0)
+			return fd;
+		sip_loop_poll(l, 10000);
+	}
+	return -1;
+}
+
+/* The server refuses the upgrade: the status and reason reach the error
+ * handler, and nothing was delivered. */
+TEST(transport_ws_refused)
+{
+	struct sip_loop *l;
+	struct peer a;
+	struct sip_transport_opts oa = {
+		.family = AF_INET, .local_host = "127.0.0.1", .ws_path = "/sip?x=1"};
+	struct sip_sockaddr ta;
+	char buf[2048];
+	CHECK_INT(sip_loop_new(&l), 0);
+	int lfd = raw_listener(&ta);
+	CHECK(lfd >= 0);
+	CHECK_INT(peer_new(&a, l, &oa), 0);
+	CHECK_INT(sip_transport_send(a.tp, SIP_TP_WS, &ta, "sip.example.test", REQ, strlen(REQ)),
+	          0);
+	int fd = raw_accept(l, lfd, 3000);
+	CHECK(fd >= 0);
+	long n = raw_read(l, fd, buf, sizeof buf - 1, 3000);
+	CHECK(n > 0);
+	buf[n] = '\0';
+	CHECK(strncmp(buf, "GET /sip?x=1 HTTP/1.1\r\n", 23) == 0);
+	char host[64];
+	snprintf(host, sizeof host, "\r\nHost: sip.example.test:%u\r\n", sip_sockaddr_port(&ta));
+	CHECK(strstr(buf, host) != NULL);
+	CHECK(strstr(buf, "\r\nSec-WebSocket-Protocol: sip\r\n") != NULL);
+	const char *no = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
+	CHECK_INT(send(fd, no, strlen(no), MSG_NOSIGNAL), (long)strlen(no));
+	CHECK(wait_for(l, &a.nerr, 1, 3000));
+	CHECK_INT(a.err, SIP_EWS);
+	CHECK_INT(a.err_tp, SIP_TP_WS);
+	CHECK(strstr(a.detail, "WebSocket handshake refused: 403 Forbidden") != NULL);
+	CHECK_INT(a.nrecv, 0);
+	/* The SIP message never went: nothing but the handshake was traced. */
+	CHECK_INT(a.ntx, 1);
+	CHECK(a.tx_pi.http);
+	close(fd);
+	close(lfd);
+	sip_transport_free(a.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
+/* A client must mask its frames (RFC 6455 section 5.1): an unmasked one
+ * closes its connection, and delivers nothing. */
+TEST(transport_ws_unmasked_client_frame_closes)
+{
+	struct sip_loop *l;
+	struct peer b;
+	struct sip_transport_opts ob = {.family = AF_INET, .local_host = "127.0.0.1"};
+	struct sip_sockaddr ta;
+	char buf[2048];
+	struct sip_ws_hs hs;
+	memset(&hs, 0, sizeof hs);
+	CHECK_INT(sip_loop_new(&l), 0);
+	CHECK_INT(stream_server(l, &b, &ob, SIP_TP_WS, &ta), 0);
+	int fd = raw_connect(&ta);
+	CHECK(fd >= 0);
+	struct sip_ws_req rq = {.host = "127.0.0.1", .port = sip_sockaddr_port(&ta)};
+	int n = sip_ws_client_request(&hs, &rq, buf, sizeof buf);
+	CHECK(n > 0);
+	CHECK_INT(send(fd, buf, (size_t)n, MSG_NOSIGNAL), n);
+	long got = raw_read(l, fd, buf, sizeof buf, 3000);
+	CHECK(got > 0);
+	CHECK_INT(sip_ws_client_check(&hs, buf, (size_t)got), (int)got);
+	size_t len = strlen(REQ);
+	unsigned char frame[4 + sizeof REQ] = {0x81, 126, (unsigned char)(len >> 8),
+	                                       (unsigned char)len};
+	memcpy(frame + 4, REQ, len);
+	CHECK_INT(send(fd, frame, 4 + len, MSG_NOSIGNAL), (long)(4 + len));
+	CHECK(wait_for(l, &b.nerr, 1, 3000));
+	CHECK_INT(b.err, SIP_ESYNTAX);
+	CHECK(strstr(b.detail, "unmasked frame from the client") != NULL);
+	CHECK_INT(b.nrecv, 0);
+	/* A close frame (1002, protocol error) may come first; then the end. */
+	long r;
+	while ((r = raw_read(l, fd, buf, sizeof buf, 3000)) > 0)
+		;
+	CHECK_INT(r, 0);
+	close(fd);
+	sip_transport_free(b.tp);
+	sip_loop_free(l);
+	return 0;
+}
+
+/* A client that connects and never finishes asking for the upgrade is
+ * cut off. */
+TEST(transport_ws_handshake_times_out)
+{
+	return stream_expect_close(SIP_TP_WS, "GET / HT", 0, 200000, SIP_ETIMEDOUT, 0,
+	                           "WebSocket handshake not complete");
 }
 
 TEST(transport_tcp_garbage_closes)

@@ -342,6 +342,21 @@ p_tshark() {
 	sleep 1
 }
 
+# p_users_db DIR: a db_text directory of Kamailio's subscriber table with
+# the users in $P_USERS ("user:password" words, domain 127.0.0.1).
+p_users_db() {
+	mkdir -p "$1"
+	printf '%s\n' 'id(int,auto) table_name(string) table_version(int)' \
+		'0:subscriber:7' >"$1/version"
+	printf '%s\n' 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)' \
+		>"$1/subscriber"
+	p_n=0
+	for p_u in $P_USERS; do
+		p_n=$((p_n + 1))
+		printf '%d:%s:127.0.0.1:%s::\n' "$p_n" "${p_u%%:*}" "${p_u#*:}" >>"$1/subscriber"
+	done
+}
+
 # p_kamailio_registrar DIR PORT [DEFINE...]: writes DIR/registrar.cfg from
 # kamailio/registrar.cfg and a db_text directory DIR/db with the users given
 # in $P_USERS ("user:password" words, domain 127.0.0.1), checks the config
@@ -365,16 +380,7 @@ p_kamailio_registrar() {
 			return 1
 		fi
 	done
-	mkdir -p "$p_dir/db"
-	printf '%s\n' 'id(int,auto) table_name(string) table_version(int)' \
-		'0:subscriber:7' >"$p_dir/db/version"
-	printf '%s\n' 'id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null)' \
-		>"$p_dir/db/subscriber"
-	p_n=0
-	for p_u in $P_USERS; do
-		p_n=$((p_n + 1))
-		printf '%d:%s:127.0.0.1:%s::\n' "$p_n" "${p_u%%:*}" "${p_u#*:}" >>"$p_dir/db/subscriber"
-	done
+	p_users_db "$p_dir/db"
 	sed -e "s|@PORT@|$p_port|g" -e "s|@DB@|$p_dir/db|g" -e "s|@MODULES@|$p_mods|g" \
 		"$P_DIR/kamailio/registrar.cfg" >"$p_dir/registrar.cfg"
 	p_defs=
@@ -439,6 +445,55 @@ p_kamailio_proxy() {
 		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
 	if ! p_wait_listen udp "$p_port" "$P_PID" 100 || ! p_wait_listen tcp "$p_port" "$P_PID" 50 ||
 		{ [ -n "$p_tls_port" ] && ! p_wait_listen tcp "$p_tls_port" "$P_PID" 50; }; then
+		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"
+		p_stop "$P_PID"
+		return 1
+	fi
+}
+
+# p_kamailio_ws DIR PORT WS_PORT WSS_PORT CALLEE: writes DIR/ws.cfg from
+# kamailio/ws.cfg (SIP over UDP on PORT, WebSocket on TCP WS_PORT, secure
+# WebSocket on WSS_PORT with the certificates p_certs made in DIR; calls for
+# no registered user go to CALLEE, "127.0.0.1:port", over UDP) and a db_text
+# directory DIR/db with the users in $P_USERS ("user:password" words, domain
+# 127.0.0.1), checks the config and starts Kamailio in the foreground; PID
+# in $P_PID, log in DIR/kamailio.log. Returns 1 with the reason in $P_WHY
+# when it does not come up.
+p_kamailio_ws() {
+	p_dir=$1 p_port=$2 p_ws_port=$3 p_wss_port=$4 p_callee=$5
+	p_mods=
+	for p_m in /usr/lib/*/kamailio/modules /usr/lib/kamailio/modules; do
+		[ -f "$p_m/registrar.so" ] && p_mods=$p_m && break
+	done
+	if [ -z "$p_mods" ]; then
+		P_WHY="no Kamailio module directory with registrar.so"
+		return 1
+	fi
+	for p_m in pv tm sl rr maxfwd siputils textops db_text usrloc auth auth_db \
+		nathelper tls xhttp websocket; do
+		if [ ! -f "$p_mods/$p_m.so" ]; then
+			P_WHY="no $p_m.so in $p_mods"
+			case $p_m in
+			tls) P_WHY="$P_WHY (kamailio-tls-modules)" ;;
+			websocket) P_WHY="$P_WHY (kamailio-websocket-modules)" ;;
+			esac
+			return 1
+		fi
+	done
+	p_users_db "$p_dir/db"
+	sed -e "s|@PORT@|$p_port|g" -e "s|@WS_PORT@|$p_ws_port|g" \
+		-e "s|@WSS_PORT@|$p_wss_port|g" -e "s|@CALLEE@|$p_callee|g" \
+		-e "s|@DB@|$p_dir/db|g" -e "s|@DIR@|$p_dir|g" -e "s|@MODULES@|$p_mods|g" \
+		"$P_DIR/kamailio/ws.cfg" >"$p_dir/ws.cfg"
+	if ! kamailio -c -f "$p_dir/ws.cfg" >"$p_dir/kamailio-check.log" 2>&1; then
+		P_WHY="kamailio -c rejects the config: $(grep -m 1 -i error "$p_dir/kamailio-check.log")"
+		return 1
+	fi
+	p_start "$p_dir/kamailio.log" kamailio -DD -E -f "$p_dir/ws.cfg" \
+		-P "$p_dir/kamailio.pid" -Y "$p_dir" -w "$p_dir" -m 64 -M 8
+	if ! p_wait_listen udp "$p_port" "$P_PID" 100 ||
+		! p_wait_listen tcp "$p_ws_port" "$P_PID" 50 ||
+		! p_wait_listen tcp "$p_wss_port" "$P_PID" 50; then
 		P_WHY="kamailio did not start: $(grep -m 1 -E 'ERROR|CRITICAL' "$p_dir/kamailio.log")"
 		p_stop "$P_PID"
 		return 1
