@@ -51,6 +51,9 @@ struct cred {
 	char *user, *password;
 };
 
+/* WebSocket clients whose connections a server remembers. */
+#define UA_FLOWS 64
+
 struct sip_ua {
 	struct sip_loop *loop;
 	bool own_loop;
@@ -77,6 +80,15 @@ struct sip_ua {
 	 * section 5.2): the server answers over the connection, whatever the
 	 * Via says, and a browser knows no address of its own to put there. */
 	char ws_host[32];
+	/* The other way round, as a WebSocket server: the connections such
+	 * clients came over, by the made-up host their Contact names, so that a
+	 * request to them (a NOTIFY, a BYE) goes back the same way. The oldest
+	 * is forgotten first. */
+	struct ws_flow {
+		char host[64];
+		struct sip_target t;
+	} flows[UA_FLOWS];
+	size_t nflows, next_flow;
 	bool insecure; /* TLS verifies nothing: failing over from it loses nothing */
 	bool closing;  /* sip_ua_closing: no handler is called any more */
 	size_t nwaiting, capwaiting;
@@ -336,10 +348,50 @@ static bool dispatch(struct sip_ua *ua, struct sip_incoming *in, const struct si
 	return false;
 }
 
+static bool invalid_host(struct sip_str h)
+{
+	static const char tld[] = ".invalid";
+	size_t n = sizeof tld - 1;
+	return h.len > n && sip_str_ieq_cstr(sip_str_sub(h, h.len - n, h.len), tld);
+}
+
+static struct ws_flow *flow_find(struct sip_ua *ua, struct sip_str host)
+{
+	for (size_t i = 0; i < ua->nflows; i++)
+		if (sip_str_ieq_cstr(host, ua->flows[i].host))
+			return &ua->flows[i];
+	return NULL;
+}
+
+/* A request over WebSocket whose Contact names a made-up host: its
+ * connection is where requests to that host go. */
+static void flow_learn(struct sip_ua *ua, const struct sip_msg *req,
+                       const struct sip_packet_info *pi)
+{
+	const struct sip_hdr *h = sip_msg_hdr(req, SIP_HDR_CONTACT);
+	struct sip_addr a;
+	struct sip_uri u;
+	if ((pi->tp != SIP_TP_WS && pi->tp != SIP_TP_WSS) || !h ||
+	    sip_addr_parse(&a, h->value) != 0 || sip_uri_parse(&u, a.uri) != 0 ||
+	    !invalid_host(u.host) || u.host.len >= sizeof ua->flows[0].host)
+		return;
+	struct ws_flow *f = flow_find(ua, u.host);
+	if (!f) {
+		f = &ua->flows[ua->next_flow];
+		ua->next_flow = (ua->next_flow + 1) % UA_FLOWS;
+		if (ua->nflows < UA_FLOWS)
+			ua->nflows++;
+		memcpy(f->host, u.host.p, u.host.len);
+		f->host[u.host.len] = '\0';
+	}
+	f->t = (struct sip_target){.tp = pi->tp, .addr = pi->remote};
+}
+
 static void on_request(struct sip_strans *st, const struct sip_msg *req,
                        const struct sip_packet_info *pi, void *arg)
 {
 	struct sip_ua *ua = arg;
+	flow_learn(ua, req, pi);
 	if (ua->closing) {
 		struct sip_response_spec s = {.status = 503};
 		sip_strans_respond(st, &s);
@@ -634,6 +686,21 @@ int sip_ua_resolve(struct sip_ua *ua, const struct sip_uri *uri,
 {
 	if (!ua)
 		return SIP_EINVAL;
+	/* A WebSocket client's made-up host resolves to the connection it
+	 * came over, as its address and port. */
+	struct ws_flow *f = invalid_host(uri->host) ? flow_find(ua, uri->host) : NULL;
+	if (f) {
+		char buf[128], addr[64];
+		struct sip_uri u;
+		int n = sip_sockaddr_print(&f->t.addr, addr, sizeof addr);
+		if (n > 0)
+			n = snprintf(buf, sizeof buf, "%s:%s;transport=%s",
+			             f->t.tp == SIP_TP_WSS ? "sips" : "sip", addr,
+			             f->t.tp == SIP_TP_WSS ? "wss" : "ws");
+		if (n > 0 && (size_t)n < sizeof buf &&
+		    sip_uri_parse(&u, (struct sip_str){buf, (size_t)n}) == 0)
+			return sip_resolve(ua->resolver, &u, opts, h, arg);
+	}
 	return sip_resolve(ua->resolver, uri, opts, h, arg);
 }
 

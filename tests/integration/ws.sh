@@ -189,6 +189,17 @@ if listener lws --ws --ring 0; then
 	t_check "$sect: the listener saw the MESSAGE and the call over WS" sh -c \
 		'grep -q "MESSAGE: .*(WS 127\.0\.0\.1:" "$1" && grep -q "ended by the far end.s BYE" "$1"' \
 		sh "$d/lws.log"
+	# Requests from the listener go back over the client's connection: its
+	# Contact names a made-up host.
+	t_run "$sect: SUBSCRIBE, the NOTIFYs back over the connection, exit 0" 0 \
+		sipc subscribe -q -c 1 --event presence "ws://127.0.0.1:$lp/"
+	t_out_has "--count reached"
+	p_stop "$lpid"
+fi
+if listener lwsd --ws --ring 0 -d 1; then
+	t_run "$sect: the listener hangs up: its BYE comes over the connection, exit 0" 0 \
+		sipc invite -q "ws://127.0.0.1:$lp/"
+	t_out_ere "hung up by them"
 	p_stop "$lpid"
 fi
 
