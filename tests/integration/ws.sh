@@ -162,6 +162,13 @@ tshark -n -r "$d/ws.pcap" -d "tcp.port==$ws,sip" \
 	-Y '_ws.malformed || _ws.expert.severity >= warning || tcp.analysis.flags' \
 	>"$d/ws-bad.txt" 2>/dev/null
 t_check "$sect: nothing malformed, no warning" test ! -s "$d/ws-bad.txt"
+# WSS: the plaintext, as for TLS.
+t_run "$sect, WSS: exit 0" 0 sipc options -q --ca-file "$ca" --pcap "$d/wss.pcap" \
+	"wss://127.0.0.1:$wss/"
+pcap_sip "$d/wss.pcap" "$wss" >"$d/wss.txt"
+# shellcheck disable=SC2016 # the inner shell's $1
+t_check "$sect, WSS: tshark reads the OPTIONS and its 200 in the clear" sh -c \
+	'[ "$(cut -d " " -f 1 "$1" | tr "\n" " ")" = "OPTIONS 200 " ]' sh "$d/wss.txt"
 p_stop "$kpid"
 
 # ==== sip listen --ws and --wss ====================================================
