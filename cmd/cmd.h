@@ -109,9 +109,11 @@ struct cmd_common {
 	int max_forwards;      /* -1: default */
 	const char *ca_file;
 	bool insecure;
-	/* WebSocket: the handshake's path (--ws-path, or a ws:// target's),
-	 * Origin and more header lines */
+	/* WebSocket: the handshake's path (--ws-path, or a ws:// target's or
+	 * proxy's, kept in ws_path_buf), Origin and more header lines */
 	const char *ws_path, *ws_origin;
+	const char *ws_path_from; /* the option or URL that gave it, for errors */
+	char ws_path_buf[256];
 	const char *ws_headers[CMD_MAX_HEADERS];
 	size_t nws_headers;
 	/* CMD_OPTS_CAPTURE */
@@ -178,12 +180,14 @@ const char *cmd_last_error(void);
 const char *cmd_argv_output(const struct cmd *c, int argc, char **argv);
 void cmd_help(const struct cmd *c, FILE *f);
 /*
- * A target as the user gives it: a SIP URI, or a bare host[:port] read as
- * sip:host[:port] (written into buf, which the URI then points into).
+ * A target as the user gives it: a SIP URI, a bare host[:port] read as
+ * sip:host[:port], or a ws:// or wss:// URL read as sip:host[:port] with
+ * ;transport=ws or wss, whose path goes to cc's ws_path (with cc NULL, a
+ * path is taken and ignored). Written into buf, which the URI points into.
  * Returns 0, or EXIT_USAGE after printing "bad target 'ARG': REASON".
  */
-int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
-                     struct sip_uri *uri);
+int cmd_parse_target(const struct cmd *c, struct cmd_common *cc, const char *arg, char *buf,
+                     size_t cap, struct sip_uri *uri);
 /* sip:, sips: or tel: begins s. Anything else ("host:5060", "alice@host")
  * is a target or address written without its scheme. */
 bool cmd_has_scheme(const char *s);

@@ -413,8 +413,6 @@ const char *cmd_argv_output(const struct cmd *c, int argc, char **argv)
 static struct {
 	const struct cmd *cmd;
 	char **argv;
-	/* What the walk fills: a ws:// target parsed after it sets its path. */
-	struct cmd_common *common;
 	bool active;
 	size_t n;
 	const struct cmd_opt *opts[MAX_OPTS];
@@ -607,6 +605,61 @@ bool cmd_header_given(const struct cmd_common *cc, const char *name, char compac
 	return false;
 }
 
+/* The handshake's path, from --ws-path or a ws:// URL (what, and from:
+ * how a later conflict names it): one a command, since its stack has one.
+ * 0, or a usage error said. */
+static int ws_path_set(const struct cmd *c, struct cmd_common *cc, const char *path,
+                       const char *what, const char *from)
+{
+	size_t n = strlen(path);
+	if (cc->ws_path && strcmp(cc->ws_path, path) != 0) {
+		cmd_error(c, "bad %s: its WebSocket path '%s' is not %s's '%s'", what, path,
+		          cc->ws_path_from, cc->ws_path);
+		return -1;
+	}
+	if (n >= sizeof cc->ws_path_buf) {
+		cmd_error(c, "bad %s: WebSocket path longer than %zu characters", what,
+		          sizeof cc->ws_path_buf - 1);
+		return -1;
+	}
+	memcpy(cc->ws_path_buf, path, n + 1);
+	cc->ws_path = cc->ws_path_buf;
+	if (!cc->ws_path_from)
+		cc->ws_path_from = from;
+	return 0;
+}
+
+/* A ws:// or wss:// URL, as browser configurations give a WebSocket
+ * server: its host and port become a sip: URI with ;transport=ws or wss
+ * into buf (*n its length; -1 when arg is no such URL), and its path the
+ * handshake's, set in cc when one is given. 0, or a usage error said. */
+static int ws_url(const struct cmd *c, struct cmd_common *cc, const char *arg, char *buf,
+                  size_t cap, int *n)
+{
+	bool wss = strncasecmp(arg, "wss://", 6) == 0;
+	*n = -1;
+	if (!wss && strncasecmp(arg, "ws://", 5) != 0)
+		return 0;
+	const char *host = arg + (wss ? 6 : 5);
+	size_t hl = strcspn(host, "/?#;@");
+	const char *rest = host + hl;
+	char path[sizeof cc->ws_path_buf];
+	/* "?q" alone is the root's query (RFC 3986 section 6.2.3). */
+	int pn = snprintf(path, sizeof path, "%s%s", *rest == '?' ? "/" : "", rest);
+	if (hl == 0 || (*rest && strchr(";@#", *rest)) || strchr(rest, '#') ||
+	    strpbrk(rest, " \t") || pn < 0 || (size_t)pn >= sizeof path) {
+		cmd_error(c, "bad target '%s': expected ws://HOST[:PORT][/PATH]", arg);
+		see_help(c);
+		return -1;
+	}
+	*n = snprintf(buf, cap, "sip:%.*s;transport=%s", (int)hl, host, wss ? "wss" : "ws");
+	char what[600];
+	snprintf(what, sizeof what, "target '%s'", arg);
+	if (*path && cc)
+		return ws_path_set(c, cc, path, what, "an earlier ws:// URL");
+	return 0;
+}
+
 /* -H and --ws-header: one "Name: value" line each, kept in list. */
 static int header_opt(const struct cmd *c, const char *name, const char *arg, const char **list,
                       size_t *n)
@@ -629,7 +682,15 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 {
 	unsigned long v;
 	switch (o->key) {
-	case OPT_PROXY: cc->proxy = arg; break;
+	case OPT_PROXY: {
+		/* Its path is the stack's, made before the proxy is looked up. */
+		char buf[512];
+		int n;
+		if (ws_url(c, cc, arg, buf, sizeof buf, &n) != 0)
+			return -2;
+		cc->proxy = arg;
+		break;
+	}
 	case OPT_TRANSPORT: cc->transport = sip_tp_from_str(sip_str_from(arg)); break;
 	case OPT_LOCAL: cc->local = arg; break;
 	case OPT_TIMEOUT: return cmd_parse_seconds(c, name, arg, false, 3600, &cc->timeout_us);
@@ -657,8 +718,7 @@ static int net_opt(const struct cmd *c, struct cmd_common *cc, const struct cmd_
 			cmd_error(c, "bad %s '%s': expected a path such as /ws", name, arg);
 			return -2;
 		}
-		cc->ws_path = arg;
-		break;
+		return ws_path_set(c, cc, arg, "--ws-path", "--ws-path") != 0 ? -2 : 0;
 	case OPT_WS_ORIGIN:
 		if (ctl_char(c, name, arg))
 			return -2;
@@ -758,7 +818,6 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 			return -2;
 		gs.cmd = c;
 		gs.argv = argv;
-		gs.common = common;
 		gs.active = true;
 		*common = (struct cmd_common){
 			.format = isatty(STDOUT_FILENO) ? SIP_PRINT_PRETTY : SIP_PRINT_RAW,
@@ -828,51 +887,15 @@ int cmd_getopt(const struct cmd *c, struct cmd_common *common, int argc, char **
 
 /* ---- targets and DNS ------------------------------------------------------ */
 
-/* A ws:// or wss:// URL, as browser configurations give a WebSocket
- * server: its host and port become a sip: URI with ;transport=ws or wss,
- * and its path the handshake's. n is what went into buf, or -1 when arg is
- * no such URL; SIP_EINVAL for one with nothing usable in it. */
-static int ws_url(const struct cmd *c, const char *arg, char *buf, size_t cap, int *n)
-{
-	bool wss = strncasecmp(arg, "wss://", 6) == 0;
-	if (!wss && strncasecmp(arg, "ws://", 5) != 0) {
-		*n = -1;
-		return 0;
-	}
-	const char *host = arg + (wss ? 6 : 5);
-	size_t hl = strcspn(host, "/?#");
-	const char *path = host + hl;
-	if (hl == 0 || memchr(host, '@', hl) || *path == '#' || strchr(path, ' '))
-		return SIP_EINVAL;
-	*n = snprintf(buf, cap, "sip:%.*s;transport=%s", (int)hl, host, wss ? "wss" : "ws");
-	if (!*path || !gs.common)
-		return 0;
-	/* "?q" alone is the root's query. */
-	if (*path == '?') {
-		cmd_error(c, "bad target '%s': a query needs a path before it", arg);
-		return SIP_EINVAL;
-	}
-	if (gs.common->ws_path && strcmp(gs.common->ws_path, path) != 0) {
-		cmd_error(c, "bad target '%s': its path '%s' is not --ws-path's '%s'", arg, path,
-		          gs.common->ws_path);
-		return SIP_EINVAL;
-	}
-	gs.common->ws_path = path;
-	return 0;
-}
-
-int cmd_parse_target(const struct cmd *c, const char *arg, char *buf, size_t cap,
-                     struct sip_uri *uri)
+int cmd_parse_target(const struct cmd *c, struct cmd_common *cc, const char *arg, char *buf,
+                     size_t cap, struct sip_uri *uri)
 {
 	/* sip_uri_parse would read "host:5060" as a URI of scheme "host". */
 	bool uri_given = cmd_has_scheme(arg);
 	int n;
-	int err = ws_url(c, arg, buf, cap, &n);
-	if (err) {
-		cmd_error(c, "bad target '%s': expected ws://HOST[:PORT][/PATH]", arg);
-		see_help(c);
+	if (ws_url(c, cc, arg, buf, cap, &n) != 0)
 		return EXIT_USAGE;
-	}
+	int err;
 	if (n < 0)
 		n = snprintf(buf, cap, "%s%s", uri_given ? "" : "sip:", arg);
 

@@ -1116,7 +1116,8 @@ static int parse_args(struct call *c, int argc, char **argv)
 		fprintf(stderr, "See 'sip invite --help'.\n");
 		return EXIT_USAGE;
 	}
-	if (cmd_parse_target(c->cmd, argv[optind], c->target_buf, sizeof c->target_buf, &c->target))
+	if (cmd_parse_target(c->cmd, &c->cc, argv[optind], c->target_buf, sizeof c->target_buf,
+	                     &c->target))
 		return EXIT_USAGE;
 	if (c->target.scheme != SIP_URI_SIP && c->target.scheme != SIP_URI_SIPS) {
 		cmd_error(c->cmd, "bad target '%s': expected a sip: or sips: URI", argv[optind]);

@@ -699,8 +699,8 @@ static int parse_args(struct listener *ls, int argc, char **argv, const char **c
 	if (ls->auth_user && !cmd_is_token(ls->auth_user))
 		return cmd_usage_error(self, "--auth '%s': not a user name", ls->auth_user);
 	if (ls->register_aor) {
-		if (cmd_parse_target(self, ls->register_aor, ls->aor_buf, sizeof ls->aor_buf,
-		                     &ls->aor))
+		if (cmd_parse_target(self, &ls->cc, ls->register_aor, ls->aor_buf,
+		                     sizeof ls->aor_buf, &ls->aor))
 			return EXIT_USAGE;
 		if (ls->aor.scheme != SIP_URI_SIP && ls->aor.scheme != SIP_URI_SIPS)
 			return cmd_usage_error(self, "--register '%s': not a sip: or sips: URI",

@@ -122,7 +122,7 @@ static int add_target(struct run *r, const char *text)
 	t->run = r;
 	t->result = -1;
 	snprintf(t->text, sizeof t->text, "%s", text);
-	if (cmd_parse_target(r->cmd, text, t->uri_buf, sizeof t->uri_buf, &t->uri) != 0)
+	if (cmd_parse_target(r->cmd, &r->cc, text, t->uri_buf, sizeof t->uri_buf, &t->uri) != 0)
 		return EXIT_USAGE;
 	r->ntargets++;
 	return 0;

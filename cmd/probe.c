@@ -401,8 +401,9 @@ int probe_dest_resolve(struct probe_ctx *pc, struct probe_dest *d, const struct 
 		         SIP_STR_FMT(uri->host));
 	}
 	if (pc->cc->proxy) {
-		if (!pc->proxy.host.len && cmd_parse_target(pc->cmd, pc->cc->proxy, pc->proxy_buf,
-		                                            sizeof pc->proxy_buf, &pc->proxy) != 0)
+		if (!pc->proxy.host.len &&
+		    cmd_parse_target(pc->cmd, NULL, pc->cc->proxy, pc->proxy_buf,
+		                     sizeof pc->proxy_buf, &pc->proxy) != 0)
 			return EXIT_USAGE;
 		where = &pc->proxy;
 	}

@@ -241,7 +241,7 @@ static int parse_args(struct refer *r, int argc, char **argv)
 	if (nop > 2)
 		return usage(r, "too many operands: one target and one REFER_TO");
 	r->target_arg = argv[optind];
-	if (cmd_parse_target(r->cmd, r->target_arg, r->target_buf, sizeof r->target_buf,
+	if (cmd_parse_target(r->cmd, &r->cc, r->target_arg, r->target_buf, sizeof r->target_buf,
 	                     &r->target))
 		return EXIT_USAGE;
 	if (r->target.scheme != SIP_URI_SIP && r->target.scheme != SIP_URI_SIPS) {

@@ -538,7 +538,8 @@ static int parse(struct reg *r, const struct cmd *self, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	r->aor_arg = argv[optind];
-	if (cmd_parse_target(self, argv[optind], r->aor_buf, sizeof r->aor_buf, &r->aor) != 0)
+	if (cmd_parse_target(self, &r->cc, argv[optind], r->aor_buf, sizeof r->aor_buf, &r->aor) !=
+	    0)
 		return EXIT_USAGE;
 	return registrar_of(r);
 }

@@ -321,7 +321,7 @@ static int prepare(struct req_run *r, int argc, char **argv, const char *body_fi
 		r->method = message ? SIP_MESSAGE : SIP_NOTIFY;
 		r->target = op[0];
 	}
-	if (cmd_parse_target(self, r->target, r->uri_buf, sizeof r->uri_buf, &r->uri) != 0)
+	if (cmd_parse_target(self, &r->cc, r->target, r->uri_buf, sizeof r->uri_buf, &r->uri) != 0)
 		return EXIT_USAGE;
 
 	if (r->method == SIP_MESSAGE) {

@@ -136,7 +136,7 @@ static int run(struct resolve *rs, const char *arg)
 	char text[1024];
 	struct sip_uri uri;
 	struct sip_resolver *r = NULL;
-	int rc = cmd_parse_target(c, arg, text, sizeof text, &uri);
+	int rc = cmd_parse_target(c, NULL, arg, text, sizeof text, &uri);
 	if (rc)
 		return rc;
 	/* In the shell, on its loop: its work goes on meanwhile. */

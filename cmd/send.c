@@ -302,8 +302,8 @@ static int check_file(struct send *s, const char *target_arg)
 		snprintf(ruri, sizeof ruri, "%.*s", SIP_STR_FMT(m->ruri));
 		target_arg = ruri;
 	}
-	if (!rc &&
-	    cmd_parse_target(s->cmd, target_arg, s->uri_buf, sizeof s->uri_buf, &s->uri) != 0)
+	if (!rc && cmd_parse_target(s->cmd, &s->cc, target_arg, s->uri_buf, sizeof s->uri_buf,
+	                            &s->uri) != 0)
 		rc = EXIT_USAGE;
 	if (!rc && sip_uri_print(&s->uri, s->target, sizeof s->target) < 0) {
 		cmd_error(s->cmd, "target URI is too long");

@@ -701,7 +701,7 @@ static int parse_args(struct sub_run *r, int argc, char **argv)
 		return usage(self,
 		             argc == optind ? "no target given" : "too many operands: one target");
 	r->target = argv[optind];
-	if (cmd_parse_target(self, r->target, r->uri_buf, sizeof r->uri_buf, &r->uri) != 0)
+	if (cmd_parse_target(self, &r->cc, r->target, r->uri_buf, sizeof r->uri_buf, &r->uri) != 0)
 		return EXIT_USAGE;
 	if (r->uri.scheme != SIP_URI_SIP && r->uri.scheme != SIP_URI_SIPS) {
 		cmd_error(self, "bad target '%s': expected a sip: or sips: URI", r->target);

@@ -97,6 +97,7 @@ struct conn {
 	struct sip_ws_hs *hs; /* WS, WSS: the upgrade, until it is done */
 	struct sip_ws *ws;    /* WS, WSS: the frames, once it is */
 	bool ws_partial;      /* a WebSocket message has begun and not ended */
+	bool asked;           /* a client's upgrade request went */
 };
 
 struct report {
@@ -775,22 +776,13 @@ static void ws_flush(struct conn *c)
 	sip_ws_out_done(c->ws, n);
 }
 
-/* The stream is up (TCP connected, TLS shaken hands): a client asks for
- * the upgrade, a server waits for the request. Either must be done within
- * the idle time. */
-static void ws_start(struct conn *c)
+/* A client asks for the upgrade, which must be done within the idle
+ * time. */
+static void ws_ask(struct conn *c)
 {
 	struct sip_transport *tp = c->tp;
-	c->state = C_UPGRADE;
-	conn_watch(c);
+	c->asked = true;
 	sip_timer_start(tp->loop, &c->idle, idle_us(tp), on_idle, c);
-	c->hs = calloc(1, sizeof *c->hs);
-	if (!c->hs) {
-		conn_kill(c, SIP_ENOMEM, "out of memory");
-		return;
-	}
-	if (c->accepted)
-		return;
 	/* Host is the name the target came from, else its address. */
 	char ip[INET6_ADDRSTRLEN];
 	const char *host = c->tls_name;
@@ -817,6 +809,27 @@ static void ws_start(struct conn *c)
 		stream_write(c, buf, (size_t)n);
 }
 
+/* The stream is up (TCP connected, TLS shaken hands): a server waits for
+ * the upgrade's request, within the idle time; a client asks for it once
+ * it has a message to send (a connection opened to learn the local
+ * address, as --dry-run does, sends nothing). */
+static void ws_start(struct conn *c)
+{
+	c->state = C_UPGRADE;
+	conn_watch(c);
+	c->hs = calloc(1, sizeof *c->hs);
+	if (!c->hs) {
+		conn_kill(c, SIP_ENOMEM, "out of memory");
+		return;
+	}
+	if (c->accepted)
+		sip_timer_start(c->tp->loop, &c->idle, idle_us(c->tp), on_idle, c);
+	else if (c->nqueued)
+		ws_ask(c);
+	else
+		sip_timer_cancel(c->tp->loop, &c->idle);
+}
+
 /* The upgrade is done: frames from now on, and what waited goes. */
 static void ws_up(struct conn *c)
 {
@@ -834,16 +847,18 @@ static void ws_up(struct conn *c)
 	size_t n = c->nqueued;
 	if (!trace_queued(c))
 		return;
+	/* A frame at a time into out, whose limit they were queued under. */
 	const char *p = c->pend.p;
-	for (size_t i = 0; i < n; i++) {
-		if (sip_ws_send(c->ws, p, c->queued[i]) != 0) {
-			conn_kill(c, SIP_ETOOBIG, "messages queued past the limit");
+	for (size_t i = 0; i < n && !c->dead; i++) {
+		int err = sip_ws_send(c->ws, p, c->queued[i]);
+		if (err) {
+			conn_kill(c, err, sip_strerror(err));
 			return;
 		}
+		ws_flush(c);
 		p += c->queued[i];
 	}
 	bytes_free(&c->pend);
-	ws_flush(c);
 }
 
 /* The handshake's request or answer, as far as it has come. */
@@ -860,7 +875,7 @@ static void ws_upgrade(struct conn *c)
 		int n = sip_ws_server_answer(c->hs, ans, sizeof ans);
 		if (n > 0 && trace_http(c, true, ans, (size_t)n))
 			stream_write(c, ans, (size_t)n);
-		if (c->dead)
+		if (c->dead || c->tp->freeing)
 			return;
 		if (r < 0) {
 			conn_kill(c, SIP_ESYNTAX, c->hs->why);
@@ -918,10 +933,11 @@ static void ws_input(struct conn *c)
 			return;
 		}
 		if (ev.type == SIP_WS_CLOSE) {
-			/* A client that says goodbye (1000, 1001) closes as a TCP
-			 * one does; a server's close, or another code, is news. */
+			/* A client that says goodbye (1000, 1001, or no code, as a
+			 * browser's close() does) closes as a TCP one does; a
+			 * server's close, or another code, is news. */
 			char detail[200] = "connection closed";
-			if (!c->accepted || (ev.code != 1000 && ev.code != 1001))
+			if (!c->accepted || (ev.code != 0 && ev.code != 1000 && ev.code != 1001))
 				snprintf(detail, sizeof detail,
 				         "WebSocket closed by the peer: %u%s%.*s",
 				         (unsigned)ev.code, ev.data.len ? " " : "",
@@ -1078,7 +1094,8 @@ static void closed_by_peer(struct conn *c)
 		conn_kill(c, SIP_ECLOSED, "connection closed during the WebSocket handshake");
 	else
 		conn_kill(c, SIP_ECLOSED,
-		          c->in_len ? "connection closed inside a message" : "connection closed");
+		          c->in_len || c->ws_partial ? "connection closed inside a message"
+		                                     : "connection closed");
 }
 
 static void tls_read(struct conn *c)
@@ -2170,6 +2187,8 @@ int sip_transport_send(struct sip_transport *tp, enum sip_tp t, const struct sip
 		if (bytes_append(t == SIP_TP_TCP ? &c->out : &c->pend, buf, len))
 			return SIP_ENOMEM;
 		c->queued[c->nqueued++] = len;
+		if (c->state == C_UPGRADE && !c->accepted && !c->asked)
+			ws_ask(c);
 		return 0;
 	}
 	struct sip_packet_info pi = conn_info(c, true);

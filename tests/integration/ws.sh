@@ -189,6 +189,15 @@ sect="sip listen --ws"
 if listener lws --ws --ring 0; then
 	t_check "$sect: says it listens for WS" grep -q "(UDP, WS)" "$d/lws.log"
 	t_run "$sect: OPTIONS, exit 0" 0 sipc options -q "ws://127.0.0.1:$lp/"
+	# 2,000 queued before the upgrade is done, each its own frame after it.
+	t_run "$sect: 2000 OPTIONS at once, exit 0" 0 sipc options -q -c 2000 -i 0 \
+		--concurrency 2000 "ws://127.0.0.1:$lp/"
+	t_out_has "2000 requests sent, 2000 received, 2000 answered 2xx"
+	printf '%s\n' "ws://127.0.0.1:$lp/sip" "  ws://127.0.0.1:$lp/sip" >"$d/targets.txt"
+	t_run "$sect: -f with ws:// lines, exit 0" 0 sipc options -q -f "$d/targets.txt"
+	t_run "$sect: a ws:// proxy's path is the handshake's, exit 0" 0 sipc options -v -o raw \
+		--proxy "ws://127.0.0.1:$lp/prox" sip:bob@127.0.0.1
+	t_out_has "GET /prox HTTP/1.1"
 	t_run "$sect: MESSAGE, exit 0" 0 sipc message -q "ws://127.0.0.1:$lp/" "hi"
 	t_run "$sect: a call, exit 0" 0 sipc invite -q -d 1 "ws://127.0.0.1:$lp/"
 	t_out_ere "hung up by us \(BYE answered\)$"
@@ -224,7 +233,12 @@ t_run "$sect: ws:// with no host, exit 2" 2 "$SIP" options ws:///x
 t_err_has "expected ws://HOST[:PORT][/PATH]"
 t_run "$sect: a path that is not --ws-path's, exit 2" 2 "$SIP" options --ws-path /a \
 	ws://127.0.0.1:9/b
-t_err_has "its path '/b' is not --ws-path's '/a'"
+t_err_has "its WebSocket path '/b' is not --ws-path's '/a'"
+t_run "$sect: two targets with two paths, exit 2" 2 "$SIP" options ws://127.0.0.1:9/a \
+	ws://127.0.0.1:9/b
+t_err_has "its WebSocket path '/b' is not an earlier ws:// URL's '/a'"
+t_run "$sect: a fragment, exit 2" 2 "$SIP" options "ws://127.0.0.1:9/a#b"
+t_run "$sect: a parameter after the port, exit 2" 2 "$SIP" options "ws://127.0.0.1:9;transport=tcp"
 t_run "$sect: --ws-path without a slash, exit 2" 2 "$SIP" options --ws-path ws 127.0.0.1
 t_run "$sect: --ws-header without a colon, exit 2" 2 "$SIP" options --ws-header X 127.0.0.1
 t_run "$sect: listen --ws --tls, exit 2" 2 "$SIP" listen --ws --tls 127.0.0.1:0
