@@ -538,19 +538,22 @@ ring_forever_test() {
 		return
 	fi
 	spid=$P_PID
+	# Files of this run's own: the background job truncates them only once
+	# it runs, and the last run's 180 and CANCEL must not be read for it.
+	rf_out=$d/forever-$1.out rf_err=$d/forever-$1.err
 	timeout 40 "$SIP" invite -r 30 "sip:callee@127.0.0.1:$port" \
-		</dev/null >"$d/forever.out" 2>"$d/forever.err" &
+		</dev/null >"$rf_out" 2>"$rf_err" &
 	tpid=$!
 	P_PIDS="$P_PIDS $tpid"
-	if ! p_wait_text "$d/forever.out" "SIP/2.0 180 Ringing" "$tpid" 50; then
-		t_fail "$T_NAME: the call rings" "$(head -n 3 "$d/forever.err")"
+	if ! p_wait_text "$rf_out" "SIP/2.0 180 Ringing" "$tpid" 50; then
+		t_fail "$T_NAME: the call rings" "$(head -n 3 "$rf_err")"
 		p_stop "$tpid"
 		p_stop "$spid"
 		return
 	fi
 	rf_pid=$(pgrep -P "$tpid" | head -n 1)
 	kill "-$1" "$rf_pid" 2>/dev/null
-	t_check "the first $1 sends the CANCEL" p_wait_text "$d/forever.out" "CANCEL sip:" "$tpid" 30
+	t_check "the first $1 sends the CANCEL" p_wait_text "$rf_out" "CANCEL sip:" "$tpid" 30
 	if [ $# -gt 1 ]; then
 		sleep 1
 		t_check "it waits for the CANCEL's answer" p_alive "$tpid"
