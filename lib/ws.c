@@ -635,6 +635,15 @@ static int frame_start(struct sip_ws *ws, const struct wslay_frame_iocb *io)
 	return 0;
 }
 
+/* RFC 6455 section 7.4: 1000 to 1014 but for 1004 to 1006 (reserved, or
+ * for reports alone), 3000 to 4999 for libraries and applications. */
+static bool close_code_ok(uint16_t code)
+{
+	if (code >= 3000 && code <= 4999)
+		return true;
+	return code >= 1000 && code <= 1014 && (code < 1004 || code > 1006);
+}
+
 /* The frame is whole: true when it makes an event. */
 static bool frame_end(struct sip_ws *ws, struct sip_ws_event *ev)
 {
@@ -652,13 +661,20 @@ static bool frame_end(struct sip_ws *ws, struct sip_ws_event *ev)
 			fail(ws, WSLAY_CODE_PROTOCOL_ERROR, "close frame of one byte");
 			return false;
 		}
-		ws->close_got = true;
-		ev->type = SIP_WS_CLOSE;
 		if (ws->ctl_len >= 2) {
 			ev->code = (uint16_t)((unsigned char)ws->ctl[0] << 8 |
 			                      (unsigned char)ws->ctl[1]);
+			if (!close_code_ok(ev->code)) {
+				fail(ws, WSLAY_CODE_PROTOCOL_ERROR,
+				     "close frame with code %u, which no endpoint may send",
+				     (unsigned)ev->code);
+				ev->code = 0;
+				return false;
+			}
 			ev->data = (struct sip_str){ws->ctl + 2, ws->ctl_len - 2};
 		}
+		ws->close_got = true;
+		ev->type = SIP_WS_CLOSE;
 		/* The answer echoes the code (RFC 6455 §5.5.1). */
 		if (!ws->close_sent)
 			close_send(ws, ev->code, NULL, 0);

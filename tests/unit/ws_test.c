@@ -497,6 +497,9 @@ TEST(ws_bad_frames_refused)
 		{"\x09\x01x", 3, "bad frame header"},             /* a fragmented ping */
 		{"\x81\x7e\x00\x05hello", 9, "bad frame header"}, /* 16 bits for 5 */
 		{"\x88\x01x", 3, "close frame of one byte"},
+		{"\x88\x02\x03\xed", 4, "close frame with code 1005"}, /* for reports alone */
+		{"\x88\x02\x03\xe7", 4, "close frame with code 999"},
+		{"\x88\x02\x13\x88", 4, "close frame with code 5000"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct sip_ws *cli = sip_ws_new(true, MAX_MSG);
